@@ -1,0 +1,81 @@
+import { FerryError } from '../errors';
+
+/**
+ * The process environment, read once. This is the only file that reads process.env; everything
+ * else gets these values passed in.
+ */
+export interface FerryEnv {
+  slackBotToken?: string;
+  slackSigningSecret?: string;
+  slackAppToken?: string;
+  slackApiUrl: string;
+  port: number;
+  redisUrl: string;
+  githubToken?: string;
+  githubApiUrl: string;
+  configFile: string;
+  logLevel: string;
+  /** The worker's own environment, from which deploy commands get PATH, HOME and pass_env names. */
+  processEnv: Readonly<Record<string, string | undefined>>;
+}
+
+const nonEmpty = (v: string | undefined): string | undefined => (v && v.trim() ? v.trim() : undefined);
+
+export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
+  const port = env.PORT ? Number(env.PORT) : 3000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new FerryError('ENV_MISSING', `PORT=${JSON.stringify(env.PORT)} is not a port number; use e.g. PORT=3000.`);
+  }
+  const e: FerryEnv = {
+    slackApiUrl: nonEmpty(env.SLACK_API_URL) ?? 'https://slack.com/api/',
+    port,
+    redisUrl: nonEmpty(env.REDIS_URL) ?? 'redis://127.0.0.1:6379',
+    githubApiUrl: nonEmpty(env.GITHUB_API_URL) ?? 'https://api.github.com',
+    configFile: nonEmpty(env.FERRY_CONFIG) ?? 'ferry.yml',
+    logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
+    processEnv: { ...env },
+  };
+  const optional = {
+    slackBotToken: nonEmpty(env.SLACK_BOT_TOKEN),
+    slackSigningSecret: nonEmpty(env.SLACK_SIGNING_SECRET),
+    slackAppToken: nonEmpty(env.SLACK_APP_TOKEN),
+    githubToken: nonEmpty(env.GITHUB_TOKEN),
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (e as unknown as Record<string, string>)[k] = v;
+  return e;
+}
+
+/** What a role needs from Slack; one message names every missing variable and the way to get it. */
+export function requireSlack(env: FerryEnv, role: 'app' | 'worker'): { token: string } {
+  const missing: string[] = [];
+  if (!env.slackBotToken) missing.push('SLACK_BOT_TOKEN');
+  if (role === 'app' && !env.slackAppToken && !env.slackSigningSecret) missing.push('SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)');
+  if (missing.length > 0) {
+    throw new FerryError(
+      'ENV_MISSING',
+      `Ferry can't start: missing ${missing.join(', ')}.\n` +
+        'Create the Slack app from manifest.yml (api.slack.com/apps -> Create New App -> From an app manifest), install it to your workspace, then set\n' +
+        '  SLACK_BOT_TOKEN       the Bot User OAuth Token (xoxb-...) from OAuth & Permissions\n' +
+        '  SLACK_SIGNING_SECRET  from Basic Information -> App Credentials (HTTP mode), or\n' +
+        '  SLACK_APP_TOKEN       an app-level token (xapp-...) with connections:write, for Socket Mode',
+    );
+  }
+  return { token: env.slackBotToken! };
+}
+
+/** The web address of GitHub that goes with the API URL (for compare and commit links, clones). */
+export function githubWebUrl(apiUrl: string): string {
+  const u = apiUrl.replace(/\/+$/, '');
+  if (u === 'https://api.github.com') return 'https://github.com';
+  return u.replace(/\/api\/v3$/, '');
+}
+
+/** The few variables every child process (git, deploy commands) gets from Ferry's own environment. */
+export function childBaseEnv(processEnv: FerryEnv['processEnv'], extra: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER', ...extra]) {
+    const v = processEnv[name];
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}

@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import { FerryError } from '../errors';
+import { configSchema, type ParsedConfig } from './schema';
+import type { AppConfig, FerryConfig } from './types';
+
+/** Reads, validates and resolves a ferry.yml. Throws FerryError(CONFIG_INVALID) listing every problem. */
+export function loadConfig(file: string, githubWebUrl = 'https://github.com'): FerryConfig {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : String((err as Error).message);
+    throw new FerryError('CONFIG_INVALID', `Can't read config ${abs}: ${why}. Copy ferry.example.yml to ferry.yml, or set FERRY_CONFIG to your file.`);
+  }
+  return parseConfig(text, abs, githubWebUrl);
+}
+
+export function parseConfig(text: string, file: string, githubWebUrl = 'https://github.com'): FerryConfig {
+  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => `  ${e.message.split('\n')[0]}`);
+    throw new FerryError('CONFIG_INVALID', `${file} is not valid YAML:\n${lines.join('\n')}`);
+  }
+  const raw: unknown = doc.toJS();
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${describeIssue(issue, raw)}`);
+    throw new FerryError('CONFIG_INVALID', `${file} has ${lines.length} problem${lines.length > 1 ? 's' : ''}:\n${lines.join('\n')}`);
+  }
+  return resolve(result.data, file, githubWebUrl);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const where = issue.path.length ? issue.path.join('.') : '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}; check the spelling against ferry.example.yml`;
+  }
+  if (issue.code === 'invalid_type') {
+    const found = valueAt(raw, issue.path);
+    if (found === undefined) return `${where}: is required (${issue.message.replace(/^Invalid input: /, '')})`;
+    return `${where}: found ${JSON.stringify(found)}; ${issue.message.replace(/^Invalid input: /, '')}`;
+  }
+  if (issue.code === 'invalid_value' || issue.code === 'invalid_format' || issue.code === 'too_small' || issue.code === 'too_big') {
+    const found = valueAt(raw, issue.path);
+    return found === undefined || typeof found === 'object' ? `${where}: ${issue.message}` : `${where}: found ${JSON.stringify(found)}; ${issue.message}`;
+  }
+  return `${where}: ${issue.message}`;
+}
+
+function valueAt(raw: unknown, p: PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const k of p) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+/** A path in the file is relative to the file's folder; a bare program name (bash) is left to PATH. */
+function resolveProgram(dir: string, program: string): string {
+  return program.includes('/') ? path.resolve(dir, program) : program;
+}
+
+function resolve(c: ParsedConfig, file: string, githubWebUrl: string): FerryConfig {
+  const dir = path.dirname(file);
+  const apps: Record<string, AppConfig> = {};
+  for (const [name, a] of Object.entries(c.apps)) {
+    const localPath = a.path === undefined ? undefined : path.resolve(dir, a.path);
+    const cloneUrl = a.clone_url
+      ? /^[a-z+]+:\/\//.test(a.clone_url) ? a.clone_url : path.resolve(dir, a.clone_url)
+      : localPath ?? `${githubWebUrl.replace(/\/$/, '')}/${a.repo}.git`;
+    const envs: AppConfig['envs'] = {};
+    for (const [envName, e] of Object.entries(a.environments)) {
+      const [program, ...args] = e.deploy;
+      envs[envName] = {
+        name: envName,
+        deploy: [resolveProgram(dir, program!), ...args],
+        lock: e.lock,
+        lockTtlMs: e.lock_ttl,
+        timeoutMs: e.timeout,
+        onWorkerLost: e.on_worker_lost,
+        passEnv: e.pass_env,
+      };
+    }
+    apps[name] = {
+      name,
+      ...(a.repo !== undefined && { repo: a.repo }),
+      ...(localPath !== undefined && { path: localPath }),
+      cloneUrl,
+      defaultBranch: a.default_branch,
+      envs,
+      envNames: Object.keys(envs),
+    };
+  }
+  return {
+    file,
+    feedChannel: c.feed_channel,
+    workspaceDir: path.resolve(dir, c.workspace_dir),
+    lockReminderMs: c.lock_reminder,
+    leaseTtlMs: c.lease_ttl,
+    shutdownGraceMs: c.shutdown_grace,
+    logLines: c.log_lines,
+    apps,
+    appNames: Object.keys(apps),
+  };
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { DURATION_HINT, parseDuration } from '../core/duration';
+
+/** A duration string in the file ("4h"), turned into milliseconds. */
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not a duration; ${DURATION_HINT}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+const nameHint = 'names use lower-case letters, digits, - and _ (at most 40), e.g. web, api-gateway';
+
+const argv = z
+  .array(z.string().min(1, 'an argument may not be empty'), {
+    error: 'must be a list of arguments run without a shell, e.g. [commands/local-deploy.sh, --verbose]',
+  })
+  .min(1, 'needs at least the program to run, e.g. [commands/local-deploy.sh]');
+
+const environment = z
+  .object({
+    deploy: argv,
+    lock: z.boolean().default(false),
+    lock_ttl: duration.prefault('4h'),
+    timeout: duration.prefault('30m'),
+    on_worker_lost: z.enum(['fail', 'retry'], { error: 'must be fail or retry' }).default('fail'),
+    pass_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).default([]),
+  })
+  .strict();
+
+const app = z
+  .object({
+    repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be a GitHub owner/name, e.g. acme/web').optional(),
+    path: z.string().min(1).optional(),
+    clone_url: z.string().min(1).optional(),
+    default_branch: z.string().min(1).default('main'),
+    environments: z.record(z.string().regex(NAME, nameHint), environment).refine((e) => Object.keys(e).length > 0, {
+      message: 'needs at least one environment, e.g. dev: { deploy: [commands/local-deploy.sh] }',
+    }),
+  })
+  .strict()
+  .refine((a) => (a.repo === undefined) !== (a.path === undefined), {
+    message: 'needs exactly one of repo (GitHub owner/name) or path (a local git repository)',
+  });
+
+export const configSchema = z
+  .object({
+    feed_channel: z.string().regex(/^[CG][A-Z0-9]{6,}$/, 'must be a Slack channel ID like C0123DEPLOYS (not a #name)'),
+    workspace_dir: z.string().default('.ferry/work'),
+    lock_reminder: duration.prefault('15m'),
+    lease_ttl: duration.prefault('30s'),
+    shutdown_grace: duration.prefault('5m'),
+    log_lines: z.number().int().min(100).max(100_000).default(5_000),
+    apps: z.record(z.string().regex(NAME, nameHint), app).refine((a) => Object.keys(a).length > 0, {
+      message: 'needs at least one app',
+    }),
+  })
+  .strict();
+
+export type RawConfig = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;

@@ -1,0 +1,42 @@
+/** Ferry's validated configuration, as the rest of the code sees it. */
+export interface EnvConfig {
+  name: string;
+  /** argv of the deploy command; argv[0] is absolute when the file named a relative path. */
+  deploy: string[];
+  lock: boolean;
+  lockTtlMs: number;
+  timeoutMs: number;
+  onWorkerLost: 'fail' | 'retry';
+  /** Extra variables of the worker's own environment passed to the deploy command. */
+  passEnv: string[];
+}
+
+export interface AppConfig {
+  name: string;
+  /** GitHub owner/name, when the app's commits come from GitHub. */
+  repo?: string;
+  /** Local repository path, when they come from a local git repository. */
+  path?: string;
+  /** What the worker clones: clone_url, else the local path, else GitHub's https URL. */
+  cloneUrl: string;
+  defaultBranch: string;
+  envs: Record<string, EnvConfig>;
+  envNames: string[];
+}
+
+export interface FerryConfig {
+  file: string;
+  feedChannel: string;
+  workspaceDir: string;
+  lockReminderMs: number;
+  /**
+   * How long a running deploy's env lease lives unless renewed: a worker killed mid-deploy frees
+   * its env, and its deploy is reported, within about twice this.
+   */
+  leaseTtlMs: number;
+  /** On SIGTERM, how long a worker lets its running deploy finish before stopping it. */
+  shutdownGraceMs: number;
+  logLines: number;
+  apps: Record<string, AppConfig>;
+  appNames: string[];
+}

@@ -1,0 +1,62 @@
+/** A deploy: one attempt to put one SHA on one env. */
+export type DeployStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const FINISHED: readonly DeployStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface Deploy {
+  id: number;
+  app: string;
+  env: string;
+  ref: string;
+  sha: string;
+  /** Slack user ID of the requester. */
+  user: string;
+  status: DeployStatus;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Which worker process runs or ran it. */
+  worker?: string;
+  exitCode?: number;
+  previousSha?: string;
+  /** Why it failed, in words for people. */
+  error?: string;
+  /** The feed message, once posted. */
+  feedChannel?: string;
+  feedTs?: string;
+  /** Bumped on every change; the feed uses it to know when it is up to date. */
+  rev: number;
+  attempt: number;
+}
+
+/** Reads a deploy from its Redis hash. */
+export function deployFromHash(h: Record<string, string>): Deploy | undefined {
+  if (!h.id) return undefined;
+  const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
+  const d: Deploy = {
+    id: Number(h.id),
+    app: h.app ?? '',
+    env: h.env ?? '',
+    ref: h.ref ?? '',
+    sha: h.sha ?? '',
+    user: h.user ?? '',
+    status: (h.status ?? 'queued') as DeployStatus,
+    createdAt: Number(h.createdAt ?? 0),
+    rev: Number(h.rev ?? 0),
+    attempt: Number(h.attempt ?? 0),
+  };
+  const optional = {
+    startedAt: num(h.startedAt),
+    finishedAt: num(h.finishedAt),
+    exitCode: num(h.exitCode),
+    worker: h.worker,
+    previousSha: h.previousSha || undefined,
+    error: h.error || undefined,
+    feedChannel: h.feedChannel,
+    feedTs: h.feedTs,
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (d as unknown as Record<string, unknown>)[k] = v;
+  return d;
+}
+
+export const shortSha = (sha: string): string => sha.slice(0, 7);

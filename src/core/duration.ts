@@ -1,0 +1,27 @@
+/** Durations as people type them in config and commands: 90s, 30m, 4h, 2d, 1w, or combined 1h30m. */
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const WHOLE = /^(\d+[smhdw])+$/;
+const PART = /(\d+)([smhdw])/g;
+
+export const DURATION_HINT = 'use e.g. 30m, 4h, 2d';
+
+/** Milliseconds for a duration string, or undefined when it is not one. */
+export function parseDuration(text: string): number | undefined {
+  const t = text.trim().toLowerCase();
+  if (!WHOLE.test(t)) return undefined;
+  let ms = 0;
+  for (const [, n, unit] of t.matchAll(PART)) ms += Number(n) * UNIT_MS[unit!]!;
+  return ms > 0 ? ms : undefined;
+}
+
+/** A short human form: 45s, 3m 20s, 2h 5m, 1d 4h. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m}m ${s % 60}s` : `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
+}

@@ -1,0 +1,81 @@
+import type { Deploy } from './deploy';
+import { shortSha } from './deploy';
+import { formatDuration } from './duration';
+import { estimateRemaining } from './estimate';
+import { escapeMrkdwn, mention, slackTime } from './slack-format';
+
+export interface FeedContext {
+  now: number;
+  /** Place among the deploys waiting for the env, 1 = next; only for queued deploys. */
+  position?: number;
+  /** The deploy running on the env ahead of this one, if any. */
+  runningAhead?: number;
+  recentDurationsMs?: readonly number[];
+  commitUrl?: string;
+}
+
+export interface SlackMessage {
+  text: string;
+  blocks: Record<string, unknown>[];
+}
+
+const ICON: Record<Deploy['status'], string> = {
+  queued: ':hourglass_flowing_sand:',
+  running: ':rocket:',
+  succeeded: ':white_check_mark:',
+  failed: ':x:',
+  cancelled: ':no_entry_sign:',
+};
+
+/** The deploy's one feed message, as it should read right now. Pure: same deploy, same message. */
+export function renderDeployMessage(d: Deploy, ctx: FeedContext): SlackMessage {
+  const title = `Deploy #${d.id} · ${d.app} to ${d.env}`;
+  const state = describeState(d, ctx);
+  const sha = ctx.commitUrl ? `<${ctx.commitUrl}|${shortSha(d.sha)}>` : `\`${shortSha(d.sha)}\``;
+  const facts = [`\`${escapeMrkdwn(d.ref)}\` at ${sha}`, `requested by ${mention(d.user)}`];
+  if (d.previousSha && d.previousSha !== d.sha) facts.push(`replacing \`${shortSha(d.previousSha)}\``);
+  if (d.attempt > 1) facts.push(`attempt ${d.attempt}`);
+  return {
+    text: `${ICON[d.status]} ${title}: ${state.plain}`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `${ICON[d.status]} *${escapeMrkdwn(title)}*\n${state.mrkdwn}` } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: facts.join(' · ') }] },
+    ],
+  };
+}
+
+function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: string } {
+  switch (d.status) {
+    case 'queued': {
+      const behind = ctx.runningAhead !== undefined ? `, behind #${ctx.runningAhead} (running)` : '';
+      if (ctx.position === undefined) return same('queued');
+      if (ctx.position === 1 && !behind) return same('queued, starting next');
+      return same(`queued, #${ctx.position} in line${behind}`);
+    }
+    case 'running': {
+      const started = d.startedAt ?? ctx.now;
+      const est = estimateRemaining(ctx.recentDurationsMs ?? [], ctx.now - started);
+      const by = d.worker ? ` on ${escapeMrkdwn(d.worker)}` : '';
+      let eta = '';
+      if (est) {
+        eta = est.leftMs > 0
+          ? ` · usually takes ${formatDuration(est.typicalMs)}, done around ${slackTime(started + est.typicalMs, '{time}')}`
+          : ` · taking longer than the usual ${formatDuration(est.typicalMs)}`;
+      }
+      return { plain: `running since ${new Date(started).toISOString()}`, mrkdwn: `running since ${slackTime(started, '{time}')}${by}${eta}` };
+    }
+    case 'succeeded':
+      return same(`succeeded in ${formatDuration(elapsed(d))}`);
+    case 'failed': {
+      const how = d.exitCode !== undefined ? ` (exit ${d.exitCode})` : '';
+      const why = d.error ? `: ${escapeMrkdwn(d.error)}` : '';
+      const after = d.startedAt ? ` after ${formatDuration(elapsed(d))}` : '';
+      return { plain: `failed${after}${how}`, mrkdwn: `*failed*${after}${how}${why} ${mention(d.user)}` };
+    }
+    case 'cancelled':
+      return same(`cancelled${d.error ? `: ${escapeMrkdwn(d.error)}` : ''}`);
+  }
+}
+
+const same = (s: string) => ({ plain: s, mrkdwn: s });
+const elapsed = (d: Deploy): number => (d.finishedAt ?? 0) - (d.startedAt ?? d.createdAt);

@@ -1,0 +1,17 @@
+/** Slack mrkdwn helpers. Text from people or git is escaped so it can't ping @channel or break links. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export const mention = (userId: string): string => `<@${userId}>`;
+
+/** A time Slack shows in each reader's own time zone. */
+export function slackTime(ms: number, format = '{date_short_pretty} {time}'): string {
+  const fallback = new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  return `<!date^${Math.floor(ms / 1000)}^${format}|${fallback}>`;
+}
+
+/** Slack's limit for one section's text is 3,000 characters. */
+export function clipText(text: string, max = 2_900): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,155 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { Deploy } from '../core/deploy';
+import { type FeedContext, renderDeployMessage } from '../core/feed-message';
+import type { Redactor } from '../core/redact';
+import { clipText, mention } from '../core/slack-format';
+import type { DeployStore } from '../store/deploys';
+import type { LogStore } from '../store/logs';
+
+export interface QueueView {
+  waiting(app: string, env: string): Promise<number[]>;
+  active(app: string, env: string): Promise<number[]>;
+}
+
+export interface FeedDeps {
+  slack: WebClient;
+  deploys: DeployStore;
+  logs: LogStore;
+  queues: QueueView;
+  commitUrl: (app: string, sha: string) => string | undefined;
+  redact: Redactor;
+  log: Logger;
+  /** Names this process in the feed-post claim. */
+  poster: string;
+  now?: () => number;
+  /** How long to wait for another process's first post before posting again; and retry pacing. */
+  claimWaitMs?: number;
+}
+
+const FAILURE_LOG_LINES = 30;
+
+/**
+ * Keeps each deploy's one feed message in step with its record. Calls for one deploy coalesce:
+ * while a Slack call is in flight, later changes collapse into one more update with the newest
+ * state. After every send it re-reads the record's revision, so whichever process sends last
+ * leaves the message showing the final state, even if an older render arrived late.
+ */
+export class FeedPublisher {
+  private readonly inflight = new Map<number, { again: boolean; done: Promise<void> }>();
+  private readonly now: () => number;
+  private readonly claimWaitMs: number;
+
+  constructor(private readonly d: FeedDeps) {
+    this.now = d.now ?? Date.now;
+    this.claimWaitMs = d.claimWaitMs ?? 15_000;
+  }
+
+  /** Brings the deploy's feed message up to date. Resolves once it shows the state at call time. */
+  refresh(id: number): Promise<void> {
+    const cur = this.inflight.get(id);
+    if (cur) {
+      cur.again = true;
+      return cur.done;
+    }
+    const state = { again: true, done: Promise.resolve() };
+    state.done = (async () => {
+      try {
+        while (state.again) {
+          state.again = false;
+          await this.syncWithRetry(id);
+        }
+      } finally {
+        this.inflight.delete(id);
+      }
+    })();
+    this.inflight.set(id, state);
+    return state.done;
+  }
+
+  /** Refreshes every deploy waiting on an env (their positions moved). */
+  async refreshWaiting(app: string, env: string): Promise<void> {
+    const ids = await this.d.queues.waiting(app, env);
+    await Promise.all(ids.map((id) => this.refresh(id)));
+  }
+
+  /** Waits for all feed work in flight (for shutdown). */
+  async drain(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight.values()].map((s) => s.done));
+  }
+
+  /** Posts the last lines of a failed deploy's log in its thread, mentioning the requester, once. */
+  async postFailureLog(id: number): Promise<void> {
+    await this.refresh(id);
+    const dep = await this.d.deploys.get(id);
+    if (!dep?.feedTs || !dep.feedChannel || dep.status !== 'failed') return;
+    if (!(await this.d.deploys.once(id, 'failure-thread'))) return;
+    const lines = (await this.d.logs.tail(id, FAILURE_LOG_LINES)).map(this.d.redact);
+    const body = lines.length ? clipText(lines.join('\n'), 2_800).replace(/```/g, "'''") : '(the command printed nothing)';
+    const text = `${mention(dep.user)} deploy #${id} to ${dep.env} failed${dep.error ? `: ${dep.error}` : ''}. Last lines of the log:`;
+    await this.d.slack.chat.postMessage({
+      channel: dep.feedChannel,
+      thread_ts: dep.feedTs,
+      text,
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text } },
+        { type: 'section', text: { type: 'mrkdwn', text: '```' + body + '```' } },
+      ],
+    });
+  }
+
+  private async syncWithRetry(id: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sync(id);
+      } catch (err) {
+        const code = (err as { data?: { error?: string } }).data?.error;
+        const hint = code === 'not_in_channel' || code === 'channel_not_found' ? ' (invite the Ferry bot to the feed channel, or fix feed_channel in the config)' : '';
+        this.d.log.error({ deployId: id, err: (err as Error).message, attempt }, `feed update failed${hint}`);
+        if (attempt >= 5 || hint) throw err;
+        await sleep(Math.min(60_000, this.claimWaitMs * attempt));
+      }
+    }
+  }
+
+  private async sync(id: number): Promise<void> {
+    const waitUntil = this.now() + this.claimWaitMs;
+    for (;;) {
+      const dep = await this.d.deploys.get(id);
+      if (!dep) return;
+      if (!dep.feedTs) {
+        if (!(await this.d.deploys.claimFeedPost(id, this.d.poster, this.claimWaitMs))) {
+          if (this.now() > waitUntil) throw new Error(`feed message of deploy #${id} was not posted by its claimant`);
+          await sleep(100);
+          continue;
+        }
+        const msg = renderDeployMessage(dep, await this.context(dep));
+        const res = await this.d.slack.chat.postMessage({ channel: dep.feedChannel!, ...msg, unfurl_links: false });
+        await this.d.deploys.setFeedTs(id, res.channel ?? dep.feedChannel!, res.ts!);
+      } else {
+        const msg = renderDeployMessage(dep, await this.context(dep));
+        await this.d.slack.chat.update({ channel: dep.feedChannel!, ts: dep.feedTs, ...msg });
+      }
+      const after = await this.d.deploys.get(id);
+      if (!after || after.rev === dep.rev) return;
+    }
+  }
+
+  private async context(dep: Deploy): Promise<FeedContext> {
+    const ctx: FeedContext = { now: this.now() };
+    const url = this.d.commitUrl(dep.app, dep.sha);
+    if (url) ctx.commitUrl = url;
+    if (dep.status === 'queued') {
+      const [waiting, active] = await Promise.all([this.d.queues.waiting(dep.app, dep.env), this.d.queues.active(dep.app, dep.env)]);
+      const idx = waiting.indexOf(dep.id);
+      const runningAhead = active.find((a) => a !== dep.id);
+      if (idx >= 0) ctx.position = idx + 1;
+      if (runningAhead !== undefined) ctx.runningAhead = runningAhead;
+    } else if (dep.status === 'running') {
+      ctx.recentDurationsMs = await this.d.deploys.recentDurations(dep.app, dep.env);
+    }
+    return ctx;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

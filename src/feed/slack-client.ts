@@ -1,0 +1,18 @@
+import { LogLevel, WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { boltLogger } from '../log';
+
+/**
+ * The Slack Web API client Ferry's app and workers share. It waits out 429s (honouring
+ * Retry-After) and retries 5xx and network errors with backoff, so no update is lost to a blip.
+ */
+export function createSlackClient(token: string, slackApiUrl: string, log: Logger): WebClient {
+  return new WebClient(token, {
+    slackApiUrl: slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/`,
+    logger: boltLogger(log.child({ component: 'slack-web-api' })),
+    logLevel: LogLevel.WARN,
+    rejectRateLimitedCalls: false,
+    retryConfig: { retries: 6, factor: 2, minTimeout: 500, maxTimeout: 30_000, randomize: true },
+    timeout: 20_000,
+  });
+}

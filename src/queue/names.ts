@@ -1,0 +1,12 @@
+/** BullMQ queue names: one queue per app and env (at most one job of it runs at a time), one for timers. */
+export const deployQueueName = (app: string, env: string): string => `deploy.${app}.${env}`;
+export const TIMERS_QUEUE = 'timers';
+export const deployJobId = (id: number): string => `d${id}`;
+
+export interface DeployJobData {
+  deployId: number;
+}
+
+export type TimerJobData =
+  | { kind: 'lock-expire'; app: string; env: string; token: number }
+  | { kind: 'lock-remind'; app: string; env: string; token: number };

@@ -1,0 +1,71 @@
+import { type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { FerryConfig } from '../config/types';
+import { type DeployJobData, deployJobId, deployQueueName, TIMERS_QUEUE, type TimerJobData } from './names';
+
+const KEEP = { age: 7 * 86_400, count: 1_000 };
+
+/**
+ * The producer side of Ferry's queues: one BullMQ queue per app+env with a global concurrency of
+ * one (at most one deploy of an env is active across all workers), plus a queue of timers.
+ */
+export class Queues {
+  private readonly deployQueues = new Map<string, Queue<DeployJobData>>();
+  readonly timers: Queue<TimerJobData>;
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly bullPrefix: string,
+    config: FerryConfig,
+  ) {
+    this.timers = new Queue<TimerJobData>(TIMERS_QUEUE, { connection, prefix: bullPrefix });
+    for (const app of config.appNames) for (const env of config.apps[app]!.envNames) this.deployQueue(app, env);
+  }
+
+  deployQueue(app: string, env: string): Queue<DeployJobData> {
+    const name = deployQueueName(app, env);
+    let q = this.deployQueues.get(name);
+    if (!q) {
+      q = new Queue<DeployJobData>(name, { connection: this.connection, prefix: this.bullPrefix });
+      this.deployQueues.set(name, q);
+    }
+    return q;
+  }
+
+  /** Sets every deploy queue's global concurrency to one; idempotent, run once at start. */
+  async init(): Promise<void> {
+    await Promise.all([...this.deployQueues.values()].map((q) => q.setGlobalConcurrency(1)));
+  }
+
+  /** Adds a deploy; adding the same deploy again is a no-op (the job id is the deploy id). */
+  async enqueue(app: string, env: string, deployId: number): Promise<void> {
+    await this.deployQueue(app, env).add('deploy', { deployId }, { jobId: deployJobId(deployId), removeOnComplete: KEEP, removeOnFail: KEEP });
+  }
+
+  /** Deploy ids waiting for an env, next first. */
+  async waiting(app: string, env: string): Promise<number[]> {
+    const jobs = await this.deployQueue(app, env).getJobs(['wait', 'prioritized'], 0, 200, true);
+    return jobs.filter((j) => j !== undefined).map((j) => j.data.deployId);
+  }
+
+  /** Deploy ids active on an env (at most one, except briefly while a lost worker's job is detected). */
+  async active(app: string, env: string): Promise<number[]> {
+    return (await this.deployQueue(app, env).getJobs(['active'], 0, 10, true)).filter((j) => j !== undefined).map((j) => j.data.deployId);
+  }
+
+  async schedule(data: TimerJobData, at: number, now: number): Promise<void> {
+    const opts: JobsOptions = {
+      jobId: `${data.kind}-${data.app}-${data.env}-${data.token}`,
+      delay: Math.max(0, at - now),
+      removeOnComplete: true,
+      removeOnFail: KEEP,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+    };
+    await this.timers.add(data.kind, data, opts);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.timers.close(), ...[...this.deployQueues.values()].map((q) => q.close())]);
+  }
+}

@@ -1,0 +1,122 @@
+import type { Logger } from 'pino';
+import type { FerryConfig } from '../config/types';
+import { shortSha } from '../core/deploy';
+import { describeLock } from '../core/lock-text';
+import type { DeployRequest } from '../core/parse/deploy';
+import { escapeMrkdwn, slackTime } from '../core/slack-format';
+import { FerryError } from '../errors';
+import type { FeedPublisher } from '../feed/publisher';
+import type { Queues } from '../queue/queues';
+import type { CommitSource } from '../source/types';
+import type { DeployStore } from '../store/deploys';
+import type { LockService } from './locks';
+
+export interface Answer {
+  text: string;
+  blocks?: Record<string, unknown>[];
+}
+
+export interface DeployRequestDeps {
+  config: FerryConfig;
+  sources: Record<string, CommitSource>;
+  deploys: DeployStore;
+  queues: Queues;
+  lockService: LockService;
+  feed: FeedPublisher;
+  permalink: (channel: string, ts: string) => Promise<string | undefined>;
+  log: Logger;
+  now?: () => number;
+  /** How long the answer waits for the feed message, to link to it. */
+  feedWaitMs?: number;
+}
+
+/**
+ * What happens after `/deploy` is acked: pin the ref to a SHA, accept the deploy (or refuse it
+ * because of a lock), queue it, post its feed message, and tell the requester where it stands.
+ */
+export class DeployRequests {
+  private readonly now: () => number;
+  constructor(private readonly d: DeployRequestDeps) {
+    this.now = d.now ?? Date.now;
+  }
+
+  async request(req: DeployRequest, user: string, idempotencyKey: string): Promise<Answer> {
+    const app = this.d.config.apps[req.app]!;
+    const envCfg = app.envs[req.env]!;
+    const source = this.d.sources[req.app]!;
+    const sha = await source.resolveRef(req.ref);
+    if (!sha) {
+      throw new FerryError('UNKNOWN_REF', `There is no branch, tag or commit \`${escapeMrkdwn(req.ref)}\` in ${source.label}; nothing was queued. Check the spelling, or push it first.`);
+    }
+    const accepted = await this.d.deploys.accept(
+      {
+        app: req.app,
+        env: req.env,
+        ref: req.ref,
+        sha,
+        user,
+        feedChannel: this.d.config.feedChannel,
+        idempotencyKey,
+        ...(envCfg.lock && { claimLockMs: envCfg.lockTtlMs }),
+      },
+      this.now(),
+    );
+    if (accepted.kind === 'locked') {
+      const text = `Can't deploy: ${describeLock(req.app, req.env, accepted.lock, this.now())} Nothing was queued.`;
+      return { text, blocks: [section(text), waitlistButton(req.app, req.env)] };
+    }
+    const id = accepted.id;
+    const log = this.d.log.child({ deployId: id });
+    if (accepted.kind === 'accepted') {
+      log.info({ app: req.app, env: req.env, ref: req.ref, sha, user }, 'deploy accepted');
+      if (accepted.lock) await this.d.lockService.scheduleTimers(req.app, req.env, accepted.lock);
+    }
+    // Queue it (a repeated request re-adds the same job id, which is a no-op) and post the feed message.
+    await this.d.queues.enqueue(req.app, req.env, id);
+    const link = await this.feedLink(id, log);
+    const position = await this.position(req.app, req.env, id);
+    const lines = [
+      `${accepted.kind === 'duplicate' ? 'Already accepted' : 'Accepted'} as *deploy #${id}*: \`${escapeMrkdwn(req.ref)}\` (\`${shortSha(sha)}\`) to \`${req.app}\` *${req.env}*, ${position}.`,
+    ];
+    if (accepted.kind === 'accepted' && accepted.lock) {
+      lines.push(`${req.env} is yours until ${slackTime(accepted.lock.until)}; \`/unlock ${req.app} ${req.env}\` when you're done.`);
+    }
+    lines.push(link ? `<${link}|Follow it in the deploy feed>.` : 'Follow it in the deploy feed.');
+    return { text: lines.join('\n') };
+  }
+
+  private async position(app: string, env: string, id: number): Promise<string> {
+    const [waiting, active] = await Promise.all([this.d.queues.waiting(app, env), this.d.queues.active(app, env)]);
+    if (active.includes(id)) return 'running now';
+    const idx = waiting.indexOf(id);
+    if (idx < 0) return 'running now';
+    const ahead = idx + active.length;
+    return ahead === 0 ? 'starting now' : `#${idx + 1} in line (${ahead} ahead of it)`;
+  }
+
+  private async feedLink(id: number, log: Logger): Promise<string | undefined> {
+    const posted = this.d.feed.refresh(id).catch((err: Error) => log.error({ err: err.message }, 'feed post failed'));
+    await Promise.race([posted, new Promise((r) => setTimeout(r, this.d.feedWaitMs ?? 5_000))]);
+    const dep = await this.d.deploys.get(id);
+    if (!dep?.feedTs || !dep.feedChannel) return undefined;
+    return this.d.permalink(dep.feedChannel, dep.feedTs).catch(() => undefined);
+  }
+}
+
+export const WAITLIST_ACTION = 'waitlist_join';
+
+const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
+
+export function waitlistButton(app: string, env: string): Record<string, unknown> {
+  return {
+    type: 'actions',
+    elements: [
+      {
+        type: 'button',
+        action_id: WAITLIST_ACTION,
+        text: { type: 'plain_text', text: 'Join the wait-list' },
+        value: JSON.stringify({ app, env }),
+      },
+    ],
+  };
+}

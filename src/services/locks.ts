@@ -1,0 +1,61 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { FerryConfig } from '../config/types';
+import { lockExpiredText, lockFreeText, lockReminderText } from '../core/lock-text';
+import type { Queues } from '../queue/queues';
+import type { LockInfo, LockStore, ReleaseResult } from '../store/locks';
+
+/**
+ * Locks with their side effects: every claim schedules its reminder and expiry timers, and every
+ * release hands the env to the next person on the wait-list by DM.
+ */
+export class LockService {
+  constructor(
+    private readonly locks: LockStore,
+    private readonly queues: Queues,
+    private readonly slack: WebClient,
+    private readonly config: FerryConfig,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Schedules the reminder and the expiry of a lock that was just claimed or extended. */
+  async scheduleTimers(app: string, env: string, lock: Pick<LockInfo, 'token' | 'until'>): Promise<void> {
+    const now = this.now();
+    const remindAt = lock.until - this.config.lockReminderMs;
+    const jobs = [this.queues.schedule({ kind: 'lock-expire', app, env, token: lock.token }, lock.until, now)];
+    if (remindAt - now > this.config.lockReminderMs / 2) jobs.push(this.queues.schedule({ kind: 'lock-remind', app, env, token: lock.token }, remindAt, now));
+    await Promise.all(jobs);
+  }
+
+  async release(app: string, env: string, user: string): Promise<ReleaseResult> {
+    const r = await this.locks.release(app, env, user, this.now());
+    if (r.kind === 'released') await this.handOff(app, env, r, r.previous.holder === user ? 'released' : 'expired');
+    return r;
+  }
+
+  /** The expiry timer of lock `token`. */
+  async expire(app: string, env: string, token: number): Promise<void> {
+    const r = await this.locks.expire(app, env, token, this.now());
+    if (r.kind !== 'released') return;
+    await this.dm(r.previous.holder, lockExpiredText(app, env));
+    await this.handOff(app, env, r, 'expired');
+  }
+
+  /** The reminder timer of lock `token`: DMs the holder if that lock still stands. */
+  async remind(app: string, env: string, token: number): Promise<void> {
+    const lock = await this.locks.get(app, env, this.now());
+    if (lock?.token !== token) return;
+    await this.dm(lock.holder, lockReminderText(app, env, lock, this.now()));
+  }
+
+  private async handOff(app: string, env: string, r: Extract<ReleaseResult, { kind: 'released' }>, how: 'released' | 'expired'): Promise<void> {
+    if (!r.next) return;
+    this.log.info({ app, env, next: r.next }, 'lock handed to the next on the wait-list');
+    await this.dm(r.next, lockFreeText(app, env, r.previous.holder, how));
+  }
+
+  private async dm(user: string, text: string): Promise<void> {
+    await this.slack.chat.postMessage({ channel: user, text });
+  }
+}

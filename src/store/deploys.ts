@@ -1,0 +1,172 @@
+import type { Redis } from 'ioredis';
+import { type Deploy, type DeployStatus, deployFromHash } from '../core/deploy';
+import type { Keys } from './keys';
+import { type LockInfo, lockFromHash } from './locks';
+import { LuaScript, pairs } from './lua';
+
+/**
+ * Accepts a deploy: refuses it when someone else holds the env's lock, otherwise creates the
+ * record (id from a counter) and, on envs that lock, claims or extends the requester's lock.
+ * A repeated request (same idempotency key) returns the deploy it already created.
+ * KEYS: 1 lock, 2 deploy seq, 3 idempotency key, 4 lock seq
+ * ARGV: 1 user, 2 now ms, 3 claim (1/0), 4 lock ttl ms, 5 deploy key prefix, 6 idempotency ttl s,
+ *       7 app, 8 env, 9 ref, 10 sha, 11 feed channel
+ * Returns {'dup', id} | {'locked', ...lock hash} | {'ok', id, lockToken, lockUntil}
+ */
+const ACCEPT = new LuaScript(
+  'accept',
+  `
+local dup = redis.call('GET', KEYS[3])
+if dup then return {'dup', dup} end
+local now = tonumber(ARGV[2])
+local lock = redis.call('HMGET', KEYS[1], 'holder', 'until', 'since', 'reason')
+local held = lock[1] and tonumber(lock[2]) > now
+if held and lock[1] ~= ARGV[1] then
+  return {'locked', unpack(redis.call('HGETALL', KEYS[1]))}
+end
+local id = redis.call('INCR', KEYS[2])
+redis.call('HSET', ARGV[5] .. id, 'id', id, 'app', ARGV[7], 'env', ARGV[8], 'ref', ARGV[9], 'sha', ARGV[10],
+  'user', ARGV[1], 'status', 'queued', 'createdAt', now, 'rev', 1, 'attempt', 0, 'feedChannel', ARGV[11])
+local token, untilMs = '', ''
+if ARGV[3] == '1' then
+  token = redis.call('INCR', KEYS[4])
+  untilMs = now + tonumber(ARGV[4])
+  local since, reason = now, 'deploying ' .. ARGV[9]
+  if held then
+    since, reason = lock[3], lock[4]
+    if tonumber(lock[2]) > untilMs then untilMs = tonumber(lock[2]) end
+  end
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'holder', ARGV[1], 'reason', reason, 'since', since, 'until', untilMs, 'token', token)
+  redis.call('PEXPIREAT', KEYS[1], untilMs + 86400000)
+end
+redis.call('SET', KEYS[3], id, 'EX', ARGV[6])
+return {'ok', id, token, tostring(untilMs)}
+`,
+);
+
+/**
+ * Marks a deploy running, fenced by the env lease: nothing happens unless the caller holds it.
+ * KEYS: 1 deploy, 2 lease, 3 env state   ARGV: 1 lease value, 2 now ms, 3 worker name
+ * Returns {1, previous sha} or {0}
+ */
+const START = new LuaScript(
+  'start',
+  `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {0} end
+local prev = redis.call('HGET', KEYS[3], 'sha') or ''
+redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', ARGV[2], 'worker', ARGV[3], 'previousSha', prev)
+redis.call('HINCRBY', KEYS[1], 'attempt', 1)
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
+return {1, prev}
+`,
+);
+
+/**
+ * Records how a deploy ended, fenced by the env lease. A success also becomes what runs on the env
+ * and adds its duration to the env's recent durations (for estimates).
+ * KEYS: 1 deploy, 2 lease, 3 env state, 4 env durations
+ * ARGV: 1 lease value, 2 now ms, 3 status, 4 exit code ('' for none), 5 error text
+ */
+const FINISH = new LuaScript(
+  'finish',
+  `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[3], 'finishedAt', ARGV[2], 'exitCode', ARGV[4], 'error', ARGV[5])
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
+if ARGV[3] == 'succeeded' then
+  local d = redis.call('HMGET', KEYS[1], 'id', 'sha', 'ref', 'user', 'startedAt')
+  redis.call('HSET', KEYS[3], 'deployId', d[1], 'sha', d[2], 'ref', d[3], 'user', d[4], 'at', ARGV[2])
+  redis.call('LPUSH', KEYS[4], tonumber(ARGV[2]) - tonumber(d[5]))
+  redis.call('LTRIM', KEYS[4], 0, 19)
+end
+return 1
+`,
+);
+
+export type AcceptResult =
+  | { kind: 'accepted'; id: number; lock?: { token: number; until: number } }
+  | { kind: 'duplicate'; id: number }
+  | { kind: 'locked'; lock: LockInfo };
+
+export interface NewDeploy {
+  app: string;
+  env: string;
+  ref: string;
+  sha: string;
+  user: string;
+  feedChannel: string;
+  /** Claim the env for the requester (env has lock: true). */
+  claimLockMs?: number;
+  /** Same key, same deploy: guards against double submits and retried deliveries. */
+  idempotencyKey: string;
+}
+
+const IDEMPOTENCY_TTL_S = 86_400;
+
+export class DeployStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly k: Keys,
+  ) {}
+
+  async accept(d: NewDeploy, now: number): Promise<AcceptResult> {
+    const r = (await ACCEPT.run(
+      this.redis,
+      [this.k.lock(d.app, d.env), this.k.deploySeq, this.k.idempotency(d.idempotencyKey), this.k.lockSeq],
+      [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel],
+    )) as string[];
+    if (r[0] === 'dup') return { kind: 'duplicate', id: Number(r[1]) };
+    if (r[0] === 'locked') return { kind: 'locked', lock: lockFromHash(pairs(r.slice(1)))! };
+    const lock = r[2] ? { token: Number(r[2]), until: Number(r[3]) } : undefined;
+    return { kind: 'accepted', id: Number(r[1]), ...(lock && { lock }) };
+  }
+
+  async get(id: number): Promise<Deploy | undefined> {
+    return deployFromHash(await this.redis.hgetall(this.k.deploy(id)));
+  }
+
+  async start(id: number, app: string, env: string, leaseValue: string, worker: string, now: number): Promise<boolean> {
+    const r = (await START.run(this.redis, [this.k.deploy(id), this.k.lease(app, env), this.k.envState(app, env)], [leaseValue, now, worker])) as number[];
+    return r[0] === 1;
+  }
+
+  async finish(
+    d: Pick<Deploy, 'id' | 'app' | 'env'>,
+    leaseValue: string,
+    outcome: { status: Exclude<DeployStatus, 'queued' | 'running'>; exitCode?: number; error?: string },
+    now: number,
+  ): Promise<boolean> {
+    const r = await FINISH.run(
+      this.redis,
+      [this.k.deploy(d.id), this.k.lease(d.app, d.env), this.k.envState(d.app, d.env), this.k.envDurations(d.app, d.env)],
+      [leaseValue, now, outcome.status, outcome.exitCode ?? '', outcome.error ?? ''],
+    );
+    return r === 1;
+  }
+
+  /**
+   * Claims the right to post a deploy's first feed message. False while another process holds the
+   * claim; the claim expires, so a process that died mid-post does not leave the deploy unposted.
+   */
+  async claimFeedPost(id: number, poster: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(`${this.k.deploy(id)}:feed-poster`, poster, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async setFeedTs(id: number, channel: string, ts: string): Promise<void> {
+    await this.redis.hset(this.k.deploy(id), 'feedChannel', channel, 'feedTs', ts);
+  }
+
+  /** Marks a one-off side effect (e.g. the failure thread) done; true only for the first caller. */
+  async once(id: number, what: string): Promise<boolean> {
+    return (await this.redis.hsetnx(this.k.deploy(id), `done:${what}`, '1')) === 1;
+  }
+
+  async recentDurations(app: string, env: string): Promise<number[]> {
+    return (await this.redis.lrange(this.k.envDurations(app, env), 0, -1)).map(Number);
+  }
+
+  async envState(app: string, env: string): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.k.envState(app, env));
+  }
+}

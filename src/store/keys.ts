@@ -1,0 +1,23 @@
+/** Every Redis key Ferry uses, in one place. `prefix` lets several Ferrys (or tests) share a Redis. */
+export function keys(prefix: string) {
+  const p = prefix;
+  return {
+    prefix: p,
+    deploySeq: `${p}:deploy:seq`,
+    deployPrefix: `${p}:deploy:`,
+    deploy: (id: number) => `${p}:deploy:${id}`,
+    deployLog: (id: number) => `${p}:deploy:${id}:log`,
+    idempotency: (key: string) => `${p}:idem:${key}`,
+    envState: (app: string, env: string) => `${p}:env:${app}:${env}`,
+    envDurations: (app: string, env: string) => `${p}:env:${app}:${env}:durations`,
+    lock: (app: string, env: string) => `${p}:lock:${app}:${env}`,
+    lockSeq: `${p}:lock:seq`,
+    waitlist: (app: string, env: string) => `${p}:waitlist:${app}:${env}`,
+    lease: (app: string, env: string) => `${p}:lease:${app}:${env}`,
+    fenceSeq: `${p}:lease:fence`,
+    /** BullMQ's own prefix, so its keys sit beside Ferry's. */
+    bullPrefix: `${p}:q`,
+  };
+}
+
+export type Keys = ReturnType<typeof keys>;

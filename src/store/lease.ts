@@ -1,0 +1,56 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys';
+import { LuaScript } from './lua';
+
+/**
+ * The env lease: held by the one running deploy of an env, expiring unless renewed, and carrying a
+ * fencing token (a counter that only grows) so a worker that lost it can't write after the fact.
+ * KEYS: 1 lease, 2 fence counter   ARGV: 1 holder name, 2 ttl ms
+ * Returns {token, value} or {0, current value}
+ */
+const ACQUIRE = new LuaScript(
+  'lease-acquire',
+  `
+local cur = redis.call('GET', KEYS[1])
+if cur then return {0, cur} end
+local token = redis.call('INCR', KEYS[2])
+local v = ARGV[1] .. '#' .. token
+redis.call('SET', KEYS[1], v, 'PX', ARGV[2])
+return {token, v}
+`,
+);
+
+/** KEYS: 1 lease   ARGV: 1 value, 2 ttl ms (0 = release).  Returns 1 if still held by value. */
+const RENEW = new LuaScript(
+  'lease-renew',
+  `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '0' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 1
+`,
+);
+
+export interface Lease {
+  value: string;
+  token: number;
+}
+
+export class LeaseStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly k: Keys,
+  ) {}
+
+  async acquire(app: string, env: string, holder: string, ttlMs: number): Promise<Lease | { heldBy: string }> {
+    const [token, value] = (await ACQUIRE.run(this.redis, [this.k.lease(app, env), this.k.fenceSeq], [holder, ttlMs])) as [number, string];
+    return token === 0 ? { heldBy: value } : { token, value };
+  }
+
+  async renew(app: string, env: string, value: string, ttlMs: number): Promise<boolean> {
+    return (await RENEW.run(this.redis, [this.k.lease(app, env)], [value, ttlMs])) === 1;
+  }
+
+  async release(app: string, env: string, value: string): Promise<void> {
+    await RENEW.run(this.redis, [this.k.lease(app, env)], [value, 0]);
+  }
+}

@@ -1,0 +1,192 @@
+import type { Logger } from 'pino';
+import { childBaseEnv, type FerryEnv } from '../config/env';
+import type { FerryConfig } from '../config/types';
+import type { Deploy } from '../core/deploy';
+import { FINISHED } from '../core/deploy';
+import { formatDuration } from '../core/duration';
+import type { Redactor } from '../core/redact';
+import type { FeedPublisher } from '../feed/publisher';
+import type { DeployStore } from '../store/deploys';
+import type { Lease, LeaseStore } from '../store/lease';
+import type { LockStore } from '../store/locks';
+import type { LogStore } from '../store/logs';
+import { runCommand } from './run-command';
+import type { Workspaces } from './workspace';
+
+export interface RunDeps {
+  config: FerryConfig;
+  env: FerryEnv;
+  deploys: DeployStore;
+  leases: LeaseStore;
+  locks: LockStore;
+  logs: LogStore;
+  feed: FeedPublisher;
+  workspaces: Workspaces;
+  redact: Redactor;
+  log: Logger;
+  /** This worker's name, shown in the feed ("on host:pid"). */
+  workerName: string;
+  /** Aborted when the worker must stop its running deploy (shutdown grace period over). */
+  shutdown: AbortSignal;
+  /** Between SIGTERM and SIGKILL when a command is stopped. */
+  graceMs: number;
+  now?: () => number;
+}
+
+/** Attempts of one deploy that a lost worker may cost before it is failed, with on_worker_lost: retry. */
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Runs one deploy job: waits for the env lease, refuses if someone else now holds the env's lock,
+ * checks the SHA out, runs the env's command, and records the outcome. Safe to run again for the
+ * same deploy: a finished deploy is left alone, and one whose worker died is failed or retried.
+ */
+export async function runDeploy(deployId: number, d: RunDeps): Promise<void> {
+  const now = d.now ?? Date.now;
+  const log = d.log.child({ deployId });
+  const dep = await d.deploys.get(deployId);
+  if (!dep || FINISHED.includes(dep.status)) return;
+  const envCfg = d.config.apps[dep.app]?.envs[dep.env];
+
+  const lease = await waitForLease(dep, d, log);
+  const lost = new AbortController();
+  const renewer = keepLease(dep, lease, d, lost, log);
+  const finish = async (outcome: Parameters<DeployStore['finish']>[2]) => {
+    if (!(await d.deploys.finish(dep, lease.value, outcome, now()))) throw new Error('lost the env lease before recording the outcome');
+    log.info({ status: outcome.status, exitCode: outcome.exitCode, error: outcome.error }, 'deploy finished');
+  };
+  try {
+    if (!envCfg) return await finish({ status: 'failed', error: `\`${dep.app}\` ${dep.env} is no longer in the config` });
+    if (dep.status === 'running') {
+      if (envCfg.onWorkerLost === 'fail' || dep.attempt >= MAX_ATTEMPTS) {
+        return await finish({ status: 'failed', error: `the worker running it stopped mid-deploy (attempt ${dep.attempt}); check the env, then deploy again` });
+      }
+      log.warn({ attempt: dep.attempt }, 'the worker running this deploy was lost; running it again');
+    }
+    const lock = await d.locks.get(dep.app, dep.env, now());
+    if (lock && lock.holder !== dep.user) {
+      return await finish({ status: 'failed', error: `${dep.env} was locked by <@${lock.holder}> before it could start` });
+    }
+    if (!(await d.deploys.start(dep.id, dep.app, dep.env, lease.value, d.workerName, now()))) throw new Error('lost the env lease before starting');
+    const started = (await d.deploys.get(dep.id))!;
+    log.info({ sha: dep.sha, attempt: started.attempt }, 'deploy started');
+    void d.feed.refresh(dep.id).catch(() => {});
+    void d.feed.refreshWaiting(dep.app, dep.env).catch(() => {});
+
+    const result = await execute(started, envCfg.deploy, envCfg.timeoutMs, envCfg.passEnv, d, AbortSignal.any([lost.signal, d.shutdown]), log);
+    await finish(result);
+  } finally {
+    renewer.stop();
+    await d.leases.release(dep.app, dep.env, lease.value).catch(() => {});
+    void d.feed
+      .refresh(dep.id)
+      .then(async () => (await d.deploys.get(dep.id))?.status === 'failed' && d.feed.postFailureLog(dep.id))
+      .catch((err: Error) => log.error({ err: err.message }, 'feed update failed'));
+    void d.feed.refreshWaiting(dep.app, dep.env).catch(() => {});
+  }
+}
+
+async function execute(
+  dep: Deploy,
+  argv: string[],
+  timeoutMs: number,
+  passEnv: string[],
+  d: RunDeps,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<Parameters<DeployStore['finish']>[2]> {
+  const pending: string[] = [];
+  let flushing: Promise<void> = Promise.resolve();
+  const flush = () => {
+    const lines = pending.splice(0);
+    if (lines.length) flushing = flushing.then(() => d.logs.append(dep.id, lines)).catch((err: Error) => log.warn({ err: err.message }, 'log write failed'));
+    return flushing;
+  };
+  const say = (line: string) => {
+    pending.push(`[ferry] ${line}`);
+  };
+  const ticker = setInterval(flush, 250);
+  let dir: string | undefined;
+  try {
+    const app = d.config.apps[dep.app]!;
+    say(`checking out ${dep.sha} (${dep.ref}) from ${app.repo ?? app.path ?? app.cloneUrl}`);
+    try {
+      dir = await d.workspaces.checkout(app, dep.sha, dep.id);
+    } catch (err) {
+      const msg = d.redact((err as Error).message);
+      say(`checkout failed: ${msg}`);
+      return { status: 'failed', error: `couldn't check out ${dep.sha.slice(0, 7)}: ${msg.slice(0, 300)}` };
+    }
+    say(`running ${argv.join(' ')}`);
+    const env = {
+      ...childBaseEnv(d.env.processEnv, passEnv),
+      FERRY_APP: dep.app,
+      FERRY_ENV: dep.env,
+      FERRY_REF: dep.ref,
+      FERRY_SHA: dep.sha,
+      FERRY_PREVIOUS_SHA: dep.previousSha ?? '',
+      FERRY_DEPLOY_ID: String(dep.id),
+      FERRY_USER: dep.user,
+    };
+    const r = await runCommand({
+      argv,
+      cwd: dir,
+      env,
+      timeoutMs,
+      graceMs: d.graceMs,
+      signal,
+      onLines: (lines) => {
+        pending.push(...lines.map(d.redact));
+        if (pending.length >= 200) void flush();
+      },
+    });
+    if (r.timedOut) {
+      say(`timed out after ${formatDuration(timeoutMs)}; stopped`);
+      return { status: 'failed', exitCode: r.exitCode, error: `timed out after ${formatDuration(timeoutMs)} (the env's timeout)` };
+    }
+    if (r.stoppedBecause) {
+      say(`stopped: ${r.stoppedBecause}`);
+      return { status: 'failed', exitCode: r.exitCode, error: `stopped: ${r.stoppedBecause}` };
+    }
+    say(`exited with ${r.exitCode}`);
+    return r.exitCode === 0 ? { status: 'succeeded', exitCode: 0 } : { status: 'failed', exitCode: r.exitCode, error: `the deploy command exited with ${r.exitCode}` };
+  } finally {
+    clearInterval(ticker);
+    await flush();
+    if (dir) await d.workspaces.remove(dir).catch(() => {});
+  }
+}
+
+/** Waits until this deploy holds its env's lease; a lease left by a dead worker expires by itself. */
+async function waitForLease(dep: Deploy, d: RunDeps, log: Logger): Promise<Lease> {
+  let waitedSince = 0;
+  for (;;) {
+    const r = await d.leases.acquire(dep.app, dep.env, `${d.workerName}:deploy-${dep.id}`, d.config.leaseTtlMs);
+    if ('value' in r) return r;
+    if (waitedSince === 0) {
+      waitedSince = Date.now();
+      log.info({ heldBy: r.heldBy }, 'waiting for the env lease');
+    }
+    if (d.shutdown.aborted) throw new Error('worker shutting down');
+    await new Promise((res) => setTimeout(res, Math.min(1_000, d.config.leaseTtlMs / 10)));
+  }
+}
+
+/** Renews the lease every third of its life; if it can't, the deploy is stopped before it expires. */
+function keepLease(dep: Deploy, lease: Lease, d: RunDeps, lost: AbortController, log: Logger): { stop: () => void } {
+  const ttl = d.config.leaseTtlMs;
+  let lastRenewed = Date.now();
+  const timer = setInterval(() => {
+    d.leases
+      .renew(dep.app, dep.env, lease.value, ttl)
+      .then((ok) => {
+        if (ok) lastRenewed = Date.now();
+        else lost.abort('this worker lost the env lease (another worker took over)');
+      })
+      .catch((err: Error) => {
+        log.warn({ err: err.message }, 'lease renewal failed');
+        if (Date.now() - lastRenewed > (ttl * 2) / 3) lost.abort("this worker couldn't reach Redis to keep the env lease");
+      });
+  }, ttl / 3);
+  return { stop: () => clearInterval(timer) };
+}

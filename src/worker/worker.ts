@@ -1,0 +1,75 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { FerryConfig } from '../config/types';
+import type { FeedPublisher } from '../feed/publisher';
+import { type DeployJobData, deployQueueName, TIMERS_QUEUE, type TimerJobData } from '../queue/names';
+import type { LockService } from '../services/locks';
+import { type RunDeps, runDeploy } from './run-deploy';
+
+export interface WorkerHost {
+  /** Stops taking jobs, lets the running deploys finish within the grace period, then stops them. */
+  stop(): Promise<void>;
+}
+
+/**
+ * One worker process's share of the queues: a BullMQ worker on every app+env deploy queue (each
+ * queue lets one job be active across all workers), and one on the timers queue.
+ */
+export function startWorkers(opts: {
+  config: FerryConfig;
+  connection: Redis;
+  bullPrefix: string;
+  run: Omit<RunDeps, 'shutdown'>;
+  lockService: LockService;
+  feed: FeedPublisher;
+  log: Logger;
+  /** How long a shutdown waits for running deploys before stopping them. */
+  shutdownGraceMs: number;
+}): WorkerHost {
+  const { config, log } = opts;
+  const shutdown = new AbortController();
+  const common = {
+    connection: opts.connection,
+    prefix: opts.bullPrefix,
+    concurrency: 1,
+    lockDuration: config.leaseTtlMs,
+    stalledInterval: config.leaseTtlMs,
+    // Ferry decides what a lost worker means for a deploy (fail, or retry with on_worker_lost).
+    maxStalledCount: 10,
+  };
+  const workers: Worker[] = [];
+  for (const app of config.appNames) {
+    for (const env of config.apps[app]!.envNames) {
+      const w = new Worker<DeployJobData>(deployQueueName(app, env), (job) => runDeploy(job.data.deployId, { ...opts.run, shutdown: shutdown.signal }), common);
+      w.on('failed', (job, err) => log.error({ deployId: job?.data.deployId, err: err.message }, 'deploy job failed'));
+      w.on('error', (err) => log.error({ err: err.message, queue: w.name }, 'worker error'));
+      workers.push(w);
+    }
+  }
+  const timers = new Worker<TimerJobData>(
+    TIMERS_QUEUE,
+    async (job) => {
+      const t = job.data;
+      if (t.kind === 'lock-expire') await opts.lockService.expire(t.app, t.env, t.token);
+      else await opts.lockService.remind(t.app, t.env, t.token);
+    },
+    { ...common, concurrency: 4, lockDuration: 30_000, stalledInterval: 30_000 },
+  );
+  timers.on('error', (err) => log.error({ err: err.message }, 'timer worker error'));
+  workers.push(timers);
+  log.info({ queues: workers.length - 1 }, 'worker started');
+
+  return {
+    async stop() {
+      const graceMs = opts.shutdownGraceMs;
+      log.info({ graceMs }, 'worker stopping: no new deploys; waiting for running ones');
+      const closing = Promise.all(workers.map((w) => w.close()));
+      const timer = setTimeout(() => shutdown.abort('the worker was shut down'), graceMs);
+      await closing;
+      clearTimeout(timer);
+      await opts.feed.drain();
+      log.info('worker stopped');
+    },
+  };
+}
