@@ -5,6 +5,12 @@ const esmOnly = ['@octokit', 'universal-user-agent', 'before-after-hook', 'bottl
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest'] },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
+  testTimeout: 60_000,
+  // The end-to-end suites start workers and Redis clients; two at a time suits a 2-core machine.
+  maxWorkers: 2,
 };

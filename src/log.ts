@@ -14,7 +14,7 @@ export function createLogger(level: string, redact: Redactor, destination?: pino
   return pino(
     {
       level,
-      base: { app: 'ferry' },
+      base: { service: 'ferry' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       hooks: {
         logMethod(args, method) {

@@ -101,6 +101,7 @@ function resolve(c: ParsedConfig, file: string, githubWebUrl: string): FerryConf
     file,
     feedChannel: c.feed_channel,
     workspaceDir: path.resolve(dir, c.workspace_dir),
+    redisPrefix: c.redis_prefix,
     lockReminderMs: c.lock_reminder,
     leaseTtlMs: c.lease_ttl,
     shutdownGraceMs: c.shutdown_grace,

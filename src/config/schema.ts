@@ -48,8 +48,9 @@ const app = z
 
 export const configSchema = z
   .object({
-    feed_channel: z.string().regex(/^[CG][A-Z0-9]{6,}$/, 'must be a Slack channel ID like C0123DEPLOYS (not a #name)'),
+    feed_channel: z.string().regex(/^[CDG][A-Z0-9]{2,20}$/, 'must be a Slack channel ID like C0123DEPLOYS (not a #name)'),
     workspace_dir: z.string().default('.ferry/work'),
+    redis_prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'use letters, digits, ., _ and - (at most 40)').default('ferry'),
     lock_reminder: duration.prefault('15m'),
     lease_ttl: duration.prefault('30s'),
     shutdown_grace: duration.prefault('5m'),

@@ -28,6 +28,8 @@ export interface FerryConfig {
   file: string;
   feedChannel: string;
   workspaceDir: string;
+  /** Every Redis key Ferry writes starts with this, so several Ferrys can share one Redis. */
+  redisPrefix: string;
   lockReminderMs: number;
   /**
    * How long a running deploy's env lease lives unless renewed: a worker killed mid-deploy frees

@@ -124,9 +124,9 @@ export class LockStore {
     return { kind: r[0] as 'none' | 'stale' | 'not_due' };
   }
 
-  async joinWaitlist(app: string, env: string, user: string, now: number): Promise<{ kind: 'holder' | 'free' } | { kind: 'queued'; position: number }> {
+  async joinWaitlist(app: string, env: string, user: string, now: number): Promise<{ kind: 'holder' } | { kind: 'free' } | { kind: 'queued'; position: number }> {
     const r = (await JOIN.run(this.redis, [this.k.lock(app, env), this.k.waitlist(app, env)], [user, now])) as (string | number)[];
     if (r[0] === 'queued') return { kind: 'queued', position: Number(r[1]) };
-    return { kind: r[0] as 'holder' | 'free' };
+    return r[0] === 'holder' ? { kind: 'holder' } : { kind: 'free' };
   }
 }

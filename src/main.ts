@@ -1,0 +1,85 @@
+import type { Server } from 'node:http';
+import { githubWebUrl, readEnv, requireSlack } from './config/env';
+import { loadConfig } from './config/load';
+import { makeRedactor } from './core/redact';
+import { isFerryError } from './errors';
+import { createHttpServer } from './http/server';
+import { createSlackGuard } from './http/slack-guard';
+import { createLogger } from './log';
+import { Runtime } from './runtime';
+import { createSlackApp } from './slack/app';
+
+export type Role = 'all' | 'app' | 'worker';
+
+export interface Running {
+  runtime: Runtime;
+  server?: Server;
+  /** Graceful stop: the app stops taking requests; the worker lets its deploy finish. */
+  stop(): Promise<void>;
+}
+
+/** Starts Ferry in one of its roles: app + worker (npm start), only the Slack app, or only a worker. */
+export async function start(role: Role, processEnv?: NodeJS.ProcessEnv): Promise<Running> {
+  const env = readEnv(processEnv);
+  const log = createLogger(env.logLevel, makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken]));
+  const config = loadConfig(env.configFile, githubWebUrl(env.githubApiUrl));
+  const { token } = requireSlack(env, role === 'worker' ? 'worker' : 'app');
+  const runtime = new Runtime(env, config, log.child({ role }), token);
+  await runtime.init();
+
+  let server: Server | undefined;
+  let slack: ReturnType<typeof createSlackApp> | undefined;
+  if (role !== 'worker') {
+    slack = createSlackApp(runtime, env, log);
+    server = createHttpServer({
+      healthy: () => runtime.healthy(),
+      log,
+      ...(slack.listener && {
+        slack: { listener: slack.listener, guard: createSlackGuard({ signingSecret: env.slackSigningSecret!, redis: runtime.redis, keyPrefix: config.redisPrefix, log }) },
+      }),
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(env.port, resolve);
+    });
+    await slack.start();
+    const addr = server.address();
+    log.info({ port: typeof addr === 'object' && addr ? addr.port : env.port, mode: env.slackAppToken ? 'socket' : 'http' }, 'Slack app listening');
+  }
+  const worker = role === 'app' ? undefined : runtime.startWorker();
+
+  return {
+    runtime,
+    ...(server && { server }),
+    async stop() {
+      if (server) await new Promise<void>((r) => server!.close(() => r()));
+      await slack?.stop();
+      await worker?.stop();
+      await runtime.close();
+    },
+  };
+}
+
+/** The process entry: start, stop cleanly on SIGTERM/SIGINT, exit 1 with a clear message on bad set-up. */
+export function main(role: Role): void {
+  start(role).then(
+    (running) => {
+      let stopping = false;
+      const stop = (sig: string) => {
+        if (stopping) return;
+        stopping = true;
+        running.runtime.log.info({ signal: sig }, 'stopping');
+        running.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    },
+    (err: Error) => {
+      process.stderr.write(`${isFerryError(err) ? err.message : `Ferry failed to start: ${err.stack ?? err.message}`}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,161 @@
+import { hostname } from 'node:os';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { childBaseEnv, type FerryEnv, githubWebUrl } from './config/env';
+import type { AppConfig, FerryConfig } from './config/types';
+import { makeRedactor, type Redactor } from './core/redact';
+import { FeedPublisher } from './feed/publisher';
+import { createSlackClient } from './feed/slack-client';
+import { Queues } from './queue/queues';
+import { DeployRequests } from './services/deploy-requests';
+import { LockService } from './services/locks';
+import { createGitHubClient } from './source/github';
+import { GitHubSource } from './source/github';
+import { LocalGitSource } from './source/local-git';
+import type { CommitSource } from './source/types';
+import { DeployStore } from './store/deploys';
+import { keys } from './store/keys';
+import { LeaseStore } from './store/lease';
+import { LockStore } from './store/locks';
+import { LogStore } from './store/logs';
+import { startWorkers, type WorkerHost } from './worker/worker';
+import { Workspaces } from './worker/workspace';
+
+/** SIGTERM to SIGKILL for a deploy command that is being stopped. */
+const KILL_GRACE_MS = 10_000;
+
+/**
+ * Everything one Ferry process uses, built once from the environment and the config and passed
+ * down: Redis connections, stores, queues, Slack and GitHub clients, the feed.
+ */
+export class Runtime {
+  readonly redis: Redis;
+  readonly redact: Redactor;
+  readonly k: ReturnType<typeof keys>;
+  readonly deploys: DeployStore;
+  readonly locks: LockStore;
+  readonly leases: LeaseStore;
+  readonly logs: LogStore;
+  readonly queues: Queues;
+  readonly slack;
+  readonly sources: Record<string, CommitSource>;
+  readonly feed: FeedPublisher;
+  readonly lockService: LockService;
+  readonly requests: DeployRequests;
+  readonly workerName: string;
+  private workerRedis?: Redis;
+
+  constructor(
+    readonly env: FerryEnv,
+    readonly config: FerryConfig,
+    readonly log: Logger,
+    slackToken: string,
+  ) {
+    this.redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken]);
+    this.workerName = `${hostname()}:${process.pid}`;
+    // Commands fail fast while Redis is down (the person is told), instead of queueing forever.
+    this.redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+    this.redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+    this.k = keys(config.redisPrefix);
+    this.deploys = new DeployStore(this.redis, this.k);
+    this.locks = new LockStore(this.redis, this.k);
+    this.leases = new LeaseStore(this.redis, this.k);
+    this.logs = new LogStore(this.redis, this.k, config.logLines);
+    this.queues = new Queues(this.redis, this.k.bullPrefix, config);
+    this.slack = createSlackClient(slackToken, env.slackApiUrl, log);
+    this.sources = this.createSources();
+    this.feed = new FeedPublisher({
+      slack: this.slack,
+      deploys: this.deploys,
+      logs: this.logs,
+      queues: this.queues,
+      commitUrl: (app, sha) => this.sources[app]?.commitUrl(sha),
+      redact: this.redact,
+      log: log.child({ component: 'feed' }),
+      poster: this.workerName,
+    });
+    this.lockService = new LockService(this.locks, this.queues, this.slack, config, log.child({ component: 'locks' }));
+    this.requests = new DeployRequests({
+      config,
+      sources: this.sources,
+      deploys: this.deploys,
+      queues: this.queues,
+      lockService: this.lockService,
+      feed: this.feed,
+      permalink: async (channel, ts) => (await this.slack.chat.getPermalink({ channel, message_ts: ts })).permalink,
+      log,
+    });
+  }
+
+  async init(): Promise<void> {
+    await this.queues.init();
+  }
+
+  async healthy(): Promise<boolean> {
+    return Promise.race([
+      this.redis.ping().then((r) => r === 'PONG', () => false),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 1_000)),
+    ]);
+  }
+
+  startWorker(): WorkerHost {
+    // BullMQ workers block on Redis, so they get a connection that waits out outages.
+    this.workerRedis = new Redis(this.env.redisUrl, { maxRetriesPerRequest: null });
+    this.workerRedis.on('error', (err) => this.log.warn({ err: err.message }, 'redis (worker) connection error'));
+    const base = childBaseEnv(this.env.processEnv);
+    const web = githubWebUrl(this.env.githubApiUrl);
+    const token = this.env.githubToken;
+    const gitEnv = (app: AppConfig): Record<string, string> =>
+      app.repo && token && app.cloneUrl.startsWith(`${web}/`)
+        ? {
+            ...base,
+            GIT_CONFIG_COUNT: '1',
+            GIT_CONFIG_KEY_0: 'http.extraHeader',
+            GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
+          }
+        : base;
+    return startWorkers({
+      config: this.config,
+      connection: this.workerRedis,
+      bullPrefix: this.k.bullPrefix,
+      lockService: this.lockService,
+      feed: this.feed,
+      log: this.log.child({ component: 'worker', worker: this.workerName }),
+      shutdownGraceMs: this.config.shutdownGraceMs,
+      run: {
+        config: this.config,
+        env: this.env,
+        deploys: this.deploys,
+        leases: this.leases,
+        locks: this.locks,
+        logs: this.logs,
+        feed: this.feed,
+        workspaces: new Workspaces(this.config.workspaceDir, gitEnv),
+        redact: this.redact,
+        log: this.log.child({ component: 'worker' }),
+        workerName: this.workerName,
+        graceMs: KILL_GRACE_MS,
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.feed.drain();
+    await this.queues.close();
+    this.workerRedis?.disconnect();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private createSources(): Record<string, CommitSource> {
+    const out: Record<string, CommitSource> = {};
+    const needsGitHub = this.config.appNames.some((a) => this.config.apps[a]!.repo);
+    const gh = needsGitHub ? createGitHubClient({ baseUrl: this.env.githubApiUrl, log: this.log.child({ component: 'github' }), ...(this.env.githubToken && { token: this.env.githubToken }) }) : undefined;
+    const web = githubWebUrl(this.env.githubApiUrl);
+    const gitEnv = childBaseEnv(this.env.processEnv);
+    for (const name of this.config.appNames) {
+      const app = this.config.apps[name]!;
+      out[name] = app.repo ? new GitHubSource(gh!, app.repo, web) : new LocalGitSource(app.path!, gitEnv);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,29 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { FerryConfig } from '../../config/types';
+import { WAITLIST_ACTION } from '../../services/deploy-requests';
+import type { LockStore } from '../../store/locks';
+import { answerAfterAck } from '../answer';
+
+/** The "Join the wait-list" button on a lock refusal. Clicking twice keeps one place in line. */
+export function registerWaitlist(app: App, d: { config: FerryConfig; locks: LockStore; log: Logger; now?: () => number }): void {
+  const now = d.now ?? Date.now;
+  app.action<BlockAction<ButtonAction>>(WAITLIST_ACTION, async ({ action, body, ack, respond }) => {
+    await ack();
+    await answerAfterAck(respond, d.log.child({ action: WAITLIST_ACTION, user: body.user.id }), async () => {
+      let target: { app?: unknown; env?: unknown };
+      try {
+        target = JSON.parse(action.value ?? '{}') as typeof target;
+      } catch {
+        target = {};
+      }
+      const appName = typeof target.app === 'string' ? target.app : '';
+      const env = typeof target.env === 'string' ? target.env : '';
+      if (!d.config.apps[appName]?.envs[env]) return { text: `That button is for an environment I no longer know (\`${appName}\` ${env}).` };
+      const r = await d.locks.joinWaitlist(appName, env, body.user.id, now());
+      if (r.kind === 'free') return { text: `\`${appName}\` *${env}* is free now: go ahead with \`/deploy ${appName} ${env} <ref>\` or \`/lock ${appName} ${env}\`.` };
+      if (r.kind === 'holder') return { text: `You hold the lock on \`${appName}\` *${env}* yourself.` };
+      return { text: `:ballot_box_with_check: You're #${r.position} on the wait-list for \`${appName}\` *${env}*. I'll DM you when it's yours to take.` };
+    });
+  });
+}

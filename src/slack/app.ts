@@ -1,0 +1,55 @@
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import type { RequestListener } from 'node:http';
+import type { Logger } from 'pino';
+import type { FerryEnv } from '../config/env';
+import { boltLogger } from '../log';
+import type { Runtime } from '../runtime';
+import { registerWaitlist } from './actions/waitlist';
+import { registerDeploy } from './commands/deploy';
+import { registerLock } from './commands/lock';
+
+export interface SlackApp {
+  app: App;
+  /** The HTTP listener for /slack/events, in HTTP mode. */
+  listener?: RequestListener;
+  /** Connects the socket, in Socket Mode. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Bolt app: transport only. Listeners parse, ack within Slack's 3 s, and hand the slow part to
+ * the services. HTTP mode with the signing secret, or Socket Mode when SLACK_APP_TOKEN is set.
+ */
+export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger): SlackApp {
+  const logger = boltLogger(log.child({ component: 'bolt' }));
+  logger.setLevel(LogLevel.WARN);
+  const socket = env.slackAppToken ? new SocketModeReceiver({ appToken: env.slackAppToken, logger, logLevel: LogLevel.WARN }) : undefined;
+  const http = socket ? undefined : new HTTPReceiver({ signingSecret: env.slackSigningSecret!, endpoints: '/slack/events', logger, logLevel: LogLevel.WARN });
+  const app = new App({
+    token: env.slackBotToken!,
+    receiver: (socket ?? http)!,
+    logger,
+    logLevel: LogLevel.WARN,
+    clientOptions: { slackApiUrl: env.slackApiUrl.endsWith('/') ? env.slackApiUrl : `${env.slackApiUrl}/` },
+  });
+  app.error(async (err) => {
+    log.error({ err: rt.redact(err.message) }, 'unhandled error in a Slack listener');
+  });
+
+  const deps = { config: rt.config, log };
+  registerDeploy(app, { ...deps, requests: rt.requests });
+  registerLock(app, { ...deps, locks: rt.locks, lockService: rt.lockService });
+  registerWaitlist(app, { ...deps, locks: rt.locks });
+
+  return {
+    app,
+    ...(http && { listener: http.requestListener }),
+    async start() {
+      if (socket) await socket.start();
+    },
+    async stop() {
+      if (socket) await socket.stop();
+    },
+  };
+}

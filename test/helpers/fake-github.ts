@@ -1,0 +1,45 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * GitHub's REST API played over loopback, as much of it as Ferry calls: commit lookup by ref.
+ * `hang` makes it accept requests and never answer, like a GitHub outage.
+ */
+export class FakeGitHub {
+  /** "owner/repo@ref" -> sha */
+  readonly refs = new Map<string, string>();
+  readonly requests: string[] = [];
+  hang = false;
+  private server!: http.Server;
+  private port = 0;
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.requests.push(`${req.method} ${req.url}`);
+    if (this.hang) return;
+    const m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^?]+)/.exec(req.url ?? '');
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (!m) return json(404, { message: 'Not Found' });
+    const sha = this.refs.get(`${m[1]}/${m[2]}@${decodeURIComponent(m[3]!)}`);
+    if (!sha) return json(422, { message: `No commit found for SHA: ${decodeURIComponent(m[3]!)}` });
+    json(200, { sha, commit: { message: 'x', author: { name: 'A', email: 'a@example.com', date: new Date().toISOString() } } });
+  }
+}

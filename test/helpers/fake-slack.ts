@@ -1,0 +1,185 @@
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ApiCall {
+  method: string;
+  body: Record<string, unknown>;
+  auth?: string;
+}
+
+export interface MessageVersion {
+  text: string;
+  blocks: unknown[];
+}
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  versions: MessageVersion[];
+}
+
+interface Failure {
+  method: string;
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/**
+ * Slack played over loopback: the Web API methods Ferry calls (at SLACK_API_URL) and the
+ * response_url endpoints. Every request is recorded; waitFor() re-checks on each one, so tests wait
+ * on events, never on timers.
+ */
+export class FakeSlack {
+  readonly calls: ApiCall[] = [];
+  readonly responses = new Map<string, Record<string, unknown>[]>();
+  readonly messages: PostedMessage[] = [];
+  private readonly failures: Failure[] = [];
+  private readonly events = new EventEmitter();
+  private server!: http.Server;
+  private seq = 0;
+  port = 0;
+
+  async start(): Promise<this> {
+    this.events.setMaxListeners(100);
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => this.handle(req, res, Buffer.concat(chunks).toString('utf8')));
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
+  responseUrl(id: string): string {
+    return `http://127.0.0.1:${this.port}/respond/${id}`;
+  }
+
+  /** The next `count` calls of `method` fail with this status (e.g. 429 with Retry-After). */
+  failNext(method: string, status: number, opts: { count?: number; retryAfterS?: number; error?: string } = {}): void {
+    for (let i = 0; i < (opts.count ?? 1); i++) {
+      this.failures.push({
+        method,
+        status,
+        headers: opts.retryAfterS !== undefined ? { 'retry-after': String(opts.retryAfterS) } : {},
+        body: { ok: false, error: opts.error ?? (status === 429 ? 'ratelimited' : 'internal_error') },
+      });
+    }
+  }
+
+  /** Resolves with pick()'s first defined value, re-checked on every request Slack receives. */
+  waitFor<T>(what: string, pick: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const v = pick();
+        if (v === undefined || v === false) return false;
+        cleanup();
+        resolve(v);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for ${what}; Slack saw: ${this.calls.map((c) => c.method).join(', ')}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.events.off('request', check);
+      };
+      if (!check()) this.events.on('request', check);
+    });
+  }
+
+  /** The answer posted to a command's response_url. */
+  waitForResponse(id: string, n = 1): Promise<Record<string, unknown>> {
+    return this.waitFor(`response #${n} to ${id}`, () => this.responses.get(id)?.[n - 1]);
+  }
+
+  /** The feed message of deploy #id (top-level message whose text names it). */
+  feedMessage(id: number): PostedMessage | undefined {
+    return this.messages.find((m) => !m.thread_ts && m.versions.some((v) => v.text.includes(`Deploy #${id} `)));
+  }
+
+  /** Waits until deploy #id's feed message reads `status` (e.g. "succeeded"). */
+  waitForFeed(id: number, status: string, timeoutMs?: number): Promise<PostedMessage> {
+    return this.waitFor(`deploy #${id}'s feed message to say ${status}`, () => {
+      const m = this.feedMessage(id);
+      return m && latest(m).text.includes(`: ${status}`) ? m : undefined;
+    }, timeoutMs);
+  }
+
+  dmsTo(user: string): ApiCall[] {
+    return this.calls.filter((c) => c.method === 'chat.postMessage' && c.body.channel === user);
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
+    const url = req.url ?? '/';
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+      this.events.emit('request');
+    };
+    if (url.startsWith('/respond/')) {
+      const id = url.slice('/respond/'.length);
+      const list = this.responses.get(id) ?? [];
+      list.push(JSON.parse(raw) as Record<string, unknown>);
+      this.responses.set(id, list);
+      return reply(200, { ok: true });
+    }
+    const method = url.replace(/^\/api\//, '').split('?')[0]!;
+    const body = parseBody(req.headers['content-type'] ?? '', raw);
+    const failIdx = this.failures.findIndex((f) => f.method === method);
+    if (failIdx >= 0) {
+      const f = this.failures.splice(failIdx, 1)[0]!;
+      this.calls.push({ method: `${method}!${f.status}`, body });
+      return reply(f.status, f.body, f.headers);
+    }
+    this.calls.push({ method, body, ...(req.headers.authorization && { auth: req.headers.authorization }) });
+    switch (method) {
+      case 'auth.test':
+        return reply(200, { ok: true, user_id: 'UFERRYBOT', bot_id: 'BFERRY', team_id: 'T0TEST', user: 'ferry' });
+      case 'chat.postMessage': {
+        const ts = `${1_700_000_000 + ++this.seq}.000100`;
+        const channel = String(body.channel);
+        this.messages.push({ channel, ts, ...(body.thread_ts ? { thread_ts: String(body.thread_ts) } : {}), versions: [version(body)] });
+        return reply(200, { ok: true, channel, ts, message: { text: body.text } });
+      }
+      case 'chat.update': {
+        const m = this.messages.find((x) => x.ts === body.ts && x.channel === body.channel);
+        if (!m) return reply(200, { ok: false, error: 'message_not_found' });
+        m.versions.push(version(body));
+        return reply(200, { ok: true, channel: m.channel, ts: m.ts });
+      }
+      case 'chat.getPermalink':
+        return reply(200, { ok: true, permalink: `https://acme.slack.test/archives/${String(body.channel)}/p${String(body.message_ts).replace('.', '')}` });
+      default:
+        return reply(200, { ok: true });
+    }
+  }
+}
+
+export const latest = (m: PostedMessage): MessageVersion => m.versions[m.versions.length - 1]!;
+
+function version(body: Record<string, unknown>): MessageVersion {
+  return { text: String(body.text ?? ''), blocks: (body.blocks as unknown[]) ?? [] };
+}
+
+function parseBody(type: string, raw: string): Record<string, unknown> {
+  if (type.includes('application/json')) return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    out[k] = (k === 'blocks' || k === 'attachments') && v.startsWith('[') ? JSON.parse(v) : v;
+  }
+  return out;
+}

@@ -1,0 +1,150 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import YAML from 'yaml';
+import { type Role, type Running, start } from '../../src/main';
+import { FakeGitHub } from './fake-github';
+import { FakeSlack } from './fake-slack';
+import { makeRepo } from './git-repo';
+import { buttonBody, post, type SignedResponse, sign, slashBody } from './slack-requests';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const LOCAL_DEPLOY = path.join(ROOT, 'commands/local-deploy.sh');
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const BOT_TOKEN = 'xoxb-000000000000-000000000000-testtokenvalue1234';
+
+export interface HarnessOptions {
+  role?: Role;
+  /** Replaces the default config (one app "web" backed by a local repo, envs dev [lock] and staging). */
+  config?: (h: { dir: string; repo: string; deployRoot: string }) => Record<string, unknown>;
+  env?: Record<string, string>;
+}
+
+/**
+ * A real Ferry (Bolt app, worker, real Redis) wired to Slack and GitHub played over loopback,
+ * with a real git repository, in a temp folder of its own and a Redis key prefix of its own.
+ */
+export class Harness {
+  slack = new FakeSlack();
+  github = new FakeGitHub();
+  dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-test-'));
+  repo = makeRepo(path.join(this.dir, 'repo'), ['feature/checkout', 'fix-1']);
+  deployRoot = path.join(this.dir, 'deployments');
+  prefix = `t${randomUUID().slice(0, 8)}`;
+  configFile = path.join(this.dir, 'ferry.yml');
+  redis = new Redis(process.env.FERRY_TEST_REDIS_URL!);
+  running?: Running;
+  env: Record<string, string> = {};
+  private children: ChildProcess[] = [];
+  private responses = 0;
+
+  static async start(opts: HarnessOptions = {}): Promise<Harness> {
+    const h = new Harness();
+    await h.slack.start();
+    await h.github.start();
+    h.writeConfig(opts);
+    h.env = {
+      PATH: process.env.PATH!,
+      HOME: h.dir,
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: h.slack.apiUrl,
+      GITHUB_API_URL: h.github.url,
+      GITHUB_TOKEN: 'ghp_testtoken000000000000000000000000',
+      REDIS_URL: process.env.FERRY_TEST_REDIS_URL!,
+      FERRY_CONFIG: h.configFile,
+      PORT: '0',
+      LOG_LEVEL: process.env.FERRY_TEST_LOG ?? 'silent',
+      ...opts.env,
+    };
+    try {
+      h.running = await start(opts.role ?? 'all', h.env);
+    } catch (err) {
+      await h.stop();
+      throw err;
+    }
+    return h;
+  }
+
+  writeConfig(opts: HarnessOptions): void {
+    const config = opts.config
+      ? opts.config({ dir: this.dir, repo: this.repo.path, deployRoot: this.deployRoot })
+      : {
+          feed_channel: 'C0FEED',
+          apps: {
+            web: {
+              path: this.repo.path,
+              environments: {
+                dev: { deploy: [LOCAL_DEPLOY, this.deployRoot], lock: true, lock_ttl: '4h' },
+                staging: { deploy: [LOCAL_DEPLOY, this.deployRoot] },
+              },
+            },
+          },
+        };
+    writeFileSync(this.configFile, YAML.stringify({ redis_prefix: this.prefix, workspace_dir: path.join(this.dir, 'work'), lease_ttl: '3s', ...config }));
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.running!.server!.address() as AddressInfo).port}`;
+  }
+
+  /** Sends a signed slash command; returns the ack and the id of its response_url. */
+  async slash(command: string, text: string, user = 'U0ANA'): Promise<{ ack: SignedResponse; id: string; ackText: string }> {
+    const id = `r${++this.responses}`;
+    const body = slashBody(command, text, user, this.slack.responseUrl(id));
+    const ack = await post(`${this.url}/slack/events`, body, sign(SIGNING_SECRET, body));
+    let ackText = '';
+    try {
+      ackText = ack.body ? String((JSON.parse(ack.body) as { text?: string }).text ?? '') : '';
+    } catch {
+      ackText = ack.body;
+    }
+    return { ack, id, ackText };
+  }
+
+  async click(actionId: string, value: string, user: string): Promise<{ ack: SignedResponse; id: string }> {
+    const id = `r${++this.responses}`;
+    const body = buttonBody(actionId, value, user, this.slack.responseUrl(id));
+    return { ack: await post(`${this.url}/slack/events`, body, sign(SIGNING_SECRET, body)), id };
+  }
+
+  /** The text of the n-th answer posted to a response_url. */
+  async answer(id: string, n = 1): Promise<string> {
+    return String((await this.slack.waitForResponse(id, n)).text);
+  }
+
+  /** `/deploy ...` then its answer; returns the deploy id from "deploy #N". */
+  async deploy(text: string, user = 'U0ANA'): Promise<{ id: number; answer: string }> {
+    const r = await this.slash('/deploy', text, user);
+    const answer = await this.answer(r.id);
+    const m = /deploy #(\d+)/.exec(answer);
+    if (!m) throw new Error(`deploy was not accepted: ${answer}`);
+    return { id: Number(m[1]), answer };
+  }
+
+  /** A worker in its own process (node dist/...), as production runs them. */
+  spawnWorker(): ChildProcess {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/bin/ferry.js'), 'worker'], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('exit', (code, sig) => {
+      if (code && code !== 0 && sig === null) process.stderr.write(`worker exited ${code}: ${err}\n`);
+    });
+    this.children.push(child);
+    return child;
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await this.running?.stop().catch(() => {});
+    await this.slack.stop();
+    await this.github.stop();
+    const keys = await this.redis.keys(`${this.prefix}:*`);
+    if (keys.length) await this.redis.del(...keys);
+    this.redis.disconnect();
+  }
+}

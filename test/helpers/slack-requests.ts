@@ -1,0 +1,56 @@
+import { createHmac, randomUUID } from 'node:crypto';
+
+export interface SignedResponse {
+  status: number;
+  body: string;
+  ms: number;
+}
+
+/** Signs a body the way Slack does (v0 HMAC-SHA256 of "v0:<timestamp>:<body>"). */
+export function sign(secret: string, body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const sig = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return { 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': sig };
+}
+
+export async function post(url: string, body: string, headers: Record<string, string>): Promise<SignedResponse> {
+  const t0 = performance.now();
+  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+  const text = await res.text();
+  return { status: res.status, body: text, ms: performance.now() - t0 };
+}
+
+/** A slash command's form body, with the fields Slack sends. */
+export function slashBody(command: string, text: string, user: string, responseUrl: string): string {
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: 'T0TEST',
+    team_domain: 'acme',
+    channel_id: 'C0GENERAL',
+    channel_name: 'general',
+    user_id: user,
+    user_name: user.toLowerCase(),
+    command,
+    text,
+    api_app_id: 'A0FERRY',
+    is_enterprise_install: 'false',
+    response_url: responseUrl,
+    trigger_id: `${Date.now()}.${randomUUID()}`,
+  }).toString();
+}
+
+/** A button click's form body (block_actions). */
+export function buttonBody(actionId: string, value: string, user: string, responseUrl: string): string {
+  const payload = {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), team_id: 'T0TEST' },
+    api_app_id: 'A0FERRY',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0GENERAL', is_ephemeral: true },
+    trigger_id: `${Date.now()}.${randomUUID()}`,
+    team: { id: 'T0TEST', domain: 'acme' },
+    channel: { id: 'C0GENERAL', name: 'general' },
+    response_url: responseUrl,
+    actions: [{ type: 'button', action_id: actionId, block_id: 'b1', value, text: { type: 'plain_text', text: 'x' }, action_ts: String(Date.now() / 1000) }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}

@@ -1,0 +1,19 @@
+/**
+ * Waits for a condition that an event will make true, checking it every time `check` is nudged
+ * (fake servers nudge on every request they receive) and at a slow fallback pace for state that
+ * changes elsewhere (Redis written by a worker process). Fails with `what` after `timeoutMs`.
+ */
+export async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, pollMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
