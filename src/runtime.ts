@@ -19,6 +19,7 @@ import { LeaseStore } from './store/lease';
 import { LockStore } from './store/locks';
 import { LogStore } from './store/logs';
 import { startWorkers, type WorkerHost } from './worker/worker';
+import { withDeadline } from './util/deadline';
 import { Workspaces } from './worker/workspace';
 
 /** SIGTERM to SIGKILL for a deploy command that is being stopped. */
@@ -92,10 +93,7 @@ export class Runtime {
   }
 
   async healthy(): Promise<boolean> {
-    return Promise.race([
-      this.redis.ping().then((r) => r === 'PONG', () => false),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 1_000)),
-    ]);
+    return withDeadline(this.redis.ping().then((r) => r === 'PONG', () => false), 1_000, false);
   }
 
   startWorker(): WorkerHost {

@@ -19,7 +19,7 @@ export interface Deploy {
   worker?: string;
   exitCode?: number;
   previousSha?: string;
-  /** Why it failed, in words for people. */
+  /** Why it failed, in words for people: Slack mrkdwn written by Ferry, with outside text escaped. */
   error?: string;
   /** The feed message, once posted. */
   feedChannel?: string;

@@ -68,12 +68,12 @@ function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: st
       return same(`succeeded in ${formatDuration(elapsed(d))}`);
     case 'failed': {
       const how = d.exitCode !== undefined ? ` (exit ${d.exitCode})` : '';
-      const why = d.error ? `: ${escapeMrkdwn(d.error)}` : '';
+      const why = d.error ? `: ${d.error}` : '';
       const after = d.startedAt ? ` after ${formatDuration(elapsed(d))}` : '';
       return { plain: `failed${after}${how}`, mrkdwn: `*failed*${after}${how}${why} ${mention(d.user)}` };
     }
     case 'cancelled':
-      return same(`cancelled${d.error ? `: ${escapeMrkdwn(d.error)}` : ''}`);
+      return same(`cancelled${d.error ? `: ${d.error}` : ''}`);
   }
 }
 

@@ -6,6 +6,7 @@ import type { Redactor } from '../core/redact';
 import { clipText, mention } from '../core/slack-format';
 import type { DeployStore } from '../store/deploys';
 import type { LogStore } from '../store/logs';
+import { sleep } from '../util/deadline';
 
 export interface QueueView {
   waiting(app: string, env: string): Promise<number[]>;
@@ -152,4 +153,3 @@ export class FeedPublisher {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { isValidSlackRequest } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { withDeadline } from '../util/deadline';
 
 export type GuardVerdict = { ok: true } | { ok: false; status: number; message: string };
 
@@ -28,10 +29,8 @@ export function createSlackGuard(opts: { signingSecret: string; redis: Redis; ke
       opts.log.warn({ timestamp }, 'refused a Slack request with a bad or stale signature');
       return { ok: false, status: 401, message: 'Bad or expired Slack signature. Check SLACK_SIGNING_SECRET and the server clock.' };
     }
-    const fresh = await Promise.race([
-      opts.redis.set(`${opts.keyPrefix}:slack-sig:${signature}`, '1', 'PX', 6 * 60_000, 'NX').then((r) => r === 'OK'),
-      new Promise<boolean>((r) => setTimeout(() => r(true), opts.redisDeadlineMs ?? 300)),
-    ]).catch(() => true);
+    const firstSeen = opts.redis.set(`${opts.keyPrefix}:slack-sig:${signature}`, '1', 'PX', 6 * 60_000, 'NX').then((r) => r === 'OK', () => true);
+    const fresh = await withDeadline(firstSeen, opts.redisDeadlineMs ?? 300, true);
     if (!fresh) {
       opts.log.warn({ timestamp }, 'refused a replayed Slack request');
       return { ok: false, status: 401, message: 'This request was already received once; replays are refused.' };

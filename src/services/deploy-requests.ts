@@ -9,6 +9,7 @@ import type { FeedPublisher } from '../feed/publisher';
 import type { Queues } from '../queue/queues';
 import type { CommitSource } from '../source/types';
 import type { DeployStore } from '../store/deploys';
+import { withDeadline } from '../util/deadline';
 import type { LockService } from './locks';
 
 export interface Answer {
@@ -96,7 +97,7 @@ export class DeployRequests {
 
   private async feedLink(id: number, log: Logger): Promise<string | undefined> {
     const posted = this.d.feed.refresh(id).catch((err: Error) => log.error({ err: err.message }, 'feed post failed'));
-    await Promise.race([posted, new Promise((r) => setTimeout(r, this.d.feedWaitMs ?? 5_000))]);
+    await withDeadline(posted, this.d.feedWaitMs ?? 5_000, undefined);
     const dep = await this.d.deploys.get(id);
     if (!dep?.feedTs || !dep.feedChannel) return undefined;
     return this.d.permalink(dep.feedChannel, dep.feedTs).catch(() => undefined);

@@ -5,6 +5,7 @@ import type { Deploy } from '../core/deploy';
 import { FINISHED } from '../core/deploy';
 import { formatDuration } from '../core/duration';
 import type { Redactor } from '../core/redact';
+import { escapeMrkdwn } from '../core/slack-format';
 import type { FeedPublisher } from '../feed/publisher';
 import type { DeployStore } from '../store/deploys';
 import type { Lease, LeaseStore } from '../store/lease';
@@ -115,7 +116,7 @@ async function execute(
     } catch (err) {
       const msg = d.redact((err as Error).message);
       say(`checkout failed: ${msg}`);
-      return { status: 'failed', error: `couldn't check out ${dep.sha.slice(0, 7)}: ${msg.slice(0, 300)}` };
+      return { status: 'failed', error: `couldn't check out ${dep.sha.slice(0, 7)}: ${escapeMrkdwn(msg.slice(0, 300))}` };
     }
     say(`running ${argv.join(' ')}`);
     const env = {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,14 @@ export const ROOT = path.resolve(__dirname, '../..');
 export const LOCAL_DEPLOY = path.join(ROOT, 'commands/local-deploy.sh');
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-000000000000-000000000000-testtokenvalue1234';
+
+/** Writes an executable bash script (a deploy command for a test) and returns its path. */
+export function writeScript(dir: string, name: string, body: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, `#!/usr/bin/env bash\nset -euo pipefail\n${body}\n`);
+  chmodSync(file, 0o755);
+  return file;
+}
 
 export interface HarnessOptions {
   role?: Role;
