@@ -40,6 +40,11 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   if (issue.code === 'unrecognized_keys') {
     return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}; check the spelling against ferry.example.yml`;
   }
+  if (issue.code === 'invalid_key') {
+    const key = issue.path[issue.path.length - 1];
+    const hint = issue.issues.map((i) => i.message).join('; ');
+    return `${where}: ${JSON.stringify(key)} is not a valid name; ${hint}`;
+  }
   if (issue.code === 'invalid_type') {
     const found = valueAt(raw, issue.path);
     if (found === undefined) return `${where}: is required (${issue.message.replace(/^Invalid input: /, '')})`;
@@ -68,13 +73,14 @@ function resolveProgram(dir: string, program: string): string {
 
 function resolve(c: ParsedConfig, file: string, githubWebUrl: string): FerryConfig {
   const dir = path.dirname(file);
-  const apps: Record<string, AppConfig> = {};
+  // Null-prototype maps: a name typed in Slack ("constructor", "__proto__") finds nothing here.
+  const apps: Record<string, AppConfig> = Object.create(null) as Record<string, AppConfig>;
   for (const [name, a] of Object.entries(c.apps)) {
     const localPath = a.path === undefined ? undefined : path.resolve(dir, a.path);
     const cloneUrl = a.clone_url
       ? /^[a-z+]+:\/\//.test(a.clone_url) ? a.clone_url : path.resolve(dir, a.clone_url)
       : localPath ?? `${githubWebUrl.replace(/\/$/, '')}/${a.repo}.git`;
-    const envs: AppConfig['envs'] = {};
+    const envs: AppConfig['envs'] = Object.create(null) as AppConfig['envs'];
     for (const [envName, e] of Object.entries(a.environments)) {
       const [program, ...args] = e.deploy;
       envs[envName] = {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Deploy } from '../core/deploy';
 import { type FeedContext, renderDeployMessage } from '../core/feed-message';
 import type { Redactor } from '../core/redact';
-import { clipText, mention } from '../core/slack-format';
+import { clipText, escapeMrkdwn, mention } from '../core/slack-format';
 import type { DeployStore } from '../store/deploys';
 import type { LogStore } from '../store/logs';
 import { sleep } from '../util/deadline';
@@ -85,7 +85,8 @@ export class FeedPublisher {
     const dep = await this.d.deploys.get(id);
     if (!dep?.feedTs || !dep.feedChannel || dep.status !== 'failed') return;
     if (!(await this.d.deploys.once(id, 'failure-thread'))) return;
-    const lines = (await this.d.logs.tail(id, FAILURE_LOG_LINES)).map(this.d.redact);
+    // Escaped: a log line can't ping the channel or fake a link.
+    const lines = (await this.d.logs.tail(id, FAILURE_LOG_LINES)).map((l) => escapeMrkdwn(this.d.redact(l)));
     const body = lines.length ? clipText(lines.join('\n'), 2_800).replace(/```/g, "'''") : '(the command printed nothing)';
     const text = `${mention(dep.user)} deploy #${id} to ${dep.env} failed${dep.error ? `: ${dep.error}` : ''}. Last lines of the log:`;
     await this.d.slack.chat.postMessage({

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -10,6 +11,8 @@ export class FakeGitHub {
   readonly refs = new Map<string, string>();
   readonly requests: string[] = [];
   hang = false;
+  private held: (() => void)[] = [];
+  private readonly events = new EventEmitter();
   private server!: http.Server;
   private port = 0;
 
@@ -24,6 +27,12 @@ export class FakeGitHub {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** Ends the outage: held requests are answered now. */
+  release(): void {
+    this.hang = false;
+    for (const h of this.held.splice(0)) h();
+  }
+
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
@@ -31,7 +40,28 @@ export class FakeGitHub {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.requests.push(`${req.method} ${req.url}`);
-    if (this.hang) return;
+    this.events.emit('request');
+    if (this.hang) {
+      this.held.push(() => this.answer(req, res));
+      return;
+    }
+    this.answer(req, res);
+  }
+
+  /** Resolves once GitHub has received `n` requests. */
+  waitForRequests(n: number): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => {
+        if (this.requests.length < n) return;
+        this.events.off('request', check);
+        resolve();
+      };
+      this.events.on('request', check);
+      check();
+    });
+  }
+
+  private answer(req: http.IncomingMessage, res: http.ServerResponse): void {
     const m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^?]+)/.exec(req.url ?? '');
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });

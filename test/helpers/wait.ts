@@ -17,3 +17,23 @@ export async function eventually<T>(what: string, check: () => T | undefined | f
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
+
+/** Resolves when `file` exists (written by a deploy command in another process), watching its folder. */
+export function waitForFile(file: string, timeoutMs = 20_000): Promise<void> {
+  const { existsSync, watch } = require('node:fs') as typeof import('node:fs');
+  const path = require('node:path') as typeof import('node:path');
+  return new Promise((resolve, reject) => {
+    const watcher = watch(path.dirname(file), () => check());
+    const timer = setTimeout(() => done(new Error(`timed out waiting for ${file}`)), timeoutMs);
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      watcher.close();
+      if (err) reject(err);
+      else resolve();
+    };
+    const check = () => {
+      if (existsSync(file)) done();
+    };
+    check();
+  });
+}

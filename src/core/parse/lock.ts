@@ -32,7 +32,7 @@ export function parseLock(text: string | undefined, config: FerryConfig): Parse<
     reasonWords = rest.slice(1);
   }
   const reason = reasonWords.join(' ');
-  if (reason.length > MAX_REASON) return { kind: 'error', message: `That reason is ${reason.length} characters; keep it under ${MAX_REASON}.` };
+  if (reason.length > MAX_REASON) return { kind: 'error', message: `That reason is ${reason.length} characters; keep it to ${MAX_REASON} at most.` };
   return { kind: 'ok', value: { app: app.name, env, durationMs, reason } };
 }
 

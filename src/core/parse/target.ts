@@ -43,7 +43,8 @@ export function readTarget(parts: string[], config: FerryConfig, usage: string):
   }
   const withEnv = config.appNames.filter((a) => config.apps[a]!.envs[first ?? '']);
   if (withEnv.length > 0) {
-    return { kind: 'error', message: `Which app? ${list(withEnv)} ${withEnv.length > 1 ? 'have' : 'has'} \`${first}\`; e.g. \`${usage.split(' ')[0]} ${withEnv[0]} ${first}\`.` };
+    const command = usage.replace(/`/g, '').split(' ')[0];
+    return { kind: 'error', message: `Which app? ${list(withEnv)} ${withEnv.length > 1 ? 'have' : 'has'} \`${first}\`; e.g. \`${command} ${withEnv[0]} ${first}\`.` };
   }
   const guess = closest(first ?? '', config.appNames);
   return {

@@ -1,0 +1,403 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { childBaseEnv, githubWebUrl, readEnv, requireSlack } from '../../src/config/env';
+import { loadConfig, parseConfig } from '../../src/config/load';
+import { FerryError, isFerryError } from '../../src/errors';
+import { ONE_APP_YAML } from './fixtures';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CLI = path.join(ROOT, 'dist/src/bin/ferry.js');
+
+/** The FerryError a function throws, failing the test when it throws nothing or something else. */
+function ferryErrorOf(fn: () => unknown): FerryError {
+  try {
+    fn();
+  } catch (err) {
+    if (isFerryError(err)) return err;
+    throw new Error(`expected a FerryError, got ${String(err)}`);
+  }
+  throw new Error('expected a FerryError, but nothing was thrown');
+}
+
+/** A config with one app whose dev env has the given extra lines (indented under dev). */
+function withDev(lines: string): string {
+  return `
+feed_channel: C0FEED
+apps:
+  web:
+    path: ../web
+    environments:
+      dev:
+${lines
+  .trim()
+  .split('\n')
+  .map((l) => `        ${l}`)
+  .join('\n')}
+`;
+}
+
+describe('parseConfig resolves paths against the config file', () => {
+  const dir = '/srv/ferry';
+  const file = path.join(dir, 'ferry.yml');
+
+  test('relative path, deploy program with a slash, and workspace_dir are made absolute; a bare program name stays for PATH', () => {
+    const c = parseConfig(
+      `
+feed_channel: C0FEED
+workspace_dir: work/checkouts
+apps:
+  web:
+    path: ../repos/web
+    environments:
+      dev:
+        deploy: [commands/deploy.sh, --verbose, ./not-a-program-arg]
+      staging:
+        deploy: [bash, -c, 'echo hi']
+      production:
+        deploy: [/usr/local/bin/ship]
+`,
+      file,
+    );
+    expect(c.file).toBe(file);
+    expect(c.workspaceDir).toBe('/srv/ferry/work/checkouts');
+    const web = c.apps.web!;
+    expect(web.path).toBe('/srv/repos/web');
+    expect(web.cloneUrl).toBe('/srv/repos/web');
+    expect(web.envs.dev!.deploy).toEqual(['/srv/ferry/commands/deploy.sh', '--verbose', './not-a-program-arg']);
+    expect(web.envs.staging!.deploy).toEqual(['bash', '-c', 'echo hi']);
+    expect(web.envs.production!.deploy).toEqual(['/usr/local/bin/ship']);
+  });
+
+  test('defaults: workspace, prefix, durations, lock off, fail on a lost worker, default branch main', () => {
+    const c = parseConfig('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      dev:\n        deploy: [x/y.sh]\n', file);
+    expect(c.workspaceDir).toBe('/srv/ferry/.ferry/work');
+    expect(c.redisPrefix).toBe('ferry');
+    expect(c.lockReminderMs).toBe(15 * 60_000);
+    expect(c.leaseTtlMs).toBe(20_000);
+    expect(c.shutdownGraceMs).toBe(5 * 60_000);
+    expect(c.logLines).toBe(5_000);
+    expect(c.appNames).toEqual(['web']);
+    const web = c.apps.web!;
+    expect(web.defaultBranch).toBe('main');
+    expect(web.envNames).toEqual(['dev']);
+    expect(web.envs.dev).toEqual({
+      name: 'dev',
+      deploy: ['/srv/ferry/x/y.sh'],
+      lock: false,
+      lockTtlMs: 4 * 3_600_000,
+      timeoutMs: 30 * 60_000,
+      onWorkerLost: 'fail',
+      passEnv: [],
+    });
+  });
+
+  test('envs keep the order of the file (it is the pipeline order)', () => {
+    const c = parseConfig(ONE_APP_YAML, file);
+    expect(c.apps.web!.envNames).toEqual(['dev', 'staging', 'production']);
+    expect(c.apps.web!.envs.dev).toMatchObject({ lock: true, lockTtlMs: 8 * 3_600_000 });
+  });
+
+  test('a GitHub repo clones from the GitHub web URL given; clone_url overrides it and may be a relative path', () => {
+    const yaml = (extra: string) => `feed_channel: C0FEED\napps:\n  api:\n    repo: acme/api\n${extra}    environments:\n      dev:\n        deploy: [bash]\n`;
+    expect(parseConfig(yaml(''), file, 'https://ghe.example.com/').apps.api!.cloneUrl).toBe('https://ghe.example.com/acme/api.git');
+    expect(parseConfig(yaml(''), file).apps.api!.repo).toBe('acme/api');
+    expect(parseConfig(yaml('    clone_url: ssh://git@ghe/acme/api.git\n'), file).apps.api!.cloneUrl).toBe('ssh://git@ghe/acme/api.git');
+    expect(parseConfig(yaml('    clone_url: ../mirror/api.git\n'), file).apps.api!.cloneUrl).toBe('/srv/mirror/api.git');
+  });
+});
+
+describe('parseConfig errors name the key path, what was found and the fix', () => {
+  const file = '/srv/ferry/ferry.yml';
+  const problems = (yaml: string) => ferryErrorOf(() => parseConfig(yaml, file));
+
+  test('a lock_ttl that is not a duration', () => {
+    const err = problems(withDev('deploy: [x.sh]\nlock_ttl: 4 hours'));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toContain(`${file} has 1 problem:`);
+    expect(err.message).toContain('apps.web.environments.dev.lock_ttl: "4 hours" is not a duration; use e.g. 30m, 4h, 2d');
+  });
+
+  test('an unknown key (typo) names the key and where it is', () => {
+    const err = problems(withDev('deploy: [x.sh]\nlokc: true'));
+    expect(err.message).toContain('apps.web.environments.dev: unknown key lokc; check the spelling against ferry.example.yml');
+  });
+
+  test('an unknown top-level key', () => {
+    expect(problems(`${ONE_APP_YAML}\nfeed_chanel: C0FEED\n`).message).toContain('(top level): unknown key feed_chanel');
+  });
+
+  test('a missing deploy command', () => {
+    const err = problems(withDev('lock: true'));
+    expect(err.message).toMatch(/apps\.web\.environments\.dev\.deploy: is required/);
+  });
+
+  test('deploy as a shell string instead of a list', () => {
+    const err = problems(withDev('deploy: ./deploy.sh --prod'));
+    expect(err.message).toContain('apps.web.environments.dev.deploy: found "./deploy.sh --prod"; must be a list of arguments run without a shell');
+  });
+
+  test('an empty deploy list', () => {
+    expect(problems(withDev('deploy: []')).message).toContain('apps.web.environments.dev.deploy: needs at least the program to run');
+  });
+
+  test('both repo and path', () => {
+    const err = problems(`
+feed_channel: C0FEED
+apps:
+  web:
+    repo: acme/web
+    path: ../web
+    environments:
+      dev:
+        deploy: [x.sh]
+`);
+    expect(err.message).toContain('apps.web: needs exactly one of repo (GitHub owner/name) or path (a local git repository)');
+  });
+
+  test('neither repo nor path', () => {
+    const err = problems('feed_channel: C0FEED\napps:\n  web:\n    environments:\n      dev:\n        deploy: [x.sh]\n');
+    expect(err.message).toContain('apps.web: needs exactly one of repo');
+  });
+
+  test('a #channel name instead of a channel ID', () => {
+    const err = problems(ONE_APP_YAML.replace('feed_channel: C0FEED', 'feed_channel: "#deploys"'));
+    expect(err.message).toContain('feed_channel: found "#deploys"; must be a Slack channel ID like C0123DEPLOYS (not a #name)');
+  });
+
+  test('a missing feed_channel', () => {
+    expect(problems(ONE_APP_YAML.replace('feed_channel: C0FEED', '')).message).toMatch(/feed_channel: is required/);
+  });
+
+  test('a bad on_worker_lost value shows what was found', () => {
+    expect(problems(withDev('deploy: [x.sh]\non_worker_lost: ignore')).message).toContain('apps.web.environments.dev.on_worker_lost: found "ignore"; must be fail or retry');
+  });
+
+  test('an env name with capitals says what names may contain', () => {
+    const err = problems('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      Dev:\n        deploy: [x.sh]\n');
+    expect(err.message).toContain('names use lower-case letters, digits, - and _');
+  });
+
+  test('every problem is listed, not just the first', () => {
+    const err = problems(`
+feed_channel: "#deploys"
+apps:
+  web:
+    path: ../web
+    environments:
+      dev:
+        deploy: [x.sh]
+        lock_ttl: 4 hours
+        lokc: true
+`);
+    expect(err.message).toContain('has 3 problems:');
+    expect(err.message).toContain('feed_channel: found "#deploys"');
+    expect(err.message).toContain('lock_ttl: "4 hours" is not a duration');
+    expect(err.message).toContain('unknown key lokc');
+  });
+
+  test('no apps', () => {
+    expect(problems('feed_channel: C0FEED\napps: {}\n').message).toContain('apps: needs at least one app');
+  });
+
+  test('an empty file', () => {
+    expect(problems('').message).toContain('(top level)');
+  });
+
+  test('invalid YAML names the file and the YAML error', () => {
+    const err = problems('feed_channel: C0FEED\napps:\n  web: [unclosed\n');
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toContain(`${file} is not valid YAML:`);
+    expect(err.message.split('\n').length).toBeGreaterThan(1);
+  });
+});
+
+describe('loadConfig', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-config-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('resolves paths against the folder of the file, wherever the process runs', () => {
+    const sub = path.join(dir, 'conf');
+    mkdirSync(sub, { recursive: true });
+    const file = path.join(sub, 'ferry.yml');
+    writeFileSync(file, ONE_APP_YAML);
+    const c = loadConfig(path.relative(process.cwd(), file));
+    expect(c.file).toBe(file);
+    expect(c.apps.web!.path).toBe(path.join(dir, 'repos/web'));
+    expect(c.apps.web!.envs.dev!.deploy[0]).toBe(path.join(sub, 'commands/deploy.sh'));
+    expect(c.workspaceDir).toBe(path.join(sub, '.ferry/work'));
+  });
+
+  test('a missing file says so, with the absolute path and how to make one', () => {
+    const missing = path.join(dir, 'nope.yml');
+    const err = ferryErrorOf(() => loadConfig(missing));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toBe(`Can't read config ${missing}: no such file. Copy ferry.example.yml to ferry.yml, or set FERRY_CONFIG to your file.`);
+  });
+
+  test('a folder instead of a file is a clear error, not a crash', () => {
+    const err = ferryErrorOf(() => loadConfig(dir));
+    expect(err.message).toContain(`Can't read config ${dir}:`);
+  });
+});
+
+describe('readEnv', () => {
+  test('defaults when nothing is set', () => {
+    const e = readEnv({});
+    expect(e).toEqual({
+      slackApiUrl: 'https://slack.com/api/',
+      port: 3000,
+      redisUrl: 'redis://127.0.0.1:6379',
+      githubApiUrl: 'https://api.github.com',
+      configFile: 'ferry.yml',
+      logLevel: 'info',
+      processEnv: {},
+    });
+  });
+
+  test('reads every documented variable, trimming whitespace', () => {
+    const e = readEnv({
+      SLACK_BOT_TOKEN: ' xoxb-1 ',
+      SLACK_SIGNING_SECRET: 'sig',
+      SLACK_APP_TOKEN: 'xapp-1',
+      SLACK_API_URL: 'http://127.0.0.1:9/api/',
+      PORT: '8080',
+      REDIS_URL: 'redis://r:6380',
+      GITHUB_TOKEN: 'ghp_x',
+      GITHUB_API_URL: 'http://127.0.0.1:10',
+      FERRY_CONFIG: 'conf/ferry.yml',
+      LOG_LEVEL: 'debug',
+    });
+    expect(e).toMatchObject({
+      slackBotToken: 'xoxb-1',
+      slackSigningSecret: 'sig',
+      slackAppToken: 'xapp-1',
+      slackApiUrl: 'http://127.0.0.1:9/api/',
+      port: 8080,
+      redisUrl: 'redis://r:6380',
+      githubToken: 'ghp_x',
+      githubApiUrl: 'http://127.0.0.1:10',
+      configFile: 'conf/ferry.yml',
+      logLevel: 'debug',
+    });
+  });
+
+  test('blank variables count as unset', () => {
+    const e = readEnv({ SLACK_BOT_TOKEN: '   ', REDIS_URL: '', PORT: '' });
+    expect(e.slackBotToken).toBeUndefined();
+    expect(e.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(e.port).toBe(3000);
+  });
+
+  test.each(['abc', '70000', '-1', '80.5'])('PORT=%s is refused with an example', (port) => {
+    const err = ferryErrorOf(() => readEnv({ PORT: port }));
+    expect(err.code).toBe('ENV_MISSING');
+    expect(err.message).toBe(`PORT=${JSON.stringify(port)} is not a port number; use e.g. PORT=3000.`);
+  });
+
+  test('GitHub web URL from the API URL', () => {
+    expect(githubWebUrl('https://api.github.com')).toBe('https://github.com');
+    expect(githubWebUrl('https://api.github.com/')).toBe('https://github.com');
+    expect(githubWebUrl('https://ghe.example.com/api/v3')).toBe('https://ghe.example.com');
+  });
+
+  test('child processes get only the base variables and the ones passed by name', () => {
+    const base = childBaseEnv({ PATH: '/bin', HOME: '/home/f', SLACK_BOT_TOKEN: 'xoxb-secret', AWS_PROFILE: 'dev', GITHUB_TOKEN: 'ghp_x' }, ['AWS_PROFILE']);
+    expect(base).toEqual({ PATH: '/bin', HOME: '/home/f', AWS_PROFILE: 'dev' });
+  });
+});
+
+describe('requireSlack', () => {
+  test('the app role with nothing set names every missing variable and where to get it', () => {
+    const err = ferryErrorOf(() => requireSlack(readEnv({}), 'app'));
+    expect(err.code).toBe('ENV_MISSING');
+    const first = err.message.split('\n')[0]!;
+    expect(first).toContain('SLACK_BOT_TOKEN');
+    expect(first).toContain('SLACK_SIGNING_SECRET');
+    expect(err.message).toContain('manifest.yml');
+  });
+
+  test('the app role with only the bot token asks for the signing secret (or app token) only', () => {
+    const err = ferryErrorOf(() => requireSlack(readEnv({ SLACK_BOT_TOKEN: 'xoxb-1' }), 'app'));
+    const first = err.message.split('\n')[0]!;
+    expect(first).toBe("Ferry can't start: missing SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode).");
+  });
+
+  test('HTTP mode: bot token and signing secret are enough', () => {
+    expect(requireSlack(readEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }), 'app')).toEqual({ token: 'xoxb-1' });
+  });
+
+  test('Socket Mode: with SLACK_APP_TOKEN the signing secret is not required', () => {
+    expect(requireSlack(readEnv({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }), 'app')).toEqual({ token: 'xoxb-1' });
+  });
+
+  test('a worker needs only the bot token', () => {
+    expect(requireSlack(readEnv({ SLACK_BOT_TOKEN: 'xoxb-1' }), 'worker')).toEqual({ token: 'xoxb-1' });
+    const first = ferryErrorOf(() => requireSlack(readEnv({}), 'worker')).message.split('\n')[0]!;
+    expect(first).toBe("Ferry can't start: missing SLACK_BOT_TOKEN.");
+  });
+});
+
+describe('ferry check (the CLI)', () => {
+  let dir: string;
+  beforeAll(() => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing; run npm run build (npm test builds it)`);
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-check-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function check(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, 'check', ...args], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  test('a good file: exit 0 and a summary of apps and envs', async () => {
+    const file = path.join(dir, 'good.yml');
+    writeFileSync(file, ONE_APP_YAML);
+    const r = await check(file);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${file} is valid.\n  web: dev, staging, production\n`);
+  });
+
+  test('a bad file: exit 1 and the problems on stderr', async () => {
+    const file = path.join(dir, 'bad.yml');
+    writeFileSync(file, withDev('deploy: [x.sh]\nlock_ttl: 4 hours'));
+    const r = await check(file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('apps.web.environments.dev.lock_ttl: "4 hours" is not a duration; use e.g. 30m, 4h, 2d');
+  });
+
+  test('a missing file: exit 1 and how to make one', async () => {
+    const r = await check(path.join(dir, 'missing.yml'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no such file. Copy ferry.example.yml to ferry.yml');
+  });
+
+  test('without an argument it checks ferry.yml in the current folder', async () => {
+    writeFileSync(path.join(dir, 'ferry.yml'), ONE_APP_YAML);
+    const r = await check();
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${path.join(dir, 'ferry.yml')} is valid.`);
+  });
+});

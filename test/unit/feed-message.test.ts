@@ -1,0 +1,168 @@
+import type { Deploy } from '../../src/core/deploy';
+import { estimateRemaining } from '../../src/core/estimate';
+import { type FeedContext, renderDeployMessage, type SlackMessage } from '../../src/core/feed-message';
+
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+const PREV = 'fedcba9876543210fedcba9876543210fedcba98';
+const T0 = Date.UTC(2025, 2, 4, 13, 5, 0); // 2025-03-04 13:05:00 UTC
+
+function deploy(over: Partial<Deploy> = {}): Deploy {
+  return { id: 7, app: 'web', env: 'dev', ref: 'feature/checkout', sha: SHA, user: 'U0ANA', status: 'queued', createdAt: T0, rev: 1, attempt: 0, ...over };
+}
+
+/** The message's main section (state line) and its context line (facts). */
+function parts(m: SlackMessage): { section: string; context: string } {
+  const section = (m.blocks[0] as { text: { text: string } }).text.text;
+  const context = (m.blocks[1] as { elements: { text: string }[] }).elements[0]!.text;
+  return { section, context };
+}
+
+const dateToken = (ms: number, format: string) => `<!date^${Math.floor(ms / 1000)}^${format}|`;
+
+describe('renderDeployMessage: queued', () => {
+  test('first in line with nothing running: starting next', () => {
+    const m = renderDeployMessage(deploy(), { now: T0, position: 1 });
+    expect(m.text).toBe(':hourglass_flowing_sand: Deploy #7 · web to dev: queued, starting next');
+    expect(parts(m).section).toBe(':hourglass_flowing_sand: *Deploy #7 · web to dev*\nqueued, starting next');
+  });
+
+  test('second in line behind a running deploy', () => {
+    const m = renderDeployMessage(deploy(), { now: T0, position: 2, runningAhead: 5 });
+    expect(m.text).toBe(':hourglass_flowing_sand: Deploy #7 · web to dev: queued, #2 in line, behind #5 (running)');
+  });
+
+  test('first in line while another deploy still runs does not claim to start next', () => {
+    const m = renderDeployMessage(deploy(), { now: T0, position: 1, runningAhead: 5 });
+    expect(m.text).toContain('queued, #1 in line, behind #5 (running)');
+    expect(m.text).not.toContain('starting next');
+  });
+
+  test('position unknown: just queued', () => {
+    expect(renderDeployMessage(deploy(), { now: T0 }).text).toMatch(/: queued$/);
+  });
+
+  test('the facts line names the ref, short SHA and requester as a mention', () => {
+    const { context } = parts(renderDeployMessage(deploy(), { now: T0, position: 1 }));
+    expect(context).toBe('`feature/checkout` at `0123456` · requested by <@U0ANA>');
+  });
+
+  test('with a commit URL the short SHA links to it', () => {
+    const { context } = parts(renderDeployMessage(deploy(), { now: T0, commitUrl: `https://github.com/acme/web/commit/${SHA}` }));
+    expect(context).toContain(`<https://github.com/acme/web/commit/${SHA}|0123456>`);
+  });
+});
+
+describe('renderDeployMessage: running', () => {
+  const startedAt = T0 + 60_000;
+  const running = (over: Partial<Deploy> = {}) => deploy({ status: 'running', startedAt, worker: 'host-a:123', attempt: 1, rev: 3, ...over });
+
+  test('without recent durations: since when and on which worker, no estimate', () => {
+    const m = renderDeployMessage(running(), { now: startedAt + 5_000, recentDurationsMs: [] });
+    const { section } = parts(m);
+    expect(m.text).toBe(`:rocket: Deploy #7 · web to dev: running since ${new Date(startedAt).toISOString()}`);
+    expect(section).toContain(`running since ${dateToken(startedAt, '{time}')}2025-03-04 13:06 UTC>`);
+    expect(section).toContain(' on host-a:123');
+    expect(section).not.toContain('usually');
+  });
+
+  test('with recent durations: the typical time and a Slack date token for when it should be done', () => {
+    const recent = [120_000, 90_000, 100_000]; // median 100s
+    const { section } = parts(renderDeployMessage(running(), { now: startedAt + 30_000, recentDurationsMs: recent }));
+    expect(section).toContain(`usually takes 1m 40s, done around ${dateToken(startedAt + 100_000, '{time}')}`);
+  });
+
+  test('past the usual time it says so instead of a time in the past', () => {
+    const { section } = parts(renderDeployMessage(running(), { now: startedAt + 300_000, recentDurationsMs: [100_000] }));
+    expect(section).toContain('taking longer than the usual 1m 40s');
+    expect(section).not.toContain('done around');
+  });
+
+  test('the deploy it replaces and a second attempt are in the facts', () => {
+    const { context } = parts(renderDeployMessage(running({ previousSha: PREV, attempt: 2 }), { now: startedAt }));
+    expect(context).toContain('replacing `fedcba9`');
+    expect(context).toContain('attempt 2');
+  });
+
+  test('redeploying the same SHA does not say it replaces itself', () => {
+    const { context } = parts(renderDeployMessage(running({ previousSha: SHA }), { now: startedAt }));
+    expect(context).not.toContain('replacing');
+  });
+});
+
+describe('renderDeployMessage: finished', () => {
+  test('succeeded shows how long it took', () => {
+    const d = deploy({ status: 'succeeded', startedAt: T0 + 1_000, finishedAt: T0 + 1_000 + 125_000, exitCode: 0, attempt: 1 });
+    const m = renderDeployMessage(d, { now: T0 + 200_000 });
+    expect(m.text).toBe(':white_check_mark: Deploy #7 · web to dev: succeeded in 2m 5s');
+  });
+
+  test('failed shows how long, the exit code, the error and mentions the requester', () => {
+    const d = deploy({ status: 'failed', startedAt: T0, finishedAt: T0 + 42_000, exitCode: 3, error: 'the deploy command exited with 3', attempt: 1 });
+    const m = renderDeployMessage(d, { now: T0 + 50_000 });
+    expect(m.text).toBe(':x: Deploy #7 · web to dev: failed after 42s (exit 3)');
+    expect(parts(m).section).toBe(':x: *Deploy #7 · web to dev*\n*failed* after 42s (exit 3): the deploy command exited with 3 <@U0ANA>');
+  });
+
+  test('failed before it started has no duration or exit code', () => {
+    const d = deploy({ status: 'failed', finishedAt: T0 + 1_000, error: 'dev was locked before it could start' });
+    const m = renderDeployMessage(d, { now: T0 + 2_000 });
+    expect(m.text).toBe(':x: Deploy #7 · web to dev: failed');
+    expect(parts(m).section).toContain('*failed*: dev was locked before it could start <@U0ANA>');
+  });
+
+  test("the error is Ferry's own mrkdwn (outside text is escaped when it is written), so a mention in it works", () => {
+    const d = deploy({ status: 'failed', finishedAt: T0, error: 'dev was locked by <@U0BOB> before it could start' });
+    const { section } = parts(renderDeployMessage(d, { now: T0 }));
+    expect(section).toContain('*failed*: dev was locked by <@U0BOB> before it could start <@U0ANA>');
+  });
+
+  test('already-escaped outside text in the error is not escaped twice', () => {
+    const d = deploy({ status: 'failed', startedAt: T0, finishedAt: T0 + 1_000, error: "couldn't check out 0123456: fatal: bad object &lt;x&gt; &amp; y" });
+    expect(parts(renderDeployMessage(d, { now: T0 })).section).toContain('fatal: bad object &lt;x&gt; &amp; y');
+  });
+
+  test('a cancelled deploy shows the reason', () => {
+    const m = renderDeployMessage(deploy({ status: 'cancelled', error: 'cancelled by <@U0BOB>' }), { now: T0 });
+    expect(m.text).toBe(':no_entry_sign: Deploy #7 · web to dev: cancelled: cancelled by <@U0BOB>');
+  });
+
+  test('the ref is escaped in the facts line (refs are checked on the way in; this is the second guard)', () => {
+    const { context } = parts(renderDeployMessage(deploy({ ref: 'a<b>&c' }), { now: T0 }));
+    expect(context).toContain('`a&lt;b&gt;&amp;c`');
+  });
+
+  test('worker names are escaped too', () => {
+    const d = deploy({ status: 'running', startedAt: T0, worker: '<!here>' });
+    expect(parts(renderDeployMessage(d, { now: T0 })).section).toContain(' on &lt;!here&gt;');
+  });
+
+  test('the same deploy and context always render the same message', () => {
+    const d = deploy({ status: 'running', startedAt: T0, worker: 'w' });
+    const ctx: FeedContext = { now: T0 + 10_000, recentDurationsMs: [60_000, 30_000] };
+    expect(renderDeployMessage(d, ctx)).toEqual(renderDeployMessage(d, ctx));
+  });
+});
+
+describe('estimateRemaining', () => {
+  test('no history, no estimate', () => {
+    expect(estimateRemaining([], 10_000)).toBeUndefined();
+  });
+
+  test('the median of an odd count, not swayed by one slow run', () => {
+    expect(estimateRemaining([60_000, 600_000, 50_000], 10_000)).toEqual({ typicalMs: 60_000, leftMs: 50_000 });
+  });
+
+  test('the middle two averaged for an even count', () => {
+    expect(estimateRemaining([10_000, 40_000, 20_000, 30_000], 0)).toEqual({ typicalMs: 25_000, leftMs: 25_000 });
+  });
+
+  test('left goes negative once it runs longer than usual', () => {
+    expect(estimateRemaining([30_000], 45_000)).toEqual({ typicalMs: 30_000, leftMs: -15_000 });
+  });
+
+  test('does not reorder the caller’s list', () => {
+    const recent = [3, 1, 2];
+    estimateRemaining(recent, 0);
+    expect(recent).toEqual([3, 1, 2]);
+  });
+});
