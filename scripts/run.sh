@@ -5,6 +5,11 @@ source "$(dirname "$0")/setup.sh"
 ensure_node_modules
 build
 cmd="${1:-start}"; shift || true
+if [ "$cmd" != check ] && [ -z "${FERRY_CONFIG:-}" ] && [ ! -f ferry.yml ]; then
+  cp ferry.example.yml ferry.yml
+  say "no ferry.yml yet: created one from ferry.example.yml (it deploys this repository into ~/.ferry/deployments)."
+  say "edit feed_channel and apps in ferry.yml for your team; 'npm run check' validates it."
+fi
 if [ "$cmd" != check ] && [ -z "${REDIS_URL:-}" ]; then
   ensure_redis_server
   start_private_redis
