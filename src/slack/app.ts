@@ -24,14 +24,18 @@ export interface SlackApp {
 export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger): SlackApp {
   const logger = boltLogger(log.child({ component: 'bolt' }));
   logger.setLevel(LogLevel.WARN);
-  const socket = env.slackAppToken ? new SocketModeReceiver({ appToken: env.slackAppToken, logger, logLevel: LogLevel.WARN }) : undefined;
+  const slackApiUrl = env.slackApiUrl.endsWith('/') ? env.slackApiUrl : `${env.slackApiUrl}/`;
+  const socket = env.slackAppToken
+    ? // The socket client opens its connection through SLACK_API_URL too (apps.connections.open).
+      new SocketModeReceiver({ appToken: env.slackAppToken, logger, logLevel: LogLevel.WARN, installerOptions: { clientOptions: { slackApiUrl } } })
+    : undefined;
   const http = socket ? undefined : new HTTPReceiver({ signingSecret: env.slackSigningSecret!, endpoints: '/slack/events', logger, logLevel: LogLevel.WARN });
   const app = new App({
     token: env.slackBotToken!,
     receiver: (socket ?? http)!,
     logger,
     logLevel: LogLevel.WARN,
-    clientOptions: { slackApiUrl: env.slackApiUrl.endsWith('/') ? env.slackApiUrl : `${env.slackApiUrl}/` },
+    clientOptions: { slackApiUrl },
   });
   app.error(async (err) => {
     log.error({ err: rt.redact(err.message) }, 'unhandled error in a Slack listener');

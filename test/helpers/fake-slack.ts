@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 export interface ApiCall {
   method: string;
@@ -39,6 +40,11 @@ export class FakeSlack {
   private readonly failures: Failure[] = [];
   private readonly events = new EventEmitter();
   private server!: http.Server;
+  private wss?: WebSocketServer;
+  private sockets: WebSocket[] = [];
+  /** Acks received over Socket Mode, by envelope id. */
+  readonly socketAcks = new Map<string, Record<string, unknown>>();
+  private envelopes = 0;
   private seq = 0;
   port = 0;
 
@@ -49,12 +55,34 @@ export class FakeSlack {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => this.handle(req, res, Buffer.concat(chunks).toString('utf8')));
     });
+    // Socket Mode: apps.connections.open hands out ws://.../link; Slack says hello, then sends envelopes.
+    this.wss = new WebSocketServer({ server: this.server, path: '/link' });
+    this.wss.on('connection', (ws) => {
+      this.sockets.push(ws);
+      ws.on('message', (data) => {
+        const msg = JSON.parse(String(data)) as { envelope_id?: string; payload?: Record<string, unknown> };
+        if (msg.envelope_id) this.socketAcks.set(msg.envelope_id, msg.payload ?? {});
+        this.events.emit('request');
+      });
+      ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake', approximate_connection_time: 3600 }, connection_info: { app_id: 'A0FERRY' } }));
+      this.events.emit('request');
+    });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
     this.port = (this.server.address() as AddressInfo).port;
     return this;
   }
 
+  /** Sends a Socket Mode envelope to the connected app; resolves with the ack's payload. */
+  async sendEnvelope(type: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const ws = await this.waitFor('a Socket Mode connection', () => this.sockets.find((s) => s.readyState === 1));
+    const id = `env-${++this.envelopes}`;
+    ws.send(JSON.stringify({ envelope_id: id, type, accepts_response_payload: true, payload }));
+    return this.waitFor(`the ack of ${id}`, () => this.socketAcks.get(id));
+  }
+
   async stop(): Promise<void> {
+    for (const s of this.sockets) s.terminate();
+    this.wss?.close();
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
@@ -161,6 +189,8 @@ export class FakeSlack {
         m.versions.push(version(body));
         return reply(200, { ok: true, channel: m.channel, ts: m.ts });
       }
+      case 'apps.connections.open':
+        return reply(200, { ok: true, url: `ws://127.0.0.1:${this.port}/link` });
       case 'chat.getPermalink':
         return reply(200, { ok: true, permalink: `https://acme.slack.test/archives/${String(body.channel)}/p${String(body.message_ts).replace('.', '')}` });
       default:
