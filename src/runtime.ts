@@ -62,7 +62,7 @@ export class Runtime {
     this.locks = new LockStore(this.redis, this.k);
     this.leases = new LeaseStore(this.redis, this.k);
     this.logs = new LogStore(this.redis, this.k, config.logLines);
-    this.queues = new Queues(this.redis, this.k.bullPrefix, config);
+    this.queues = new Queues(this.redis, this.k.bullPrefix, config, log.child({ component: 'queue' }));
     this.slack = createSlackClient(slackToken, env.slackApiUrl, log);
     this.sources = this.createSources();
     this.feed = new FeedPublisher({
@@ -137,11 +137,13 @@ export class Runtime {
     });
   }
 
+  /** Closes connections; bounded, so a stop while Redis is down still ends. */
   async close(): Promise<void> {
-    await this.feed.drain();
-    await this.queues.close();
+    await withDeadline(this.feed.drain(), 10_000, undefined);
+    await withDeadline(this.queues.close().catch(() => {}), 2_000, undefined);
     this.workerRedis?.disconnect();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await withDeadline(this.redis.quit().then(() => {}, () => {}), 1_000, undefined);
+    this.redis.disconnect();
   }
 
   private createSources(): Record<string, CommitSource> {

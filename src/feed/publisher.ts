@@ -38,6 +38,7 @@ const FAILURE_LOG_LINES = 30;
  */
 export class FeedPublisher {
   private readonly inflight = new Map<number, { again: boolean; done: Promise<void> }>();
+  private readonly background = new Set<Promise<unknown>>();
   private readonly now: () => number;
   private readonly claimWaitMs: number;
 
@@ -74,12 +75,28 @@ export class FeedPublisher {
     await Promise.all(ids.map((id) => this.refresh(id)));
   }
 
-  /** Waits for all feed work in flight (for shutdown). */
-  async drain(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight.values()].map((s) => s.done));
+  /**
+   * Runs feed work that nobody waits for (the caller's deploy goes on), logging its failure;
+   * drain() still waits for it, so a stopping process finishes its Slack updates first.
+   */
+  inBackground(what: string, work: () => Promise<unknown>, deployId?: number): void {
+    const p = work()
+      .catch((err: Error) => this.d.log.error({ deployId, err: err.message }, `${what} failed`))
+      .finally(() => this.background.delete(p));
+    this.background.add(p);
   }
 
-  /** Posts the last lines of a failed deploy's log in its thread, mentioning the requester, once. */
+  /** Waits for all feed work in flight (for shutdown). */
+  async drain(): Promise<void> {
+    while (this.inflight.size > 0 || this.background.size > 0) {
+      await Promise.allSettled([...[...this.inflight.values()].map((s) => s.done), ...this.background]);
+    }
+  }
+
+  /**
+   * Brings the message up to date and, if the deploy failed, posts the last lines of its log in
+   * the thread, mentioning the requester, once.
+   */
   async postFailureLog(id: number): Promise<void> {
     await this.refresh(id);
     const dep = await this.d.deploys.get(id);

@@ -1,5 +1,6 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { type DeployJobData, deployJobId, deployQueueName, TIMERS_QUEUE, type TimerJobData } from './names';
 
@@ -17,8 +18,9 @@ export class Queues {
     private readonly connection: Redis,
     private readonly bullPrefix: string,
     config: FerryConfig,
+    private readonly log: Logger,
   ) {
-    this.timers = new Queue<TimerJobData>(TIMERS_QUEUE, { connection, prefix: bullPrefix });
+    this.timers = this.watch(new Queue<TimerJobData>(TIMERS_QUEUE, { connection, prefix: bullPrefix }));
     for (const app of config.appNames) for (const env of config.apps[app]!.envNames) this.deployQueue(app, env);
   }
 
@@ -26,7 +28,7 @@ export class Queues {
     const name = deployQueueName(app, env);
     let q = this.deployQueues.get(name);
     if (!q) {
-      q = new Queue<DeployJobData>(name, { connection: this.connection, prefix: this.bullPrefix });
+      q = this.watch(new Queue<DeployJobData>(name, { connection: this.connection, prefix: this.bullPrefix }));
       this.deployQueues.set(name, q);
     }
     return q;
@@ -63,6 +65,11 @@ export class Queues {
       backoff: { type: 'exponential', delay: 1_000 },
     };
     await this.timers.add(data.kind, data, opts);
+  }
+
+  private watch<Q extends Queue>(q: Q): Q {
+    q.on('error', (err) => this.log.warn({ err: err.message, queue: q.name }, 'queue connection error'));
+    return q;
   }
 
   async close(): Promise<void> {

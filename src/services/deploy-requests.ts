@@ -74,7 +74,7 @@ export class DeployRequests {
     }
     // Queue it (a repeated request re-adds the same job id, which is a no-op) and post the feed message.
     await this.d.queues.enqueue(req.app, req.env, id);
-    const link = await this.feedLink(id, log);
+    const link = await this.feedLink(id);
     const position = await this.position(req.app, req.env, id);
     const lines = [
       `${accepted.kind === 'duplicate' ? 'Already accepted' : 'Accepted'} as *deploy #${id}*: \`${escapeMrkdwn(req.ref)}\` (\`${shortSha(sha)}\`) to \`${req.app}\` *${req.env}*, ${position}.`,
@@ -95,9 +95,10 @@ export class DeployRequests {
     return ahead === 0 ? 'starting now' : `#${idx + 1} in line (${ahead} ahead of it)`;
   }
 
-  private async feedLink(id: number, log: Logger): Promise<string | undefined> {
-    const posted = this.d.feed.refresh(id).catch((err: Error) => log.error({ err: err.message }, 'feed post failed'));
-    await withDeadline(posted, this.d.feedWaitMs ?? 5_000, undefined);
+  private async feedLink(id: number): Promise<string | undefined> {
+    const posted = this.d.feed.refresh(id);
+    this.d.feed.inBackground('feed post', () => posted, id);
+    await withDeadline(posted.catch(() => {}), this.d.feedWaitMs ?? 5_000, undefined);
     const dep = await this.d.deploys.get(id);
     if (!dep?.feedTs || !dep.feedChannel) return undefined;
     return this.d.permalink(dep.feedChannel, dep.feedTs).catch(() => undefined);

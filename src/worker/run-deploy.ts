@@ -71,19 +71,16 @@ export async function runDeploy(deployId: number, d: RunDeps): Promise<void> {
     if (!(await d.deploys.start(dep.id, dep.app, dep.env, lease.value, d.workerName, now()))) throw new Error('lost the env lease before starting');
     const started = (await d.deploys.get(dep.id))!;
     log.info({ sha: dep.sha, attempt: started.attempt }, 'deploy started');
-    void d.feed.refresh(dep.id).catch(() => {});
-    void d.feed.refreshWaiting(dep.app, dep.env).catch(() => {});
+    d.feed.inBackground('feed update', () => d.feed.refresh(dep.id), dep.id);
+    d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(dep.app, dep.env));
 
     const result = await execute(started, envCfg.deploy, envCfg.timeoutMs, envCfg.passEnv, d, AbortSignal.any([lost.signal, d.shutdown]), log);
     await finish(result);
   } finally {
     renewer.stop();
     await d.leases.release(dep.app, dep.env, lease.value).catch(() => {});
-    void d.feed
-      .refresh(dep.id)
-      .then(async () => (await d.deploys.get(dep.id))?.status === 'failed' && d.feed.postFailureLog(dep.id))
-      .catch((err: Error) => log.error({ err: err.message }, 'feed update failed'));
-    void d.feed.refreshWaiting(dep.app, dep.env).catch(() => {});
+    d.feed.inBackground('feed update', () => d.feed.postFailureLog(dep.id), dep.id);
+    d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(dep.app, dep.env));
   }
 }
 
