@@ -4,6 +4,9 @@ import { formatDuration } from './duration';
 import { estimateRemaining } from './estimate';
 import { escapeMrkdwn, mention, slackTime } from './slack-format';
 
+/** Queue positions shown exactly; deeper ones are shown as "more than N in line". */
+export const EXACT_POSITIONS = 10;
+
 export interface FeedContext {
   now: number;
   /** Place among the deploys waiting for the env, 1 = next; only for queued deploys. */
@@ -50,6 +53,7 @@ function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: st
       const behind = ctx.runningAhead !== undefined ? `, behind #${ctx.runningAhead} (running)` : '';
       if (ctx.position === undefined) return same('queued');
       if (ctx.position === 1 && !behind) return same('queued, starting next');
+      if (ctx.position > EXACT_POSITIONS) return same(`queued, more than ${EXACT_POSITIONS} in line${behind}`);
       return same(`queued, #${ctx.position} in line${behind}`);
     }
     case 'running': {

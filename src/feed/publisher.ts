@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Deploy } from '../core/deploy';
-import { type FeedContext, renderDeployMessage } from '../core/feed-message';
+import { EXACT_POSITIONS, type FeedContext, renderDeployMessage } from '../core/feed-message';
 import type { Redactor } from '../core/redact';
 import { clipText, escapeMrkdwn, mention } from '../core/slack-format';
 import type { DeployStore } from '../store/deploys';
@@ -69,10 +69,14 @@ export class FeedPublisher {
     return state.done;
   }
 
-  /** Refreshes every deploy waiting on an env (their positions moved). */
+  /**
+   * Refreshes the deploys near the front of an env's queue (their positions moved). Deeper ones
+   * read "more than N in line", which stays true until they reach the front and are refreshed, so
+   * a long queue costs a bounded number of Slack updates per start.
+   */
   async refreshWaiting(app: string, env: string): Promise<void> {
     const ids = await this.d.queues.waiting(app, env);
-    await Promise.all(ids.map((id) => this.refresh(id)));
+    await Promise.all(ids.slice(0, EXACT_POSITIONS).map((id) => this.refresh(id)));
   }
 
   /**

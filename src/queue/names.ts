@@ -5,6 +5,9 @@ export const deployJobId = (id: number): string => `d${id}`;
 
 export interface DeployJobData {
   deployId: number;
+  /** So a worker knows the env's lease without reading the deploy first. */
+  app: string;
+  env: string;
 }
 
 export type TimerJobData =

@@ -41,18 +41,17 @@ export class Queues {
 
   /** Adds a deploy; adding the same deploy again is a no-op (the job id is the deploy id). */
   async enqueue(app: string, env: string, deployId: number): Promise<void> {
-    await this.deployQueue(app, env).add('deploy', { deployId }, { jobId: deployJobId(deployId), removeOnComplete: KEEP, removeOnFail: KEEP });
+    await this.deployQueue(app, env).add('deploy', { deployId, app, env }, { jobId: deployJobId(deployId), removeOnComplete: KEEP, removeOnFail: KEEP });
   }
 
-  /** Deploy ids waiting for an env, next first. */
+  /** Deploy ids waiting for an env, next first (job ids only: no job bodies are read). */
   async waiting(app: string, env: string): Promise<number[]> {
-    const jobs = await this.deployQueue(app, env).getJobs(['wait', 'prioritized'], 0, 200, true);
-    return jobs.filter((j) => j !== undefined).map((j) => j.data.deployId);
+    return deployIds(await this.deployQueue(app, env).getRanges(['wait', 'prioritized'], 0, -1, true));
   }
 
   /** Deploy ids active on an env (at most one, except briefly while a lost worker's job is detected). */
   async active(app: string, env: string): Promise<number[]> {
-    return (await this.deployQueue(app, env).getJobs(['active'], 0, 10, true)).filter((j) => j !== undefined).map((j) => j.data.deployId);
+    return deployIds(await this.deployQueue(app, env).getRanges(['active'], 0, -1, true));
   }
 
   async schedule(data: TimerJobData, at: number, now: number): Promise<void> {
@@ -76,3 +75,5 @@ export class Queues {
     await Promise.all([this.timers.close(), ...[...this.deployQueues.values()].map((q) => q.close())]);
   }
 }
+
+const deployIds = (jobIds: string[]): number[] => jobIds.filter((id) => id.startsWith('d')).map((id) => Number(id.slice(1)));

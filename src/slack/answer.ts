@@ -3,6 +3,7 @@ import type { RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { isFerryError } from '../errors';
 import type { Answer } from '../services/deploy-requests';
+import type { Limiter } from '../util/limiter';
 
 /** Sends an ephemeral answer through response_url. */
 export async function answer(respond: RespondFn, a: Answer): Promise<void> {
@@ -12,11 +13,12 @@ export async function answer(respond: RespondFn, a: Answer): Promise<void> {
 /**
  * Runs the slow part of a command after its ack and answers with the result. A FerryError's
  * message goes to the person as it is; anything else is logged with a reference they can quote.
+ * The work goes through `limiter`, so a burst of commands can't starve the acks of the next ones.
  */
-export async function answerAfterAck(respond: RespondFn, log: Logger, work: () => Promise<Answer>): Promise<void> {
+export async function answerAfterAck(respond: RespondFn, log: Logger, limiter: Limiter, work: () => Promise<Answer>): Promise<void> {
   let a: Answer;
   try {
-    a = await work();
+    a = await limiter.run(work);
   } catch (err) {
     if (isFerryError(err)) a = { text: err.message };
     else {

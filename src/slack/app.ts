@@ -7,6 +7,9 @@ import type { Runtime } from '../runtime';
 import { registerWaitlist } from './actions/waitlist';
 import { registerDeploy } from './commands/deploy';
 import { registerLock } from './commands/lock';
+import { Limiter } from '../util/limiter';
+
+const AFTER_ACK_CONCURRENCY = 4;
 
 export interface SlackApp {
   app: App;
@@ -41,7 +44,8 @@ export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger): SlackAp
     log.error({ err: rt.redact(err.message) }, 'unhandled error in a Slack listener');
   });
 
-  const deps = { config: rt.config, log };
+  // After-ack work (GitHub, git, Redis, Slack) runs a few at a time; acks never wait for it.
+  const deps = { config: rt.config, log, limiter: new Limiter(AFTER_ACK_CONCURRENCY) };
   registerDeploy(app, { ...deps, requests: rt.requests });
   registerLock(app, { ...deps, locks: rt.locks, lockService: rt.lockService });
   registerWaitlist(app, { ...deps, locks: rt.locks });

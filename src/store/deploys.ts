@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type Deploy, type DeployStatus, deployFromHash } from '../core/deploy';
 import type { Keys } from './keys';
+import { takeLeaseLua } from './lease';
 import { type LockInfo, lockFromHash } from './locks';
 import { LuaScript, pairs } from './lua';
 
@@ -46,6 +47,35 @@ return {'ok', id, token, tostring(untilMs)}
 );
 
 /**
+ * Begins a deploy in one round trip: takes the env lease (with a new fencing token) unless someone
+ * holds it, then, unless the deploy finished already, was left running by a lost worker, or the
+ * env is now locked by someone other than its requester, marks it running.
+ * KEYS: 1 deploy, 2 lease, 3 fence counter, 4 lock, 5 env state
+ * ARGV: 1 lease holder name, 2 lease ttl ms, 3 now ms, 4 worker name
+ * Returns {'missing'} | {'finished'} | {'busy', lease value}
+ *       | {'lost', lease value, attempt} | {'locked', lease value, lock holder} | {'started', lease value}
+ */
+const BEGIN = new LuaScript(
+  'begin',
+  `
+local d = redis.call('HMGET', KEYS[1], 'status', 'user', 'attempt')
+if not d[1] then return {'missing'} end
+if d[1] == 'succeeded' or d[1] == 'failed' or d[1] == 'cancelled' then return {'finished'} end
+local cur = redis.call('GET', KEYS[2])
+if cur then return {'busy', cur} end
+${takeLeaseLua('KEYS[2]', 'KEYS[3]', 'ARGV[1]', 'ARGV[2]')}
+if d[1] == 'running' then return {'lost', v, d[3]} end
+local lock = redis.call('HMGET', KEYS[4], 'holder', 'until')
+if lock[1] and tonumber(lock[2]) > tonumber(ARGV[3]) and lock[1] ~= d[2] then return {'locked', v, lock[1]} end
+local prev = redis.call('HGET', KEYS[5], 'sha') or ''
+redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', ARGV[3], 'worker', ARGV[4], 'previousSha', prev)
+redis.call('HINCRBY', KEYS[1], 'attempt', 1)
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
+return {'started', v}
+`,
+);
+
+/**
  * Marks a deploy running, fenced by the env lease: nothing happens unless the caller holds it.
  * KEYS: 1 deploy, 2 lease, 3 env state   ARGV: 1 lease value, 2 now ms, 3 worker name
  * Returns {1, previous sha} or {0}
@@ -83,6 +113,14 @@ end
 return 1
 `,
 );
+
+export type BeginResult =
+  | { kind: 'missing' }
+  | { kind: 'finished' }
+  | { kind: 'busy'; heldBy: string }
+  | { kind: 'lost'; lease: string; attempt: number }
+  | { kind: 'locked'; lease: string; holder: string }
+  | { kind: 'started'; lease: string };
 
 export type AcceptResult =
   | { kind: 'accepted'; id: number; lock?: { token: number; until: number } }
@@ -124,6 +162,28 @@ export class DeployStore {
 
   async get(id: number): Promise<Deploy | undefined> {
     return deployFromHash(await this.redis.hgetall(this.k.deploy(id)));
+  }
+
+  async begin(id: number, app: string, env: string, o: { holder: string; leaseTtlMs: number; worker: string; now: number }): Promise<BeginResult> {
+    const r = (await BEGIN.run(
+      this.redis,
+      [this.k.deploy(id), this.k.lease(app, env), this.k.fenceSeq, this.k.lock(app, env), this.k.envState(app, env)],
+      [o.holder, o.leaseTtlMs, o.now, o.worker],
+    )) as string[];
+    switch (r[0]) {
+      case 'busy':
+        return { kind: 'busy', heldBy: r[1]! };
+      case 'lost':
+        return { kind: 'lost', lease: r[1]!, attempt: Number(r[2]) };
+      case 'locked':
+        return { kind: 'locked', lease: r[1]!, holder: r[2]! };
+      case 'started':
+        return { kind: 'started', lease: r[1]! };
+      case 'finished':
+        return { kind: 'finished' };
+      default:
+        return { kind: 'missing' };
+    }
   }
 
   async start(id: number, app: string, env: string, leaseValue: string, worker: string, now: number): Promise<boolean> {

@@ -3,6 +3,14 @@ import type { Keys } from './keys';
 import { LuaScript } from './lua';
 
 /**
+ * Lua that takes a free lease: KEYS[lease] gets "<holder>#<token>" for ttl ms, the token from
+ * KEYS[fence]. Leaves the value in `v`. Shared by ACQUIRE and DeployStore's begin script.
+ */
+export const takeLeaseLua = (lease: string, fence: string, holder: string, ttl: string): string =>
+  `local v = ${holder} .. '#' .. redis.call('INCR', ${fence})
+redis.call('SET', ${lease}, v, 'PX', ${ttl})`;
+
+/**
  * The env lease: held by the one running deploy of an env, expiring unless renewed, and carrying a
  * fencing token (a counter that only grows) so a worker that lost it can't write after the fact.
  * KEYS: 1 lease, 2 fence counter   ARGV: 1 holder name, 2 ttl ms
@@ -13,10 +21,8 @@ const ACQUIRE = new LuaScript(
   `
 local cur = redis.call('GET', KEYS[1])
 if cur then return {0, cur} end
-local token = redis.call('INCR', KEYS[2])
-local v = ARGV[1] .. '#' .. token
-redis.call('SET', KEYS[1], v, 'PX', ARGV[2])
-return {token, v}
+${takeLeaseLua('KEYS[1]', 'KEYS[2]', 'ARGV[1]', 'ARGV[2]')}
+return {tonumber(string.match(v, '#(%d+)$')), v}
 `,
 );
 

@@ -2,16 +2,17 @@ import type { Logger } from 'pino';
 import { childBaseEnv, type FerryEnv } from '../config/env';
 import type { FerryConfig } from '../config/types';
 import type { Deploy } from '../core/deploy';
-import { FINISHED } from '../core/deploy';
 import { formatDuration } from '../core/duration';
 import type { Redactor } from '../core/redact';
 import { escapeMrkdwn } from '../core/slack-format';
 import type { FeedPublisher } from '../feed/publisher';
-import type { DeployStore } from '../store/deploys';
-import type { Lease, LeaseStore } from '../store/lease';
+import type { DeployJobData } from '../queue/names';
+import type { BeginResult, DeployStore } from '../store/deploys';
+import type { LeaseStore } from '../store/lease';
 import type { LockStore } from '../store/locks';
 import type { LogStore } from '../store/logs';
 import { runCommand } from './run-command';
+import { sleep } from '../util/deadline';
 import type { Workspaces } from './workspace';
 
 export interface RunDeps {
@@ -42,45 +43,45 @@ const MAX_ATTEMPTS = 3;
  * checks the SHA out, runs the env's command, and records the outcome. Safe to run again for the
  * same deploy: a finished deploy is left alone, and one whose worker died is failed or retried.
  */
-export async function runDeploy(deployId: number, d: RunDeps): Promise<void> {
+export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
   const now = d.now ?? Date.now;
+  const { deployId, app, env } = job;
   const log = d.log.child({ deployId });
-  const dep = await d.deploys.get(deployId);
-  if (!dep || FINISHED.includes(dep.status)) return;
-  const envCfg = d.config.apps[dep.app]?.envs[dep.env];
-
-  const lease = await waitForLease(dep, d, log);
+  const begun = await beginWhenFree(job, d, log);
+  if (begun.kind === 'missing' || begun.kind === 'finished') return;
+  const lease = begun.lease;
   const lost = new AbortController();
-  const renewer = keepLease(dep, lease, d, lost, log);
+  const renewer = keepLease(app, env, lease, d, lost, log);
   const finish = async (outcome: Parameters<DeployStore['finish']>[2]) => {
-    if (!(await d.deploys.finish(dep, lease.value, outcome, now()))) throw new Error('lost the env lease before recording the outcome');
+    if (!(await d.deploys.finish({ id: deployId, app, env }, lease, outcome, now()))) throw new Error('lost the env lease before recording the outcome');
     log.info({ status: outcome.status, exitCode: outcome.exitCode, error: outcome.error }, 'deploy finished');
   };
   try {
-    if (!envCfg) return await finish({ status: 'failed', error: `\`${dep.app}\` ${dep.env} is no longer in the config` });
-    if (dep.status === 'running') {
-      if (envCfg.onWorkerLost === 'fail' || dep.attempt >= MAX_ATTEMPTS) {
-        return await finish({ status: 'failed', error: `the worker running it stopped mid-deploy (attempt ${dep.attempt}); check the env, then deploy again` });
+    const envCfg = d.config.apps[app]?.envs[env];
+    if (!envCfg) return await finish({ status: 'failed', error: `\`${app}\` ${env} is no longer in the config` });
+    if (begun.kind === 'locked') return await finish({ status: 'failed', error: `${env} was locked by <@${begun.holder}> before it could start` });
+    if (begun.kind === 'lost') {
+      if (envCfg.onWorkerLost === 'fail' || begun.attempt >= MAX_ATTEMPTS) {
+        return await finish({ status: 'failed', error: `the worker running it stopped mid-deploy (attempt ${begun.attempt}); check the env, then deploy again` });
       }
-      log.warn({ attempt: dep.attempt }, 'the worker running this deploy was lost; running it again');
+      log.warn({ attempt: begun.attempt }, 'the worker running this deploy was lost; running it again');
+      const dep = (await d.deploys.get(deployId))!;
+      const lock = await d.locks.get(app, env, now());
+      if (lock && lock.holder !== dep.user) return await finish({ status: 'failed', error: `${env} was locked by <@${lock.holder}> before it could run again` });
+      if (!(await d.deploys.start(deployId, app, env, lease, d.workerName, now()))) throw new Error('lost the env lease before starting');
     }
-    const lock = await d.locks.get(dep.app, dep.env, now());
-    if (lock && lock.holder !== dep.user) {
-      return await finish({ status: 'failed', error: `${dep.env} was locked by <@${lock.holder}> before it could start` });
-    }
-    if (!(await d.deploys.start(dep.id, dep.app, dep.env, lease.value, d.workerName, now()))) throw new Error('lost the env lease before starting');
-    const started = (await d.deploys.get(dep.id))!;
-    log.info({ sha: dep.sha, attempt: started.attempt }, 'deploy started');
-    d.feed.inBackground('feed update', () => d.feed.refresh(dep.id), dep.id);
-    d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(dep.app, dep.env));
+    const started = (await d.deploys.get(deployId))!;
+    log.info({ sha: started.sha, attempt: started.attempt }, 'deploy started');
+    d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
+    d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(app, env));
 
     const result = await execute(started, envCfg.deploy, envCfg.timeoutMs, envCfg.passEnv, d, AbortSignal.any([lost.signal, d.shutdown]), log);
     await finish(result);
   } finally {
     renewer.stop();
-    await d.leases.release(dep.app, dep.env, lease.value).catch(() => {});
-    d.feed.inBackground('feed update', () => d.feed.postFailureLog(dep.id), dep.id);
-    d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(dep.app, dep.env));
+    await d.leases.release(app, env, lease).catch(() => {});
+    d.feed.inBackground('feed update', () => d.feed.postFailureLog(deployId), deployId);
+    d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(app, env));
   }
 }
 
@@ -155,28 +156,33 @@ async function execute(
   }
 }
 
-/** Waits until this deploy holds its env's lease; a lease left by a dead worker expires by itself. */
-async function waitForLease(dep: Deploy, d: RunDeps, log: Logger): Promise<Lease> {
-  let waitedSince = 0;
+/** Begins the deploy as soon as its env lease is free; a lease left by a dead worker expires by itself. */
+async function beginWhenFree(job: DeployJobData, d: RunDeps, log: Logger): Promise<Exclude<BeginResult, { kind: 'busy' }>> {
+  let waiting = false;
   for (;;) {
-    const r = await d.leases.acquire(dep.app, dep.env, `${d.workerName}:deploy-${dep.id}`, d.config.leaseTtlMs);
-    if ('value' in r) return r;
-    if (waitedSince === 0) {
-      waitedSince = Date.now();
+    const r = await d.deploys.begin(job.deployId, job.app, job.env, {
+      holder: `${d.workerName}:deploy-${job.deployId}`,
+      leaseTtlMs: d.config.leaseTtlMs,
+      worker: d.workerName,
+      now: (d.now ?? Date.now)(),
+    });
+    if (r.kind !== 'busy') return r;
+    if (!waiting) {
+      waiting = true;
       log.info({ heldBy: r.heldBy }, 'waiting for the env lease');
     }
     if (d.shutdown.aborted) throw new Error('worker shutting down');
-    await new Promise((res) => setTimeout(res, Math.min(1_000, d.config.leaseTtlMs / 10)));
+    await sleep(Math.min(1_000, d.config.leaseTtlMs / 10));
   }
 }
 
 /** Renews the lease every third of its life; if it can't, the deploy is stopped before it expires. */
-function keepLease(dep: Deploy, lease: Lease, d: RunDeps, lost: AbortController, log: Logger): { stop: () => void } {
+function keepLease(app: string, env: string, lease: string, d: RunDeps, lost: AbortController, log: Logger): { stop: () => void } {
   const ttl = d.config.leaseTtlMs;
   let lastRenewed = Date.now();
   const timer = setInterval(() => {
     d.leases
-      .renew(dep.app, dep.env, lease.value, ttl)
+      .renew(app, env, lease, ttl)
       .then((ok) => {
         if (ok) lastRenewed = Date.now();
         else lost.abort('this worker lost the env lease (another worker took over)');

@@ -41,7 +41,7 @@ export function startWorkers(opts: {
   const workers: Worker[] = [];
   for (const app of config.appNames) {
     for (const env of config.apps[app]!.envNames) {
-      const w = new Worker<DeployJobData>(deployQueueName(app, env), (job) => runDeploy(job.data.deployId, { ...opts.run, shutdown: shutdown.signal }), common);
+      const w = new Worker<DeployJobData>(deployQueueName(app, env), (job) => runDeploy(job.data, { ...opts.run, shutdown: shutdown.signal }), common);
       w.on('failed', (job, err) => log.error({ deployId: job?.data.deployId, err: err.message }, 'deploy job failed'));
       w.on('error', (err) => log.error({ err: err.message, queue: w.name }, 'worker error'));
       workers.push(w);

@@ -3,14 +3,15 @@ import type { Logger } from 'pino';
 import type { FerryConfig } from '../../config/types';
 import { WAITLIST_ACTION } from '../../services/deploy-requests';
 import type { LockStore } from '../../store/locks';
+import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
 
 /** The "Join the wait-list" button on a lock refusal. Clicking twice keeps one place in line. */
-export function registerWaitlist(app: App, d: { config: FerryConfig; locks: LockStore; log: Logger; now?: () => number }): void {
+export function registerWaitlist(app: App, d: { config: FerryConfig; locks: LockStore; log: Logger; limiter: Limiter; now?: () => number }): void {
   const now = d.now ?? Date.now;
   app.action<BlockAction<ButtonAction>>(WAITLIST_ACTION, async ({ action, body, ack, respond }) => {
     await ack();
-    await answerAfterAck(respond, d.log.child({ action: WAITLIST_ACTION, user: body.user.id }), async () => {
+    await answerAfterAck(respond, d.log.child({ action: WAITLIST_ACTION, user: body.user.id }), d.limiter, async () => {
       let target: { app?: unknown; env?: unknown };
       try {
         target = JSON.parse(action.value ?? '{}') as typeof target;

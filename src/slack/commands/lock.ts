@@ -7,6 +7,7 @@ import { escapeMrkdwn, mention, slackTime } from '../../core/slack-format';
 import { waitlistButton } from '../../services/deploy-requests';
 import type { LockService } from '../../services/locks';
 import type { LockStore } from '../../store/locks';
+import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
 
 interface LockDeps {
@@ -14,6 +15,7 @@ interface LockDeps {
   locks: LockStore;
   lockService: LockService;
   log: Logger;
+  limiter: Limiter;
   now?: () => number;
 }
 
@@ -26,7 +28,7 @@ export function registerLock(app: App, d: LockDeps): void {
     if (parsed.kind === 'error') return ack({ response_type: 'ephemeral', text: parsed.message });
     await ack();
     const { app: a, env, durationMs, reason } = parsed.value;
-    await answerAfterAck(respond, d.log.child({ command: '/lock', user: command.user_id }), async () => {
+    await answerAfterAck(respond, d.log.child({ command: '/lock', user: command.user_id }), d.limiter, async () => {
       const t = now();
       const r = await d.locks.claim(a, env, command.user_id, t, t + durationMs, reason);
       if (r.kind === 'locked') {
@@ -46,7 +48,7 @@ export function registerLock(app: App, d: LockDeps): void {
     if (parsed.kind === 'error') return ack({ response_type: 'ephemeral', text: parsed.message });
     await ack();
     const { app: a, env } = parsed.value;
-    await answerAfterAck(respond, d.log.child({ command: '/unlock', user: command.user_id }), async () => {
+    await answerAfterAck(respond, d.log.child({ command: '/unlock', user: command.user_id }), d.limiter, async () => {
       const r = await d.lockService.release(a, env, command.user_id);
       switch (r.kind) {
         case 'released': {
