@@ -247,23 +247,32 @@ interface AckResult {
   sent: number;
 }
 
-async function ackLatency(redis: Redis, repo: string, slackApiUrl: string): Promise<AckResult> {
+/**
+ * `split`: Ferry's app process alone on the machine during the burst, as when workers run on other
+ * machines (its worker process serves the warm-up, then is stopped before the burst).
+ * `together`: app and worker in one process (npm start), the worker running the burst's deploys
+ * on the same two cores while the acks are measured.
+ */
+async function ackLatency(redis: Redis, repo: string, slackApiUrl: string, mode: 'split' | 'together'): Promise<AckResult> {
   const out: AckResult = { ferry: [], bare: [], rounds: [], answerMs: [], accepted: 0, sent: 0 };
   const bare = await spawnChild('bare-bolt', { signingSecret: SIGNING_SECRET, token: BOT_TOKEN, slackApiUrl } satisfies BareBoltOptions);
   const barePort = bare.ready.port!;
   await sequential(barePort, ACK_WARMUP, `dev ${REF}`);
   for (let round = 1; round <= ACK_ROUNDS; round++) {
-    const prefix = `bench-ack${round}`;
-    const ferry = await spawnChild('ferry', ferryEnv(`ferry-ack${round}`, repo, prefix, slackApiUrl));
+    const prefix = `bench-ack-${mode}${round}`;
+    const env = ferryEnv(`ferry-ack-${mode}${round}`, repo, prefix, slackApiUrl);
+    const ferry = await spawnChild(mode === 'split' ? 'ferry-app' : 'ferry', env);
+    const worker = mode === 'split' ? await spawnChild('ferry-worker', env) : undefined;
     const ferryPort = ferry.ready.port!;
-    log(`ack round ${round}/${ACK_ROUNDS}: warming up (${ACK_WARMUP} sequential requests each)`);
+    log(`ack round ${round}/${ACK_ROUNDS} (${mode}): warming up (${ACK_WARMUP} sequential requests each)`);
     await sequential(barePort, ACK_WARMUP, `dev ${REF}`);
     const warm = await sequential(ferryPort, ACK_WARMUP, `dev ${REF}`);
     // Let Ferry finish the warm-up's after-ack work and its deploys, so the burst starts from quiet.
     for (const rid of warm) await finished(redis, prefix, await deployIdOf(rid));
+    if (worker) await kill(worker.proc);
     await sleep(300);
 
-    log(`ack round ${round}/${ACK_ROUNDS}: ${ACK_N} concurrent /deploy to bare Bolt, then to Ferry`);
+    log(`ack round ${round}/${ACK_ROUNDS} (${mode}): ${ACK_N} concurrent /deploy to bare Bolt, then to Ferry`);
     const b = await burst(barePort, ACK_N, `dev ${REF}`);
     await sleep(300);
     const f = await burst(ferryPort, ACK_N, `dev ${REF}`);
@@ -274,7 +283,7 @@ async function ackLatency(redis: Redis, repo: string, slackApiUrl: string): Prom
       out.answerMs.push(g.value.at - f.results[i]!.startedAt);
       if (/Accepted as \*deploy #\d+\*/.test(g.value.text)) accepted++;
     });
-    log(`ack round ${round}/${ACK_ROUNDS}: ${accepted}/${ACK_N} accepted`);
+    log(`ack round ${round}/${ACK_ROUNDS} (${mode}): ${accepted}/${ACK_N} accepted`);
     await kill(ferry.proc);
     out.accepted += accepted;
     out.sent += ACK_N;
@@ -344,7 +353,8 @@ async function main(): Promise<void> {
   const slack = await spawnChild('fake-slack', undefined, onSlackMessage);
   responseBase = slack.ready.responseBase!;
 
-  const ack = await ackLatency(redis, repo, slack.ready.apiUrl!);
+  const ack = await ackLatency(redis, repo, slack.ready.apiUrl!, 'split');
+  const ackTogether = await ackLatency(redis, repo, slack.ready.apiUrl!, 'together');
   log(`accepted->running: ${DEPLOY_WARMUP} warm-up + ${DEPLOYS} sequential deploys to staging, alternating with bare BullMQ jobs`);
   const run = await acceptedToRunning(redis, repo, slack.ready.apiUrl!);
   await Promise.all([...children].map(kill));
@@ -353,13 +363,15 @@ async function main(): Promise<void> {
   // ---- report
   const ackF = summarize(ack.ferry);
   const ackB = summarize(ack.bare);
+  const togF = summarize(ackTogether.ferry);
+  const togB = summarize(ackTogether.bare);
   const runF = summarize(run.ferry);
   const runB = summarize(run.bare);
   const runF50 = wholeMsMedian(run.ferry);
   const verdict = (got: number, max: number, on: string) => `${on} <= ${max}x: ${got <= max ? 'ok' : 'OVER'}`;
   const rows = [
     [
-      `ack of signed /deploy, ${ACK_ROUNDS > 1 ? `${ACK_ROUNDS} x ` : ''}${ACK_N} concurrent`,
+      `ack of signed /deploy, ${ACK_ROUNDS > 1 ? `${ACK_ROUNDS} x ` : ''}${ACK_N} concurrent (app process)`,
       String(ackF.n),
       ms(ackF.p50),
       ms(ackF.p99),
@@ -368,6 +380,17 @@ async function main(): Promise<void> {
       ratio(ackF.p50, ackB.p50),
       ratio(ackF.p99, ackB.p99),
       verdict(ackF.p99 / ackB.p99, 1.5, 'p99'),
+    ],
+    [
+      `  same, app + worker in one process`,
+      String(togF.n),
+      ms(togF.p50),
+      ms(togF.p99),
+      ms(togB.p50),
+      ms(togB.p99),
+      ratio(togF.p50, togB.p50),
+      ratio(togF.p99, togB.p99),
+      'for information',
     ],
     [
       `accepted -> running, ${DEPLOYS} sequential`,
@@ -389,10 +412,12 @@ async function main(): Promise<void> {
     table(['latency (ms)', 'n', 'Ferry p50', 'Ferry p99', 'bare p50', 'bare p99', 'p50 ratio', 'p99 ratio', 'target'], rows),
     '',
     `ack:     client-side, request start to response end, one fresh TCP connection per request; ${ACK_WARMUP} warm-up requests each first.`,
-    `         Ferry = its HTTP server -> slack guard (signature, Redis replay SET NX) -> Bolt -> /deploy ack, worker in the same process, fresh Ferry each round.`,
+    `         Ferry = its HTTP server -> slack guard (signature, Redis replay SET NX) -> Bolt -> /deploy ack, a fresh Ferry each round.`,
+    `         (app process): \`ferry app\` alone during the burst, as when workers run elsewhere (a worker process served the warm-up).`,
+    `         (one process): \`npm start\`, its worker running the burst's deploys (git checkouts, commands) on the same 2 cores.`,
     `         bare  = Bolt ${pkgVersion('@slack/bolt')} App + HTTPReceiver, same signing secret and token, /deploy listener only calls ack().`,
-    `         per round p50/p99: ${perRound}`,
-    `         Ferry's answer via response_url (after the ack): p50 ${ms(percentile(ack.answerMs, 0.5))}, p99 ${ms(percentile(ack.answerMs, 0.99))}; ${ack.accepted}/${ack.sent} deploys accepted.`,
+    `         per round p50/p99 (app process): ${perRound}`,
+    `         Ferry's answer via response_url (after the ack): p50 ${ms(percentile(ack.answerMs, 0.5))}, p99 ${ms(percentile(ack.answerMs, 0.99))}; ${ack.accepted + ackTogether.accepted}/${ack.sent + ackTogether.sent} deploys accepted.`,
     `running: Ferry = deploy record createdAt -> startedAt, deploy command /bin/true, each deploy finished before the next (${[...run.statuses].map(([s, n]) => `${n} ${s}`).join(', ')}).`,
     `         * Ferry's timestamps are whole ms: p50 is interpolated within its 1 ms bucket (nearest-rank p50: ${ms(runF.p50)}).`,
     `         bare  = BullMQ ${pkgVersion('bullmq')} Queue.add call start -> Worker processor start, same Redis, one job at a time, alternating with Ferry's deploys.`,

@@ -4,6 +4,7 @@
  *
  *   node dist/bench/child.js fake-slack             Slack Web API + response_url endpoints
  *   node dist/bench/child.js ferry '<env json>'      Ferry's start('all', env): HTTP app + worker
+ *   node dist/bench/child.js ferry-app|ferry-worker   start('app') / start('worker'): the roles apart
  *   node dist/bench/child.js bare-bolt '<json>'      a Bolt app whose /deploy listener only acks
  *   node dist/bench/child.js bare-bullmq '<json>'    Queue.add -> processor start, one job per request
  *
@@ -14,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { start } from '../src/main';
+import { type Role, start } from '../src/main';
 import { FakeSlack } from '../test/helpers/fake-slack';
 
 export type ChildMessage =
@@ -64,9 +65,9 @@ async function fakeSlack(): Promise<void> {
   send({ type: 'ready', port: slack.port, apiUrl: slack.apiUrl, responseBase: slack.responseUrl('') });
 }
 
-async function ferry(env: Record<string, string>): Promise<void> {
-  const running = await start('all', env);
-  send({ type: 'ready', port: (running.server!.address() as AddressInfo).port });
+async function ferry(role: Role, env: Record<string, string>): Promise<void> {
+  const running = await start(role, env);
+  send({ type: 'ready', ...(running.server && { port: (running.server.address() as AddressInfo).port }) });
 }
 
 async function bareBolt(o: BareBoltOptions): Promise<void> {
@@ -121,7 +122,9 @@ async function main(): Promise<void> {
   const [role, arg] = process.argv.slice(2);
   const opts = arg ? (JSON.parse(arg) as unknown) : undefined;
   if (role === 'fake-slack') return fakeSlack();
-  if (role === 'ferry') return ferry(opts as Record<string, string>);
+  if (role === 'ferry') return ferry('all', opts as Record<string, string>);
+  if (role === 'ferry-app') return ferry('app', opts as Record<string, string>);
+  if (role === 'ferry-worker') return ferry('worker', opts as Record<string, string>);
   if (role === 'bare-bolt') return bareBolt(opts as BareBoltOptions);
   if (role === 'bare-bullmq') return bareBullmq(opts as BareBullOptions);
   throw new Error(`unknown bench child role ${JSON.stringify(role)}`);

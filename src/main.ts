@@ -3,6 +3,7 @@ import { githubWebUrl, readEnv, requireSlack } from './config/env';
 import { loadConfig } from './config/load';
 import { makeRedactor } from './core/redact';
 import { isFerryError } from './errors';
+import { Inflight } from './http/inflight';
 import { createHttpServer } from './http/server';
 import { createSlackGuard } from './http/slack-guard';
 import { createLogger } from './log';
@@ -30,8 +31,10 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv): Promise
   let server: Server | undefined;
   let slack: ReturnType<typeof createSlackApp> | undefined;
   if (role !== 'worker') {
-    slack = createSlackApp(runtime, env, log);
+    const inflight = new Inflight();
+    slack = createSlackApp(runtime, env, log, inflight);
     server = createHttpServer({
+      inflight,
       healthy: () => runtime.healthy(),
       log,
       ...(slack.listener && {

@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { Inflight } from './inflight';
 import type { GuardVerdict } from './slack-guard';
 
 const MAX_BODY = 1024 * 1024;
@@ -7,6 +8,8 @@ const MAX_BODY = 1024 * 1024;
 export interface HttpDeps {
   /** Bolt's HTTP receiver (absent in Socket Mode). */
   slack?: { listener: RequestListener; guard: (req: IncomingMessage, body: Buffer) => Promise<GuardVerdict> };
+  /** Slack requests waiting for their ack (after-ack work gives way to them). */
+  inflight?: Inflight;
   /** True when Redis answers. */
   healthy: () => Promise<boolean>;
   log: Logger;
@@ -36,6 +39,7 @@ async function route(req: IncomingMessage, res: ServerResponse, d: HttpDeps): Pr
   if (path === '/slack/events') {
     if (!d.slack) return send(res, 404, 'Ferry runs in Socket Mode (SLACK_APP_TOKEN is set); Slack events arrive over the socket, not here.');
     if (req.method !== 'POST') return send(res, 405, 'Slack sends POST requests here.');
+    d.inflight?.track(res);
     const body = await readBody(req);
     if (!body) return send(res, 413, 'Request body too large.');
     const verdict = await d.slack.guard(req, body);

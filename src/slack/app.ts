@@ -7,6 +7,7 @@ import type { Runtime } from '../runtime';
 import { registerWaitlist } from './actions/waitlist';
 import { registerDeploy } from './commands/deploy';
 import { registerLock } from './commands/lock';
+import type { Inflight } from '../http/inflight';
 import { Limiter } from '../util/limiter';
 
 const AFTER_ACK_CONCURRENCY = 4;
@@ -24,7 +25,7 @@ export interface SlackApp {
  * The Bolt app: transport only. Listeners parse, ack within Slack's 3 s, and hand the slow part to
  * the services. HTTP mode with the signing secret, or Socket Mode when SLACK_APP_TOKEN is set.
  */
-export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger): SlackApp {
+export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger, inflight: Inflight): SlackApp {
   const logger = boltLogger(log.child({ component: 'bolt' }));
   logger.setLevel(LogLevel.WARN);
   const slackApiUrl = env.slackApiUrl.endsWith('/') ? env.slackApiUrl : `${env.slackApiUrl}/`;
@@ -44,8 +45,11 @@ export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger): SlackAp
     log.error({ err: rt.redact(err.message) }, 'unhandled error in a Slack listener');
   });
 
-  // After-ack work (GitHub, git, Redis, Slack) runs a few at a time; acks never wait for it.
-  const deps = { config: rt.config, log, limiter: new Limiter(AFTER_ACK_CONCURRENCY) };
+  // After-ack work (GitHub, git, Redis, Slack) runs a few at a time, and gives way to requests
+  // still waiting for their ack, so a burst of commands is acked first.
+  const limiter = new Limiter(AFTER_ACK_CONCURRENCY, { busy: () => inflight.busy, maxDeferMs: 1_000 });
+  inflight.on('idle', () => limiter.wake());
+  const deps = { config: rt.config, log, limiter };
   registerDeploy(app, { ...deps, requests: rt.requests });
   registerLock(app, { ...deps, locks: rt.locks, lockService: rt.lockService });
   registerWaitlist(app, { ...deps, locks: rt.locks });
