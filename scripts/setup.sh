@@ -9,7 +9,10 @@ say() { printf 'ferry: %s\n' "$*" >&2; }
 ensure_node_modules() {
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing npm dependencies (npm ci)"
-    npm ci --no-audit --no-fund >&2 || { say "npm ci failed; check your network and Node $(node --version 2>/dev/null) (Ferry needs Node >= 20.19)"; return 1; }
+    npm ci --no-audit --no-fund >&2 || {
+      say "npm ci failed (see above); trying npm install"
+      npm install --no-audit --no-fund >&2 || { say "npm install failed; check your network and Node $(node --version 2>/dev/null) (Ferry needs Node >= 20.19)"; return 1; }
+    }
   fi
 }
 
