@@ -66,7 +66,7 @@ function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: st
           ? ` · usually takes ${formatDuration(est.typicalMs)}, done around ${slackTime(started + est.typicalMs, '{time}')}`
           : ` · taking longer than the usual ${formatDuration(est.typicalMs)}`;
       }
-      return { plain: `running since ${new Date(started).toISOString()}`, mrkdwn: `running since ${slackTime(started, '{time}')}${by}${eta}` };
+      return { plain: `running since ${new Date(started).toISOString().slice(11, 19)} UTC`, mrkdwn: `running since ${slackTime(started, '{time}')}${by}${eta}` };
     }
     case 'succeeded':
       return same(`succeeded in ${formatDuration(elapsed(d))}`);

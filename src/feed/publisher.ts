@@ -29,6 +29,7 @@ export interface FeedDeps {
 }
 
 const FAILURE_LOG_LINES = 30;
+const LAST_SENT_KEPT = 1_000;
 
 /**
  * Keeps each deploy's one feed message in step with its record. Calls for one deploy coalesce:
@@ -39,6 +40,8 @@ const FAILURE_LOG_LINES = 30;
 export class FeedPublisher {
   private readonly inflight = new Map<number, { again: boolean; done: Promise<void> }>();
   private readonly background = new Set<Promise<unknown>>();
+  /** The last message this process sent per deploy (the newest LAST_SENT_KEPT), to skip no-op updates. */
+  private readonly lastSent = new Map<number, string>();
   private readonly now: () => number;
   private readonly claimWaitMs: number;
 
@@ -149,13 +152,25 @@ export class FeedPublisher {
         const msg = renderDeployMessage(dep, await this.context(dep));
         const res = await this.d.slack.chat.postMessage({ channel: dep.feedChannel!, ...msg, unfurl_links: false });
         await this.d.deploys.setFeedTs(id, res.channel ?? dep.feedChannel!, res.ts!);
+        this.remember(id, msg);
       } else {
         const msg = renderDeployMessage(dep, await this.context(dep));
-        await this.d.slack.chat.update({ channel: dep.feedChannel!, ts: dep.feedTs, ...msg });
+        // What this process sent last is what the message shows, unless another process sent an
+        // older render since; that process re-reads the revision after sending and corrects it.
+        if (this.lastSent.get(id) !== JSON.stringify(msg)) {
+          await this.d.slack.chat.update({ channel: dep.feedChannel!, ts: dep.feedTs, ...msg });
+          this.remember(id, msg);
+        }
       }
       const after = await this.d.deploys.get(id);
       if (!after || after.rev === dep.rev) return;
     }
+  }
+
+  private remember(id: number, msg: object): void {
+    this.lastSent.delete(id);
+    this.lastSent.set(id, JSON.stringify(msg));
+    if (this.lastSent.size > LAST_SENT_KEPT) this.lastSent.delete(this.lastSent.keys().next().value!);
   }
 
   private async context(dep: Deploy): Promise<FeedContext> {

@@ -59,7 +59,7 @@ describe('renderDeployMessage: running', () => {
   test('without recent durations: since when and on which worker, no estimate', () => {
     const m = renderDeployMessage(running(), { now: startedAt + 5_000, recentDurationsMs: [] });
     const { section } = parts(m);
-    expect(m.text).toBe(`:rocket: Deploy #7 · web to dev: running since ${new Date(startedAt).toISOString()}`);
+    expect(m.text).toBe(`:rocket: Deploy #7 · web to dev: running since ${new Date(startedAt).toISOString().slice(11, 19)} UTC`);
     expect(section).toContain(`running since ${dateToken(startedAt, '{time}')}2025-03-04 13:06 UTC>`);
     expect(section).toContain(' on host-a:123');
     expect(section).not.toContain('usually');

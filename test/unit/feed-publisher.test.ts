@@ -164,6 +164,18 @@ describe('FeedPublisher.refresh', () => {
     expect(sectionText(updates[0]!)).toContain('on host-a:1');
   });
 
+  test('a refresh that would not change the message sends nothing', async () => {
+    const slack = new FakeChat();
+    const feed = publisher(slack);
+    const id = await newDeploy();
+    await feed.refresh(id);
+    await change(id, { status: 'running', startedAt: Date.now(), worker: 'host-a:1' });
+    await feed.refresh(id);
+    await feed.refresh(id);
+    await feed.refresh(id);
+    expect(slack.of('update')).toHaveLength(1);
+  });
+
   test('a running deploy shows the estimate from the env’s recent durations', async () => {
     const slack = new FakeChat();
     const feed = publisher(slack);
