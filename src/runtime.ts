@@ -55,7 +55,8 @@ export class Runtime {
     this.redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken]);
     this.workerName = `${hostname()}:${process.pid}`;
     // Commands fail fast while Redis is down (the person is told), instead of queueing forever.
-    this.redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+    // commandTimeout: a call on a half-open connection fails instead of hanging.
+    this.redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 5_000 });
     this.redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
     this.k = keys(config.redisPrefix);
     this.deploys = new DeployStore(this.redis, this.k);
@@ -132,7 +133,8 @@ export class Runtime {
         redact: this.redact,
         log: this.log.child({ component: 'worker' }),
         workerName: this.workerName,
-        graceMs: KILL_GRACE_MS,
+        // A stopped command must be gone before its lease could expire (see keepLease).
+        graceMs: Math.min(KILL_GRACE_MS, this.config.leaseTtlMs / 4),
       },
     });
   }

@@ -108,14 +108,25 @@ export class FeedPublisher {
     await this.refresh(id);
     const dep = await this.d.deploys.get(id);
     if (!dep?.feedTs || !dep.feedChannel || dep.status !== 'failed') return;
-    if (!(await this.d.deploys.once(id, 'failure-thread'))) return;
+    if (!(await this.d.deploys.claim(id, 'failure-thread', 120_000))) return;
+    try {
+      await this.postLogTail(dep);
+      await this.d.deploys.settle(id, 'failure-thread', true);
+    } catch (err) {
+      await this.d.deploys.settle(id, 'failure-thread', false);
+      throw err;
+    }
+  }
+
+  private async postLogTail(dep: Deploy): Promise<void> {
+    const id = dep.id;
     // Escaped: a log line can't ping the channel or fake a link.
     const lines = (await this.d.logs.tail(id, FAILURE_LOG_LINES)).map((l) => escapeMrkdwn(this.d.redact(l)));
     const body = lines.length ? clipText(lines.join('\n'), 2_800).replace(/```/g, "'''") : '(the command printed nothing)';
     const text = `${mention(dep.user)} deploy #${id} to ${dep.env} failed${dep.error ? `: ${dep.error}` : ''}. Last lines of the log:`;
     await this.d.slack.chat.postMessage({
-      channel: dep.feedChannel,
-      thread_ts: dep.feedTs,
+      channel: dep.feedChannel!,
+      thread_ts: dep.feedTs!,
       text,
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text } },

@@ -41,7 +41,15 @@ export class Queues {
 
   /** Adds a deploy; adding the same deploy again is a no-op (the job id is the deploy id). */
   async enqueue(app: string, env: string, deployId: number): Promise<void> {
-    await this.deployQueue(app, env).add('deploy', { deployId, app, env }, { jobId: deployJobId(deployId), removeOnComplete: KEEP, removeOnFail: KEEP });
+    // Attempts: a job that fails (Redis error, lost lease) runs again, and the next run either
+    // reports the deploy (finished, or lost mid-deploy) or runs it if it never started.
+    await this.deployQueue(app, env).add('deploy', { deployId, app, env }, {
+      jobId: deployJobId(deployId),
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 2_000 },
+      removeOnComplete: KEEP,
+      removeOnFail: KEEP,
+    });
   }
 
   /** Deploy ids waiting for an env, next first (job ids only: no job bodies are read). */

@@ -76,19 +76,23 @@ return {'started', v}
 );
 
 /**
- * Marks a deploy running, fenced by the env lease: nothing happens unless the caller holds it.
- * KEYS: 1 deploy, 2 lease, 3 env state   ARGV: 1 lease value, 2 now ms, 3 worker name
- * Returns {1, previous sha} or {0}
+ * Marks a deploy running again (after its worker was lost), fenced by the env lease, unless the
+ * env is now locked by someone other than its requester.
+ * KEYS: 1 deploy, 2 lease, 3 env state, 4 lock   ARGV: 1 lease value, 2 now ms, 3 worker name
+ * Returns {1} started | {0} lease lost | {2, lock holder}
  */
 const START = new LuaScript(
   'start',
   `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {0} end
+local user = redis.call('HGET', KEYS[1], 'user')
+local lock = redis.call('HMGET', KEYS[4], 'holder', 'until')
+if lock[1] and tonumber(lock[2]) > tonumber(ARGV[2]) and lock[1] ~= user then return {2, lock[1]} end
 local prev = redis.call('HGET', KEYS[3], 'sha') or ''
 redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', ARGV[2], 'worker', ARGV[3], 'previousSha', prev)
 redis.call('HINCRBY', KEYS[1], 'attempt', 1)
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
-return {1, prev}
+return {1}
 `,
 );
 
@@ -186,9 +190,15 @@ export class DeployStore {
     }
   }
 
-  async start(id: number, app: string, env: string, leaseValue: string, worker: string, now: number): Promise<boolean> {
-    const r = (await START.run(this.redis, [this.k.deploy(id), this.k.lease(app, env), this.k.envState(app, env)], [leaseValue, now, worker])) as number[];
-    return r[0] === 1;
+  /** Runs a lost deploy again. */
+  async start(id: number, app: string, env: string, leaseValue: string, worker: string, now: number): Promise<{ kind: 'started' | 'lease-lost' } | { kind: 'locked'; holder: string }> {
+    const r = (await START.run(
+      this.redis,
+      [this.k.deploy(id), this.k.lease(app, env), this.k.envState(app, env), this.k.lock(app, env)],
+      [leaseValue, now, worker],
+    )) as [number, string?];
+    if (r[0] === 2) return { kind: 'locked', holder: r[1]! };
+    return { kind: r[0] === 1 ? 'started' : 'lease-lost' };
   }
 
   async finish(
@@ -217,9 +227,18 @@ export class DeployStore {
     await this.redis.hset(this.k.deploy(id), 'feedChannel', channel, 'feedTs', ts);
   }
 
-  /** Marks a one-off side effect (e.g. the failure thread) done; true only for the first caller. */
-  async once(id: number, what: string): Promise<boolean> {
-    return (await this.redis.hsetnx(this.k.deploy(id), `done:${what}`, '1')) === 1;
+  /**
+   * A one-off side effect (e.g. the failure thread): claim() is true for one caller at a time and
+   * never again once settled as done; a failed attempt is settled as not done and may be retried.
+   */
+  async claim(id: number, what: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(`${this.k.deploy(id)}:once:${what}`, 'claimed', 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async settle(id: number, what: string, done: boolean): Promise<void> {
+    const key = `${this.k.deploy(id)}:once:${what}`;
+    if (done) await this.redis.set(key, 'done', 'EX', 30 * 86_400);
+    else await this.redis.del(key);
   }
 
   async recentDurations(app: string, env: string): Promise<number[]> {

@@ -1,8 +1,13 @@
 /**
  * A tiny supervisor the worker puts between itself and every deploy command. It starts the command
- * in its own process group and stops that whole group (SIGTERM, then SIGKILL after the grace
- * period) when the worker asks, or when the worker dies: a worker killed with SIGKILL closes the
- * IPC channel, and the guard then ends the orphaned deploy instead of letting it run on unseen.
+ * in a process group of its own and:
+ * - stops the whole group (SIGTERM, then SIGKILL after the grace period) when the worker says so
+ *   over IPC, or when the worker dies (a worker killed with SIGKILL closes the IPC channel), so an
+ *   orphaned deploy never runs on unseen;
+ * - when the command exits, stops whatever it left running in its group (a background process
+ *   would otherwise hold the output pipes open and outlive its deploy, overlapping the next one);
+ * - ignores SIGINT and SIGTERM sent to it from outside (a Ctrl-C in the worker's terminal), so the
+ *   worker alone decides, within its shutdown grace period, when a deploy is stopped.
  * Run as `node -e GUARD_SOURCE -- <graceMs> <program> [args...]`; arguments are argv, never a shell.
  */
 export const GUARD_SOURCE = `
@@ -10,23 +15,35 @@ const { spawn } = require('node:child_process');
 const [graceArg, program, ...args] = process.argv.slice(1);
 const grace = Number(graceArg);
 const child = spawn(program, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+const group = (sig) => { try { process.kill(-child.pid, sig); return true; } catch { return false; } };
+// Stops the group once; calls onGone (set when the command has exited) when nothing of it is left.
 let stopping = false;
-const group = (sig) => { try { process.kill(-child.pid, sig); } catch {} };
-const stop = () => {
+let gone = false;
+let onGone = null;
+const done = () => { gone = true; if (onGone) onGone(); };
+const stopGroup = () => {
   if (stopping) return;
   stopping = true;
-  group('SIGTERM');
-  setTimeout(() => group('SIGKILL'), grace).unref();
+  if (!group('SIGTERM')) return done();
+  const started = Date.now();
+  const check = setInterval(() => {
+    if (!group(0)) { clearInterval(check); done(); }
+    else if (Date.now() - started >= grace) { group('SIGKILL'); clearInterval(check); setTimeout(done, 100); }
+  }, 50);
 };
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-process.on('disconnect', stop);
+process.on('SIGTERM', () => {});
+process.on('SIGINT', () => {});
+process.on('message', (m) => { if (m === 'stop') stopGroup(); });
+process.on('disconnect', () => stopGroup());
 child.on('error', (e) => {
   process.stderr.write('ferry: could not start ' + program + ': ' + e.message + '\\n');
   process.exit(127);
 });
 child.on('exit', (code, signal) => {
-  if (signal) { process.stderr.write('ferry: command ended by ' + signal + '\\n'); process.exit(128 + (require('node:os').constants.signals[signal] || 0)); }
-  process.exit(code === null ? 1 : code);
+  const status = signal ? 128 + (require('node:os').constants.signals[signal] || 0) : code === null ? 1 : code;
+  if (signal) process.stderr.write('ferry: command ended by ' + signal + '\\n');
+  onGone = () => process.exit(status);
+  if (gone) onGone();
+  else stopGroup();
 });
 `;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import { GUARD_SOURCE } from './guard';
 
 export interface CommandResult {
@@ -20,6 +21,7 @@ export interface CommandOptions {
 }
 
 const MAX_LINE = 2_000;
+const PIPE_DRAIN_MS = 2_000;
 
 /**
  * Runs a deploy command without a shell, in its own process group under the guard, streaming its
@@ -34,8 +36,9 @@ export function runCommand(opts: CommandOptions): Promise<CommandResult> {
     });
     let timedOut = false;
     let stoppedBecause: string | undefined;
+    // The guard stops the command's whole process group when asked over IPC.
     const stop = () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (child.connected) child.send('stop', () => {});
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -50,9 +53,10 @@ export function runCommand(opts: CommandOptions): Promise<CommandResult> {
 
     const splitter = () => {
       let rest = '';
+      const decoder = new StringDecoder('utf8');
       return {
         push(chunk: Buffer) {
-          const parts = (rest + chunk.toString('utf8')).split('\n');
+          const parts = (rest + decoder.write(chunk)).split('\n');
           rest = parts.pop() ?? '';
           if (rest.length > MAX_LINE) {
             parts.push(rest);
@@ -70,12 +74,28 @@ export function runCommand(opts: CommandOptions): Promise<CommandResult> {
     const err = splitter();
     child.stdout!.on('data', (c: Buffer) => out.push(c));
     child.stderr!.on('data', (c: Buffer) => err.push(c));
-    child.on('close', (code, sig) => {
+    // Done when the guard exits (it has stopped what the command left behind by then); output
+    // still in the pipes gets a moment to arrive, then the pipes are closed whatever holds them.
+    child.on('exit', (code, sig) => {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
-      out.end();
-      err.end();
-      resolve({ exitCode: code ?? (sig ? 128 : 1), timedOut, ...(stoppedBecause !== undefined && { stoppedBecause }) });
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        out.end();
+        err.end();
+        resolve({ exitCode: code ?? (sig ? 128 : 1), timedOut, ...(stoppedBecause !== undefined && { stoppedBecause }) });
+      };
+      const drain = setTimeout(() => {
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+        finish();
+      }, PIPE_DRAIN_MS);
+      child.once('close', () => {
+        clearTimeout(drain);
+        finish();
+      });
     });
   });
 }

@@ -48,7 +48,13 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
   const { deployId, app, env } = job;
   const log = d.log.child({ deployId });
   const begun = await beginWhenFree(job, d, log);
-  if (begun.kind === 'missing' || begun.kind === 'finished') return;
+  if (begun.kind === 'missing') return;
+  if (begun.kind === 'finished') {
+    // A re-run of a finished deploy (its worker died after recording the outcome): make sure the
+    // feed shows it; the deploy itself is never run again.
+    d.feed.inBackground('feed update', () => d.feed.postFailureLog(deployId), deployId);
+    return;
+  }
   const lease = begun.lease;
   const lost = new AbortController();
   const renewer = keepLease(app, env, lease, d, lost, log);
@@ -65,10 +71,9 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
         return await finish({ status: 'failed', error: `the worker running it stopped mid-deploy (attempt ${begun.attempt}); check the env, then deploy again` });
       }
       log.warn({ attempt: begun.attempt }, 'the worker running this deploy was lost; running it again');
-      const dep = (await d.deploys.get(deployId))!;
-      const lock = await d.locks.get(app, env, now());
-      if (lock && lock.holder !== dep.user) return await finish({ status: 'failed', error: `${env} was locked by <@${lock.holder}> before it could run again` });
-      if (!(await d.deploys.start(deployId, app, env, lease, d.workerName, now()))) throw new Error('lost the env lease before starting');
+      const again = await d.deploys.start(deployId, app, env, lease, d.workerName, now());
+      if (again.kind === 'locked') return await finish({ status: 'failed', error: `${env} was locked by <@${again.holder}> before it could run again` });
+      if (again.kind === 'lease-lost') throw new Error('lost the env lease before starting');
     }
     const started = (await d.deploys.get(deployId))!;
     log.info({ sha: started.sha, attempt: started.attempt }, 'deploy started');
@@ -77,6 +82,12 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
 
     const result = await execute(started, envCfg.deploy, envCfg.timeoutMs, envCfg.passEnv, d, AbortSignal.any([lost.signal, d.shutdown]), log);
     await finish(result);
+  } catch (err) {
+    // Record what can be recorded; if even that fails (the lease is gone), the job's next attempt
+    // finds the deploy still running and reports it as lost.
+    log.error({ err: (err as Error).message }, 'deploy job failed');
+    await finish({ status: 'failed', error: `Ferry hit an error while running it: ${escapeMrkdwn((err as Error).message).slice(0, 200)}` }).catch(() => {});
+    throw err;
   } finally {
     renewer.stop();
     await d.leases.release(app, env, lease).catch(() => {});
@@ -176,21 +187,33 @@ async function beginWhenFree(job: DeployJobData, d: RunDeps, log: Logger): Promi
   }
 }
 
-/** Renews the lease every third of its life; if it can't, the deploy is stopped before it expires. */
+/**
+ * Renews the lease six times per its life. A watchdog on the same tick stops the deploy once
+ * half the lease's life has passed without a successful renewal, whether the renewals failed or
+ * are hanging (a half-open connection), so the command is gone before the lease can expire and
+ * pass to another worker: stopped by ttl/2 + ttl/6, plus the kill grace of at most ttl/4.
+ */
 function keepLease(app: string, env: string, lease: string, d: RunDeps, lost: AbortController, log: Logger): { stop: () => void } {
   const ttl = d.config.leaseTtlMs;
   let lastRenewed = Date.now();
+  let renewing = false;
   const timer = setInterval(() => {
+    if (Date.now() - lastRenewed > ttl / 2) {
+      lost.abort("this worker couldn't renew the env lease in time (Redis unreachable?)");
+      return;
+    }
+    if (renewing) return;
+    renewing = true;
     d.leases
       .renew(app, env, lease, ttl)
       .then((ok) => {
         if (ok) lastRenewed = Date.now();
         else lost.abort('this worker lost the env lease (another worker took over)');
       })
-      .catch((err: Error) => {
-        log.warn({ err: err.message }, 'lease renewal failed');
-        if (Date.now() - lastRenewed > (ttl * 2) / 3) lost.abort("this worker couldn't reach Redis to keep the env lease");
+      .catch((err: Error) => log.warn({ err: err.message }, 'lease renewal failed'))
+      .finally(() => {
+        renewing = false;
       });
-  }, ttl / 3);
+  }, ttl / 6);
   return { stop: () => clearInterval(timer) };
 }

@@ -338,7 +338,7 @@ describe('DeployStore.start and finish are fenced by the env lease', () => {
     const deploys = new DeployStore(redis, k);
     const id = await queued(deploys);
     const l = await lease(new LeaseStore(redis, k));
-    expect(await deploys.start(id, 'web', 'dev', l.value, 'host-a:1', NOW + 10)).toBe(true);
+    expect(await deploys.start(id, 'web', 'dev', l.value, 'host-a:1', NOW + 10)).toEqual({ kind: 'started' });
     const d = (await deploys.get(id))!;
     expect(d).toMatchObject({ status: 'running', startedAt: NOW + 10, worker: 'host-a:1', attempt: 1, rev: 2 });
     expect(d.previousSha).toBeUndefined();
@@ -348,7 +348,7 @@ describe('DeployStore.start and finish are fenced by the env lease', () => {
     const deploys = new DeployStore(redis, k);
     const id = await queued(deploys);
     await lease(new LeaseStore(redis, k), 'worker-a');
-    expect(await deploys.start(id, 'web', 'dev', 'worker-b#77', 'host-b:2', NOW)).toBe(false);
+    expect(await deploys.start(id, 'web', 'dev', 'worker-b#77', 'host-b:2', NOW)).toEqual({ kind: 'lease-lost' });
     expect(await deploys.get(id)).toMatchObject({ status: 'queued', rev: 1, attempt: 0 });
   });
 
@@ -384,7 +384,7 @@ describe('DeployStore.start and finish are fenced by the env lease', () => {
 
     // The next deploy on the env knows what it replaces.
     const id2 = await queued(deploys, { sha: SHA2 });
-    expect(await deploys.start(id2, 'web', 'dev', l.value, 'host-a:1', NOW + 100_000)).toBe(true);
+    expect(await deploys.start(id2, 'web', 'dev', l.value, 'host-a:1', NOW + 100_000)).toEqual({ kind: 'started' });
     expect((await deploys.get(id2))!.previousSha).toBe(SHA1);
   });
 
@@ -426,11 +426,25 @@ describe('DeployStore feed helpers', () => {
     expect(await deploys.claimFeedPost(1, 'proc-b', 150)).toBe(true);
   });
 
-  test('once() is true only for the first caller', async () => {
+  test('claim() is true for one caller at a time; once settled done never again, settled not done it may be retried', async () => {
     const deploys = new DeployStore(redis, k);
     await deploys.accept(request(), NOW);
-    const rs = await Promise.all([deploys.once(1, 'failure-thread'), deploys.once(1, 'failure-thread'), deploys.once(1, 'failure-thread')]);
+    const rs = await Promise.all([deploys.claim(1, 'failure-thread', 60_000), deploys.claim(1, 'failure-thread', 60_000), deploys.claim(1, 'failure-thread', 60_000)]);
     expect(rs.filter(Boolean)).toHaveLength(1);
-    expect(await deploys.once(1, 'other')).toBe(true);
+    expect(await deploys.claim(1, 'other', 60_000)).toBe(true);
+    await deploys.settle(1, 'failure-thread', false);
+    expect(await deploys.claim(1, 'failure-thread', 60_000)).toBe(true);
+    await deploys.settle(1, 'failure-thread', true);
+    expect(await deploys.claim(1, 'failure-thread', 60_000)).toBe(false);
+  });
+
+  test('running a lost deploy again is refused when someone else locked the env meanwhile', async () => {
+    const deploys = new DeployStore(redis, k);
+    const locks = new LockStore(redis, k);
+    const id = (await deploys.accept(request({ user: 'U0BEN' }), NOW)) as { id: number };
+    const l = await lease(new LeaseStore(redis, k));
+    await locks.claim('web', 'dev', 'U0ANA', NOW, NOW + H, 'hotfix');
+    expect(await deploys.start(id.id, 'web', 'dev', l.value, 'w', NOW + 1)).toEqual({ kind: 'locked', holder: 'U0ANA' });
+    expect((await deploys.get(id.id))!.status).toBe('queued');
   });
 });
