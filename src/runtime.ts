@@ -76,7 +76,7 @@ export class Runtime {
       log: log.child({ component: 'feed' }),
       poster: this.workerName,
     });
-    this.lockService = new LockService(this.locks, this.queues, this.slack, config, log.child({ component: 'locks' }));
+    this.lockService = new LockService(this.locks, this.queues, config, log.child({ component: 'locks' }));
     this.requests = new DeployRequests({
       config,
       sources: this.sources,
@@ -119,6 +119,7 @@ export class Runtime {
       bullPrefix: this.k.bullPrefix,
       lockService: this.lockService,
       feed: this.feed,
+      slack: this.slack,
       log: this.log.child({ component: 'worker', worker: this.workerName }),
       shutdownGraceMs: this.config.shutdownGraceMs,
       run: {

@@ -18,10 +18,13 @@ export function parseDuration(text: string): number | undefined {
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${m}m ${s % 60}s` : `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
+  if (s < 3_600) {
+    const m = Math.floor(s / 60);
+    return s % 60 ? `${m}m ${s % 60}s` : `${m}m`;
+  }
+  // Past an hour, seconds are noise: 3h 59m 59s reads as 4h.
+  const m = Math.round(s / 60);
+  if (m < 24 * 60) return m % 60 ? `${Math.floor(m / 60)}h ${m % 60}m` : `${m / 60}h`;
+  const h = Math.round(m / 60);
+  return h % 24 ? `${Math.floor(h / 24)}d ${h % 24}h` : `${h / 24}d`;
 }

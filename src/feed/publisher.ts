@@ -47,7 +47,7 @@ export class FeedPublisher {
 
   constructor(private readonly d: FeedDeps) {
     this.now = d.now ?? Date.now;
-    this.claimWaitMs = d.claimWaitMs ?? 15_000;
+    this.claimWaitMs = d.claimWaitMs ?? 120_000;
   }
 
   /** Brings the deploy's feed message up to date. Resolves once it shows the state at call time. */
@@ -144,7 +144,7 @@ export class FeedPublisher {
         const hint = code === 'not_in_channel' || code === 'channel_not_found' ? ' (invite the Ferry bot to the feed channel, or fix feed_channel in the config)' : '';
         this.d.log.error({ deployId: id, err: (err as Error).message, attempt }, `feed update failed${hint}`);
         if (attempt >= 5 || hint) throw err;
-        await sleep(Math.min(60_000, this.claimWaitMs * attempt));
+        await sleep(Math.min(60_000, 1_000 * 2 ** attempt));
       }
     }
   }
@@ -162,8 +162,11 @@ export class FeedPublisher {
         }
         const msg = renderDeployMessage(dep, await this.context(dep));
         const res = await this.d.slack.chat.postMessage({ channel: dep.feedChannel!, ...msg, unfurl_links: false });
-        await this.d.deploys.setFeedTs(id, res.channel ?? dep.feedChannel!, res.ts!);
-        this.remember(id, msg);
+        if (await this.d.deploys.setFeedTs(id, res.channel ?? dep.feedChannel!, res.ts!)) this.remember(id, msg);
+        else {
+          // Another process's post (after our claim expired during a slow Slack call) won: remove ours.
+          await this.d.slack.chat.delete({ channel: res.channel ?? dep.feedChannel!, ts: res.ts! }).catch(() => {});
+        }
       } else {
         const msg = renderDeployMessage(dep, await this.context(dep));
         // What this process sent last is what the message shows, unless another process sent an

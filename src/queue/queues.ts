@@ -62,7 +62,12 @@ export class Queues {
     return deployIds(await this.deployQueue(app, env).getRanges(['active'], 0, -1, true));
   }
 
-  async schedule(data: TimerJobData, at: number, now: number): Promise<void> {
+  /** Queues a DM; a worker sends it, retrying for about ten minutes if Slack fails. Same key, one DM. */
+  async dm(user: string, text: string, key: string): Promise<void> {
+    await this.timers.add('dm', { kind: 'dm', user, text, key }, { jobId: `dm-${key}`, attempts: 8, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: { age: 86_400 }, removeOnFail: KEEP });
+  }
+
+  async schedule(data: Exclude<TimerJobData, { kind: 'dm' }>, at: number, now: number): Promise<void> {
     const opts: JobsOptions = {
       jobId: `${data.kind}-${data.app}-${data.env}-${data.token}`,
       delay: Math.max(0, at - now),

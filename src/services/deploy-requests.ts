@@ -68,12 +68,13 @@ export class DeployRequests {
     }
     const id = accepted.id;
     const log = this.d.log.child({ deployId: id });
+    // Queue it first (a repeated request re-adds the same job id, which is a no-op), then the lock's
+    // timers, then the feed message.
+    await this.d.queues.enqueue(req.app, req.env, id);
     if (accepted.kind === 'accepted') {
       log.info({ app: req.app, env: req.env, ref: req.ref, sha, user }, 'deploy accepted');
       if (accepted.lock) await this.d.lockService.scheduleTimers(req.app, req.env, accepted.lock);
     }
-    // Queue it (a repeated request re-adds the same job id, which is a no-op) and post the feed message.
-    await this.d.queues.enqueue(req.app, req.env, id);
     const link = await this.feedLink(id);
     const position = await this.position(req.app, req.env, id);
     const lines = [

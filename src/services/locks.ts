@@ -1,4 +1,3 @@
-import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { lockExpiredText, lockFreeText, lockReminderText } from '../core/lock-text';
@@ -7,13 +6,13 @@ import type { LockInfo, LockStore, ReleaseResult } from '../store/locks';
 
 /**
  * Locks with their side effects: every claim schedules its reminder and expiry timers, and every
- * release hands the env to the next person on the wait-list by DM.
+ * release hands the env to the next person on the wait-list by DM. DMs go out through the timers
+ * queue (retried, one per key), so a Slack hiccup can't lose the hand-off of a popped waiter.
  */
 export class LockService {
   constructor(
     private readonly locks: LockStore,
     private readonly queues: Queues,
-    private readonly slack: WebClient,
     private readonly config: FerryConfig,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
@@ -38,24 +37,20 @@ export class LockService {
   async expire(app: string, env: string, token: number): Promise<void> {
     const r = await this.locks.expire(app, env, token, this.now());
     if (r.kind !== 'released') return;
-    await this.dm(r.previous.holder, lockExpiredText(app, env));
     await this.handOff(app, env, r, 'expired');
+    await this.queues.dm(r.previous.holder, lockExpiredText(app, env), `expired-${app}-${env}-${token}`);
   }
 
   /** The reminder timer of lock `token`: DMs the holder if that lock still stands. */
   async remind(app: string, env: string, token: number): Promise<void> {
     const lock = await this.locks.get(app, env, this.now());
     if (lock?.token !== token) return;
-    await this.dm(lock.holder, lockReminderText(app, env, lock, this.now()));
+    await this.queues.dm(lock.holder, lockReminderText(app, env, lock, this.now()), `remind-${app}-${env}-${token}`);
   }
 
   private async handOff(app: string, env: string, r: Extract<ReleaseResult, { kind: 'released' }>, how: 'released' | 'expired'): Promise<void> {
     if (!r.next) return;
     this.log.info({ app, env, next: r.next }, 'lock handed to the next on the wait-list');
-    await this.dm(r.next, lockFreeText(app, env, r.previous.holder, how));
-  }
-
-  private async dm(user: string, text: string): Promise<void> {
-    await this.slack.chat.postMessage({ channel: user, text });
+    await this.queues.dm(r.next, lockFreeText(app, env, r.previous.holder, how), `handoff-${app}-${env}-${r.previous.token}`);
   }
 }

@@ -223,8 +223,12 @@ export class DeployStore {
     return (await this.redis.set(`${this.k.deploy(id)}:feed-poster`, poster, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
-  async setFeedTs(id: number, channel: string, ts: string): Promise<void> {
-    await this.redis.hset(this.k.deploy(id), 'feedChannel', channel, 'feedTs', ts);
+  /** Records the feed message; false if another process's message was recorded first. */
+  async setFeedTs(id: number, channel: string, ts: string): Promise<boolean> {
+    const r = await this.redis.multi().hsetnx(this.k.deploy(id), 'feedTs', ts).hget(this.k.deploy(id), 'feedTs').exec();
+    const won = r?.[1]?.[1] === ts;
+    if (won) await this.redis.hset(this.k.deploy(id), 'feedChannel', channel);
+    return won;
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { WebClient } from '@slack/web-api';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -23,6 +24,7 @@ export function startWorkers(opts: {
   run: Omit<RunDeps, 'shutdown'>;
   lockService: LockService;
   feed: FeedPublisher;
+  slack: WebClient;
   log: Logger;
   /** How long a shutdown waits for running deploys before stopping them. */
   shutdownGraceMs: number;
@@ -52,7 +54,8 @@ export function startWorkers(opts: {
     async (job) => {
       const t = job.data;
       if (t.kind === 'lock-expire') await opts.lockService.expire(t.app, t.env, t.token);
-      else await opts.lockService.remind(t.app, t.env, t.token);
+      else if (t.kind === 'lock-remind') await opts.lockService.remind(t.app, t.env, t.token);
+      else await opts.slack.chat.postMessage({ channel: t.user, text: t.text });
     },
     { ...common, concurrency: 4, lockDuration: 30_000, stalledInterval: 30_000 },
   );

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { latest } from '../helpers/fake-slack';
 import { Harness, writeScript } from '../helpers/harness';
 
@@ -76,5 +77,36 @@ describe('deploys that go wrong', () => {
     await h.slack.waitForFeed(id, 'succeeded');
     expect(h.slack.calls.some((c) => c.method === 'chat.postMessage!503')).toBe(true);
     expect(h.slack.messages.filter((m) => m.versions[0]!.text.includes(`Deploy #${id} `))).toHaveLength(1);
+  });
+});
+
+/** True while a process runs (a zombie, dead but not yet reaped, does not count). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe('a command that leaves a background process behind', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  test('does not hold its deploy open: the deploy succeeds, the leftover is stopped, and the next deploy runs', async () => {
+    h = await Harness.start({
+      config: ({ dir, repo }) => ({
+        feed_channel: 'C0FEED',
+        apps: { web: { path: repo, environments: { staging: { timeout: '5m', deploy: [writeScript(dir, 'daemon.sh', `sleep 600 &\necho $! > ${dir}/daemon-$FERRY_DEPLOY_ID.pid\necho started`)] } } } },
+      }),
+    });
+    const first = await h.deploy('staging');
+    await h.slack.waitForFeed(first.id, 'succeeded');
+    const pid = Number(readFileSync(`${h.dir}/daemon-${first.id}.pid`, 'utf8'));
+    expect(running(pid)).toBe(false);
+    const second = await h.deploy('staging', 'U0BEN');
+    await h.slack.waitForFeed(second.id, 'succeeded');
   });
 });

@@ -62,7 +62,7 @@ describe('shared-env locks', () => {
     expect(String(reminder.body.text)).toContain('`/lock web staging 2h`');
     const handoff = await h.slack.waitFor('the hand-off DM after expiry', () => h.slack.dmsTo(BEN)[0], 15_000);
     expect(String(handoff.body.text)).toContain("<@U0ANA>'s lock expired");
-    expect(h.slack.dmsTo(ANA).some((c) => String(c.body.text).includes('has expired'))).toBe(true);
+    await h.slack.waitFor('the expiry DM to the old holder', () => h.slack.dmsTo(ANA).find((c) => String(c.body.text).includes('has expired')));
 
     const after = await h.deploy('staging', BEN);
     await h.slack.waitForFeed(after.id, 'succeeded');

@@ -38,7 +38,10 @@ describe('formatDuration', () => {
     [200 * S, '3m 20s'],
     [H, '1h'],
     [2 * H + 5 * M, '2h 5m'],
-    [2 * H + 5 * M + 59 * S, '2h 5m'],
+    // past an hour, to the nearest minute: a lock "until in 4h" read a second later is still 4h
+    [2 * H + 5 * M + 59 * S, '2h 6m'],
+    [4 * H - S, '4h'],
+    [D + 4 * H + 29 * M, '1d 4h'],
     [D, '1d'],
     [D + 4 * H, '1d 4h'],
     [9 * D, '9d'],
