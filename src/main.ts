@@ -30,6 +30,10 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv): Promise
 
   let server: Server | undefined;
   let slack: ReturnType<typeof createSlackApp> | undefined;
+  if (role === 'worker' && env.portSet) {
+    server = createHttpServer({ healthy: () => runtime.healthy(), log });
+    await listen(server, env.port);
+  }
   if (role !== 'worker') {
     const inflight = new Inflight();
     slack = createSlackApp(runtime, env, log, inflight);
@@ -41,10 +45,7 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv): Promise
         slack: { listener: slack.listener, guard: createSlackGuard({ signingSecret: env.slackSigningSecret!, redis: runtime.redis, keyPrefix: config.redisPrefix, log }) },
       }),
     });
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(env.port, resolve);
-    });
+    await listen(server, env.port);
     await slack.start();
     const addr = server.address();
     log.info({ port: typeof addr === 'object' && addr ? addr.port : env.port, mode: env.slackAppToken ? 'socket' : 'http' }, 'Slack app listening');
@@ -85,4 +86,11 @@ export function main(role: Role): void {
       process.exit(1);
     },
   );
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, resolve);
+  });
 }

@@ -10,6 +10,8 @@ export interface FerryEnv {
   slackAppToken?: string;
   slackApiUrl: string;
   port: number;
+  /** PORT was set: a worker-only process then serves /healthz on it too (for containers). */
+  portSet: boolean;
   redisUrl: string;
   githubToken?: string;
   githubApiUrl: string;
@@ -29,6 +31,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
   const e: FerryEnv = {
     slackApiUrl: nonEmpty(env.SLACK_API_URL) ?? 'https://slack.com/api/',
     port,
+    portSet: env.PORT !== undefined && env.PORT.trim() !== '',
     redisUrl: nonEmpty(env.REDIS_URL) ?? 'redis://127.0.0.1:6379',
     githubApiUrl: nonEmpty(env.GITHUB_API_URL) ?? 'https://api.github.com',
     configFile: nonEmpty(env.FERRY_CONFIG) ?? 'ferry.yml',

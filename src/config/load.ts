@@ -54,6 +54,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     const found = valueAt(raw, issue.path);
     return found === undefined || typeof found === 'object' ? `${where}: ${issue.message}` : `${where}: found ${JSON.stringify(found)}; ${issue.message}`;
   }
+  const found = valueAt(raw, issue.path);
+  const shown = JSON.stringify(found);
+  if (found !== undefined && typeof found !== 'object' && !issue.message.includes(shown)) return `${where}: found ${shown}; ${issue.message}`;
   return `${where}: ${issue.message}`;
 }
 

@@ -11,6 +11,8 @@ const duration = z.string().transform((text, ctx) => {
   return ms;
 });
 
+const FERRY_SECRETS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'GITHUB_TOKEN'];
+
 const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 const nameHint = 'names use lower-case letters, digits, - and _ (at most 40), e.g. web, api-gateway';
 
@@ -27,7 +29,14 @@ const environment = z
     lock_ttl: duration.prefault('4h'),
     timeout: duration.prefault('30m'),
     on_worker_lost: z.enum(['fail', 'retry'], { error: 'must be fail or retry' }).default('fail'),
-    pass_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')).default([]),
+    pass_env: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+          .refine((n) => !FERRY_SECRETS.includes(n), { message: "is one of Ferry's own secrets, which deploy commands never get; give the command its own credential instead" }),
+      )
+      .default([]),
   })
   .strict();
 

@@ -4,7 +4,7 @@ const TOKEN_PATTERNS = [
   /\bxapp-[A-Za-z0-9-]{10,}/g, // Slack app-level tokens
   /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}/g, // GitHub tokens
   /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
-  /(https?:\/\/)[^\s/:@]+:[^\s/@]+@/g, // credentials in URLs
+  /(https?:\/\/)[^\s/:@"',]+:[^\s/@"',]+@/g, // credentials in URLs
 ];
 
 export type Redactor = (text: string) => string;

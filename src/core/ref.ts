@@ -1,3 +1,5 @@
+import { escapeMrkdwn } from './slack-format';
+
 /**
  * Checks a ref a person typed before it goes anywhere near git or GitHub. Git refs allow more
  * than this, but nothing a deploy needs: letters, digits and . _ - / cover branch names, tags and SHAs.
@@ -30,5 +32,5 @@ function show(ch: string): string {
 }
 
 function clip(s: string): string {
-  return (s.length > 60 ? `${s.slice(0, 57)}...` : s).replace(/`/g, "'");
+  return escapeMrkdwn((s.length > 60 ? `${s.slice(0, 57)}...` : s).replace(/`/g, "'"));
 }

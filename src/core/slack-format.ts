@@ -3,6 +3,12 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** Text a person typed, shown as inline code: escaped, and with backticks that would end the span swapped for '. */
+export function typed(text: string, max = 80): string {
+  const t = text.length > max ? `${text.slice(0, max - 3)}...` : text;
+  return `\`${escapeMrkdwn(t.replace(/`/g, "'"))}\``;
+}
+
 export const mention = (userId: string): string => `<@${userId}>`;
 
 /** A time Slack shows in each reader's own time zone. */

@@ -171,7 +171,8 @@ export class FeedPublisher {
         const msg = renderDeployMessage(dep, await this.context(dep));
         // What this process sent last is what the message shows, unless another process sent an
         // older render since; that process re-reads the revision after sending and corrects it.
-        if (this.lastSent.get(id) !== JSON.stringify(msg)) {
+        // (Not for queued deploys: their positions are not part of the revision.)
+        if (dep.status === 'queued' || this.lastSent.get(id) !== JSON.stringify(msg)) {
           await this.d.slack.chat.update({ channel: dep.feedChannel!, ts: dep.feedTs, ...msg });
           this.remember(id, msg);
         }

@@ -88,10 +88,10 @@ export class DeployRequests {
   }
 
   private async position(app: string, env: string, id: number): Promise<string> {
-    const [waiting, active] = await Promise.all([this.d.queues.waiting(app, env), this.d.queues.active(app, env)]);
-    if (active.includes(id)) return 'running now';
+    const [waiting, active, dep] = await Promise.all([this.d.queues.waiting(app, env), this.d.queues.active(app, env), this.d.deploys.get(id)]);
+    if (dep && dep.status !== 'queued' && dep.status !== 'running') return `already ${dep.status}`;
     const idx = waiting.indexOf(id);
-    if (idx < 0) return 'running now';
+    if (active.includes(id) || dep?.status === 'running' || idx < 0) return 'running now';
     const ahead = idx + active.length;
     return ahead === 0 ? 'starting now' : `#${idx + 1} in line (${ahead} ahead of it)`;
   }

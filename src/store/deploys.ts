@@ -9,7 +9,7 @@ import { LuaScript, pairs } from './lua';
  * Accepts a deploy: refuses it when someone else holds the env's lock, otherwise creates the
  * record (id from a counter) and, on envs that lock, claims or extends the requester's lock.
  * A repeated request (same idempotency key) returns the deploy it already created.
- * KEYS: 1 lock, 2 deploy seq, 3 idempotency key, 4 lock seq
+ * KEYS: 1 lock, 2 deploy seq, 3 idempotency key, 4 lock seq, 5 wait-list (the claimant leaves it)
  * ARGV: 1 user, 2 now ms, 3 claim (1/0), 4 lock ttl ms, 5 deploy key prefix, 6 idempotency ttl s,
  *       7 app, 8 env, 9 ref, 10 sha, 11 feed channel
  * Returns {'dup', id} | {'locked', ...lock hash} | {'ok', id, lockToken, lockUntil}
@@ -40,6 +40,7 @@ if ARGV[3] == '1' then
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[1], 'holder', ARGV[1], 'reason', reason, 'since', since, 'until', untilMs, 'token', token)
   redis.call('PEXPIREAT', KEYS[1], untilMs + 86400000)
+  redis.call('ZREM', KEYS[5], ARGV[1])
 end
 redis.call('SET', KEYS[3], id, 'EX', ARGV[6])
 return {'ok', id, token, tostring(untilMs)}
@@ -155,7 +156,7 @@ export class DeployStore {
   async accept(d: NewDeploy, now: number): Promise<AcceptResult> {
     const r = (await ACCEPT.run(
       this.redis,
-      [this.k.lock(d.app, d.env), this.k.deploySeq, this.k.idempotency(d.idempotencyKey), this.k.lockSeq],
+      [this.k.lock(d.app, d.env), this.k.deploySeq, this.k.idempotency(d.idempotencyKey), this.k.lockSeq, this.k.waitlist(d.app, d.env)],
       [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel],
     )) as string[];
     if (r[0] === 'dup') return { kind: 'duplicate', id: Number(r[1]) };

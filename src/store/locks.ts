@@ -19,7 +19,8 @@ export function lockFromHash(h: Record<string, string>): LockInfo | undefined {
 
 /**
  * Claims or extends a lock for a person, unless someone else holds it.
- * KEYS: 1 lock, 2 lock seq   ARGV: 1 user, 2 now ms, 3 until ms, 4 reason ('' keeps an extended lock's reason)
+ * KEYS: 1 lock, 2 lock seq, 3 wait-list (the claimant leaves it)
+ * ARGV: 1 user, 2 now ms, 3 until ms, 4 reason ('' keeps an extended lock's reason)
  * Returns {'locked', ...hash} | {'ok', token, 'new'|'extended', ...hash}
  */
 const CLAIM = new LuaScript(
@@ -38,6 +39,7 @@ end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'holder', ARGV[1], 'reason', reason, 'since', since, 'until', ARGV[3], 'token', token)
 redis.call('PEXPIREAT', KEYS[1], tonumber(ARGV[3]) + 86400000)
+redis.call('ZREM', KEYS[3], ARGV[1])
 return {'ok', token, how, unpack(redis.call('HGETALL', KEYS[1]))}
 `,
 );
@@ -68,7 +70,8 @@ return {'released', nxt[1] or '', unpack(h)}
 );
 
 /**
- * Adds a person to an env's wait-list (once), unless they hold the lock themselves.
+ * Adds a person to an env's wait-list (once), unless they hold the lock themselves. A wait-list
+ * nobody joins for a week is dropped.
  * KEYS: 1 lock, 2 wait-list   ARGV: 1 user, 2 now ms
  * Returns {'holder'} | {'free'} | {'queued', position}
  */
@@ -79,6 +82,7 @@ local cur = redis.call('HMGET', KEYS[1], 'holder', 'until')
 if not cur[1] or tonumber(cur[2]) <= tonumber(ARGV[2]) then return {'free'} end
 if cur[1] == ARGV[1] then return {'holder'} end
 redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], 604800)
 return {'queued', redis.call('ZRANK', KEYS[2], ARGV[1]) + 1}
 `,
 );
@@ -101,7 +105,7 @@ export class LockStore {
   }
 
   async claim(app: string, env: string, user: string, now: number, until: number, reason: string): Promise<ClaimResult> {
-    const r = (await CLAIM.run(this.redis, [this.k.lock(app, env), this.k.lockSeq], [user, now, until, reason])) as string[];
+    const r = (await CLAIM.run(this.redis, [this.k.lock(app, env), this.k.lockSeq, this.k.waitlist(app, env)], [user, now, until, reason])) as string[];
     if (r[0] === 'locked') return { kind: 'locked', lock: lockFromHash(pairs(r.slice(1)))! };
     return { kind: 'claimed', how: r[2] as 'new' | 'extended', lock: lockFromHash(pairs(r.slice(3)))! };
   }

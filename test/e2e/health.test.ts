@@ -38,6 +38,29 @@ describe('GET /healthz', () => {
     }
   });
 
+  test('a worker-only process serves /healthz when PORT is set (for container health checks)', async () => {
+    const h = await Harness.start({ role: 'app' });
+    try {
+      const port = await new Promise<number>((resolve) => {
+        const s = net.createServer().listen(0, '127.0.0.1', () => {
+          const p = (s.address() as net.AddressInfo).port;
+          s.close(() => resolve(p));
+        });
+      });
+      h.env.PORT = String(port);
+      const worker = h.spawnWorker();
+      const ready = await new Promise<boolean>((resolve) => {
+        worker.stdout!.on('data', (c: Buffer) => String(c).includes('worker started') && resolve(true));
+        worker.on('exit', () => resolve(false));
+      });
+      expect(ready).toBe(true);
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(res.status).toBe(200);
+    } finally {
+      await h.stop();
+    }
+  });
+
   test('unknown paths get a 404 that names the routes Ferry serves', async () => {
     const h = await Harness.start({ role: 'app' });
     try {

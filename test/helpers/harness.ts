@@ -136,7 +136,8 @@ export class Harness {
 
   /** A worker in its own process (node dist/...), as production runs them. */
   spawnWorker(): ChildProcess {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/bin/ferry.js'), 'worker'], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/bin/ferry.js'), 'worker'], { env: { ...this.env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.resume();
     let err = '';
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     child.on('exit', (code, sig) => {

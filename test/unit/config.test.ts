@@ -119,6 +119,17 @@ describe('parseConfig errors name the key path, what was found and the fix', () 
     expect(err.message).toContain('apps.web.environments.dev.lock_ttl: "4 hours" is not a duration; use e.g. 30m, 4h, 2d');
   });
 
+  test("pass_env may not hand Ferry's own tokens to deploy commands", () => {
+    const err = problems(withDev('deploy: [x.sh]\npass_env: [AWS_PROFILE, GITHUB_TOKEN]'));
+    expect(err.message).toContain("apps.web.environments.dev.pass_env.1: found \"GITHUB_TOKEN\"; is one of Ferry's own secrets");
+  });
+
+  test('a lease_ttl under 3s is refused', () => {
+    const err = problems(`lease_ttl: 1s\n${withDev('deploy: [x.sh]')}`);
+    expect(err.message).toContain('lease_ttl');
+    expect(err.message).toContain('must be at least 3s');
+  });
+
   test('an unknown key (typo) names the key and where it is', () => {
     const err = problems(withDev('deploy: [x.sh]\nlokc: true'));
     expect(err.message).toContain('apps.web.environments.dev: unknown key lokc; check the spelling against ferry.example.yml');
@@ -253,6 +264,7 @@ describe('readEnv', () => {
     expect(e).toEqual({
       slackApiUrl: 'https://slack.com/api/',
       port: 3000,
+      portSet: false,
       redisUrl: 'redis://127.0.0.1:6379',
       githubApiUrl: 'https://api.github.com',
       configFile: 'ferry.yml',

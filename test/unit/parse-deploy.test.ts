@@ -246,3 +246,20 @@ describe('/deploy refuses refs and text that could do harm, and says why', () =>
     expect(msg).not.toContain('y'.repeat(60));
   });
 });
+
+describe('what a person typed is shown, never interpreted', () => {
+  test('an unknown app with Slack markup is echoed escaped, inside one code span', () => {
+    const config = twoApps();
+    const r = parseDeploy('<!channel> dev', config);
+    expect(r).toMatchObject({ kind: 'error' });
+    const message = (r as { message: string }).message;
+    expect(message).toContain('There is no app `&lt;!channel&gt;`');
+    expect(message).not.toContain('<!channel>');
+  });
+
+  test('extra words with a backtick cannot close the code span early', () => {
+    const config = twoApps();
+    const message = (parseDeploy('web dev main `rm` <@U1>', config) as { message: string }).message;
+    expect(message).toContain("I don't know what to do with `'rm' &lt;@U1&gt;`");
+  });
+});

@@ -1,5 +1,6 @@
 import type { FerryConfig } from '../../config/types';
 import { refProblem } from '../ref';
+import { typed } from '../slack-format';
 import { type Parse, readTarget, words } from './target';
 
 export const DEPLOY_USAGE = '`/deploy [app] <env> [ref]`';
@@ -19,7 +20,7 @@ export function parseDeploy(text: string | undefined, config: FerryConfig): Pars
   if (t.kind !== 'ok') return t;
   const { app, env, rest } = t.value;
   if (rest.length > 1) {
-    return { kind: 'error', message: `I don't know what to do with \`${rest.slice(1).join(' ').slice(0, 80)}\`: a deploy takes one ref. Usage: ${DEPLOY_USAGE}` };
+    return { kind: 'error', message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: a deploy takes one ref. Usage: ${DEPLOY_USAGE}` };
   }
   const ref = rest[0] ?? app.defaultBranch;
   const problem = refProblem(ref);

@@ -1,4 +1,5 @@
 import type { AppConfig, FerryConfig } from '../../config/types';
+import { typed } from '../slack-format';
 import { closest } from '../suggest';
 
 /** The app and env a command names, with the words after them. */
@@ -44,16 +45,16 @@ export function readTarget(parts: string[], config: FerryConfig, usage: string):
   const withEnv = config.appNames.filter((a) => config.apps[a]!.envs[first ?? '']);
   if (withEnv.length > 0) {
     const command = usage.replace(/`/g, '').split(' ')[0];
-    return { kind: 'error', message: `Which app? ${list(withEnv)} ${withEnv.length > 1 ? 'have' : 'has'} \`${first}\`; e.g. \`${command} ${withEnv[0]} ${first}\`.` };
+    return { kind: 'error', message: `Which app? ${list(withEnv)} ${withEnv.length > 1 ? 'have' : 'has'} ${typed(first ?? '')}; e.g. ${typed(`${command} ${withEnv[0]} ${first}`)}.` };
   }
   const guess = closest(first ?? '', config.appNames);
   return {
     kind: 'error',
-    message: `There is no app \`${first}\`.${guess ? ` Did you mean \`${guess}\`?` : ''} Apps: ${list(config.appNames)}. Usage: ${usage}`,
+    message: `There is no app ${typed(first ?? '')}.${guess ? ` Did you mean \`${guess}\`?` : ''} Apps: ${list(config.appNames)}. Usage: ${usage}`,
   };
 }
 
 function unknownEnv(app: AppConfig, env: string, usage: string): string {
   const guess = closest(env, app.envNames);
-  return `\`${app.name}\` has no environment \`${env}\`.${guess ? ` Did you mean \`${guess}\`?` : ''} It has ${list(app.envNames)}. Usage: ${usage}`;
+  return `\`${app.name}\` has no environment ${typed(env)}.${guess ? ` Did you mean \`${guess}\`?` : ''} It has ${list(app.envNames)}. Usage: ${usage}`;
 }
