@@ -60,7 +60,7 @@ export class Runtime {
     this.redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
     this.k = keys(config.redisPrefix);
     this.deploys = new DeployStore(this.redis, this.k);
-    this.locks = new LockStore(this.redis, this.k);
+    this.locks = new LockStore(this.redis, this.k, config.lockHandoffMs);
     this.leases = new LeaseStore(this.redis, this.k);
     this.logs = new LogStore(this.redis, this.k, config.logLines);
     this.queues = new Queues(this.redis, this.k.bullPrefix, config, log.child({ component: 'queue' }));

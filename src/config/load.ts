@@ -112,6 +112,7 @@ function resolve(c: ParsedConfig, file: string, githubWebUrl: string): FerryConf
     workspaceDir: path.resolve(dir, c.workspace_dir),
     redisPrefix: c.redis_prefix,
     lockReminderMs: c.lock_reminder,
+    lockHandoffMs: c.lock_handoff,
     leaseTtlMs: c.lease_ttl,
     shutdownGraceMs: c.shutdown_grace,
     logLines: c.log_lines,

@@ -61,6 +61,7 @@ export const configSchema = z
     workspace_dir: z.string().default('.ferry/work'),
     redis_prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'use letters, digits, ., _ and - (at most 40)').default('ferry'),
     lock_reminder: duration.prefault('15m'),
+    lock_handoff: duration.prefault('10m'),
     lease_ttl: duration.prefault('20s').refine((ms) => ms >= 3_000, 'must be at least 3s (workers renew it every sixth of it)'),
     shutdown_grace: duration.prefault('5m'),
     log_lines: z.number().int().min(100).max(100_000).default(5_000),

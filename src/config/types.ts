@@ -31,6 +31,8 @@ export interface FerryConfig {
   /** Every Redis key Ferry writes starts with this, so several Ferrys can share one Redis. */
   redisPrefix: string;
   lockReminderMs: number;
+  /** How long a released env is held for the next person on its wait-list to take. */
+  lockHandoffMs: number;
   /**
    * How long a running deploy's env lease lives unless renewed: a worker killed mid-deploy frees
    * its env, and its deploy is reported, within about twice this.

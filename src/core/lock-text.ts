@@ -4,12 +4,20 @@ import { escapeMrkdwn, mention, slackTime } from './slack-format';
 
 /** "dev is locked by @ana (testing checkout) since 13:05, until 17:05 (in 3h 20m)." */
 export function describeLock(app: string, env: string, lock: LockInfo, now: number): string {
+  if (lock.reserved) {
+    return `\`${app}\` *${env}* is reserved for ${mention(lock.holder)}, next on the wait-list, until ${slackTime(lock.until)} (in ${formatDuration(lock.until - now)}); if they don't take it by then it passes on.`;
+  }
   const reason = lock.reason ? ` (${escapeMrkdwn(lock.reason)})` : '';
   return `\`${app}\` *${env}* is locked by ${mention(lock.holder)}${reason} since ${slackTime(lock.since)}, until ${slackTime(lock.until)} (in ${formatDuration(lock.until - now)}).`;
 }
 
-export function lockFreeText(app: string, env: string, previousHolder: string, how: 'released' | 'expired'): string {
-  return `:unlock: \`${app}\` *${env}* is free: ${mention(previousHolder)}'s lock ${how === 'released' ? 'was released' : 'expired'}. You were next on the wait-list, so it's yours to take: \`/deploy ${app} ${env} <ref>\` or \`/lock ${app} ${env}\`.`;
+export function lockFreeText(app: string, env: string, previousHolder: string | undefined, how: 'released' | 'expired', until: number): string {
+  const why = previousHolder ? `${mention(previousHolder)}'s lock ${how === 'released' ? 'was released' : 'expired'}` : 'the person before you let their turn pass';
+  return `:unlock: \`${app}\` *${env}* is free: ${why}. You were next on the wait-list, so it's yours to take until ${slackTime(until, '{time}')}: \`/deploy ${app} ${env} <ref>\` or \`/lock ${app} ${env}\`. After that it passes to the next in line.`;
+}
+
+export function turnPassedText(app: string, env: string): string {
+  return `Your turn on \`${app}\` *${env}* passed: it was held for you, but not taken in time. Join the wait-list again if you still need it.`;
 }
 
 export function lockReminderText(app: string, env: string, lock: LockInfo, now: number): string {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
-import { lockExpiredText, lockFreeText, lockReminderText } from '../core/lock-text';
+import { lockExpiredText, lockFreeText, lockReminderText, turnPassedText } from '../core/lock-text';
 import type { Queues } from '../queue/queues';
 import type { LockInfo, LockStore, ReleaseResult } from '../store/locks';
 
@@ -38,19 +38,23 @@ export class LockService {
     const r = await this.locks.expire(app, env, token, this.now());
     if (r.kind !== 'released') return;
     await this.handOff(app, env, r, 'expired');
-    await this.queues.dm(r.previous.holder, lockExpiredText(app, env), `expired-${app}-${env}-${token}`);
+    const text = r.previous.reserved ? turnPassedText(app, env) : lockExpiredText(app, env);
+    await this.queues.dm(r.previous.holder, text, `expired-${app}-${env}-${token}`);
   }
 
   /** The reminder timer of lock `token`: DMs the holder if that lock still stands. */
   async remind(app: string, env: string, token: number): Promise<void> {
     const lock = await this.locks.get(app, env, this.now());
-    if (lock?.token !== token) return;
+    if (lock?.token !== token || lock.reserved) return;
     await this.queues.dm(lock.holder, lockReminderText(app, env, lock, this.now()), `remind-${app}-${env}-${token}`);
   }
 
+  /** The next person on the wait-list has the env reserved: tell them, and end the reservation on time. */
   private async handOff(app: string, env: string, r: Extract<ReleaseResult, { kind: 'released' }>, how: 'released' | 'expired'): Promise<void> {
     if (!r.next) return;
-    this.log.info({ app, env, next: r.next }, 'lock handed to the next on the wait-list');
-    await this.queues.dm(r.next, lockFreeText(app, env, r.previous.holder, how), `handoff-${app}-${env}-${r.previous.token}`);
+    this.log.info({ app, env, next: r.next.user }, 'env reserved for the next on the wait-list');
+    await this.queues.schedule({ kind: 'lock-expire', app, env, token: r.next.token }, r.next.until, this.now());
+    const previous = r.previous.reserved ? undefined : r.previous.holder;
+    await this.queues.dm(r.next.user, lockFreeText(app, env, previous, how, r.next.until), `handoff-${app}-${env}-${r.previous.token}`);
   }
 }

@@ -20,7 +20,7 @@ const ACCEPT = new LuaScript(
 local dup = redis.call('GET', KEYS[3])
 if dup then return {'dup', dup} end
 local now = tonumber(ARGV[2])
-local lock = redis.call('HMGET', KEYS[1], 'holder', 'until', 'since', 'reason')
+local lock = redis.call('HMGET', KEYS[1], 'holder', 'until', 'since', 'reason', 'reserved')
 local held = lock[1] and tonumber(lock[2]) > now
 if held and lock[1] ~= ARGV[1] then
   return {'locked', unpack(redis.call('HGETALL', KEYS[1]))}
@@ -33,7 +33,8 @@ if ARGV[3] == '1' then
   token = redis.call('INCR', KEYS[4])
   untilMs = now + tonumber(ARGV[4])
   local since, reason = now, 'deploying ' .. ARGV[9]
-  if held then
+  -- extending one's own lock keeps its start, reason and a later end; taking a reservation starts anew
+  if held and lock[5] ~= '1' then
     since, reason = lock[3], lock[4]
     if tonumber(lock[2]) > untilMs then untilMs = tonumber(lock[2]) end
   end

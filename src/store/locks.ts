@@ -10,11 +10,13 @@ export interface LockInfo {
   until: number;
   /** New on every claim or extension; timers carry it so a stale timer does nothing. */
   token: number;
+  /** Not a claim yet: the env is held for the next person on the wait-list to take. */
+  reserved: boolean;
 }
 
 export function lockFromHash(h: Record<string, string>): LockInfo | undefined {
   if (!h.holder) return undefined;
-  return { holder: h.holder, reason: h.reason ?? '', since: Number(h.since), until: Number(h.until), token: Number(h.token) };
+  return { holder: h.holder, reason: h.reason ?? '', since: Number(h.since), until: Number(h.until), token: Number(h.token), reserved: h.reserved === '1' };
 }
 
 /**
@@ -32,7 +34,7 @@ local held = cur[1] and tonumber(cur[2]) > now
 if held and cur[1] ~= ARGV[1] then return {'locked', unpack(redis.call('HGETALL', KEYS[1]))} end
 local token = redis.call('INCR', KEYS[2])
 local since, reason, how = now, ARGV[4], 'new'
-if held then
+if held and redis.call('HGET', KEYS[1], 'reserved') ~= '1' then
   since, how = cur[3], 'extended'
   if reason == '' then reason = cur[4] end
 end
@@ -46,9 +48,13 @@ return {'ok', token, how, unpack(redis.call('HGETALL', KEYS[1]))}
 
 /**
  * Releases a lock and hands the env to the first person on its wait-list, atomically, so exactly
- * one release (by its holder, or by its expiry timer) tells the next person.
- * KEYS: 1 lock, 2 wait-list   ARGV: 1 mode ('holder' | 'expire'), 2 user, 3 now ms, 4 token (expire mode)
- * Returns {'none'} | {'stale'} | {'not_due'} | {'not_holder', ...hash} | {'released', next waiter or '', ...hash}
+ * one release (by its holder, or by its expiry timer) tells the next person. The env is then
+ * reserved for that person for ARGV[5] ms: others are refused until they take it or the
+ * reservation expires (and passes to the next in line).
+ * KEYS: 1 lock, 2 wait-list, 3 lock seq
+ * ARGV: 1 mode ('holder' | 'expire'), 2 user, 3 now ms, 4 token (expire mode), 5 reservation ms
+ * Returns {'none'} | {'stale'} | {'not_due'} | {'not_holder', ...hash}
+ *       | {'released', next waiter or '', reservation token or '', reservation until or '', ...hash}
  */
 const RELEASE = new LuaScript(
   'release-lock',
@@ -65,7 +71,12 @@ elseif cur[1] ~= ARGV[2] and not expired then
 end
 redis.call('DEL', KEYS[1])
 local nxt = redis.call('ZPOPMIN', KEYS[2])
-return {'released', nxt[1] or '', unpack(h)}
+if not nxt[1] then return {'released', '', '', '', unpack(h)} end
+local token = redis.call('INCR', KEYS[3])
+local untilMs = tonumber(ARGV[3]) + tonumber(ARGV[5])
+redis.call('HSET', KEYS[1], 'holder', nxt[1], 'reason', 'their turn from the wait-list', 'since', ARGV[3], 'until', untilMs, 'token', token, 'reserved', '1')
+redis.call('PEXPIREAT', KEYS[1], untilMs + 86400000)
+return {'released', nxt[1], token, tostring(untilMs), unpack(h)}
 `,
 );
 
@@ -89,7 +100,7 @@ return {'queued', redis.call('ZRANK', KEYS[2], ARGV[1]) + 1}
 
 export type ClaimResult = { kind: 'claimed'; how: 'new' | 'extended'; lock: LockInfo } | { kind: 'locked'; lock: LockInfo };
 export type ReleaseResult =
-  | { kind: 'released'; previous: LockInfo; next?: string }
+  | { kind: 'released'; previous: LockInfo; next?: { user: string; token: number; until: number } }
   | { kind: 'none' | 'stale' | 'not_due' }
   | { kind: 'not_holder'; lock: LockInfo };
 
@@ -97,6 +108,8 @@ export class LockStore {
   constructor(
     private readonly redis: Redis,
     private readonly k: Keys,
+    /** How long the next person on a wait-list has to take a released env. */
+    private readonly reservationMs = 10 * 60_000,
   ) {}
 
   async get(app: string, env: string, now: number): Promise<LockInfo | undefined> {
@@ -111,18 +124,19 @@ export class LockStore {
   }
 
   async release(app: string, env: string, user: string, now: number): Promise<ReleaseResult> {
-    return this.runRelease(app, env, ['holder', user, now, '']);
+    return this.runRelease(app, env, ['holder', user, now, '', this.reservationMs]);
   }
 
   /** Called by the expiry timer of lock `token`: releases only that lock, only once it is due. */
   async expire(app: string, env: string, token: number, now: number): Promise<ReleaseResult> {
-    return this.runRelease(app, env, ['expire', '', now, token]);
+    return this.runRelease(app, env, ['expire', '', now, token, this.reservationMs]);
   }
 
   private async runRelease(app: string, env: string, args: (string | number)[]): Promise<ReleaseResult> {
-    const r = (await RELEASE.run(this.redis, [this.k.lock(app, env), this.k.waitlist(app, env)], args)) as string[];
+    const r = (await RELEASE.run(this.redis, [this.k.lock(app, env), this.k.waitlist(app, env), this.k.lockSeq], args)) as string[];
     if (r[0] === 'released') {
-      return { kind: 'released', previous: lockFromHash(pairs(r.slice(2)))!, ...(r[1] ? { next: r[1] } : {}) };
+      const next = r[1] ? { user: r[1], token: Number(r[2]), until: Number(r[3]) } : undefined;
+      return { kind: 'released', previous: lockFromHash(pairs(r.slice(4)))!, ...(next && { next }) };
     }
     if (r[0] === 'not_holder') return { kind: 'not_holder', lock: lockFromHash(pairs(r.slice(1)))! };
     return { kind: r[0] as 'none' | 'stale' | 'not_due' };

@@ -32,9 +32,13 @@ describe('shared-env locks', () => {
     expect(await h.answer(notHolder.id)).toContain('Only <@U0ANA> can release it');
 
     const unlock = await h.slash('/unlock', 'dev', ANA);
-    expect(await h.answer(unlock.id)).toContain("Released your lock on `web` *dev*. I've told <@U0BEN>, who was next on the wait-list.");
+    expect(await h.answer(unlock.id)).toContain("Released your lock on `web` *dev*. It's held for <@U0BEN>, who was next on the wait-list; I've told them.");
     const dm = await h.slack.waitFor('the hand-off DM', () => h.slack.dmsTo(BEN)[0]);
-    expect(String(dm.body.text)).toContain("`web` *dev* is free: <@U0ANA>'s lock was released. You were next on the wait-list, so it's yours to take");
+    expect(String(dm.body.text)).toContain("`web` *dev* is free: <@U0ANA>'s lock was released. You were next on the wait-list, so it's yours to take until");
+
+    // held for Ben: someone else can't jump the line
+    const jumper = await h.slash('/deploy', 'dev main', 'U0CAT');
+    expect(await h.answer(jumper.id)).toContain('is reserved for <@U0BEN>, next on the wait-list, until');
 
     const second = await h.deploy('dev fix-1', BEN);
     await h.slack.waitForFeed(second.id, 'succeeded');

@@ -81,7 +81,7 @@ describe('DeployStore.accept', () => {
     const deploys = new DeployStore(redis, k);
     await locks.claim('web', 'dev', 'U0BOB', NOW, NOW + 2 * H, 'testing checkout');
     const r = await deploys.accept(request({ user: 'U0ANA', claimLockMs: H }), NOW + 1000);
-    expect(r).toEqual({ kind: 'locked', lock: { holder: 'U0BOB', reason: 'testing checkout', since: NOW, until: NOW + 2 * H, token: 1 } });
+    expect(r).toEqual({ kind: 'locked', lock: { holder: 'U0BOB', reason: 'testing checkout', since: NOW, until: NOW + 2 * H, token: 1, reserved: false } });
     expect(await redis.exists(k.deploy(1))).toBe(0);
     // A refused request may be retried once the lock is gone: its key was not used up.
     expect(await redis.exists(k.idempotency('req-' + idem))).toBe(0);
@@ -106,7 +106,7 @@ describe('DeployStore.accept', () => {
     const locks = new LockStore(redis, k);
     const r = await deploys.accept(request({ ref: 'feature/x', claimLockMs: 4 * H }), NOW);
     expect(r).toEqual({ kind: 'accepted', id: 1, lock: { token: 1, until: NOW + 4 * H } });
-    expect(await locks.get('web', 'dev', NOW)).toEqual({ holder: 'U0ANA', reason: 'deploying feature/x', since: NOW, until: NOW + 4 * H, token: 1 });
+    expect(await locks.get('web', 'dev', NOW)).toEqual({ holder: 'U0ANA', reason: 'deploying feature/x', since: NOW, until: NOW + 4 * H, token: 1, reserved: false });
     // ...and others are now refused
     expect((await deploys.accept(request({ user: 'U0BOB' }), NOW + 1)).kind).toBe('locked');
   });
@@ -162,10 +162,10 @@ describe('LockStore', () => {
   test('claim: new, then extended by the holder (keeping since and reason), locked for others', async () => {
     const locks = new LockStore(redis, k);
     const first = await locks.claim('web', 'dev', 'U0ANA', NOW, NOW + 2 * H, 'testing checkout');
-    expect(first).toEqual({ kind: 'claimed', how: 'new', lock: { holder: 'U0ANA', reason: 'testing checkout', since: NOW, until: NOW + 2 * H, token: 1 } });
+    expect(first).toEqual({ kind: 'claimed', how: 'new', lock: { holder: 'U0ANA', reason: 'testing checkout', since: NOW, until: NOW + 2 * H, token: 1, reserved: false } });
 
     const ext = await locks.claim('web', 'dev', 'U0ANA', NOW + H, NOW + 5 * H, '');
-    expect(ext).toEqual({ kind: 'claimed', how: 'extended', lock: { holder: 'U0ANA', reason: 'testing checkout', since: NOW, until: NOW + 5 * H, token: 2 } });
+    expect(ext).toEqual({ kind: 'claimed', how: 'extended', lock: { holder: 'U0ANA', reason: 'testing checkout', since: NOW, until: NOW + 5 * H, token: 2, reserved: false } });
 
     const other = await locks.claim('web', 'dev', 'U0BOB', NOW + H, NOW + 2 * H, 'mine');
     expect(other).toEqual({ kind: 'locked', lock: ext.lock });
@@ -193,20 +193,38 @@ describe('LockStore', () => {
     expect(ttl).toBeLessThanOrEqual(25 * H);
   });
 
-  test('release by the holder hands the env to the first waiter, exactly once', async () => {
+  test('release by the holder hands the env to the first waiter (held for them), exactly once', async () => {
     const locks = new LockStore(redis, k);
     await locks.claim('web', 'dev', 'U0ANA', NOW, NOW + H, 'x');
     expect(await locks.joinWaitlist('web', 'dev', 'U0BOB', NOW + 1)).toEqual({ kind: 'queued', position: 1 });
     expect(await locks.joinWaitlist('web', 'dev', 'U0CAT', NOW + 2)).toEqual({ kind: 'queued', position: 2 });
 
     const r = await locks.release('web', 'dev', 'U0ANA', NOW + 10);
-    expect(r).toEqual({ kind: 'released', previous: { holder: 'U0ANA', reason: 'x', since: NOW, until: NOW + H, token: 1 }, next: 'U0BOB' });
-    expect(await locks.get('web', 'dev', NOW + 10)).toBeUndefined();
+    expect(r).toEqual({ kind: 'released', previous: { holder: 'U0ANA', reason: 'x', since: NOW, until: NOW + H, token: 1, reserved: false }, next: expect.objectContaining({ user: 'U0BOB' }) });
+    // The env is now held for Bob, for the hand-off time (10 minutes by default); others are refused.
+    expect(await locks.get('web', 'dev', NOW + 10)).toMatchObject({ holder: 'U0BOB', reserved: true, until: NOW + 10 + 10 * 60_000 });
+    expect((await locks.claim('web', 'dev', 'U0CAT', NOW + 20, NOW + H, '')).kind).toBe('locked');
     expect(await redis.zrange(k.waitlist('web', 'dev'), '0', '-1')).toEqual(['U0CAT']);
 
     // Releasing again (a double click) tells nobody.
-    expect(await locks.release('web', 'dev', 'U0ANA', NOW + 11)).toEqual({ kind: 'none' });
+    expect((await locks.release('web', 'dev', 'U0ANA', NOW + 11)).kind).toBe('not_holder');
+
+    // Bob taking it makes it his lock, from now, with his reason.
+    expect(await locks.claim('web', 'dev', 'U0BOB', NOW + 30, NOW + H, 'testing')).toMatchObject({ kind: 'claimed', how: 'new', lock: { since: NOW + 30, reason: 'testing', reserved: false } });
     expect(await redis.zrange(k.waitlist('web', 'dev'), '0', '-1')).toEqual(['U0CAT']);
+  });
+
+  test('a reservation not taken in time passes to the next in line', async () => {
+    const locks = new LockStore(redis, k, 60_000);
+    await locks.claim('web', 'dev', 'U0ANA', NOW, NOW + H, 'x');
+    await locks.joinWaitlist('web', 'dev', 'U0BOB', NOW + 1);
+    await locks.joinWaitlist('web', 'dev', 'U0CAT', NOW + 2);
+    const r = await locks.release('web', 'dev', 'U0ANA', NOW + 10);
+    if (r.kind !== 'released' || !r.next) throw new Error(r.kind);
+    expect(await locks.expire('web', 'dev', r.next.token, NOW + 30_000)).toEqual({ kind: 'not_due' });
+    const passed = await locks.expire('web', 'dev', r.next.token, NOW + 10 + 60_000);
+    expect(passed).toMatchObject({ kind: 'released', previous: { holder: 'U0BOB', reserved: true }, next: { user: 'U0CAT' } });
+    expect(await locks.get('web', 'dev', NOW + 60_011)).toMatchObject({ holder: 'U0CAT', reserved: true });
   });
 
   test('release with nobody waiting has no next', async () => {
@@ -226,8 +244,10 @@ describe('LockStore', () => {
     const rs = await Promise.all([locks.release('web', 'dev', 'U0ANA', NOW + H + 5), locks.expire('web', 'dev', claimed.lock.token, NOW + H + 5)]);
     const released = rs.filter((r) => r.kind === 'released');
     expect(released).toHaveLength(1);
-    expect(released[0]).toMatchObject({ next: 'U0BOB' });
-    expect(rs.map((r) => r.kind).sort()).toEqual(['none', 'released']);
+    expect(released[0]).toMatchObject({ next: expect.objectContaining({ user: 'U0BOB' }) });
+    // the loser finds Bob's reservation (a new token) or nothing, and tells nobody
+    expect(rs.map((r) => r.kind).sort()).toEqual(expect.arrayContaining(['released']));
+    expect(rs.filter((r) => r.kind !== 'released').every((r) => ['none', 'stale', 'not_holder'].includes(r.kind))).toBe(true);
     expect(await redis.zrange(k.waitlist('web', 'dev'), '0', '-1')).toEqual(['U0CAT']);
   });
 
@@ -236,7 +256,7 @@ describe('LockStore', () => {
     await locks.claim('web', 'dev', 'U0ANA', NOW, NOW + H, 'qa');
     await locks.joinWaitlist('web', 'dev', 'U0BOB', NOW);
     const r = await locks.release('web', 'dev', 'U0BOB', NOW + 1);
-    expect(r).toEqual({ kind: 'not_holder', lock: { holder: 'U0ANA', reason: 'qa', since: NOW, until: NOW + H, token: 1 } });
+    expect(r).toEqual({ kind: 'not_holder', lock: { holder: 'U0ANA', reason: 'qa', since: NOW, until: NOW + H, token: 1, reserved: false } });
     expect(await locks.get('web', 'dev', NOW + 1)).toMatchObject({ holder: 'U0ANA' });
     expect(await redis.zrange(k.waitlist('web', 'dev'), '0', '-1')).toEqual(['U0BOB']);
   });
@@ -263,7 +283,7 @@ describe('LockStore', () => {
     await locks.joinWaitlist('web', 'dev', 'U0BOB', NOW);
     expect(await locks.expire('web', 'dev', c.lock.token, NOW + H - 1)).toEqual({ kind: 'not_due' });
     expect(await locks.get('web', 'dev', NOW + H - 1)).toMatchObject({ holder: 'U0ANA' });
-    expect(await locks.expire('web', 'dev', c.lock.token, NOW + H)).toMatchObject({ kind: 'released', next: 'U0BOB' });
+    expect(await locks.expire('web', 'dev', c.lock.token, NOW + H)).toMatchObject({ kind: 'released', next: expect.objectContaining({ user: 'U0BOB' }) });
   });
 
   test('joining the wait-list twice keeps the first place; the holder cannot join; a free env needs no wait-list', async () => {

@@ -52,7 +52,7 @@ export function registerLock(app: App, d: LockDeps): void {
       const r = await d.lockService.release(a, env, command.user_id);
       switch (r.kind) {
         case 'released': {
-          const next = r.next ? ` I've told ${mention(r.next)}, who was next on the wait-list.` : '';
+          const next = r.next ? ` It's held for ${mention(r.next.user)}, who was next on the wait-list; I've told them.` : '';
           const whose = r.previous.holder === command.user_id ? 'Released your lock' : `${mention(r.previous.holder)}'s lock had already expired; cleared it`;
           return { text: `:unlock: ${whose} on \`${a}\` *${env}*.${next}` };
         }
