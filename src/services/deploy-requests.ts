@@ -3,7 +3,8 @@ import type { FerryConfig } from '../config/types';
 import { shortSha } from '../core/deploy';
 import { describeLock } from '../core/lock-text';
 import type { DeployRequest } from '../core/parse/deploy';
-import { escapeMrkdwn, slackTime } from '../core/slack-format';
+import { escapeMrkdwn, slackTime, typed } from '../core/slack-format';
+import { closest } from '../core/suggest';
 import { FerryError } from '../errors';
 import type { FeedPublisher } from '../feed/publisher';
 import type { Queues } from '../queue/queues';
@@ -47,7 +48,9 @@ export class DeployRequests {
     const source = this.d.sources[req.app]!;
     const sha = await source.resolveRef(req.ref);
     if (!sha) {
-      throw new FerryError('UNKNOWN_REF', `There is no branch, tag or commit \`${escapeMrkdwn(req.ref)}\` in ${source.label}; nothing was queued. Check the spelling, or push it first.`);
+      const guess = closest(req.ref, await source.refNames().catch(() => []));
+      const hint = guess ? ` Did you mean ${typed(guess)}?` : ' Check the spelling, or push it first.';
+      throw new FerryError('UNKNOWN_REF', `There is no branch, tag or commit ${typed(req.ref)} in ${source.label}; nothing was queued.${hint}`);
     }
     const accepted = await this.d.deploys.accept(
       {

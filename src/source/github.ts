@@ -69,6 +69,11 @@ export class GitHubSource implements CommitSource {
     }
   }
 
+  async refNames(): Promise<string[]> {
+    const res = await this.client.rest.repos.listBranches({ owner: this.owner, repo: this.repo, per_page: 100, request: { signal: AbortSignal.timeout(this.timeoutMs) } });
+    return res.data.map((b) => b.name);
+  }
+
   commitUrl(sha: string): string {
     return `${this.webUrl}/${this.owner}/${this.repo}/commit/${sha}`;
   }

@@ -26,6 +26,11 @@ export class LocalGitSource implements CommitSource {
     return undefined;
   }
 
+  async refNames(): Promise<string[]> {
+    const r = await git(['for-each-ref', '--count=500', '--format=%(refname:short)', 'refs/heads', 'refs/tags'], { cwd: this.path, env: this.env, timeoutMs: 10_000 });
+    return r.code === 0 ? r.stdout.split('\n').filter(Boolean) : [];
+  }
+
   commitUrl(): string | undefined {
     return undefined;
   }

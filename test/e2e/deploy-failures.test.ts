@@ -61,6 +61,13 @@ describe('deploys that go wrong', () => {
     expect(h.slack.messages).toHaveLength(0);
   });
 
+  test('a misspelt branch gets a suggestion of the one that exists', async () => {
+    h = await Harness.start();
+    const r = await h.slash('/deploy', 'dev featur/checkout');
+    expect(await h.answer(r.id)).toContain('There is no branch, tag or commit `featur/checkout` in ' + h.repo.path + '; nothing was queued. Did you mean `feature/checkout`?');
+    expect(await h.redis.get(`${h.prefix}:deploy:seq`)).toBeNull();
+  });
+
   test('a 429 from Slack on feed updates is waited out and the message still ends in its final state', async () => {
     h = await Harness.start();
     h.slack.failNext('chat.update', 429, { retryAfterS: 1, count: 2 });

@@ -29,6 +29,11 @@ describe('GitHub-backed apps', () => {
     expect(h.github.requests.some((r) => r.startsWith('GET /repos/acme/web/commits/fix-1'))).toBe(true);
   });
 
+  test('a ref GitHub does not know is refused, with the closest branch GitHub lists', async () => {
+    const r = await h.slash('/deploy', 'staging fix-2');
+    expect(await h.answer(r.id)).toContain('There is no branch, tag or commit `fix-2` in acme/web; nothing was queued. Did you mean `fix-1`?');
+  });
+
   test('every command is acked within 3 s while the GitHub API hangs; the answer follows when GitHub is back', async () => {
     h.github.hang = true;
     const acks = await Promise.all(['U0ANA', 'U0BEN', 'U0CAT'].map((u) => h.slash('/deploy', 'staging fix-1', u)));

@@ -67,6 +67,11 @@ export class FakeGitHub {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    const branches = /^\/repos\/([^/]+)\/([^/]+)\/branches/.exec(req.url ?? '');
+    if (branches) {
+      const prefix = `${branches[1]}/${branches[2]}@`;
+      return json(200, [...this.refs.keys()].filter((k) => k.startsWith(prefix)).map((k) => ({ name: k.slice(prefix.length) })));
+    }
     if (!m) return json(404, { message: 'Not Found' });
     const sha = this.refs.get(`${m[1]}/${m[2]}@${decodeURIComponent(m[3]!)}`);
     if (!sha) return json(422, { message: `No commit found for SHA: ${decodeURIComponent(m[3]!)}` });
