@@ -27,3 +27,8 @@ export function lockReminderText(app: string, env: string, lock: LockInfo, now: 
 export function lockExpiredText(app: string, env: string): string {
   return `:unlock: Your lock on \`${app}\` *${env}* has expired. \`/lock ${app} ${env}\` claims it again if it is still free.`;
 }
+
+/** A lock that has just ended, on its way to the first person on the wait-list. */
+export function handingText(app: string, env: string, next: string): string {
+  return `\`${app}\` *${env}*'s lock has just ended and it is being handed to ${mention(next)}, next on the wait-list.`;
+}

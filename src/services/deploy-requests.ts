@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { shortSha } from '../core/deploy';
-import { describeLock } from '../core/lock-text';
+import { describeLock, handingText } from '../core/lock-text';
 import type { DeployRequest } from '../core/parse/deploy';
 import { escapeMrkdwn, slackTime, typed } from '../core/slack-format';
 import { closest } from '../core/suggest';
@@ -65,8 +65,9 @@ export class DeployRequests {
       },
       this.now(),
     );
-    if (accepted.kind === 'locked') {
-      const text = `Can't deploy: ${describeLock(req.app, req.env, accepted.lock, this.now())} Nothing was queued.`;
+    if (accepted.kind === 'locked' || accepted.kind === 'handing') {
+      const why = accepted.kind === 'locked' ? describeLock(req.app, req.env, accepted.lock, this.now()) : handingText(req.app, req.env, accepted.next);
+      const text = `Can't deploy: ${why} Nothing was queued.`;
       return { text, blocks: [section(text), waitlistButton(req.app, req.env)] };
     }
     const id = accepted.id;

@@ -12,7 +12,9 @@ import { LuaScript, pairs } from './lua';
  * KEYS: 1 lock, 2 deploy seq, 3 idempotency key, 4 lock seq, 5 wait-list (the claimant leaves it)
  * ARGV: 1 user, 2 now ms, 3 claim (1/0), 4 lock ttl ms, 5 deploy key prefix, 6 idempotency ttl s,
  *       7 app, 8 env, 9 ref, 10 sha, 11 feed channel
- * Returns {'dup', id} | {'locked', ...lock hash} | {'ok', id, lockToken, lockUntil}
+ * Returns {'dup', id} | {'locked', ...lock hash} | {'handing', next waiter} | {'ok', id, lockToken, lockUntil}
+ * 'handing': the lock has ended but its expiry timer has not yet handed the env to the first
+ * person on the wait-list; nobody else may jump the line meanwhile.
  */
 const ACCEPT = new LuaScript(
   'accept',
@@ -24,6 +26,10 @@ local lock = redis.call('HMGET', KEYS[1], 'holder', 'until', 'since', 'reason', 
 local held = lock[1] and tonumber(lock[2]) > now
 if held and lock[1] ~= ARGV[1] then
   return {'locked', unpack(redis.call('HGETALL', KEYS[1]))}
+end
+if lock[1] and not held then
+  local head = redis.call('ZRANGE', KEYS[5], 0, 0)[1]
+  if head and head ~= ARGV[1] then return {'handing', head} end
 end
 local id = redis.call('INCR', KEYS[2])
 redis.call('HSET', ARGV[5] .. id, 'id', id, 'app', ARGV[7], 'env', ARGV[8], 'ref', ARGV[9], 'sha', ARGV[10],
@@ -131,7 +137,8 @@ export type BeginResult =
 export type AcceptResult =
   | { kind: 'accepted'; id: number; lock?: { token: number; until: number } }
   | { kind: 'duplicate'; id: number }
-  | { kind: 'locked'; lock: LockInfo };
+  | { kind: 'locked'; lock: LockInfo }
+  | { kind: 'handing'; next: string };
 
 export interface NewDeploy {
   app: string;
@@ -162,6 +169,7 @@ export class DeployStore {
     )) as string[];
     if (r[0] === 'dup') return { kind: 'duplicate', id: Number(r[1]) };
     if (r[0] === 'locked') return { kind: 'locked', lock: lockFromHash(pairs(r.slice(1)))! };
+    if (r[0] === 'handing') return { kind: 'handing', next: r[1]! };
     const lock = r[2] ? { token: Number(r[2]), until: Number(r[3]) } : undefined;
     return { kind: 'accepted', id: Number(r[1]), ...(lock && { lock }) };
   }

@@ -23,7 +23,8 @@ export function lockFromHash(h: Record<string, string>): LockInfo | undefined {
  * Claims or extends a lock for a person, unless someone else holds it.
  * KEYS: 1 lock, 2 lock seq, 3 wait-list (the claimant leaves it)
  * ARGV: 1 user, 2 now ms, 3 until ms, 4 reason ('' keeps an extended lock's reason)
- * Returns {'locked', ...hash} | {'ok', token, 'new'|'extended', ...hash}
+ * Returns {'locked', ...hash} | {'handing', next waiter} | {'ok', token, 'new'|'extended', ...hash}
+ * ('handing': ended, but not yet handed to the first person on the wait-list; see DeployStore.accept)
  */
 const CLAIM = new LuaScript(
   'claim-lock',
@@ -32,6 +33,10 @@ local now = tonumber(ARGV[2])
 local cur = redis.call('HMGET', KEYS[1], 'holder', 'until', 'since', 'reason')
 local held = cur[1] and tonumber(cur[2]) > now
 if held and cur[1] ~= ARGV[1] then return {'locked', unpack(redis.call('HGETALL', KEYS[1]))} end
+if cur[1] and not held then
+  local head = redis.call('ZRANGE', KEYS[3], 0, 0)[1]
+  if head and head ~= ARGV[1] then return {'handing', head} end
+end
 local token = redis.call('INCR', KEYS[2])
 local since, reason, how = now, ARGV[4], 'new'
 if held and redis.call('HGET', KEYS[1], 'reserved') ~= '1' then
@@ -98,7 +103,10 @@ return {'queued', redis.call('ZRANK', KEYS[2], ARGV[1]) + 1}
 `,
 );
 
-export type ClaimResult = { kind: 'claimed'; how: 'new' | 'extended'; lock: LockInfo } | { kind: 'locked'; lock: LockInfo };
+export type ClaimResult =
+  | { kind: 'claimed'; how: 'new' | 'extended'; lock: LockInfo }
+  | { kind: 'locked'; lock: LockInfo }
+  | { kind: 'handing'; next: string };
 export type ReleaseResult =
   | { kind: 'released'; previous: LockInfo; next?: { user: string; token: number; until: number } }
   | { kind: 'none' | 'stale' | 'not_due' }
@@ -120,6 +128,7 @@ export class LockStore {
   async claim(app: string, env: string, user: string, now: number, until: number, reason: string): Promise<ClaimResult> {
     const r = (await CLAIM.run(this.redis, [this.k.lock(app, env), this.k.lockSeq, this.k.waitlist(app, env)], [user, now, until, reason])) as string[];
     if (r[0] === 'locked') return { kind: 'locked', lock: lockFromHash(pairs(r.slice(1)))! };
+    if (r[0] === 'handing') return { kind: 'handing', next: r[1]! };
     return { kind: 'claimed', how: r[2] as 'new' | 'extended', lock: lockFromHash(pairs(r.slice(3)))! };
   }
 

@@ -167,6 +167,7 @@ describe('LockStore', () => {
     const ext = await locks.claim('web', 'dev', 'U0ANA', NOW + H, NOW + 5 * H, '');
     expect(ext).toEqual({ kind: 'claimed', how: 'extended', lock: { holder: 'U0ANA', reason: 'testing checkout', since: NOW, until: NOW + 5 * H, token: 2, reserved: false } });
 
+    if (ext.kind !== 'claimed') throw new Error(ext.kind);
     const other = await locks.claim('web', 'dev', 'U0BOB', NOW + H, NOW + 2 * H, 'mine');
     expect(other).toEqual({ kind: 'locked', lock: ext.lock });
     expect(await locks.get('web', 'dev', NOW + H)).toEqual(ext.lock);
@@ -225,6 +226,20 @@ describe('LockStore', () => {
     const passed = await locks.expire('web', 'dev', r.next.token, NOW + 10 + 60_000);
     expect(passed).toMatchObject({ kind: 'released', previous: { holder: 'U0BOB', reserved: true }, next: { user: 'U0CAT' } });
     expect(await locks.get('web', 'dev', NOW + 60_011)).toMatchObject({ holder: 'U0CAT', reserved: true });
+  });
+
+  test('a lock past its end whose timer has not run yet: nobody jumps the wait-list, the first in line may take it', async () => {
+    const locks = new LockStore(redis, k);
+    const deploys = new DeployStore(redis, k);
+    await locks.claim('web', 'dev', 'U0ANA', NOW, NOW + H, 'x');
+    await locks.joinWaitlist('web', 'dev', 'U0BOB', NOW + 1);
+    // the lock ended, the expiry timer is late
+    expect(await locks.claim('web', 'dev', 'U0CAT', NOW + H + 5, NOW + 2 * H, '')).toEqual({ kind: 'handing', next: 'U0BOB' });
+    expect(await deploys.accept(request({ user: 'U0CAT', claimLockMs: H }), NOW + H + 5)).toEqual({ kind: 'handing', next: 'U0BOB' });
+    expect(await redis.get(k.deploySeq)).toBeNull();
+    // Bob, first in line, may take it at once
+    expect(await locks.claim('web', 'dev', 'U0BOB', NOW + H + 6, NOW + 2 * H, 'mine')).toMatchObject({ kind: 'claimed', how: 'new' });
+    expect(await redis.zcard(k.waitlist('web', 'dev'))).toBe(0);
   });
 
   test('release with nobody waiting has no next', async () => {

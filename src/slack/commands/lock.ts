@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../../config/types';
-import { describeLock } from '../../core/lock-text';
+import { describeLock, handingText } from '../../core/lock-text';
 import { lockHelp, parseLock, parseUnlock } from '../../core/parse/lock';
 import { escapeMrkdwn, mention, slackTime } from '../../core/slack-format';
 import { waitlistButton } from '../../services/deploy-requests';
@@ -31,8 +31,8 @@ export function registerLock(app: App, d: LockDeps): void {
     await answerAfterAck(respond, d.log.child({ command: '/lock', user: command.user_id }), d.limiter, async () => {
       const t = now();
       const r = await d.locks.claim(a, env, command.user_id, t, t + durationMs, reason);
-      if (r.kind === 'locked') {
-        const text = `Can't lock: ${describeLock(a, env, r.lock, t)}`;
+      if (r.kind === 'locked' || r.kind === 'handing') {
+        const text = `Can't lock: ${r.kind === 'locked' ? describeLock(a, env, r.lock, t) : handingText(a, env, r.next)}`;
         return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, waitlistButton(a, env)] };
       }
       await d.lockService.scheduleTimers(a, env, r.lock);
