@@ -67,6 +67,7 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
     if (!envCfg) return await finish({ status: 'failed', error: `\`${app}\` ${env} is no longer in the config` });
     if (begun.kind === 'locked') return await finish({ status: 'failed', error: `${env} was locked by <@${begun.holder}> before it could start` });
     if (begun.kind === 'lost') {
+      await d.workspaces.removeRun(deployId).catch(() => {});
       if (envCfg.onWorkerLost === 'fail' || begun.attempt >= MAX_ATTEMPTS) {
         return await finish({ status: 'failed', error: `the worker running it stopped mid-deploy (attempt ${begun.attempt}); check the env, then deploy again` });
       }

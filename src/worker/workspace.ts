@@ -31,7 +31,7 @@ export class Workspaces {
         throw new Error(`commit ${sha} is not in ${app.cloneUrl} (was the branch force-pushed?)`);
       }
     });
-    const dir = path.join(this.root, 'runs', String(deployId));
+    const dir = this.runDir(deployId);
     await rm(dir, { recursive: true, force: true });
     await mkdir(path.dirname(dir), { recursive: true });
     await gitOk(['clone', '--quiet', '--shared', '--no-checkout', '--', cache, dir], { env });
@@ -41,6 +41,15 @@ export class Workspaces {
 
   async remove(dir: string): Promise<void> {
     await rm(dir, { recursive: true, force: true });
+  }
+
+  /** The checkout a lost worker left behind for a deploy (if it ran on this machine). */
+  async removeRun(deployId: number): Promise<void> {
+    await this.remove(this.runDir(deployId));
+  }
+
+  private runDir(deployId: number): string {
+    return path.join(this.root, 'runs', String(deployId));
   }
 }
 
