@@ -56,7 +56,11 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv): Promise
     runtime,
     ...(server && { server }),
     async stop() {
-      if (server) await new Promise<void>((r) => server!.close(() => r()));
+      if (server) {
+        const closed = new Promise<void>((r) => server!.close(() => r()));
+        server.closeIdleConnections();
+        await closed;
+      }
       await slack?.stop();
       await worker?.stop();
       await runtime.close();
