@@ -144,7 +144,6 @@ export class Runtime {
   async close(): Promise<void> {
     await withDeadline(this.feed.drain(), 10_000, undefined);
     await withDeadline(this.queues.close().catch(() => {}), 2_000, undefined);
-    await this.queues.disconnect();
     this.workerRedis?.disconnect();
     await withDeadline(this.redis.quit().then(() => {}, () => {}), 1_000, undefined);
     this.redis.disconnect();

@@ -87,11 +87,6 @@ export class Queues {
   async close(): Promise<void> {
     await Promise.all([this.timers.close(), ...[...this.deployQueues.values()].map((q) => q.close())]);
   }
-
-  /** Drops the queues' connections at once (when close() can't finish: Redis is gone). */
-  async disconnect(): Promise<void> {
-    await Promise.allSettled([this.timers.disconnect(), ...[...this.deployQueues.values()].map((q) => q.disconnect())]);
-  }
 }
 
 const deployIds = (jobIds: string[]): number[] => jobIds.filter((id) => id.startsWith('d')).map((id) => Number(id.slice(1)));
