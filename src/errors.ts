@@ -5,16 +5,8 @@
 export const ERROR_CODES = {
   CONFIG_INVALID: 'the config file is missing or invalid',
   ENV_MISSING: 'required environment variables are not set',
-  BAD_INPUT: 'a command was typed wrongly',
-  UNKNOWN_APP: 'no such app in the config',
-  UNKNOWN_ENV: 'no such environment for the app',
-  BAD_REF: 'a ref with characters git or a shell would misread',
   UNKNOWN_REF: 'the ref does not exist in the repository',
   SOURCE_UNAVAILABLE: 'GitHub or the local repository did not answer',
-  LOCKED: 'the environment is locked by someone else',
-  NOT_LOCK_HOLDER: 'only the lock holder may release it',
-  NOT_LOCKED: 'there is no lock to release',
-  DEPLOY_FAILED: 'the deploy command failed',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,14 +3,13 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { childBaseEnv, type FerryEnv, githubWebUrl } from './config/env';
 import type { AppConfig, FerryConfig } from './config/types';
-import { makeRedactor, type Redactor } from './core/redact';
+import type { Redactor } from './core/redact';
 import { FeedPublisher } from './feed/publisher';
 import { createSlackClient } from './feed/slack-client';
 import { Queues } from './queue/queues';
 import { DeployRequests } from './services/deploy-requests';
 import { LockService } from './services/locks';
-import { createGitHubClient } from './source/github';
-import { GitHubSource } from './source/github';
+import { createGitHubClient, GitHubSource } from './source/github';
 import { LocalGitSource } from './source/local-git';
 import type { CommitSource } from './source/types';
 import { DeployStore } from './store/deploys';
@@ -31,7 +30,6 @@ const KILL_GRACE_MS = 10_000;
  */
 export class Runtime {
   readonly redis: Redis;
-  readonly redact: Redactor;
   readonly k: ReturnType<typeof keys>;
   readonly deploys: DeployStore;
   readonly locks: LockStore;
@@ -51,8 +49,9 @@ export class Runtime {
     readonly config: FerryConfig,
     readonly log: Logger,
     slackToken: string,
+    /** Hides Ferry's own secrets (and anything token-shaped) in logs, deploy logs and Slack. */
+    readonly redact: Redactor,
   ) {
-    this.redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken]);
     this.workerName = `${hostname()}:${process.pid}`;
     // Commands fail fast while Redis is down (the person is told), instead of queueing forever.
     // commandTimeout: a call on a half-open connection fails instead of hanging.

@@ -1,8 +1,6 @@
 /** A deploy: one attempt to put one SHA on one env. */
 export type DeployStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
-export const FINISHED: readonly DeployStatus[] = ['succeeded', 'failed', 'cancelled'];
-
 export interface Deploy {
   id: number;
   app: string;
