@@ -4,9 +4,10 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.web.json ./
+COPY scripts/build.sh ./scripts/
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+RUN bash scripts/build.sh && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 # git checks deploys out; bash, tar and coreutils run the deploy commands; tini reaps children.

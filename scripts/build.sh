@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# npm run build: the server (src/ -> dist/src/), the browser scripts of the log page and the
+# playground (src/web/*.ts -> dist/web/, plain ES modules) and their stylesheets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx --no-install tsc -p tsconfig.build.json
+npx --no-install tsc -p tsconfig.web.json
+mkdir -p dist/web
+cp src/web/*.css dist/web/
