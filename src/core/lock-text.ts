@@ -13,7 +13,7 @@ export function describeLock(app: string, env: string, lock: LockInfo, now: numb
 
 export function lockFreeText(app: string, env: string, previousHolder: string | undefined, how: 'released' | 'expired', until: number): string {
   const why = previousHolder ? `${mention(previousHolder)}'s lock ${how === 'released' ? 'was released' : 'expired'}` : 'the person before you let their turn pass';
-  return `:unlock: \`${app}\` *${env}* is free: ${why}. You were next on the wait-list, so it's yours to take until ${slackTime(until, '{time}')}: \`/deploy ${app} ${env} <ref>\` or \`/lock ${app} ${env}\`. After that it passes to the next in line.`;
+  return `:unlock: \`${app}\` *${env}* is free: ${why}. You were next on the wait-list, so it's yours to take until ${slackTime(until, '{time}')}: \`/deploy ${app} ${env} &lt;ref&gt;\` or \`/lock ${app} ${env}\`. After that it passes to the next in line.`;
 }
 
 export function turnPassedText(app: string, env: string): string {

@@ -3,8 +3,8 @@ import { DURATION_HINT, parseDuration } from '../duration';
 import { typed } from '../slack-format';
 import { type Parse, readTarget, words } from './target';
 
-export const LOCK_USAGE = '`/lock [app] <env> [duration] [reason]`';
-export const UNLOCK_USAGE = '`/unlock [app] <env>`';
+export const LOCK_USAGE = '`/lock [app] &lt;env&gt; [duration] [reason]`';
+export const UNLOCK_USAGE = '`/unlock [app] &lt;env&gt;`';
 export const MAX_LOCK_MS = 7 * 86_400_000;
 export const MAX_REASON = 200;
 

@@ -22,7 +22,7 @@ export function registerWaitlist(app: App, d: { config: FerryConfig; locks: Lock
       const env = typeof target.env === 'string' ? target.env : '';
       if (!d.config.apps[appName]?.envs[env]) return { text: `That button is for an environment I no longer know (\`${appName}\` ${env}).` };
       const r = await d.locks.joinWaitlist(appName, env, body.user.id, now());
-      if (r.kind === 'free') return { text: `\`${appName}\` *${env}* is free now: go ahead with \`/deploy ${appName} ${env} <ref>\` or \`/lock ${appName} ${env}\`.` };
+      if (r.kind === 'free') return { text: `\`${appName}\` *${env}* is free now: go ahead with \`/deploy ${appName} ${env} &lt;ref&gt;\` or \`/lock ${appName} ${env}\`.` };
       if (r.kind === 'holder') return { text: `You hold the lock on \`${appName}\` *${env}* yourself.` };
       return { text: `:ballot_box_with_check: You're #${r.position} on the wait-list for \`${appName}\` *${env}*. I'll DM you when it's yours to take.` };
     });
