@@ -6,7 +6,7 @@ import type { Redactor } from './core/redact';
 const REDACT_PATHS = [
   'token', '*.token', 'botToken', 'appToken', 'signingSecret', 'secret', '*.secret',
   'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization',
-  'GITHUB_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN',
+  'GITHUB_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'FERRY_LINK_SECRET', 'linkSecret',
 ];
 
 /** The process's root logger: JSON lines, secrets redacted by field name and by value. */

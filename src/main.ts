@@ -4,8 +4,10 @@ import { loadConfig } from './config/load';
 import { makeRedactor } from './core/redact';
 import { isFerryError } from './errors';
 import { Inflight } from './http/inflight';
+import { LogPage } from './http/log-page';
 import { createHttpServer } from './http/server';
 import { createSlackGuard } from './http/slack-guard';
+import { WebAssets } from './http/web-assets';
 import { createLogger } from './log';
 import { Runtime } from './runtime';
 import { createSlackApp } from './slack/app';
@@ -22,7 +24,7 @@ export interface Running {
 /** Starts Ferry in one of its roles: app + worker (npm start), only the Slack app, or only a worker. */
 export async function start(role: Role, processEnv?: NodeJS.ProcessEnv): Promise<Running> {
   const env = readEnv(processEnv);
-  const redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken]);
+  const redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken, env.linkSecret]);
   const log = createLogger(env.logLevel, redact);
   const config = loadConfig(env.configFile, githubWebUrl(env.githubApiUrl));
   const { token } = requireSlack(env, role === 'worker' ? 'worker' : 'app');
@@ -31,8 +33,19 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv): Promise
 
   let server: Server | undefined;
   let slack: ReturnType<typeof createSlackApp> | undefined;
+  // The log page needs only Redis, so every process with an HTTP server can serve it.
+  const logPage = runtime.logLinks
+    ? new LogPage({
+        links: runtime.logLinks,
+        logs: runtime.logs,
+        commitUrl: (app, sha) => runtime.sources[app]?.commitUrl(sha),
+        redact,
+        assets: new WebAssets(),
+        log: log.child({ component: 'log-page' }),
+      })
+    : undefined;
   if (role === 'worker' && env.portSet) {
-    server = createHttpServer({ healthy: () => runtime.healthy(), log });
+    server = createHttpServer({ healthy: () => runtime.healthy(), log, ...(logPage && { logPage }) });
     await listen(server, env.port);
   }
   if (role !== 'worker') {
@@ -42,6 +55,7 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv): Promise
       inflight,
       healthy: () => runtime.healthy(),
       log,
+      ...(logPage && { logPage }),
       ...(slack.listener && {
         slack: { listener: slack.listener, guard: createSlackGuard({ signingSecret: env.slackSigningSecret!, redis: runtime.redis, keyPrefix: config.redisPrefix, log }) },
       }),
@@ -58,6 +72,7 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv): Promise
     ...(server && { server }),
     async stop() {
       if (server) {
+        logPage?.close();
         const closed = new Promise<void>((r) => server!.close(() => r()));
         server.closeIdleConnections();
         await closed;

@@ -3,10 +3,12 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { childBaseEnv, type FerryEnv, githubWebUrl } from './config/env';
 import type { AppConfig, FerryConfig } from './config/types';
+import { deployLogUrl, type LogLinks } from './core/log-link';
 import type { Redactor } from './core/redact';
 import { FeedPublisher } from './feed/publisher';
 import { createSlackClient } from './feed/slack-client';
 import { Queues } from './queue/queues';
+import type { DeployLogDeps } from './services/deploy-log';
 import { DeployRequests } from './services/deploy-requests';
 import { LockService } from './services/locks';
 import { createGitHubClient, GitHubSource } from './source/github';
@@ -14,6 +16,7 @@ import { LocalGitSource } from './source/local-git';
 import type { CommitSource } from './source/types';
 import { DeployStore } from './store/deploys';
 import { keys } from './store/keys';
+import { sharedLinkSecret } from './store/link-secret';
 import { LeaseStore } from './store/lease';
 import { LockStore } from './store/locks';
 import { LogStore } from './store/logs';
@@ -41,7 +44,10 @@ export class Runtime {
   readonly feed: FeedPublisher;
   readonly lockService: LockService;
   readonly requests: DeployRequests;
+  readonly deployLog: DeployLogDeps;
   readonly workerName: string;
+  /** How to make and check log page links; set by init() when FERRY_PUBLIC_URL is set. */
+  logLinks?: LogLinks;
   private workerRedis?: Redis;
 
   constructor(
@@ -71,6 +77,7 @@ export class Runtime {
       logs: this.logs,
       queues: this.queues,
       commitUrl: (app, sha) => this.sources[app]?.commitUrl(sha),
+      logUrl: (dep) => (this.logLinks ? deployLogUrl(this.logLinks, dep) : undefined),
       redact: this.redact,
       log: log.child({ component: 'feed' }),
       poster: this.workerName,
@@ -86,10 +93,15 @@ export class Runtime {
       permalink: async (channel, ts) => (await this.slack.chat.getPermalink({ channel, message_ts: ts })).permalink,
       log,
     });
+    this.deployLog = { deploys: this.deploys, logs: this.logs, links: () => this.logLinks, redact: this.redact };
   }
 
   async init(): Promise<void> {
     await this.queues.init();
+    if (this.env.publicUrl) {
+      const secret = this.env.linkSecret ?? (await sharedLinkSecret(this.redis, this.k));
+      this.logLinks = { publicUrl: this.env.publicUrl, secret, ttlMs: this.config.logLinkTtlMs };
+    }
   }
 
   async healthy(): Promise<boolean> {

@@ -17,6 +17,13 @@ export interface FerryEnv {
   githubApiUrl: string;
   configFile: string;
   logLevel: string;
+  /**
+   * FERRY_PUBLIC_URL: where Slack users reach Ferry's HTTP server (no trailing slash). When set,
+   * Slack messages link to the deploy log page; when unset the page is off.
+   */
+  publicUrl?: string;
+  /** FERRY_LINK_SECRET: signs log page links; when unset, a random one kept in Redis is used. */
+  linkSecret?: string;
   /** The worker's own environment, from which deploy commands get PATH, HOME and pass_env names. */
   processEnv: Readonly<Record<string, string | undefined>>;
 }
@@ -43,9 +50,40 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
     slackSigningSecret: nonEmpty(env.SLACK_SIGNING_SECRET),
     slackAppToken: nonEmpty(env.SLACK_APP_TOKEN),
     githubToken: nonEmpty(env.GITHUB_TOKEN),
+    publicUrl: publicUrl(nonEmpty(env.FERRY_PUBLIC_URL)),
+    linkSecret: linkSecret(nonEmpty(env.FERRY_LINK_SECRET)),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (e as unknown as Record<string, string>)[k] = v;
   return e;
+}
+
+/** FERRY_PUBLIC_URL, checked: an http(s) base URL without query or fragment; trailing slashes go. */
+function publicUrl(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  const example = 'use the address where Slack users reach Ferry\'s HTTP port, e.g. FERRY_PUBLIC_URL=https://ferry.acme.com or http://10.0.0.5:3000';
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new FerryError('ENV_MISSING', `FERRY_PUBLIC_URL=${JSON.stringify(v)} is not a URL; ${example}.`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new FerryError('ENV_MISSING', `FERRY_PUBLIC_URL=${JSON.stringify(v)} must start with http:// or https://; ${example}.`);
+  }
+  if (u.search || u.hash || u.username || u.password || /[?#]/.test(v)) {
+    throw new FerryError('ENV_MISSING', `FERRY_PUBLIC_URL=${JSON.stringify(v)} may not have a query, a #fragment or credentials; ${example}.`);
+  }
+  return u.href.replace(/\/+$/, '');
+}
+
+/** FERRY_LINK_SECRET, checked: long enough that links can't be guessed. */
+function linkSecret(v: string | undefined): string | undefined {
+  if (v === undefined || v.length >= 32) return v;
+  throw new FerryError(
+    'ENV_MISSING',
+    `FERRY_LINK_SECRET is ${v.length} characters; it signs deploy log links and must be at least 32. ` +
+      'Make one with `openssl rand -base64 32`, or unset it and Ferry keeps a random one in Redis.',
+  );
 }
 
 /** What a role needs from Slack; one message names every missing variable and the way to get it. */

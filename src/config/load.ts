@@ -116,6 +116,7 @@ function resolve(c: ParsedConfig, file: string, githubWebUrl: string): FerryConf
     leaseTtlMs: c.lease_ttl,
     shutdownGraceMs: c.shutdown_grace,
     logLines: c.log_lines,
+    logLinkTtlMs: c.log_link_ttl,
     apps,
     appNames: Object.keys(apps),
   };

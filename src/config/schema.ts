@@ -11,10 +11,16 @@ const duration = z.string().transform((text, ctx) => {
   return ms;
 });
 
-const FERRY_SECRETS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'GITHUB_TOKEN'];
+const FERRY_SECRETS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'GITHUB_TOKEN', 'FERRY_LINK_SECRET'];
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 const nameHint = 'names use lower-case letters, digits, - and _ (at most 40), e.g. web, api-gateway';
+/** Words of `/deploy` itself, which an app or env may not be called (`/deploy log 42` must mean one thing). */
+const RESERVED = ['log'];
+const name = z
+  .string()
+  .regex(NAME, nameHint)
+  .refine((n) => !RESERVED.includes(n), { message: 'is reserved: `/deploy log <id>` asks for a deploy\'s log; call it something else, e.g. logs or logging' });
 
 const argv = z
   .array(z.string().min(1, 'an argument may not be empty'), {
@@ -46,7 +52,7 @@ const app = z
     path: z.string().min(1).optional(),
     clone_url: z.string().min(1).optional(),
     default_branch: z.string().min(1).default('main'),
-    environments: z.record(z.string().regex(NAME, nameHint), environment).refine((e) => Object.keys(e).length > 0, {
+    environments: z.record(name, environment).refine((e) => Object.keys(e).length > 0, {
       message: 'needs at least one environment, e.g. dev: { deploy: [commands/local-deploy.sh] }',
     }),
   })
@@ -65,7 +71,11 @@ export const configSchema = z
     lease_ttl: duration.prefault('20s').refine((ms) => ms >= 3_000, 'must be at least 3s (workers renew it every sixth of it)'),
     shutdown_grace: duration.prefault('5m'),
     log_lines: z.number().int().min(100).max(100_000).default(5_000),
-    apps: z.record(z.string().regex(NAME, nameHint), app).refine((a) => Object.keys(a).length > 0, {
+    log_link_ttl: duration
+      .prefault('7d')
+      .refine((ms) => ms >= 60_000, 'must be at least 1m')
+      .refine((ms) => ms <= 90 * 86_400_000, 'must be at most 90d (a log page link lives this long; /deploy log <id> gives a fresh one)'),
+    apps: z.record(name, app).refine((a) => Object.keys(a).length > 0, {
       message: 'needs at least one app',
     }),
   })

@@ -41,6 +41,8 @@ export interface FerryConfig {
   /** On SIGTERM, how long a worker lets its running deploy finish before stopping it. */
   shutdownGraceMs: number;
   logLines: number;
+  /** How long a deploy log page link works: from the deploy's creation (feed) or from `/deploy log`. */
+  logLinkTtlMs: number;
   apps: Record<string, AppConfig>;
   appNames: string[];
 }

@@ -2,7 +2,7 @@ import type { Deploy } from './deploy';
 import { shortSha } from './deploy';
 import { formatDuration } from './duration';
 import { estimateRemaining } from './estimate';
-import { escapeMrkdwn, mention, slackTime } from './slack-format';
+import { escapeMrkdwn, mention, slackLink, slackTime } from './slack-format';
 
 /** Queue positions shown exactly; deeper ones are shown as "more than N in line". */
 export const EXACT_POSITIONS = 10;
@@ -15,6 +15,8 @@ export interface FeedContext {
   runningAhead?: number;
   recentDurationsMs?: readonly number[];
   commitUrl?: string;
+  /** The deploy's log page (when FERRY_PUBLIC_URL is set); must be the same for every render of a deploy. */
+  logUrl?: string;
 }
 
 export interface SlackMessage {
@@ -38,6 +40,7 @@ export function renderDeployMessage(d: Deploy, ctx: FeedContext): SlackMessage {
   const facts = [`\`${escapeMrkdwn(d.ref)}\` at ${sha}`, `requested by ${mention(d.user)}`];
   if (d.previousSha && d.previousSha !== d.sha) facts.push(`replacing \`${shortSha(d.previousSha)}\``);
   if (d.attempt > 1) facts.push(`attempt ${d.attempt}`);
+  if (ctx.logUrl) facts.push(slackLink(ctx.logUrl, 'full log'));
   return {
     text: `${ICON[d.status]} ${title}: ${state.plain}`,
     blocks: [

@@ -9,6 +9,11 @@ export function typed(text: string, max = 80): string {
   return `\`${escapeMrkdwn(t.replace(/`/g, "'"))}\``;
 }
 
+/** A link in mrkdwn; the URL's `|` (which would end it) is percent-encoded. */
+export function slackLink(url: string, text: string): string {
+  return `<${escapeMrkdwn(url).replace(/\|/g, '%7C')}|${escapeMrkdwn(text)}>`;
+}
+
 export const mention = (userId: string): string => `<@${userId}>`;
 
 /** A time Slack shows in each reader's own time zone. */
@@ -20,4 +25,16 @@ export function slackTime(ms: number, format = '{date_short_pretty} {time}'): st
 /** Slack's limit for one section's text is 3,000 characters. */
 export function clipText(text: string, max = 2_900): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Ferry's own mrkdwn (e.g. a deploy's failure reason) as plain text: links and mentions to words, entities undone. */
+export function mrkdwnToPlain(text: string): string {
+  return text
+    .replace(/<@([A-Z0-9]+)>/g, '@$1')
+    .replace(/<!date\^\d+\^[^|>]*\|([^>]*)>/g, '$1')
+    .replace(/<([^|>]+)\|([^>]*)>/g, '$2')
+    .replace(/<([^>]+)>/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Deploy } from '../core/deploy';
 import { EXACT_POSITIONS, type FeedContext, renderDeployMessage } from '../core/feed-message';
 import type { Redactor } from '../core/redact';
-import { clipText, escapeMrkdwn, mention } from '../core/slack-format';
+import { clipText, escapeMrkdwn, mention, slackLink } from '../core/slack-format';
 import type { DeployStore } from '../store/deploys';
 import type { LogStore } from '../store/logs';
 import { sleep } from '../util/deadline';
@@ -19,6 +19,8 @@ export interface FeedDeps {
   logs: LogStore;
   queues: QueueView;
   commitUrl: (app: string, sha: string) => string | undefined;
+  /** The deploy's log page link (same deploy, same link), or undefined when the page is off. */
+  logUrl?: (dep: Deploy) => string | undefined;
   redact: Redactor;
   log: Logger;
   /** Names this process in the feed-post claim. */
@@ -124,6 +126,7 @@ export class FeedPublisher {
     const lines = (await this.d.logs.tail(id, FAILURE_LOG_LINES)).map((l) => escapeMrkdwn(this.d.redact(l)));
     const body = lines.length ? clipText(lines.join('\n'), 2_800).replace(/```/g, "'''") : '(the command printed nothing)';
     const text = `${mention(dep.user)} deploy #${id} to ${dep.env} failed${dep.error ? `: ${dep.error}` : ''}. Last lines of the log:`;
+    const url = this.d.logUrl?.(dep);
     await this.d.slack.chat.postMessage({
       channel: dep.feedChannel!,
       thread_ts: dep.feedTs!,
@@ -131,7 +134,9 @@ export class FeedPublisher {
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text } },
         { type: 'section', text: { type: 'mrkdwn', text: '```' + body + '```' } },
+        ...(url ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: slackLink(url, `Full log of deploy #${id}`) }] }] : []),
       ],
+      unfurl_links: false,
     });
   }
 
@@ -192,6 +197,8 @@ export class FeedPublisher {
     const ctx: FeedContext = { now: this.now() };
     const url = this.d.commitUrl(dep.app, dep.sha);
     if (url) ctx.commitUrl = url;
+    const logUrl = this.d.logUrl?.(dep);
+    if (logUrl) ctx.logUrl = logUrl;
     if (dep.status === 'queued') {
       const [waiting, active] = await Promise.all([this.d.queues.waiting(dep.app, dep.env), this.d.queues.active(dep.app, dep.env)]);
       const idx = waiting.indexOf(dep.id);

@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Inflight } from './inflight';
+import type { LogPage } from './log-page';
 import type { GuardVerdict } from './slack-guard';
 
 const MAX_BODY = 1024 * 1024;
@@ -10,6 +11,8 @@ export interface HttpDeps {
   slack?: { listener: RequestListener; guard: (req: IncomingMessage, body: Buffer) => Promise<GuardVerdict> };
   /** Slack requests waiting for their ack (after-ack work gives way to them). */
   inflight?: Inflight;
+  /** The deploy log page (GET /deploys/<id>), when FERRY_PUBLIC_URL is set. */
+  logPage?: LogPage;
   /** True when Redis answers. */
   healthy: () => Promise<boolean>;
   log: Logger;
@@ -17,19 +20,24 @@ export interface HttpDeps {
 
 /**
  * Ferry's own HTTP server: POST /slack/events (to Bolt, after the signature and replay checks),
- * GET /healthz. Ferry owns the server so the same routes exist in HTTP and Socket Mode.
+ * GET /healthz, and the deploy log page (GET /deploys/<id>?t=<token>, its event stream and assets).
+ * Ferry owns the server so the same routes exist in HTTP and Socket Mode.
  */
 export function createHttpServer(d: HttpDeps): http.Server {
   return http.createServer((req, res) => {
     route(req, res, d).catch((err: Error) => {
-      d.log.error({ err: err.message, url: req.url }, 'HTTP handler failed');
+      // The path only: a log page's query holds its token.
+      d.log.error({ err: err.message, path: (req.url ?? '').split('?')[0] }, 'HTTP handler failed');
       if (!res.headersSent) send(res, 500, 'Internal error');
     });
   });
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, d: HttpDeps): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const search = q < 0 ? '' : url.slice(q + 1);
   if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
     const ok = await d.healthy();
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
@@ -48,7 +56,17 @@ async function route(req: IncomingMessage, res: ServerResponse, d: HttpDeps): Pr
     d.slack.listener(req, res);
     return;
   }
-  send(res, 404, 'Not found. Ferry serves POST /slack/events and GET /healthz.');
+  // Browsers ask for it with every page; Ferry has none, and a 404 would be logged in their console.
+  if (path === '/favicon.ico') {
+    res.writeHead(204, { 'cache-control': 'max-age=86400' });
+    res.end();
+    return;
+  }
+  if (d.logPage && (await d.logPage.handle(req, res, path, new URLSearchParams(search)))) return;
+  if (!d.logPage && path.startsWith('/deploys/')) {
+    return send(res, 404, "The deploy log page is off on this Ferry: set FERRY_PUBLIC_URL to the address where Slack users reach Ferry's HTTP port (e.g. https://ferry.acme.com) and restart it.");
+  }
+  send(res, 404, 'Not found. Ferry serves POST /slack/events, GET /healthz and GET /deploys/<id>?t=<token> (a deploy\'s log page; get a link with /deploy log <id> in Slack).');
 }
 
 function send(res: ServerResponse, status: number, text: string): void {

@@ -50,7 +50,7 @@ export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger, inflight
   const limiter = new Limiter(AFTER_ACK_CONCURRENCY, { busy: () => inflight.busy, maxDeferMs: 1_000 });
   inflight.on('idle', () => limiter.wake());
   const deps = { config: rt.config, log, limiter };
-  registerDeploy(app, { ...deps, requests: rt.requests });
+  registerDeploy(app, { ...deps, requests: rt.requests, deployLog: rt.deployLog });
   registerLock(app, { ...deps, locks: rt.locks, lockService: rt.lockService });
   registerWaitlist(app, { ...deps, locks: rt.locks });
 

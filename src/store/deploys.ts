@@ -174,6 +174,11 @@ export class DeployStore {
     return { kind: 'accepted', id: Number(r[1]), ...(lock && { lock }) };
   }
 
+  /** The id of the newest deploy (0 when there is none yet). */
+  async latestId(): Promise<number> {
+    return Number((await this.redis.get(this.k.deploySeq)) ?? 0);
+  }
+
   async get(id: number): Promise<Deploy | undefined> {
     return deployFromHash(await this.redis.hgetall(this.k.deploy(id)));
   }

@@ -7,6 +7,10 @@ export function keys(prefix: string) {
     deployPrefix: `${p}:deploy:`,
     deploy: (id: number) => `${p}:deploy:${id}`,
     deployLog: (id: number) => `${p}:deploy:${id}:log`,
+    /** How many lines were ever appended to the log (the list keeps the newest): gives lines absolute numbers. */
+    deployLogCount: (id: number) => `${p}:deploy:${id}:log:count`,
+    /** Signs log page links when FERRY_LINK_SECRET is not set; shared by every process. */
+    linkSecret: `${p}:link-secret`,
     idempotency: (key: string) => `${p}:idem:${key}`,
     envState: (app: string, env: string) => `${p}:env:${app}:${env}`,
     envDurations: (app: string, env: string) => `${p}:env:${app}:${env}:durations`,

@@ -66,7 +66,7 @@ describe('GET /healthz', () => {
     try {
       const res = await fetch(`${h.url}/nope`);
       expect(res.status).toBe(404);
-      expect(await res.text()).toContain('POST /slack/events and GET /healthz');
+      expect(await res.text()).toContain('POST /slack/events, GET /healthz and GET /deploys/<id>?t=<token>');
     } finally {
       await h.stop();
     }

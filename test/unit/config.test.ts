@@ -78,6 +78,7 @@ apps:
     expect(c.leaseTtlMs).toBe(20_000);
     expect(c.shutdownGraceMs).toBe(5 * 60_000);
     expect(c.logLines).toBe(5_000);
+    expect(c.logLinkTtlMs).toBe(7 * 86_400_000);
     expect(c.appNames).toEqual(['web']);
     const web = c.apps.web!;
     expect(web.defaultBranch).toBe('main');
@@ -122,6 +123,30 @@ describe('parseConfig errors name the key path, what was found and the fix', () 
   test("pass_env may not hand Ferry's own tokens to deploy commands", () => {
     const err = problems(withDev('deploy: [x.sh]\npass_env: [AWS_PROFILE, GITHUB_TOKEN]'));
     expect(err.message).toContain("apps.web.environments.dev.pass_env.1: found \"GITHUB_TOKEN\"; is one of Ferry's own secrets");
+  });
+
+  test.each([
+    ['30s', 'must be at least 1m'],
+    ['91d', 'must be at most 90d'],
+    ['a week', 'is not a duration'],
+  ])('log_link_ttl: %s is refused (%s)', (ttl, why) => {
+    const err = problems(`log_link_ttl: ${ttl}\n${withDev('deploy: [x.sh]')}`);
+    expect(err.message).toContain('log_link_ttl: ');
+    expect(err.message).toContain(`"${ttl}"`);
+    expect(err.message).toContain(why);
+  });
+
+  test('log_link_ttl within bounds is read', () => {
+    expect(parseConfig(`log_link_ttl: 90d\n${withDev('deploy: [x.sh]')}`, file).logLinkTtlMs).toBe(90 * 86_400_000);
+    expect(parseConfig(`log_link_ttl: 1m\n${withDev('deploy: [x.sh]')}`, file).logLinkTtlMs).toBe(60_000);
+  });
+
+  test('`log` is reserved as an env or app name, because `/deploy log <id>` asks for a log', () => {
+    const env = problems('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      log:\n        deploy: [x.sh]\n');
+    expect(env.message).toContain('apps.web.environments.log: "log" is not a valid name; is reserved: `/deploy log <id>` asks for a deploy\'s log; call it something else, e.g. logs or logging');
+    const app = problems('feed_channel: C0FEED\napps:\n  log:\n    path: .\n    environments:\n      dev:\n        deploy: [x.sh]\n');
+    expect(app.message).toContain('apps.log: "log" is not a valid name; is reserved');
+    expect(parseConfig('feed_channel: C0FEED\napps:\n  logs:\n    path: .\n    environments:\n      logging:\n        deploy: [x.sh]\n', file).appNames).toEqual(['logs']);
   });
 
   test('a lease_ttl under 3s is refused', () => {
@@ -311,6 +336,37 @@ describe('readEnv', () => {
     const err = ferryErrorOf(() => readEnv({ PORT: port }));
     expect(err.code).toBe('ENV_MISSING');
     expect(err.message).toBe(`PORT=${JSON.stringify(port)} is not a port number; use e.g. PORT=3000.`);
+  });
+
+  test('FERRY_PUBLIC_URL: an http(s) base URL, trailing slashes dropped, a path prefix kept', () => {
+    expect(readEnv({ FERRY_PUBLIC_URL: 'https://ferry.acme.com/' }).publicUrl).toBe('https://ferry.acme.com');
+    expect(readEnv({ FERRY_PUBLIC_URL: ' http://127.0.0.1:3000 ' }).publicUrl).toBe('http://127.0.0.1:3000');
+    expect(readEnv({ FERRY_PUBLIC_URL: 'https://acme.com/ferry//' }).publicUrl).toBe('https://acme.com/ferry');
+    expect(readEnv({ FERRY_PUBLIC_URL: '' }).publicUrl).toBeUndefined();
+  });
+
+  test.each([
+    ['ferry.acme.com', 'is not a URL'],
+    ['ftp://ferry.acme.com', 'must start with http:// or https://'],
+    ['https://ferry.acme.com/?x=1', 'may not have a query'],
+    ['https://ferry.acme.com/#top', 'may not have a query, a #fragment'],
+    ['https://user:pw@ferry.acme.com', 'or credentials'],
+  ])('FERRY_PUBLIC_URL=%s is refused, saying what a right value looks like', (v, why) => {
+    const err = ferryErrorOf(() => readEnv({ FERRY_PUBLIC_URL: v }));
+    expect(err.code).toBe('ENV_MISSING');
+    expect(err.message).toContain(`FERRY_PUBLIC_URL=${JSON.stringify(v)}`);
+    expect(err.message).toContain(why);
+    expect(err.message).toContain('e.g. FERRY_PUBLIC_URL=https://ferry.acme.com');
+  });
+
+  test('FERRY_LINK_SECRET must be at least 32 characters', () => {
+    expect(readEnv({ FERRY_LINK_SECRET: 'x'.repeat(32) }).linkSecret).toBe('x'.repeat(32));
+    const err = ferryErrorOf(() => readEnv({ FERRY_LINK_SECRET: 'short-secret' }));
+    expect(err.code).toBe('ENV_MISSING');
+    expect(err.message).toBe(
+      'FERRY_LINK_SECRET is 12 characters; it signs deploy log links and must be at least 32. Make one with `openssl rand -base64 32`, or unset it and Ferry keeps a random one in Redis.',
+    );
+    expect(err.message).not.toContain('short-secret');
   });
 
   test('GitHub web URL from the API URL', () => {

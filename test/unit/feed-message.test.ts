@@ -52,6 +52,20 @@ describe('renderDeployMessage: queued', () => {
   });
 });
 
+describe('renderDeployMessage: log link', () => {
+  const url = 'https://ferry.acme.com/deploys/7?t=lz3k0.abc_-';
+
+  test('with a log URL the context line links the full log', () => {
+    const { context } = parts(renderDeployMessage(deploy({ status: 'running', startedAt: T0 }), { now: T0, logUrl: url }));
+    expect(context).toContain(`· <${url}|full log>`);
+  });
+
+  test('without one nothing changes', () => {
+    const m = renderDeployMessage(deploy(), { now: T0 });
+    expect(JSON.stringify(m)).not.toContain('full log');
+  });
+});
+
 describe('renderDeployMessage: running', () => {
   const startedAt = T0 + 60_000;
   const running = (over: Partial<Deploy> = {}) => deploy({ status: 'running', startedAt, worker: 'host-a:123', attempt: 1, rev: 3, ...over });

@@ -1,10 +1,11 @@
 import type { FerryConfig } from '../../src/config/types';
-import { DEPLOY_USAGE, deployHelp, parseDeploy } from '../../src/core/parse/deploy';
+import { DEPLOY_USAGE, type DeployParse, deployHelp, LOG_USAGE, parseDeploy } from '../../src/core/parse/deploy';
 import type { Parse } from '../../src/core/parse/target';
+import { parseConfig } from '../../src/config/load';
 import { oneApp, twoApps } from './fixtures';
 
 /** The error message of a parse, failing the test when the parse did not fail. */
-function errorOf<T>(p: Parse<T>): string {
+function errorOf<T>(p: Parse<T> | DeployParse): string {
   if (p.kind !== 'error') throw new Error(`expected an error, got ${JSON.stringify(p)}`);
   return p.message;
 }
@@ -83,7 +84,7 @@ describe('/deploy with one app', () => {
   });
 
   test.each(['constructor', 'toString', 'valueOf'])('a word that is a JavaScript object property (`%s`) is refused as an unknown env', (word) => {
-    let result: Parse<unknown> | undefined;
+    let result: DeployParse | undefined;
     expect(() => {
       result = parseDeploy(word, config);
     }).not.toThrow();
@@ -159,7 +160,7 @@ describe('/deploy with two apps', () => {
   });
 
   test.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('a word that is a JavaScript object property (`%s`) is an unknown app, not a crash', (word) => {
-    let result: Parse<unknown> | undefined;
+    let result: DeployParse | undefined;
     expect(() => {
       result = parseDeploy(`${word} dev main`, config);
     }).not.toThrow();
@@ -261,5 +262,36 @@ describe('what a person typed is shown, never interpreted', () => {
     const config = twoApps();
     const message = (parseDeploy('web dev main `rm` <@U1>', config) as { message: string }).message;
     expect(message).toContain("I don't know what to do with `'rm' &lt;@U1&gt;`");
+  });
+});
+
+describe('/deploy log <id>', () => {
+  test.each(['log 42', 'log #42', 'LOG 42', '  log   42  '])('`%s` asks for the log of deploy 42', (text) => {
+    expect(parseDeploy(text, oneApp())).toEqual({ kind: 'log', id: 42 });
+    expect(parseDeploy(text, twoApps())).toEqual({ kind: 'log', id: 42 });
+  });
+
+  test('without an id it asks which deploy, with an example', () => {
+    const msg = errorOf(parseDeploy('log', oneApp()));
+    expect(msg).toContain(`Which deploy's log? Usage: ${LOG_USAGE}`);
+    expect(msg).toContain('`/deploy log 42`');
+  });
+
+  test.each(['abc', '0', '#', '4.2', '-3', '#x1', '1234567890123456'])('`log %s` says it is not a deploy id', (id) => {
+    const msg = errorOf(parseDeploy(`log ${id}`, oneApp()));
+    expect(msg).toContain('is not a deploy id; use the number from the deploy\'s feed message');
+  });
+
+  test('extra words are refused', () => {
+    expect(errorOf(parseDeploy('log 42 please', oneApp()))).toContain("I don't know what to do with `please`");
+  });
+
+  test('help mentions it', () => {
+    expect(deployHelp(oneApp())).toContain(`*Log:* ${LOG_USAGE}`);
+  });
+
+  test('an env or app name that merely starts with log still deploys', () => {
+    const config = parseConfig('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      logs:\n        deploy: [x.sh]\n', '/srv/ferry/ferry.yml');
+    expect(parseDeploy('logs 42', config)).toEqual({ kind: 'ok', value: { app: 'web', env: 'logs', ref: '42' } });
   });
 });
