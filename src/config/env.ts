@@ -120,3 +120,28 @@ export function childBaseEnv(processEnv: FerryEnv['processEnv'], extra: readonly
   }
   return out;
 }
+
+/** `npm run playground`'s own settings (the Ferry it starts gets its environment from the playground). */
+export interface PlaygroundEnv {
+  /** Port of the page and the Slack stand-in (127.0.0.1 only); 0 picks a free one. */
+  port: number;
+  /** Where the playground keeps its repository, config, checkouts, deployments and logs. */
+  dir: string;
+  redisUrl: string;
+  logLevel: string;
+  processEnv: Readonly<Record<string, string | undefined>>;
+}
+
+export function readPlaygroundEnv(env: NodeJS.ProcessEnv = process.env): PlaygroundEnv {
+  const port = env.PLAYGROUND_PORT ? Number(env.PLAYGROUND_PORT) : 3100;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new FerryError('ENV_MISSING', `PLAYGROUND_PORT=${JSON.stringify(env.PLAYGROUND_PORT)} is not a port number; use e.g. PLAYGROUND_PORT=3100.`);
+  }
+  return {
+    port,
+    dir: nonEmpty(env.PLAYGROUND_DIR) ?? '.ferry/playground',
+    redisUrl: nonEmpty(env.REDIS_URL) ?? 'redis://127.0.0.1:6379',
+    logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
+    processEnv: { ...env },
+  };
+}
