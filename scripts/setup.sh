@@ -1,7 +1,8 @@
 # Sourced by Ferry's npm scripts: makes sure a fresh machine has what Ferry needs, or says what to do.
 #   ensure_node_modules  npm ci when node_modules is missing or older than package-lock.json
 #   ensure_redis_server  redis-server from Debian's packages when none is installed
-#   build                compile TypeScript to dist/
+#   ensure_chromium      Debian's chromium for the browser tests, when missing
+#   build                compile TypeScript to dist/ (server and browser scripts)
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 say() { printf 'ferry: %s\n' "$*" >&2; }
@@ -16,34 +17,46 @@ ensure_node_modules() {
   fi
 }
 
-ensure_redis_server() {
-  command -v redis-server >/dev/null 2>&1 && return 0
-  local sudo=""
+# Installs a Debian package (as root or with passwordless sudo); says what to do otherwise.
+apt_install() {
+  local pkg="$1" sudo=""
   [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && sudo="sudo -n"
   if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; }; then
-    say "installing redis-server from Debian packages"
-    $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >&2 || {
-      say "apt-get install redis-server failed; install Redis 6.2+ yourself, or set REDIS_URL to a Redis you have"; return 1; }
-    # Debian starts a system Redis on 6379; Ferry runs its own, so leave the system one alone.
-    return 0
+    say "installing $pkg from Debian packages"
+    $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$pkg" >&2 && return 0
+    say "apt-get install $pkg failed (see above)"
+    return 1
   fi
-  say "redis-server is not installed and I can't install it here (need root or passwordless sudo with apt-get)."
+  say "$pkg is not installed and I can't install it here (need root or passwordless sudo with apt-get)."
+  return 1
+}
+
+ensure_redis_server() {
+  command -v redis-server >/dev/null 2>&1 && return 0
+  # Debian starts a system Redis on 6379 after installing; Ferry runs its own and leaves that one alone.
+  apt_install redis-server && return 0
   say "Install Redis 6.2+ (e.g. 'sudo apt-get install redis-server' or 'brew install redis'), or set REDIS_URL to a Redis you have."
   return 1
 }
 
-build() {
-  npx --no-install tsc -p tsconfig.build.json >&2 || { say "TypeScript build failed (see above)"; return 1; }
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  apt_install chromium || { say "the browser tests need Debian's chromium at /usr/bin/chromium: sudo apt-get install chromium"; return 1; }
 }
 
-# Starts a private Redis on a free port with its data in .ferry/redis (AOF on, no eviction) and
-# exports REDIS_URL; it is stopped when the calling script exits.
+build() {
+  bash scripts/build.sh >&2 || { say "TypeScript build failed (see above)"; return 1; }
+}
+
+# Starts a private Redis on a free port with its data in $1 (default .ferry/redis; AOF on, no
+# eviction) and exports REDIS_URL; it is stopped when the calling script exits.
 start_private_redis() {
-  local dir=.ferry/redis port
+  local dir="${1:-.ferry/redis}" port
   mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
   port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
   redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --appendonly yes --appendfsync everysec \
-    --maxmemory-policy noeviction --save '' --daemonize no --logfile "$PWD/$dir/redis.log" &
+    --maxmemory-policy noeviction --save '' --daemonize no --logfile "$dir/redis.log" &
   FERRY_REDIS_PID=$!
   trap 'kill $FERRY_REDIS_PID 2>/dev/null' EXIT
   for _ in $(seq 1 50); do

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# npm test: set up what is missing (npm packages, redis-server), type-check and build, run the tests
+# npm test: set up what is missing (npm packages, redis-server, chromium for the browser tests), type-check and build, run the tests
 # against real Redis, then print the plain summary line "N passed, N failed".
 set -uo pipefail
 source "$(dirname "$0")/setup.sh"
 ensure_node_modules || exit 1
 ensure_redis_server || exit 1
+ensure_chromium || exit 1
 build || exit 1
 npx --no-install tsc -p tsconfig.json --noEmit >&2 || { say "type errors in tests (see above)"; exit 1; }
 mkdir -p .ferry

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports';
 
 /** Starts one real redis-server on a free port for the whole run; each test uses its own key prefix. */
 export default async function globalSetup(): Promise<void> {
@@ -20,16 +21,6 @@ export default async function globalSetup(): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('redis-server did not start for the tests (is it installed? npm test installs it with apt-get)');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function canConnect(port: number): Promise<boolean> {
