@@ -113,3 +113,20 @@ test('a second person meets the lock, joins the wait-list with its button, and i
   await bob.locator('#messages article.msg', { hasText: /yours to take/i }).waitFor();
   await bob.screenshot({ path: artifact('playground-waitlist-dm.png') });
 });
+
+test('a failed deploy mentions its requester, and its log lines open in a thread beside the channel', async () => {
+  const carol = await openAs('U0CAROL003');
+  await type(carol, '/deploy production broken-build');
+  const accepted = carol.locator('#messages article.msg.ephemeral', { hasText: /Accepted as deploy #\d+/ });
+  await accepted.waitFor();
+  const id = Number(/deploy #(\d+)/.exec(await accepted.innerText())![1]);
+
+  const failed = feedMessage(carol, id).filter({ hasText: /failed/ });
+  await failed.waitFor({ timeout: 30_000 });
+  expect(await failed.locator('.mention').allInnerTexts()).toContain('@Carol Lindqvist');
+  await failed.getByRole('button', { name: /1 reply/ }).click();
+  const thread = carol.locator('#thread');
+  await thread.waitFor();
+  await thread.getByText('FAIL test/cart.test.js').waitFor();
+  await carol.screenshot({ path: artifact('playground-failure-thread.png') });
+});
