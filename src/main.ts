@@ -37,6 +37,7 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv): Promise
   const logPage = runtime.logLinks
     ? new LogPage({
         links: runtime.logLinks,
+        deploys: runtime.deploys,
         logs: runtime.logs,
         commitUrl: (app, sha) => runtime.sources[app]?.commitUrl(sha),
         redact,
@@ -46,7 +47,7 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv): Promise
     : undefined;
   if (role === 'worker' && env.portSet) {
     server = createHttpServer({ healthy: () => runtime.healthy(), log, ...(logPage && { logPage }) });
-    await listen(server, env.port);
+    await listen(server, env.port, env.host);
   }
   if (role !== 'worker') {
     const inflight = new Inflight();
@@ -60,7 +61,7 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv): Promise
         slack: { listener: slack.listener, guard: createSlackGuard({ signingSecret: env.slackSigningSecret!, redis: runtime.redis, keyPrefix: config.redisPrefix, log }) },
       }),
     });
-    await listen(server, env.port);
+    await listen(server, env.port, env.host);
     await slack.start();
     const addr = server.address();
     log.info({ port: typeof addr === 'object' && addr ? addr.port : env.port, mode: env.slackAppToken ? 'socket' : 'http' }, 'Slack app listening');
@@ -108,9 +109,10 @@ export function main(role: Role): void {
   );
 }
 
-function listen(server: Server, port: number): Promise<void> {
+function listen(server: Server, port: number, host?: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, resolve);
+    if (host) server.listen(port, host, resolve);
+    else server.listen(port, resolve);
   });
 }

@@ -100,7 +100,9 @@ export class Runtime {
     await this.queues.init();
     if (this.env.publicUrl) {
       const secret = this.env.linkSecret ?? (await sharedLinkSecret(this.redis, this.k));
-      this.logLinks = { publicUrl: this.env.publicUrl, secret, ttlMs: this.config.logLinkTtlMs };
+      // Links are bound to this instance (redis_prefix) as well as to a deploy record: another Ferry
+      // sharing the secret cannot open them.
+      this.logLinks = { publicUrl: this.env.publicUrl, secret, redisPrefix: this.config.redisPrefix, ttlMs: this.config.logLinkTtlMs };
     }
   }
 

@@ -10,6 +10,8 @@ export interface FerryEnv {
   slackAppToken?: string;
   slackApiUrl: string;
   port: number;
+  /** HOST: the address the HTTP server binds (default: every interface). */
+  host?: string;
   /** PORT was set: a worker-only process then serves /healthz on it too (for containers). */
   portSet: boolean;
   redisUrl: string;
@@ -39,6 +41,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
     slackApiUrl: nonEmpty(env.SLACK_API_URL) ?? 'https://slack.com/api/',
     port,
     portSet: env.PORT !== undefined && env.PORT.trim() !== '',
+    ...(nonEmpty(env.HOST) && { host: nonEmpty(env.HOST)! }),
     redisUrl: nonEmpty(env.REDIS_URL) ?? 'redis://127.0.0.1:6379',
     githubApiUrl: nonEmpty(env.GITHUB_API_URL) ?? 'https://api.github.com',
     configFile: nonEmpty(env.FERRY_CONFIG) ?? 'ferry.yml',

@@ -156,10 +156,14 @@ export function renderErrorPage(title: string, messageHtml: string): string {
 </main>`);
 }
 
-/** Why a link did not open the page, in words for the person holding it. */
+/**
+ * Why a link did not open the page, in words for the person holding it. Always a 403: a token is
+ * checked against the deploy's record, so a deploy with no record (wiped, or never on this Ferry)
+ * gets "not valid" like any wrong link, and no answer says whether a deploy exists.
+ */
 export function linkProblem(
   id: number,
-  problem: { reason: 'missing' | 'malformed' | 'bad-signature' | 'expired' | 'no-deploy'; expiresAt?: number },
+  problem: { reason: 'missing' | 'malformed' | 'bad-signature' | 'expired'; expiresAt?: number },
 ): { status: number; title: string; messageHtml: string } {
   const ask = `type <code>/deploy log ${id}</code> in Slack`;
   switch (problem.reason) {
@@ -174,12 +178,6 @@ export function linkProblem(
         status: 403,
         title: 'This link is incomplete',
         messageHtml: `A deploy log link ends in a key (<code>?t=…</code>) and this one has none; it may have been cut off when it was copied. Use the link in deploy #${id}'s feed message, or ${ask}.`,
-      };
-    case 'no-deploy':
-      return {
-        status: 404,
-        title: `There is no deploy #${id}`,
-        messageHtml: `The link is genuine, but Ferry has no record of deploy #${id}. It may have been removed from Redis, or this Ferry uses another Redis or <code>redis_prefix</code> than the one that made the link.`,
       };
     default:
       return {

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { type LogLinks, verifyLogToken } from '../core/log-link';
+import type { Deploy } from '../core/deploy';
+import { type LogLinks, type LogTokenCheck, parseLogToken, verifyLogToken } from '../core/log-link';
 import type { Redactor } from '../core/redact';
+import type { DeployStore } from '../store/deploys';
 import { LOG_TTL_MS, type LogStore } from '../store/logs';
 import { deployFacts, linkProblem, renderErrorPage, renderLogPage } from './log-page-html';
 import { LogStreams } from './log-stream';
@@ -9,6 +11,8 @@ import type { WebAssets } from './web-assets';
 
 export interface LogPageDeps {
   links: LogLinks;
+  /** Where the event stream reads a deploy's record, which its token is checked against. */
+  deploys: Pick<DeployStore, 'get'>;
   logs: LogStore;
   /** Where people can look at a commit (GitHub apps), if anywhere. */
   commitUrl: (app: string, sha: string) => string | undefined;
@@ -37,9 +41,11 @@ const ASSETS = new Set(['log-page.js', 'log-page.css']);
 /**
  * The deploy log page: `GET /deploys/<id>?t=<token>` (the whole log as HTML, readable without
  * JavaScript), `GET /deploys/<id>/events?t=<token>&from=<n>` (server-sent events that stream it)
- * and its script and stylesheet under /assets/. A token that is missing, altered, for another
- * deploy or expired gets a 403 page saying what to do; whether a deploy exists is only revealed
- * to a genuine token.
+ * and its script and stylesheet under /assets/. A token is checked against the deploy's record
+ * (it signs the instance's redis_prefix and the record's id and creation time), so the record is
+ * read first. A token that is missing, altered, for another deploy or record or instance, or
+ * expired gets a 403 page saying what to do; so does any token for a deploy that has no record,
+ * since nothing can be checked without it. Whether a deploy exists is never told.
  */
 export class LogPage {
   private readonly streams: LogStreams;
@@ -75,13 +81,11 @@ export class LogPage {
       return true;
     }
     const token = query.get('t');
-    const check = token ? verifyLogToken(this.d.links.secret, id, token, this.now()) : ({ ok: false, reason: 'missing' } as const);
-    if (!check.ok) {
-      this.problem(req, res, id, check);
-      return true;
-    }
-    if (events) this.events(req, res, id, check.expiresAt, query);
-    else await this.page(req, res, id, token!, check.expiresAt);
+    // Refused before Redis is read: no token, or something that is not one.
+    if (!token) this.problem(req, res, id, { reason: 'missing' });
+    else if (!parseLogToken(token)) this.problem(req, res, id, { reason: 'malformed' });
+    else if (events) await this.events(req, res, id, token, query);
+    else await this.page(req, res, id, token);
     return true;
   }
 
@@ -94,7 +98,18 @@ export class LogPage {
     return this.streams.size;
   }
 
-  private async page(req: IncomingMessage, res: ServerResponse, id: number, token: string, expiresAt: number): Promise<void> {
+  /**
+   * The token checked against the deploy's record. Without a record there is nothing to check it
+   * against: any token is then "not valid", the same answer as a wrong one, so a link never tells
+   * whether a deploy exists (the HMAC is computed either way).
+   */
+  private check(id: number, deploy: Deploy | undefined, token: string): { ok: true; expiresAt: number; deploy: Deploy } | Extract<LogTokenCheck, { ok: false }> {
+    const check = verifyLogToken(this.d.links, { id, createdAt: deploy?.createdAt ?? 0 }, token, this.now());
+    if (!deploy) return { ok: false, reason: 'bad-signature' };
+    return check.ok ? { ...check, deploy } : check;
+  }
+
+  private async page(req: IncomingMessage, res: ServerResponse, id: number, token: string): Promise<void> {
     let read: Awaited<ReturnType<LogStore['sinceWithDeploy']>>;
     try {
       read = await this.d.logs.sinceWithDeploy(id, 1);
@@ -102,8 +117,10 @@ export class LogPage {
       this.d.log.warn({ deployId: id, err: (err as Error).message }, 'log page could not read Redis');
       return sendHtml(req, res, 503, renderErrorPage('Ferry cannot reach its database', "Ferry could not read this deploy from Redis just now. Reload the page in a minute; if it keeps happening, tell whoever runs Ferry (its <code>/healthz</code> says whether Redis answers)."));
     }
-    const { slice, deploy } = read;
-    if (!deploy) return this.problem(req, res, id, { reason: 'no-deploy' });
+    const { slice } = read;
+    const check = this.check(id, read.deploy, token);
+    if (!check.ok) return this.problem(req, res, id, check);
+    const { deploy } = check;
     const commitUrl = this.d.commitUrl(deploy.app, deploy.sha);
     const html = renderLogPage({
       facts: deployFacts(deploy, this.d.redact),
@@ -111,18 +128,29 @@ export class LogPage {
       first: slice.first,
       lines: slice.lines.map(this.d.redact),
       eventsUrl: `${id}/events?t=${encodeURIComponent(token)}`,
-      linkExpiresAt: expiresAt,
+      linkExpiresAt: check.expiresAt,
       now: this.now(),
       logTtlMs: LOG_TTL_MS,
     });
     sendHtml(req, res, 200, html);
   }
 
-  private events(req: IncomingMessage, res: ServerResponse, id: number, expiresAt: number, query: URLSearchParams): void {
+  private async events(req: IncomingMessage, res: ServerResponse, id: number, token: string, query: URLSearchParams): Promise<void> {
+    let deploy: Deploy | undefined;
+    try {
+      deploy = await this.d.deploys.get(id);
+    } catch (err) {
+      this.d.log.warn({ deployId: id, err: (err as Error).message }, 'log stream could not read Redis');
+      res.writeHead(503, { ...PAGE_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'retry-after': '60' });
+      res.end('Ferry could not read this deploy from Redis just now. Reload the page in a minute.\n');
+      return;
+    }
+    const check = this.check(id, deploy, token);
+    if (!check.ok) return this.problem(req, res, id, check);
     // A reconnecting EventSource sends the id of the last event it got: the number of its last line.
     const lastId = Number(req.headers['last-event-id']);
     const from = Number.isSafeInteger(lastId) && lastId >= 0 ? lastId + 1 : Math.max(1, Number(query.get('from')) || 1);
-    if (!this.streams.start(res, PAGE_HEADERS, { id, from, expiresAt })) {
+    if (!this.streams.start(res, PAGE_HEADERS, { id, createdAt: check.deploy.createdAt, from, expiresAt: check.expiresAt })) {
       res.writeHead(503, { ...PAGE_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'retry-after': '60' });
       res.end('Too many log streams are open on this Ferry. Reload the page in a minute; it shows the whole log without streaming.\n');
     }

@@ -21,6 +21,8 @@ export interface LogStreamDeps {
 
 export interface StreamRequest {
   id: number;
+  /** The record's creation time, which the link was checked against: another record under this id (Redis wiped) ends the stream. */
+  createdAt: number;
   /** The first line the client lacks. */
   from: number;
   /** When the link that opened the stream stops working; the stream ends then. */
@@ -39,7 +41,8 @@ export function sseEvent(event: string, data: unknown, id?: number): string {
  * The deploy log's event streams: each polls Redis (one round trip: new lines and the deploy's
  * record) and sends `lines` (id = number of the last line, so a reconnecting EventSource resumes
  * with Last-Event-ID), `deploy` when the record changes, and `end` once the deploy has finished and
- * every line was sent; then it closes. Stops when the client goes away, or at close().
+ * every line was sent (or, with reason 'gone', once the record the link was made for is no longer
+ * there); then it closes. Stops when the client goes away, or at close().
  */
 export class LogStreams {
   private readonly open = new Map<ServerResponse, AbortController>();
@@ -102,15 +105,17 @@ export class LogStreams {
         continue;
       }
       const { slice, deploy } = read;
+      // The link was made for one record: if it is gone, or replaced by another under the same id,
+      // nothing more is sent, not even lines that another deploy wrote.
+      if (!deploy || deploy.createdAt !== r.createdAt) {
+        await send(sseEvent('end', { reason: 'gone' }));
+        return;
+      }
       if (slice.lines.length > 0) {
         const last = slice.first + slice.lines.length - 1;
         await send(sseEvent('lines', { first: slice.first, lines: slice.lines.map(d.redact) }, last));
         next = last + 1;
       } else next = Math.max(next, slice.first);
-      if (!deploy) {
-        await send(sseEvent('end', { reason: 'gone' }));
-        return;
-      }
       if (deploy.rev !== rev) {
         rev = deploy.rev;
         await send(sseEvent('deploy', deployFacts(deploy, d.redact)));

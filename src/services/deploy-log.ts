@@ -20,7 +20,7 @@ export async function answerDeployLog(d: DeployLogDeps, id: number): Promise<Ans
   const dep = await d.deploys.get(id);
   if (!dep) return { text: unknownDeployText(id, await d.deploys.latestId()) };
   const links = d.links();
-  if (links) return { text: logLinkText(dep, now, freshLogUrl(links, id, now)) };
+  if (links) return { text: logLinkText(dep, now, freshLogUrl(links, dep, now)) };
   const lines = (await d.logs.tail(id, LOG_ANSWER_LINES)).map(d.redact);
   return { text: logTailText(dep, now, lines) };
 }

@@ -62,6 +62,18 @@ describe('the deploy log page', () => {
     return local(m[0]);
   }
   const local = (url: string) => url.replace(PUBLIC, h.url);
+  const recordKey = (id: number) => `${h.prefix}:deploy:${id}`;
+  const createdAt = async (id: number) => Number(await h.redis.hget(recordKey(id), 'createdAt'));
+  /** A token signed as Ferry signs them: this instance's redis_prefix (unless told another) and deploy #id's record. */
+  const sign = async (id: number, expiresAt: number, redisPrefix = h.prefix) =>
+    signLogToken({ secret: LINK_SECRET, redisPrefix }, { id, createdAt: await createdAt(id) }, expiresAt);
+  const expectNotValid = async (u: string, forId: number) => {
+    const res = await fetch(u);
+    expect(res.status).toBe(403);
+    const html = await res.text();
+    expect(html).toContain(`This link is not valid for deploy #${forId} — it may have been changed or cut off when it was copied.`);
+    expect(html).toContain(`Use the link in the deploy's feed message, or type <code>/deploy log ${forId}</code> in Slack.`);
+  };
 
   test("the feed message links the page, which shows the deploy's facts and its whole log, escaped", async () => {
     const { id } = await h.deploy('staging main');
@@ -110,19 +122,12 @@ describe('the deploy log page', () => {
     expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
   });
 
-  test('a changed, cut-off, missing or borrowed token gets a 403 that says what to do; only a genuine token learns a deploy does not exist', async () => {
+  test('a changed, cut-off, missing or borrowed token gets a 403 that says what to do; so does any token for a deploy with no record', async () => {
     const { id } = await h.deploy('staging main');
     const url = await feedLink(id, 'succeeded');
     const token = new URL(url).searchParams.get('t')!;
     const at = token.indexOf('.') + 5; // a character inside the signature
     const flipped = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
-    const expectNotValid = async (u: string, forId: number) => {
-      const res = await fetch(u);
-      expect(res.status).toBe(403);
-      const html = await res.text();
-      expect(html).toContain(`This link is not valid for deploy #${forId} — it may have been changed or cut off when it was copied.`);
-      expect(html).toContain(`Use the link in the deploy's feed message, or type <code>/deploy log ${forId}</code> in Slack.`);
-    };
     await expectNotValid(`${h.url}/deploys/${id}?t=${flipped}`, id);
     await expectNotValid(`${h.url}/deploys/${id}?t=${token.slice(0, 20)}`, id);
     await expectNotValid(`${h.url}/deploys/${id + 1000}?t=${token}`, id + 1000); // another deploy (that does not exist)
@@ -134,21 +139,53 @@ describe('the deploy log page', () => {
     const events = await fetch(`${h.url}/deploys/${id}/events?t=${flipped}`);
     expect(events.status).toBe(403);
 
-    const genuine = await fetch(`${h.url}/deploys/99999?t=${signLogToken(LINK_SECRET, 99999, Date.now() + 60_000)}`);
-    expect(genuine.status).toBe(404);
-    expect(await genuine.text()).toContain('Ferry has no record of deploy #99999');
+    // No record, nothing to check a token against: even one signed with the right secret and
+    // prefix (for whatever createdAt) is just "not valid"; a missing deploy is never told apart.
+    const noRecord = signLogToken({ secret: LINK_SECRET, redisPrefix: h.prefix }, { id: 99999, createdAt: Date.now() }, Date.now() + 60_000);
+    await expectNotValid(`${h.url}/deploys/99999?t=${noRecord}`, 99999);
+    expect((await fetch(`${h.url}/deploys/99999/events?t=${noRecord}`)).status).toBe(403);
+    await expectNotValid(`${h.url}/deploys/99999?t=${token}`, 99999);
+  });
+
+  test('a link dies with its record: not for another Ferry sharing the secret, nor a new record under the same id', async () => {
+    const { id } = await h.deploy('staging main');
+    const url = await feedLink(id, 'succeeded');
+    const token = new URL(url).searchParams.get('t')!;
+    const events = url.replace(`/deploys/${id}?`, `/deploys/${id}/events?`);
+    expect((await fetch(url)).status).toBe(200);
+    expect(token).toBe(await sign(id, (await createdAt(id)) + 7 * 86_400_000));
+
+    // Another Ferry (another redis_prefix) with the same secret and its own deploy #id.
+    const otherFerrys = await sign(id, Date.now() + 60_000, `${h.prefix}-other`);
+    await expectNotValid(`${h.url}/deploys/${id}?t=${otherFerrys}`, id);
+    expect((await fetch(`${h.url}/deploys/${id}/events?t=${otherFerrys}`)).status).toBe(403);
+
+    // Redis wiped and ids started again: a new deploy #id, created at another time.
+    const record = await h.redis.hgetall(recordKey(id));
+    try {
+      await h.redis.hset(recordKey(id), 'createdAt', String(Number(record.createdAt) + 1));
+      await expectNotValid(url, id);
+      expect((await fetch(events)).status).toBe(403);
+      // The record removed: the link is "not valid" too, never a hint that the deploy is gone.
+      await h.redis.del(recordKey(id));
+      await expectNotValid(url, id);
+      expect((await fetch(events)).status).toBe(403);
+    } finally {
+      await h.redis.hset(recordKey(id), record);
+    }
+    expect((await fetch(url)).status).toBe(200);
   });
 
   test('an expired link gets a 403 that says until when it was valid and how to get a fresh one', async () => {
     const { id } = await h.deploy('staging main');
     await h.slack.waitForFeed(id, 'succeeded');
     const expiredAt = Date.now() - 60_000;
-    const res = await fetch(`${h.url}/deploys/${id}?t=${signLogToken(LINK_SECRET, id, expiredAt)}`);
+    const res = await fetch(`${h.url}/deploys/${id}?t=${await sign(id, expiredAt)}`);
     expect(res.status).toBe(403);
     const html = await res.text();
     expect(html).toContain(`This link to the log of deploy #${id} has expired (it was valid until <time datetime="${new Date(expiredAt).toISOString()}">`);
     expect(html).toContain(`Ask Ferry for a fresh one: type <code>/deploy log ${id}</code> in Slack.`);
-    const events = await fetch(`${h.url}/deploys/${id}/events?t=${signLogToken(LINK_SECRET, id, expiredAt)}`);
+    const events = await fetch(`${h.url}/deploys/${id}/events?t=${await sign(id, expiredAt)}`);
     expect(events.status).toBe(403);
   });
 
@@ -287,7 +324,8 @@ describe('without FERRY_LINK_SECRET', () => {
       const secret = await h.redis.get(`${h.prefix}:link-secret`);
       expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const m = LINK.exec(JSON.stringify(latest(msg).blocks))!;
-      expect(m[2]).toBe(signLogToken(secret!, id, Number(await h.redis.hget(`${h.prefix}:deploy:${id}`, 'createdAt')) + 7 * 86_400_000));
+      const createdAt = Number(await h.redis.hget(`${h.prefix}:deploy:${id}`, 'createdAt'));
+      expect(m[2]).toBe(signLogToken({ secret: secret!, redisPrefix: h.prefix }, { id, createdAt }, createdAt + 7 * 86_400_000));
       expect((await fetch(m[0].replace(PUBLIC, h.url))).status).toBe(200);
     } finally {
       await h.stop();

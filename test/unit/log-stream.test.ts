@@ -22,6 +22,7 @@ let server: http.Server;
 let page: LogPage;
 let base: string;
 let id: number;
+let createdAt: number;
 let logs: LogStore;
 
 beforeAll(() => {
@@ -35,11 +36,13 @@ beforeEach(async () => {
   k = uniqueKeys('stream');
   logs = new LogStore(redis, k, 1_000);
   const deploys = new DeployStore(redis, k);
-  const r = await deploys.accept({ app: 'web', env: 'dev', ref: 'main', sha: 'a'.repeat(40), user: 'U0ANA', feedChannel: 'C0FEED', idempotencyKey: 'x' }, Date.now());
+  createdAt = Date.now();
+  const r = await deploys.accept({ app: 'web', env: 'dev', ref: 'main', sha: 'a'.repeat(40), user: 'U0ANA', feedChannel: 'C0FEED', idempotencyKey: 'x' }, createdAt);
   if (r.kind !== 'accepted') throw new Error(r.kind);
   id = r.id;
   page = new LogPage({
-    links: { publicUrl: 'http://ferry.test', secret: SECRET, ttlMs: 3_600_000 },
+    links: { publicUrl: 'http://ferry.test', secret: SECRET, redisPrefix: k.prefix, ttlMs: 3_600_000 },
+    deploys,
     logs,
     commitUrl: () => undefined,
     redact: makeRedactor([]),
@@ -61,7 +64,8 @@ afterEach(async () => {
   await deletePrefix(redis, k);
 });
 
-const eventsUrl = (expiresAt = Date.now() + 3_600_000) => `${base}/deploys/${id}/events?t=${signLogToken(SECRET, id, expiresAt)}`;
+const eventsUrl = (expiresAt = Date.now() + 3_600_000) =>
+  `${base}/deploys/${id}/events?t=${signLogToken({ secret: SECRET, redisPrefix: k.prefix }, { id, createdAt }, expiresAt)}`;
 
 describe('log event streams', () => {
   test('are capped: one more gets a 503 that says what to do; a closed one frees its place', async () => {
@@ -105,6 +109,28 @@ describe('log event streams', () => {
     page.close();
     await s.closed();
     expect(page.openStreams).toBe(0);
+  });
+
+  test('end as `gone` when the record the link was made for is replaced by another under its id, without its lines', async () => {
+    const s = await SseClient.open(eventsUrl());
+    await s.waitFor('the deploy event', () => s.events.find((e) => e.event === 'deploy'));
+    // Redis wiped and a new deploy made under the same id: another createdAt, another log.
+    await redis.hset(k.deploy(id), 'createdAt', String(createdAt + 1), 'rev', '99');
+    await logs.append(id, ['a line of the other deploy']);
+    await s.closed();
+    expect(JSON.parse(s.events.at(-1)!.data)).toEqual({ reason: 'gone' });
+    expect(s.events.filter((e) => e.event === 'lines')).toEqual([]);
+    // And the link no longer opens a stream at all.
+    expect((await fetch(eventsUrl())).status).toBe(403);
+  });
+
+  test('end as `gone` when the record is deleted', async () => {
+    const s = await SseClient.open(eventsUrl());
+    await s.waitFor('the deploy event', () => s.events.find((e) => e.event === 'deploy'));
+    await redis.del(k.deploy(id));
+    await s.closed();
+    expect(s.events.at(-1)!.event).toBe('end');
+    expect(JSON.parse(s.events.at(-1)!.data)).toEqual({ reason: 'gone' });
   });
 
   test('`from` and Last-Event-ID choose where the stream starts', async () => {
