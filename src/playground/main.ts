@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import YAML from 'yaml';
 import { childBaseEnv, type PlaygroundEnv, readPlaygroundEnv } from '../config/env';
@@ -24,6 +25,23 @@ export interface Playground {
 }
 
 const READY_TIMEOUT_MS = 60_000;
+const REDIS_PREFIX = 'playground';
+const SHUTDOWN_GRACE_S = 10;
+
+async function clearRedis(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
 
 /**
  * `npm run playground`: a local stand-in for Slack, and a real Ferry (its app and a worker, the
@@ -36,6 +54,9 @@ export async function startPlayground(env: PlaygroundEnv, log: Logger): Promise<
   const base = childBaseEnv(env.processEnv);
   const repo = await ensureDemoRepo(path.join(dir, 'repo'), base);
   const configFile = writeConfig(dir, repo, root);
+  // The stand-in's workspace starts empty, so Ferry's state starts empty too: feed messages,
+  // locks and queues of an earlier run would point at messages that no longer exist.
+  await clearRedis(env.redisUrl, `${REDIS_PREFIX}:`);
 
   const botToken = `xoxb-playground-${randomBytes(12).toString('hex')}`;
   const signingSecret = randomBytes(24).toString('hex');
@@ -55,7 +76,7 @@ export async function startPlayground(env: PlaygroundEnv, log: Logger): Promise<
     LOG_LEVEL: env.logLevel,
   };
   const children = [
-    spawnFerry(root, 'app', { ...ferryEnv, PORT: String(ferryPort) }, path.join(dir, 'ferry-app.log')),
+    spawnFerry(root, 'app', { ...ferryEnv, PORT: String(ferryPort), HOST: '127.0.0.1' }, path.join(dir, 'ferry-app.log')),
     spawnFerry(root, 'worker', ferryEnv, path.join(dir, 'ferry-worker.log')),
   ];
   let stopping = false;
@@ -80,7 +101,9 @@ function writeConfig(dir: string, repo: string, root: string): string {
   const config = {
     feed_channel: FEED_CHANNEL.id,
     workspace_dir: path.join(dir, 'work'),
-    redis_prefix: 'playground',
+    redis_prefix: REDIS_PREFIX,
+    // Ctrl-C lets a running deploy finish for this long (the demo's take about 2 s).
+    shutdown_grace: `${SHUTDOWN_GRACE_S}s`,
     apps: {
       shop: {
         path: repo,
@@ -116,7 +139,7 @@ async function stopChild(c: ChildProcess): Promise<void> {
   if (c.exitCode !== null || c.signalCode !== null) return;
   const gone = new Promise<void>((r) => c.once('exit', () => r()));
   c.kill('SIGTERM');
-  const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
+  const t = setTimeout(() => c.kill('SIGKILL'), (SHUTDOWN_GRACE_S + 5) * 1000);
   await gone;
   clearTimeout(t);
 }
@@ -153,22 +176,27 @@ export function main(): void {
     process.exit(1);
   }
   const log = createLogger(env.logLevel, makeRedactor([]));
+  // Signals are handled from the start: one during start-up stops what has started once it has.
+  let signalled: number | undefined;
+  let stop = (code: number) => void (signalled = code);
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
+  process.on('SIGHUP', () => stop(0));
   startPlayground(env, log).then(
     (pg) => {
+      let stopping = false;
+      stop = (code: number) => {
+        if (stopping) return;
+        stopping = true;
+        pg.stop().then(() => process.exit(code), () => process.exit(1));
+      };
+      if (signalled !== undefined) return stop(signalled);
       process.stdout.write(
         `\nFerry playground is running: open ${pg.url}\n` +
           `  Ferry (app and one worker) at ${pg.ferryUrl}, logs in ${env.dir}/ferry-*.log\n` +
           `  deploying ${env.dir}/repo (branches ${DEMO_BRANCHES.join(', ')}) with commands/local-deploy.sh\n` +
           'Ctrl-C stops it.\n\n',
       );
-      let stopping = false;
-      const stop = (code: number) => {
-        if (stopping) return;
-        stopping = true;
-        pg.stop().then(() => process.exit(code), () => process.exit(1));
-      };
-      process.on('SIGINT', () => stop(0));
-      process.on('SIGTERM', () => stop(0));
       void pg.exited.then((why) => {
         process.stderr.write(`${why}\n`);
         stop(1);

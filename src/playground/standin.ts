@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { WebAssets } from '../http/web-assets';
+import { findAction } from './find-action';
 import { eventFor, pageMessage, pageView } from './page-events';
 import { pageHtml } from './page-html';
 import { ToFerry } from './to-ferry';
@@ -94,7 +95,16 @@ export class StandIn {
     if (req.method === 'GET' && p === '/favicon.ico') return void res.writeHead(204).end();
     if (req.method === 'GET' && p.startsWith('/assets/')) return this.assets.serve(res, p.slice('/assets/'.length));
     if (req.method === 'GET' && p === '/ui/events') return this.events(url.searchParams.get('user') ?? '', res);
-    if (req.method === 'POST' && p.startsWith('/ui/')) return this.ui(p.slice(4), JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, unknown>, res);
+    if (req.method === 'POST' && p.startsWith('/ui/')) {
+      // Only the page itself may act: JSON (which a cross-site form can't send without a
+      // preflight this server never grants) from this origin.
+      const site = req.headers['sec-fetch-site'];
+      const origin = req.headers.origin;
+      if (!String(req.headers['content-type'] ?? '').startsWith('application/json') || (site && site !== 'same-origin') || (origin && origin !== `http://${req.headers.host}`)) {
+        return json(res, 403, { ok: false, error: 'Only the playground page may do that.' });
+      }
+      return this.ui(p.slice(4), JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, unknown>, res);
+    }
     json(res, 404, { ok: false, error: 'not_found' });
   }
 
@@ -152,13 +162,9 @@ export class StandIn {
       case 'action': {
         const message = ws.byId(String(body.messageId));
         if (!message || (message.ephemeralTo && message.ephemeralTo !== user.id)) return json(res, 404, { ok: false, error: 'That message is gone.' });
-        const d = await this.toFerry.action(user, message, {
-          actionId: String(body.actionId ?? ''),
-          blockId: String(body.blockId ?? ''),
-          ...(typeof body.value === 'string' && { value: body.value }),
-          ...(typeof body.text === 'string' && { text: body.text }),
-          ...(typeof body.style === 'string' && { style: body.style }),
-        });
+        const found = findAction(message.blocks, String(body.blockId ?? ''), String(body.actionId ?? ''));
+        if (!found) return json(res, 404, { ok: false, error: 'That button is no longer on the message.' });
+        const d = await this.toFerry.action(user, message, found);
         return json(res, 200, { ok: !d.error, ...(d.error && { error: d.error }) });
       }
       case 'view-submit':
@@ -203,15 +209,15 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Fields Slack decodes from JSON in a form-encoded Web API call; every other field stays a string. */
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
+
 /** Web API arguments: JSON, or a form whose object-valued fields (blocks, view, …) are JSON strings. */
 function parseArgs(type: string, raw: Buffer): Record<string, unknown> {
   const text = raw.toString('utf8');
   if (type.includes('application/json')) return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   const out: Record<string, unknown> = {};
-  for (const [k, v] of new URLSearchParams(text)) {
-    const t = v.trim();
-    out[k] = (t.startsWith('[') || t.startsWith('{')) ? tryJson(v) : v;
-  }
+  for (const [k, v] of new URLSearchParams(text)) out[k] = JSON_FIELDS.has(k) ? tryJson(v) : v;
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { FoundAction } from './find-action';
 import { viewJson, type WebApi } from './web-api';
 import { APP_ID, BOT_USER, type Message, type OpenView, type Person, SLACKBOT, TEAM_ID, type Workspace } from './workspace';
 
@@ -59,8 +60,8 @@ export class ToFerry {
     return res;
   }
 
-  /** A click on a button of `message`. */
-  async action(user: Person, message: Message, action: { actionId: string; blockId: string; value?: string; text?: string; style?: string }): Promise<Delivery> {
+  /** A click on an element of `message` (found in its blocks with findAction). */
+  async action(user: Person, message: Message, action: FoundAction): Promise<Delivery> {
     const channel = this.d.ws.channels.get(message.channel)!;
     const responseUrl = this.d.responseBase() + this.d.api.responseTarget({ user: user.id, channel: channel.id, messageId: message.id });
     const payload = {
@@ -68,7 +69,7 @@ export class ToFerry {
       user: { id: user.id, username: user.name, name: user.name, team_id: TEAM_ID },
       api_app_id: APP_ID,
       token: 'playground-verification-token',
-      container: { type: 'message', message_ts: message.ts, channel_id: channel.id, is_ephemeral: !!message.ephemeralTo },
+      container: { type: 'message', message_ts: message.ts, channel_id: channel.id, is_ephemeral: !!message.ephemeralTo, ...(message.threadTs && { thread_ts: message.threadTs }) },
       trigger_id: this.d.api.trigger(user.id),
       team: { id: TEAM_ID, domain: 'playground' },
       enterprise: null,
@@ -77,15 +78,8 @@ export class ToFerry {
       ...(!message.ephemeralTo && { message: { type: 'message', user: message.author, ts: message.ts, text: message.text, blocks: message.blocks, ...(message.threadTs && { thread_ts: message.threadTs }) } }),
       state: { values: {} },
       response_url: responseUrl,
-      actions: [{
-        type: 'button',
-        action_id: action.actionId,
-        block_id: action.blockId,
-        text: { type: 'plain_text', text: action.text ?? '', emoji: true },
-        ...(action.value !== undefined && { value: action.value }),
-        ...(action.style && { style: action.style }),
-        action_ts: (Date.now() / 1000).toFixed(6),
-      }],
+      // The element as the app defined it (type, text, value, style, url, confirm), plus Slack's ids.
+      actions: [{ ...action.element, action_id: action.actionId, block_id: action.blockId, action_ts: (Date.now() / 1000).toFixed(6) }],
     };
     const res = await this.send(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
     if (res.error) this.tell(user.id, channel.id, `Ferry didn't answer that click in time (${res.error}). Try again.`);

@@ -39,8 +39,20 @@ export function viewStateValues(blocks: unknown, submitted: Record<string, unkno
       case 'datepicker':
         state = { type, selected_date: one ?? null };
         break;
+      case 'external_select':
+        state = { type, selected_option: one ? { text: { type: 'plain_text', text: one }, value: one } : null };
+        break;
       case 'users_select':
         state = { type, selected_user: one ?? null };
+        break;
+      case 'conversations_select':
+        state = { type, selected_conversation: one ?? null };
+        break;
+      case 'channels_select':
+        state = { type, selected_channel: one ?? null };
+        break;
+      case 'timepicker':
+        state = { type, selected_time: one ?? null };
         break;
       default:
         state = { type, value: one ?? null };

@@ -94,7 +94,7 @@ export class WebApi {
       const channel = this.ws.resolveChannel(str(a.channel));
       const user = str(a.user);
       if (!channel) return fail('channel_not_found');
-      if (!this.ws.people.has(user)) return fail('user_not_in_channel');
+      if (!this.ws.people.has(user) || !this.ws.canSee(user, channel)) return fail('user_not_in_channel');
       const m = this.ws.post({ channel: channel.id, author: BOT_USER, text: str(a.text), blocks: arr(a.blocks), ephemeralTo: user });
       return ok({ message_ts: m.ts });
     },
@@ -110,6 +110,7 @@ export class WebApi {
       const channel = this.ws.resolveChannel(str(a.channel));
       const m = channel && this.ws.find(channel.id, str(a.ts));
       if (!m) return fail('message_not_found');
+      if (m.author !== BOT_USER) return fail('cant_delete_message');
       this.ws.remove(m);
       return ok({ channel: m.channel, ts: m.ts });
     },

@@ -224,9 +224,6 @@ async function click(button: HTMLElement): Promise<void> {
       actionId: button.dataset.actionId,
       blockId: button.dataset.blockId,
       ...(button.dataset.value !== undefined && { value: button.dataset.value }),
-      text: button.textContent ?? '',
-      ...(button.classList.contains('bk-primary') && { style: 'primary' }),
-      ...(button.classList.contains('bk-danger') && { style: 'danger' }),
     });
   } finally {
     if (button instanceof HTMLButtonElement) button.disabled = false;

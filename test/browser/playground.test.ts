@@ -13,7 +13,9 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  [pg, browser] = await Promise.all([startPlayground(), launchBrowser()]);
+  // One after the other, so afterAll stops whichever started if the other fails.
+  pg = await startPlayground();
+  browser = await launchBrowser();
 }, 90_000);
 
 afterAll(async () => {

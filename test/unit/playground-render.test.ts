@@ -165,6 +165,12 @@ describe("Ferry's help text", () => {
     expect(html).toContain('<strong>Apps and environments:</strong><br>• <code>web</code>: dev, staging, production (default ref <code>trunk</code>)');
     expect(html).toContain('<code>/deploy dev my-branch</code>');
   });
+
+  test('an unescaped <placeholder> loses its brackets, as in Slack, and is marked so the bug shows', () => {
+    const html = md('Usage: `/deploy <env>`');
+    expect(html.replace(/title="[^"]*"/g, '')).not.toContain('&lt;env&gt;');
+    expect(html).toMatch(/<code>\/deploy <span class="bk-swallowed" title="[^"]*&amp;lt;env&amp;gt;[^"]*">env<\/span><\/code>/);
+  });
 });
 
 describe('nothing from a message becomes markup', () => {

@@ -1,4 +1,9 @@
+import http from 'node:http';
+import { makeRedactor } from '../../src/core/redact';
+import { createLogger } from '../../src/log';
 import { eventFor } from '../../src/playground/page-events';
+import { findAction } from '../../src/playground/find-action';
+import { StandIn } from '../../src/playground/standin';
 import { viewStateValues } from '../../src/playground/view-state';
 import { WebApi } from '../../src/playground/web-api';
 import { BOT_USER, dmId, FEED_CHANNEL, PEOPLE, Workspace } from '../../src/playground/workspace';
@@ -116,5 +121,60 @@ describe('modal submissions', () => {
       until: { pick: { type: 'static_select', selected_option: null } },
       b2: { who: { type: 'checkboxes', selected_options: [] } },
     });
+  });
+});
+
+describe('the stand-in over HTTP', () => {
+  let standin: StandIn;
+  beforeAll(async () => {
+    // No Ferry behind it: these requests never get as far as /slack/events.
+    standin = new StandIn({ ws: new Workspace(), botToken: TOKEN, signingSecret: 'unused-secret', eventsUrl: 'http://127.0.0.1:9/slack/events', commands: ['/deploy'], log: createLogger('silent', makeRedactor([])) });
+    await standin.listen(0);
+  });
+  afterAll(() => standin.close());
+
+  const ui = (headers: Record<string, string>, body = JSON.stringify({ user: ALICE, channel: FEED_CHANNEL.id, text: 'hello' })) =>
+    fetch(`${standin.url}ui/command`, { method: 'POST', headers, body });
+
+  test('another website cannot act as a playground user: cross-site and non-JSON posts are refused', async () => {
+    expect((await ui({ 'content-type': 'text/plain' })).status).toBe(403);
+    expect((await ui({ 'content-type': 'application/json', origin: 'https://evil.example' })).status).toBe(403);
+    expect((await ui({ 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    const ok = await ui({ 'content-type': 'application/json', origin: standin.url.replace(/\/$/, ''), 'sec-fetch-site': 'same-origin' });
+    expect(ok.status).toBe(200);
+  });
+
+  test('a page served under another host name gets nothing (DNS rebinding)', async () => {
+    const res = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: standin.port, path: '/', headers: { host: 'attacker.example:3100' } }, (r) => resolve(r.statusCode!));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(res).toBe(421);
+  });
+
+  test('form-encoded Web API calls decode blocks from JSON, and leave other fields as the strings they are', async () => {
+    const form = new URLSearchParams({ channel: FEED_CHANNEL.id, text: '[1]', blocks: JSON.stringify([{ type: 'divider' }]) });
+    const res = await fetch(`${standin.url}api/chat.postMessage`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    const body = (await res.json()) as { ok: boolean; message: { text: string } };
+    expect(body).toMatchObject({ ok: true, message: { text: '[1]' } });
+  });
+});
+
+describe('a click', () => {
+  const blocks = [
+    { type: 'section', text: { type: 'mrkdwn', text: 'Locked' }, accessory: { type: 'button', text: { type: 'plain_text', text: ':lock: Ask' }, value: 'ask' } },
+    { type: 'actions', block_id: 'acts', elements: [{ type: 'button', action_id: 'waitlist_join', text: { type: 'plain_text', text: 'Join' }, value: '{"app":"web"}', style: 'primary' }] },
+  ];
+
+  test('is sent with the element as the message defined it, found by the ids the page shows', () => {
+    expect(findAction(blocks, 'acts', 'waitlist_join')).toEqual({ blockId: 'acts', actionId: 'waitlist_join', element: blocks[1]!.elements![0] });
+    expect(findAction(blocks, 'b0', 'a0')?.element).toMatchObject({ value: 'ask', text: { text: ':lock: Ask' } });
+  });
+
+  test('on a button the message no longer has finds nothing', () => {
+    expect(findAction(blocks, 'acts', 'other')).toBeUndefined();
+    expect(findAction(blocks, 'b9', 'a9')).toBeUndefined();
+    expect(findAction('junk', 'b0', 'a0')).toBeUndefined();
   });
 });

@@ -181,7 +181,10 @@ function tokenHtml(body: string, names: Names): string {
   if (href) return linkHtml(href, escapeHtml(label || (/^mailto:/i.test(href) ? href.slice(7) : href)));
   // Not a link we would follow: its words, as text.
   if (label) return escapeHtml(label);
-  return escapeHtml(/^[a-z][a-z0-9+.-]*:/i.test(url) ? url : `<${decodeSlack(body)}>`);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return escapeHtml(url);
+  // Slack reads any <...> as a token and drops the brackets: a placeholder such as <env> in a
+  // bot's text comes out as a bare word. Shown the same here, marked, so the bug is visible.
+  return `<span class="bk-swallowed" title="${escapeHtml(`Slack reads <${url}> as a link token; write &lt;${url}&gt; to show the brackets`)}">${escapeHtml(url)}</span>`;
 }
 
 /** plain_text -> HTML (escaped; :emoji: converted only when emoji !== false). */
