@@ -10,4 +10,4 @@ if [ -z "${REDIS_URL:-}" ]; then
   ensure_redis_server
   start_private_redis "${PLAYGROUND_DIR:-.ferry/playground}/redis"
 fi
-node dist/src/playground/main.js
+run_forwarding_signals node dist/src/playground/main.js

@@ -14,4 +14,4 @@ if [ "$cmd" != check ] && [ -z "${REDIS_URL:-}" ]; then
   ensure_redis_server
   start_private_redis
 fi
-node dist/src/bin/ferry.js "$cmd" "$@"
+run_forwarding_signals node dist/src/bin/ferry.js "$cmd" "$@"

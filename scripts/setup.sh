@@ -55,7 +55,9 @@ start_private_redis() {
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-  redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --appendonly yes --appendfsync everysec \
+  # In its own session, so the terminal's Ctrl-C reaches Ferry (which then shuts down cleanly)
+  # and not Redis; the EXIT trap stops Redis after Ferry is done.
+  setsid redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --appendonly yes --appendfsync everysec \
     --maxmemory-policy noeviction --save '' --daemonize no --logfile "$dir/redis.log" &
   FERRY_REDIS_PID=$!
   trap 'kill $FERRY_REDIS_PID 2>/dev/null' EXIT
@@ -69,4 +71,16 @@ start_private_redis() {
   done
   say "the private Redis did not start; see $dir/redis.log"
   return 1
+}
+
+# Runs a command in the background and forwards INT, TERM and HUP to it, waiting until it has
+# stopped: a signal to this script (Ctrl-C, kill, a supervisor) stops Ferry cleanly before the
+# EXIT trap stops the private Redis, and nothing is left orphaned.
+run_forwarding_signals() {
+  "$@" &
+  local pid=$! code=0
+  trap 'kill -TERM $pid 2>/dev/null' INT TERM HUP
+  wait "$pid" || code=$?
+  while kill -0 "$pid" 2>/dev/null; do wait "$pid" || code=$?; done
+  return "$code"
 }
