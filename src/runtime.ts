@@ -18,6 +18,7 @@ import { DeployStore } from './store/deploys';
 import { keys } from './store/keys';
 import { sharedLinkSecret } from './store/link-secret';
 import { LeaseStore } from './store/lease';
+import { AuditLog } from './store/audit';
 import { LockStore } from './store/locks';
 import { LogStore } from './store/logs';
 import { startWorkers, type WorkerHost } from './worker/worker';
@@ -36,6 +37,7 @@ export class Runtime {
   readonly k: ReturnType<typeof keys>;
   readonly deploys: DeployStore;
   readonly locks: LockStore;
+  readonly audit: AuditLog;
   readonly leases: LeaseStore;
   readonly logs: LogStore;
   readonly queues: Queues;
@@ -66,6 +68,7 @@ export class Runtime {
     this.k = keys(config.redisPrefix);
     this.deploys = new DeployStore(this.redis, this.k);
     this.locks = new LockStore(this.redis, this.k, config.lockHandoffMs);
+    this.audit = new AuditLog(this.redis, this.k);
     this.leases = new LeaseStore(this.redis, this.k);
     this.logs = new LogStore(this.redis, this.k, config.logLines);
     this.queues = new Queues(this.redis, this.k.bullPrefix, config, log.child({ component: 'queue' }));

@@ -9,7 +9,8 @@ import { LuaScript, pairs } from './lua';
  * Accepts a deploy: refuses it when someone else holds the env's lock, otherwise creates the
  * record (id from a counter) and, on envs that lock, claims or extends the requester's lock.
  * A repeated request (same idempotency key) returns the deploy it already created.
- * KEYS: 1 lock, 2 deploy seq, 3 idempotency key, 4 lock seq, 5 wait-list (the claimant leaves it)
+ * KEYS: 1 lock, 2 deploy seq, 3 idempotency key, 4 lock seq, 5 wait-list (the claimant leaves it),
+ *       6 the env's deploy history
  * ARGV: 1 user, 2 now ms, 3 claim (1/0), 4 lock ttl ms, 5 deploy key prefix, 6 idempotency ttl s,
  *       7 app, 8 env, 9 ref, 10 sha, 11 feed channel
  * Returns {'dup', id} | {'locked', ...lock hash} | {'handing', next waiter} | {'ok', id, lockToken, lockUntil}
@@ -34,6 +35,8 @@ end
 local id = redis.call('INCR', KEYS[2])
 redis.call('HSET', ARGV[5] .. id, 'id', id, 'app', ARGV[7], 'env', ARGV[8], 'ref', ARGV[9], 'sha', ARGV[10],
   'user', ARGV[1], 'status', 'queued', 'createdAt', now, 'rev', 1, 'attempt', 0, 'feedChannel', ARGV[11])
+redis.call('LPUSH', KEYS[6], id)
+redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[12]) - 1)
 local token, untilMs = '', ''
 if ARGV[3] == '1' then
   token = redis.call('INCR', KEYS[4])
@@ -155,6 +158,9 @@ export interface NewDeploy {
 
 const IDEMPOTENCY_TTL_S = 86_400;
 
+/** Deploy ids each env's history keeps. */
+export const ENV_HISTORY_KEEP = 1_000;
+
 export class DeployStore {
   constructor(
     private readonly redis: Redis,
@@ -164,8 +170,8 @@ export class DeployStore {
   async accept(d: NewDeploy, now: number): Promise<AcceptResult> {
     const r = (await ACCEPT.run(
       this.redis,
-      [this.k.lock(d.app, d.env), this.k.deploySeq, this.k.idempotency(d.idempotencyKey), this.k.lockSeq, this.k.waitlist(d.app, d.env)],
-      [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel],
+      [this.k.lock(d.app, d.env), this.k.deploySeq, this.k.idempotency(d.idempotencyKey), this.k.lockSeq, this.k.waitlist(d.app, d.env), this.k.envDeploys(d.app, d.env)],
+      [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel, ENV_HISTORY_KEEP],
     )) as string[];
     if (r[0] === 'dup') return { kind: 'duplicate', id: Number(r[1]) };
     if (r[0] === 'locked') return { kind: 'locked', lock: lockFromHash(pairs(r.slice(1)))! };
@@ -262,6 +268,16 @@ export class DeployStore {
 
   async recentDurations(app: string, env: string): Promise<number[]> {
     return (await this.redis.lrange(this.k.envDurations(app, env), 0, -1)).map(Number);
+  }
+
+  /** The env's deploys, newest first (at most `limit`; the env keeps ENV_HISTORY_KEEP ids). */
+  async history(app: string, env: string, limit = 20): Promise<Deploy[]> {
+    const ids = await this.redis.lrange(this.k.envDeploys(app, env), 0, Math.max(0, limit - 1));
+    if (ids.length === 0) return [];
+    const m = this.redis.multi();
+    for (const id of ids) m.hgetall(this.k.deploy(Number(id)));
+    const rows = (await m.exec()) ?? [];
+    return rows.map(([, h]) => deployFromHash(h as Record<string, string>)).filter((d): d is Deploy => d !== undefined);
   }
 
   async envState(app: string, env: string): Promise<Record<string, string>> {

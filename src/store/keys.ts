@@ -14,11 +14,19 @@ export function keys(prefix: string) {
     idempotency: (key: string) => `${p}:idem:${key}`,
     envState: (app: string, env: string) => `${p}:env:${app}:${env}`,
     envDurations: (app: string, env: string) => `${p}:env:${app}:${env}:durations`,
+    /** Deploy ids accepted for the env, newest first (bounded): history, rollback targets. */
+    envDeploys: (app: string, env: string) => `${p}:env:${app}:${env}:deploys`,
     lock: (app: string, env: string) => `${p}:lock:${app}:${env}`,
     lockSeq: `${p}:lock:seq`,
     waitlist: (app: string, env: string) => `${p}:waitlist:${app}:${env}`,
     lease: (app: string, env: string) => `${p}:lease:${app}:${env}`,
     fenceSeq: `${p}:lease:fence`,
+    /** Pub/sub channel (not a key): deploy ids whose running command was asked to stop. */
+    cancelChannel: `${p}:cancel`,
+    /** The audit log: newest first, one list for everything, per env and per person. */
+    auditAll: `${p}:audit:all`,
+    auditEnv: (app: string, env: string) => `${p}:audit:env:${app}:${env}`,
+    auditUser: (user: string) => `${p}:audit:user:${user}`,
     /** BullMQ's own prefix, so its keys sit beside Ferry's. */
     bullPrefix: `${p}:q`,
   };
