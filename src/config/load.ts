@@ -2,9 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
+import type { ScheduledFreeze } from '../core/freeze-schedule';
+import { PERM_ACTIONS, SLACK_NAME_HINT } from '../core/permissions';
+import { zonedInstant } from '../core/time-zone';
 import { FerryError } from '../errors';
 import { configSchema, type ParsedConfig } from './schema';
-import type { AppConfig, FerryConfig } from './types';
+import type { AppConfig, EnvConfig, FerryConfig } from './types';
 
 /** Reads, validates and resolves a ferry.yml. Throws FerryError(CONFIG_INVALID) listing every problem. */
 export function loadConfig(file: string, githubWebUrl = 'https://github.com'): FerryConfig {
@@ -24,6 +27,8 @@ export function parseConfig(text: string, file: string, githubWebUrl = 'https://
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => `  ${e.message.split('\n')[0]}`);
+    // `admins: [@alice]`: YAML refuses the @ before Ferry could say what to write instead.
+    if (doc.errors.some((e) => e.message.includes('reserved character @'))) lines.push(`  (${SLACK_NAME_HINT})`);
     throw new FerryError('CONFIG_INVALID', `${file} is not valid YAML:\n${lines.join('\n')}`);
   }
   const raw: unknown = doc.toJS();
@@ -94,6 +99,8 @@ function resolve(c: ParsedConfig, file: string, githubWebUrl: string): FerryConf
         timeoutMs: e.timeout,
         onWorkerLost: e.on_worker_lost,
         passEnv: e.pass_env,
+        ...(e.window !== undefined && { window: { spans: e.window.spans, tz: e.time_zone ?? c.time_zone, text: e.window.text } }),
+        permissions: resolvePermissions(e.permissions),
       };
     }
     apps[name] = {
@@ -119,5 +126,32 @@ function resolve(c: ParsedConfig, file: string, githubWebUrl: string): FerryConf
     logLinkTtlMs: c.log_link_ttl,
     apps,
     appNames: Object.keys(apps),
+    timeZone: c.time_zone,
+    freezes: c.freezes.map((f) => resolveFreeze(f, c.time_zone)),
+    admins: [...new Set(c.admins)],
+  };
+}
+
+/** Only the lists the file has (an action without one is open; see src/core/permissions.ts), without repeats. */
+function resolvePermissions(p: ParsedConfig['apps'][string]['environments'][string]['permissions']): EnvConfig['permissions'] {
+  const out: EnvConfig['permissions'] = {};
+  for (const action of PERM_ACTIONS) {
+    const list = p?.[action];
+    if (list) out[action] = [...new Set(list)];
+  }
+  return out;
+}
+
+function resolveFreeze(f: ParsedConfig['freezes'][number], defaultZone: string): ScheduledFreeze {
+  const tz = f.time_zone ?? defaultZone;
+  return {
+    name: f.name,
+    reason: f.reason,
+    tz,
+    ...(f.every !== undefined && { weekly: f.every }),
+    ...(f.start !== undefined && { start: zonedInstant(f.start, tz) }),
+    ...(f.end !== undefined && { end: zonedInstant(f.end, tz) }),
+    apps: f.apps ?? ['*'],
+    envs: f.environments ?? ['*'],
   };
 }

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { DURATION_HINT, parseDuration } from '../core/duration';
+import { principalProblem } from '../core/permissions';
+import { closest } from '../core/suggest';
+import { canonicalZone, formatWall, isTimeZone, parseDateTime, zonedInstant, zoneProblem, ZONE_HINT } from '../core/time-zone';
+import { parseWeeklySpan, parseWindow, type WeeklySpan } from '../core/weekly';
 
 /** A duration string in the file ("4h"), turned into milliseconds. */
 const duration = z.string().transform((text, ctx) => {
@@ -16,11 +20,93 @@ const FERRY_SECRETS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOK
 const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 const nameHint = 'names use lower-case letters, digits, - and _ (at most 40), e.g. web, api-gateway';
 /** Words of `/deploy` itself, which an app or env may not be called (`/deploy log 42` must mean one thing). */
-const RESERVED = ['log'];
+const RESERVED = ['log', 'cancel'];
 const name = z
   .string()
   .regex(NAME, nameHint)
-  .refine((n) => !RESERVED.includes(n), { message: 'is reserved: `/deploy log <id>` asks for a deploy\'s log; call it something else, e.g. logs or logging' });
+  .refine((n) => !RESERVED.includes(n), {
+    error: (iss) =>
+      `is reserved: \`log\` and \`cancel\` are words of /deploy (\`/deploy log <id>\` asks for a deploy's log, \`/deploy cancel <id>\` cancels one); call it something else, e.g. ${iss.input === 'cancel' ? 'cancellations' : 'logs or logging'}`,
+  })
+  .refine((n) => n !== 'all', { message: 'is reserved: `/freeze all` means every environment; call it something else' })
+  .refine((n) => n !== 'audit', { message: 'is reserved: `/deploys audit` shows the audit log; call it something else, e.g. audits' });
+
+/** An IANA time zone name, spelled as the platform spells it (europe/london -> Europe/London). */
+const timeZone = z.string({ error: `must be a time zone name; ${ZONE_HINT}` }).transform((tz, ctx) => {
+  if (!isTimeZone(tz)) {
+    ctx.addIssue({ code: 'custom', message: zoneProblem(tz) });
+    return z.NEVER;
+  }
+  return canonicalZone(tz);
+});
+
+/** `Fri 16:00 to Mon 08:00`: a weekly span of local time. */
+const weeklySpan = z.string({ error: 'must be a weekly span such as Fri 16:00 to Mon 08:00' }).transform((text, ctx): WeeklySpan => {
+  const p = parseWeeklySpan(text);
+  if (!p.ok) {
+    ctx.addIssue({ code: 'custom', message: p.message });
+    return z.NEVER;
+  }
+  return p.span;
+});
+
+/** `Mon-Thu 09:30-17:00`, or a list of such: when deploys to an env may start. */
+const deployWindow = z
+  .union([z.string(), z.array(z.string()).min(1)], { error: 'must be a window such as Mon-Thu 09:30-17:00, or a list of them' })
+  .transform((value, ctx): { spans: WeeklySpan[]; text: string } => {
+    const texts = Array.isArray(value) ? value : [value];
+    const spans: WeeklySpan[] = [];
+    texts.forEach((text, i) => {
+      const p = parseWindow(text);
+      if (p.ok) spans.push(...p.spans);
+      else ctx.addIssue({ code: 'custom', message: p.message, path: Array.isArray(value) ? [i] : [] });
+    });
+    return { spans, text: texts.map((t) => t.trim()).join(', ') };
+  });
+
+/** `2026-11-27 09:00` as a local date and time (read in the freeze's time zone later). */
+const localDateTime = z.string({ error: 'must be a date and time such as 2026-11-27 09:00' }).transform((text, ctx) => {
+  const w = parseDateTime(text);
+  if (typeof w === 'string') {
+    ctx.addIssue({ code: 'custom', message: w });
+    return z.NEVER;
+  }
+  return w;
+});
+
+const nameList = (what: string) =>
+  z
+    .array(z.string(), { error: `must be a list of ${what} names, e.g. [${what === 'app' ? 'web' : 'production'}]` })
+    .min(1, `list at least one ${what}, or leave the key out for every ${what}`)
+    .optional();
+
+const freeze = z
+  .object({
+    name: z.string({ error: 'every freeze needs a name, e.g. weekend' }).regex(NAME, 'freeze names use lower-case letters, digits, - and _ (at most 40), e.g. weekend, black-friday'),
+    reason: z
+      .string({ error: 'every freeze needs a reason, e.g. no deploys at weekends (people see it when a deploy is refused)' })
+      .trim()
+      .min(1, 'may not be empty: say why, e.g. no deploys at weekends (people see it when a deploy is refused)')
+      .max(200, 'keep it to 200 characters at most'),
+    every: weeklySpan.optional(),
+    start: localDateTime.optional(),
+    end: localDateTime.optional(),
+    time_zone: timeZone.optional(),
+    apps: nameList('app'),
+    environments: nameList('environment'),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    if (f.every !== undefined && (f.start !== undefined || f.end !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'has both every and start/end; a freeze is either weekly (every: Fri 16:00 to Mon 08:00) or one-off (start and end)' });
+    } else if (f.every === undefined && f.start === undefined && f.end === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'needs every (weekly, e.g. every: Fri 16:00 to Mon 08:00) or start and end (one-off, e.g. start: 2026-11-27 00:00, end: 2026-11-30 08:00)' });
+    } else if (f.every === undefined && f.start === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['start'], message: 'is required with end: when the freeze begins, e.g. 2026-11-27 00:00' });
+    } else if (f.every === undefined && f.end === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['end'], message: 'is required with start: when the freeze ends, e.g. 2026-11-30 08:00' });
+    }
+  });
 
 const argv = z
   .array(z.string().min(1, 'an argument may not be empty'), {
@@ -28,9 +114,34 @@ const argv = z
   })
   .min(1, 'needs at least the program to run, e.g. [commands/local-deploy.sh]');
 
+/** A Slack user ID (U…/W…) or user group ID (S…), as `admins:` and `permissions:` lists hold them. */
+const principal = z
+  .string({ error: 'must be a Slack user ID (U…) or user group ID (S…), e.g. U0123ABCD' })
+  .superRefine((id, ctx) => {
+    const problem = principalProblem(id);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const principals = (what: string, emptyMeans: string) =>
+  z
+    .array(principal, { error: `must be a list of Slack user IDs (U…) and user group IDs (S…) ${what}, e.g. [S0123RELEASE, U0123ABCD]` })
+    .min(1, `is empty; list who ${what} (user IDs U…, user group IDs S…), or leave the key out ${emptyMeans}`);
+
+const permissions = z
+  .object({
+    deploy: principals('may deploy here (and roll back)', 'to let everyone').optional(),
+    lock: principals('may lock this env', 'to let everyone').optional(),
+    freeze: principals('may freeze and unfreeze this env', 'to let everyone').optional(),
+    override: principals('may override its deploy window', 'for admins only (or, without admins, whoever may deploy)').optional(),
+  })
+  .strict();
+
 const environment = z
   .object({
     deploy: argv,
+    permissions: permissions.optional(),
+    window: deployWindow.optional(),
+    time_zone: timeZone.optional(),
     lock: z.boolean().default(false),
     lock_ttl: duration.prefault('4h'),
     timeout: duration.prefault('30m'),
@@ -75,11 +186,56 @@ export const configSchema = z
       .prefault('7d')
       .refine((ms) => ms >= 60_000, 'must be at least 1m')
       .refine((ms) => ms <= 90 * 86_400_000, 'must be at most 90d (a log page link lives this long; /deploy log <id> gives a fresh one)'),
+    time_zone: timeZone.prefault('UTC'),
+    freezes: z.array(freeze, { error: 'must be a list of freezes, each with a name, a reason and every (or start and end)' }).default([]),
+    admins: z
+      .array(principal, { error: 'must be a list of Slack user IDs (U…) and user group IDs (S…) who may do everything, e.g. [U0123ADMIN, S0123OPS]' })
+      .default([]),
     apps: z.record(name, app).refine((a) => Object.keys(a).length > 0, {
       message: 'needs at least one app',
     }),
   })
-  .strict();
+  .strict()
+  .superRefine(checkFreezes);
+
+type Shape = {
+  time_zone: string;
+  freezes: z.output<typeof freeze>[];
+  apps: Record<string, { environments: Record<string, unknown> }>;
+};
+
+/** What a freeze names must exist; a one-off freeze must end after it starts; names are unique. */
+function checkFreezes(c: Shape, ctx: z.RefinementCtx): void {
+  const appNames = Object.keys(c.apps);
+  const seen = new Map<string, number>();
+  const list = (names: string[]) => names.join(', ');
+  c.freezes.forEach((f, i) => {
+    const at = (...p: (string | number)[]) => ['freezes', i, ...p];
+    const first = seen.get(f.name);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: at('name'), message: `${JSON.stringify(f.name)} is also the name of freezes.${first}; give each freeze its own name` });
+    else seen.set(f.name, i);
+    const apps = f.apps ?? appNames;
+    (f.apps ?? []).forEach((a, j) => {
+      if (Object.hasOwn(c.apps, a)) return;
+      const guess = a === '*' || a === 'all' ? undefined : closest(a, appNames);
+      const every = a === '*' || a === 'all' ? 'leave apps out for every app; ' : '';
+      ctx.addIssue({ code: 'custom', path: at('apps', j), message: `there is no app ${JSON.stringify(a)}; ${every}${guess ? `did you mean ${guess}? ` : ''}apps: ${list(appNames)}` });
+    });
+    const envNames = [...new Set(apps.filter((a) => Object.hasOwn(c.apps, a)).flatMap((a) => Object.keys(c.apps[a]!.environments)))];
+    (f.environments ?? []).forEach((e, j) => {
+      if (e === '*' || envNames.includes(e)) return;
+      const guess = e === 'all' ? undefined : closest(e, envNames);
+      const every = e === 'all' ? 'leave environments out for every environment; ' : '';
+      const whose = f.apps ? (f.apps.length === 1 ? `${f.apps[0]} has` : `${list(f.apps)} have`) : 'the apps have';
+      ctx.addIssue({ code: 'custom', path: at('environments', j), message: `there is no environment ${JSON.stringify(e)}; ${every}${guess ? `did you mean ${guess}? ` : ''}${whose} ${list(envNames)}` });
+    });
+    if (f.start && f.end) {
+      const tz = f.time_zone ?? c.time_zone;
+      const start = zonedInstant(f.start, tz);
+      if (zonedInstant(f.end, tz) <= start) ctx.addIssue({ code: 'custom', path: at('end'), message: `must be after start (${formatWall(start, tz)} ${tz})` });
+    }
+  });
+}
 
 export type RawConfig = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;

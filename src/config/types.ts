@@ -1,3 +1,6 @@
+import type { ScheduledFreeze } from '../core/freeze-schedule';
+import type { WeeklySpan } from '../core/weekly';
+
 /** Ferry's validated configuration, as the rest of the code sees it. */
 export interface EnvConfig {
   name: string;
@@ -9,6 +12,13 @@ export interface EnvConfig {
   onWorkerLost: 'fail' | 'retry';
   /** Extra variables of the worker's own environment passed to the deploy command. */
   passEnv: string[];
+  /** When deploys here may start (`window:`), read in `tz` (the env's time_zone, else the top-level one). */
+  window?: { spans: WeeklySpan[]; tz: string; text: string };
+  /**
+   * Who may do what here (`permissions:`): Slack user IDs (U…/W…) and user group IDs (S…). An
+   * action without a list is open to everyone, except `override` (see src/core/permissions.ts).
+   */
+  permissions: { deploy?: string[]; lock?: string[]; freeze?: string[]; override?: string[] };
 }
 
 export interface AppConfig {
@@ -45,4 +55,10 @@ export interface FerryConfig {
   logLinkTtlMs: number;
   apps: Record<string, AppConfig>;
   appNames: string[];
+  /** IANA zone people's times (`/freeze ... until 17:00`) and schedules are read in; default UTC. */
+  timeZone: string;
+  /** Scheduled freezes (`freezes:`), in file order. */
+  freezes: ScheduledFreeze[];
+  /** Slack user IDs (U…/W…) and user group IDs (S…) who may do everything everywhere (`admins:`). */
+  admins: string[];
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { childBaseEnv, githubWebUrl, readEnv, requireSlack } from '../../src/config/env';
 import { loadConfig, parseConfig } from '../../src/config/load';
 import { FerryError, isFerryError } from '../../src/errors';
-import { ONE_APP_YAML } from './fixtures';
+import { GOVERNED_YAML, ONE_APP_YAML } from './fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/src/bin/ferry.js');
@@ -91,7 +91,9 @@ apps:
       timeoutMs: 30 * 60_000,
       onWorkerLost: 'fail',
       passEnv: [],
+      permissions: {},
     });
+    expect(c.admins).toEqual([]);
   });
 
   test('envs keep the order of the file (it is the pipeline order)', () => {
@@ -143,10 +145,21 @@ describe('parseConfig errors name the key path, what was found and the fix', () 
 
   test('`log` is reserved as an env or app name, because `/deploy log <id>` asks for a log', () => {
     const env = problems('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      log:\n        deploy: [x.sh]\n');
-    expect(env.message).toContain('apps.web.environments.log: "log" is not a valid name; is reserved: `/deploy log <id>` asks for a deploy\'s log; call it something else, e.g. logs or logging');
+    expect(env.message).toContain(
+      'apps.web.environments.log: "log" is not a valid name; is reserved: `log` and `cancel` are words of /deploy (`/deploy log <id>` asks for a deploy\'s log, `/deploy cancel <id>` cancels one); call it something else, e.g. logs or logging',
+    );
     const app = problems('feed_channel: C0FEED\napps:\n  log:\n    path: .\n    environments:\n      dev:\n        deploy: [x.sh]\n');
     expect(app.message).toContain('apps.log: "log" is not a valid name; is reserved');
     expect(parseConfig('feed_channel: C0FEED\napps:\n  logs:\n    path: .\n    environments:\n      logging:\n        deploy: [x.sh]\n', file).appNames).toEqual(['logs']);
+  });
+
+  test('`cancel` is reserved too, because `/deploy cancel <id>` cancels a deploy; the message names both words', () => {
+    const env = problems('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      cancel:\n        deploy: [x.sh]\n');
+    expect(env.message).toContain('apps.web.environments.cancel: "cancel" is not a valid name; is reserved: `log` and `cancel` are words of /deploy');
+    expect(env.message).toContain('`/deploy cancel <id>` cancels one); call it something else, e.g. cancellations');
+    const app = problems('feed_channel: C0FEED\napps:\n  cancel:\n    path: .\n    environments:\n      dev:\n        deploy: [x.sh]\n');
+    expect(app.message).toContain('apps.cancel: "cancel" is not a valid name; is reserved');
+    expect(parseConfig('feed_channel: C0FEED\napps:\n  cancels:\n    path: .\n    environments:\n      cancelled:\n        deploy: [x.sh]\n', file).appNames).toEqual(['cancels']);
   });
 
   test('a lease_ttl under 3s is refused', () => {
@@ -467,5 +480,212 @@ describe('ferry check (the CLI)', () => {
     const r = await check();
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`${path.join(dir, 'ferry.yml')} is valid.`);
+  });
+});
+
+describe('time_zone, freezes and deploy windows', () => {
+  const file = '/srv/ferry/ferry.yml';
+  const utc = (text: string): number => Date.parse(`${text}Z`);
+  const problems = (yaml: string) => ferryErrorOf(() => parseConfig(yaml, file));
+  /** One app `web` (dev, production) with the given top-level lines before `apps:`. */
+  const withTop = (lines: string): string => `feed_channel: C0FEED
+${lines.trim()}
+apps:
+  web:
+    path: ../web
+    environments:
+      dev:
+        deploy: [x.sh]
+      production:
+        deploy: [x.sh]
+`;
+  /** As withTop, with one freeze whose keys are the given lines. */
+  const withFreeze = (lines: string): string =>
+    withTop(
+      `freezes:\n  - ${lines
+        .trim()
+        .split('\n')
+        .join('\n    ')}`,
+    );
+
+  test('read from the governed fixture: zone, weekly and one-off freezes, windows per env with their zones', () => {
+    const c = parseConfig(GOVERNED_YAML, file);
+    expect(c.timeZone).toBe('Europe/London');
+    expect(c.freezes).toEqual([
+      {
+        name: 'weekend',
+        reason: 'no deploys at weekends',
+        tz: 'Europe/London',
+        weekly: { startDay: 4, startMinute: 960, endDay: 0, endMinute: 480 },
+        apps: ['web'],
+        envs: ['production'],
+      },
+      // London is on GMT in late November: local times equal UTC.
+      { name: 'black-friday', reason: 'peak trading', tz: 'Europe/London', start: utc('2026-11-27T00:00'), end: utc('2026-11-30T08:00'), apps: ['*'], envs: ['*'] },
+    ]);
+    expect(c.apps.web!.envs.production!.window).toEqual({
+      spans: [0, 1, 2, 3].map((d) => ({ startDay: d, startMinute: 570, endDay: d, endMinute: 1020 })),
+      tz: 'Europe/London',
+      text: 'Mon-Thu 09:30-17:00',
+    });
+    expect(c.apps.api!.envs.production!.window).toMatchObject({ tz: 'America/New_York', text: 'daily 22:00-02:00' });
+    expect(c.apps.api!.envs.production!.window!.spans).toHaveLength(7);
+    expect(c.apps.web!.envs.dev!.window).toBeUndefined();
+  });
+
+  test('defaults: UTC and no freezes', () => {
+    const c = parseConfig(ONE_APP_YAML, file);
+    expect(c.timeZone).toBe('UTC');
+    expect(c.freezes).toEqual([]);
+  });
+
+  test('a zone written in lower case is spelled as the zone spells itself', () => {
+    expect(parseConfig(withTop('time_zone: europe/london'), file).timeZone).toBe('Europe/London');
+  });
+
+  test("a freeze's own time_zone reads its start and end; a list of windows is joined", () => {
+    const c = parseConfig(
+      `${withFreeze('name: sale\nreason: sale\nstart: 2026-11-27 00:00\nend: 2026-11-27T12:30\ntime_zone: America/New_York')}`.replace(
+        '      production:\n        deploy: [x.sh]',
+        '      production:\n        deploy: [x.sh]\n        window: [Mon-Thu 09:30-17:00, Fri 09:30-12:00]',
+      ),
+      file,
+    );
+    expect(c.freezes[0]).toMatchObject({ tz: 'America/New_York', start: utc('2026-11-27T05:00'), end: utc('2026-11-27T17:30') });
+    expect(c.apps.web!.envs.production!.window).toMatchObject({ text: 'Mon-Thu 09:30-17:00, Fri 09:30-12:00', tz: 'UTC' });
+    expect(c.apps.web!.envs.production!.window!.spans.map((s) => s.startDay)).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  test('an unknown time zone, with a suggestion', () => {
+    expect(problems(withTop('time_zone: Europe/Londn')).message).toContain(
+      'time_zone: "Europe/Londn" is not a time zone; did you mean Europe/London? use an IANA time zone such as Europe/London, America/New_York or UTC',
+    );
+  });
+
+  test('a misspelt day in every', () => {
+    expect(problems(withFreeze('name: weekend\nreason: weekend\nevery: Fry 16:00 to Mon 08:00')).message).toContain(
+      'freezes.0.every: "Fry 16:00 to Mon 08:00": "Fry" is not a day; use Mon, Tue, Wed, Thu, Fri, Sat or Sun',
+    );
+  });
+
+  test('a bad window names the env and, in a list, the item', () => {
+    expect(problems(withDev('deploy: [x.sh]\nwindow: Mon-Thu 09:30-09:30')).message).toContain(
+      'apps.web.environments.dev.window: "Mon-Thu 09:30-09:30" opens and closes at 09:30; a window needs a length, e.g. Mon-Thu 09:30-17:00',
+    );
+    expect(problems(withDev('deploy: [x.sh]\nwindow: [Mon-Thu 09:30-17:00, Fri 25:00-12:00]')).message).toContain(
+      'apps.web.environments.dev.window.1: "Fri 25:00-12:00": "25:00" is not a time; use 24-hour HH:MM, e.g. 09:30',
+    );
+    expect(problems(withDev('deploy: [x.sh]\nwindow: 9')).message).toContain('apps.web.environments.dev.window: must be a window such as Mon-Thu 09:30-17:00, or a list of them');
+  });
+
+  test('an env time_zone is checked too', () => {
+    expect(problems(withDev('deploy: [x.sh]\nwindow: daily 09:00-17:00\ntime_zone: Mars/Olympus')).message).toContain('apps.web.environments.dev.time_zone: "Mars/Olympus" is not a time zone;');
+  });
+
+  test('a freeze needs every, or start and end, but not both', () => {
+    expect(problems(withFreeze('name: x\nreason: y')).message).toContain('freezes.0: needs every (weekly, e.g. every: Fri 16:00 to Mon 08:00) or start and end (one-off');
+    expect(problems(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\nstart: 2026-11-27 00:00')).message).toContain(
+      'freezes.0: has both every and start/end; a freeze is either weekly (every: Fri 16:00 to Mon 08:00) or one-off (start and end)',
+    );
+    expect(problems(withFreeze('name: x\nreason: y\nstart: 2026-11-27 00:00')).message).toContain('freezes.0.end: is required with start: when the freeze ends, e.g. 2026-11-30 08:00');
+    expect(problems(withFreeze('name: x\nreason: y\nend: 2026-11-27 00:00')).message).toContain('freezes.0.start: is required with end: when the freeze begins');
+  });
+
+  test('an end not after the start, and a date that does not exist', () => {
+    expect(problems(withTop('time_zone: Europe/London\n' + 'freezes:\n  - name: x\n    reason: y\n    start: 2026-11-27 00:00\n    end: 2026-11-26 00:00')).message).toContain(
+      'freezes.0.end: found "2026-11-26 00:00"; must be after start (2026-11-27 00:00 Europe/London)',
+    );
+    expect(problems(withFreeze('name: x\nreason: y\nstart: 2026-11-31 00:00\nend: 2026-12-01 00:00')).message).toContain(
+      'freezes.0.start: "2026-11-31 00:00": 2026-11-31 is not a date (write YYYY-MM-DD HH:MM, e.g. 2026-11-27 09:00)',
+    );
+  });
+
+  test('apps and environments a freeze names must exist; the answer names what does', () => {
+    expect(problems(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\napps: [wbe]')).message).toContain('freezes.0.apps.0: there is no app "wbe"; did you mean web? apps: web');
+    expect(problems(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\nenvironments: [dev, prod]')).message).toContain(
+      'freezes.0.environments.1: there is no environment "prod"; did you mean production? the apps have dev, production',
+    );
+    expect(problems(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\napps: [web]\nenvironments: [all]')).message).toContain(
+      'freezes.0.environments.0: there is no environment "all"; leave environments out for every environment; web has dev, production',
+    );
+    expect(problems(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\napps: []')).message).toContain('freezes.0.apps: list at least one app, or leave the key out for every app');
+  });
+
+  test('"*" means every env, as leaving environments out does', () => {
+    expect(parseConfig(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\nenvironments: ["*"]'), file).freezes[0]!.envs).toEqual(['*']);
+  });
+
+  test('a freeze needs a name and a reason, each name once', () => {
+    expect(problems(withFreeze('name: x\nevery: Fri 16:00 to Mon 08:00')).message).toContain('freezes.0.reason: is required (every freeze needs a reason, e.g. no deploys at weekends');
+    expect(problems(withFreeze('name: x\nreason: "  "\nevery: Fri 16:00 to Mon 08:00')).message).toContain('freezes.0.reason: found "  "; may not be empty: say why');
+    const twice = withTop('freezes:\n  - { name: x, reason: a, every: Fri 16:00 to Mon 08:00 }\n  - { name: x, reason: b, every: Sat 00:00 to Sun 00:00 }');
+    expect(problems(twice).message).toContain('freezes.1.name: "x" is also the name of freezes.0; give each freeze its own name');
+  });
+
+  test('an unknown key in a freeze', () => {
+    expect(problems(withFreeze('name: x\nreason: y\nevry: Fri 16:00 to Mon 08:00')).message).toContain('freezes.0: unknown key evry; check the spelling against ferry.example.yml');
+  });
+
+  test('`all` is reserved as an env or app name, because `/freeze all` means every env', () => {
+    const env = problems('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      all:\n        deploy: [x.sh]\n');
+    expect(env.message).toContain('apps.web.environments.all: "all" is not a valid name; is reserved: `/freeze all` means every environment; call it something else');
+  });
+});
+
+describe('admins and permissions', () => {
+  const file = '/srv/ferry/ferry.yml';
+  const problems = (yaml: string) => ferryErrorOf(() => parseConfig(yaml, file)).message;
+  const prod = (perms: string, top = '') => `${top}feed_channel: C0FEED
+apps:
+  web:
+    path: .
+    environments:
+      dev:
+        deploy: [x.sh]
+      production:
+        deploy: [x.sh]
+        permissions:
+${perms
+  .trim()
+  .split('\n')
+  .map((l) => `          ${l}`)
+  .join('\n')}
+`;
+
+  test('lists are read per env (repeats dropped); envs without them have none; admins at the top', () => {
+    const c = parseConfig(prod('deploy: [S0RELEASERS, U0ANA, U0ANA]\noverride: [U0LEAD]', 'admins: [U0123ADMIN, W0GRID, S0OPSGROUP]\n'), file);
+    expect(c.admins).toEqual(['U0123ADMIN', 'W0GRID', 'S0OPSGROUP']);
+    expect(c.apps.web!.envs.production!.permissions).toEqual({ deploy: ['S0RELEASERS', 'U0ANA'], override: ['U0LEAD'] });
+    expect(c.apps.web!.envs.dev!.permissions).toEqual({});
+  });
+
+  test.each([
+    ['"@alice"', 'apps.web.environments.production.permissions.deploy.1: "@alice" is a Slack name, not an ID', 'Copy member ID'],
+    ['"#ops"', 'apps.web.environments.production.permissions.deploy.1: "#ops" is a channel; permissions name people and user groups, not channels', "user group's ID (S…"],
+    ['C0OPS', '"C0OPS" is a channel', 'Copy member ID'],
+    ['alice@acme.com', '"alice@acme.com" is an email address', 'Copy member ID'],
+    ['u0ana', '"u0ana": Slack IDs are upper case; write U0ANA', ''],
+    ['"<@U0ANA>"', '"<@U0ANA>" is a Slack mention; write just the ID inside it', ''],
+    ['alice', '"alice" is not a Slack user or user group ID', "profile -> ⋮ -> Copy member ID"],
+  ])('a permissions entry %s is refused with how to find the ID', (entry, message, hint) => {
+    const m = problems(prod(`deploy: [S0RELEASERS, ${entry}]`));
+    expect(m).toContain(message);
+    expect(m).toContain(hint);
+  });
+
+  test('an unquoted @name, which YAML itself refuses, gets the same hint', () => {
+    const m = problems(prod('deploy: [@alice]'));
+    expect(m).toContain('is not valid YAML');
+    expect(m).toContain("admins: and permissions: take Slack IDs, not @names: use the person's member ID (in Slack: their profile -> ⋮ -> Copy member ID)");
+  });
+
+  test('admins entries are checked the same way', () => {
+    expect(problems(prod('deploy: [U0ANA]', 'admins: [U0ADMIN, "@bob"]\n'))).toContain('admins.1: "@bob" is a Slack name, not an ID');
+  });
+
+  test('an unknown action, an empty list and a list that is not a list', () => {
+    expect(problems(prod('rollback: [U0ANA]'))).toContain('apps.web.environments.production.permissions: unknown key rollback');
+    expect(problems(prod('lock: []'))).toContain('apps.web.environments.production.permissions.lock: is empty; list who may lock this env (user IDs U…, user group IDs S…), or leave the key out to let everyone');
+    expect(problems(prod('deploy: U0ANA'))).toContain('apps.web.environments.production.permissions.deploy: found "U0ANA"; must be a list of Slack user IDs');
   });
 });

@@ -74,3 +74,45 @@ export async function deletePrefix(redis: Redis, k: Keys): Promise<void> {
 export function newRedis(): Redis {
   return new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
 }
+
+/**
+ * Two apps with governance: times in Europe/London; a weekend freeze on web production, a one-off
+ * freeze of everything over Black Friday 2026, and web production deploying only Mon-Thu 09:30-17:00
+ * London time (api production: daily 22:00-02:00 New York time).
+ */
+export const GOVERNED_YAML = `
+feed_channel: C0FEED
+time_zone: Europe/London
+freezes:
+  - name: weekend
+    reason: no deploys at weekends
+    every: Fri 16:00 to Mon 08:00
+    apps: [web]
+    environments: [production]
+  - name: black-friday
+    reason: peak trading
+    start: 2026-11-27 00:00
+    end: 2026-11-30 08:00
+apps:
+  web:
+    path: ../repos/web
+    environments:
+      dev:
+        deploy: [commands/deploy.sh]
+      staging:
+        deploy: [commands/deploy.sh]
+      production:
+        deploy: [commands/deploy.sh]
+        window: Mon-Thu 09:30-17:00
+  api:
+    repo: acme/api
+    environments:
+      dev:
+        deploy: [commands/deploy.sh]
+      production:
+        deploy: [commands/deploy.sh]
+        window: [daily 22:00-02:00]
+        time_zone: America/New_York
+`;
+
+export const governed = (): FerryConfig => parseConfig(GOVERNED_YAML, '/srv/ferry/ferry.yml');
