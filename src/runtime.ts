@@ -8,19 +8,27 @@ import type { Redactor } from './core/redact';
 import { FeedPublisher } from './feed/publisher';
 import { createSlackClient } from './feed/slack-client';
 import { Queues } from './queue/queues';
+import { BoardService } from './services/board';
+import { CancelService } from './services/cancel';
 import type { DeployLogDeps } from './services/deploy-log';
 import { DeployRequests } from './services/deploy-requests';
 import { LockService } from './services/locks';
+import { Permissions } from './services/permissions';
+import { RollbackService } from './services/rollback';
 import { createGitHubClient, GitHubSource } from './source/github';
 import { LocalGitSource } from './source/local-git';
 import type { CommitSource } from './source/types';
+import { CancelStore } from './store/cancel';
 import { DeployStore } from './store/deploys';
 import { keys } from './store/keys';
 import { sharedLinkSecret } from './store/link-secret';
 import { LeaseStore } from './store/lease';
 import { AuditLog } from './store/audit';
+import { FreezeStore } from './store/freezes';
+import { FreezeService } from './services/freezes';
 import { LockStore } from './store/locks';
 import { LogStore } from './store/logs';
+import { CancelWatch } from './worker/cancel-watch';
 import { startWorkers, type WorkerHost } from './worker/worker';
 import { withDeadline } from './util/deadline';
 import { Workspaces } from './worker/workspace';
@@ -38,6 +46,8 @@ export class Runtime {
   readonly deploys: DeployStore;
   readonly locks: LockStore;
   readonly audit: AuditLog;
+  readonly freezes: FreezeStore;
+  readonly freezeService: FreezeService;
   readonly leases: LeaseStore;
   readonly logs: LogStore;
   readonly queues: Queues;
@@ -46,11 +56,24 @@ export class Runtime {
   readonly feed: FeedPublisher;
   readonly lockService: LockService;
   readonly requests: DeployRequests;
+  /** Who may deploy, lock, freeze and override where; `check(action, user, app, env)` and `isAdmin(user)`. */
+  readonly permissions: Permissions;
+  readonly rollbacks: RollbackService;
   readonly deployLog: DeployLogDeps;
+  /** `/deploys`: the status board, an env's history, the audit log. */
+  readonly board: BoardService;
+  readonly cancelStore: CancelStore;
+  readonly cancels: CancelService;
   readonly workerName: string;
+  /**
+   * SIGTERM to SIGKILL for a deploy command being stopped (timeout, shutdown, lost lease, cancel):
+   * a stopped command must be gone before its lease could expire (see keepLease).
+   */
+  readonly killGraceMs: number;
   /** How to make and check log page links; set by init() when FERRY_PUBLIC_URL is set. */
   logLinks?: LogLinks;
   private workerRedis?: Redis;
+  private cancelWatch?: CancelWatch;
 
   constructor(
     readonly env: FerryEnv,
@@ -69,6 +92,7 @@ export class Runtime {
     this.deploys = new DeployStore(this.redis, this.k);
     this.locks = new LockStore(this.redis, this.k, config.lockHandoffMs);
     this.audit = new AuditLog(this.redis, this.k);
+    this.freezes = new FreezeStore(this.redis, this.k);
     this.leases = new LeaseStore(this.redis, this.k);
     this.logs = new LogStore(this.redis, this.k, config.logLines);
     this.queues = new Queues(this.redis, this.k.bullPrefix, config, log.child({ component: 'queue' }));
@@ -86,6 +110,8 @@ export class Runtime {
       poster: this.workerName,
     });
     this.lockService = new LockService(this.locks, this.queues, config, log.child({ component: 'locks' }));
+    this.permissions = new Permissions(this.slack, this.redis, this.k, config, log.child({ component: 'permissions' }));
+    this.freezeService = new FreezeService({ store: this.freezes, queues: this.queues, slack: this.slack, audit: this.audit, config, log: log.child({ component: 'freezes' }) });
     this.requests = new DeployRequests({
       config,
       sources: this.sources,
@@ -95,8 +121,34 @@ export class Runtime {
       feed: this.feed,
       permalink: async (channel, ts) => (await this.slack.chat.getPermalink({ channel, message_ts: ts })).permalink,
       log,
+      audit: this.audit,
+      permissions: this.permissions,
     });
+    this.rollbacks = new RollbackService({ config, sources: this.sources, deploys: this.deploys, requests: this.requests, permissions: this.permissions, audit: this.audit });
     this.deployLog = { deploys: this.deploys, logs: this.logs, links: () => this.logLinks, redact: this.redact };
+    // freezeOf and windowOf (the board's freeze and deploy window lines) are wired by those features.
+    this.board = new BoardService({
+      config,
+      deploys: this.deploys,
+      locks: this.locks,
+      queues: this.queues,
+      audit: this.audit,
+      commitUrl: (app, sha) => this.sources[app]?.commitUrl(sha),
+    });
+    this.killGraceMs = Math.min(KILL_GRACE_MS, config.leaseTtlMs / 4);
+    this.cancelStore = new CancelStore(this.redis, this.k);
+    this.cancels = new CancelService({
+      config,
+      deploys: this.deploys,
+      cancels: this.cancelStore,
+      locks: this.locks,
+      queues: this.queues,
+      feed: this.feed,
+      // Nobody but the requester may cancel yet; the permissions feature will supply admins here.
+      admins: () => [],
+      killGraceMs: this.killGraceMs,
+      log: log.child({ component: 'cancel' }),
+    });
   }
 
   async init(): Promise<void> {
@@ -117,6 +169,10 @@ export class Runtime {
     // BullMQ workers block on Redis, so they get a connection that waits out outages.
     this.workerRedis = new Redis(this.env.redisUrl, { maxRetriesPerRequest: null });
     this.workerRedis.on('error', (err) => this.log.warn({ err: err.message }, 'redis (worker) connection error'));
+    // A subscriber connection of this process's own: cancel requests for the deploys it runs.
+    const subscriber = new Redis(this.env.redisUrl, { maxRetriesPerRequest: null });
+    subscriber.on('error', (err) => this.log.warn({ err: err.message }, 'redis (cancel subscriber) connection error'));
+    this.cancelWatch = new CancelWatch(subscriber, this.cancelStore, this.k.cancelChannel, this.log.child({ component: 'worker' }));
     const base = childBaseEnv(this.env.processEnv);
     const web = githubWebUrl(this.env.githubApiUrl);
     const token = this.env.githubToken;
@@ -134,6 +190,8 @@ export class Runtime {
       connection: this.workerRedis,
       bullPrefix: this.k.bullPrefix,
       lockService: this.lockService,
+      freezeService: this.freezeService,
+      hold: { config: this.config, deploys: this.deploys, freezes: this.freezes, queues: this.queues, feed: this.feed, log: this.log.child({ component: 'worker' }) },
       feed: this.feed,
       slack: this.slack,
       log: this.log.child({ component: 'worker', worker: this.workerName }),
@@ -151,7 +209,8 @@ export class Runtime {
         log: this.log.child({ component: 'worker' }),
         workerName: this.workerName,
         // A stopped command must be gone before its lease could expire (see keepLease).
-        graceMs: Math.min(KILL_GRACE_MS, this.config.leaseTtlMs / 4),
+        graceMs: this.killGraceMs,
+        cancels: this.cancelWatch,
       },
     });
   }
@@ -161,6 +220,7 @@ export class Runtime {
     await withDeadline(this.feed.drain(), 10_000, undefined);
     await withDeadline(this.queues.close().catch(() => {}), 2_000, undefined);
     this.workerRedis?.disconnect();
+    this.cancelWatch?.close();
     await withDeadline(this.redis.quit().then(() => {}, () => {}), 1_000, undefined);
     this.redis.disconnect();
   }

@@ -19,6 +19,18 @@ export interface Deploy {
   previousSha?: string;
   /** Why it failed, in words for people: Slack mrkdwn written by Ferry, with outside text escaped. */
   error?: string;
+  /** Why a queued deploy waits (a freeze, the deploy window), in Slack mrkdwn written by Ferry. */
+  waitingFor?: string;
+  /** Someone authorised chose to start it outside the env's deploy window, and why. */
+  override?: { by: string; reason: string };
+  /** Who asked to cancel it while it ran (Slack user ID), and when; its worker then stops it. */
+  cancelRequestedBy?: string;
+  cancelRequestedAt?: number;
+  /**
+   * A rollback: the deploy whose SHA it puts back (its id, e.g. "41"), or the SHA itself when
+   * the person named a commit no deploy of the env ran.
+   */
+  rollbackOf?: string;
   /** The feed message, once posted. */
   feedChannel?: string;
   feedTs?: string;
@@ -50,6 +62,11 @@ export function deployFromHash(h: Record<string, string>): Deploy | undefined {
     worker: h.worker,
     previousSha: h.previousSha || undefined,
     error: h.error || undefined,
+    waitingFor: h.waitingFor || undefined,
+    override: h.overrideBy ? { by: h.overrideBy, reason: h.overrideReason ?? '' } : undefined,
+    cancelRequestedBy: h.cancelRequestedBy || undefined,
+    cancelRequestedAt: num(h.cancelRequestedAt),
+    rollbackOf: h.rollbackOf || undefined,
     feedChannel: h.feedChannel,
     feedTs: h.feedTs,
   };

@@ -1,7 +1,9 @@
+import { CANCEL_ACTION, cancelConfirmText } from './cancel';
 import type { Deploy } from './deploy';
 import { shortSha } from './deploy';
 import { formatDuration } from './duration';
 import { estimateRemaining } from './estimate';
+import { rollbackLabel } from './rollback';
 import { escapeMrkdwn, mention, slackLink, slackTime } from './slack-format';
 
 /** Queue positions shown exactly; deeper ones are shown as "more than N in line". */
@@ -40,19 +42,49 @@ export function renderDeployMessage(d: Deploy, ctx: FeedContext): SlackMessage {
   const facts = [`\`${escapeMrkdwn(d.ref)}\` at ${sha}`, `requested by ${mention(d.user)}`];
   if (d.previousSha && d.previousSha !== d.sha) facts.push(`replacing \`${shortSha(d.previousSha)}\``);
   if (d.attempt > 1) facts.push(`attempt ${d.attempt}`);
+  if (d.override) facts.push(`:warning: outside its window, by ${mention(d.override.by)}: ${escapeMrkdwn(d.override.reason)}`);
   if (ctx.logUrl) facts.push(slackLink(ctx.logUrl, 'full log'));
   return {
-    text: `${ICON[d.status]} ${title}: ${state.plain}`,
+    text: `${ICON[d.status]} ${title}${d.rollbackOf ? ` (rollback to ${shortSha(d.sha)})` : ''}: ${state.plain}`,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `${ICON[d.status]} *${escapeMrkdwn(title)}*\n${state.mrkdwn}` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `${ICON[d.status]} *${escapeMrkdwn(title)}*\n${d.rollbackOf ? `:rewind: ${rollbackLabel(d)}\n` : ''}${state.mrkdwn}` } },
       { type: 'context', elements: [{ type: 'mrkdwn', text: facts.join(' · ') }] },
+      ...cancelBlock(d),
     ],
   };
+}
+
+/** A Cancel button while the deploy is queued, or running and nobody has asked to cancel it yet. */
+function cancelBlock(d: Deploy): Record<string, unknown>[] {
+  if (d.status !== 'queued' && !(d.status === 'running' && !d.cancelRequestedBy)) return [];
+  return [
+    {
+      type: 'actions',
+      block_id: `deploy-${d.id}-actions`,
+      elements: [
+        {
+          type: 'button',
+          action_id: CANCEL_ACTION,
+          text: { type: 'plain_text', text: 'Cancel' },
+          style: 'danger',
+          value: String(d.id),
+          confirm: {
+            title: { type: 'plain_text', text: `Cancel deploy #${d.id}?` },
+            text: { type: 'plain_text', text: cancelConfirmText(d) },
+            confirm: { type: 'plain_text', text: 'Cancel deploy' },
+            deny: { type: 'plain_text', text: 'Keep it' },
+            style: 'danger',
+          },
+        },
+      ],
+    },
+  ];
 }
 
 function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: string } {
   switch (d.status) {
     case 'queued': {
+      if (d.waitingFor) return { plain: 'queued, waiting', mrkdwn: `queued, waiting: ${d.waitingFor}` };
       const behind = ctx.runningAhead !== undefined ? `, behind #${ctx.runningAhead} (running)` : '';
       if (ctx.position === undefined) return same('queued');
       if (ctx.position === 1 && !behind) return same('queued, starting next');
@@ -69,7 +101,9 @@ function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: st
           ? ` · usually takes ${formatDuration(est.typicalMs)}, done around ${slackTime(started + est.typicalMs, '{time}')}`
           : ` · taking longer than the usual ${formatDuration(est.typicalMs)}`;
       }
-      return { plain: `running since ${new Date(started).toISOString().slice(11, 19)} UTC`, mrkdwn: `running since ${slackTime(started, '{time}')}${by}${eta}` };
+      const plain = `running since ${new Date(started).toISOString().slice(11, 19)} UTC`;
+      if (d.cancelRequestedBy) return { plain: `${plain}, stopping (cancelled)`, mrkdwn: `running since ${slackTime(started, '{time}')}${by} · *stopping*: cancelled by ${mention(d.cancelRequestedBy)}` };
+      return { plain, mrkdwn: `running since ${slackTime(started, '{time}')}${by}${eta}` };
     }
     case 'succeeded':
       return same(`succeeded in ${formatDuration(elapsed(d))}`);
@@ -80,6 +114,8 @@ function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: st
       return { plain: `failed${after}${how}`, mrkdwn: `*failed*${after}${how}${why} ${mention(d.user)}` };
     }
     case 'cancelled':
+      // Ferry's own reasons read "cancelled by <@U> after 12s"; others follow "cancelled: ".
+      if (d.error?.startsWith('cancelled ')) return same(d.error);
       return same(`cancelled${d.error ? `: ${d.error}` : ''}`);
   }
 }

@@ -13,5 +13,7 @@ export interface DeployJobData {
 export type TimerJobData =
   | { kind: 'lock-expire'; app: string; env: string; token: number }
   | { kind: 'lock-remind'; app: string; env: string; token: number }
+  /** The end of a freeze with an end time: lifts it (if it still stands) and says so. */
+  | { kind: 'freeze-expire'; app: string; env: string; token: number }
   /** A direct message, sent (and retried) by a worker; `key` makes sending it twice a no-op. */
   | { kind: 'dm'; user: string; text: string; key: string };

@@ -52,14 +52,46 @@ export class Queues {
     });
   }
 
-  /** Deploy ids waiting for an env, next first (job ids only: no job bodies are read). */
+  /**
+   * Takes a cancelled deploy's job out of the queue; false when it wasn't there to take (already
+   * active or gone). An active job is harmless: the begin script won't start a cancelled deploy.
+   */
+  async remove(app: string, env: string, deployId: number): Promise<boolean> {
+    return (await this.deployQueue(app, env).remove(deployJobId(deployId))) === 1;
+  }
+
+  /**
+   * Deploy ids waiting for an env, next first (job ids only: no job bodies are read). Deploys held
+   * by a freeze or a closed window (delayed jobs) were in line before those still waiting.
+   */
   async waiting(app: string, env: string): Promise<number[]> {
-    return deployIds(await this.deployQueue(app, env).getRanges(['wait', 'prioritized'], 0, -1, true));
+    return deployIds(await this.deployQueue(app, env).getRanges(['delayed', 'wait', 'prioritized'], 0, -1, true));
+  }
+
+  /**
+   * Lets the env's held deploys go ahead now, in the order they were held (a freeze lifted early).
+   * Returns how many were held.
+   */
+  async release(app: string, env: string): Promise<number> {
+    const q = this.deployQueue(app, env);
+    const held = await q.getDelayedCount();
+    if (held > 0) await q.promoteJobs();
+    return held;
   }
 
   /** Deploy ids active on an env (at most one, except briefly while a lost worker's job is detected). */
   async active(app: string, env: string): Promise<number[]> {
     return deployIds(await this.deployQueue(app, env).getRanges(['active'], 0, -1, true));
+  }
+
+  /**
+   * How many deploys of an env are in its queue, by BullMQ state, in one round trip: `waiting`
+   * and `prioritized` wait their turn, `delayed` are held by a freeze or a closed window, `active`
+   * is the one running (at most one).
+   */
+  async counts(app: string, env: string): Promise<{ waiting: number; prioritized: number; delayed: number; active: number }> {
+    const c = await this.deployQueue(app, env).getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+    return { waiting: c.waiting ?? 0, prioritized: c.prioritized ?? 0, delayed: c.delayed ?? 0, active: c.active ?? 0 };
   }
 
   /** Queues a DM; a worker sends it, retrying for about ten minutes if Slack fails. Same key, one DM. */

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { shortSha } from '../core/deploy';
 import { describeLock, handingText } from '../core/lock-text';
+import { refusalText } from '../core/permissions';
+import { rollbackDetail, rollbackLabel, rollbackLockText } from '../core/rollback';
 import type { DeployRequest } from '../core/parse/deploy';
 import { escapeMrkdwn, slackTime, typed } from '../core/slack-format';
 import { closest } from '../core/suggest';
@@ -9,9 +11,11 @@ import { FerryError } from '../errors';
 import type { FeedPublisher } from '../feed/publisher';
 import type { Queues } from '../queue/queues';
 import type { CommitSource } from '../source/types';
+import type { AuditLog } from '../store/audit';
 import type { DeployStore } from '../store/deploys';
 import { withDeadline } from '../util/deadline';
 import type { LockService } from './locks';
+import type { Permissions } from './permissions';
 
 export interface Answer {
   text: string;
@@ -30,6 +34,19 @@ export interface DeployRequestDeps {
   now?: () => number;
   /** How long the answer waits for the feed message, to link to it. */
   feedWaitMs?: number;
+  /** Where accepted rollbacks are recorded. */
+  audit?: AuditLog;
+  /** Who may deploy where (`permissions.deploy`, which covers rollbacks too); refusals are audited. */
+  permissions: Pick<Permissions, 'check' | 'admins'>;
+}
+
+/** What makes a request a rollback (see RollbackService): its SHA is chosen, and it locks the env for the requester. */
+export interface RollbackOrder {
+  sha: string;
+  /** Stored as the deploy's rollbackOf: the deploy id whose SHA comes back, or the SHA. */
+  of: string;
+  lockMs: number;
+  lockReason: string;
 }
 
 /**
@@ -42,11 +59,18 @@ export class DeployRequests {
     this.now = d.now ?? Date.now;
   }
 
-  async request(req: DeployRequest, user: string, idempotencyKey: string): Promise<Answer> {
+  async request(req: DeployRequest, user: string, idempotencyKey: string, rollback?: RollbackOrder): Promise<Answer> {
     const app = this.d.config.apps[req.app]!;
     const envCfg = app.envs[req.env]!;
     const source = this.d.sources[req.app]!;
-    const sha = await source.resolveRef(req.ref);
+    const allowed = await this.d.permissions.check('deploy', user, req.app, req.env);
+    if (!allowed.ok) {
+      await this.d.audit
+        ?.record({ at: this.now(), user, action: 'refused', app: req.app, env: req.env, detail: `deploy: ${allowed.rule}` })
+        .catch((err: Error) => this.d.log.error({ err: err.message, app: req.app, env: req.env }, 'could not record the refusal in the audit log'));
+      return { text: `${refusalText(allowed, 'deploy', req.app, req.env, this.d.permissions.admins)} Nothing was queued.` };
+    }
+    const sha = rollback ? rollback.sha : await source.resolveRef(req.ref);
     if (!sha) {
       const guess = closest(req.ref, await source.refNames().catch(() => []));
       const hint = guess ? ` Did you mean ${typed(guess)}?` : ' Check the spelling, or push it first.';
@@ -61,13 +85,13 @@ export class DeployRequests {
         user,
         feedChannel: this.d.config.feedChannel,
         idempotencyKey,
-        ...(envCfg.lock && { claimLockMs: envCfg.lockTtlMs }),
+        ...(rollback ? { claimLockMs: rollback.lockMs, lockReason: rollback.lockReason, rollbackOf: rollback.of } : envCfg.lock && { claimLockMs: envCfg.lockTtlMs }),
       },
       this.now(),
     );
     if (accepted.kind === 'locked' || accepted.kind === 'handing') {
       const why = accepted.kind === 'locked' ? describeLock(req.app, req.env, accepted.lock, this.now()) : handingText(req.app, req.env, accepted.next);
-      const text = `Can't deploy: ${why} Nothing was queued.`;
+      const text = `Can't ${rollback ? 'roll back' : 'deploy'}: ${why} Nothing was queued.`;
       return { text, blocks: [section(text), waitlistButton(req.app, req.env)] };
     }
     const id = accepted.id;
@@ -76,15 +100,29 @@ export class DeployRequests {
     // timers, then the feed message.
     await this.d.queues.enqueue(req.app, req.env, id);
     if (accepted.kind === 'accepted') {
-      log.info({ app: req.app, env: req.env, ref: req.ref, sha, user }, 'deploy accepted');
+      log.info({ app: req.app, env: req.env, ref: req.ref, sha, user, ...(rollback && { rollbackOf: rollback.of }) }, rollback ? 'rollback accepted' : 'deploy accepted');
       if (accepted.lock) await this.d.lockService.scheduleTimers(req.app, req.env, accepted.lock);
+      if (rollback) {
+        const entry = { at: this.now(), user, action: 'rollback' as const, app: req.app, env: req.env, deployId: id, detail: rollbackDetail(sha, rollback.of) };
+        await this.d.audit?.record(entry).catch((err: Error) => log.error({ err: err.message }, 'could not record the rollback in the audit log'));
+      }
+      if (!rollback) {
+        // Only a new deploy is recorded: a repeated request (same idempotency key) is a duplicate.
+        const entry = { at: this.now(), user, action: 'deploy' as const, app: req.app, env: req.env, deployId: id, detail: `${req.ref} at ${shortSha(sha)}` };
+        await this.d.audit?.record(entry).catch((err: Error) => log.error({ err: err.message }, 'could not record the deploy in the audit log'));
+      }
     }
     const link = await this.feedLink(id);
     const position = await this.position(req.app, req.env, id);
+    const how = accepted.kind === 'duplicate' ? 'Already accepted' : 'Accepted';
     const lines = [
-      `${accepted.kind === 'duplicate' ? 'Already accepted' : 'Accepted'} as *deploy #${id}*: \`${escapeMrkdwn(req.ref)}\` (\`${shortSha(sha)}\`) to \`${req.app}\` *${req.env}*, ${position}.`,
+      rollback
+        ? `${how} as *deploy #${id}*: ${rollbackLabel({ sha, rollbackOf: rollback.of })}${req.ref === shortSha(sha) ? '' : ` (\`${escapeMrkdwn(req.ref)}\`)`} on \`${req.app}\` *${req.env}*, ${position}.`
+        : `${how} as *deploy #${id}*: \`${escapeMrkdwn(req.ref)}\` (\`${shortSha(sha)}\`) to \`${req.app}\` *${req.env}*, ${position}.`,
     ];
-    if (accepted.kind === 'accepted' && accepted.lock) {
+    if (accepted.kind === 'accepted' && accepted.lock && rollback) {
+      lines.push(rollbackLockText(req.app, req.env, rollback.lockReason, accepted.lock.until));
+    } else if (accepted.kind === 'accepted' && accepted.lock) {
       lines.push(`${req.env} is yours until ${slackTime(accepted.lock.until)}; \`/unlock ${req.app} ${req.env}\` when you're done.`);
     }
     lines.push(link ? `<${link}|Follow it in the deploy feed>.` : 'Follow it in the deploy feed.');

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
-import { lockExpiredText, lockFreeText, lockReminderText, turnPassedText } from '../core/lock-text';
+import { lockExpiredText, lockFreeText, lockReminderText, releasedByAdminText, turnPassedText } from '../core/lock-text';
 import type { Queues } from '../queue/queues';
 import type { LockInfo, LockStore, ReleaseResult } from '../store/locks';
 
@@ -33,6 +33,22 @@ export class LockService {
     return r;
   }
 
+  /**
+   * An admin releases someone else's lock `token` (as they saw it: a lock that changed meanwhile is
+   * left alone, 'stale'). The previous holder is DMed who released it; the wait-list is handed on
+   * as by a normal release.
+   */
+  async releaseAsAdmin(app: string, env: string, admin: string, token: number): Promise<ReleaseResult> {
+    const r = await this.locks.forceRelease(app, env, token, this.now());
+    if (r.kind !== 'released') return r;
+    this.log.info({ app, env, admin, holder: r.previous.holder }, 'lock released by an admin');
+    await this.handOff(app, env, r, 'released', admin);
+    if (r.previous.holder !== admin) {
+      await this.queues.dm(r.previous.holder, releasedByAdminText(app, env, admin, r.previous.reserved), `admin-release-${app}-${env}-${r.previous.token}`);
+    }
+    return r;
+  }
+
   /** The expiry timer of lock `token`. */
   async expire(app: string, env: string, token: number): Promise<void> {
     const r = await this.locks.expire(app, env, token, this.now());
@@ -50,11 +66,11 @@ export class LockService {
   }
 
   /** The next person on the wait-list has the env reserved: tell them, and end the reservation on time. */
-  private async handOff(app: string, env: string, r: Extract<ReleaseResult, { kind: 'released' }>, how: 'released' | 'expired'): Promise<void> {
+  private async handOff(app: string, env: string, r: Extract<ReleaseResult, { kind: 'released' }>, how: 'released' | 'expired', by?: string): Promise<void> {
     if (!r.next) return;
     this.log.info({ app, env, next: r.next.user }, 'env reserved for the next on the wait-list');
     await this.queues.schedule({ kind: 'lock-expire', app, env, token: r.next.token }, r.next.until, this.now());
     const previous = r.previous.reserved ? undefined : r.previous.holder;
-    await this.queues.dm(r.next.user, lockFreeText(app, env, previous, how, r.next.until), `handoff-${app}-${env}-${r.previous.token}`);
+    await this.queues.dm(r.next.user, lockFreeText(app, env, previous, how, r.next.until, by), `handoff-${app}-${env}-${r.previous.token}`);
   }
 }

@@ -4,9 +4,12 @@ import type { Logger } from 'pino';
 import type { FerryEnv } from '../config/env';
 import { boltLogger } from '../log';
 import type { Runtime } from '../runtime';
+import { registerCancel } from './actions/cancel';
 import { registerWaitlist } from './actions/waitlist';
 import { registerDeploy } from './commands/deploy';
+import { registerDeploys } from './commands/deploys';
 import { registerLock } from './commands/lock';
+import { registerRollback } from './commands/rollback';
 import type { Inflight } from '../http/inflight';
 import { Limiter } from '../util/limiter';
 
@@ -50,9 +53,12 @@ export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger, inflight
   const limiter = new Limiter(AFTER_ACK_CONCURRENCY, { busy: () => inflight.busy, maxDeferMs: 1_000 });
   inflight.on('idle', () => limiter.wake());
   const deps = { config: rt.config, log, limiter };
-  registerDeploy(app, { ...deps, requests: rt.requests, deployLog: rt.deployLog });
-  registerLock(app, { ...deps, locks: rt.locks, lockService: rt.lockService });
+  registerDeploy(app, { ...deps, requests: rt.requests, deployLog: rt.deployLog, cancels: rt.cancels });
+  registerDeploys(app, { ...deps, board: rt.board });
+  registerLock(app, { ...deps, locks: rt.locks, lockService: rt.lockService, permissions: rt.permissions, audit: rt.audit });
+  registerRollback(app, { ...deps, rollbacks: rt.rollbacks });
   registerWaitlist(app, { ...deps, locks: rt.locks });
+  registerCancel(app, { ...deps, cancels: rt.cancels });
 
   return {
     app,

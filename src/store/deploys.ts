@@ -12,7 +12,9 @@ import { LuaScript, pairs } from './lua';
  * KEYS: 1 lock, 2 deploy seq, 3 idempotency key, 4 lock seq, 5 wait-list (the claimant leaves it),
  *       6 the env's deploy history
  * ARGV: 1 user, 2 now ms, 3 claim (1/0), 4 lock ttl ms, 5 deploy key prefix, 6 idempotency ttl s,
- *       7 app, 8 env, 9 ref, 10 sha, 11 feed channel
+ *       7 app, 8 env, 9 ref, 10 sha, 11 feed channel, 12 history length kept,
+ *       13 rollbackOf ('' for a plain deploy; stored on the record), 14 lock reason ('' for
+ *       "deploying <ref>", or an extension's own reason; when given it is the reason either way)
  * Returns {'dup', id} | {'locked', ...lock hash} | {'handing', next waiter} | {'ok', id, lockToken, lockUntil}
  * 'handing': the lock has ended but its expiry timer has not yet handed the env to the first
  * person on the wait-list; nobody else may jump the line meanwhile.
@@ -35,6 +37,7 @@ end
 local id = redis.call('INCR', KEYS[2])
 redis.call('HSET', ARGV[5] .. id, 'id', id, 'app', ARGV[7], 'env', ARGV[8], 'ref', ARGV[9], 'sha', ARGV[10],
   'user', ARGV[1], 'status', 'queued', 'createdAt', now, 'rev', 1, 'attempt', 0, 'feedChannel', ARGV[11])
+if ARGV[13] and ARGV[13] ~= '' then redis.call('HSET', ARGV[5] .. id, 'rollbackOf', ARGV[13]) end
 redis.call('LPUSH', KEYS[6], id)
 redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[12]) - 1)
 local token, untilMs = '', ''
@@ -47,6 +50,7 @@ if ARGV[3] == '1' then
     since, reason = lock[3], lock[4]
     if tonumber(lock[2]) > untilMs then untilMs = tonumber(lock[2]) end
   end
+  if ARGV[14] and ARGV[14] ~= '' then reason = ARGV[14] end
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[1], 'holder', ARGV[1], 'reason', reason, 'since', since, 'until', untilMs, 'token', token)
   redis.call('PEXPIREAT', KEYS[1], untilMs + 86400000)
@@ -152,11 +156,27 @@ export interface NewDeploy {
   feedChannel: string;
   /** Claim the env for the requester (env has lock: true). */
   claimLockMs?: number;
+  /** The claimed lock's reason (default "deploying <ref>"); replaces an extended lock's reason too. */
+  lockReason?: string;
+  /** Marks the deploy a rollback (see Deploy.rollbackOf). */
+  rollbackOf?: string;
   /** Same key, same deploy: guards against double submits and retried deliveries. */
   idempotencyKey: string;
 }
 
 const IDEMPOTENCY_TTL_S = 86_400;
+
+/** Notes why a queued deploy waits; 1 when that changed what the feed shows. KEYS: 1 deploy; ARGV: 1 text */
+const SET_WAITING = new LuaScript(
+  'set-waiting',
+  `
+local d = redis.call('HMGET', KEYS[1], 'status', 'waitingFor')
+if d[1] ~= 'queued' or d[2] == ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'waitingFor', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
+return 1
+`,
+);
 
 /** Deploy ids each env's history keeps. */
 export const ENV_HISTORY_KEEP = 1_000;
@@ -171,13 +191,19 @@ export class DeployStore {
     const r = (await ACCEPT.run(
       this.redis,
       [this.k.lock(d.app, d.env), this.k.deploySeq, this.k.idempotency(d.idempotencyKey), this.k.lockSeq, this.k.waitlist(d.app, d.env), this.k.envDeploys(d.app, d.env)],
-      [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel, ENV_HISTORY_KEEP],
+      [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel, ENV_HISTORY_KEEP, d.rollbackOf ?? '', d.lockReason ?? ''],
     )) as string[];
     if (r[0] === 'dup') return { kind: 'duplicate', id: Number(r[1]) };
     if (r[0] === 'locked') return { kind: 'locked', lock: lockFromHash(pairs(r.slice(1)))! };
     if (r[0] === 'handing') return { kind: 'handing', next: r[1]! };
     const lock = r[2] ? { token: Number(r[2]), until: Number(r[3]) } : undefined;
     return { kind: 'accepted', id: Number(r[1]), ...(lock && { lock }) };
+  }
+
+  /** The deploy a request with this idempotency key already created, if any (accept() is what guards; this only reads). */
+  async acceptedAs(idempotencyKey: string): Promise<number | undefined> {
+    const id = await this.redis.get(this.k.idempotency(idempotencyKey));
+    return id ? Number(id) : undefined;
   }
 
   /** The id of the newest deploy (0 when there is none yet). */
@@ -268,6 +294,10 @@ export class DeployStore {
 
   async recentDurations(app: string, env: string): Promise<number[]> {
     return (await this.redis.lrange(this.k.envDurations(app, env), 0, -1)).map(Number);
+  }
+
+  async setWaiting(id: number, why: string): Promise<boolean> {
+    return (await SET_WAITING.run(this.redis, [this.k.deploy(id)], [why])) === 1;
   }
 
   /** The env's deploys, newest first (at most `limit`; the env keeps ENV_HISTORY_KEEP ids). */

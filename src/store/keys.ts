@@ -23,6 +23,17 @@ export function keys(prefix: string) {
     fenceSeq: `${p}:lease:fence`,
     /** Pub/sub channel (not a key): deploy ids whose running command was asked to stop. */
     cancelChannel: `${p}:cancel`,
+    /** A freeze set by a person (or an alert or a release) on an env. */
+    freeze: (app: string, env: string) => `${p}:freeze:${app}:${env}`,
+    freezeSeq: `${p}:freeze:seq`,
+    /** People who asked to be told when the env's freeze lifts. */
+    freezeNotify: (app: string, env: string) => `${p}:freeze:${app}:${env}:notify`,
+    /** A Slack user group's members as last fetched (SET), kept a day as a fallback for when Slack fails. */
+    usergroup: (id: string) => `${p}:usergroup:${id}`,
+    /** Present (5 min) while the group's members are fresh; its value is when they were fetched. */
+    usergroupFresh: (id: string) => `${p}:usergroup:${id}:fresh`,
+    /** Held by the one process fetching the group from Slack, so replicas make one call between them. */
+    usergroupFetch: (id: string) => `${p}:usergroup:${id}:fetch`,
     /** The audit log: newest first, one list for everything, per env and per person. */
     auditAll: `${p}:audit:all`,
     auditEnv: (app: string, env: string) => `${p}:audit:env:${app}:${env}`,

@@ -56,8 +56,9 @@ return {'ok', token, how, unpack(redis.call('HGETALL', KEYS[1]))}
  * one release (by its holder, or by its expiry timer) tells the next person. The env is then
  * reserved for that person for ARGV[5] ms: others are refused until they take it or the
  * reservation expires (and passes to the next in line).
+ * In 'force' mode (an admin releasing someone else's lock) it releases lock ARGV[4] whoever holds it.
  * KEYS: 1 lock, 2 wait-list, 3 lock seq
- * ARGV: 1 mode ('holder' | 'expire'), 2 user, 3 now ms, 4 token (expire mode), 5 reservation ms
+ * ARGV: 1 mode ('holder' | 'expire' | 'force'), 2 user, 3 now ms, 4 token (expire and force modes), 5 reservation ms
  * Returns {'none'} | {'stale'} | {'not_due'} | {'not_holder', ...hash}
  *       | {'released', next waiter or '', reservation token or '', reservation until or '', ...hash}
  */
@@ -71,6 +72,8 @@ local expired = tonumber(cur[2]) <= tonumber(ARGV[3])
 if ARGV[1] == 'expire' then
   if cur[3] ~= ARGV[4] then return {'stale'} end
   if not expired then return {'not_due'} end
+elseif ARGV[1] == 'force' then
+  if cur[3] ~= ARGV[4] then return {'stale'} end
 elseif cur[1] ~= ARGV[2] and not expired then
   return {'not_holder', unpack(h)}
 end
@@ -134,6 +137,11 @@ export class LockStore {
 
   async release(app: string, env: string, user: string, now: number): Promise<ReleaseResult> {
     return this.runRelease(app, env, ['holder', user, now, '', this.reservationMs]);
+  }
+
+  /** An admin releases lock `token` (someone else's): only that lock, even before it is due. */
+  async forceRelease(app: string, env: string, token: number, now: number): Promise<ReleaseResult> {
+    return this.runRelease(app, env, ['force', '', now, token, this.reservationMs]);
   }
 
   /** Called by the expiry timer of lock `token`: releases only that lock, only once it is due. */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { childBaseEnv, type FerryEnv } from '../config/env';
 import type { FerryConfig } from '../config/types';
+import { cancelledBeforeStartReason, cancelledWhileRunningReason } from '../core/cancel';
 import type { Deploy } from '../core/deploy';
 import { formatDuration } from '../core/duration';
 import type { Redactor } from '../core/redact';
@@ -11,6 +12,8 @@ import type { BeginResult, DeployStore } from '../store/deploys';
 import type { LeaseStore } from '../store/lease';
 import type { LockStore } from '../store/locks';
 import type { LogStore } from '../store/logs';
+import type { CancelAsked } from '../store/cancel';
+import type { CancelWatch, DeployCancel } from './cancel-watch';
 import { runCommand } from './run-command';
 import { sleep } from '../util/deadline';
 import type { Workspaces } from './workspace';
@@ -32,6 +35,8 @@ export interface RunDeps {
   shutdown: AbortSignal;
   /** Between SIGTERM and SIGKILL when a command is stopped. */
   graceMs: number;
+  /** Notices cancel requests for the deploys this process runs (pub/sub, plus a check on the lease tick). */
+  cancels?: CancelWatch;
   now?: () => number;
 }
 
@@ -57,7 +62,8 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
   }
   const lease = begun.lease;
   const lost = new AbortController();
-  const renewer = keepLease(app, env, lease, d, lost, log);
+  const cancel = d.cancels?.watch(deployId);
+  const renewer = keepLease(app, env, lease, d, lost, log, cancel && (() => void cancel.check()));
   const finish = async (outcome: Parameters<DeployStore['finish']>[2]) => {
     if (!(await d.deploys.finish({ id: deployId, app, env }, lease, outcome, now()))) throw new Error('lost the env lease before recording the outcome');
     log.info({ status: outcome.status, exitCode: outcome.exitCode, error: outcome.error }, 'deploy finished');
@@ -68,6 +74,9 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
     if (begun.kind === 'locked') return await finish({ status: 'failed', error: `${env} was locked by <@${begun.holder}> before it could start` });
     if (begun.kind === 'lost') {
       await d.workspaces.removeRun(deployId).catch(() => {});
+      await cancel?.check();
+      const asked = cancel?.request();
+      if (asked) return await finish({ status: 'cancelled', error: `${cancelledBeforeStartReason(asked.by)}; the worker running it had stopped mid-deploy` });
       if (envCfg.onWorkerLost === 'fail' || begun.attempt >= MAX_ATTEMPTS) {
         return await finish({ status: 'failed', error: `the worker running it stopped mid-deploy (attempt ${begun.attempt}); check the env, then deploy again` });
       }
@@ -81,7 +90,8 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
     d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
     d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(app, env));
 
-    const result = await execute(started, envCfg.deploy, envCfg.timeoutMs, envCfg.passEnv, d, AbortSignal.any([lost.signal, d.shutdown]), log);
+    const stops = [lost.signal, d.shutdown, ...(cancel ? [cancel.signal] : [])];
+    const result = await execute(started, envCfg.deploy, envCfg.timeoutMs, envCfg.passEnv, d, AbortSignal.any(stops), log, cancel);
     await finish(result);
   } catch (err) {
     // Record what can be recorded; if even that fails (the lease is gone), the job's next attempt
@@ -91,6 +101,7 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
     throw err;
   } finally {
     renewer.stop();
+    cancel?.stop();
     await d.leases.release(app, env, lease).catch(() => {});
     d.feed.inBackground('feed update', () => d.feed.postFailureLog(deployId), deployId);
     d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(app, env));
@@ -105,6 +116,7 @@ async function execute(
   d: RunDeps,
   signal: AbortSignal,
   log: Logger,
+  cancel?: DeployCancel,
 ): Promise<Parameters<DeployStore['finish']>[2]> {
   const pending: string[] = [];
   let flushing: Promise<void> = Promise.resolve();
@@ -128,6 +140,15 @@ async function execute(
       say(`checkout failed: ${msg}`);
       return { status: 'failed', error: `couldn't check out ${dep.sha.slice(0, 7)}: ${escapeMrkdwn(msg.slice(0, 300))}` };
     }
+    // A cancel stops the command as a timeout does (SIGTERM to its group, SIGKILL after graceMs);
+    // the outcome is recorded as cancelled, not failed.
+    const cancelled = (req: CancelAsked, exitCode?: number): Parameters<DeployStore['finish']>[2] => {
+      const ranMs = Math.max(0, (d.now ?? Date.now)() - (dep.startedAt ?? dep.createdAt));
+      say(`cancelled by ${req.by} after ${formatDuration(ranMs)}; ${exitCode === undefined ? 'the command was not started' : 'stopped'}`);
+      return { status: 'cancelled', ...(exitCode !== undefined && { exitCode }), error: cancelledWhileRunningReason(req.by, ranMs) };
+    };
+    const early = cancel?.request();
+    if (early) return cancelled(early);
     say(`running ${argv.join(' ')}`);
     const env = {
       ...childBaseEnv(d.env.processEnv, passEnv),
@@ -155,6 +176,8 @@ async function execute(
       say(`timed out after ${formatDuration(timeoutMs)}; stopped`);
       return { status: 'failed', exitCode: r.exitCode, error: `timed out after ${formatDuration(timeoutMs)} (the env's timeout)` };
     }
+    const req = cancel?.request();
+    if (req && r.stoppedBecause !== undefined && r.stoppedBecause === String(cancel!.signal.reason)) return cancelled(req, r.exitCode);
     if (r.stoppedBecause) {
       say(`stopped: ${r.stoppedBecause}`);
       return { status: 'failed', exitCode: r.exitCode, error: `stopped: ${r.stoppedBecause}` };
@@ -193,12 +216,14 @@ async function beginWhenFree(job: DeployJobData, d: RunDeps, log: Logger): Promi
  * half the lease's life has passed without a successful renewal, whether the renewals failed or
  * are hanging (a half-open connection), so the command is gone before the lease can expire and
  * pass to another worker: stopped by ttl/2 + ttl/6, plus the kill grace of at most ttl/4.
+ * `onTick` runs on every tick too (the fallback check for cancel requests).
  */
-function keepLease(app: string, env: string, lease: string, d: RunDeps, lost: AbortController, log: Logger): { stop: () => void } {
+function keepLease(app: string, env: string, lease: string, d: RunDeps, lost: AbortController, log: Logger, onTick?: () => void): { stop: () => void } {
   const ttl = d.config.leaseTtlMs;
   let lastRenewed = Date.now();
   let renewing = false;
   const timer = setInterval(() => {
+    onTick?.();
     if (Date.now() - lastRenewed > ttl / 2) {
       lost.abort("this worker couldn't renew the env lease in time (Redis unreachable?)");
       return;

@@ -6,6 +6,8 @@ import type { FerryConfig } from '../config/types';
 import type { FeedPublisher } from '../feed/publisher';
 import { type DeployJobData, deployQueueName, TIMERS_QUEUE, type TimerJobData } from '../queue/names';
 import type { LockService } from '../services/locks';
+import type { FreezeService } from '../services/freezes';
+import { type HoldDeps, holdIfBlocked } from './hold';
 import { type RunDeps, runDeploy } from './run-deploy';
 
 export interface WorkerHost {
@@ -23,6 +25,9 @@ export function startWorkers(opts: {
   bullPrefix: string;
   run: Omit<RunDeps, 'shutdown'>;
   lockService: LockService;
+  freezeService: FreezeService;
+  /** What decides whether a queued deploy may start now (freezes, the deploy window). */
+  hold: HoldDeps;
   feed: FeedPublisher;
   slack: WebClient;
   log: Logger;
@@ -43,7 +48,14 @@ export function startWorkers(opts: {
   const workers: Worker[] = [];
   for (const app of config.appNames) {
     for (const env of config.apps[app]!.envNames) {
-      const w = new Worker<DeployJobData>(deployQueueName(app, env), (job) => runDeploy(job.data, { ...opts.run, shutdown: shutdown.signal }), common);
+      const w = new Worker<DeployJobData>(
+        deployQueueName(app, env),
+        async (job, token) => {
+          await holdIfBlocked(job, token, opts.hold);
+          return runDeploy(job.data, { ...opts.run, shutdown: shutdown.signal });
+        },
+        common,
+      );
       w.on('failed', (job, err) => log.error({ deployId: job?.data.deployId, err: err.message }, 'deploy job failed'));
       w.on('error', (err) => log.error({ err: err.message, queue: w.name }, 'worker error'));
       workers.push(w);
@@ -55,6 +67,7 @@ export function startWorkers(opts: {
       const t = job.data;
       if (t.kind === 'lock-expire') await opts.lockService.expire(t.app, t.env, t.token);
       else if (t.kind === 'lock-remind') await opts.lockService.remind(t.app, t.env, t.token);
+      else if (t.kind === 'freeze-expire') await opts.freezeService.expire(t.app, t.env, t.token);
       else await opts.slack.chat.postMessage({ channel: t.user, text: t.text });
     },
     { ...common, concurrency: 4, lockDuration: 30_000, stalledInterval: 30_000 },

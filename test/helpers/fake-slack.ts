@@ -37,6 +37,8 @@ export class FakeSlack {
   readonly calls: ApiCall[] = [];
   readonly responses = new Map<string, Record<string, unknown>[]>();
   readonly messages: PostedMessage[] = [];
+  /** Slack user groups (S… -> member IDs), answered by usergroups.users.list; others are no_such_subteam. */
+  readonly usergroups = new Map<string, string[]>();
   private readonly failures: Failure[] = [];
   private readonly events = new EventEmitter();
   private server!: http.Server;
@@ -191,6 +193,10 @@ export class FakeSlack {
       }
       case 'apps.connections.open':
         return reply(200, { ok: true, url: `ws://127.0.0.1:${this.port}/link` });
+      case 'usergroups.users.list': {
+        const users = this.usergroups.get(String(body.usergroup));
+        return reply(200, users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' });
+      }
       case 'chat.getPermalink':
         return reply(200, { ok: true, permalink: `https://acme.slack.test/archives/${String(body.channel)}/p${String(body.message_ts).replace('.', '')}` });
       default:

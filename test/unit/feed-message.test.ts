@@ -137,7 +137,7 @@ describe('renderDeployMessage: finished', () => {
 
   test('a cancelled deploy shows the reason', () => {
     const m = renderDeployMessage(deploy({ status: 'cancelled', error: 'cancelled by <@U0BOB>' }), { now: T0 });
-    expect(m.text).toBe(':no_entry_sign: Deploy #7 · web to dev: cancelled: cancelled by <@U0BOB>');
+    expect(m.text).toBe(':no_entry_sign: Deploy #7 · web to dev: cancelled by <@U0BOB>');
   });
 
   test('the ref is escaped in the facts line (refs are checked on the way in; this is the second guard)', () => {

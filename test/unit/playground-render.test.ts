@@ -128,7 +128,7 @@ describe("Ferry's deploy feed message", () => {
 
   test('cancelled: no-entry sign and the reason', () => {
     const html = render(deploy({ status: 'cancelled', error: 'cancelled by <@U0BOB>' }));
-    expect(html).toContain('🚫 <strong>Deploy #7 · web to dev</strong><br>cancelled: cancelled by <span class="mention" data-user-id="U0BOB">@Bob</span>');
+    expect(html).toContain('🚫 <strong>Deploy #7 · web to dev</strong><br>cancelled by <span class="mention" data-user-id="U0BOB">@Bob</span>');
   });
 
   test('its `text` fallback renders as mrkdwn when a message has no blocks', () => {

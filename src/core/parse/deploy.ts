@@ -1,10 +1,12 @@
 import type { FerryConfig } from '../../config/types';
 import { refProblem } from '../ref';
 import { typed } from '../slack-format';
+import { ROLLBACK_USAGE } from './rollback';
 import { type Parse, readTarget, words } from './target';
 
 export const DEPLOY_USAGE = '`/deploy [app] &lt;env&gt; [ref]`';
 export const LOG_USAGE = '`/deploy log &lt;id&gt;`';
+export const CANCEL_USAGE = '`/deploy cancel &lt;id&gt;`';
 
 export interface DeployRequest {
   app: string;
@@ -19,13 +21,21 @@ export interface LogRequest {
   id: number;
 }
 
-export type DeployParse = Parse<DeployRequest> | LogRequest;
+/** `/deploy cancel <id>`: cancel a queued or running deploy (`cancel` is reserved like `log`). */
+export interface CancelRequest {
+  kind: 'cancel';
+  id: number;
+}
 
-/** `/deploy [app] <env> [ref]`, or `/deploy log <id>` */
+export type DeployParse = Parse<DeployRequest> | LogRequest | CancelRequest;
+
+/** `/deploy [app] <env> [ref]`, `/deploy log <id>` or `/deploy cancel <id>` */
 export function parseDeploy(text: string | undefined, config: FerryConfig): DeployParse {
   const w = words(text, DEPLOY_USAGE);
   if (w.kind !== 'ok') return w;
-  if (w.value[0]!.toLowerCase() === 'log') return parseLog(w.value.slice(1));
+  const first = w.value[0]!.toLowerCase();
+  if (first === 'log') return parseLog(w.value.slice(1));
+  if (first === 'cancel') return parseCancel(w.value.slice(1));
   const t = readTarget(w.value, config, DEPLOY_USAGE);
   if (t.kind !== 'ok') return t;
   const { app, env, rest } = t.value;
@@ -41,10 +51,23 @@ export function parseDeploy(text: string | undefined, config: FerryConfig): Depl
 function parseLog(rest: string[]): Parse<never> | LogRequest {
   if (rest.length === 0) return { kind: 'error', message: `Which deploy's log? Usage: ${LOG_USAGE}, e.g. \`/deploy log 42\`; the id is in the deploy's feed message (Deploy #42).` };
   if (rest.length > 1) return { kind: 'error', message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: ${LOG_USAGE} takes one deploy id, e.g. \`/deploy log 42\`.` };
-  const m = /^#?(\d{1,15})$/.exec(rest[0]!);
-  const id = m ? Number(m[1]) : 0;
+  const id = deployId(rest[0]!);
   if (id < 1) return { kind: 'error', message: `${typed(rest[0]!)} is not a deploy id; use the number from the deploy's feed message (Deploy #42), e.g. \`/deploy log 42\`.` };
   return { kind: 'log', id };
+}
+
+function parseCancel(rest: string[]): Parse<never> | CancelRequest {
+  if (rest.length === 0) return { kind: 'error', message: `Which deploy should I cancel? Usage: ${CANCEL_USAGE}, e.g. \`/deploy cancel 42\`; the id is in the deploy's feed message (Deploy #42), which also has a Cancel button.` };
+  if (rest.length > 1) return { kind: 'error', message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: ${CANCEL_USAGE} takes one deploy id, e.g. \`/deploy cancel 42\`.` };
+  const id = deployId(rest[0]!);
+  if (id < 1) return { kind: 'error', message: `${typed(rest[0]!)} is not a deploy id; use the number from the deploy's feed message (Deploy #42), e.g. \`/deploy cancel 42\`.` };
+  return { kind: 'cancel', id };
+}
+
+/** `42` or `#42` as a deploy id; 0 when it is not one. */
+function deployId(word: string): number {
+  const m = /^#?(\d{1,15})$/.exec(word);
+  return m ? Number(m[1]) : 0;
 }
 
 export function deployHelp(config: FerryConfig): string {
@@ -55,6 +78,8 @@ export function deployHelp(config: FerryConfig): string {
     config.appNames.length === 1 ? 'With one app you can leave `app` out: `/deploy dev my-branch`.' : `Example: \`/deploy ${config.appNames[0]} ${config.apps[config.appNames[0]!]!.envNames[0]} my-branch\``,
     'On environments that lock, deploying claims the environment for you; see `/lock help`.',
     `*Log:* ${LOG_USAGE} (also \`#42\`): where a deploy stands and its log (a link to the full log when the log page is on).`,
+    `*Cancel:* ${CANCEL_USAGE} (also \`#42\`, or the Cancel button on its feed message): a queued deploy never runs; a running one's command is stopped (SIGTERM, then SIGKILL). Only whoever asked for the deploy can cancel it; the env's lock stays as it is.`,
+    `*Rollback:* ${ROLLBACK_USAGE} puts back the previous good deploy (or the deploy or commit you name) and keeps the environment locked to you; see \`/rollback help\`.`,
     '*Apps and environments:*',
     ...apps,
   ].join('\n');

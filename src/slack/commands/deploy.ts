@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../../config/types';
 import { deployHelp, parseDeploy } from '../../core/parse/deploy';
+import type { CancelService } from '../../services/cancel';
 import { answerDeployLog, type DeployLogDeps } from '../../services/deploy-log';
 import type { DeployRequests } from '../../services/deploy-requests';
 import type { Limiter } from '../../util/limiter';
@@ -9,9 +10,10 @@ import { answerAfterAck } from '../answer';
 
 /**
  * `/deploy`: parse and ack at once (bad input is answered in the ack), then queue after the ack.
- * `/deploy log <id>` answers with a link to the deploy's log page, also after the ack.
+ * `/deploy log <id>` answers with a link to the deploy's log page, also after the ack;
+ * `/deploy cancel <id>` cancels a deploy after the ack.
  */
-export function registerDeploy(app: App, d: { config: FerryConfig; requests: DeployRequests; deployLog: DeployLogDeps; log: Logger; limiter: Limiter }): void {
+export function registerDeploy(app: App, d: { config: FerryConfig; requests: DeployRequests; deployLog: DeployLogDeps; cancels: CancelService; log: Logger; limiter: Limiter }): void {
   app.command('/deploy', async ({ command, ack, respond }) => {
     const parsed = parseDeploy(command.text, d.config);
     if (parsed.kind === 'help') return ack({ response_type: 'ephemeral', text: deployHelp(d.config) });
@@ -20,6 +22,10 @@ export function registerDeploy(app: App, d: { config: FerryConfig; requests: Dep
     if (parsed.kind === 'log') {
       const log = d.log.child({ command: '/deploy log', user: command.user_id, deployId: parsed.id });
       return answerAfterAck(respond, log, d.limiter, () => answerDeployLog(d.deployLog, parsed.id));
+    }
+    if (parsed.kind === 'cancel') {
+      const log = d.log.child({ command: '/deploy cancel', user: command.user_id, deployId: parsed.id });
+      return answerAfterAck(respond, log, d.limiter, () => d.cancels.cancel(parsed.id, command.user_id));
     }
     const log = d.log.child({ command: '/deploy', user: command.user_id });
     await answerAfterAck(respond, log, d.limiter, () => d.requests.request(parsed.value, command.user_id, `deploy:${command.trigger_id}`));

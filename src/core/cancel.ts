@@ -1,0 +1,79 @@
+import type { LockInfo } from '../store/locks';
+import type { Deploy } from './deploy';
+import { formatDuration } from './duration';
+import { escapeMrkdwn, mention, slackTime } from './slack-format';
+
+/** The Cancel button on a queued or running deploy's feed message; its value is the deploy id. */
+export const CANCEL_ACTION = 'deploy_cancel';
+
+/**
+ * Who may cancel a deploy: the person who asked for it, or an admin. `admins` (Slack user IDs) is
+ * empty for now; the permissions feature will supply it from the config.
+ */
+export function mayCancel(user: string, deploy: Pick<Deploy, 'user'>, admins: readonly string[]): boolean {
+  return user === deploy.user || admins.includes(user);
+}
+
+const what = (d: Deploy): string => `*deploy #${d.id}* (\`${escapeMrkdwn(d.ref)}\` to \`${d.app}\` *${d.env}*)`;
+
+/** The reason recorded on a deploy cancelled before it started. */
+export const cancelledBeforeStartReason = (by: string): string => `cancelled by ${mention(by)}`;
+
+/** The reason recorded on a running deploy that its worker stopped because it was cancelled. */
+export const cancelledWhileRunningReason = (by: string, ranMs: number): string => `cancelled by ${mention(by)} after ${formatDuration(ranMs)}`;
+
+/** Someone other than the requester (or an admin) tried to cancel: who can. */
+export function cancelRefusedText(d: Deploy, admins: readonly string[]): string {
+  const others = admins.filter((a) => a !== d.user).map(mention);
+  const who = others.length ? `${mention(d.user)}, who asked for it, or ${others.length > 1 ? 'one of ' : ''}${others.join(', ')}` : `${mention(d.user)}, who asked for it,`;
+  return `You can't cancel ${what(d)}: only ${who} can. Nothing was changed.`;
+}
+
+/** A deploy that has already ended: when and how; nothing to cancel. */
+export function alreadyFinishedText(d: Deploy): string {
+  const at = d.finishedAt !== undefined ? ` at ${slackTime(d.finishedAt)}` : '';
+  if (d.status === 'cancelled') return `${capital(what(d))} was already cancelled${at}${d.error ? ` (${d.error})` : ''}; nothing to cancel.`;
+  return `${capital(what(d))} already ${d.status}${at}; nothing to cancel.`;
+}
+
+/** A running deploy someone has already asked to cancel (a double click, a retried delivery). */
+export function alreadyCancellingText(d: Deploy): string {
+  const by = d.cancelRequestedBy ? ` by ${mention(d.cancelRequestedBy)}` : '';
+  const at = d.cancelRequestedAt !== undefined ? ` at ${slackTime(d.cancelRequestedAt, '{time}')}` : '';
+  return `${capital(what(d))} is already being cancelled (asked${by}${at}); its worker is stopping it, and the feed message will say when it has stopped.`;
+}
+
+/**
+ * What happens to the env's lock: cancelling leaves it with its holder. Said only when the deploy's
+ * requester still holds it (the deploy claimed it on accept, or they locked it themselves).
+ */
+export function lockStaysText(d: Deploy, lock: LockInfo | undefined, user: string): string | undefined {
+  if (!lock || lock.reserved || lock.holder !== d.user) return undefined;
+  const to = lock.holder === user ? 'you' : mention(lock.holder);
+  return `${d.env} stays locked to ${to} until ${slackTime(lock.until)}; \`/unlock ${d.app} ${d.env}\` to release it.`;
+}
+
+/** A queued deploy, cancelled: it will never run. */
+export function cancelledQueuedText(d: Deploy, lockNote?: string): string {
+  return [`:no_entry_sign: Cancelled ${what(d)} before it started; it won't run.`, lockNote].filter(Boolean).join('\n');
+}
+
+/** A running deploy, asked to stop: its worker stops the command (SIGTERM, SIGKILL after the grace). */
+export function stoppingText(d: Deploy, now: number, graceMs: number, lockNote?: string): string {
+  const ran = d.startedAt !== undefined ? ` (running for ${formatDuration(Math.max(0, now - d.startedAt))})` : '';
+  return [
+    `:octagonal_sign: Cancelling ${what(d)}${ran}: its worker is stopping the command now (SIGTERM, then SIGKILL if it is still running ${formatDuration(graceMs)} later). The feed message will say when it has stopped; whatever the command already did stays done.`,
+    lockNote,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** The confirm dialog of the feed message's Cancel button (plain text, at most 300 characters). */
+export function cancelConfirmText(d: Deploy): string {
+  return d.status === 'running'
+    ? `Deploy #${d.id} is running: its command will be stopped now (SIGTERM, then SIGKILL). Whatever it has already done stays done. The env's lock stays as it is.`
+    : `Deploy #${d.id} hasn't started: it leaves the queue and never runs. The env's lock stays as it is.`;
+}
+
+const capital = (s: string): string => s.replace(/^\*d/, '*D');

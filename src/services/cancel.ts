@@ -1,0 +1,97 @@
+import type { Logger } from 'pino';
+import type { FerryConfig } from '../config/types';
+import {
+  alreadyCancellingText,
+  alreadyFinishedText,
+  cancelledBeforeStartReason,
+  cancelledQueuedText,
+  cancelRefusedText,
+  lockStaysText,
+  mayCancel,
+  stoppingText,
+} from '../core/cancel';
+import type { Deploy } from '../core/deploy';
+import { unknownDeployText } from '../core/log-answer';
+import type { FeedPublisher } from '../feed/publisher';
+import type { Queues } from '../queue/queues';
+import type { CancelStore } from '../store/cancel';
+import type { DeployStore } from '../store/deploys';
+import type { LockStore } from '../store/locks';
+import type { Answer } from './deploy-requests';
+
+export interface CancelDeps {
+  config: FerryConfig;
+  deploys: DeployStore;
+  cancels: CancelStore;
+  locks: LockStore;
+  queues: Pick<Queues, 'remove'>;
+  feed: FeedPublisher;
+  /**
+   * Who may cancel anyone's deploy (Slack user IDs). Empty for now: the permissions feature will
+   * supply admins from the config.
+   */
+  admins: () => readonly string[];
+  /** SIGTERM to SIGKILL when a running deploy's command is stopped (said in the answer). */
+  killGraceMs: number;
+  log: Logger;
+  now?: () => number;
+}
+
+/**
+ * `/deploy cancel <id>` and the feed message's Cancel button, after the ack. A queued deploy is
+ * cancelled at once and its job taken out of the queue; a running one is marked and its worker
+ * told, and the worker stops the command and records the outcome. Repeats are answered with where
+ * the deploy stands and change nothing; the env's lock is never touched.
+ */
+export class CancelService {
+  private readonly now: () => number;
+  constructor(private readonly d: CancelDeps) {
+    this.now = d.now ?? Date.now;
+  }
+
+  async cancel(id: number, user: string): Promise<Answer> {
+    const dep = await this.d.deploys.get(id);
+    if (!dep) return { text: unknownDeployText(id, await this.d.deploys.latestId()) };
+    if (dep.status !== 'queued' && dep.status !== 'running') return { text: alreadyFinishedText(dep) };
+    const admins = this.d.admins();
+    // The requester of a deploy never changes, so this check needs no atomicity with the script.
+    if (!mayCancel(user, dep, admins)) return { text: cancelRefusedText(dep, admins) };
+    const now = this.now();
+    const r = await this.d.cancels.cancel(id, user, now, cancelledBeforeStartReason(user));
+    if (r.kind === 'missing') return { text: unknownDeployText(id, await this.d.deploys.latestId()) };
+    const after = r.deploy;
+    const log = this.d.log.child({ deployId: id, user });
+    switch (r.kind) {
+      case 'finished':
+        return { text: alreadyFinishedText(after) };
+      case 'already-requested':
+        return { text: alreadyCancellingText(after) };
+      case 'cancelled': {
+        log.info('queued deploy cancelled');
+        // Its job leaves the queue; if a worker has taken it already, the begin script refuses it.
+        const removed = await this.d.queues.remove(after.app, after.env, id).catch((err: Error) => {
+          log.warn({ err: err.message }, 'could not remove the cancelled deploy from its queue; its worker will skip it');
+          return false;
+        });
+        if (!removed) log.info('cancelled deploy was not waiting in its queue; its worker skips it');
+        this.updateFeed(after);
+        return { text: cancelledQueuedText(after, await this.lockNote(after, user)) };
+      }
+      case 'requested':
+        log.info('running deploy asked to stop');
+        await this.d.cancels.notify(id);
+        this.updateFeed(after);
+        return { text: stoppingText(after, now, this.d.killGraceMs, await this.lockNote(after, user)) };
+    }
+  }
+
+  private updateFeed(dep: Deploy): void {
+    this.d.feed.inBackground('feed update', () => this.d.feed.refresh(dep.id), dep.id);
+    if (dep.status === 'cancelled') this.d.feed.inBackground('queue positions update', () => this.d.feed.refreshWaiting(dep.app, dep.env));
+  }
+
+  private async lockNote(dep: Deploy, user: string): Promise<string | undefined> {
+    if (!this.d.config.apps[dep.app]?.envs[dep.env]?.lock) return undefined;
+    return lockStaysText(dep, await this.d.locks.get(dep.app, dep.env, this.now()), user);
+  }
+}

@@ -1,0 +1,125 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { FerryConfig } from '../config/types';
+import { activeScheduledFreezes } from '../core/freeze-schedule';
+import { freezeListText, frozenAnswer, frozenFeedText, unfrozenFeedText, unfrozenNotifyText } from '../core/freeze-text';
+import type { FreezeState } from '../core/gate';
+import { escapeMrkdwn } from '../core/slack-format';
+import type { Queues } from '../queue/queues';
+import type { AuditLog } from '../store/audit';
+import type { FreezeStore, StoredFreeze } from '../store/freezes';
+import type { Answer } from './deploy-requests';
+
+/** Refuses an action the person may not take; undefined when they may (wired to Permissions). */
+export type Allow = (action: 'freeze', user: string, app: string, env: string) => Promise<string | undefined>;
+
+/**
+ * Freezing and unfreezing envs: the freeze itself (FreezeStore), its expiry timer, the feed's
+ * line, the audit entry, and letting held deploys go ahead in order when it lifts.
+ */
+export class FreezeService {
+  constructor(
+    private readonly d: {
+      store: FreezeStore;
+      queues: Queues;
+      slack: WebClient;
+      audit: AuditLog;
+      config: FerryConfig;
+      log: Logger;
+      allow?: Allow;
+      now?: () => number;
+    },
+  ) {}
+
+  private now(): number {
+    return (this.d.now ?? Date.now)();
+  }
+
+  async freeze(req: { app: string; envs: string[]; until?: number; reason: string }, user: string): Promise<Answer> {
+    for (const env of req.envs) {
+      const refused = await this.d.allow?.('freeze', user, req.app, env);
+      if (refused) return { text: refused };
+    }
+    const now = this.now();
+    const f: FreezeState = { by: user, reason: req.reason, since: now, source: 'manual', ...(req.until !== undefined && { until: req.until }) };
+    const results = await this.d.store.freeze(req.app, req.envs, f);
+    const frozen = results.filter((r) => r.kind === 'frozen');
+    for (const r of frozen) {
+      if (f.until !== undefined) await this.d.queues.schedule({ kind: 'freeze-expire', app: req.app, env: r.env, token: r.token }, f.until, now);
+      await this.d.audit.record({ at: now, user, action: 'freeze', app: req.app, env: r.env, detail: `${req.reason || 'no reason given'}${f.until ? ` (until ${new Date(f.until).toISOString()})` : ''}` });
+    }
+    if (frozen.length) await this.post(frozenFeedText(req.app, frozen.map((r) => r.env), f, now));
+    this.d.log.info({ app: req.app, envs: frozen.map((r) => r.env), user, until: f.until }, 'frozen');
+    const kept = results.flatMap((r) => (r.kind === 'kept' ? [{ env: r.env, source: r.source }] : []));
+    return { text: frozenAnswer(req.app, frozen.map((r) => r.env), kept, f, now) };
+  }
+
+  async unfreeze(req: { app: string; envs: string[] }, user: string): Promise<Answer> {
+    for (const env of req.envs) {
+      const refused = await this.d.allow?.('freeze', user, req.app, env);
+      if (refused) return { text: refused };
+    }
+    const lines: string[] = [];
+    for (const env of req.envs) {
+      const r = await this.d.store.lift(req.app, env, ['manual', 'release']);
+      const target = `\`${escapeMrkdwn(req.app)}\` *${escapeMrkdwn(env)}*`;
+      if (r.kind === 'not-frozen') {
+        const scheduled = activeScheduledFreezes(this.d.config.freezes, req.app, env, this.now());
+        lines.push(scheduled.length ? `${target} is frozen by the schedule *${escapeMrkdwn(scheduled[0]!.freeze.name)}*, which \`/unfreeze\` can't lift; change \`freezes:\` in the config.` : `${target} wasn't frozen.`);
+      } else if (r.kind === 'kept') {
+        lines.push(`${target} is frozen by the ${escapeMrkdwn(r.source)}, not by a person; it lifts when the ${escapeMrkdwn(r.source)} is resolved.`);
+      } else {
+        await this.lifted(req.app, env, user, r.previous);
+        lines.push(`:sunny: Unfroze ${target}.`);
+      }
+    }
+    return { text: lines.join('\n') };
+  }
+
+  /** The expiry timer of freeze `token`. */
+  async expire(app: string, env: string, token: number): Promise<void> {
+    const r = await this.d.store.expire(app, env, token, this.now());
+    if (r.kind === 'lifted') await this.lifted(app, env, 'expired', r.previous);
+  }
+
+  /** `/freeze` with no env: the freezes standing now, set by people and by the schedule. */
+  async list(): Promise<Answer> {
+    const now = this.now();
+    const targets = this.d.config.appNames.flatMap((app) => this.d.config.apps[app]!.envNames.map((env) => ({ app, env })));
+    const stored = await this.d.store.many(targets);
+    const entries: { app: string; env: string; freeze: FreezeState }[] = [];
+    targets.forEach((t, i) => {
+      const f = stored[i];
+      if (f && (f.until === undefined || f.until > now)) entries.push({ ...t, freeze: f });
+      for (const s of activeScheduledFreezes(this.d.config.freezes, t.app, t.env, now)) {
+        entries.push({ ...t, freeze: { by: 'schedule', reason: s.freeze.reason, since: s.since, until: s.until, source: 'schedule', name: s.freeze.name } });
+      }
+    });
+    return { text: freezeListText(entries, now) };
+  }
+
+  /** "Tell me when it's unfrozen". */
+  async notifyMe(app: string, env: string, user: string): Promise<Answer> {
+    await this.d.store.notifyMe(app, env, user);
+    return { text: `:bell: I'll DM you when \`${escapeMrkdwn(app)}\` *${escapeMrkdwn(env)}* is no longer frozen.` };
+  }
+
+  private async lifted(app: string, env: string, by: string | 'expired', previous: StoredFreeze): Promise<void> {
+    const now = this.now();
+    const held = await this.d.queues.release(app, env);
+    await this.d.audit.record({ at: now, user: by === 'expired' ? 'ferry' : by, action: 'unfreeze', app, env, detail: by === 'expired' ? 'the freeze ended' : `lifted the freeze by ${previous.by}` });
+    await this.post(unfrozenFeedText(app, env, by, previous, held));
+    for (const user of await this.d.store.takeNotify(app, env)) await this.d.queues.dm(user, unfrozenNotifyText(app, env), `unfrozen-${app}-${env}-${previous.token}-${user}`);
+    this.d.log.info({ app, env, by, held }, 'unfrozen');
+  }
+
+  private async post(text: string): Promise<void> {
+    try {
+      await this.d.slack.chat.postMessage({ channel: this.d.config.feedChannel, text, unfurl_links: false });
+    } catch (err) {
+      this.d.log.warn({ err: (err as Error).message }, 'could not post to the feed');
+    }
+  }
+}
+
+export type { StoredFreeze };

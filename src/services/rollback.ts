@@ -1,0 +1,74 @@
+import type { FerryConfig } from '../config/types';
+import { refusalText } from '../core/permissions';
+import { type RollbackArg, chooseRollback, rollbackLockReason, rollbackOf } from '../core/rollback';
+import { ROLLBACK_LOCK_MS, type RollbackRequest } from '../core/parse/rollback';
+import { typed } from '../core/slack-format';
+import { FerryError } from '../errors';
+import type { CommitSource } from '../source/types';
+import type { AuditLog } from '../store/audit';
+import type { DeployStore } from '../store/deploys';
+import type { Answer, DeployRequests } from './deploy-requests';
+import type { Permissions } from './permissions';
+
+export interface RollbackDeps {
+  config: FerryConfig;
+  sources: Record<string, CommitSource>;
+  deploys: DeployStore;
+  requests: DeployRequests;
+  /** A rollback is a deploy: it needs `permissions.deploy`, checked before anything else. */
+  permissions?: Pick<Permissions, 'check' | 'admins'>;
+  audit?: AuditLog;
+  now?: () => number;
+}
+
+/** How far back `/rollback` without an argument looks for the previous good deploy. */
+export const ROLLBACK_HISTORY_DEPTH = 200;
+
+/**
+ * What happens after `/rollback` is acked: choose the SHA (core/rollback.ts), then hand it to the
+ * normal deploy path (same locks, queue, feed message and idempotency), marked as a rollback and
+ * locking the env for the requester.
+ */
+export class RollbackService {
+  constructor(private readonly d: RollbackDeps) {}
+
+  /** `name`: how the lock's reason names the requester ("rolled back by ana"). */
+  async rollback(req: RollbackRequest, user: string, name: string, idempotencyKey: string): Promise<Answer> {
+    const allowed = await this.d.permissions?.check('deploy', user, req.app, req.env);
+    if (allowed && !allowed.ok) {
+      await this.d.audit?.record({ at: (this.d.now ?? Date.now)(), user, action: 'refused', app: req.app, env: req.env, detail: `rollback: ${allowed.rule}` });
+      return { text: `${refusalText(allowed, 'deploy', req.app, req.env, this.d.permissions!.admins)} Nothing was queued.` };
+    }
+    const order = { lockMs: ROLLBACK_LOCK_MS, lockReason: rollbackLockReason(name) };
+    // A retried delivery answers with the rollback it already queued, even if what runs on the env
+    // has changed since (the choice would differ now).
+    const dupId = await this.d.deploys.acceptedAs(idempotencyKey);
+    const dup = dupId === undefined ? undefined : await this.d.deploys.get(dupId);
+    if (dup) {
+      return this.d.requests.request({ app: dup.app, env: dup.env, ref: dup.ref }, user, idempotencyKey, { ...order, sha: dup.sha, of: dup.rollbackOf ?? dup.sha });
+    }
+    const [arg, history, state] = await Promise.all([
+      this.arg(req),
+      this.d.deploys.history(req.app, req.env, ROLLBACK_HISTORY_DEPTH),
+      this.d.deploys.envState(req.app, req.env),
+    ]);
+    const choice = chooseRollback(history, state.sha || undefined, arg, req);
+    if ('error' in choice) return { text: `Can't roll back: ${choice.error} Nothing was queued.` };
+    return this.d.requests.request({ app: req.app, env: req.env, ref: choice.ref }, user, idempotencyKey, { ...order, sha: choice.sha, of: rollbackOf(choice) });
+  }
+
+  private async arg(req: RollbackRequest): Promise<RollbackArg> {
+    const t = req.target;
+    if (t.kind === 'previous') return t;
+    if (t.kind === 'deploy') return { kind: 'deploy', id: t.id, deploy: await this.d.deploys.get(t.id) };
+    const source = this.d.sources[req.app]!;
+    const sha = await source.resolveRef(t.sha);
+    if (!sha) {
+      throw new FerryError('UNKNOWN_REF', `There is no commit ${typed(t.sha)} in ${source.label} (or that prefix is ambiguous; give more of the SHA); nothing was queued.`);
+    }
+    if (!sha.startsWith(t.sha)) {
+      throw new FerryError('UNKNOWN_REF', `${typed(t.sha)} names a branch or tag in ${source.label}, not a commit; give the commit's SHA (more of it, or all 40 characters). Nothing was queued.`);
+    }
+    return { kind: 'sha', sha };
+  }
+}

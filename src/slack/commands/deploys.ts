@@ -1,0 +1,23 @@
+import type { App } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { FerryConfig } from '../../config/types';
+import { deploysHelp, parseDeploys } from '../../core/parse/deploys';
+import type { BoardService } from '../../services/board';
+import type { Limiter } from '../../util/limiter';
+import { answerAfterAck } from '../answer';
+
+/**
+ * `/deploys [app]` (the status board), `/deploys [app] <env>` (an env's last deploys) and
+ * `/deploys audit [app] [env] | @person | me` (the audit log): parsed and acked at once, read
+ * after the ack, answered only to the person who asked.
+ */
+export function registerDeploys(app: App, d: { config: FerryConfig; board: BoardService; log: Logger; limiter: Limiter }): void {
+  app.command('/deploys', async ({ command, ack, respond }) => {
+    const parsed = parseDeploys(command.text, d.config, command.user_id);
+    if (parsed.kind === 'help') return ack({ response_type: 'ephemeral', text: deploysHelp(d.config) });
+    if (parsed.kind === 'error') return ack({ response_type: 'ephemeral', text: parsed.message });
+    await ack();
+    const log = d.log.child({ command: '/deploys', user: command.user_id, what: parsed.value.kind });
+    await answerAfterAck(respond, log, d.limiter, () => d.board.answer(parsed.value));
+  });
+}

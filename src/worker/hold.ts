@@ -1,0 +1,57 @@
+import { DelayedError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { FerryConfig } from '../config/types';
+import { heldText } from '../core/freeze-text';
+import { describeGate, gate } from '../core/gate';
+import type { FeedPublisher } from '../feed/publisher';
+import type { DeployJobData } from '../queue/names';
+import type { Queues } from '../queue/queues';
+import type { DeployStore } from '../store/deploys';
+import type { FreezeStore } from '../store/freezes';
+
+/** A freeze without an end is looked at again this often (an /unfreeze lets held deploys go at once). */
+export const RECHECK_MS = 60 * 60_000;
+
+export interface HoldDeps {
+  config: FerryConfig;
+  deploys: DeployStore;
+  freezes: FreezeStore;
+  queues: Queues;
+  feed: FeedPublisher;
+  log: Logger;
+  now?: () => number;
+}
+
+/**
+ * Before a queued deploy starts: if its env is frozen or outside its deploy window, the job goes
+ * back to the queue (BullMQ's delayed set, in the order it was in line) until the freeze ends or
+ * the window opens, the feed says why it waits, and its requester is told once. Throws BullMQ's
+ * DelayedError in that case, which ends the job's turn without using an attempt.
+ */
+export async function holdIfBlocked(job: Job<DeployJobData>, token: string | undefined, d: HoldDeps): Promise<void> {
+  const { deployId, app, env } = job.data;
+  const deploy = await d.deploys.get(deployId);
+  if (deploy?.status !== 'queued') return; // finished, cancelled or left running: runDeploy decides
+  const envCfg = d.config.apps[app]?.envs[env];
+  const now = (d.now ?? Date.now)();
+  const decision = gate({
+    now,
+    ...(await d.freezes.get(app, env).then((f) => (f ? { manualFreeze: f } : {}))),
+    scheduled: d.config.freezes,
+    app,
+    env,
+    ...(envCfg?.window && { window: envCfg.window }),
+    ...(deploy.override && { override: deploy.override }),
+  });
+  if (decision.kind === 'go') return;
+  const why = describeGate(decision, env, now);
+  const until = decision.kind === 'window' ? decision.opensAt : (decision.retryAt ?? now + RECHECK_MS);
+  const cause = decision.kind === 'window' ? `window-${decision.opensAt}` : `freeze-${decision.freeze.source}-${decision.freeze.since}`;
+  if (await d.deploys.setWaiting(deployId, why)) {
+    d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
+    await d.queues.dm(deploy.user, heldText(deployId, why), `held-${deployId}-${cause}`);
+  }
+  d.log.info({ deployId, app, env, until, cause }, 'deploy held');
+  await job.moveToDelayed(Math.max(until, now + 1_000), token);
+  throw new DelayedError();
+}
