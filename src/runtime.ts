@@ -31,6 +31,8 @@ import { LogStore } from './store/logs';
 import { CancelWatch } from './worker/cancel-watch';
 import { startWorkers, type WorkerHost } from './worker/worker';
 import { withDeadline } from './util/deadline';
+import { refusalText } from './core/permissions';
+import { windowOf } from './core/window-state';
 import { Workspaces } from './worker/workspace';
 
 /** SIGTERM to SIGKILL for a deploy command that is being stopped. */
@@ -111,7 +113,22 @@ export class Runtime {
     });
     this.lockService = new LockService(this.locks, this.queues, config, log.child({ component: 'locks' }));
     this.permissions = new Permissions(this.slack, this.redis, this.k, config, log.child({ component: 'permissions' }));
-    this.freezeService = new FreezeService({ store: this.freezes, queues: this.queues, slack: this.slack, audit: this.audit, config, log: log.child({ component: 'freezes' }) });
+    this.freezeService = new FreezeService({
+      store: this.freezes,
+      queues: this.queues,
+      slack: this.slack,
+      audit: this.audit,
+      config,
+      log: log.child({ component: 'freezes' }),
+      allow: async (action, user, app, env) => {
+        const allowed = await this.permissions.check(action, user, app, env);
+        if (allowed.ok) return undefined;
+        await this.audit
+          .record({ at: Date.now(), user, action: 'refused', app, env, detail: `${action}: ${allowed.rule}` })
+          .catch((err: Error) => log.error({ err: err.message, app, env }, 'could not record the refusal in the audit log'));
+        return refusalText(allowed, action, app, env, this.permissions.admins);
+      },
+    });
     this.requests = new DeployRequests({
       config,
       sources: this.sources,
@@ -123,11 +140,13 @@ export class Runtime {
       log,
       audit: this.audit,
       permissions: this.permissions,
+      freezes: this.freezes,
     });
     this.rollbacks = new RollbackService({ config, sources: this.sources, deploys: this.deploys, requests: this.requests, permissions: this.permissions, audit: this.audit });
     this.deployLog = { deploys: this.deploys, logs: this.logs, links: () => this.logLinks, redact: this.redact };
-    // freezeOf and windowOf (the board's freeze and deploy window lines) are wired by those features.
     this.board = new BoardService({
+      freezeOf: (app, env) => this.freezeService.standing(app, env),
+      windowOf: (app, env, now) => windowOf(config.apps[app]?.envs[env]?.window, now),
       config,
       deploys: this.deploys,
       locks: this.locks,
@@ -144,8 +163,9 @@ export class Runtime {
       locks: this.locks,
       queues: this.queues,
       feed: this.feed,
-      // Nobody but the requester may cancel yet; the permissions feature will supply admins here.
-      admins: () => [],
+      isAdmin: (user) => this.permissions.isAdmin(user),
+      admins: () => this.permissions.admins,
+      audit: this.audit,
       killGraceMs: this.killGraceMs,
       log: log.child({ component: 'cancel' }),
     });

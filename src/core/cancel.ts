@@ -1,17 +1,15 @@
 import type { LockInfo } from '../store/locks';
 import type { Deploy } from './deploy';
 import { formatDuration } from './duration';
+import { principalMention } from './permissions';
 import { escapeMrkdwn, mention, slackTime } from './slack-format';
 
 /** The Cancel button on a queued or running deploy's feed message; its value is the deploy id. */
 export const CANCEL_ACTION = 'deploy_cancel';
 
-/**
- * Who may cancel a deploy: the person who asked for it, or an admin. `admins` (Slack user IDs) is
- * empty for now; the permissions feature will supply it from the config.
- */
-export function mayCancel(user: string, deploy: Pick<Deploy, 'user'>, admins: readonly string[]): boolean {
-  return user === deploy.user || admins.includes(user);
+/** Who may cancel a deploy: the person who asked for it, or an admin (`isAdmin`, user groups included). */
+export function mayCancel(user: string, deploy: Pick<Deploy, 'user'>, isAdmin: boolean): boolean {
+  return user === deploy.user || isAdmin;
 }
 
 const what = (d: Deploy): string => `*deploy #${d.id}* (\`${escapeMrkdwn(d.ref)}\` to \`${d.app}\` *${d.env}*)`;
@@ -24,7 +22,7 @@ export const cancelledWhileRunningReason = (by: string, ranMs: number): string =
 
 /** Someone other than the requester (or an admin) tried to cancel: who can. */
 export function cancelRefusedText(d: Deploy, admins: readonly string[]): string {
-  const others = admins.filter((a) => a !== d.user).map(mention);
+  const others = admins.filter((a) => a !== d.user).map(principalMention);
   const who = others.length ? `${mention(d.user)}, who asked for it, or ${others.length > 1 ? 'one of ' : ''}${others.join(', ')}` : `${mention(d.user)}, who asked for it,`;
   return `You can't cancel ${what(d)}: only ${who} can. Nothing was changed.`;
 }

@@ -62,15 +62,19 @@ export function gate(input: GateInput): GateDecision {
   return { kind: 'go' };
 }
 
-/** Why a deploy may not start, in Slack mrkdwn. */
-export function describeGate(d: Exclude<GateDecision, { kind: 'go' }>, env: string, now: number): string {
+/**
+ * Why a deploy may not start, in Slack mrkdwn. `relative: false` leaves out "(in 2h)": for text
+ * that stays on screen (the feed message), where it would go stale.
+ */
+export function describeGate(d: Exclude<GateDecision, { kind: 'go' }>, env: string, now: number, relative = true): string {
+  const inTime = (at: number, sep: string): string => (relative ? `${sep}(in ${formatDuration(at - now)})` : '');
   if (d.kind === 'window') {
-    return `*${escapeMrkdwn(env)}* deploys start in its window (${escapeMrkdwn(d.window)}); it opens at ${slackTime(d.opensAt)} (in ${formatDuration(d.opensAt - now)}).`;
+    return `*${escapeMrkdwn(env)}* deploys start in its window (${escapeMrkdwn(d.window)}); it opens at ${slackTime(d.opensAt)}${inTime(d.opensAt, ' ')}.`;
   }
   const f = d.freeze;
   const reason = f.reason ? ` (${escapeMrkdwn(f.reason)})` : '';
   const lifts = f.source === 'alert' ? 'it lifts when the alert is resolved.' : '`/unfreeze` lifts it.';
-  const end = f.until === undefined ? `with no end set; ${lifts}` : `until ${slackTime(f.until)} (in ${formatDuration(f.until - now)}).`;
+  const end = f.until === undefined ? `with no end set; ${lifts}` : `until ${slackTime(f.until)}${inTime(f.until, ' ')}.`;
   if (f.source === 'schedule') return `*${escapeMrkdwn(env)}* is frozen by the schedule *${escapeMrkdwn(f.name ?? f.by)}*${reason} ${end}`;
   const who = f.source === 'manual' ? mention(f.by) : `the ${f.source} *${escapeMrkdwn(f.name ?? f.by)}*`;
   return `*${escapeMrkdwn(env)}* is frozen by ${who}${reason} since ${slackTime(f.since)}, ${end}`;

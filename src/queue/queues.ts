@@ -94,9 +94,9 @@ export class Queues {
     return { waiting: c.waiting ?? 0, prioritized: c.prioritized ?? 0, delayed: c.delayed ?? 0, active: c.active ?? 0 };
   }
 
-  /** Queues a DM; a worker sends it, retrying for about ten minutes if Slack fails. Same key, one DM. */
-  async dm(user: string, text: string, key: string): Promise<void> {
-    await this.timers.add('dm', { kind: 'dm', user, text, key }, { jobId: `dm-${key}`, attempts: 8, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: { age: 86_400 }, removeOnFail: KEEP });
+  /** Queues a DM (after `delayMs`); a worker sends it, retrying for about ten minutes if Slack fails. Same key, one DM. */
+  async dm(user: string, text: string, key: string, delayMs = 0): Promise<void> {
+    await this.timers.add('dm', { kind: 'dm', user, text, key }, { jobId: `dm-${key}`, delay: Math.max(0, delayMs), attempts: 8, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: { age: 86_400 }, removeOnFail: KEEP });
   }
 
   async schedule(data: Exclude<TimerJobData, { kind: 'dm' }>, at: number, now: number): Promise<void> {

@@ -14,6 +14,7 @@ import type { Deploy } from '../core/deploy';
 import { unknownDeployText } from '../core/log-answer';
 import type { FeedPublisher } from '../feed/publisher';
 import type { Queues } from '../queue/queues';
+import type { AuditLog } from '../store/audit';
 import type { CancelStore } from '../store/cancel';
 import type { DeployStore } from '../store/deploys';
 import type { LockStore } from '../store/locks';
@@ -26,11 +27,12 @@ export interface CancelDeps {
   locks: LockStore;
   queues: Pick<Queues, 'remove'>;
   feed: FeedPublisher;
-  /**
-   * Who may cancel anyone's deploy (Slack user IDs). Empty for now: the permissions feature will
-   * supply admins from the config.
-   */
+  /** Admins may cancel anyone's deploy (Permissions.isAdmin: listed, or in a listed user group). */
+  isAdmin: (user: string) => Promise<boolean>;
+  /** The configured admins (user and user group IDs), named in a refusal. */
   admins: () => readonly string[];
+  /** Cancels are recorded here. */
+  audit?: AuditLog;
   /** SIGTERM to SIGKILL when a running deploy's command is stopped (said in the answer). */
   killGraceMs: number;
   log: Logger;
@@ -53,9 +55,8 @@ export class CancelService {
     const dep = await this.d.deploys.get(id);
     if (!dep) return { text: unknownDeployText(id, await this.d.deploys.latestId()) };
     if (dep.status !== 'queued' && dep.status !== 'running') return { text: alreadyFinishedText(dep) };
-    const admins = this.d.admins();
     // The requester of a deploy never changes, so this check needs no atomicity with the script.
-    if (!mayCancel(user, dep, admins)) return { text: cancelRefusedText(dep, admins) };
+    if (!mayCancel(user, dep, user !== dep.user && (await this.d.isAdmin(user)))) return { text: cancelRefusedText(dep, this.d.admins()) };
     const now = this.now();
     const r = await this.d.cancels.cancel(id, user, now, cancelledBeforeStartReason(user));
     if (r.kind === 'missing') return { text: unknownDeployText(id, await this.d.deploys.latestId()) };
@@ -74,15 +75,25 @@ export class CancelService {
           return false;
         });
         if (!removed) log.info('cancelled deploy was not waiting in its queue; its worker skips it');
+        await this.record(after, user, now, 'before it started');
         this.updateFeed(after);
         return { text: cancelledQueuedText(after, await this.lockNote(after, user)) };
       }
       case 'requested':
         log.info('running deploy asked to stop');
         await this.d.cancels.notify(id);
+        await this.record(after, user, now, 'while running');
         this.updateFeed(after);
         return { text: stoppingText(after, now, this.d.killGraceMs, await this.lockNote(after, user)) };
     }
+  }
+
+  /** Only the request that cancelled is recorded: a repeat is answered with where the deploy stands. */
+  private async record(dep: Deploy, user: string, now: number, when: string): Promise<void> {
+    const detail = `${dep.ref} at ${dep.sha.slice(0, 7)}, ${when}${user !== dep.user ? ` (asked for by ${dep.user})` : ''}`;
+    await this.d.audit
+      ?.record({ at: now, user, action: 'cancel', app: dep.app, env: dep.env, deployId: dep.id, detail })
+      .catch((err: Error) => this.d.log.error({ err: err.message, deployId: dep.id }, 'could not record the cancel in the audit log'));
   }
 
   private updateFeed(dep: Deploy): void {

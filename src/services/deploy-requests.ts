@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { shortSha } from '../core/deploy';
+import { describeGate, gate, type GateDecision } from '../core/gate';
 import { describeLock, handingText } from '../core/lock-text';
 import { refusalText } from '../core/permissions';
 import { rollbackDetail, rollbackLabel, rollbackLockText } from '../core/rollback';
@@ -13,6 +14,7 @@ import type { Queues } from '../queue/queues';
 import type { CommitSource } from '../source/types';
 import type { AuditLog } from '../store/audit';
 import type { DeployStore } from '../store/deploys';
+import type { FreezeStore } from '../store/freezes';
 import { withDeadline } from '../util/deadline';
 import type { LockService } from './locks';
 import type { Permissions } from './permissions';
@@ -38,6 +40,8 @@ export interface DeployRequestDeps {
   audit?: AuditLog;
   /** Who may deploy where (`permissions.deploy`, which covers rollbacks too); refusals are audited. */
   permissions: Pick<Permissions, 'check' | 'admins'>;
+  /** Freezes set by people (and alerts and releases); scheduled ones come from the config. */
+  freezes: Pick<FreezeStore, 'get'>;
 }
 
 /** What makes a request a rollback (see RollbackService): its SHA is chosen, and it locks the env for the requester. */
@@ -63,12 +67,19 @@ export class DeployRequests {
     const app = this.d.config.apps[req.app]!;
     const envCfg = app.envs[req.env]!;
     const source = this.d.sources[req.app]!;
-    const allowed = await this.d.permissions.check('deploy', user, req.app, req.env);
-    if (!allowed.ok) {
-      await this.d.audit
-        ?.record({ at: this.now(), user, action: 'refused', app: req.app, env: req.env, detail: `deploy: ${allowed.rule}` })
-        .catch((err: Error) => this.d.log.error({ err: err.message, app: req.app, env: req.env }, 'could not record the refusal in the audit log'));
-      return { text: `${refusalText(allowed, 'deploy', req.app, req.env, this.d.permissions.admins)} Nothing was queued.` };
+    for (const action of req.override !== undefined ? (['deploy', 'override'] as const) : (['deploy'] as const)) {
+      const allowed = await this.d.permissions.check(action, user, req.app, req.env);
+      if (!allowed.ok) {
+        await this.audit({ user, action: 'refused', app: req.app, env: req.env, detail: `${action}: ${allowed.rule}` });
+        return { text: `${refusalText(allowed, action, req.app, req.env, this.d.permissions.admins)} Nothing was queued.` };
+      }
+    }
+    // A frozen env takes no new deploys (those already queued wait); a closed window queues them.
+    const decision = await this.gate(req);
+    if (decision.kind === 'frozen') {
+      const text = `Can't ${rollback ? 'roll back' : 'deploy'}: ${describeGate(decision, req.env, this.now())} Nothing was queued.`;
+      await this.audit({ user, action: 'refused', app: req.app, env: req.env, detail: `deploy: frozen by ${decision.freeze.source === 'manual' ? decision.freeze.by : (decision.freeze.name ?? decision.freeze.source)}` });
+      return { text, blocks: [section(text), notifyButton(req.app, req.env)] };
     }
     const sha = rollback ? rollback.sha : await source.resolveRef(req.ref);
     if (!sha) {
@@ -86,6 +97,7 @@ export class DeployRequests {
         feedChannel: this.d.config.feedChannel,
         idempotencyKey,
         ...(rollback ? { claimLockMs: rollback.lockMs, lockReason: rollback.lockReason, rollbackOf: rollback.of } : envCfg.lock && { claimLockMs: envCfg.lockTtlMs }),
+        ...(req.override !== undefined && { override: req.override }),
       },
       this.now(),
     );
@@ -96,6 +108,9 @@ export class DeployRequests {
     }
     const id = accepted.id;
     const log = this.d.log.child({ deployId: id });
+    // Outside its window the deploy waits; the feed says so from the start (the worker then holds
+    // it without telling the requester again, since the text is the same).
+    if (decision.kind === 'window' && accepted.kind === 'accepted') await this.d.deploys.setWaiting(id, describeGate(decision, req.env, this.now(), false));
     // Queue it first (a repeated request re-adds the same job id, which is a no-op), then the lock's
     // timers, then the feed message.
     await this.d.queues.enqueue(req.app, req.env, id);
@@ -111,6 +126,7 @@ export class DeployRequests {
         const entry = { at: this.now(), user, action: 'deploy' as const, app: req.app, env: req.env, deployId: id, detail: `${req.ref} at ${shortSha(sha)}` };
         await this.d.audit?.record(entry).catch((err: Error) => log.error({ err: err.message }, 'could not record the deploy in the audit log'));
       }
+      if (req.override !== undefined) await this.audit({ user, action: 'override', app: req.app, env: req.env, deployId: id, detail: req.override });
     }
     const link = await this.feedLink(id);
     const position = await this.position(req.app, req.env, id);
@@ -125,8 +141,41 @@ export class DeployRequests {
     } else if (accepted.kind === 'accepted' && accepted.lock) {
       lines.push(`${req.env} is yours until ${slackTime(accepted.lock.until)}; \`/unlock ${req.app} ${req.env}\` when you're done.`);
     }
+    if (decision.kind === 'window') {
+      const how = `${typed(`/deploy ${req.app} ${req.env} ${req.ref} override <reason>`)}`;
+      lines.push(`:clock3: It waits for the window: ${describeGate(decision, req.env, this.now())} It starts by itself then. If it can't wait, ${how} starts it now, if you may override.`);
+    } else if (req.override !== undefined) {
+      const outside = this.windowOpen(req) ? "The window is open now; your override counts if it closes before this deploy starts." : 'It starts outside the deploy window, on your override; the reason is in the feed.';
+      lines.push(`:warning: ${outside}`);
+    }
     lines.push(link ? `<${link}|Follow it in the deploy feed>.` : 'Follow it in the deploy feed.');
     return { text: lines.join('\n') };
+  }
+
+  /** Freezes, then the deploy window (which an override skips), for a deploy asked for now. */
+  private async gate(req: DeployRequest): Promise<GateDecision> {
+    const manualFreeze = await this.d.freezes.get(req.app, req.env);
+    const window = this.d.config.apps[req.app]!.envs[req.env]!.window;
+    return gate({
+      now: this.now(),
+      ...(manualFreeze && { manualFreeze }),
+      scheduled: this.d.config.freezes,
+      app: req.app,
+      env: req.env,
+      ...(window && { window }),
+      ...(req.override !== undefined && { override: { by: '', reason: req.override } }),
+    });
+  }
+
+  private windowOpen(req: DeployRequest): boolean {
+    const window = this.d.config.apps[req.app]!.envs[req.env]!.window;
+    return !window || gate({ now: this.now(), scheduled: [], app: req.app, env: req.env, window }).kind === 'go';
+  }
+
+  private async audit(e: Omit<Parameters<AuditLog['record']>[0], 'at'>): Promise<void> {
+    await this.d.audit
+      ?.record({ at: this.now(), ...e })
+      .catch((err: Error) => this.d.log.error({ err: err.message, app: e.app, env: e.env, action: e.action }, 'could not record it in the audit log'));
   }
 
   private async position(app: string, env: string, id: number): Promise<string> {
@@ -149,6 +198,7 @@ export class DeployRequests {
 }
 
 export const WAITLIST_ACTION = 'waitlist_join';
+export const NOTIFY_UNFROZEN_ACTION = 'freeze_notify';
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
@@ -160,6 +210,21 @@ export function waitlistButton(app: string, env: string): Record<string, unknown
         type: 'button',
         action_id: WAITLIST_ACTION,
         text: { type: 'plain_text', text: 'Join the wait-list' },
+        value: JSON.stringify({ app, env }),
+      },
+    ],
+  };
+}
+
+/** "Notify me when unfrozen", offered with a refusal because of a freeze. */
+export function notifyButton(app: string, env: string): Record<string, unknown> {
+  return {
+    type: 'actions',
+    elements: [
+      {
+        type: 'button',
+        action_id: NOTIFY_UNFROZEN_ACTION,
+        text: { type: 'plain_text', text: 'Notify me when unfrozen' },
         value: JSON.stringify({ app, env }),
       },
     ],

@@ -35,14 +35,16 @@ export class FreezeService {
     return (this.d.now ?? Date.now)();
   }
 
-  async freeze(req: { app: string; envs: string[]; until?: number; reason: string }, user: string): Promise<Answer> {
+  /** `idempotencyKey`: the same request delivered again (a retry) changes nothing. */
+  async freeze(req: { app: string; envs: string[]; until?: number; reason: string }, user: string, idempotencyKey?: string): Promise<Answer> {
     for (const env of req.envs) {
       const refused = await this.d.allow?.('freeze', user, req.app, env);
       if (refused) return { text: refused };
     }
     const now = this.now();
     const f: FreezeState = { by: user, reason: req.reason, since: now, source: 'manual', ...(req.until !== undefined && { until: req.until }) };
-    const results = await this.d.store.freeze(req.app, req.envs, f);
+    const results = await this.d.store.freeze(req.app, req.envs, f, idempotencyKey);
+    if (results === 'duplicate') return { text: `Already done: that \`/freeze\` was handled a moment ago. \`/freeze\` lists what is frozen now.` };
     const frozen = results.filter((r) => r.kind === 'frozen');
     for (const r of frozen) {
       if (f.until !== undefined) await this.d.queues.schedule({ kind: 'freeze-expire', app: req.app, env: r.env, token: r.token }, f.until, now);
@@ -98,10 +100,29 @@ export class FreezeService {
     return { text: freezeListText(entries, now) };
   }
 
-  /** "Tell me when it's unfrozen". */
+  /** The freeze standing on an env now: a person's (or an alert's or a release's), else the schedule's. */
+  async standing(app: string, env: string): Promise<FreezeState | undefined> {
+    const now = this.now();
+    const f = await this.d.store.get(app, env);
+    if (f && (f.until === undefined || f.until > now)) return f;
+    const s = activeScheduledFreezes(this.d.config.freezes, app, env, now)[0];
+    return s && { by: 'schedule', reason: s.freeze.reason, since: s.since, until: s.until, source: 'schedule', name: s.freeze.name };
+  }
+
+  /**
+   * "Notify me when unfrozen": a freeze set by someone tells the people who asked when it lifts; a
+   * scheduled freeze ends at a known time, so the DM is queued for then. Asking twice, one DM.
+   */
   async notifyMe(app: string, env: string, user: string): Promise<Answer> {
-    await this.d.store.notifyMe(app, env, user);
-    return { text: `:bell: I'll DM you when \`${escapeMrkdwn(app)}\` *${escapeMrkdwn(env)}* is no longer frozen.` };
+    const target = `\`${escapeMrkdwn(app)}\` *${escapeMrkdwn(env)}*`;
+    const f = await this.standing(app, env);
+    if (!f) return { text: `${target} isn't frozen any more; go ahead and deploy.` };
+    if (f.source === 'schedule' && f.until !== undefined) {
+      await this.d.queues.dm(user, unfrozenNotifyText(app, env), `unfrozen-${app}-${env}-schedule-${f.until}-${user}`, f.until - this.now());
+    } else {
+      await this.d.store.notifyMe(app, env, user);
+    }
+    return { text: `:bell: I'll DM you when ${target} is no longer frozen.` };
   }
 
   private async lifted(app: string, env: string, by: string | 'expired', previous: StoredFreeze): Promise<void> {

@@ -5,9 +5,11 @@ import type { FerryEnv } from '../config/env';
 import { boltLogger } from '../log';
 import type { Runtime } from '../runtime';
 import { registerCancel } from './actions/cancel';
+import { registerNotifyUnfrozen } from './actions/notify-unfrozen';
 import { registerWaitlist } from './actions/waitlist';
 import { registerDeploy } from './commands/deploy';
 import { registerDeploys } from './commands/deploys';
+import { registerFreeze } from './commands/freeze';
 import { registerLock } from './commands/lock';
 import { registerRollback } from './commands/rollback';
 import type { Inflight } from '../http/inflight';
@@ -59,6 +61,8 @@ export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger, inflight
   registerRollback(app, { ...deps, rollbacks: rt.rollbacks });
   registerWaitlist(app, { ...deps, locks: rt.locks });
   registerCancel(app, { ...deps, cancels: rt.cancels });
+  registerFreeze(app, { ...deps, freezes: rt.freezeService });
+  registerNotifyUnfrozen(app, { ...deps, freezes: rt.freezeService });
 
   return {
     app,

@@ -15,6 +15,7 @@ import { LuaScript, pairs } from './lua';
  *       7 app, 8 env, 9 ref, 10 sha, 11 feed channel, 12 history length kept,
  *       13 rollbackOf ('' for a plain deploy; stored on the record), 14 lock reason ('' for
  *       "deploying <ref>", or an extension's own reason; when given it is the reason either way)
+ *       15 override reason ('' for none: the requester starts it outside the env's deploy window)
  * Returns {'dup', id} | {'locked', ...lock hash} | {'handing', next waiter} | {'ok', id, lockToken, lockUntil}
  * 'handing': the lock has ended but its expiry timer has not yet handed the env to the first
  * person on the wait-list; nobody else may jump the line meanwhile.
@@ -38,6 +39,7 @@ local id = redis.call('INCR', KEYS[2])
 redis.call('HSET', ARGV[5] .. id, 'id', id, 'app', ARGV[7], 'env', ARGV[8], 'ref', ARGV[9], 'sha', ARGV[10],
   'user', ARGV[1], 'status', 'queued', 'createdAt', now, 'rev', 1, 'attempt', 0, 'feedChannel', ARGV[11])
 if ARGV[13] and ARGV[13] ~= '' then redis.call('HSET', ARGV[5] .. id, 'rollbackOf', ARGV[13]) end
+if ARGV[15] and ARGV[15] ~= '' then redis.call('HSET', ARGV[5] .. id, 'overrideBy', ARGV[1], 'overrideReason', ARGV[15]) end
 redis.call('LPUSH', KEYS[6], id)
 redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[12]) - 1)
 local token, untilMs = '', ''
@@ -160,6 +162,8 @@ export interface NewDeploy {
   lockReason?: string;
   /** Marks the deploy a rollback (see Deploy.rollbackOf). */
   rollbackOf?: string;
+  /** Starts outside the env's deploy window, for this reason, on the requester's authority. */
+  override?: string;
   /** Same key, same deploy: guards against double submits and retried deliveries. */
   idempotencyKey: string;
 }
@@ -191,7 +195,7 @@ export class DeployStore {
     const r = (await ACCEPT.run(
       this.redis,
       [this.k.lock(d.app, d.env), this.k.deploySeq, this.k.idempotency(d.idempotencyKey), this.k.lockSeq, this.k.waitlist(d.app, d.env), this.k.envDeploys(d.app, d.env)],
-      [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel, ENV_HISTORY_KEEP, d.rollbackOf ?? '', d.lockReason ?? ''],
+      [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel, ENV_HISTORY_KEEP, d.rollbackOf ?? '', d.lockReason ?? '', d.override ?? ''],
     )) as string[];
     if (r[0] === 'dup') return { kind: 'duplicate', id: Number(r[1]) };
     if (r[0] === 'locked') return { kind: 'locked', lock: lockFromHash(pairs(r.slice(1)))! };

@@ -14,11 +14,13 @@ export interface StoredFreeze extends FreezeState {
  * another source (an alert's freeze is not replaced by a person's, nor the reverse): those envs
  * are reported as kept.
  * KEYS: the freeze keys; ARGV: 1 freeze seq key, 2 by, 3 reason, 4 since, 5 until ('' for none),
- * 6 source, 7 name. Returns per key: {token} or {0, existing source}.
+ * 6 source, 7 name, 8 idempotency key ('' for none: a repeated request with the same key changes
+ * nothing and returns 'dup'). Returns per key: {token} or {0, existing source}.
  */
 const FREEZE = new LuaScript(
   'freeze',
   `
+if ARGV[8] ~= '' and not redis.call('SET', ARGV[8], '1', 'NX', 'EX', 86400) then return 'dup' end
 local out = {}
 for i, key in ipairs(KEYS) do
   local source = redis.call('HGET', key, 'source')
@@ -74,12 +76,14 @@ export class FreezeStore {
     private readonly k: Keys,
   ) {}
 
-  async freeze(app: string, envs: readonly string[], f: FreezeState): Promise<FreezeResult[]> {
+  /** Freezes the envs (all or none, see FREEZE); 'duplicate' when `idempotencyKey` was used already. */
+  async freeze(app: string, envs: readonly string[], f: FreezeState, idempotencyKey?: string): Promise<FreezeResult[] | 'duplicate'> {
     const r = (await FREEZE.run(
       this.redis,
       envs.map((e) => this.k.freeze(app, e)),
-      [this.k.freezeSeq, f.by, f.reason, f.since, f.until ?? '', f.source, f.name ?? ''],
-    )) as [number, string?][];
+      [this.k.freezeSeq, f.by, f.reason, f.since, f.until ?? '', f.source, f.name ?? '', idempotencyKey ? this.k.idempotency(idempotencyKey) : ''],
+    )) as [number, string?][] | 'dup';
+    if (r === 'dup') return 'duplicate';
     return envs.map((env, i) => {
       const [token, source] = r[i]!;
       return token ? { env, kind: 'frozen', token: Number(token) } : { env, kind: 'kept', source: String(source) };

@@ -44,12 +44,13 @@ export async function holdIfBlocked(job: Job<DeployJobData>, token: string | und
     ...(deploy.override && { override: deploy.override }),
   });
   if (decision.kind === 'go') return;
-  const why = describeGate(decision, env, now);
+  // The feed keeps this text on screen, so it says when, not "in 2h"; the DM says both.
+  const why = describeGate(decision, env, now, false);
   const until = decision.kind === 'window' ? decision.opensAt : (decision.retryAt ?? now + RECHECK_MS);
   const cause = decision.kind === 'window' ? `window-${decision.opensAt}` : `freeze-${decision.freeze.source}-${decision.freeze.since}`;
   if (await d.deploys.setWaiting(deployId, why)) {
     d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
-    await d.queues.dm(deploy.user, heldText(deployId, why), `held-${deployId}-${cause}`);
+    await d.queues.dm(deploy.user, heldText(deployId, describeGate(decision, env, now)), `held-${deployId}-${cause}`);
   }
   d.log.info({ deployId, app, env, until, cause }, 'deploy held');
   await job.moveToDelayed(Math.max(until, now + 1_000), token);

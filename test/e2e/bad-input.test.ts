@@ -24,7 +24,7 @@ describe('bad input gets a specific answer in the ack and changes nothing', () =
   });
 
   const cases: [string, string, RegExp][] = [
-    ['empty text', '', /Tell me what to do\. Usage: `\/deploy \[app\] &lt;env&gt; \[ref\]`/],
+    ['empty text', '', /Tell me what to do\. Usage: `\/deploy \[app\] &lt;env&gt; \[ref\] \[override &lt;reason&gt;\]`/],
     ['an unknown app, with a suggestion', 'wbe dev', /There is no app `wbe`\. Did you mean `web`\? Apps: `web`, `api`/],
     ['an unknown env, with a suggestion', 'web prod', /`web` has no environment `prod`\. Did you mean `production`\? It has `dev`, `staging`, `production`/],
     ['an env without its app when two apps have it', 'staging main', /Which app\? `web`, `api` have `staging`/],
@@ -48,7 +48,7 @@ describe('bad input gets a specific answer in the ack and changes nothing', () =
 
   test('help explains usage and lists apps and environments', async () => {
     const r = await h.slash('/deploy', 'help');
-    expect(r.ackText).toContain('*Deploy:* `/deploy [app] &lt;env&gt; [ref]`');
+    expect(r.ackText).toContain('*Deploy:* `/deploy [app] &lt;env&gt; [ref] [override &lt;reason&gt;]`');
     expect(r.ackText).toContain('`web`: dev, staging, production');
     expect(r.ackText).toContain('`api`: staging');
   });

@@ -176,11 +176,11 @@ describe('/deploy refuses refs and text that could do harm, and says why', () =>
 
   test('more than one ref', () => {
     const msg = errorOf(parseDeploy('dev feature/x feature/y', config));
-    expect(msg).toBe(`I don't know what to do with \`feature/y\`: a deploy takes one ref. Usage: ${DEPLOY_USAGE}`);
+    expect(msg).toBe(`I don't know what to do with \`feature/y\`: a deploy takes one ref, then optionally \`override &lt;reason&gt;\`. Usage: ${DEPLOY_USAGE}`);
   });
 
   test('a ref with spaces is read as extra words', () => {
-    expect(errorOf(parseDeploy('dev my branch name', config))).toContain("I don't know what to do with `branch name`: a deploy takes one ref.");
+    expect(errorOf(parseDeploy('dev my branch name', config))).toContain("I don't know what to do with `branch name`: a deploy takes one ref, then optionally");
   });
 
   test('a shell substitution with spaces is refused as extra words', () => {
@@ -293,5 +293,34 @@ describe('/deploy log <id>', () => {
   test('an env or app name that merely starts with log still deploys', () => {
     const config = parseConfig('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      logs:\n        deploy: [x.sh]\n', '/srv/ferry/ferry.yml');
     expect(parseDeploy('logs 42', config)).toEqual({ kind: 'ok', value: { app: 'web', env: 'logs', ref: '42' } });
+  });
+});
+
+describe('/deploy … override <reason> starts outside the deploy window, with the reason recorded', () => {
+  let config: FerryConfig;
+  beforeAll(() => {
+    config = oneApp();
+  });
+
+  test('after a ref', () => {
+    expect(parseDeploy('dev feature/x override hotfix for checkout', config)).toEqual({ kind: 'ok', value: { app: 'web', env: 'dev', ref: 'feature/x', override: 'hotfix for checkout' } });
+  });
+
+  test('without a ref: the default branch', () => {
+    expect(parseDeploy('dev OVERRIDE customer demo', config)).toEqual({ kind: 'ok', value: { app: 'web', env: 'dev', ref: 'trunk', override: 'customer demo' } });
+  });
+
+  test('without a reason: refused with an example', () => {
+    const msg = errorOf(parseDeploy('dev feature/x override', config));
+    expect(msg).toContain('An override needs a reason');
+    expect(msg).toContain('`/deploy web dev feature/x override hotfix for the checkout outage`');
+  });
+
+  test('a branch named override is deployed by its full name', () => {
+    expect(parseDeploy('dev refs/heads/override', config)).toEqual({ kind: 'ok', value: { app: 'web', env: 'dev', ref: 'refs/heads/override' } });
+  });
+
+  test('words between the ref and override are refused', () => {
+    expect(errorOf(parseDeploy('dev feature/x now override because', config))).toContain("I don't know what to do with `now override because`");
   });
 });

@@ -161,7 +161,7 @@ describe("Ferry's lock refusal with the wait-list button", () => {
 describe("Ferry's help text", () => {
   test('bold headings, code, and one bullet line per app', () => {
     const html = md(deployHelp(oneApp()));
-    expect(html).toMatch(/^<strong>Deploy:<\/strong> <code>\/deploy \[app\] &lt;env&gt; \[ref\]<\/code>/);
+    expect(html).toMatch(/^<strong>Deploy:<\/strong> <code>\/deploy \[app\] &lt;env&gt; \[ref\] \[override &lt;reason&gt;\]<\/code>/);
     expect(html).toContain('<strong>Apps and environments:</strong><br>• <code>web</code>: dev, staging, production (default ref <code>trunk</code>)');
     expect(html).toContain('<code>/deploy dev my-branch</code>');
   });

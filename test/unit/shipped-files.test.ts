@@ -21,7 +21,7 @@ describe('files a newcomer copies', () => {
       oauth_config: { scopes: { bot: string[] } };
       settings: { interactivity: { is_enabled: boolean; request_url: string }; socket_mode_enabled: boolean };
     };
-    const registered = [...commandsIn('src/slack/commands/deploy.ts'), ...commandsIn('src/slack/commands/lock.ts'), ...commandsIn('src/slack/commands/deploys.ts'), ...commandsIn('src/slack/commands/rollback.ts')];
+    const registered = [...commandsIn('src/slack/commands/deploy.ts'), ...commandsIn('src/slack/commands/lock.ts'), ...commandsIn('src/slack/commands/deploys.ts'), ...commandsIn('src/slack/commands/rollback.ts'), ...commandsIn('src/slack/commands/freeze.ts')];
     expect(m.features.slash_commands.map((c) => c.command).sort()).toEqual(registered.sort());
     for (const c of m.features.slash_commands) expect(c.url).toMatch(/\/slack\/events$/);
     expect(m.settings.interactivity.is_enabled).toBe(true);

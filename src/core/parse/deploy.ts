@@ -4,7 +4,8 @@ import { typed } from '../slack-format';
 import { ROLLBACK_USAGE } from './rollback';
 import { type Parse, readTarget, words } from './target';
 
-export const DEPLOY_USAGE = '`/deploy [app] &lt;env&gt; [ref]`';
+export const DEPLOY_USAGE = '`/deploy [app] &lt;env&gt; [ref] [override &lt;reason&gt;]`';
+export const OVERRIDE_USAGE = '`/deploy [app] &lt;env&gt; [ref] override &lt;reason&gt;`';
 export const LOG_USAGE = '`/deploy log &lt;id&gt;`';
 export const CANCEL_USAGE = '`/deploy cancel &lt;id&gt;`';
 
@@ -13,6 +14,8 @@ export interface DeployRequest {
   env: string;
   /** What the person named, or the app's default branch. */
   ref: string;
+  /** Start outside the env's deploy window, for this stated reason (needs `permissions.override`). */
+  override?: string;
 }
 
 /** `/deploy log <id>`: a link to the deploy's log page (`log` is reserved as an app or env name). */
@@ -38,15 +41,28 @@ export function parseDeploy(text: string | undefined, config: FerryConfig): Depl
   if (first === 'cancel') return parseCancel(w.value.slice(1));
   const t = readTarget(w.value, config, DEPLOY_USAGE);
   if (t.kind !== 'ok') return t;
-  const { app, env, rest } = t.value;
+  const { app, env } = t.value;
+  let rest = t.value.rest;
+  // `override` is a keyword where the ref would be or right after it (a branch called "override"
+  // is deployed as `refs/heads/override`).
+  const at = rest.findIndex((word, i) => i <= 1 && word.toLowerCase() === 'override');
+  let override: string | undefined;
+  if (at >= 0) {
+    override = rest.slice(at + 1).join(' ');
+    rest = rest.slice(0, at);
+    if (!override) return { kind: 'error', message: `An override needs a reason, recorded and shown in the feed, e.g. \`/deploy ${app.name} ${env} ${rest[0] ?? app.defaultBranch} override hotfix for the checkout outage\`. Usage: ${OVERRIDE_USAGE}` };
+    if (override.length > MAX_OVERRIDE_REASON) return { kind: 'error', message: `That override reason is ${override.length} characters; keep it under ${MAX_OVERRIDE_REASON}.` };
+  }
   if (rest.length > 1) {
-    return { kind: 'error', message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: a deploy takes one ref. Usage: ${DEPLOY_USAGE}` };
+    return { kind: 'error', message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: a deploy takes one ref, then optionally \`override &lt;reason&gt;\`. Usage: ${DEPLOY_USAGE}` };
   }
   const ref = rest[0] ?? app.defaultBranch;
   const problem = refProblem(ref);
   if (problem) return { kind: 'error', message: `Can't deploy that ref: ${problem}.` };
-  return { kind: 'ok', value: { app: app.name, env, ref } };
+  return { kind: 'ok', value: { app: app.name, env, ref, ...(override !== undefined && { override }) } };
 }
+
+const MAX_OVERRIDE_REASON = 200;
 
 function parseLog(rest: string[]): Parse<never> | LogRequest {
   if (rest.length === 0) return { kind: 'error', message: `Which deploy's log? Usage: ${LOG_USAGE}, e.g. \`/deploy log 42\`; the id is in the deploy's feed message (Deploy #42).` };
@@ -77,8 +93,9 @@ export function deployHelp(config: FerryConfig): string {
     'Queues a deploy of `ref` (a branch, tag or commit; the app\'s default branch when left out). The ref is pinned to its commit SHA when I accept it, and deploys to one environment run one at a time, in order.',
     config.appNames.length === 1 ? 'With one app you can leave `app` out: `/deploy dev my-branch`.' : `Example: \`/deploy ${config.appNames[0]} ${config.apps[config.appNames[0]!]!.envNames[0]} my-branch\``,
     'On environments that lock, deploying claims the environment for you; see `/lock help`.',
+    `*Outside the deploy window:* the deploy waits in the queue and starts when the window opens. If you may override (\`permissions.override\`), ${OVERRIDE_USAGE} starts it now; the reason is recorded and shown in the feed. An override never lifts a freeze.`,
     `*Log:* ${LOG_USAGE} (also \`#42\`): where a deploy stands and its log (a link to the full log when the log page is on).`,
-    `*Cancel:* ${CANCEL_USAGE} (also \`#42\`, or the Cancel button on its feed message): a queued deploy never runs; a running one's command is stopped (SIGTERM, then SIGKILL). Only whoever asked for the deploy can cancel it; the env's lock stays as it is.`,
+    `*Cancel:* ${CANCEL_USAGE} (also \`#42\`, or the Cancel button on its feed message): a queued deploy never runs; a running one's command is stopped (SIGTERM, then SIGKILL). Only whoever asked for the deploy, or an admin, can cancel it; the env's lock stays as it is.`,
     `*Rollback:* ${ROLLBACK_USAGE} puts back the previous good deploy (or the deploy or commit you name) and keeps the environment locked to you; see \`/rollback help\`.`,
     '*Apps and environments:*',
     ...apps,

@@ -1,0 +1,27 @@
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { FerryConfig } from '../../config/types';
+import { escapeMrkdwn } from '../../core/slack-format';
+import { NOTIFY_UNFROZEN_ACTION } from '../../services/deploy-requests';
+import type { FreezeService } from '../../services/freezes';
+import type { Limiter } from '../../util/limiter';
+import { answerAfterAck } from '../answer';
+
+/** The "Notify me when unfrozen" button on a refusal because of a freeze. Clicking twice, one DM. */
+export function registerNotifyUnfrozen(app: App, d: { config: FerryConfig; freezes: FreezeService; log: Logger; limiter: Limiter }): void {
+  app.action<BlockAction<ButtonAction>>(NOTIFY_UNFROZEN_ACTION, async ({ action, body, ack, respond }) => {
+    await ack();
+    await answerAfterAck(respond, d.log.child({ action: NOTIFY_UNFROZEN_ACTION, user: body.user.id }), d.limiter, async () => {
+      let target: { app?: unknown; env?: unknown };
+      try {
+        target = JSON.parse(action.value ?? '{}') as typeof target;
+      } catch {
+        target = {};
+      }
+      const appName = typeof target.app === 'string' ? target.app : '';
+      const env = typeof target.env === 'string' ? target.env : '';
+      if (!d.config.apps[appName]?.envs[env]) return { text: `That button is for an environment I no longer know (\`${escapeMrkdwn(appName)}\` ${escapeMrkdwn(env)}).` };
+      return d.freezes.notifyMe(appName, env, body.user.id);
+    });
+  });
+}
