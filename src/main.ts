@@ -22,13 +22,13 @@ export interface Running {
 }
 
 /** Starts Ferry in one of its roles: app + worker (npm start), only the Slack app, or only a worker. */
-export async function start(role: Role, processEnv?: NodeJS.ProcessEnv): Promise<Running> {
+export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { now?: () => number } = {}): Promise<Running> {
   const env = readEnv(processEnv);
   const redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken, env.linkSecret]);
   const log = createLogger(env.logLevel, redact);
   const config = loadConfig(env.configFile, githubWebUrl(env.githubApiUrl));
   const { token } = requireSlack(env, role === 'worker' ? 'worker' : 'app');
-  const runtime = new Runtime(env, config, log.child({ role }), token, redact);
+  const runtime = new Runtime(env, config, log.child({ role }), token, redact, opts.now);
   await runtime.init();
 
   let server: Server | undefined;

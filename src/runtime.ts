@@ -84,6 +84,12 @@ export class Runtime {
     slackToken: string,
     /** Hides Ferry's own secrets (and anything token-shaped) in logs, deploy logs and Slack. */
     readonly redact: Redactor,
+    /**
+     * Ferry's clock for deploy policy (freezes, windows, locks, the feed's times). Tests set it to
+     * a chosen instant that then runs at real speed; BullMQ's own delays stay in real time, so
+     * "in 2 s" on this clock is in 2 s on the wall.
+     */
+    readonly now: () => number = Date.now,
   ) {
     this.workerName = `${hostname()}:${process.pid}`;
     // Commands fail fast while Redis is down (the person is told), instead of queueing forever.
@@ -110,8 +116,9 @@ export class Runtime {
       redact: this.redact,
       log: log.child({ component: 'feed' }),
       poster: this.workerName,
+      now,
     });
-    this.lockService = new LockService(this.locks, this.queues, config, log.child({ component: 'locks' }));
+    this.lockService = new LockService(this.locks, this.queues, config, log.child({ component: 'locks' }), now);
     this.permissions = new Permissions(this.slack, this.redis, this.k, config, log.child({ component: 'permissions' }));
     this.freezeService = new FreezeService({
       store: this.freezes,
@@ -120,11 +127,12 @@ export class Runtime {
       audit: this.audit,
       config,
       log: log.child({ component: 'freezes' }),
+      now,
       allow: async (action, user, app, env) => {
         const allowed = await this.permissions.check(action, user, app, env);
         if (allowed.ok) return undefined;
         await this.audit
-          .record({ at: Date.now(), user, action: 'refused', app, env, detail: `${action}: ${allowed.rule}` })
+          .record({ at: now(), user, action: 'refused', app, env, detail: `${action}: ${allowed.rule}` })
           .catch((err: Error) => log.error({ err: err.message, app, env }, 'could not record the refusal in the audit log'));
         return refusalText(allowed, action, app, env, this.permissions.admins);
       },
@@ -141,8 +149,9 @@ export class Runtime {
       audit: this.audit,
       permissions: this.permissions,
       freezes: this.freezes,
+      now,
     });
-    this.rollbacks = new RollbackService({ config, sources: this.sources, deploys: this.deploys, requests: this.requests, permissions: this.permissions, audit: this.audit });
+    this.rollbacks = new RollbackService({ config, sources: this.sources, deploys: this.deploys, requests: this.requests, permissions: this.permissions, audit: this.audit, now });
     this.deployLog = { deploys: this.deploys, logs: this.logs, links: () => this.logLinks, redact: this.redact };
     this.board = new BoardService({
       freezeOf: (app, env) => this.freezeService.standing(app, env),
@@ -153,6 +162,7 @@ export class Runtime {
       queues: this.queues,
       audit: this.audit,
       commitUrl: (app, sha) => this.sources[app]?.commitUrl(sha),
+      now,
     });
     this.killGraceMs = Math.min(KILL_GRACE_MS, config.leaseTtlMs / 4);
     this.cancelStore = new CancelStore(this.redis, this.k);
@@ -168,6 +178,7 @@ export class Runtime {
       audit: this.audit,
       killGraceMs: this.killGraceMs,
       log: log.child({ component: 'cancel' }),
+      now,
     });
   }
 
@@ -211,7 +222,7 @@ export class Runtime {
       bullPrefix: this.k.bullPrefix,
       lockService: this.lockService,
       freezeService: this.freezeService,
-      hold: { config: this.config, deploys: this.deploys, freezes: this.freezes, queues: this.queues, feed: this.feed, log: this.log.child({ component: 'worker' }) },
+      hold: { config: this.config, deploys: this.deploys, freezes: this.freezes, queues: this.queues, feed: this.feed, log: this.log.child({ component: 'worker' }), now: this.now },
       feed: this.feed,
       slack: this.slack,
       log: this.log.child({ component: 'worker', worker: this.workerName }),
@@ -231,6 +242,7 @@ export class Runtime {
         // A stopped command must be gone before its lease could expire (see keepLease).
         graceMs: this.killGraceMs,
         cancels: this.cancelWatch,
+        now: this.now,
       },
     });
   }

@@ -54,7 +54,7 @@ export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger, inflight
   // still waiting for their ack, so a burst of commands is acked first.
   const limiter = new Limiter(AFTER_ACK_CONCURRENCY, { busy: () => inflight.busy, maxDeferMs: 1_000 });
   inflight.on('idle', () => limiter.wake());
-  const deps = { config: rt.config, log, limiter };
+  const deps = { config: rt.config, log, limiter, now: rt.now };
   registerDeploy(app, { ...deps, requests: rt.requests, deployLog: rt.deployLog, cancels: rt.cancels });
   registerDeploys(app, { ...deps, board: rt.board });
   registerLock(app, { ...deps, locks: rt.locks, lockService: rt.lockService, permissions: rt.permissions, audit: rt.audit });

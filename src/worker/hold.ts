@@ -53,6 +53,7 @@ export async function holdIfBlocked(job: Job<DeployJobData>, token: string | und
     await d.queues.dm(deploy.user, heldText(deployId, describeGate(decision, env, now)), `held-${deployId}-${cause}`);
   }
   d.log.info({ deployId, app, env, until, cause }, 'deploy held');
-  await job.moveToDelayed(Math.max(until, now + 1_000), token);
+  // BullMQ's delays run on the wall clock; `now` is Ferry's (the same, except in tests).
+  await job.moveToDelayed(Date.now() + Math.max(until - now, 1_000), token);
   throw new DelayedError();
 }

@@ -30,6 +30,21 @@ export interface HarnessOptions {
   /** Replaces the default config (one app "web" backed by a local repo, envs dev [lock] and staging). */
   config?: (h: { dir: string; repo: string; deployRoot: string }) => Record<string, unknown>;
   env?: Record<string, string>;
+  /** Ferry's clock (see TestClock); the wall clock when left out. */
+  now?: () => number;
+}
+
+/**
+ * A clock for Ferry that the test sets to a chosen instant (a Friday 15:59:58 in London, the night
+ * the clocks go back) and that then runs at real speed, so BullMQ's real-time delays and Ferry's
+ * policy agree: what Ferry schedules for "in 2 s" happens 2 s later.
+ */
+export class TestClock {
+  private offset = 0;
+  readonly now = (): number => Date.now() + this.offset;
+  set(at: number): void {
+    this.offset = at - Date.now();
+  }
 }
 
 /**
@@ -70,7 +85,7 @@ export class Harness {
       ...opts.env,
     };
     try {
-      h.running = await start(opts.role ?? 'all', h.env);
+      h.running = await start(opts.role ?? 'all', h.env, opts.now ? { now: opts.now } : {});
     } catch (err) {
       await h.stop();
       throw err;
