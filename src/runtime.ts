@@ -26,6 +26,7 @@ import { LeaseStore } from './store/lease';
 import { AuditLog } from './store/audit';
 import { FreezeStore } from './store/freezes';
 import { FreezeService } from './services/freezes';
+import { ScheduleFeed } from './services/schedule-feed';
 import { LockStore } from './store/locks';
 import { LogStore } from './store/logs';
 import { CancelWatch } from './worker/cancel-watch';
@@ -222,6 +223,7 @@ export class Runtime {
       bullPrefix: this.k.bullPrefix,
       lockService: this.lockService,
       freezeService: this.freezeService,
+      scheduleFeed: new ScheduleFeed({ config: this.config, queues: this.queues, slack: this.slack, audit: this.audit, log: this.log.child({ component: 'freezes' }), now: this.now }),
       hold: { config: this.config, deploys: this.deploys, freezes: this.freezes, queues: this.queues, feed: this.feed, log: this.log.child({ component: 'worker' }), now: this.now },
       feed: this.feed,
       slack: this.slack,

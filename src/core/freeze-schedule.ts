@@ -51,3 +51,26 @@ export function describeSchedule(freeze: ScheduledFreeze): string {
   if (freeze.weekly) return `every ${describeSpan(freeze.weekly)} (${freeze.tz})`;
   return `from ${formatWall(freeze.start ?? 0, freeze.tz)} to ${formatWall(freeze.end ?? 0, freeze.tz)} (${freeze.tz})`;
 }
+
+export interface ScheduleEdge {
+  kind: 'start' | 'end';
+  at: number;
+}
+
+/** The next time after `now` the freeze begins or ends; undefined for a one-off that is over. */
+export function nextScheduleEdge(freeze: ScheduledFreeze, now: number): ScheduleEdge | undefined {
+  if (freeze.weekly) {
+    const s = weeklyState([freeze.weekly], freeze.tz, now);
+    if (s.inside) return { kind: 'end', at: s.endsAt };
+    return s.nextStartAt === undefined ? undefined : { kind: 'start', at: s.nextStartAt };
+  }
+  if (freeze.start === undefined || freeze.end === undefined) return undefined;
+  if (now < freeze.start) return { kind: 'start', at: freeze.start };
+  if (now < freeze.end) return { kind: 'end', at: freeze.end };
+  return undefined;
+}
+
+/** The app+env pairs a scheduled freeze covers, in config order. */
+export function scheduleTargets(freeze: ScheduledFreeze, apps: Readonly<Record<string, { envNames: readonly string[] }>>, appNames: readonly string[]): { app: string; env: string }[] {
+  return appNames.filter((a) => covers(freeze.apps, a)).flatMap((app) => apps[app]!.envNames.filter((e) => covers(freeze.envs, e)).map((env) => ({ app, env })));
+}

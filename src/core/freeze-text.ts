@@ -46,3 +46,14 @@ export function unfrozenNotifyText(app: string, env: string): string {
 export function heldText(deployId: number, why: string): string {
   return `:hourglass_flowing_sand: Your deploy #${deployId} is waiting: ${why} It stays in the queue and starts by itself, in order, when that changes; \`/deploy cancel ${deployId}\` drops it.`;
 }
+
+/** The feed's line when a scheduled freeze begins or ends. */
+export function scheduleEdgeText(kind: 'start' | 'end', name: string, reason: string, targets: readonly { app: string; env: string }[], until: number | undefined, now: number): string {
+  const byApp = new Map<string, string[]>();
+  for (const t of targets) byApp.set(t.app, [...(byApp.get(t.app) ?? []), t.env]);
+  const where = [...byApp].map(([app, envs]) => envList(app, envs)).join('; ');
+  if (kind === 'start') {
+    return `:snowflake: Scheduled freeze *${escapeMrkdwn(name)}* is on for ${where} ${untilPart(until, now).replace('until someone runs `/unfreeze`', 'until the schedule ends')}${reasonPart(reason)}. Deploys there wait until it ends.`;
+  }
+  return `:sunny: Scheduled freeze *${escapeMrkdwn(name)}* has ended for ${where}. Deploys that waited go ahead in order.`;
+}

@@ -15,5 +15,7 @@ export type TimerJobData =
   | { kind: 'lock-remind'; app: string; env: string; token: number }
   /** The end of a freeze with an end time: lifts it (if it still stands) and says so. */
   | { kind: 'freeze-expire'; app: string; env: string; token: number }
+  /** A scheduled freeze (config `freezes:`) begins or ends at `at`: the feed is told, and the next edge scheduled. */
+  | { kind: 'schedule-edge'; name: string; at: number }
   /** A direct message, sent (and retried) by a worker; `key` makes sending it twice a no-op. */
   | { kind: 'dm'; user: string; text: string; key: string };

@@ -99,7 +99,14 @@ export class Queues {
     await this.timers.add('dm', { kind: 'dm', user, text, key }, { jobId: `dm-${key}`, delay: Math.max(0, delayMs), attempts: 8, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: { age: 86_400 }, removeOnFail: KEEP });
   }
 
-  async schedule(data: Exclude<TimerJobData, { kind: 'dm' }>, at: number, now: number): Promise<void> {
+  /** A scheduled freeze's next edge; one job per freeze and instant, however many workers ask. */
+  async scheduleEdge(name: string, at: number, now: number): Promise<void> {
+    const data: TimerJobData = { kind: 'schedule-edge', name, at };
+    const jobId = `schedule-edge-${Buffer.from(name).toString('hex')}-${at}`;
+    await this.timers.add(data.kind, data, { jobId, delay: Math.max(0, at - now), removeOnComplete: { age: 7 * 86_400 }, removeOnFail: KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } });
+  }
+
+  async schedule(data: Exclude<TimerJobData, { kind: 'dm' | 'schedule-edge' }>, at: number, now: number): Promise<void> {
     const opts: JobsOptions = {
       jobId: `${data.kind}-${data.app}-${data.env}-${data.token}`,
       delay: Math.max(0, at - now),

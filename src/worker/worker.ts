@@ -7,6 +7,7 @@ import type { FeedPublisher } from '../feed/publisher';
 import { type DeployJobData, deployQueueName, TIMERS_QUEUE, type TimerJobData } from '../queue/names';
 import type { LockService } from '../services/locks';
 import type { FreezeService } from '../services/freezes';
+import type { ScheduleFeed } from '../services/schedule-feed';
 import { type HoldDeps, holdIfBlocked } from './hold';
 import { type RunDeps, runDeploy } from './run-deploy';
 
@@ -26,6 +27,8 @@ export function startWorkers(opts: {
   run: Omit<RunDeps, 'shutdown'>;
   lockService: LockService;
   freezeService: FreezeService;
+  /** Posts scheduled freezes' beginnings and ends to the feed. */
+  scheduleFeed: ScheduleFeed;
   /** What decides whether a queued deploy may start now (freezes, the deploy window). */
   hold: HoldDeps;
   feed: FeedPublisher;
@@ -68,6 +71,7 @@ export function startWorkers(opts: {
       if (t.kind === 'lock-expire') await opts.lockService.expire(t.app, t.env, t.token);
       else if (t.kind === 'lock-remind') await opts.lockService.remind(t.app, t.env, t.token);
       else if (t.kind === 'freeze-expire') await opts.freezeService.expire(t.app, t.env, t.token);
+      else if (t.kind === 'schedule-edge') await opts.scheduleFeed.edge(t.name, t.at);
       else await opts.slack.chat.postMessage({ channel: t.user, text: t.text });
     },
     { ...common, concurrency: 4, lockDuration: 30_000, stalledInterval: 30_000 },
@@ -75,6 +79,7 @@ export function startWorkers(opts: {
   timers.on('error', (err) => log.error({ err: err.message }, 'timer worker error'));
   workers.push(timers);
   log.info({ queues: workers.length - 1 }, 'worker started');
+  opts.scheduleFeed.start().catch((err: Error) => log.error({ err: err.message }, "could not schedule the scheduled freezes' feed posts"));
 
   return {
     async stop() {
