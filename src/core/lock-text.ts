@@ -58,3 +58,9 @@ export function unlockAuditDetail(user: string, previous: Pick<LockInfo, 'holder
   const what = previous.holder === user ? `released${previous.reason ? ` (${previous.reason})` : ''}` : `cleared ${previous.holder}'s expired lock`;
   return `${what}${next ? `; held for ${next}, next on the wait-list` : ''}`;
 }
+
+/** The DM to a lock holder whom someone asked, with the button on a refusal, to release it. */
+export function askReleaseText(app: string, env: string, asker: string, lock: { reason: string; until: number }): string {
+  const why = lock.reason ? ` (${escapeMrkdwn(lock.reason)})` : '';
+  return `:wave: ${mention(asker)} would like to deploy to \`${app}\` *${env}*, which you hold until ${slackTime(lock.until)}${why}. If you're done, \`/unlock ${app} ${env}\` releases it; the wait-list goes next.`;
+}

@@ -15,6 +15,7 @@ import type { CommitSource } from '../source/types';
 import type { AuditLog } from '../store/audit';
 import type { DeployStore } from '../store/deploys';
 import type { FreezeStore } from '../store/freezes';
+import { lockButtons, notifyButton } from '../core/fix-buttons';
 import { withDeadline } from '../util/deadline';
 import type { LockService } from './locks';
 import type { Permissions } from './permissions';
@@ -104,7 +105,7 @@ export class DeployRequests {
     if (accepted.kind === 'locked' || accepted.kind === 'handing') {
       const why = accepted.kind === 'locked' ? describeLock(req.app, req.env, accepted.lock, this.now()) : handingText(req.app, req.env, accepted.next);
       const text = `Can't ${rollback ? 'roll back' : 'deploy'}: ${why} Nothing was queued.`;
-      return { text, blocks: [section(text), waitlistButton(req.app, req.env)] };
+      return { text, blocks: [section(text), lockButtons(req.app, req.env, accepted.kind === 'locked')] };
     }
     const id = accepted.id;
     const log = this.d.log.child({ deployId: id });
@@ -197,36 +198,4 @@ export class DeployRequests {
   }
 }
 
-export const WAITLIST_ACTION = 'waitlist_join';
-export const NOTIFY_UNFROZEN_ACTION = 'freeze_notify';
-
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
-
-export function waitlistButton(app: string, env: string): Record<string, unknown> {
-  return {
-    type: 'actions',
-    elements: [
-      {
-        type: 'button',
-        action_id: WAITLIST_ACTION,
-        text: { type: 'plain_text', text: 'Join the wait-list' },
-        value: JSON.stringify({ app, env }),
-      },
-    ],
-  };
-}
-
-/** "Notify me when unfrozen", offered with a refusal because of a freeze. */
-export function notifyButton(app: string, env: string): Record<string, unknown> {
-  return {
-    type: 'actions',
-    elements: [
-      {
-        type: 'button',
-        action_id: NOTIFY_UNFROZEN_ACTION,
-        text: { type: 'plain_text', text: 'Notify me when unfrozen' },
-        value: JSON.stringify({ app, env }),
-      },
-    ],
-  };
-}

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { FerryEnv } from '../config/env';
 import { boltLogger } from '../log';
 import type { Runtime } from '../runtime';
+import { registerAskRelease } from './actions/ask-release';
 import { registerCancel } from './actions/cancel';
 import { registerNotifyUnfrozen } from './actions/notify-unfrozen';
 import { registerWaitlist } from './actions/waitlist';
@@ -60,6 +61,7 @@ export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger, inflight
   registerLock(app, { ...deps, locks: rt.locks, lockService: rt.lockService, permissions: rt.permissions, audit: rt.audit });
   registerRollback(app, { ...deps, rollbacks: rt.rollbacks });
   registerWaitlist(app, { ...deps, locks: rt.locks });
+  registerAskRelease(app, { ...deps, locks: rt.locks, queues: rt.queues });
   registerCancel(app, { ...deps, cancels: rt.cancels });
   registerFreeze(app, { ...deps, freezes: rt.freezeService });
   registerNotifyUnfrozen(app, { ...deps, freezes: rt.freezeService });

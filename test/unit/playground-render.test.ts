@@ -5,7 +5,7 @@ import { deployHelp } from '../../src/core/parse/deploy';
 import { escapeMrkdwn } from '../../src/core/slack-format';
 import { blocksToHtml, messageToHtml, viewToHtml } from '../../src/playground/render/blocks';
 import { escapeHtml, mrkdwnToHtml, type Names, plainToHtml } from '../../src/playground/render/mrkdwn';
-import { waitlistButton, WAITLIST_ACTION } from '../../src/services/deploy-requests';
+import { lockButtons as waitlistButton, WAITLIST_ACTION } from '../../src/core/fix-buttons';
 import { oneApp } from './fixtures';
 
 const PEOPLE: Record<string, string> = { U0ANA: 'Ana', U0BOB: 'Bob' };

@@ -2,7 +2,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../../config/types';
 import { escapeMrkdwn } from '../../core/slack-format';
-import { NOTIFY_UNFROZEN_ACTION } from '../../services/deploy-requests';
+import { buttonTarget, NOTIFY_UNFROZEN_ACTION } from '../../core/fix-buttons';
 import type { FreezeService } from '../../services/freezes';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
@@ -12,14 +12,7 @@ export function registerNotifyUnfrozen(app: App, d: { config: FerryConfig; freez
   app.action<BlockAction<ButtonAction>>(NOTIFY_UNFROZEN_ACTION, async ({ action, body, ack, respond }) => {
     await ack();
     await answerAfterAck(respond, d.log.child({ action: NOTIFY_UNFROZEN_ACTION, user: body.user.id }), d.limiter, async () => {
-      let target: { app?: unknown; env?: unknown };
-      try {
-        target = JSON.parse(action.value ?? '{}') as typeof target;
-      } catch {
-        target = {};
-      }
-      const appName = typeof target.app === 'string' ? target.app : '';
-      const env = typeof target.env === 'string' ? target.env : '';
+      const { app: appName, env } = buttonTarget(action.value);
       if (!d.config.apps[appName]?.envs[env]) return { text: `That button is for an environment I no longer know (\`${escapeMrkdwn(appName)}\` ${escapeMrkdwn(env)}).` };
       return d.freezes.notifyMe(appName, env, body.user.id);
     });

@@ -1,7 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../../config/types';
-import { WAITLIST_ACTION } from '../../services/deploy-requests';
+import { buttonTarget, WAITLIST_ACTION } from '../../core/fix-buttons';
 import type { LockStore } from '../../store/locks';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
@@ -12,14 +12,7 @@ export function registerWaitlist(app: App, d: { config: FerryConfig; locks: Lock
   app.action<BlockAction<ButtonAction>>(WAITLIST_ACTION, async ({ action, body, ack, respond }) => {
     await ack();
     await answerAfterAck(respond, d.log.child({ action: WAITLIST_ACTION, user: body.user.id }), d.limiter, async () => {
-      let target: { app?: unknown; env?: unknown };
-      try {
-        target = JSON.parse(action.value ?? '{}') as typeof target;
-      } catch {
-        target = {};
-      }
-      const appName = typeof target.app === 'string' ? target.app : '';
-      const env = typeof target.env === 'string' ? target.env : '';
+      const { app: appName, env } = buttonTarget(action.value);
       if (!d.config.apps[appName]?.envs[env]) return { text: `That button is for an environment I no longer know (\`${appName}\` ${env}).` };
       const r = await d.locks.joinWaitlist(appName, env, body.user.id, now());
       if (r.kind === 'free') return { text: `\`${appName}\` *${env}* is free now: go ahead with \`/deploy ${appName} ${env} &lt;ref&gt;\` or \`/lock ${appName} ${env}\`.` };

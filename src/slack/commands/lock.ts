@@ -5,7 +5,8 @@ import { describeLock, handingText, lockAuditDetail, unlockAuditDetail } from '.
 import { lockHelp, parseLock, parseUnlock } from '../../core/parse/lock';
 import { mentionList, refusalText } from '../../core/permissions';
 import { escapeMrkdwn, mention, slackTime } from '../../core/slack-format';
-import { type Answer, waitlistButton } from '../../services/deploy-requests';
+import { lockButtons } from '../../core/fix-buttons';
+import type { Answer } from '../../services/deploy-requests';
 import type { LockService } from '../../services/locks';
 import type { Permissions } from '../../services/permissions';
 import type { AuditLog } from '../../store/audit';
@@ -46,7 +47,7 @@ export function registerLock(app: App, d: LockDeps): void {
       const r = await d.locks.claim(a, env, command.user_id, t, t + durationMs, reason);
       if (r.kind === 'locked' || r.kind === 'handing') {
         const text = `Can't lock: ${r.kind === 'locked' ? describeLock(a, env, r.lock, t) : handingText(a, env, r.next)}`;
-        return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, waitlistButton(a, env)] };
+        return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, lockButtons(a, env, r.kind === 'locked')] };
       }
       await d.lockService.scheduleTimers(a, env, r.lock);
       await d.audit
