@@ -67,9 +67,11 @@ return {'ok', id, token, tostring(untilMs)}
  * Begins a deploy in one round trip: takes the env lease (with a new fencing token) unless someone
  * holds it, then, unless the deploy finished already, was left running by a lost worker, or the
  * env is now locked by someone other than its requester, marks it running.
- * KEYS: 1 deploy, 2 lease, 3 fence counter, 4 lock, 5 env state
+ * A queued deploy of an env frozen since the worker's gate looked (a /freeze in between) is not
+ * begun: 'frozen', and the worker holds it as the gate would have.
+ * KEYS: 1 deploy, 2 lease, 3 fence counter, 4 lock, 5 env state, 6 the env's freeze
  * ARGV: 1 lease holder name, 2 lease ttl ms, 3 now ms, 4 worker name
- * Returns {'missing'} | {'finished'} | {'busy', lease value}
+ * Returns {'missing'} | {'finished'} | {'frozen'} | {'busy', lease value}
  *       | {'lost', lease value, attempt} | {'locked', lease value, lock holder} | {'started', lease value}
  */
 const BEGIN = new LuaScript(
@@ -78,6 +80,10 @@ const BEGIN = new LuaScript(
 local d = redis.call('HMGET', KEYS[1], 'status', 'user', 'attempt')
 if not d[1] then return {'missing'} end
 if d[1] == 'succeeded' or d[1] == 'failed' or d[1] == 'cancelled' then return {'finished'} end
+if d[1] == 'queued' then
+  local f = redis.call('HMGET', KEYS[6], 'source', 'until')
+  if f[1] and (not f[2] or tonumber(f[2]) > tonumber(ARGV[3])) then return {'frozen'} end
+end
 local cur = redis.call('GET', KEYS[2])
 if cur then return {'busy', cur} end
 ${takeLeaseLua('KEYS[2]', 'KEYS[3]', 'ARGV[1]', 'ARGV[2]')}
@@ -138,6 +144,7 @@ return 1
 export type BeginResult =
   | { kind: 'missing' }
   | { kind: 'finished' }
+  | { kind: 'frozen' }
   | { kind: 'busy'; heldBy: string }
   | { kind: 'lost'; lease: string; attempt: number }
   | { kind: 'locked'; lease: string; holder: string }
@@ -222,7 +229,7 @@ export class DeployStore {
   async begin(id: number, app: string, env: string, o: { holder: string; leaseTtlMs: number; worker: string; now: number }): Promise<BeginResult> {
     const r = (await BEGIN.run(
       this.redis,
-      [this.k.deploy(id), this.k.lease(app, env), this.k.fenceSeq, this.k.lock(app, env), this.k.envState(app, env)],
+      [this.k.deploy(id), this.k.lease(app, env), this.k.fenceSeq, this.k.lock(app, env), this.k.envState(app, env), this.k.freeze(app, env)],
       [o.holder, o.leaseTtlMs, o.now, o.worker],
     )) as string[];
     switch (r[0]) {
@@ -236,6 +243,8 @@ export class DeployStore {
         return { kind: 'started', lease: r[1]! };
       case 'finished':
         return { kind: 'finished' };
+      case 'frozen':
+        return { kind: 'frozen' };
       default:
         return { kind: 'missing' };
     }

@@ -40,6 +40,13 @@ export interface RunDeps {
   now?: () => number;
 }
 
+/** The env was frozen between the worker's gate and the start: the job goes back to be held (see worker.ts). */
+export class FrozenAtStart extends Error {
+  constructor(deployId: number) {
+    super(`deploy #${deployId}: its env was frozen just before it started`);
+  }
+}
+
 /** Attempts of one deploy that a lost worker may cost before it is failed, with on_worker_lost: retry. */
 const MAX_ATTEMPTS = 3;
 
@@ -54,6 +61,7 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
   const log = d.log.child({ deployId });
   const begun = await beginWhenFree(job, d, log);
   if (begun.kind === 'missing') return;
+  if (begun.kind === 'frozen') throw new FrozenAtStart(deployId);
   if (begun.kind === 'finished') {
     // A re-run of a finished deploy (its worker died after recording the outcome): make sure the
     // feed shows it; the deploy itself is never run again.

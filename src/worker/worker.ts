@@ -9,7 +9,7 @@ import type { LockService } from '../services/locks';
 import type { FreezeService } from '../services/freezes';
 import type { ScheduleFeed } from '../services/schedule-feed';
 import { type HoldDeps, holdIfBlocked } from './hold';
-import { type RunDeps, runDeploy } from './run-deploy';
+import { FrozenAtStart, type RunDeps, runDeploy } from './run-deploy';
 
 export interface WorkerHost {
   /** Stops taking jobs, lets the running deploys finish within the grace period, then stops them. */
@@ -54,8 +54,16 @@ export function startWorkers(opts: {
       const w = new Worker<DeployJobData>(
         deployQueueName(app, env),
         async (job, token) => {
-          await holdIfBlocked(job, token, opts.hold);
-          return runDeploy(job.data, { ...opts.run, shutdown: shutdown.signal });
+          // The gate, then the start; a freeze set in between is caught by the begin script, and
+          // the gate then holds the job (or, if it has lifted again already, the deploy starts).
+          for (let tries = 0; ; tries++) {
+            await holdIfBlocked(job, token, opts.hold);
+            try {
+              return await runDeploy(job.data, { ...opts.run, shutdown: shutdown.signal });
+            } catch (err) {
+              if (!(err instanceof FrozenAtStart) || tries >= 2) throw err;
+            }
+          }
         },
         common,
       );

@@ -1,0 +1,88 @@
+import type { Redis } from 'ioredis';
+import type { FreezeState } from '../../src/core/gate';
+import { DeployStore } from '../../src/store/deploys';
+import { FreezeStore } from '../../src/store/freezes';
+import type { Keys } from '../../src/store/keys';
+import { deletePrefix, newRedis, uniqueKeys } from './fixtures';
+
+const NOW = Date.now();
+const H = 3_600_000;
+
+let redis: Redis;
+let k: Keys;
+let store: FreezeStore;
+beforeAll(() => {
+  redis = newRedis();
+});
+beforeEach(() => {
+  k = uniqueKeys('freezes');
+  store = new FreezeStore(redis, k);
+});
+afterEach(async () => {
+  await deletePrefix(redis, k);
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+const byAna = (over: Partial<FreezeState> = {}): FreezeState => ({ by: 'U0ANA', reason: 'QA', since: NOW, until: NOW + 2 * H, source: 'manual', ...over });
+
+describe('FreezeStore', () => {
+  test('`all` freezes every env in one step; an env frozen by an alert keeps that freeze and is reported', async () => {
+    await store.freeze('web', ['production'], byAna({ by: 'alertmanager', source: 'alert' }));
+    const r = await store.freeze('web', ['dev', 'staging', 'production'], byAna());
+    expect(r).toEqual([
+      { env: 'dev', kind: 'frozen', token: expect.any(Number) },
+      { env: 'staging', kind: 'frozen', token: expect.any(Number) },
+      { env: 'production', kind: 'kept', source: 'alert' },
+    ]);
+    expect((await store.get('web', 'production'))?.source).toBe('alert');
+    expect(await store.get('web', 'staging')).toMatchObject({ by: 'U0ANA', reason: 'QA', until: NOW + 2 * H, source: 'manual' });
+  });
+
+  test('the same request twice (same idempotency key) freezes once', async () => {
+    const first = await store.freeze('web', ['staging'], byAna(), 'freeze:trigger-1');
+    expect(first).not.toBe('duplicate');
+    expect(await store.freeze('web', ['staging'], byAna({ reason: 'changed' }), 'freeze:trigger-1')).toBe('duplicate');
+    expect((await store.get('web', 'staging'))?.reason).toBe('QA');
+  });
+
+  test("an expiry timer lifts only its own freeze, and only once it's over", async () => {
+    const [old] = (await store.freeze('web', ['staging'], byAna())) as { token: number }[];
+    expect(await store.expire('web', 'staging', old!.token, NOW + H)).toEqual({ kind: 'not-frozen' }); // not over yet
+    const [renewed] = (await store.freeze('web', ['staging'], byAna({ until: NOW + 5 * H }))) as { token: number }[];
+    expect(await store.expire('web', 'staging', old!.token, NOW + 3 * H)).toEqual({ kind: 'not-frozen' }); // a newer freeze stands
+    expect(await store.expire('web', 'staging', renewed!.token, NOW + 5 * H)).toMatchObject({ kind: 'lifted', previous: { token: renewed!.token } });
+    expect(await store.get('web', 'staging')).toBeUndefined();
+  });
+
+  test("/unfreeze lifts a person's freeze but not an alert's", async () => {
+    await store.freeze('web', ['staging'], byAna());
+    await store.freeze('web', ['production'], byAna({ source: 'alert', by: 'alertmanager' }));
+    expect((await store.lift('web', 'staging', ['manual', 'release'])).kind).toBe('lifted');
+    expect(await store.lift('web', 'production', ['manual', 'release'])).toEqual({ kind: 'kept', source: 'alert' });
+    expect(await store.lift('web', 'dev', ['manual'])).toEqual({ kind: 'not-frozen' });
+  });
+
+  test('people asking to be told are told once', async () => {
+    expect(await store.notifyMe('web', 'staging', 'U0BEN')).toBe(true);
+    expect(await store.notifyMe('web', 'staging', 'U0BEN')).toBe(false);
+    expect(await store.takeNotify('web', 'staging')).toEqual(['U0BEN']);
+    expect(await store.takeNotify('web', 'staging')).toEqual([]);
+  });
+});
+
+describe('DeployStore.begin and a freeze set after the gate looked', () => {
+  test('a queued deploy of a frozen env is not begun and takes no lease; after the freeze it begins', async () => {
+    const deploys = new DeployStore(redis, k);
+    const a = await deploys.accept({ app: 'web', env: 'staging', ref: 'main', sha: '1'.repeat(40), user: 'U0ANA', feedChannel: 'C0FEED', idempotencyKey: 'k1' }, NOW);
+    if (a.kind !== 'accepted') throw new Error(a.kind);
+    await store.freeze('web', ['staging'], byAna());
+    const opts = { holder: 'w1', leaseTtlMs: 10_000, worker: 'w1', now: NOW };
+    expect(await deploys.begin(a.id, 'web', 'staging', opts)).toEqual({ kind: 'frozen' });
+    expect(await redis.get(k.lease('web', 'staging'))).toBeNull();
+    expect((await deploys.get(a.id))?.status).toBe('queued');
+    // A freeze whose end has passed no longer stops it.
+    expect((await deploys.begin(a.id, 'web', 'staging', { ...opts, now: NOW + 3 * H })).kind).toBe('started');
+  });
+});
