@@ -97,7 +97,7 @@ export class Runtime {
     // commandTimeout: a call on a half-open connection fails instead of hanging.
     this.redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 5_000 });
     this.redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
-    this.k = keys(config.redisPrefix);
+    this.k = keys(config.redisPrefix, config.exclusiveGroupOf);
     this.deploys = new DeployStore(this.redis, this.k);
     this.locks = new LockStore(this.redis, this.k, config.lockHandoffMs);
     this.audit = new AuditLog(this.redis, this.k);

@@ -21,7 +21,8 @@ else if (cmd === 'check') {
   try {
     const c = loadConfig(file, githubWebUrl(env.githubApiUrl));
     const apps = c.appNames.map((a) => `  ${a}: ${c.apps[a]!.envNames.join(', ')}`).join('\n');
-    process.stdout.write(`${c.file} is valid.\n${apps}\n`);
+    const groups = c.exclusiveGroups.map((g) => `  ${g.name}: ${g.apps.join(', ')}\n`).join('');
+    process.stdout.write(`${c.file} is valid.\n${apps}\n${groups && `exclusive groups (one deploy at a time per env):\n${groups}`}`);
   } catch (err) {
     process.stderr.write(`${isFerryError(err) ? err.message : String(err)}\n`);
     process.exit(1);

@@ -6,8 +6,8 @@ import type { ScheduledFreeze } from '../core/freeze-schedule';
 import { PERM_ACTIONS, SLACK_NAME_HINT } from '../core/permissions';
 import { zonedInstant } from '../core/time-zone';
 import { FerryError } from '../errors';
-import { configSchema, type ParsedConfig } from './schema';
-import type { AppConfig, EnvConfig, FerryConfig } from './types';
+import { configSchema, exclusiveGroupName, type ParsedConfig } from './schema';
+import type { AppConfig, EnvConfig, ExclusiveGroup, FerryConfig } from './types';
 
 /** Reads, validates and resolves a ferry.yml. Throws FerryError(CONFIG_INVALID) listing every problem. */
 export function loadConfig(file: string, githubWebUrl = 'https://github.com'): FerryConfig {
@@ -129,7 +129,15 @@ function resolve(c: ParsedConfig, file: string, githubWebUrl: string): FerryConf
     timeZone: c.time_zone,
     freezes: c.freezes.map((f) => resolveFreeze(f, c.time_zone)),
     admins: [...new Set(c.admins)],
+    ...resolveExclusiveGroups(c.exclusive_groups),
   };
+}
+
+function resolveExclusiveGroups(list: ParsedConfig['exclusive_groups']): Pick<FerryConfig, 'exclusiveGroups' | 'exclusiveGroupOf'> {
+  const exclusiveGroups: ExclusiveGroup[] = list.map((g) => ({ name: exclusiveGroupName(g), apps: g.apps }));
+  const exclusiveGroupOf = Object.create(null) as Record<string, string>;
+  for (const g of exclusiveGroups) for (const app of g.apps) exclusiveGroupOf[app] = g.name;
+  return { exclusiveGroups, exclusiveGroupOf };
 }
 
 /** Only the lists the file has (an action without one is open; see src/core/permissions.ts), without repeats. */

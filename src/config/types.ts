@@ -34,6 +34,13 @@ export interface AppConfig {
   envNames: string[];
 }
 
+/** Apps whose deploys to the same env never run at the same time (`exclusive_groups:`). */
+export interface ExclusiveGroup {
+  /** Its `name:`, else its apps joined with + (shop+payments). */
+  name: string;
+  apps: string[];
+}
+
 export interface FerryConfig {
   file: string;
   feedChannel: string;
@@ -61,4 +68,11 @@ export interface FerryConfig {
   freezes: ScheduledFreeze[];
   /** Slack user IDs (U…/W…) and user group IDs (S…) who may do everything everywhere (`admins:`). */
   admins: string[];
+  /** `exclusive_groups:`, in file order. */
+  exclusiveGroups: ExclusiveGroup[];
+  /**
+   * The exclusive group of each app that is in one (app -> group name; null prototype). An app's
+   * deploys hold their env lease in its group's name, so the group's apps run one at a time per env.
+   */
+  exclusiveGroupOf: Record<string, string>;
 }

@@ -69,29 +69,65 @@ return {'ok', id, token, tostring(untilMs)}
  * env is now locked by someone other than its requester, marks it running.
  * A queued deploy of an env frozen since the worker's gate looked (a /freeze in between) is not
  * begun: 'frozen', and the worker holds it as the gate would have.
- * KEYS: 1 deploy, 2 lease, 3 fence counter, 4 lock, 5 env state, 6 the env's freeze
- * ARGV: 1 lease holder name, 2 lease ttl ms, 3 now ms, 4 worker name
- * Returns {'missing'} | {'finished'} | {'frozen'} | {'busy', lease value}
+ * The lease may be shared by the apps of an exclusive group (see keys.lease): their queued deploys
+ * that find it taken wait in its line, and when it is free the oldest deploy in line (lowest id,
+ * i.e. accepted first) takes it, so one app's busy queue can't starve another's. A deploy in line
+ * that stopped asking for longer than ARGV[5] (its worker died) is passed over. A deploy left
+ * running by a lost worker takes the free lease without waiting its turn.
+ * KEYS: 1 deploy, 2 lease, 3 fence counter, 4 lock, 5 env state, 6 the env's freeze,
+ *       7 the lease's line (ZSET id -> id), 8 when each deploy in line last asked (HASH id -> Redis TIME ms)
+ * ARGV: 1 lease holder name, 2 lease ttl ms, 3 now ms, 4 worker name, 5 line staleness ms, 6 deploy id
+ * Returns {'missing'} | {'finished'} | {'frozen'} | {'busy', lease value} | {'behind', deploy id first in line}
  *       | {'lost', lease value, attempt} | {'locked', lease value, lock holder} | {'started', lease value}
  */
 const BEGIN = new LuaScript(
   'begin',
   `
+local id, now = ARGV[6], tonumber(ARGV[3])
+-- The line's liveness is read on Redis's clock, the one clock every worker shares.
+local t = redis.call('TIME')
+local clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function leave()
+  redis.call('ZREM', KEYS[7], id)
+  redis.call('HDEL', KEYS[8], id)
+end
+local function wait()
+  redis.call('ZADD', KEYS[7], tonumber(id), id)
+  redis.call('HSET', KEYS[8], id, clock)
+  redis.call('PEXPIRE', KEYS[7], 86400000)
+  redis.call('PEXPIRE', KEYS[8], 86400000)
+end
 local d = redis.call('HMGET', KEYS[1], 'status', 'user', 'attempt')
-if not d[1] then return {'missing'} end
-if d[1] == 'succeeded' or d[1] == 'failed' or d[1] == 'cancelled' then return {'finished'} end
+if not d[1] then leave() return {'missing'} end
+if d[1] == 'succeeded' or d[1] == 'failed' or d[1] == 'cancelled' then leave() return {'finished'} end
 if d[1] == 'queued' then
   local f = redis.call('HMGET', KEYS[6], 'source', 'until')
-  if f[1] and (not f[2] or tonumber(f[2]) > tonumber(ARGV[3])) then return {'frozen'} end
+  if f[1] and (not f[2] or tonumber(f[2]) > now) then leave() return {'frozen'} end
 end
 local cur = redis.call('GET', KEYS[2])
-if cur then return {'busy', cur} end
+if cur then
+  if d[1] == 'queued' then wait() end
+  return {'busy', cur}
+end
+if d[1] == 'queued' then
+  local stale = clock - tonumber(ARGV[5])
+  for _, other in ipairs(redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', '(' .. id)) do
+    if tonumber(redis.call('HGET', KEYS[8], other) or '0') >= stale then
+      wait()
+      return {'behind', other}
+    end
+    redis.call('ZREM', KEYS[7], other)
+    redis.call('HDEL', KEYS[8], other)
+  end
+end
+leave()
 ${takeLeaseLua('KEYS[2]', 'KEYS[3]', 'ARGV[1]', 'ARGV[2]')}
 if d[1] == 'running' then return {'lost', v, d[3]} end
 local lock = redis.call('HMGET', KEYS[4], 'holder', 'until')
-if lock[1] and tonumber(lock[2]) > tonumber(ARGV[3]) and lock[1] ~= d[2] then return {'locked', v, lock[1]} end
+if lock[1] and tonumber(lock[2]) > now and lock[1] ~= d[2] then return {'locked', v, lock[1]} end
 local prev = redis.call('HGET', KEYS[5], 'sha') or ''
 redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', ARGV[3], 'worker', ARGV[4], 'previousSha', prev)
+redis.call('HDEL', KEYS[1], 'waitingFor')
 redis.call('HINCRBY', KEYS[1], 'attempt', 1)
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
 return {'started', v}
@@ -146,6 +182,8 @@ export type BeginResult =
   | { kind: 'finished' }
   | { kind: 'frozen' }
   | { kind: 'busy'; heldBy: string }
+  /** The lease is free, but deploy #first (of another app of the exclusive group) is ahead in its line. */
+  | { kind: 'behind'; first: number }
   | { kind: 'lost'; lease: string; attempt: number }
   | { kind: 'locked'; lease: string; holder: string }
   | { kind: 'started'; lease: string };
@@ -226,15 +264,30 @@ export class DeployStore {
     return deployFromHash(await this.redis.hgetall(this.k.deploy(id)));
   }
 
-  async begin(id: number, app: string, env: string, o: { holder: string; leaseTtlMs: number; worker: string; now: number }): Promise<BeginResult> {
+  /**
+   * `lineStaleMs`: a deploy waiting in the lease's line that hasn't asked again for this long is
+   * passed over (its worker died); it must be well above the interval at which waiting deploys ask.
+   */
+  async begin(id: number, app: string, env: string, o: { holder: string; leaseTtlMs: number; worker: string; now: number; lineStaleMs?: number }): Promise<BeginResult> {
     const r = (await BEGIN.run(
       this.redis,
-      [this.k.deploy(id), this.k.lease(app, env), this.k.fenceSeq, this.k.lock(app, env), this.k.envState(app, env), this.k.freeze(app, env)],
-      [o.holder, o.leaseTtlMs, o.now, o.worker],
+      [
+        this.k.deploy(id),
+        this.k.lease(app, env),
+        this.k.fenceSeq,
+        this.k.lock(app, env),
+        this.k.envState(app, env),
+        this.k.freeze(app, env),
+        this.k.leaseLine(app, env),
+        this.k.leaseLineSeen(app, env),
+      ],
+      [o.holder, o.leaseTtlMs, o.now, o.worker, o.lineStaleMs ?? o.leaseTtlMs, id],
     )) as string[];
     switch (r[0]) {
       case 'busy':
         return { kind: 'busy', heldBy: r[1]! };
+      case 'behind':
+        return { kind: 'behind', first: Number(r[1]) };
       case 'lost':
         return { kind: 'lost', lease: r[1]!, attempt: Number(r[2]) };
       case 'locked':

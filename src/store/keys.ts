@@ -1,6 +1,12 @@
-/** Every Redis key Ferry uses, in one place. `prefix` lets several Ferrys (or tests) share a Redis. */
-export function keys(prefix: string) {
+/**
+ * Every Redis key Ferry uses, in one place. `prefix` lets several Ferrys (or tests) share a Redis.
+ * `exclusiveGroupOf` (config `exclusive_groups:`, app -> group) makes the apps of a group share
+ * their env leases: every process must be started with the same groups.
+ */
+export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, string>> = {}) {
   const p = prefix;
+  /** Whose env leases an app's deploys hold: its exclusive group's (`group:<name>`), else its own. */
+  const leaseScope = (app: string): string => (Object.hasOwn(exclusiveGroupOf, app) ? `group:${exclusiveGroupOf[app]!}` : app);
   return {
     prefix: p,
     deploySeq: `${p}:deploy:seq`,
@@ -19,7 +25,15 @@ export function keys(prefix: string) {
     lock: (app: string, env: string) => `${p}:lock:${app}:${env}`,
     lockSeq: `${p}:lock:seq`,
     waitlist: (app: string, env: string) => `${p}:waitlist:${app}:${env}`,
-    lease: (app: string, env: string) => `${p}:lease:${app}:${env}`,
+    /**
+     * The env lease the app's running deploy holds: one per env for an exclusive group (its apps
+     * never deploy to an env at the same time), else one per app and env. App and env names have
+     * no colon, so `group:<name>` can't be an app's.
+     */
+    lease: (app: string, env: string) => `${p}:lease:${leaseScope(app)}:${env}`,
+    /** Deploys waiting for that lease, by id (oldest first goes next), and when each last asked (HASH). */
+    leaseLine: (app: string, env: string) => `${p}:lease:${leaseScope(app)}:${env}:line`,
+    leaseLineSeen: (app: string, env: string) => `${p}:lease:${leaseScope(app)}:${env}:line:seen`,
     fenceSeq: `${p}:lease:fence`,
     /** Pub/sub channel (not a key): deploy ids whose running command was asked to stop. */
     cancelChannel: `${p}:cancel`,

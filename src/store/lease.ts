@@ -36,6 +36,15 @@ return 1
 `,
 );
 
+/** The lease holder name of deploy #id run by `worker` ("host:pid"); the lease's value adds "#<token>". */
+export const deployLeaseHolder = (worker: string, deployId: number): string => `${worker}:deploy-${deployId}`;
+
+/** The deploy holding a lease, read from its value ("host:pid:deploy-12#345"); undefined for any other holder. */
+export function leaseDeployId(value: string): number | undefined {
+  const m = /:deploy-(\d+)#\d+$/.exec(value);
+  return m ? Number(m[1]) : undefined;
+}
+
 export interface Lease {
   value: string;
   token: number;

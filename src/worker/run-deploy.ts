@@ -4,12 +4,13 @@ import type { FerryConfig } from '../config/types';
 import { cancelledBeforeStartReason, cancelledWhileRunningReason } from '../core/cancel';
 import type { Deploy } from '../core/deploy';
 import { formatDuration } from '../core/duration';
+import { exclusiveWaitText } from '../core/exclusive';
 import type { Redactor } from '../core/redact';
 import { escapeMrkdwn } from '../core/slack-format';
 import type { FeedPublisher } from '../feed/publisher';
 import type { DeployJobData } from '../queue/names';
 import type { BeginResult, DeployStore } from '../store/deploys';
-import type { LeaseStore } from '../store/lease';
+import { deployLeaseHolder, leaseDeployId, type LeaseStore } from '../store/lease';
 import type { LockStore } from '../store/locks';
 import type { LogStore } from '../store/logs';
 import type { CancelAsked } from '../store/cancel';
@@ -199,24 +200,41 @@ async function execute(
   }
 }
 
-/** Begins the deploy as soon as its env lease is free; a lease left by a dead worker expires by itself. */
-async function beginWhenFree(job: DeployJobData, d: RunDeps, log: Logger): Promise<Exclude<BeginResult, { kind: 'busy' }>> {
-  let waiting = false;
+/**
+ * Begins the deploy as soon as its env lease is free; a lease left by a dead worker expires by itself.
+ * For an app in an exclusive group the lease is the group's: while another app's deploy holds it
+ * (or goes first), the feed says which one this deploy waits for.
+ */
+async function beginWhenFree(job: DeployJobData, d: RunDeps, log: Logger): Promise<Exclude<BeginResult, { kind: 'busy' | 'behind' }>> {
+  let waitingFor: string | undefined;
   for (;;) {
     const r = await d.deploys.begin(job.deployId, job.app, job.env, {
-      holder: `${d.workerName}:deploy-${job.deployId}`,
+      holder: deployLeaseHolder(d.workerName, job.deployId),
       leaseTtlMs: d.config.leaseTtlMs,
       worker: d.workerName,
       now: (d.now ?? Date.now)(),
     });
-    if (r.kind !== 'busy') return r;
-    if (!waiting) {
-      waiting = true;
-      log.info({ heldBy: r.heldBy }, 'waiting for the env lease');
+    if (r.kind !== 'busy' && r.kind !== 'behind') return r;
+    const ahead = r.kind === 'busy' ? leaseDeployId(r.heldBy) : r.first;
+    const cause = r.kind === 'busy' ? `held by ${r.heldBy}` : `behind #${r.first}`;
+    if (cause !== waitingFor) {
+      waitingFor = cause;
+      log.info(r.kind === 'busy' ? { heldBy: r.heldBy } : { behind: r.first }, r.kind === 'busy' ? 'waiting for the env lease' : 'waiting for the deploy ahead in the env lease line');
+      await showExclusiveWait(job, ahead, r.kind === 'busy' ? 'running' : 'first', d).catch((err: Error) => log.warn({ err: err.message }, "could not show what the deploy waits for"));
     }
     if (d.shutdown.aborted) throw new Error('worker shutting down');
     await sleep(Math.min(1_000, d.config.leaseTtlMs / 10));
   }
+}
+
+/** When another app of the deploy's exclusive group is ahead of it, says so on the deploy (and its feed message). */
+async function showExclusiveWait(job: DeployJobData, aheadId: number | undefined, why: 'running' | 'first', d: RunDeps): Promise<void> {
+  const group = Object.hasOwn(d.config.exclusiveGroupOf, job.app) ? d.config.exclusiveGroupOf[job.app] : undefined;
+  if (group === undefined) return;
+  const ahead = aheadId === undefined ? undefined : await d.deploys.get(aheadId);
+  if (ahead?.app === job.app) return; // its own app's deploy (a lost worker's lease running out): not the group's doing
+  const text = exclusiveWaitText({ group, env: job.env, why, ...(ahead && { ahead: { id: ahead.id, app: ahead.app } }) });
+  if (await d.deploys.setWaiting(job.deployId, text)) d.feed.inBackground('feed update', () => d.feed.refresh(job.deployId), job.deployId);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { childBaseEnv, githubWebUrl, readEnv, requireSlack } from '../../src/config/env';
@@ -687,5 +687,99 @@ ${perms
     expect(problems(prod('rollback: [U0ANA]'))).toContain('apps.web.environments.production.permissions: unknown key rollback');
     expect(problems(prod('lock: []'))).toContain('apps.web.environments.production.permissions.lock: is empty; list who may lock this env (user IDs U…, user group IDs S…), or leave the key out to let everyone');
     expect(problems(prod('deploy: U0ANA'))).toContain('apps.web.environments.production.permissions.deploy: found "U0ANA"; must be a list of Slack user IDs');
+  });
+});
+
+describe('exclusive_groups', () => {
+  const file = '/srv/ferry/ferry.yml';
+  const problems = (yaml: string) => ferryErrorOf(() => parseConfig(yaml, file)).message;
+  /** Apps shop, payments, search and admin (each with staging), and the given exclusive_groups lines. */
+  const withGroups = (lines: string): string => `feed_channel: C0FEED
+exclusive_groups:
+${lines
+  .trim()
+  .split('\n')
+  .map((l) => `  ${l}`)
+  .join('\n')}
+apps:
+${['shop', 'payments', 'search', 'admin'].map((a) => `  ${a}:\n    path: ../${a}\n    environments:\n      staging:\n        deploy: [x.sh]`).join('\n')}
+`;
+
+  test('read in file order; a group without a name is called by its apps joined with +; every app in a group knows it', () => {
+    const c = parseConfig(withGroups('- name: storefront\n  apps: [shop, payments]\n- apps: [search, admin]'), file);
+    expect(c.exclusiveGroups).toEqual([
+      { name: 'storefront', apps: ['shop', 'payments'] },
+      { name: 'search+admin', apps: ['search', 'admin'] },
+    ]);
+    expect({ ...c.exclusiveGroupOf }).toEqual({ shop: 'storefront', payments: 'storefront', search: 'search+admin', admin: 'search+admin' });
+    expect(c.exclusiveGroupOf.constructor).toBeUndefined();
+  });
+
+  test('default: no groups, every app deploys on its own', () => {
+    const c = parseConfig(ONE_APP_YAML, file);
+    expect(c.exclusiveGroups).toEqual([]);
+    expect({ ...c.exclusiveGroupOf }).toEqual({});
+  });
+
+  test('an unknown app, with a suggestion and the apps there are', () => {
+    expect(problems(withGroups('- name: storefront\n  apps: [shop, paymnts]'))).toContain(
+      'exclusive_groups.0.apps.1: there is no app "paymnts"; did you mean payments? apps: shop, payments, search, admin',
+    );
+    expect(problems(withGroups('- apps: [shop, billing]'))).toContain('exclusive_groups.0.apps.1: there is no app "billing"; apps: shop, payments, search, admin');
+  });
+
+  test('at least two apps, each listed once', () => {
+    expect(problems(withGroups('- name: storefront\n  apps: [shop]'))).toContain(
+      'exclusive_groups.0.apps: list at least two apps: deploys of one app to an env already run one at a time',
+    );
+    expect(problems(withGroups('- name: storefront\n  apps: [shop, shop]'))).toContain('exclusive_groups.0.apps.1: "shop" is listed twice in this group; list each app once');
+    expect(problems(withGroups('- name: storefront'))).toContain('exclusive_groups.0.apps: is required (must be a list of app names, e.g. [shop, payments])');
+  });
+
+  test('an app in two groups: says which, and how to merge them', () => {
+    expect(problems(withGroups('- name: storefront\n  apps: [shop, payments]\n- name: back-office\n  apps: [admin, payments]'))).toContain(
+      'exclusive_groups.1.apps.1: "payments" is also in exclusive_groups.0 (storefront); an app may be in one exclusive group only, so merge the two groups into one (apps: [shop, payments, admin])',
+    );
+    expect(problems(withGroups('- apps: [shop, payments]\n- apps: [shop, search]'))).toContain('exclusive_groups.1.apps.0: "shop" is also in exclusive_groups.0 (shop+payments);');
+  });
+
+  test('group names are unique and written like app names', () => {
+    expect(problems(withGroups('- name: storefront\n  apps: [shop, payments]\n- name: storefront\n  apps: [search, admin]'))).toContain(
+      'exclusive_groups.1.name: "storefront" is also the name of exclusive_groups.0 (storefront); give each group its own name',
+    );
+    expect(problems(withGroups('- name: Store Front\n  apps: [shop, payments]'))).toContain(
+      'exclusive_groups.0.name: found "Store Front"; group names use lower-case letters, digits, - and _ (at most 40), e.g. storefront',
+    );
+  });
+
+  test("ferry.example.yml's commented example, uncommented, is valid", () => {
+    const example = readFileSync(path.join(ROOT, 'ferry.example.yml'), 'utf8');
+    const block = /^# exclusive_groups:\n(?:#   .*\n)+/m.exec(example)![0].replace(/^# ?/gm, '');
+    const c = parseConfig(withGroups('- apps: [search, admin]').replace(/exclusive_groups:\n.*\n/, block), file);
+    expect(c.exclusiveGroups).toEqual([{ name: 'storefront', apps: ['shop', 'payments'] }]);
+  });
+
+  test('ferry check lists the groups after the apps', () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing; run npm run build (npm test builds it)`);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-check-'));
+    try {
+      const yml = path.join(dir, 'ferry.yml');
+      writeFileSync(yml, withGroups('- name: storefront\n  apps: [shop, payments]\n- apps: [search, admin]'));
+      const out = execFileSync(process.execPath, [CLI, 'check', yml], { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir }, encoding: 'utf8' });
+      expect(out).toBe(
+        `${yml} is valid.\n  shop: staging\n  payments: staging\n  search: staging\n  admin: staging\nexclusive groups (one deploy at a time per env):\n  storefront: shop, payments\n  search+admin: search, admin\n`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('an unknown key, and a list that is not a list', () => {
+    expect(problems(withGroups('- name: storefront\n  apps: [shop, payments]\n  environments: [staging]'))).toContain(
+      'exclusive_groups.0: unknown key environments; check the spelling against ferry.example.yml',
+    );
+    expect(problems('feed_channel: C0FEED\nexclusive_groups: shop\napps:\n  shop:\n    path: .\n    environments:\n      dev:\n        deploy: [x.sh]\n')).toContain(
+      'exclusive_groups: found "shop"; must be a list of groups, each with apps (and an optional name), e.g. [{ name: storefront, apps: [shop, payments] }]',
+    );
   });
 });
