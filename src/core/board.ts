@@ -40,6 +40,11 @@ export interface BoardEnv {
     held?: number;
     /** The deploy running now, if any. */
     runningId?: number;
+    /**
+     * Taken by a worker but not running yet: it waits for the env lease its exclusive group
+     * shares (shown instead of runningId).
+     */
+    startingId?: number;
   };
   /** Shown only when given (the freeze feature supplies it). */
   freeze?: BoardFreeze;
@@ -143,9 +148,10 @@ function lockText(e: BoardEnv, now: number, compact: boolean): string {
 }
 
 function queueText(e: BoardEnv): string {
-  const { waiting, held, runningId } = e.queue;
+  const { waiting, held, runningId, startingId } = e.queue;
   const parts: string[] = [];
   if (runningId !== undefined) parts.push(`#${runningId} running`);
+  if (startingId !== undefined) parts.push(`#${startingId} next, waiting for another app of its exclusive group`);
   if (waiting > 0) parts.push(`${waiting} waiting${held ? ` (${held} held by a freeze or window)` : ''}`);
   return parts.length ? parts.join(', ') : 'empty';
 }

@@ -69,12 +69,14 @@ export class BoardService {
       this.d.freezeOf?.(app, env),
       this.d.windowOf?.(app, env, now),
     ]);
+    // A worker's job may still be queued: waiting for the lease of the app's exclusive group.
+    const current = active[0] === undefined ? undefined : await this.d.deploys.get(active[0]);
     const row: BoardEnv = {
       env,
       queue: {
         waiting: counts.waiting + counts.prioritized + counts.delayed,
         ...(counts.delayed > 0 && { held: counts.delayed }),
-        ...(active[0] !== undefined && { runningId: active[0] }),
+        ...(active[0] !== undefined && (current?.status === 'queued' ? { startingId: active[0] } : { runningId: active[0] })),
       },
     };
     if (state.sha) {

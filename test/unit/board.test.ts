@@ -51,6 +51,13 @@ describe('the /deploys board', () => {
     expect(d).toContain(':hourglass: held for <@U0CAT>, next on the wait-list, until <!date^');
   });
 
+  test("a deploy a worker took but that waits for its exclusive group's lease is shown as next, not running", () => {
+    const env: BoardEnv = { ...dev, queue: { waiting: 1, startingId: 9 } };
+    const d = sections(renderBoard({ now: NOW, apps: [{ app: 'web', envs: [env] }] }))[0]!;
+    expect(d).toContain('queue: #9 next, waiting for another app of its exclusive group, 1 waiting');
+    expect(d).not.toContain('#9 running');
+  });
+
   test('no freeze or window lines unless they are given', () => {
     const text = all(renderBoard({ now: NOW, apps: [{ app: 'web', envs: [dev, staging] }] }));
     expect(text).not.toContain(':snowflake:');
