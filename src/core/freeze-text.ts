@@ -15,7 +15,8 @@ export function frozenFeedText(app: string, envs: readonly string[], f: FreezeSt
 /** The feed's line when a freeze is lifted by a person, or lifts itself at its end. */
 export function unfrozenFeedText(app: string, env: string, by: string | 'expired', previous: FreezeState, held: number): string {
   const how = by === 'expired' ? `lifted itself: ${mention(previous.by)}'s freeze${reasonPart(previous.reason)} has ended` : `unfrozen by ${mention(by)}`;
-  const queue = held > 0 ? ` ${held} waiting deploy${held === 1 ? '' : 's'} now go${held === 1 ? 'es' : ''} ahead in order.` : '';
+  // At a freeze's end the held deploys' delays have ended by themselves, so there is no count.
+  const queue = held > 0 ? ` ${held} waiting deploy${held === 1 ? '' : 's'} now go${held === 1 ? 'es' : ''} ahead in order.` : by === 'expired' ? ' Any deploys waiting there go ahead in order.' : '';
   return `:sunny: ${envList(app, [env])} ${how}.${queue}`;
 }
 

@@ -130,7 +130,10 @@ export class DeployRequests {
       if (req.override !== undefined) await this.audit({ user, action: 'override', app: req.app, env: req.env, deployId: id, detail: req.override });
     }
     const link = await this.feedLink(id);
-    const position = await this.position(req.app, req.env, id);
+    // Outside its window a deploy doesn't start now, whatever its place in line (the worker may be
+    // holding it at this moment, which looks like running).
+    const place = await this.position(req.app, req.env, id);
+    const position = decision.kind === 'window' && (place === 'starting now' || place === 'running now') ? 'first in line' : place;
     const how = accepted.kind === 'duplicate' ? 'Already accepted' : 'Accepted';
     const lines = [
       rollback

@@ -128,7 +128,7 @@ export class FreezeService {
   private async lifted(app: string, env: string, by: string | 'expired', previous: StoredFreeze): Promise<void> {
     const now = this.now();
     const held = await this.d.queues.release(app, env);
-    await this.d.audit.record({ at: now, user: by === 'expired' ? 'ferry' : by, action: 'unfreeze', app, env, detail: by === 'expired' ? 'the freeze ended' : `lifted the freeze by ${previous.by}` });
+    await this.d.audit.record({ at: now, user: by === 'expired' ? 'ferry' : by, action: 'unfreeze', app, env, detail: by === 'expired' ? 'the freeze ended' : by === previous.by ? 'lifted their own freeze' : `lifted the freeze set by ${previous.by}` });
     await this.post(unfrozenFeedText(app, env, by, previous, held));
     for (const user of await this.d.store.takeNotify(app, env)) await this.d.queues.dm(user, unfrozenNotifyText(app, env), `unfrozen-${app}-${env}-${previous.token}-${user}`);
     this.d.log.info({ app, env, by, held }, 'unfrozen');

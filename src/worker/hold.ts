@@ -33,16 +33,19 @@ export async function holdIfBlocked(job: Job<DeployJobData>, token: string | und
   const deploy = await d.deploys.get(deployId);
   if (deploy?.status !== 'queued') return; // finished, cancelled or left running: runDeploy decides
   const envCfg = d.config.apps[app]?.envs[env];
-  const now = (d.now ?? Date.now)();
-  const decision = gate({
-    now,
-    ...(await d.freezes.get(app, env).then((f) => (f ? { manualFreeze: f } : {}))),
-    scheduled: d.config.freezes,
-    app,
-    env,
-    ...(envCfg?.window && { window: envCfg.window }),
-    ...(deploy.override && { override: deploy.override }),
-  });
+  const skew = clockSkew(d.now);
+  const decide = async (now: number) =>
+    gate({
+      now,
+      ...(await d.freezes.get(app, env).then((f) => (f ? { manualFreeze: f } : {}))),
+      scheduled: d.config.freezes,
+      app,
+      env,
+      ...(envCfg?.window && { window: envCfg.window }),
+      ...(deploy.override && { override: deploy.override }),
+    });
+  const now = Date.now() + skew;
+  const decision = await decide(now);
   if (decision.kind === 'go') return;
   // The feed keeps this text on screen, so it says when, not "in 2h"; the DM says both.
   const why = describeGate(decision, env, now, false);
@@ -53,7 +56,28 @@ export async function holdIfBlocked(job: Job<DeployJobData>, token: string | und
     await d.queues.dm(deploy.user, heldText(deployId, describeGate(decision, env, now)), `held-${deployId}-${cause}`);
   }
   d.log.info({ deployId, app, env, until, cause }, 'deploy held');
-  // BullMQ's delays run on the wall clock; `now` is Ferry's (the same, except in tests).
-  await job.moveToDelayed(Date.now() + Math.max(until - now, 1_000), token);
+  // BullMQ's delays run on the wall clock; `until` is on Ferry's (the same, except in tests). The
+  // delay ends exactly at `until`, however long the steps above took, so deploys held until the
+  // same instant (a freeze's end, a window's opening) keep their order: BullMQ orders equal
+  // instants as they were held, and held them in line order.
+  await job.moveToDelayed(Math.max(until - skew, Date.now() + 1_000), token);
+  // An /unfreeze that landed after the gate looked released the held deploys before this one was
+  // among them: let it go now rather than at the next look (an hour away for a freeze with no end).
+  if (decision.kind === 'frozen' && (await decide(Date.now() + skew)).kind === 'go') {
+    await job.promote().catch(() => {}); // already released by someone else
+  }
   throw new DelayedError();
+}
+
+/**
+ * Ferry's clock minus the wall clock, exact to the millisecond for a clock that runs at real speed
+ * (both read within one wall-clock millisecond): 0 in production, the set offset in tests.
+ */
+function clockSkew(now: (() => number) | undefined): number {
+  if (!now) return 0;
+  for (;;) {
+    const before = Date.now();
+    const ferry = now();
+    if (Date.now() === before) return ferry - before;
+  }
 }

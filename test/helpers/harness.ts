@@ -37,7 +37,9 @@ export interface HarnessOptions {
 /**
  * A clock for Ferry that the test sets to a chosen instant (a Friday 15:59:58 in London, the night
  * the clocks go back) and that then runs at real speed, so BullMQ's real-time delays and Ferry's
- * policy agree: what Ferry schedules for "in 2 s" happens 2 s later.
+ * policy agree: what Ferry schedules for "in 2 s" happens 2 s later. Redis's own expiries run on
+ * the real clock (a freeze's hash expires a day after its end), so a test that sets freezes or
+ * locks should not set the clock more than a day behind the real one.
  */
 export class TestClock {
   private offset = 0;
