@@ -32,7 +32,7 @@ import { LogStore } from './store/logs';
 import { CancelWatch } from './worker/cancel-watch';
 import { startWorkers, type WorkerHost } from './worker/worker';
 import { withDeadline } from './util/deadline';
-import { refusalText } from './core/permissions';
+import { authorize } from './services/authorize';
 import { windowOf } from './core/window-state';
 import { Workspaces } from './worker/workspace';
 
@@ -129,14 +129,7 @@ export class Runtime {
       config,
       log: log.child({ component: 'freezes' }),
       now,
-      allow: async (action, user, app, env) => {
-        const allowed = await this.permissions.check(action, user, app, env);
-        if (allowed.ok) return undefined;
-        await this.audit
-          .record({ at: now(), user, action: 'refused', app, env, detail: `${action}: ${allowed.rule}` })
-          .catch((err: Error) => log.error({ err: err.message, app, env }, 'could not record the refusal in the audit log'));
-        return refusalText(allowed, action, app, env, this.permissions.admins);
-      },
+      allow: (action, user, app, env) => authorize({ permissions: this.permissions, audit: this.audit, log, now }, action, user, app, env),
     });
     this.requests = new DeployRequests({
       config,
@@ -152,7 +145,7 @@ export class Runtime {
       freezes: this.freezes,
       now,
     });
-    this.rollbacks = new RollbackService({ config, sources: this.sources, deploys: this.deploys, requests: this.requests, permissions: this.permissions, audit: this.audit, now });
+    this.rollbacks = new RollbackService({ config, sources: this.sources, deploys: this.deploys, requests: this.requests, permissions: this.permissions, audit: this.audit, log: log.child({ component: 'rollback' }), now });
     this.deployLog = { deploys: this.deploys, logs: this.logs, links: () => this.logLinks, redact: this.redact };
     this.board = new BoardService({
       freezeOf: (app, env) => this.freezeService.standing(app, env),

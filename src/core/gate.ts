@@ -1,6 +1,6 @@
 /** Whether a deploy may start now: freezes first, then the env's deploy window. Pure policy. */
 import { formatDuration } from './duration';
-import { activeScheduledFreeze, type ScheduledFreeze } from './freeze-schedule';
+import { type ActiveFreeze, activeScheduledFreeze, type ScheduledFreeze } from './freeze-schedule';
 import { escapeMrkdwn, mention, slackTime } from './slack-format';
 import { type WeeklySpan, weeklyState } from './weekly';
 
@@ -13,6 +13,11 @@ export interface FreezeState {
   until?: number;
   source: 'manual' | 'schedule' | 'alert' | 'release';
   name?: string;
+}
+
+/** A scheduled freeze in force, as a freeze state (what refusals, lists and the board show). */
+export function scheduledFreezeState(a: ActiveFreeze): FreezeState {
+  return { by: 'schedule', reason: a.freeze.reason, since: a.since, until: a.until, source: 'schedule', name: a.freeze.name };
 }
 
 export interface DeployWindow {
@@ -45,14 +50,7 @@ export function gate(input: GateInput): GateDecision {
     return manualFreeze.until === undefined ? { kind: 'frozen', freeze: manualFreeze } : { kind: 'frozen', freeze: manualFreeze, retryAt: manualFreeze.until };
   }
   const scheduled = activeScheduledFreeze(input.scheduled, input.app, input.env, now);
-  if (scheduled) {
-    const { freeze, until, since } = scheduled;
-    return {
-      kind: 'frozen',
-      freeze: { by: 'schedule', reason: freeze.reason, since, until, source: 'schedule', name: freeze.name },
-      retryAt: until,
-    };
-  }
+  if (scheduled) return { kind: 'frozen', freeze: scheduledFreezeState(scheduled), retryAt: scheduled.until };
   if (input.window && input.window.spans.length > 0 && !input.override) {
     const state = weeklyState(input.window.spans, input.window.tz, now);
     if (!state.inside && state.nextStartAt !== undefined) {

@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { shortSha } from '../core/deploy';
-import { describeGate, gate, type GateDecision } from '../core/gate';
+import { describeGate, type GateDecision } from '../core/gate';
 import { describeLock, handingText } from '../core/lock-text';
-import { refusalText } from '../core/permissions';
 import { rollbackDetail, rollbackLabel, rollbackLockText } from '../core/rollback';
 import type { DeployRequest } from '../core/parse/deploy';
 import { escapeMrkdwn, slackTime, typed } from '../core/slack-format';
@@ -17,6 +16,8 @@ import type { DeployStore } from '../store/deploys';
 import type { FreezeStore } from '../store/freezes';
 import { lockButtons, notifyButton } from '../core/fix-buttons';
 import { withDeadline } from '../util/deadline';
+import { authorize } from './authorize';
+import { envGate } from './env-gate';
 import type { LockService } from './locks';
 import type { Permissions } from './permissions';
 
@@ -69,14 +70,13 @@ export class DeployRequests {
     const envCfg = app.envs[req.env]!;
     const source = this.d.sources[req.app]!;
     for (const action of req.override !== undefined ? (['deploy', 'override'] as const) : (['deploy'] as const)) {
-      const allowed = await this.d.permissions.check(action, user, req.app, req.env);
-      if (!allowed.ok) {
-        await this.audit({ user, action: 'refused', app: req.app, env: req.env, detail: `${action}: ${allowed.rule}` });
-        return { text: `${refusalText(allowed, action, req.app, req.env, this.d.permissions.admins)} Nothing was queued.` };
-      }
+      const refused = await authorize({ ...this.d, now: this.now }, action, user, req.app, req.env);
+      if (refused) return { text: `${refused} Nothing was queued.` };
     }
     // A frozen env takes no new deploys (those already queued wait); a closed window queues them.
-    const decision = await this.gate(req);
+    // An override skips only the window: the decision without it says whether the window is open.
+    const unoverridden = await envGate(this.d, req.app, req.env, this.now());
+    const decision: GateDecision = unoverridden.kind === 'window' && req.override !== undefined ? { kind: 'go' } : unoverridden;
     if (decision.kind === 'frozen') {
       const text = `Can't ${rollback ? 'roll back' : 'deploy'}: ${describeGate(decision, req.env, this.now())} Nothing was queued.`;
       await this.audit({ user, action: 'refused', app: req.app, env: req.env, detail: `deploy: frozen by ${decision.freeze.source === 'manual' ? decision.freeze.by : (decision.freeze.name ?? decision.freeze.source)}` });
@@ -149,31 +149,11 @@ export class DeployRequests {
       const how = `${typed(`/deploy ${req.app} ${req.env} ${req.ref} override <reason>`)}`;
       lines.push(`:clock3: It waits for the window: ${describeGate(decision, req.env, this.now())} It starts by itself then. If it can't wait, ${how} starts it now, if you may override.`);
     } else if (req.override !== undefined) {
-      const outside = this.windowOpen(req) ? "The window is open now; your override counts if it closes before this deploy starts." : 'It starts outside the deploy window, on your override; the reason is in the feed.';
+      const outside = unoverridden.kind === 'go' ? "The window is open now; your override counts if it closes before this deploy starts." : 'It starts outside the deploy window, on your override; the reason is in the feed.';
       lines.push(`:warning: ${outside}`);
     }
     lines.push(link ? `<${link}|Follow it in the deploy feed>.` : 'Follow it in the deploy feed.');
     return { text: lines.join('\n') };
-  }
-
-  /** Freezes, then the deploy window (which an override skips), for a deploy asked for now. */
-  private async gate(req: DeployRequest): Promise<GateDecision> {
-    const manualFreeze = await this.d.freezes.get(req.app, req.env);
-    const window = this.d.config.apps[req.app]!.envs[req.env]!.window;
-    return gate({
-      now: this.now(),
-      ...(manualFreeze && { manualFreeze }),
-      scheduled: this.d.config.freezes,
-      app: req.app,
-      env: req.env,
-      ...(window && { window }),
-      ...(req.override !== undefined && { override: { by: '', reason: req.override } }),
-    });
-  }
-
-  private windowOpen(req: DeployRequest): boolean {
-    const window = this.d.config.apps[req.app]!.envs[req.env]!.window;
-    return !window || gate({ now: this.now(), scheduled: [], app: req.app, env: req.env, window }).kind === 'go';
   }
 
   private async audit(e: Omit<Parameters<AuditLog['record']>[0], 'at'>): Promise<void> {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { activeScheduledFreezes } from '../core/freeze-schedule';
 import { freezeListText, frozenAnswer, frozenFeedText, unfrozenFeedText, unfrozenNotifyText } from '../core/freeze-text';
-import type { FreezeState } from '../core/gate';
+import { type FreezeState, scheduledFreezeState } from '../core/gate';
 import { escapeMrkdwn } from '../core/slack-format';
 import type { Queues } from '../queue/queues';
 import type { AuditLog } from '../store/audit';
@@ -94,7 +94,7 @@ export class FreezeService {
       const f = stored[i];
       if (f && (f.until === undefined || f.until > now)) entries.push({ ...t, freeze: f });
       for (const s of activeScheduledFreezes(this.d.config.freezes, t.app, t.env, now)) {
-        entries.push({ ...t, freeze: { by: 'schedule', reason: s.freeze.reason, since: s.since, until: s.until, source: 'schedule', name: s.freeze.name } });
+        entries.push({ ...t, freeze: scheduledFreezeState(s) });
       }
     });
     return { text: freezeListText(entries, now) };
@@ -106,7 +106,7 @@ export class FreezeService {
     const f = await this.d.store.get(app, env);
     if (f && (f.until === undefined || f.until > now)) return f;
     const s = activeScheduledFreezes(this.d.config.freezes, app, env, now)[0];
-    return s && { by: 'schedule', reason: s.freeze.reason, since: s.since, until: s.until, source: 'schedule', name: s.freeze.name };
+    return s && scheduledFreezeState(s);
   }
 
   /**

@@ -1,5 +1,5 @@
+import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
-import { refusalText } from '../core/permissions';
 import { type RollbackArg, chooseRollback, rollbackLockReason, rollbackOf } from '../core/rollback';
 import { ROLLBACK_LOCK_MS, type RollbackRequest } from '../core/parse/rollback';
 import { typed } from '../core/slack-format';
@@ -8,6 +8,7 @@ import type { CommitSource } from '../source/types';
 import type { AuditLog } from '../store/audit';
 import type { DeployStore } from '../store/deploys';
 import type { Answer, DeployRequests } from './deploy-requests';
+import { authorize } from './authorize';
 import type { Permissions } from './permissions';
 
 export interface RollbackDeps {
@@ -16,9 +17,10 @@ export interface RollbackDeps {
   deploys: DeployStore;
   requests: DeployRequests;
   /** A rollback is a deploy: it needs `permissions.deploy`, checked before anything else. */
-  permissions?: Pick<Permissions, 'check' | 'admins'>;
+  permissions: Pick<Permissions, 'check' | 'admins'>;
   audit?: AuditLog;
-  now?: () => number;
+  log: Logger;
+  now: () => number;
 }
 
 /** How far back `/rollback` without an argument looks for the previous good deploy. */
@@ -34,11 +36,8 @@ export class RollbackService {
 
   /** `name`: how the lock's reason names the requester ("rolled back by ana"). */
   async rollback(req: RollbackRequest, user: string, name: string, idempotencyKey: string): Promise<Answer> {
-    const allowed = await this.d.permissions?.check('deploy', user, req.app, req.env);
-    if (allowed && !allowed.ok) {
-      await this.d.audit?.record({ at: (this.d.now ?? Date.now)(), user, action: 'refused', app: req.app, env: req.env, detail: `rollback: ${allowed.rule}` });
-      return { text: `${refusalText(allowed, 'deploy', req.app, req.env, this.d.permissions!.admins)} Nothing was queued.` };
-    }
+    const refused = await authorize(this.d, 'deploy', user, req.app, req.env, 'rollback');
+    if (refused) return { text: `${refused} Nothing was queued.` };
     const order = { lockMs: ROLLBACK_LOCK_MS, lockReason: rollbackLockReason(name) };
     // A retried delivery answers with the rollback it already queued, even if what runs on the env
     // has changed since (the choice would differ now).

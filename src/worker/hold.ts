@@ -2,7 +2,8 @@ import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { heldText } from '../core/freeze-text';
-import { describeGate, gate } from '../core/gate';
+import { describeGate } from '../core/gate';
+import { envGate } from '../services/env-gate';
 import type { FeedPublisher } from '../feed/publisher';
 import type { DeployJobData } from '../queue/names';
 import type { Queues } from '../queue/queues';
@@ -32,18 +33,8 @@ export async function holdIfBlocked(job: Job<DeployJobData>, token: string | und
   const { deployId, app, env } = job.data;
   const deploy = await d.deploys.get(deployId);
   if (deploy?.status !== 'queued') return; // finished, cancelled or left running: runDeploy decides
-  const envCfg = d.config.apps[app]?.envs[env];
   const skew = clockSkew(d.now);
-  const decide = async (now: number) =>
-    gate({
-      now,
-      ...(await d.freezes.get(app, env).then((f) => (f ? { manualFreeze: f } : {}))),
-      scheduled: d.config.freezes,
-      app,
-      env,
-      ...(envCfg?.window && { window: envCfg.window }),
-      ...(deploy.override && { override: deploy.override }),
-    });
+  const decide = (now: number) => envGate(d, app, env, now, deploy.override);
   const now = Date.now() + skew;
   const decision = await decide(now);
   if (decision.kind === 'go') return;

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { FerryConfig } from '../../config/types';
 import { describeLock, handingText, lockAuditDetail, unlockAuditDetail } from '../../core/lock-text';
 import { lockHelp, parseLock, parseUnlock } from '../../core/parse/lock';
-import { mentionList, refusalText } from '../../core/permissions';
+import { mentionList } from '../../core/permissions';
+import { authorize } from '../../services/authorize';
 import { escapeMrkdwn, mention, slackTime } from '../../core/slack-format';
 import { lockButtons } from '../../core/fix-buttons';
 import type { Answer } from '../../services/deploy-requests';
@@ -36,13 +37,8 @@ export function registerLock(app: App, d: LockDeps): void {
     await ack();
     const { app: a, env, durationMs, reason } = parsed.value;
     await answerAfterAck(respond, d.log.child({ command: '/lock', user: command.user_id }), d.limiter, async () => {
-      const allowed = await d.permissions.check('lock', command.user_id, a, env);
-      if (!allowed.ok) {
-        await d.audit
-          .record({ at: now(), user: command.user_id, action: 'refused', app: a, env, detail: `lock: ${allowed.rule}` })
-          .catch((err: Error) => d.log.error({ err: err.message, app: a, env }, 'could not record the refusal in the audit log'));
-        return { text: refusalText(allowed, 'lock', a, env, d.permissions.admins) };
-      }
+      const refused = await authorize({ ...d, now }, 'lock', command.user_id, a, env);
+      if (refused) return { text: refused };
       const t = now();
       const r = await d.locks.claim(a, env, command.user_id, t, t + durationMs, reason);
       if (r.kind === 'locked' || r.kind === 'handing') {
