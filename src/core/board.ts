@@ -6,6 +6,7 @@ import type { AuditEntry } from '../store/audit';
 import type { Deploy } from './deploy';
 import { shortSha } from './deploy';
 import { formatDuration } from './duration';
+import { isUserId } from './permissions';
 import { clipText, escapeMrkdwn, mention, mrkdwnToPlain, slackLink, slackTime, typed } from './slack-format';
 
 /** A freeze standing on an env, as the board shows it (the freeze feature's FreezeState fits). */
@@ -81,7 +82,6 @@ const when = (at: number, now: number): string => `${ago(at, now)} (${slackTime(
 /** A time: just the clock within a day, else with the date. */
 const timeOf = (at: number, now: number): string => slackTime(at, Math.abs(at - now) < 20 * 3_600_000 ? '{time}' : '{date_short_pretty} {time}');
 const shaText = (sha: string, url?: string): string => (url ? slackLink(url, shortSha(sha)) : `\`${shortSha(sha)}\``);
-const isUserId = (s: string): boolean => /^[UW][A-Z0-9]{2,}$/.test(s);
 
 export function renderBoard(input: BoardInput): Rendered {
   const { now, apps } = input;
