@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   CONFIG_INVALID: 'the config file is missing or invalid',
   ENV_MISSING: 'required environment variables are not set',
   UNKNOWN_REF: 'the ref does not exist in the repository',
+  UNKNOWN_SHA: 'a deployed commit is no longer in the repository (force-pushed away?)',
   SOURCE_UNAVAILABLE: 'GitHub or the local repository did not answer',
 } as const;
 

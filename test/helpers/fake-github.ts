@@ -1,14 +1,40 @@
+import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** A pull request as `GET /repos/{o}/{r}/commits/{sha}/pulls` lists it (the fields Ferry reads). */
+export interface FakePull {
+  number: number;
+  title: string;
+  html_url: string;
+  /** ISO time; null for a PR that is open or was closed unmerged. */
+  merged_at: string | null;
+}
+
+/** Commits listed per page without `per_page` (GitHub's default), and at most (GitHub's cap). */
+const DEFAULT_PER_PAGE = 30;
+const MAX_PER_PAGE = 100;
+/** Compare without `page`/`per_page` lists only this many commits: the newest, oldest first (GitHub's documented behaviour). */
+const UNPAGED_COMPARE_LIMIT = 250;
+
 /**
- * GitHub's REST API played over loopback, as much of it as Ferry calls: commit lookup by ref.
+ * GitHub's REST API played over loopback, as much of it as Ferry calls: commit lookup by ref,
+ * branches, and, for repositories in `repos` (computed with git from a local repository), compare,
+ * list commits and a commit's pull requests, in GitHub's JSON shapes and paging.
  * `hang` makes it accept requests and never answer, like a GitHub outage.
  */
 export class FakeGitHub {
   /** "owner/repo@ref" -> sha */
   readonly refs = new Map<string, string>();
+  /** "owner/repo" -> path of a local git repository that plays it (refs not in `refs` resolve there too). */
+  readonly repos = new Map<string, string>();
+  /** sha -> the pull requests GitHub associates with that commit (none when absent). */
+  readonly pulls = new Map<string, FakePull | FakePull[]>();
+  /** Author email -> GitHub login (a commit's top-level `author`; null when absent, as for an email GitHub doesn't know). */
+  readonly logins = new Map<string, string>();
+  /** When set, every commit -> pull requests lookup answers with this HTTP status. */
+  pullsStatus: number | undefined;
   readonly requests: string[] = [];
   hang = false;
   private held: (() => void)[] = [];
@@ -62,19 +88,106 @@ export class FakeGitHub {
   }
 
   private answer(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^?]+)/.exec(req.url ?? '');
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    const branches = /^\/repos\/([^/]+)\/([^/]+)\/branches/.exec(req.url ?? '');
-    if (branches) {
-      const prefix = `${branches[1]}/${branches[2]}@`;
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const route = /^\/repos\/([^/]+)\/([^/]+)\/(.*)$/.exec(url.pathname);
+    if (!route) return json(404, { message: 'Not Found' });
+    const [owner, name, rest] = [decodeURIComponent(route[1]!), decodeURIComponent(route[2]!), route[3]!];
+    const full = `${owner}/${name}`;
+    const repo = this.repos.get(full);
+
+    if (rest.startsWith('branches')) {
+      const prefix = `${full}@`;
       return json(200, [...this.refs.keys()].filter((k) => k.startsWith(prefix)).map((k) => ({ name: k.slice(prefix.length) })));
     }
-    if (!m) return json(404, { message: 'Not Found' });
-    const sha = this.refs.get(`${m[1]}/${m[2]}@${decodeURIComponent(m[3]!)}`);
-    if (!sha) return json(422, { message: `No commit found for SHA: ${decodeURIComponent(m[3]!)}` });
-    json(200, { sha, commit: { message: 'x', author: { name: 'A', email: 'a@example.com', date: new Date().toISOString() } } });
+    const compare = /^compare\/(.+)$/.exec(rest);
+    if (compare) return json(...this.compare(full, repo, decodeURIComponent(compare[1]!), url.searchParams));
+    if (rest === 'commits') return json(...this.listCommits(repo, url.searchParams));
+    const pulls = /^commits\/([^/]+)\/pulls$/.exec(rest);
+    if (pulls) {
+      if (this.pullsStatus) return json(this.pullsStatus, { message: 'Server Error' });
+      const p = this.pulls.get(decodeURIComponent(pulls[1]!));
+      return json(200, p === undefined ? [] : Array.isArray(p) ? p : [p]);
+    }
+    const one = /^commits\/([^/]+)$/.exec(rest);
+    if (!one) return json(404, { message: 'Not Found' });
+    const ref = decodeURIComponent(one[1]!);
+    const sha = this.refs.get(`${full}@${ref}`);
+    if (sha) return json(200, { sha, commit: { message: 'x', author: { name: 'A', email: 'a@example.com', date: new Date().toISOString() } } });
+    const found = repo && resolve(repo, ref);
+    if (!found) return json(422, { message: `No commit found for SHA: ${ref}` });
+    json(200, this.commitsOf(repo, ['--max-count=1', found])[0]);
   }
+
+  /** `GET /repos/{o}/{r}/compare/{base}...{head}`: git's base..head with GitHub's status, counts and paging. */
+  private compare(full: string, repo: string | undefined, basehead: string, q: URLSearchParams): [number, unknown] {
+    const [b, h] = basehead.split('...');
+    const base = repo && b && resolve(repo, b);
+    const head = repo && h && resolve(repo, h);
+    if (!repo || !base || !head) return [404, { message: 'Not Found' }];
+    if (!run(repo, ['merge-base', base, head])) return [404, { message: 'Not Found' }];
+    const count = (range: string) => Number(run(repo, ['rev-list', '--count', range]));
+    const [ahead, behind] = [count(`${base}..${head}`), count(`${head}..${base}`)];
+    const status = !ahead && !behind ? 'identical' : !behind ? 'ahead' : !ahead ? 'behind' : 'diverged';
+    const all = ahead ? this.commitsOf(repo, ['--reverse', `${base}..${head}`]) : [];
+    let commits: unknown[];
+    if (q.has('page') || q.has('per_page')) {
+      const { page, perPage } = paging(q);
+      commits = all.slice((page - 1) * perPage, page * perPage);
+    } else {
+      commits = all.slice(-UNPAGED_COMPARE_LIMIT);
+    }
+    return [200, { url: `${this.url}/repos/${full}/compare/${basehead}`, html_url: `${this.url}/${full}/compare/${basehead}`, status, ahead_by: ahead, behind_by: behind, total_commits: all.length, commits }];
+  }
+
+  /** `GET /repos/{o}/{r}/commits?sha=&per_page=&page=`: newest first, merges included, like GitHub. */
+  private listCommits(repo: string | undefined, q: URLSearchParams): [number, unknown] {
+    const sha = repo && resolve(repo, q.get('sha') || 'HEAD');
+    if (!repo || !sha) return [404, { message: 'Not Found' }];
+    const { page, perPage } = paging(q);
+    return [200, this.commitsOf(repo, [`--skip=${(page - 1) * perPage}`, `--max-count=${perPage}`, sha])];
+  }
+
+  /** `git log <args>` as GitHub's commit objects. */
+  private commitsOf(repo: string, args: string[]): unknown[] {
+    const out = run(repo, ['log', '--format=%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%cn%x1f%ce%x1f%ct%x1f%B%x1e', ...args]) ?? '';
+    return out
+      .split('\x1e')
+      .map((r) => r.replace(/^\n/, ''))
+      .filter(Boolean)
+      .map((r) => {
+        const [sha, parents, an, ae, at, cn, ce, ct, ...message] = r.split('\x1f') as string[];
+        const iso = (s: string | undefined) => new Date(Number(s) * 1000).toISOString().replace('.000Z', 'Z');
+        const login = this.logins.get(ae!);
+        return {
+          sha,
+          html_url: `${this.url}/commit/${sha}`,
+          commit: { message: message.join('\x1f').replace(/\n$/, ''), author: { name: an, email: ae, date: iso(at) }, committer: { name: cn, email: ce, date: iso(ct) } },
+          author: login ? { login } : null,
+          parents: parents ? parents.split(' ').map((p) => ({ sha: p })) : [],
+        };
+      });
+  }
+}
+
+function paging(q: URLSearchParams): { page: number; perPage: number } {
+  const page = Math.max(1, Math.floor(Number(q.get('page') ?? 1)) || 1);
+  const perPage = Math.min(MAX_PER_PAGE, Math.max(1, Math.floor(Number(q.get('per_page') ?? DEFAULT_PER_PAGE)) || DEFAULT_PER_PAGE));
+  return { page, perPage };
+}
+
+/** git's stdout, or undefined when it fails. */
+function run(repo: string, args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function resolve(repo: string, ref: string): string | undefined {
+  return run(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]) || undefined;
 }
