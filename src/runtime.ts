@@ -35,6 +35,10 @@ import { withDeadline } from './util/deadline';
 import { authorize } from './services/authorize';
 import { windowOf } from './core/window-state';
 import { Workspaces } from './worker/workspace';
+import { ReleaseFeed } from './feed/release-feed';
+import { People } from './services/people';
+import { ReleaseService } from './services/releases';
+import { ReleaseStore } from './store/releases';
 
 /** SIGTERM to SIGKILL for a deploy command that is being stopped. */
 const KILL_GRACE_MS = 10_000;
@@ -67,6 +71,10 @@ export class Runtime {
   readonly board: BoardService;
   readonly cancelStore: CancelStore;
   readonly cancels: CancelService;
+  /** `/release`: release records, their summaries and DMs, acks, holds and shipping. */
+  readonly releaseStore: ReleaseStore;
+  readonly releaseFeed: ReleaseFeed;
+  readonly releases: ReleaseService;
   readonly workerName: string;
   /**
    * SIGTERM to SIGKILL for a deploy command being stopped (timeout, shutdown, lost lease, cancel):
@@ -173,7 +181,32 @@ export class Runtime {
       killGraceMs: this.killGraceMs,
       log: log.child({ component: 'cancel' }),
       now,
+      onFinished: (id) => this.deployFinished(id),
     });
+    this.releaseStore = new ReleaseStore(this.redis, this.k);
+    this.releaseFeed = new ReleaseFeed({ config, slack: this.slack, store: this.releaseStore, commitUrl: (app, sha) => this.sources[app]?.commitUrl(sha), log: log.child({ component: 'releases' }), now });
+    this.releases = new ReleaseService({
+      config,
+      sources: this.sources,
+      deploys: this.deploys,
+      people: new People({ people: config.people, slack: this.slack, redis: this.redis, k: this.k, log: log.child({ component: 'people' }) }),
+      store: this.releaseStore,
+      requests: this.requests,
+      freezes: this.freezeService,
+      queues: this.queues,
+      feed: this.releaseFeed,
+      permissions: this.permissions,
+      audit: this.audit,
+      permalink: async (channel, ts) => (await this.slack.chat.getPermalink({ channel, message_ts: ts })).permalink,
+      log,
+      now,
+    });
+  }
+
+  /** What follows a deploy's end beyond its own message: the release it ships, releases whose source it moved. */
+  private async deployFinished(id: number): Promise<void> {
+    const dep = await this.deploys.get(id);
+    if (dep) await this.releases.deployFinished(dep);
   }
 
   async init(): Promise<void> {
@@ -216,6 +249,7 @@ export class Runtime {
       bullPrefix: this.k.bullPrefix,
       lockService: this.lockService,
       freezeService: this.freezeService,
+      releases: this.releases,
       scheduleFeed: new ScheduleFeed({ config: this.config, queues: this.queues, slack: this.slack, audit: this.audit, log: this.log.child({ component: 'freezes' }), now: this.now }),
       hold: { config: this.config, deploys: this.deploys, freezes: this.freezes, queues: this.queues, feed: this.feed, log: this.log.child({ component: 'worker' }), now: this.now },
       feed: this.feed,
@@ -238,6 +272,7 @@ export class Runtime {
         graceMs: this.killGraceMs,
         cancels: this.cancelWatch,
         now: this.now,
+        onFinished: (id) => this.deployFinished(id),
       },
     });
   }

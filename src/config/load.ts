@@ -6,7 +6,8 @@ import type { ScheduledFreeze } from '../core/freeze-schedule';
 import { PERM_ACTIONS, SLACK_NAME_HINT } from '../core/permissions';
 import { zonedInstant } from '../core/time-zone';
 import { FerryError } from '../errors';
-import { configSchema, exclusiveGroupName, type ParsedConfig } from './schema';
+import type { ReleasePolicy } from '../core/release/types';
+import { configSchema, exclusiveGroupName, type ParsedConfig, releaseRules } from './schema';
 import type { AppConfig, EnvConfig, ExclusiveGroup, FerryConfig } from './types';
 
 /** Reads, validates and resolves a ferry.yml. Throws FerryError(CONFIG_INVALID) listing every problem. */
@@ -101,6 +102,8 @@ function resolve(c: ParsedConfig, file: string, githubWebUrl: string): FerryConf
         passEnv: e.pass_env,
         ...(e.window !== undefined && { window: { spans: e.window.spans, tz: e.time_zone ?? c.time_zone, text: e.window.text } }),
         permissions: resolvePermissions(e.permissions),
+        ...(e.promote_from !== undefined && { promoteFrom: e.promote_from }),
+        release: resolveRelease(e.release),
       };
     }
     apps[name] = {
@@ -129,8 +132,35 @@ function resolve(c: ParsedConfig, file: string, githubWebUrl: string): FerryConf
     timeZone: c.time_zone,
     freezes: c.freezes.map((f) => resolveFreeze(f, c.time_zone)),
     admins: [...new Set(c.admins)],
+    people: resolvePeople(c.people),
     ...resolveExclusiveGroups(c.exclusive_groups),
   };
+}
+
+/** Release rules with their defaults (an env without `release:` gets them all). */
+function resolveRelease(r: ParsedConfig['apps'][string]['environments'][string]['release']): ReleasePolicy {
+  const d = r ?? releaseDefaults;
+  return {
+    ship: d.ship,
+    freezeSource: d.freeze_source,
+    approvers: [...new Set(d.approvers ?? [])],
+    selfApproval: d.self_approval,
+    unmapped: d.unmapped,
+    remindAfterMs: d.remind_after,
+    remindEveryMs: d.remind_every,
+    reminders: d.reminders,
+    expireAfterMs: d.expire_after,
+    ...(d.product_channel !== undefined && { productChannel: d.product_channel }),
+  };
+}
+
+const releaseDefaults = releaseRules.parse({});
+
+/** Keys are matched without case (GitHub logins and emails are case-insensitive). */
+function resolvePeople(p: Record<string, string>): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (const [k, v] of Object.entries(p)) out[k.trim().toLowerCase()] = v;
+  return out;
 }
 
 function resolveExclusiveGroups(list: ParsedConfig['exclusive_groups']): Pick<FerryConfig, 'exclusiveGroups' | 'exclusiveGroupOf'> {

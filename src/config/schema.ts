@@ -146,9 +146,27 @@ const permissions = z
   })
   .strict();
 
+/** `release:` under a target env: how releases to it are approved and shipped (see src/core/release/types.ts ReleasePolicy). */
+export const releaseRules = z
+  .object({
+    ship: z.enum(['auto', 'button'], { error: 'must be auto (ships once every ack is in) or button (waits for Ship)' }).default('button'),
+    freeze_source: z.boolean({ error: 'must be true or false' }).default(false),
+    approvers: principals('must approve each release (one of them)', 'when no approver is required').optional(),
+    self_approval: z.boolean({ error: 'must be true or false' }).default(true),
+    unmapped: z.enum(['approver', 'none'], { error: 'must be approver (an approver acks for bots and authors with no Slack user) or none (they are shown only)' }).default('none'),
+    remind_after: duration.prefault('4h'),
+    remind_every: duration.prefault('4h'),
+    reminders: z.number({ error: 'must be a number of reminders, e.g. 2' }).int().min(0).max(20).default(2),
+    expire_after: duration.prefault('3d'),
+    product_channel: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a Slack channel ID like C0123PRODUCT (not a #name)').optional(),
+  })
+  .strict();
+
 const environment = z
   .object({
     deploy: argv,
+    promote_from: z.string({ error: 'must be the name of the env releases come from, e.g. staging' }).optional(),
+    release: releaseRules.optional(),
     permissions: permissions.optional(),
     window: deployWindow.optional(),
     time_zone: timeZone.optional(),
@@ -201,6 +219,13 @@ export const configSchema = z
     admins: z
       .array(principal, { error: 'must be a list of Slack user IDs (U…) and user group IDs (S…) who may do everything, e.g. [U0123ADMIN, S0123OPS]' })
       .default([]),
+    people: z
+      .record(
+        z.string().min(1),
+        z.string({ error: 'must be a Slack user ID, e.g. U0123ABCD' }).regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user ID (U… or W…), e.g. U0123ABCD'),
+        { error: 'must map GitHub logins or emails to Slack user IDs, e.g. { octocat: U0123ABCD, ana@example.com: U0456EFGH }' },
+      )
+      .default({}),
     exclusive_groups: z
       .array(exclusiveGroup, { error: 'must be a list of groups, each with apps (and an optional name), e.g. [{ name: storefront, apps: [shop, payments] }]' })
       .default([]),
@@ -210,14 +235,34 @@ export const configSchema = z
   })
   .strict()
   .superRefine(checkFreezes)
-  .superRefine(checkExclusiveGroups);
+  .superRefine(checkExclusiveGroups)
+  .superRefine(checkPromotions);
 
 type Shape = {
   time_zone: string;
   freezes: z.output<typeof freeze>[];
   exclusive_groups: z.output<typeof exclusiveGroup>[];
-  apps: Record<string, { environments: Record<string, unknown> }>;
+  apps: Record<string, { environments: Record<string, { promote_from?: string | undefined; release?: unknown }> }>;
 };
+
+/** `promote_from:` names another env of the same app; `release:` rules sit on an env that has one. */
+function checkPromotions(c: Shape, ctx: z.RefinementCtx): void {
+  for (const [app, a] of Object.entries(c.apps)) {
+    const envNames = Object.keys(a.environments);
+    for (const [env, e] of Object.entries(a.environments)) {
+      const at = ['apps', app, 'environments', env];
+      if (e.promote_from !== undefined) {
+        if (e.promote_from === env) ctx.addIssue({ code: 'custom', path: [...at, 'promote_from'], message: `an env can't be promoted from itself; name the env before ${env}, e.g. staging` });
+        else if (!envNames.includes(e.promote_from)) {
+          const guess = closest(e.promote_from, envNames);
+          ctx.addIssue({ code: 'custom', path: [...at, 'promote_from'], message: `there is no env ${JSON.stringify(e.promote_from)} in ${app}; ${guess ? `did you mean ${guess}? ` : ''}its envs: ${envNames.join(', ')}` });
+        }
+      } else if (e.release !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [...at, 'release'], message: `release rules need promote_from on the same env (where releases to ${env} come from), e.g. promote_from: staging` });
+      }
+    }
+  }
+}
 
 /** An exclusive group's name: its own, else its apps joined with + (shop+payments). */
 export const exclusiveGroupName = (g: { name?: string | undefined; apps: string[] }): string => g.name ?? g.apps.join('+');

@@ -1,4 +1,5 @@
 import type { ScheduledFreeze } from '../core/freeze-schedule';
+import type { ReleasePolicy } from '../core/release/types';
 import type { WeeklySpan } from '../core/weekly';
 
 /** Ferry's validated configuration, as the rest of the code sees it. */
@@ -19,6 +20,10 @@ export interface EnvConfig {
    * action without a list is open to everyone, except `override` (see src/core/permissions.ts).
    */
   permissions: { deploy?: string[]; lock?: string[]; freeze?: string[]; override?: string[] };
+  /** The env releases to this one come from (`promote_from:`); `/release` proposes its SHA here. */
+  promoteFrom?: string;
+  /** How releases to this env are approved and shipped (`release:`; defaults when only promote_from is set). */
+  release: ReleasePolicy;
 }
 
 export interface AppConfig {
@@ -68,6 +73,8 @@ export interface FerryConfig {
   freezes: ScheduledFreeze[];
   /** Slack user IDs (U…/W…) and user group IDs (S…) who may do everything everywhere (`admins:`). */
   admins: string[];
+  /** GitHub login or email (lower-case) -> Slack user ID (`people:`): who wrote a release's commits. */
+  people: Record<string, string>;
   /** `exclusive_groups:`, in file order. */
   exclusiveGroups: ExclusiveGroup[];
   /**

@@ -17,5 +17,9 @@ export type TimerJobData =
   | { kind: 'freeze-expire'; app: string; env: string; token: number }
   /** A scheduled freeze (config `freezes:`) begins or ends at `at`: the feed is told, and the next edge scheduled. */
   | { kind: 'schedule-edge'; name: string; at: number }
+  /** A release's authors who have not answered are reminded (round n counts from 0). */
+  | { kind: 'release-remind'; id: number; round: number }
+  /** An open release that has not shipped by now is cancelled. */
+  | { kind: 'release-expire'; id: number }
   /** A direct message, sent (and retried) by a worker; `key` makes sending it twice a no-op. */
   | { kind: 'dm'; user: string; text: string; key: string };

@@ -37,6 +37,8 @@ export interface CancelDeps {
   killGraceMs: number;
   log: Logger;
   now?: () => number;
+  /** Told when a queued deploy is cancelled here (a release shipping it opens again). */
+  onFinished?: (deployId: number) => Promise<void>;
 }
 
 /**
@@ -77,6 +79,7 @@ export class CancelService {
         if (!removed) log.info('cancelled deploy was not waiting in its queue; its worker skips it');
         await this.record(after, user, now, 'before it started');
         this.updateFeed(after);
+        if (this.d.onFinished) this.d.feed.inBackground('after the deploy', () => this.d.onFinished!(id), id);
         return { text: cancelledQueuedText(after, await this.lockNote(after, user)) };
       }
       case 'requested':

@@ -82,7 +82,7 @@ export class DeployRequests {
       await this.audit({ user, action: 'refused', app: req.app, env: req.env, detail: `deploy: frozen by ${decision.freeze.source === 'manual' ? decision.freeze.by : (decision.freeze.name ?? decision.freeze.source)}` });
       return { text, blocks: [section(text), notifyButton(req.app, req.env)] };
     }
-    const sha = rollback ? rollback.sha : await source.resolveRef(req.ref);
+    const sha = rollback ? rollback.sha : (req.sha ?? (await source.resolveRef(req.ref)));
     if (!sha) {
       const guess = closest(req.ref, await source.refNames().catch(() => []));
       const hint = guess ? ` Did you mean ${typed(guess)}?` : ' Check the spelling, or push it first.';

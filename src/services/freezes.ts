@@ -4,7 +4,7 @@ import type { FerryConfig } from '../config/types';
 import { activeScheduledFreezes } from '../core/freeze-schedule';
 import { freezeListText, frozenAnswer, frozenFeedText, unfrozenFeedText, unfrozenNotifyText } from '../core/freeze-text';
 import { type FreezeState, scheduledFreezeState } from '../core/gate';
-import { escapeMrkdwn } from '../core/slack-format';
+import { escapeMrkdwn, mrkdwnToPlain } from '../core/slack-format';
 import type { Queues } from '../queue/queues';
 import type { AuditLog } from '../store/audit';
 import type { FreezeStore, StoredFreeze } from '../store/freezes';
@@ -78,6 +78,33 @@ export class FreezeService {
     return { text: lines.join('\n') };
   }
 
+  /**
+   * A freeze Ferry sets for something other than a person's `/freeze` (a release holding its source
+   * still while it is checked). Idempotent on `idempotencyKey`. False when the env is already
+   * frozen by another source (that freeze stays, and holds the env just the same).
+   */
+  async freezeFor(app: string, env: string, f: FreezeState, idempotencyKey: string): Promise<boolean> {
+    const r = await this.d.store.freeze(app, [env], f, idempotencyKey);
+    if (r === 'duplicate') return true;
+    if (r[0]?.kind !== 'frozen') return false;
+    await this.d.audit.record({ at: this.now(), user: f.by, action: 'freeze', app, env, detail: f.reason });
+    this.d.log.info({ app, env, source: f.source, name: f.name }, 'frozen');
+    return true;
+  }
+
+  /**
+   * Lifts the env's freeze if it is `source`'s named `name` (the release that set it ended); the
+   * deploys it held go ahead in order and the feed is told with `line` (plus their count).
+   */
+  async liftFor(app: string, env: string, source: FreezeState['source'], name: string, line: string): Promise<boolean> {
+    const f = await this.d.store.get(app, env);
+    if (!f || f.source !== source || f.name !== name) return false;
+    const r = await this.d.store.lift(app, env, [source]);
+    if (r.kind !== 'lifted') return false;
+    await this.lifted(app, env, 'ferry', r.previous, line);
+    return true;
+  }
+
   /** The expiry timer of freeze `token`. */
   async expire(app: string, env: string, token: number): Promise<void> {
     const r = await this.d.store.expire(app, env, token, this.now());
@@ -125,11 +152,14 @@ export class FreezeService {
     return { text: `:bell: I'll DM you when ${target} is no longer frozen.` };
   }
 
-  private async lifted(app: string, env: string, by: string | 'expired', previous: StoredFreeze): Promise<void> {
+  /** `line`: what the feed says instead of who unfroze it (for freezes Ferry lifts itself). */
+  private async lifted(app: string, env: string, by: string | 'expired', previous: StoredFreeze, line?: string): Promise<void> {
     const now = this.now();
     const held = await this.d.queues.release(app, env);
-    await this.d.audit.record({ at: now, user: by === 'expired' ? 'ferry' : by, action: 'unfreeze', app, env, detail: by === 'expired' ? 'the freeze ended' : by === previous.by ? 'lifted their own freeze' : `lifted the freeze set by ${previous.by}` });
-    await this.post(unfrozenFeedText(app, env, by, previous, held));
+    const detail = line ? mrkdwnToPlain(line) : by === 'expired' ? 'the freeze ended' : by === previous.by ? 'lifted their own freeze' : `lifted the freeze set by ${previous.by}`;
+    await this.d.audit.record({ at: now, user: by === 'expired' ? 'ferry' : by, action: 'unfreeze', app, env, detail });
+    const queue = held > 0 ? ` ${held} waiting deploy${held === 1 ? '' : 's'} now go${held === 1 ? 'es' : ''} ahead in order.` : '';
+    await this.post(line ? `${line}${queue}` : unfrozenFeedText(app, env, by, previous, held));
     for (const user of await this.d.store.takeNotify(app, env)) await this.d.queues.dm(user, unfrozenNotifyText(app, env), `unfrozen-${app}-${env}-${previous.token}-${user}`);
     this.d.log.info({ app, env, by, held }, 'unfrozen');
   }

@@ -66,8 +66,13 @@ export class Permissions {
 
   /** Is `user` an admin (listed, or in a listed user group)? A group that can't be checked counts as no. */
   async isAdmin(user: string): Promise<boolean> {
-    if (this.config.admins.includes(user)) return true;
-    const known = await this.memberships(this.config.admins.filter(isGroupId), user);
+    return this.inList(this.config.admins, user);
+  }
+
+  /** Is `user` one of `list` (user IDs, or members of its user groups)? A group that can't be checked counts as no. */
+  async inList(list: readonly string[], user: string): Promise<boolean> {
+    if (list.includes(user)) return true;
+    const known = await this.memberships(list.filter(isGroupId), user);
     return [...known.values()].some((m) => m === true);
   }
 

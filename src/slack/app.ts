@@ -8,6 +8,9 @@ import { registerAskRelease } from './actions/ask-release';
 import { registerCancel } from './actions/cancel';
 import { registerNotifyUnfrozen } from './actions/notify-unfrozen';
 import { registerWaitlist } from './actions/waitlist';
+import { registerReleaseActions } from './actions/release';
+import { registerReleaseViews } from './actions/release-views';
+import { registerRelease } from './commands/release';
 import { registerDeploy } from './commands/deploy';
 import { registerDeploys } from './commands/deploys';
 import { registerFreeze } from './commands/freeze';
@@ -65,6 +68,9 @@ export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger, inflight
   registerCancel(app, { ...deps, cancels: rt.cancels });
   registerFreeze(app, { ...deps, freezes: rt.freezeService });
   registerNotifyUnfrozen(app, { ...deps, freezes: rt.freezeService });
+  registerRelease(app, { ...deps, releases: rt.releases });
+  registerReleaseActions(app, { ...deps, releases: rt.releases, feed: rt.releaseFeed });
+  registerReleaseViews(app, { ...deps, releases: rt.releases, feed: rt.releaseFeed });
 
   return {
     app,

@@ -11,6 +11,7 @@ export type AuditAction =
   | 'freeze'
   | 'unfreeze'
   | 'override'
+  | 'release'
   | 'refused';
 
 export interface AuditEntry {

@@ -52,6 +52,21 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     auditAll: `${p}:audit:all`,
     auditEnv: (app: string, env: string) => `${p}:audit:env:${app}:${env}`,
     auditUser: (user: string) => `${p}:audit:user:${user}`,
+    releaseSeq: `${p}:release:seq`,
+    /** A release's record (HASH); its acks, approvals and holds are hashes beside it, its commits a JSON string. */
+    release: (id: number) => `${p}:release:${id}`,
+    releaseAcks: (id: number) => `${p}:release:${id}:acks`,
+    releaseApprovals: (id: number) => `${p}:release:${id}:approvals`,
+    releaseHolds: (id: number) => `${p}:release:${id}:holds`,
+    releaseCommits: (id: number) => `${p}:release:${id}:commits`,
+    /** The open release to an app's env (one at a time): its id. */
+    releaseOpen: (app: string, env: string) => `${p}:release:open:${app}:${env}`,
+    /** Open releases whose source is this env (SET of ids): a deploy there makes them stale. */
+    releaseBySource: (app: string, env: string) => `${p}:release:source:${app}:${env}`,
+    /** The release a deploy ships (deploy id -> release id). */
+    releaseOfDeploy: (deployId: number) => `${p}:release:deploy:${deployId}`,
+    /** Slack user IDs found for commit emails (users.lookupByEmail), '-' for none; cached. */
+    personByEmail: (email: string) => `${p}:person:${email}`,
     /** BullMQ's own prefix, so its keys sit beside Ferry's. */
     bullPrefix: `${p}:q`,
   };

@@ -39,6 +39,11 @@ export interface RunDeps {
   /** Notices cancel requests for the deploys this process runs (pub/sub, plus a check on the lease tick). */
   cancels?: CancelWatch;
   now?: () => number;
+  /**
+   * Told once a deploy's outcome is recorded (releases follow their ship deploys and notice their
+   * source moving); also on a re-run of a finished deploy, so a worker lost in between is covered.
+   */
+  onFinished?: (deployId: number) => Promise<void>;
 }
 
 /** The env was frozen between the worker's gate and the start: the job goes back to be held (see worker.ts). */
@@ -67,6 +72,7 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
     // A re-run of a finished deploy (its worker died after recording the outcome): make sure the
     // feed shows it; the deploy itself is never run again.
     d.feed.inBackground('feed update', () => d.feed.postFailureLog(deployId), deployId);
+    if (d.onFinished) d.feed.inBackground('after the deploy', () => d.onFinished!(deployId), deployId);
     return;
   }
   const lease = begun.lease;
@@ -76,6 +82,7 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
   const finish = async (outcome: Parameters<DeployStore['finish']>[2]) => {
     if (!(await d.deploys.finish({ id: deployId, app, env }, lease, outcome, now()))) throw new Error('lost the env lease before recording the outcome');
     log.info({ status: outcome.status, exitCode: outcome.exitCode, error: outcome.error }, 'deploy finished');
+    if (d.onFinished) d.feed.inBackground('after the deploy', () => d.onFinished!(deployId), deployId);
   };
   try {
     const envCfg = d.config.apps[app]?.envs[env];

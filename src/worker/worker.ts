@@ -1,3 +1,4 @@
+import type { ReleaseService } from '../services/releases';
 import type { WebClient } from '@slack/web-api';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -29,6 +30,8 @@ export function startWorkers(opts: {
   freezeService: FreezeService;
   /** Posts scheduled freezes' beginnings and ends to the feed. */
   scheduleFeed: ScheduleFeed;
+  /** Releases' reminders and expiry. */
+  releases: Pick<ReleaseService, 'remind' | 'expire'>;
   /** What decides whether a queued deploy may start now (freezes, the deploy window). */
   hold: HoldDeps;
   feed: FeedPublisher;
@@ -80,6 +83,8 @@ export function startWorkers(opts: {
       else if (t.kind === 'lock-remind') await opts.lockService.remind(t.app, t.env, t.token);
       else if (t.kind === 'freeze-expire') await opts.freezeService.expire(t.app, t.env, t.token);
       else if (t.kind === 'schedule-edge') await opts.scheduleFeed.edge(t.name, t.at);
+      else if (t.kind === 'release-remind') await opts.releases.remind(t.id, t.round);
+      else if (t.kind === 'release-expire') await opts.releases.expire(t.id);
       else await opts.slack.chat.postMessage({ channel: t.user, text: t.text });
     },
     { ...common, concurrency: 4, lockDuration: 30_000, stalledInterval: 30_000 },

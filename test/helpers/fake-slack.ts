@@ -39,6 +39,8 @@ export class FakeSlack {
   readonly messages: PostedMessage[] = [];
   /** Slack user groups (S… -> member IDs), answered by usergroups.users.list; others are no_such_subteam. */
   readonly usergroups = new Map<string, string[]>();
+  /** Workspace members by email, answered by users.lookupByEmail; others are users_not_found. */
+  readonly emails = new Map<string, string>();
   private readonly failures: Failure[] = [];
   private readonly events = new EventEmitter();
   private server!: http.Server;
@@ -183,10 +185,11 @@ export class FakeSlack {
         const ts = `${1_700_000_000 + ++this.seq}.000100`;
         const channel = String(body.channel);
         this.messages.push({ channel, ts, ...(body.thread_ts ? { thread_ts: String(body.thread_ts) } : {}), versions: [version(body)] });
-        return reply(200, { ok: true, channel, ts, message: { text: body.text } });
+        // Like Slack, a message to a user ID goes to the DM with them, whose channel ID starts with D.
+        return reply(200, { ok: true, channel: dmChannel(channel), ts, message: { text: body.text } });
       }
       case 'chat.update': {
-        const m = this.messages.find((x) => x.ts === body.ts && x.channel === body.channel);
+        const m = this.messages.find((x) => x.ts === body.ts && (x.channel === body.channel || dmChannel(x.channel) === body.channel));
         if (!m) return reply(200, { ok: false, error: 'message_not_found' });
         m.versions.push(version(body));
         return reply(200, { ok: true, channel: m.channel, ts: m.ts });
@@ -197,6 +200,12 @@ export class FakeSlack {
         const users = this.usergroups.get(String(body.usergroup));
         return reply(200, users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' });
       }
+      case 'users.lookupByEmail': {
+        const id = this.emails.get(String(body.email).toLowerCase());
+        return reply(200, id ? { ok: true, user: { id, is_bot: false, deleted: false } } : { ok: false, error: 'users_not_found' });
+      }
+      case 'views.open':
+        return reply(200, { ok: true, view: { id: `V${++this.seq}`, ...(body.view as object) } });
       case 'chat.getPermalink':
         return reply(200, { ok: true, permalink: `https://acme.slack.test/archives/${String(body.channel)}/p${String(body.message_ts).replace('.', '')}` });
       default:
@@ -204,6 +213,9 @@ export class FakeSlack {
     }
   }
 }
+
+/** The DM channel Slack gives a message posted to a user ID (U0ANA -> DU0ANA); other channels are themselves. */
+export const dmChannel = (channel: string): string => (/^[UW]/.test(channel) ? `D${channel}` : channel);
 
 export const latest = (m: PostedMessage): MessageVersion => m.versions[m.versions.length - 1]!;
 

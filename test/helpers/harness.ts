@@ -10,7 +10,7 @@ import { type Role, type Running, start } from '../../src/main';
 import { FakeGitHub } from './fake-github';
 import { FakeSlack } from './fake-slack';
 import { makeRepo } from './git-repo';
-import { buttonBody, post, type SignedResponse, sign, slashBody } from './slack-requests';
+import { buttonBody, post, type SignedResponse, sign, slashBody, viewSubmissionBody } from './slack-requests';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const LOCAL_DEPLOY = path.join(ROOT, 'commands/local-deploy.sh');
@@ -131,10 +131,17 @@ export class Harness {
     return { ack, id, ackText };
   }
 
-  async click(actionId: string, value: string, user: string): Promise<{ ack: SignedResponse; id: string }> {
+  /** Clicks a button as `user`; `where` is the message it is on when that matters (a DM: channel D…). */
+  async click(actionId: string, value: string, user: string, where?: { channel: string; ts: string }): Promise<{ ack: SignedResponse; id: string }> {
     const id = `r${++this.responses}`;
-    const body = buttonBody(actionId, value, user, this.slack.responseUrl(id));
+    const body = buttonBody(actionId, value, user, this.slack.responseUrl(id), where);
     return { ack: await post(`${this.url}/slack/events`, body, sign(SIGNING_SECRET, body)), id };
+  }
+
+  /** Submits a modal as `user`; returns Slack's view of the ack (an empty body closes it, response_action errors keep it open). */
+  async submitView(callbackId: string, privateMetadata: string, values: Record<string, Record<string, unknown>>, user: string): Promise<SignedResponse> {
+    const body = viewSubmissionBody(callbackId, privateMetadata, values, user);
+    return post(`${this.url}/slack/events`, body, sign(SIGNING_SECRET, body));
   }
 
   /** The text of the n-th answer posted to a response_url. */

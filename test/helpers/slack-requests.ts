@@ -39,18 +39,43 @@ export function slashBody(command: string, text: string, user: string, responseU
 }
 
 /** A button click's form body (block_actions). */
-export function buttonBody(actionId: string, value: string, user: string, responseUrl: string): string {
+export function buttonBody(actionId: string, value: string, user: string, responseUrl: string, where?: { channel: string; ts: string }): string {
+  const channel = where?.channel ?? 'C0GENERAL';
   const payload = {
     type: 'block_actions',
     user: { id: user, username: user.toLowerCase(), team_id: 'T0TEST' },
     api_app_id: 'A0FERRY',
     token: 'deprecated-verification-token',
-    container: { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0GENERAL', is_ephemeral: true },
+    container: { type: 'message', message_ts: where?.ts ?? '1700000000.000100', channel_id: channel, is_ephemeral: !where },
     trigger_id: `${Date.now()}.${randomUUID()}`,
     team: { id: 'T0TEST', domain: 'acme' },
-    channel: { id: 'C0GENERAL', name: 'general' },
+    channel: { id: channel, name: channel.startsWith('D') ? 'directmessage' : 'general' },
     response_url: responseUrl,
     actions: [{ type: 'button', action_id: actionId, block_id: 'b1', value, text: { type: 'plain_text', text: 'x' }, action_ts: String(Date.now() / 1000) }],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A modal's submission (view_submission), with `values` in Slack's view.state.values shape. */
+export function viewSubmissionBody(callbackId: string, privateMetadata: string, values: Record<string, Record<string, unknown>>, user: string): string {
+  const payload = {
+    type: 'view_submission',
+    team: { id: 'T0TEST', domain: 'acme' },
+    user: { id: user, username: user.toLowerCase(), team_id: 'T0TEST' },
+    api_app_id: 'A0FERRY',
+    token: 'deprecated-verification-token',
+    trigger_id: `${Date.now()}.${randomUUID()}`,
+    view: {
+      id: `V${randomUUID().slice(0, 8)}`,
+      team_id: 'T0TEST',
+      type: 'modal',
+      callback_id: callbackId,
+      private_metadata: privateMetadata,
+      state: { values },
+      hash: '1',
+      app_id: 'A0FERRY',
+    },
+    response_urls: [],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

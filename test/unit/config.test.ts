@@ -92,8 +92,11 @@ apps:
       onWorkerLost: 'fail',
       passEnv: [],
       permissions: {},
+      // Releases to an env ask every author and wait for Ship, remind twice 4h apart, expire after 3 days.
+      release: { ship: 'button', freezeSource: false, approvers: [], selfApproval: true, unmapped: 'none', remindAfterMs: 4 * 3_600_000, remindEveryMs: 4 * 3_600_000, reminders: 2, expireAfterMs: 3 * 86_400_000 },
     });
     expect(c.admins).toEqual([]);
+    expect(c.people).toEqual({});
   });
 
   test('envs keep the order of the file (it is the pipeline order)', () => {

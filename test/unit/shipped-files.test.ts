@@ -21,12 +21,12 @@ describe('files a newcomer copies', () => {
       oauth_config: { scopes: { bot: string[] } };
       settings: { interactivity: { is_enabled: boolean; request_url: string }; socket_mode_enabled: boolean };
     };
-    const registered = [...commandsIn('src/slack/commands/deploy.ts'), ...commandsIn('src/slack/commands/lock.ts'), ...commandsIn('src/slack/commands/deploys.ts'), ...commandsIn('src/slack/commands/rollback.ts'), ...commandsIn('src/slack/commands/freeze.ts')];
+    const registered = [...commandsIn('src/slack/commands/deploy.ts'), ...commandsIn('src/slack/commands/lock.ts'), ...commandsIn('src/slack/commands/deploys.ts'), ...commandsIn('src/slack/commands/rollback.ts'), ...commandsIn('src/slack/commands/freeze.ts'), ...commandsIn('src/slack/commands/release.ts')];
     expect(m.features.slash_commands.map((c) => c.command).sort()).toEqual(registered.sort());
     for (const c of m.features.slash_commands) expect(c.url).toMatch(/\/slack\/events$/);
     expect(m.settings.interactivity.is_enabled).toBe(true);
     expect(m.settings.interactivity.request_url).toMatch(/\/slack\/events$/);
-    expect(m.oauth_config.scopes.bot.sort()).toEqual(['chat:write', 'chat:write.public', 'commands', 'usergroups:read']);
+    expect(m.oauth_config.scopes.bot.sort()).toEqual(['chat:write', 'chat:write.public', 'commands', 'im:write', 'usergroups:read', 'users:read', 'users:read.email']);
     expect(typeof m.settings.socket_mode_enabled).toBe('boolean');
   });
 });

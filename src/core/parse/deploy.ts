@@ -16,6 +16,8 @@ export interface DeployRequest {
   ref: string;
   /** Start outside the env's deploy window, for this stated reason (needs `permissions.override`). */
   override?: string;
+  /** Already pinned (a release ships the SHA it summarised): deploy this SHA; `ref` is then only its label. */
+  sha?: string;
 }
 
 /** `/deploy log <id>`: a link to the deploy's log page (`log` is reserved as an app or env name). */

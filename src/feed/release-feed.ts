@@ -1,0 +1,151 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { FerryConfig } from '../config/types';
+import { commitsOf } from '../core/release/authors';
+import { renderAuthorDm, renderReminder } from '../core/release/dm';
+import { renderProductPost } from '../core/release/product-post';
+import { releaseState } from '../core/release/state';
+import { renderSummary } from '../core/release/summary';
+import type { Author, Commit, Release } from '../core/release/types';
+import type { ReleaseStore } from '../store/releases';
+import { sleep } from '../util/deadline';
+
+export interface ReleaseFeedDeps {
+  config: FerryConfig;
+  slack: WebClient;
+  store: ReleaseStore;
+  commitUrl: (app: string, sha: string) => string | undefined;
+  log: Logger;
+  now: () => number;
+}
+
+const POST_CLAIM_WAIT_MS = 30_000;
+
+/**
+ * Keeps each release's one summary message in the feed in step with its record, and sends its
+ * direct messages. Updates for one release coalesce within a process; after each send the
+ * revision is read again, so whichever replica sends last leaves the newest state showing.
+ */
+export class ReleaseFeed {
+  private readonly inflight = new Map<number, { again: boolean; done: Promise<void> }>();
+
+  constructor(private readonly d: ReleaseFeedDeps) {}
+
+  /** Brings release #id's summary up to date (posting it the first time). */
+  refresh(id: number): Promise<void> {
+    const cur = this.inflight.get(id);
+    if (cur) {
+      cur.again = true;
+      return cur.done;
+    }
+    const state = { again: true, done: Promise.resolve() };
+    state.done = (async () => {
+      try {
+        while (state.again) {
+          state.again = false;
+          await this.sync(id);
+        }
+      } finally {
+        this.inflight.delete(id);
+      }
+    })();
+    this.inflight.set(id, state);
+    return state.done;
+  }
+
+  /** A summary for people, without posting: what the answers and tests read. */
+  async render(id: number): Promise<{ r: Release; msg: { text: string; blocks: Record<string, unknown>[] } } | undefined> {
+    const r = await this.d.store.get(id);
+    if (!r) return undefined;
+    return { r, msg: this.summary(r, await this.d.store.commits(id)) };
+  }
+
+  /** Each author who acks for themselves gets one DM with their commits and the buttons (once, whoever calls). */
+  async dmAuthors(id: number): Promise<void> {
+    const r = await this.d.store.get(id);
+    if (!r || r.status !== 'open') return;
+    const commits = await this.d.store.commits(id);
+    for (const a of r.authors) {
+      if (a.ackBy !== 'self' || !a.slack) continue;
+      if (!(await this.d.store.once(id, `dm:${a.slack}`))) continue;
+      try {
+        const msg = renderAuthorDm(r, a, commitsOf(a, commits), this.ctx(r));
+        await this.d.slack.chat.postMessage({ channel: a.slack, ...msg, unfurl_links: false });
+      } catch (err) {
+        await this.d.store.forget(id, `dm:${a.slack}`);
+        this.d.log.warn({ releaseId: id, user: a.slack, err: (err as Error).message }, 'could not DM a release author');
+      }
+    }
+  }
+
+  /** A DM re-rendered for `author` (after a click in it). */
+  async authorDm(r: Release, author: Author): Promise<{ text: string; blocks: Record<string, unknown>[] }> {
+    return renderAuthorDm(r, author, commitsOf(author, await this.d.store.commits(r.id)), this.ctx(r));
+  }
+
+  /** Reminds the authors still waiting (round `round`, once per round whoever calls). Returns how many were reminded. */
+  async remind(r: Release, waiting: Author[], round: number): Promise<number> {
+    let sent = 0;
+    for (const a of waiting) {
+      if (!a.slack || !(await this.d.store.once(r.id, `remind:${round}:${a.slack}`))) continue;
+      const msg = renderReminder(r, a, r.createdAt);
+      await this.d.slack.chat.postMessage({ channel: a.slack, ...msg, unfurl_links: false }).then(
+        () => sent++,
+        (err: Error) => this.d.log.warn({ releaseId: r.id, user: a.slack, err: err.message }, 'could not send a release reminder'),
+      );
+    }
+    return sent;
+  }
+
+  /** The short human summary in the product channel, once, after the release shipped. */
+  async productPost(r: Release): Promise<void> {
+    const channel = this.d.config.apps[r.app]?.envs[r.to]?.release.productChannel;
+    if (!channel || !(await this.d.store.once(r.id, 'product-post'))) return;
+    const msg = renderProductPost(r, await this.d.store.commits(r.id), { shipper: r.shippedBy ?? r.requester, commitUrl: (sha) => this.d.commitUrl(r.app, sha) });
+    try {
+      await this.d.slack.chat.postMessage({ channel, ...msg, unfurl_links: false });
+    } catch (err) {
+      await this.d.store.forget(r.id, 'product-post');
+      throw err;
+    }
+  }
+
+  private ctx(r: Release) {
+    const policy = this.d.config.apps[r.app]!.envs[r.to]!.release;
+    return {
+      policy,
+      state: releaseState(r, policy),
+      now: this.d.now(),
+      timeZone: this.d.config.timeZone,
+      commitUrl: (sha: string) => this.d.commitUrl(r.app, sha),
+    };
+  }
+
+  private summary(r: Release, commits: Commit[]) {
+    return renderSummary(r, commits, this.ctx(r));
+  }
+
+  private async sync(id: number): Promise<void> {
+    const waitUntil = this.d.now() + POST_CLAIM_WAIT_MS;
+    for (;;) {
+      const r = await this.d.store.get(id);
+      if (!r || !this.d.config.apps[r.app]?.envs[r.to]) return;
+      const msg = this.summary(r, await this.d.store.commits(id));
+      if (!r.feedTs) {
+        if (!(await this.d.store.once(id, `post:${Math.floor(this.d.now() / POST_CLAIM_WAIT_MS)}`))) {
+          if (this.d.now() > waitUntil) throw new Error(`release #${id}'s summary was not posted by its claimant`);
+          await sleep(100);
+          continue;
+        }
+        const res = await this.d.slack.chat.postMessage({ channel: this.d.config.feedChannel, ...msg, unfurl_links: false });
+        if (!(await this.d.store.setFeedTs(id, res.channel ?? this.d.config.feedChannel, res.ts!))) {
+          await this.d.slack.chat.delete({ channel: res.channel ?? this.d.config.feedChannel, ts: res.ts! }).catch(() => {});
+        }
+      } else {
+        await this.d.slack.chat.update({ channel: r.feedChannel!, ts: r.feedTs, ...msg });
+      }
+      const after = await this.d.store.get(id);
+      if (!after || after.rev === r.rev) return;
+    }
+  }
+}

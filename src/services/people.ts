@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { isBot, loginOfNoreplyEmail } from '../core/release/authors';
+import type { Commit } from '../core/release/types';
+import type { Keys } from '../store/keys';
+import { Limiter } from '../util/limiter';
+import { withDeadline } from '../util/deadline';
+
+/** The one Slack method this needs (scope `users:read.email`). */
+export interface UsersClient {
+  users: { lookupByEmail(args: { email: string }): Promise<{ user?: { id?: string; is_bot?: boolean; deleted?: boolean } }> };
+}
+
+/** How long a found Slack user is remembered for an email, and how long "no such user" is. */
+const FOUND_TTL_S = 7 * 86_400;
+const NOT_FOUND_TTL_S = 3_600;
+const LOOKUP_DEADLINE_MS = 5_000;
+/** Emails looked up at once (Slack's Tier 3 allows ~50 a minute; the cache keeps repeats free). */
+const LOOKUPS_AT_ONCE = 4;
+
+/**
+ * Commit authors to Slack users: first the config's `people:` map (GitHub login or email), then
+ * Slack's users.lookupByEmail, cached in Redis for every replica. Bots and GitHub's private
+ * noreply emails are never looked up. A failed lookup leaves the author unmapped (not cached).
+ */
+export class People {
+  constructor(
+    private readonly d: { people: Record<string, string>; slack: UsersClient; redis: Redis; k: Keys; log: Logger },
+  ) {}
+
+  /** A function from commit to Slack user ID, ready for these commits (one lookup per distinct email). */
+  async resolver(commits: readonly Commit[]): Promise<(c: Commit) => string | undefined> {
+    const emails = [...new Set(commits.filter((c) => !this.fromConfig(c) && !isBot(c)).map((c) => c.authorEmail.trim().toLowerCase()))].filter(
+      (e) => e.includes('@') && !loginOfNoreplyEmail(e),
+    );
+    const limiter = new Limiter(LOOKUPS_AT_ONCE);
+    const found = new Map(await Promise.all(emails.map(async (e) => [e, await limiter.run(() => this.lookup(e))] as const)));
+    return (c) => this.fromConfig(c) ?? found.get(c.authorEmail.trim().toLowerCase());
+  }
+
+  private fromConfig(c: Commit): string | undefined {
+    const p = this.d.people;
+    const email = c.authorEmail.trim().toLowerCase();
+    for (const key of [c.authorLogin?.toLowerCase(), email, loginOfNoreplyEmail(email)]) if (key && Object.hasOwn(p, key)) return p[key];
+    return undefined;
+  }
+
+  private async lookup(email: string): Promise<string | undefined> {
+    const key = this.d.k.personByEmail(email);
+    const cached = await this.d.redis.get(key);
+    if (cached) return cached === '-' ? undefined : cached;
+    try {
+      const r = await withDeadline(this.d.slack.users.lookupByEmail({ email }), LOOKUP_DEADLINE_MS, undefined);
+      if (!r) return undefined;
+      const id = r.user && !r.user.deleted && !r.user.is_bot ? r.user.id : undefined;
+      await this.d.redis.set(key, id ?? '-', 'EX', id ? FOUND_TTL_S : NOT_FOUND_TTL_S);
+      return id;
+    } catch (err) {
+      if ((err as { data?: { error?: string } }).data?.error === 'users_not_found') {
+        await this.d.redis.set(key, '-', 'EX', NOT_FOUND_TTL_S);
+        return undefined;
+      }
+      this.d.log.warn({ err: (err as Error).message }, 'users.lookupByEmail failed; the author is shown without a Slack user');
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,232 @@
+import type { Redis } from 'ioredis';
+import type { Author, Commit, Release, ReleaseFields } from '../core/release/types';
+import type { Keys } from './keys';
+import { ACK, CREATE, END, FIELDS, HOLD, LIFT, SHIP, SHIP_DONE, SHIPPING, STALE } from './release-scripts';
+
+const IDEMPOTENCY_TTL_S = 86_400;
+/** A finished release (and its commits) is kept this long for the record. */
+const KEEP_S = 90 * 86_400;
+
+export type NewRelease = Pick<Release, 'app' | 'from' | 'to' | 'sourceSha' | 'requester' | 'createdAt' | 'commitCount' | 'authors' | 'fields'> &
+  Partial<Pick<Release, 'targetSha' | 'sourceRef' | 'diverged' | 'noBase' | 'compareUrl'>>;
+
+export type CreateResult = { kind: 'created'; id: number } | { kind: 'duplicate'; id: number } | { kind: 'open'; id: number; stale: boolean };
+export type AckResult = { kind: 'ok'; newAcks: number; approved: boolean } | { kind: 'closed'; status: string } | { kind: 'stale' } | { kind: 'missing' };
+export type ShipResult =
+  | { kind: 'ok'; attempt: number }
+  | { kind: 'already'; status: string; deployId?: number }
+  | { kind: 'closed'; status: string }
+  | { kind: 'stale' }
+  | { kind: 'held' }
+  | { kind: 'waiting'; key: string }
+  | { kind: 'approver' }
+  | { kind: 'missing' };
+
+/** Releases in Redis: one hash per release, its acks, approvals and holds beside it; every change is a script. */
+export class ReleaseStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly k: Keys,
+  ) {}
+
+  async create(r: NewRelease, commits: Commit[], idempotencyKey: string): Promise<CreateResult> {
+    const fields: Record<string, string | number> = {
+      app: r.app,
+      from: r.from,
+      to: r.to,
+      sourceSha: r.sourceSha,
+      requester: r.requester,
+      createdAt: r.createdAt,
+      commitCount: r.commitCount,
+      authors: JSON.stringify(r.authors),
+      fields: JSON.stringify(r.fields),
+      ...(r.targetSha && { targetSha: r.targetSha }),
+      ...(r.sourceRef && { sourceRef: r.sourceRef }),
+      ...(r.diverged && { divergedAhead: r.diverged.ahead, divergedBehind: r.diverged.behind }),
+      ...(r.noBase && { noBase: 1 }),
+      ...(r.compareUrl && { compareUrl: r.compareUrl }),
+    };
+    const res = (await CREATE.run(
+      this.redis,
+      [this.k.releaseSeq, this.k.releaseOpen(r.app, r.to), this.k.idempotency(`release:${idempotencyKey}`), this.k.releaseBySource(r.app, r.from)],
+      [`${this.k.prefix}:release:`, IDEMPOTENCY_TTL_S, JSON.stringify(commits), ...Object.entries(fields).flat()],
+    )) as string[];
+    const id = Number(res[1]);
+    if (res[0] === 'dup') return { kind: 'duplicate', id };
+    if (res[0] === 'open') return { kind: 'open', id, stale: Boolean(res[2]) };
+    return { kind: 'created', id };
+  }
+
+  async get(id: number): Promise<Release | undefined> {
+    const r = await this.redis
+      .multi()
+      .hgetall(this.k.release(id))
+      .hgetall(this.k.releaseAcks(id))
+      .hgetall(this.k.releaseApprovals(id))
+      .hgetall(this.k.releaseHolds(id))
+      .exec();
+    const [h, acks, approvals, holds] = (r ?? []).map(([, v]) => v as Record<string, string>);
+    return releaseFromHashes(h ?? {}, acks ?? {}, approvals ?? {}, holds ?? {});
+  }
+
+  async commits(id: number): Promise<Commit[]> {
+    const raw = await this.redis.get(this.k.releaseCommits(id));
+    return raw ? (JSON.parse(raw) as Commit[]) : [];
+  }
+
+  /** The open (or shipping) release to this app's env, if any. */
+  async openId(app: string, env: string): Promise<number | undefined> {
+    const id = await this.redis.get(this.k.releaseOpen(app, env));
+    return id ? Number(id) : undefined;
+  }
+
+  /** Open releases whose source is this env. */
+  async fromSource(app: string, env: string): Promise<number[]> {
+    return (await this.redis.smembers(this.k.releaseBySource(app, env))).map(Number);
+  }
+
+  async releaseOfDeploy(deployId: number): Promise<number | undefined> {
+    const id = await this.redis.get(this.k.releaseOfDeploy(deployId));
+    return id ? Number(id) : undefined;
+  }
+
+  /** `keys`: the author keys `who` acks; `approve`: `who` approves as a required approver too. */
+  async ack(id: number, who: string, keys: readonly string[], approve: boolean, now: number): Promise<AckResult> {
+    const r = (await ACK.run(this.redis, [this.k.release(id), this.k.releaseAcks(id), this.k.releaseApprovals(id)], [who, now, approve ? '1' : '0', ...keys])) as (string | number)[];
+    if (r[0] === 'ok') return { kind: 'ok', newAcks: Number(r[1]), approved: Number(r[2]) === 1 };
+    if (r[0] === 'closed') return { kind: 'closed', status: String(r[1]) };
+    return { kind: r[0] === 'stale' ? 'stale' : 'missing' };
+  }
+
+  async hold(id: number, who: string, reason: string, now: number): Promise<{ kind: 'ok'; isNew: boolean } | { kind: 'closed'; status: string } | { kind: 'missing' }> {
+    const r = (await HOLD.run(this.redis, [this.k.release(id), this.k.releaseHolds(id)], [who, JSON.stringify({ reason, at: now })])) as (string | number)[];
+    if (r[0] === 'ok') return { kind: 'ok', isNew: Number(r[1]) === 1 };
+    if (r[0] === 'closed') return { kind: 'closed', status: String(r[1]) };
+    return { kind: 'missing' };
+  }
+
+  async lift(id: number, holder: string): Promise<boolean> {
+    return (await LIFT.run(this.redis, [this.k.release(id), this.k.releaseHolds(id)], [holder])) === 1;
+  }
+
+  async ship(id: number, shipper: string, now: number, required: { keys: readonly string[]; approval: boolean; notCounting?: string }): Promise<ShipResult> {
+    const r = (await SHIP.run(
+      this.redis,
+      [this.k.release(id), this.k.releaseAcks(id), this.k.releaseApprovals(id), this.k.releaseHolds(id)],
+      [shipper, now, required.approval ? '1' : '0', required.notCounting ?? '', ...required.keys],
+    )) as (string | number)[];
+    switch (r[0]) {
+      case 'ok':
+        return { kind: 'ok', attempt: Number(r[1]) };
+      case 'already':
+        return { kind: 'already', status: String(r[1]), ...(r[2] ? { deployId: Number(r[2]) } : {}) };
+      case 'closed':
+        return { kind: 'closed', status: String(r[1]) };
+      case 'waiting':
+        return { kind: 'waiting', key: String(r[1]) };
+      case 'stale':
+      case 'held':
+      case 'approver':
+        return { kind: r[0] };
+      default:
+        return { kind: 'missing' };
+    }
+  }
+
+  /** The ship deploy was accepted (its id), or refused (undefined: the release is open again). */
+  async shipping(id: number, deployId: number | undefined): Promise<boolean> {
+    const keys = [this.k.release(id), this.k.releaseOfDeploy(deployId ?? 0)];
+    return (await SHIPPING.run(this.redis, keys, [deployId === undefined ? '' : deployId])) === 1;
+  }
+
+  async shipDone(r: Pick<Release, 'id' | 'app' | 'from' | 'to'>, deployId: number, status: string, now: number): Promise<boolean> {
+    const ok = (await SHIP_DONE.run(this.redis, [this.k.release(r.id), this.k.releaseOpen(r.app, r.to), this.k.releaseBySource(r.app, r.from)], [deployId, status, now])) === 1;
+    if (ok && status === 'succeeded') await this.expireLater(r.id);
+    return ok;
+  }
+
+  /** Cancels or expires an open release; false (with its status) when it was not open. */
+  async end(r: Pick<Release, 'id' | 'app' | 'from' | 'to'>, how: 'cancelled' | 'expired', reason: string, now: number): Promise<{ ended: true } | { ended: false; status: string }> {
+    const res = (await END.run(this.redis, [this.k.release(r.id), this.k.releaseOpen(r.app, r.to), this.k.releaseBySource(r.app, r.from)], [how, reason, now])) as (string | number)[];
+    if (Number(res[0]) !== 1) return { ended: false, status: String(res[1]) };
+    await this.expireLater(r.id);
+    return { ended: true };
+  }
+
+  async markStale(id: number, sha: string, now: number): Promise<boolean> {
+    return (await STALE.run(this.redis, [this.k.release(id)], [sha, now])) === 1;
+  }
+
+  async setFields(id: number, fields: ReleaseFields): Promise<boolean> {
+    return (await FIELDS.run(this.redis, [this.k.release(id)], [JSON.stringify(fields)])) === 1;
+  }
+
+  /** Counts a reminder round; returns how many were sent before this one. */
+  async countReminder(id: number): Promise<number> {
+    return (await this.redis.hincrby(this.k.release(id), 'reminders', 1)) - 1;
+  }
+
+  /** Records the summary message; false if another process's was recorded first. */
+  async setFeedTs(id: number, channel: string, ts: string): Promise<boolean> {
+    const r = await this.redis.multi().hsetnx(this.k.release(id), 'feedTs', ts).hget(this.k.release(id), 'feedTs').exec();
+    const won = r?.[1]?.[1] === ts;
+    if (won) await this.redis.hset(this.k.release(id), 'feedChannel', channel);
+    return won;
+  }
+
+  /** True for the one caller that gets to do `what` (a DM, the product post) for this release. */
+  async once(id: number, what: string): Promise<boolean> {
+    return (await this.redis.set(`${this.k.release(id)}:once:${what}`, '1', 'EX', KEEP_S, 'NX')) === 'OK';
+  }
+
+  /** Forgets a one-off claim whose side effect failed, so it can be tried again. */
+  async forget(id: number, what: string): Promise<void> {
+    await this.redis.del(`${this.k.release(id)}:once:${what}`);
+  }
+
+  private async expireLater(id: number): Promise<void> {
+    const m = this.redis.multi();
+    for (const key of [this.k.release(id), this.k.releaseAcks(id), this.k.releaseApprovals(id), this.k.releaseHolds(id), this.k.releaseCommits(id)]) m.expire(key, KEEP_S);
+    await m.exec();
+  }
+}
+
+function releaseFromHashes(h: Record<string, string>, acks: Record<string, string>, approvals: Record<string, string>, holds: Record<string, string>): Release | undefined {
+  if (!h.id) return undefined;
+  const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+  const r: Release = {
+    id: Number(h.id),
+    app: h.app ?? '',
+    from: h.from ?? '',
+    to: h.to ?? '',
+    sourceSha: h.sourceSha ?? '',
+    requester: h.requester ?? '',
+    createdAt: Number(h.createdAt ?? 0),
+    status: (h.status ?? 'open') as Release['status'],
+    commitCount: Number(h.commitCount ?? 0),
+    authors: JSON.parse(h.authors ?? '[]') as Author[],
+    acks: Object.fromEntries(Object.entries(acks).map(([k, v]) => [k, JSON.parse(v) as { by: string; at: number }])),
+    approvals: Object.fromEntries(Object.entries(approvals).map(([k, v]) => [k, Number(v)])),
+    holds: Object.fromEntries(Object.entries(holds).map(([k, v]) => [k, JSON.parse(v) as { reason: string; at: number }])),
+    fields: JSON.parse(h.fields ?? '{}') as ReleaseFields,
+    reminders: Number(h.reminders ?? 0),
+    rev: Number(h.rev ?? 0),
+  };
+  const optional: Partial<Release> = {
+    targetSha: h.targetSha || undefined,
+    sourceRef: h.sourceRef || undefined,
+    diverged: h.divergedAhead ? { ahead: Number(h.divergedAhead), behind: Number(h.divergedBehind ?? 0) } : undefined,
+    noBase: h.noBase ? true : undefined,
+    compareUrl: h.compareUrl || undefined,
+    stale: h.staleSha ? { sha: h.staleSha, at: Number(h.staleAt ?? 0) } : undefined,
+    deployId: num(h.deployId),
+    shippedBy: h.shippedBy || undefined,
+    shippedAt: num(h.shippedAt),
+    endReason: h.endReason || undefined,
+    lastShip: h.lastShipDeploy ? { deployId: Number(h.lastShipDeploy), status: h.lastShipStatus as 'failed' | 'cancelled' } : undefined,
+    feedChannel: h.feedChannel || undefined,
+    feedTs: h.feedTs || undefined,
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (r as unknown as Record<string, unknown>)[k] = v;
+  return r;
+}
