@@ -111,7 +111,8 @@ function writeConfig(dir: string, repo: string, root: string): string {
         environments: {
           dev: { deploy, lock: true, lock_ttl: '2h' },
           staging: { deploy },
-          production: { deploy, timeout: '10m' },
+          // `/release` proposes staging's SHA here; authors are found by email (users.lookupByEmail).
+          production: { deploy, timeout: '10m', promote_from: 'staging', release: { freeze_source: true, product_channel: 'C0GENERAL1' } },
         },
       },
     },

@@ -80,14 +80,15 @@ export class FreezeService {
 
   /**
    * A freeze Ferry sets for something other than a person's `/freeze` (a release holding its source
-   * still while it is checked). Idempotent on `idempotencyKey`. False when the env is already
-   * frozen by another source (that freeze stays, and holds the env just the same).
+   * still while it is checked), told to the feed with `line`. Idempotent on `idempotencyKey`. False
+   * when the env is already frozen by another source (that freeze stays, and holds the env just the same).
    */
-  async freezeFor(app: string, env: string, f: FreezeState, idempotencyKey: string): Promise<boolean> {
+  async freezeFor(app: string, env: string, f: FreezeState, idempotencyKey: string, line: string): Promise<boolean> {
     const r = await this.d.store.freeze(app, [env], f, idempotencyKey);
     if (r === 'duplicate') return true;
     if (r[0]?.kind !== 'frozen') return false;
     await this.d.audit.record({ at: this.now(), user: f.by, action: 'freeze', app, env, detail: f.reason });
+    await this.post(line);
     this.d.log.info({ app, env, source: f.source, name: f.name }, 'frozen');
     return true;
   }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Deploy } from '../core/deploy';
 import { shortSha } from '../core/deploy';
+import { formatDuration } from '../core/duration';
 import { type ReleaseState, releaseState } from '../core/release/state';
 import type { Release, ReleaseFields, ReleasePolicy } from '../core/release/types';
 import { escapeMrkdwn, mention } from '../core/slack-format';
@@ -86,7 +87,7 @@ export class ReleaseService {
     log.info({ app: r.app, from: r.from, to: r.to, sha: r.sourceSha, commits: r.commitCount }, 'release opened');
     await this.record(r, r.requester, `opened: ${r.from} ${shortSha(r.sourceSha)} to ${r.to}${r.targetSha ? ` ${shortSha(r.targetSha)}` : ''}, ${r.commitCount} commits`);
     if (policy.freezeSource) {
-      const frozen = await this.d.freezes.freezeFor(r.app, r.from, { by: r.requester, reason: `frozen for ${releaseName(r)} while it is checked`, since: r.createdAt, source: 'release', name: `#${r.id}` }, `release-${r.id}-freeze`);
+      const frozen = await this.d.freezes.freezeFor(r.app, r.from, { by: r.requester, reason: `frozen for ${releaseName(r)} while it is checked`, since: r.createdAt, source: 'release', name: `#${r.id}` }, `release-${r.id}-freeze`, `:snowflake: ${where(r.app, r.from)} frozen for ${releaseName(r)}, so the \`${shortSha(r.sourceSha)}\` being checked doesn't move. Deploys there wait until the release ships or is cancelled.`);
       if (!frozen) log.warn({ env: r.from }, 'the source env is frozen by something else already; that freeze holds it still');
     }
     if (policy.reminders > 0) await this.d.queues.releaseTimer({ kind: 'release-remind', id: r.id, round: 0 }, r.createdAt + policy.remindAfterMs, this.d.now());
@@ -246,8 +247,7 @@ export class ReleaseService {
   async expire(id: number): Promise<void> {
     const r = await this.d.store.get(id);
     if (!r || r.status !== 'open') return;
-    const hours = Math.round(this.policy(r).expireAfterMs / 3_600_000);
-    await this.end(r, 'expired', `expired: not shipped within ${hours >= 1 ? `${hours} hour${hours === 1 ? '' : 's'}` : `${Math.round(this.policy(r).expireAfterMs / 60_000)} minutes`} of being opened`, 'ferry');
+    await this.end(r, 'expired', `expired: not shipped within ${formatDuration(this.policy(r).expireAfterMs)} of being opened`, 'ferry');
   }
 
   private async end(r: Release, how: 'cancelled' | 'expired', reason: string, user: string): Promise<boolean> {
