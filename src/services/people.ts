@@ -14,7 +14,13 @@ export interface UsersClient {
 /** How long a found Slack user is remembered for an email, and how long "no such user" is. */
 const FOUND_TTL_S = 7 * 86_400;
 const NOT_FOUND_TTL_S = 3_600;
-const LOOKUP_DEADLINE_MS = 5_000;
+/**
+ * All the lookups of one release share this deadline, so a slow or rate-limited Slack holds
+ * /release up this long at most, however many authors it has (a deadline per lookup, 4 at a time,
+ * added up: 80 new authors could wait 100 s). Emails not answered by then are shown without a
+ * Slack user this time; an answer that comes later is still cached, for the next release.
+ */
+const LOOKUPS_DEADLINE_MS = 10_000;
 /** Emails looked up at once (Slack's Tier 3 allows ~50 a minute; the cache keeps repeats free). */
 const LOOKUPS_AT_ONCE = 4;
 
@@ -25,7 +31,7 @@ const LOOKUPS_AT_ONCE = 4;
  */
 export class People {
   constructor(
-    private readonly d: { people: Record<string, string>; slack: UsersClient; redis: Redis; k: Keys; log: Logger },
+    private readonly d: { people: Record<string, string>; slack: UsersClient; redis: Redis; k: Keys; log: Logger; deadlineMs?: number },
   ) {}
 
   /** A function from commit to Slack user ID, ready for these commits (one lookup per distinct email). */
@@ -34,7 +40,8 @@ export class People {
       (e) => e.includes('@') && !loginOfNoreplyEmail(e),
     );
     const limiter = new Limiter(LOOKUPS_AT_ONCE);
-    const found = new Map(await Promise.all(emails.map(async (e) => [e, await limiter.run(() => this.lookup(e))] as const)));
+    const until = Date.now() + (this.d.deadlineMs ?? LOOKUPS_DEADLINE_MS);
+    const found = new Map(await Promise.all(emails.map(async (e) => [e, await limiter.run(() => this.lookup(e, until))] as const)));
     return (c) => this.fromConfig(c) ?? found.get(c.authorEmail.trim().toLowerCase());
   }
 
@@ -45,23 +52,28 @@ export class People {
     return undefined;
   }
 
-  private async lookup(email: string): Promise<string | undefined> {
+  private async lookup(email: string, until: number): Promise<string | undefined> {
     const key = this.d.k.personByEmail(email);
     const cached = await this.d.redis.get(key);
     if (cached) return cached === '-' ? undefined : cached;
-    try {
-      const r = await withDeadline(this.d.slack.users.lookupByEmail({ email }), LOOKUP_DEADLINE_MS, undefined);
-      if (!r) return undefined;
-      const id = r.user && !r.user.deleted && !r.user.is_bot ? r.user.id : undefined;
-      await this.d.redis.set(key, id ?? '-', 'EX', id ? FOUND_TTL_S : NOT_FOUND_TTL_S);
-      return id;
-    } catch (err) {
-      if ((err as { data?: { error?: string } }).data?.error === 'users_not_found') {
-        await this.d.redis.set(key, '-', 'EX', NOT_FOUND_TTL_S);
+    const left = until - Date.now();
+    if (left <= 0) return undefined;
+    const answer = this.d.slack.users.lookupByEmail({ email }).then(
+      async (r) => {
+        const id = r.user && !r.user.deleted && !r.user.is_bot ? r.user.id : undefined;
+        await this.d.redis.set(key, id ?? '-', 'EX', id ? FOUND_TTL_S : NOT_FOUND_TTL_S);
+        return id;
+      },
+      async (err: unknown) => {
+        if ((err as { data?: { error?: string } }).data?.error === 'users_not_found') {
+          await this.d.redis.set(key, '-', 'EX', NOT_FOUND_TTL_S);
+          return undefined;
+        }
+        this.d.log.warn({ err: (err as Error).message }, 'users.lookupByEmail failed; the author is shown without a Slack user');
         return undefined;
-      }
-      this.d.log.warn({ err: (err as Error).message }, 'users.lookupByEmail failed; the author is shown without a Slack user');
-      return undefined;
-    }
+      },
+    );
+    // Late or not, the answer is cached; a failure to cache it only costs a lookup next time.
+    return withDeadline(answer.catch(() => undefined), left, undefined);
   }
 }

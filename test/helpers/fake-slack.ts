@@ -9,6 +9,14 @@ export interface ApiCall {
   auth?: string;
 }
 
+/** A message Slack refused for breaking one of its limits (see slackLimitError); it was not posted. */
+export interface Rejection {
+  method: string;
+  error: string;
+  reason: string;
+  body: Record<string, unknown>;
+}
+
 export interface MessageVersion {
   text: string;
   blocks: unknown[];
@@ -41,6 +49,11 @@ export class FakeSlack {
   readonly usergroups = new Map<string, string[]>();
   /** Workspace members by email, answered by users.lookupByEmail; others are users_not_found. */
   readonly emails = new Map<string, string>();
+  /**
+   * Messages refused for breaking Slack's limits (chat.postMessage, chat.update, chat.postEphemeral,
+   * response_url): answered { ok: false, error } like Slack does, and not recorded as messages.
+   */
+  readonly rejected: Rejection[] = [];
   private readonly failures: Failure[] = [];
   private readonly events = new EventEmitter();
   private server!: http.Server;
@@ -123,7 +136,8 @@ export class FakeSlack {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`timed out waiting for ${what}; Slack saw: ${this.calls.map((c) => c.method).join(', ')}`));
+        const refused = this.rejected.map((r) => `\n  ${r.method} refused (${r.error}): ${r.reason}`).join('');
+        reject(new Error(`timed out waiting for ${what}; Slack saw: ${this.calls.map((c) => c.method).join(', ')}${refused}`));
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -155,6 +169,16 @@ export class FakeSlack {
     return this.calls.filter((c) => c.method === 'chat.postMessage' && c.body.channel === user);
   }
 
+  /** Slack's answer to a message that breaks one of its limits (recorded in `rejected`), or undefined when it is fine. */
+  private refuse(method: string, body: Record<string, unknown>): { ok: false; error: string } | undefined {
+    const broken = slackLimitError(body);
+    if (!broken) return undefined;
+    this.rejected.push({ method, ...broken, body });
+    // Said at once, so a refusal shows even in a test that never waits for the message.
+    process.stderr.write(`FakeSlack refused ${method} (${broken.error}): ${broken.reason}\n`);
+    return { ok: false, error: broken.error };
+  }
+
   private handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
     const url = req.url ?? '/';
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -164,8 +188,11 @@ export class FakeSlack {
     };
     if (url.startsWith('/respond/')) {
       const id = url.slice('/respond/'.length);
+      const answer = JSON.parse(raw) as Record<string, unknown>;
+      const refused = this.refuse(`response_url ${id}`, answer);
+      if (refused) return reply(200, refused);
       const list = this.responses.get(id) ?? [];
-      list.push(JSON.parse(raw) as Record<string, unknown>);
+      list.push(answer);
       this.responses.set(id, list);
       return reply(200, { ok: true });
     }
@@ -176,6 +203,13 @@ export class FakeSlack {
       const f = this.failures.splice(failIdx, 1)[0]!;
       this.calls.push({ method: `${method}!${f.status}`, body });
       return reply(f.status, f.body, f.headers);
+    }
+    if (LIMITED_METHODS.has(method)) {
+      const refused = this.refuse(method, body);
+      if (refused) {
+        this.calls.push({ method: `${method}!${refused.error}`, body });
+        return reply(200, refused);
+      }
     }
     this.calls.push({ method, body, ...(req.headers.authorization && { auth: req.headers.authorization }) });
     switch (method) {
@@ -212,6 +246,126 @@ export class FakeSlack {
         return reply(200, { ok: true });
     }
   }
+}
+
+/** The Web API methods whose messages Slack checks against its limits. */
+const LIMITED_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
+
+/**
+ * Slack's documented limits for a message (Block Kit reference, docs.slack.dev/reference/block-kit;
+ * the same numbers are in @slack/types' JSDoc):
+ * - blocks: at most 50 in a message (docs.slack.dev/reference/block-kit/blocks)
+ * - section: text 1..3,000 characters; fields at most 10, each at most 2,000 (blocks/section-block)
+ * - header: plain_text of at most 150 characters (blocks/header-block)
+ * - actions: at most 25 elements (blocks/actions-block)
+ * - context: at most 10 elements (blocks/context-block); a text object at most 3,000
+ * - button: text at most 75, value at most 2,000, url at most 3,000 (block-elements/button-element);
+ *   its confirm dialog: title 100, text 300, confirm and deny 30 (composition-objects/confirmation-dialog-object)
+ * - block_id and action_id: at most 255
+ * - markdown blocks: 12,000 characters for all of them in one payload (blocks/markdown-block)
+ * - top-level text: Slack truncates past 40,000 characters (chat.postMessage); refused here as msg_too_long
+ * Slack also refuses blocks whose text adds up to too much (msg_blocks_too_long); the number is not
+ * in the reference, but Slack's SDK maintainers give it as 12,000 characters of text
+ * (github.com/slackapi/bolt-js/issues/2509, #2867), counted here over every `text` string.
+ * Returns Slack's error code and what broke, or undefined when the message is within every limit.
+ */
+export function slackLimitError(body: Record<string, unknown>): { error: string; reason: string } | undefined {
+  if (typeof body.text === 'string' && body.text.length > 40_000) return { error: 'msg_too_long', reason: `text is ${body.text.length} characters (max 40,000)` };
+  const blocks = body.blocks;
+  if (blocks === undefined) return undefined;
+  if (!Array.isArray(blocks)) return { error: 'invalid_blocks_format', reason: 'blocks is not an array' };
+  const bad = (reason: string) => ({ error: 'invalid_blocks', reason });
+  if (blocks.length > 50) return bad(`${blocks.length} blocks (max 50)`);
+  let markdown = 0;
+  for (const [i, raw] of blocks.entries()) {
+    const b = (raw ?? {}) as Block;
+    const at = `blocks[${i}] (${String(b.type)})`;
+    if (typeof b.block_id === 'string' && b.block_id.length > 255) return bad(`${at}.block_id is ${b.block_id.length} characters (max 255)`);
+    switch (b.type) {
+      case 'section': {
+        if (b.text !== undefined) {
+          const n = textOf(b.text).length;
+          if (n < 1 || n > 3_000) return bad(`${at}.text is ${n} characters (1 to 3,000)`);
+        } else if (!Array.isArray(b.fields)) return bad(`${at} has neither text nor fields`);
+        if (Array.isArray(b.fields)) {
+          if (b.fields.length > 10) return bad(`${at} has ${b.fields.length} fields (max 10)`);
+          const long = b.fields.findIndex((f) => textOf(f).length > 2_000);
+          if (long >= 0) return bad(`${at}.fields[${long}] is ${textOf(b.fields[long]).length} characters (max 2,000)`);
+        }
+        if (b.accessory) {
+          const e = elementError(b.accessory as Block);
+          if (e) return bad(`${at}.accessory: ${e}`);
+        }
+        break;
+      }
+      case 'header': {
+        const n = textOf(b.text).length;
+        if ((b.text as Block | undefined)?.type !== 'plain_text') return bad(`${at}.text must be plain_text`);
+        if (n < 1 || n > 150) return bad(`${at}.text is ${n} characters (1 to 150)`);
+        break;
+      }
+      case 'actions': {
+        const els = Array.isArray(b.elements) ? (b.elements as Block[]) : [];
+        if (els.length < 1 || els.length > 25) return bad(`${at} has ${els.length} elements (1 to 25)`);
+        for (const [j, el] of els.entries()) {
+          const e = elementError(el);
+          if (e) return bad(`${at}.elements[${j}]: ${e}`);
+        }
+        break;
+      }
+      case 'context': {
+        const els = Array.isArray(b.elements) ? (b.elements as Block[]) : [];
+        if (els.length < 1 || els.length > 10) return bad(`${at} has ${els.length} elements (1 to 10)`);
+        const long = els.findIndex((el) => (el.type === 'mrkdwn' || el.type === 'plain_text') && textOf(el).length > 3_000);
+        if (long >= 0) return bad(`${at}.elements[${long}] is ${textOf(els[long]).length} characters (max 3,000)`);
+        break;
+      }
+      case 'markdown':
+        markdown += typeof b.text === 'string' ? b.text.length : 0;
+        break;
+      default:
+        break;
+    }
+  }
+  if (markdown > 12_000) return bad(`markdown blocks add up to ${markdown} characters (max 12,000)`);
+  const total = textChars(blocks);
+  if (total > 12_000) return { error: 'msg_blocks_too_long', reason: `the blocks' text adds up to ${total} characters (max 12,000)` };
+  return undefined;
+}
+
+type Block = Record<string, unknown>;
+
+/** A text object's text ('' when it is not one). */
+function textOf(t: unknown): string {
+  const v = (t as { text?: unknown } | undefined)?.text;
+  return typeof v === 'string' ? v : '';
+}
+
+/** What breaks a button's limits (other elements are only checked for their action_id). */
+function elementError(el: Block): string | undefined {
+  if (typeof el.action_id === 'string' && el.action_id.length > 255) return `action_id is ${el.action_id.length} characters (max 255)`;
+  if (el.type !== 'button') return undefined;
+  const n = textOf(el.text).length;
+  if (n < 1 || n > 75) return `button text ${JSON.stringify(textOf(el.text))} is ${n} characters (1 to 75)`;
+  if (typeof el.value === 'string' && el.value.length > 2_000) return `button value is ${el.value.length} characters (max 2,000)`;
+  if (typeof el.url === 'string' && el.url.length > 3_000) return `button url is ${el.url.length} characters (max 3,000)`;
+  const c = el.confirm as Block | undefined;
+  if (c) {
+    for (const [k, max] of [['title', 100], ['text', 300], ['confirm', 30], ['deny', 30]] as const) {
+      const len = textOf(c[k]).length;
+      if (len > max) return `confirm.${k} is ${len} characters (max ${max})`;
+    }
+  }
+  return undefined;
+}
+
+/** Characters of every `text` string in the blocks, at any depth. */
+function textChars(v: unknown): number {
+  if (Array.isArray(v)) return v.reduce((n: number, x) => n + textChars(x), 0);
+  if (!v || typeof v !== 'object') return 0;
+  let n = 0;
+  for (const [k, x] of Object.entries(v)) n += k === 'text' && typeof x === 'string' ? x.length : textChars(x);
+  return n;
 }
 
 /** The DM channel Slack gives a message posted to a user ID (U0ANA -> DU0ANA); other channels are themselves. */

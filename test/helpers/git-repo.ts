@@ -132,3 +132,109 @@ export function makeLongRepo(dir: string): LongRepo {
     sha: (ref: string) => git(['rev-parse', `${ref}^{commit}`]),
   };
 }
+
+/** The people of makeTeamRepo's commits: git name and email. */
+export const TEAM = {
+  ana: ['Ana Lima', 'ana@example.com'],
+  ben: ['Ben Okafor', 'ben@example.com'],
+  carla: ['Carla Diaz', 'carla@example.com'],
+} as const;
+
+export type TeamMember = keyof typeof TEAM;
+
+/** What makeTeamRepo built, and a way to add commits later (a branch moving on). */
+export interface TeamRepo {
+  path: string;
+  /** main's second commit: what a target env runs before a release. */
+  base: string;
+  /** Branch `hotfix`: one Ben commit on `base` that main never got. */
+  hotfix: string;
+  sha: (ref: string) => string;
+  /** Adds a commit by `who` to `branch` (checked out, then main again); returns its SHA. */
+  commit: (branch: string, who: TeamMember, subject: string) => string;
+}
+
+/**
+ * A repository by three authors, with dates a minute apart so the order is fixed:
+ * main: "first commit" (Ana), "add app" (Ben) = base; then "Add checkout page" (Ana),
+ * "Fix cart totals (#12)" (Ben), Carla's "Polish checkout copy" on `feature/copy` merged with a
+ * merge commit (by Ana), "Add receipt email" (Ana). `hotfix` forks from base with "Hotfix login
+ * redirect" (Ben). So base..main is 4 commits (no merges) by Ana (2), Ben (1) and Carla (1).
+ */
+export function makeTeamRepo(dir: string): TeamRepo {
+  mkdirSync(dir, { recursive: true });
+  let time = 1_700_000_000;
+  const git = (args: string[], who: TeamMember = 'ana') => {
+    const [name, email] = TEAM[who];
+    time += 60;
+    const date = `${time} +0000`;
+    return execFileSync('git', args, {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH!, HOME: dir, GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    }).trim();
+  };
+  let n = 0;
+  const commit = (branch: string, who: TeamMember, subject: string): string => {
+    if (n > 0) git(['checkout', '--quiet', branch]);
+    writeFileSync(path.join(dir, `change-${++n}.txt`), `${subject}\n`);
+    git(['add', '.']);
+    git(['commit', '--quiet', '-m', subject], who);
+    const sha = git(['rev-parse', 'HEAD']);
+    git(['checkout', '--quiet', 'main']);
+    return sha;
+  };
+  git(['init', '--quiet', '--initial-branch=main']);
+  commit('main', 'ana', 'first commit');
+  const base = commit('main', 'ben', 'add app');
+  git(['branch', 'hotfix', base]);
+  const hotfix = commit('hotfix', 'ben', 'Hotfix login redirect');
+  commit('main', 'ana', 'Add checkout page');
+  commit('main', 'ben', 'Fix cart totals (#12)');
+  git(['branch', 'feature/copy', 'main']);
+  commit('feature/copy', 'carla', 'Polish checkout copy');
+  git(['merge', '--quiet', '--no-ff', '-m', "Merge branch 'feature/copy'", 'feature/copy'], 'ana');
+  commit('main', 'ana', 'Add receipt email');
+  return { path: dir, base, hotfix, sha: (ref: string) => git(['rev-parse', `${ref}^{commit}`]), commit };
+}
+
+/** One commit of makeLinearRepo: its whole message and its author (name, email). */
+export interface LinearCommit {
+  message: string;
+  author: readonly [string, string];
+}
+
+/**
+ * A repository whose `main` is exactly `commits`, oldest first (the first is the root), written
+ * in one `git fast-import` (a thousand commits in well under a second). Each commit changes
+ * `log.txt`; author dates are 1 minute apart. Returns every commit's full SHA, in the same order.
+ */
+export function makeLinearRepo(dir: string, commits: readonly LinearCommit[]): { path: string; shas: string[] } {
+  mkdirSync(dir, { recursive: true });
+  const env = { PATH: process.env.PATH!, HOME: dir, GIT_COMMITTER_NAME: 'Ferry Tests', GIT_COMMITTER_EMAIL: 'tests@example.com' };
+  const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024, ...(input !== undefined && { input }) }).trim();
+  git(['init', '--quiet', '--initial-branch=main']);
+  const data = (s: string) => `data ${Buffer.byteLength(s)}\n${s}\n`;
+  const out: string[] = [];
+  let time = 1_700_000_000;
+  commits.forEach((c, i) => {
+    time += 60;
+    const [name, email] = c.author;
+    out.push(`commit refs/heads/main\nmark :${i + 1}\nauthor ${name} <${email}> ${time} +0000\ncommitter Ferry Tests <tests@example.com> ${time} +0000\n${data(c.message)}`);
+    if (i > 0) out.push(`from :${i}\n`);
+    out.push(`M 100644 inline log.txt\n${data(`${i}\n`)}\n`);
+  });
+  const markFile = path.join(dir, '.git', 'ferry-marks');
+  git(['fast-import', '--quiet', `--export-marks=${markFile}`], out.join(''));
+  git(['reset', '--quiet', '--hard', 'main']);
+  const byMark = new Map(
+    readFileSync(markFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const [m, sha] = l.split(' ') as [string, string];
+        return [Number(m.slice(1)), sha] as const;
+      }),
+  );
+  return { path: dir, shas: commits.map((_, i) => byMark.get(i + 1)!) };
+}
