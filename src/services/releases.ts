@@ -52,10 +52,16 @@ export class ReleaseService {
 
   async open(req: { app: string; from: string; to: string; force: boolean }, user: string, idempotencyKey: string): Promise<Answer> {
     const openId = await this.d.store.openId(req.app, req.to);
-    if (openId !== undefined) {
+    // A retried delivery of the request that opened it is answered as that request (create() says "duplicate").
+    if (openId !== undefined && (await this.d.store.openedBy(idempotencyKey)) !== openId) {
       const cur = await this.d.store.get(openId);
       if (cur && (cur.status === 'open' || cur.status === 'shipping') && !cur.stale) return { text: await this.alreadyOpen(cur) };
       if (cur?.stale) await this.end(cur, 'cancelled', `replaced by a fresh release (${req.from} had moved)`, user);
+    }
+    // `ship: auto` ships as whoever opened the release: someone who may not deploy the target can't open one.
+    if (this.policy(req).ship === 'auto') {
+      const refused = await authorize({ permissions: this.d.permissions, audit: this.d.audit, log: this.log, now: this.d.now }, 'deploy', user, req.app, req.to, 'release');
+      if (refused) return { text: `${refused} Releases to ${where(req.app, req.to)} ship by themselves as whoever opened them (\`ship: auto\`), so no release was opened.` };
     }
     const now = this.d.now();
     const plan = await planRelease(this.d, req, user, now);
@@ -69,10 +75,9 @@ export class ReleaseService {
     const r = (await this.d.store.get(id))!;
     if (created.kind === 'created') await this.opened(r);
     const link = await this.summaryLink(id);
-    const p = plan.release;
     const waiting = releaseState(r, this.policy(r)).waiting.filter((a) => a.ackBy === 'self').length;
     const lines = [
-      `${created.kind === 'duplicate' ? 'Already opened' : 'Opened'} *${releaseName(r)}*: ${p.commitCount} commit${p.commitCount === 1 ? '' : 's'} by ${p.authors.length} author${p.authors.length === 1 ? '' : 's'} from ${where(r.app, r.from)} (\`${shortSha(r.sourceSha)}\`) to ${where(r.app, r.to)}${r.targetSha ? ` (\`${shortSha(r.targetSha)}\`)` : ''}.`,
+      `${created.kind === 'duplicate' ? 'Already opened' : 'Opened'} *${releaseName(r)}*: ${r.commitCount} commit${r.commitCount === 1 ? '' : 's'} by ${r.authors.length} author${r.authors.length === 1 ? '' : 's'} from ${where(r.app, r.from)} (\`${shortSha(r.sourceSha)}\`) to ${where(r.app, r.to)}${r.targetSha ? ` (\`${shortSha(r.targetSha)}\`)` : ''}.`,
       waiting ? `I've asked ${waiting === 1 ? 'its author' : `its ${waiting} authors`} for an OK by DM.` : '',
       this.policy(r).freezeSource ? `${where(r.app, r.from)} is frozen until it ships or is cancelled, so what is checked doesn't move.` : '',
       link ? `<${link}|See it in the deploy feed>.` : 'See it in the deploy feed.',
@@ -173,7 +178,8 @@ export class ReleaseService {
     });
     const deployId = await this.d.deploys.acceptedAs(key);
     await this.d.store.shipping(id, deployId);
-    await this.changed((await this.d.store.get(id))!);
+    // Not changed(): a refused ship is open and ready again, and `ship: auto` would try again at once, forever.
+    this.background('release summary', this.d.feed.refresh(id));
     if (deployId === undefined) return { text: `${releaseName(r)} did not ship: ${answer.text}` };
     await this.record(r, user, `shipping as deploy #${deployId}${auto ? ' (ship: auto)' : ''}`);
     return { text: `:ship: Shipping ${releaseName(r)} (\`${shortSha(r.sourceSha)}\`) to ${where(r.app, r.to)} as deploy #${deployId}.\n${answer.text}` };

@@ -80,6 +80,12 @@ export class ReleaseStore {
     return id ? Number(id) : undefined;
   }
 
+  /** The release a request with this idempotency key opened, if any (a retried `/release`). */
+  async openedBy(idempotencyKey: string): Promise<number | undefined> {
+    const id = await this.redis.get(this.k.idempotency(`release:${idempotencyKey}`));
+    return id ? Number(id) : undefined;
+  }
+
   /** Open releases whose source is this env. */
   async fromSource(app: string, env: string): Promise<number[]> {
     return (await this.redis.smembers(this.k.releaseBySource(app, env))).map(Number);
