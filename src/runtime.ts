@@ -206,7 +206,7 @@ export class Runtime {
   /** What follows a deploy's end beyond its own message: the release it ships, releases whose source it moved. */
   private async deployFinished(id: number): Promise<void> {
     const dep = await this.deploys.get(id);
-    if (dep) await this.releases.deployFinished(dep);
+    if (dep) await this.releases.life.deployFinished(dep);
   }
 
   async init(): Promise<void> {
@@ -249,7 +249,7 @@ export class Runtime {
       bullPrefix: this.k.bullPrefix,
       lockService: this.lockService,
       freezeService: this.freezeService,
-      releases: this.releases,
+      releases: this.releases.life,
       scheduleFeed: new ScheduleFeed({ config: this.config, queues: this.queues, slack: this.slack, audit: this.audit, log: this.log.child({ component: 'freezes' }), now: this.now }),
       hold: { config: this.config, deploys: this.deploys, freezes: this.freezes, queues: this.queues, feed: this.feed, log: this.log.child({ component: 'worker' }), now: this.now },
       feed: this.feed,

@@ -242,7 +242,8 @@ type Shape = {
   time_zone: string;
   freezes: z.output<typeof freeze>[];
   exclusive_groups: z.output<typeof exclusiveGroup>[];
-  apps: Record<string, { environments: Record<string, { promote_from?: string | undefined; release?: unknown }> }>;
+  admins: string[];
+  apps: Record<string, { environments: Record<string, { promote_from?: string | undefined; release?: { unmapped: string; approvers?: string[] | undefined } | undefined }> }>;
 };
 
 /** `promote_from:` names another env of the same app; `release:` rules sit on an env that has one. */
@@ -259,6 +260,13 @@ function checkPromotions(c: Shape, ctx: z.RefinementCtx): void {
         }
       } else if (e.release !== undefined) {
         ctx.addIssue({ code: 'custom', path: [...at, 'release'], message: `release rules need promote_from on the same env (where releases to ${env} come from), e.g. promote_from: staging` });
+      }
+      if (e.release?.unmapped === 'approver' && !e.release.approvers?.length && c.admins.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'release', 'unmapped'],
+          message: 'nobody could approve for them: list release.approvers here (or admins: at the top), or use unmapped: none to show such authors without asking for their OK',
+        });
       }
     }
   }

@@ -31,6 +31,11 @@ export interface Deploy {
    * the person named a commit no deploy of the env ran.
    */
   rollbackOf?: string;
+  /**
+   * The release this deploy ships, and which of its ship attempts: written when the deploy is
+   * accepted, so its end finds the release however fast it comes.
+   */
+  release?: { id: number; attempt: number };
   /** The feed message, once posted. */
   feedChannel?: string;
   feedTs?: string;
@@ -67,6 +72,7 @@ export function deployFromHash(h: Record<string, string>): Deploy | undefined {
     cancelRequestedBy: h.cancelRequestedBy || undefined,
     cancelRequestedAt: num(h.cancelRequestedAt),
     rollbackOf: h.rollbackOf || undefined,
+    release: /^\d+:\d+$/.test(h.release ?? '') ? { id: Number(h.release!.split(':')[0]), attempt: Number(h.release!.split(':')[1]) } : undefined,
     feedChannel: h.feedChannel,
     feedTs: h.feedTs,
   };

@@ -142,7 +142,8 @@ export class ReleaseFeed {
           await this.d.slack.chat.delete({ channel: res.channel ?? this.d.config.feedChannel, ts: res.ts! }).catch(() => {});
         }
       } else {
-        await this.d.slack.chat.update({ channel: r.feedChannel!, ts: r.feedTs, ...msg });
+        // (The channel is recorded just after the ts; until then it is the feed's.)
+        await this.d.slack.chat.update({ channel: r.feedChannel ?? this.d.config.feedChannel, ts: r.feedTs, ...msg });
       }
       const after = await this.d.store.get(id);
       if (!after || after.rev === r.rev) return;

@@ -99,6 +99,7 @@ export class DeployRequests {
         idempotencyKey,
         ...(rollback ? { claimLockMs: rollback.lockMs, lockReason: rollback.lockReason, rollbackOf: rollback.of } : envCfg.lock && { claimLockMs: envCfg.lockTtlMs }),
         ...(req.override !== undefined && { override: req.override }),
+        ...(req.release && { release: req.release }),
       },
       this.now(),
     );

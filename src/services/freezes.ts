@@ -98,9 +98,7 @@ export class FreezeService {
    * deploys it held go ahead in order and the feed is told with `line` (plus their count).
    */
   async liftFor(app: string, env: string, source: FreezeState['source'], name: string, line: string): Promise<boolean> {
-    const f = await this.d.store.get(app, env);
-    if (!f || f.source !== source || f.name !== name) return false;
-    const r = await this.d.store.lift(app, env, [source]);
+    const r = await this.d.store.lift(app, env, [source], name);
     if (r.kind !== 'lifted') return false;
     await this.lifted(app, env, 'ferry', r.previous, line);
     return true;

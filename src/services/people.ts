@@ -27,22 +27,37 @@ const LOOKUPS_AT_ONCE = 4;
 /**
  * Commit authors to Slack users: first the config's `people:` map (GitHub login or email), then
  * Slack's users.lookupByEmail, cached in Redis for every replica. Bots and GitHub's private
- * noreply emails are never looked up. A failed lookup leaves the author unmapped (not cached).
+ * noreply emails are never looked up. A failed lookup is counted (and not cached), so a release
+ * is not opened without knowing whose OK it needs.
  */
+/** Slack gave no answer for an email (an error, or not in time): not the same as "no such user". */
+const UNANSWERED = Symbol('unanswered');
+
 export class People {
   constructor(
     private readonly d: { people: Record<string, string>; slack: UsersClient; redis: Redis; k: Keys; log: Logger; deadlineMs?: number },
   ) {}
 
-  /** A function from commit to Slack user ID, ready for these commits (one lookup per distinct email). */
-  async resolver(commits: readonly Commit[]): Promise<(c: Commit) => string | undefined> {
+  /**
+   * A function from commit to Slack user ID, ready for these commits (one lookup per distinct
+   * email), and how many emails Slack gave no answer for (it failed, or was too slow): whether
+   * those are people whose OK is needed is unknown.
+   */
+  async resolver(commits: readonly Commit[]): Promise<{ slackOf: (c: Commit) => string | undefined; unanswered: number }> {
     const emails = [...new Set(commits.filter((c) => !this.fromConfig(c) && !isBot(c)).map((c) => c.authorEmail.trim().toLowerCase()))].filter(
       (e) => e.includes('@') && !loginOfNoreplyEmail(e),
     );
     const limiter = new Limiter(LOOKUPS_AT_ONCE);
     const until = Date.now() + (this.d.deadlineMs ?? LOOKUPS_DEADLINE_MS);
     const found = new Map(await Promise.all(emails.map(async (e) => [e, await limiter.run(() => this.lookup(e, until))] as const)));
-    return (c) => this.fromConfig(c) ?? found.get(c.authorEmail.trim().toLowerCase());
+    const unanswered = [...found.values()].filter((v) => v === UNANSWERED).length;
+    return {
+      slackOf: (c) => {
+        const id = this.fromConfig(c) ?? found.get(c.authorEmail.trim().toLowerCase());
+        return id === UNANSWERED ? undefined : id;
+      },
+      unanswered,
+    };
   }
 
   private fromConfig(c: Commit): string | undefined {
@@ -52,12 +67,12 @@ export class People {
     return undefined;
   }
 
-  private async lookup(email: string, until: number): Promise<string | undefined> {
+  private async lookup(email: string, until: number): Promise<string | typeof UNANSWERED | undefined> {
     const key = this.d.k.personByEmail(email);
     const cached = await this.d.redis.get(key);
     if (cached) return cached === '-' ? undefined : cached;
     const left = until - Date.now();
-    if (left <= 0) return undefined;
+    if (left <= 0) return UNANSWERED;
     const answer = this.d.slack.users.lookupByEmail({ email }).then(
       async (r) => {
         const id = r.user && !r.user.deleted && !r.user.is_bot ? r.user.id : undefined;
@@ -69,11 +84,11 @@ export class People {
           await this.d.redis.set(key, '-', 'EX', NOT_FOUND_TTL_S);
           return undefined;
         }
-        this.d.log.warn({ err: (err as Error).message }, 'users.lookupByEmail failed; the author is shown without a Slack user');
-        return undefined;
+        this.d.log.warn({ err: (err as Error).message }, 'users.lookupByEmail failed');
+        return UNANSWERED;
       },
     );
     // Late or not, the answer is cached; a failure to cache it only costs a lookup next time.
-    return withDeadline(answer.catch(() => undefined), left, undefined);
+    return withDeadline(answer.catch(() => UNANSWERED), left, UNANSWERED);
   }
 }

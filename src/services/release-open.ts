@@ -68,7 +68,13 @@ export async function planRelease(d: PlanDeps, req: { app: string; from: string;
   if (commits.length === 0) {
     return { kind: 'refused', text: `Nothing to ship: between \`${shortSha(targetSha ?? sourceSha)}\` and \`${shortSha(sourceSha)}\` there are only merge commits.` };
   }
-  const slackOf = await d.people.resolver(commits);
+  const { slackOf, unanswered } = await d.people.resolver(commits);
+  if (unanswered > 0) {
+    return {
+      kind: 'refused',
+      text: `Slack didn't tell me who ${unanswered === 1 ? 'one of the commit authors is' : `${unanswered} of the commit authors are`} (users.lookupByEmail failed or was too slow), so I can't tell whose OK this release needs; no release was opened. Try again in a minute: the answers that came are remembered. Listing authors under \`people:\` in the config avoids the lookup.`,
+    };
+  }
   const grouped = groupAuthors(commits, slackOf, policy.unmapped);
   const fields: ReleaseFields = targetSha
     ? { backout: `Roll back ${to} to \`${shortSha(targetSha)}\`, what runs there now: /rollback ${app} ${to} ${shortSha(targetSha)}` }

@@ -14,6 +14,7 @@ import { LuaScript } from './lua';
  *       13 rollbackOf ('' for a plain deploy; stored on the record), 14 lock reason ('' for
  *       "deploying <ref>", or an extension's own reason; when given it is the reason either way)
  *       15 override reason ('' for none: the requester starts it outside the env's deploy window)
+ *       16 release ('' for none; "<release id>:<ship attempt>" when a release ships it)
  * Returns {'dup', id} | {'locked', ...lock hash} | {'handing', next waiter} | {'ok', id, lockToken, lockUntil}
  * 'handing': the lock has ended but its expiry timer has not yet handed the env to the first
  * person on the wait-list; nobody else may jump the line meanwhile.
@@ -38,6 +39,7 @@ redis.call('HSET', ARGV[5] .. id, 'id', id, 'app', ARGV[7], 'env', ARGV[8], 'ref
   'user', ARGV[1], 'status', 'queued', 'createdAt', now, 'rev', 1, 'attempt', 0, 'feedChannel', ARGV[11])
 if ARGV[13] and ARGV[13] ~= '' then redis.call('HSET', ARGV[5] .. id, 'rollbackOf', ARGV[13]) end
 if ARGV[15] and ARGV[15] ~= '' then redis.call('HSET', ARGV[5] .. id, 'overrideBy', ARGV[1], 'overrideReason', ARGV[15]) end
+if ARGV[16] and ARGV[16] ~= '' then redis.call('HSET', ARGV[5] .. id, 'release', ARGV[16]) end
 redis.call('LPUSH', KEYS[6], id)
 redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[12]) - 1)
 local token, untilMs = '', ''

@@ -37,6 +37,8 @@ export interface NewDeploy {
   rollbackOf?: string;
   /** Starts outside the env's deploy window, for this reason, on the requester's authority. */
   override?: string;
+  /** The release it ships (see Deploy.release). */
+  release?: { id: number; attempt: number };
   /** Same key, same deploy: guards against double submits and retried deliveries. */
   idempotencyKey: string;
 }
@@ -57,7 +59,7 @@ export class DeployStore {
     const r = (await ACCEPT.run(
       this.redis,
       [this.k.lock(d.app, d.env), this.k.deploySeq, this.k.idempotency(d.idempotencyKey), this.k.lockSeq, this.k.waitlist(d.app, d.env), this.k.envDeploys(d.app, d.env)],
-      [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel, ENV_HISTORY_KEEP, d.rollbackOf ?? '', d.lockReason ?? '', d.override ?? ''],
+      [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel, ENV_HISTORY_KEEP, d.rollbackOf ?? '', d.lockReason ?? '', d.override ?? '', d.release ? `${d.release.id}:${d.release.attempt}` : ''],
     )) as string[];
     if (r[0] === 'dup') return { kind: 'duplicate', id: Number(r[1]) };
     if (r[0] === 'locked') return { kind: 'locked', lock: lockFromHash(pairs(r.slice(1)))! };

@@ -46,7 +46,8 @@ return out
  * Lifts a freeze: only one from `source` (a person's /unfreeze lifts manual and release freezes,
  * an alert's resolution only its own), and in 'expire' mode only the freeze with that token once
  * its end has passed. Returns the lifted freeze's hash, or {} when nothing was lifted.
- * KEYS: 1 freeze key; ARGV: 1 mode ('lift' | 'expire'), 2 sources allowed (comma list), 3 token, 4 now
+ * KEYS: 1 freeze key; ARGV: 1 mode ('lift' | 'expire'), 2 sources allowed (comma list), 3 token, 4 now,
+ * 5 name ('' for any; else only the freeze of that name is lifted, e.g. release #12's)
  */
 const UNFREEZE = new LuaScript(
   'unfreeze',
@@ -60,7 +61,7 @@ if ARGV[1] == 'expire' then
 else
   local ok = false
   for s in string.gmatch(ARGV[2], '[^,]+') do if s == h.source then ok = true end end
-  if not ok then return {'kept', h.source} end
+  if not ok or (ARGV[5] ~= '' and h.name ~= ARGV[5]) then return {'kept', h.source} end
 end
 redis.call('DEL', KEYS[1])
 return f
@@ -90,14 +91,14 @@ export class FreezeStore {
     });
   }
 
-  /** Lifts the env's freeze if it comes from one of `sources`. */
-  async lift(app: string, env: string, sources: readonly FreezeState['source'][]): Promise<UnfreezeResult> {
-    return this.unfreeze(app, env, ['lift', sources.join(','), '', 0]);
+  /** Lifts the env's freeze if it comes from one of `sources` (and, with `name`, is the freeze of that name). */
+  async lift(app: string, env: string, sources: readonly FreezeState['source'][], name = ''): Promise<UnfreezeResult> {
+    return this.unfreeze(app, env, ['lift', sources.join(','), '', 0, name]);
   }
 
   /** The expiry timer of freeze `token`: lifts it if it still stands and its end has passed. */
   async expire(app: string, env: string, token: number, now: number): Promise<UnfreezeResult> {
-    return this.unfreeze(app, env, ['expire', '', token, now]);
+    return this.unfreeze(app, env, ['expire', '', token, now, '']);
   }
 
   async get(app: string, env: string): Promise<StoredFreeze | undefined> {

@@ -63,8 +63,6 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     releaseOpen: (app: string, env: string) => `${p}:release:open:${app}:${env}`,
     /** Open releases whose source is this env (SET of ids): a deploy there makes them stale. */
     releaseBySource: (app: string, env: string) => `${p}:release:source:${app}:${env}`,
-    /** The release a deploy ships (deploy id -> release id). */
-    releaseOfDeploy: (deployId: number) => `${p}:release:deploy:${deployId}`,
     /** Slack user IDs found for commit emails (users.lookupByEmail), '-' for none; cached. */
     personByEmail: (email: string) => `${p}:person:${email}`,
     /** BullMQ's own prefix, so its keys sit beside Ferry's. */

@@ -7,10 +7,11 @@ import { LuaScript } from './lua';
  */
 
 /**
- * Opens a release, unless one to the same app+env is open (or shipping) already.
+ * Opens a release, unless one to the same app+env is open (or shipping) already. An open release
+ * that is stale is replaced in the same step: it ends as cancelled, "replaced by #new".
  * KEYS: 1 release seq, 2 open key (app, to), 3 idempotency key, 4 by-source set (app, from)
- * ARGV: 1 release key prefix, 2 idempotency TTL (s), 3 commits JSON, 4.. field/value pairs
- * Returns {'created', id} | {'dup', id} | {'open', id, staleSha or ''}
+ * ARGV: 1 release key prefix, 2 idempotency TTL (s), 3 commits JSON, 4 now, 5.. field/value pairs
+ * Returns {'created', id, replaced id or ''} | {'dup', id} | {'open', id}
  */
 export const CREATE = new LuaScript(
   'release-create',
@@ -18,18 +19,27 @@ export const CREATE = new LuaScript(
 local dup = redis.call('GET', KEYS[3])
 if dup then return {'dup', dup} end
 local cur = redis.call('GET', KEYS[2])
+local replaced = ''
 if cur then
-  local st = redis.call('HMGET', ARGV[1] .. cur, 'status', 'staleSha')
-  if st[1] == 'open' or st[1] == 'shipping' then return {'open', cur, st[2] or ''} end
+  local old = ARGV[1] .. cur
+  local st = redis.call('HMGET', old, 'status', 'staleSha', 'from')
+  if st[1] == 'shipping' or (st[1] == 'open' and not st[2]) then return {'open', cur} end
+  if st[1] == 'open' then
+    replaced = cur
+    redis.call('HSET', old, 'status', 'cancelled', 'endedAt', ARGV[4])
+    redis.call('HINCRBY', old, 'rev', 1)
+    redis.call('SREM', KEYS[4], cur)
+  end
 end
 local id = redis.call('INCR', KEYS[1])
 local key = ARGV[1] .. id
-redis.call('HSET', key, 'id', id, 'status', 'open', 'rev', 1, 'reminders', 0, unpack(ARGV, 4))
+redis.call('HSET', key, 'id', id, 'status', 'open', 'rev', 1, 'reminders', 0, unpack(ARGV, 5))
 redis.call('SET', key .. ':commits', ARGV[3])
 redis.call('SET', KEYS[2], id)
 redis.call('SADD', KEYS[4], id)
 redis.call('SET', KEYS[3], id, 'EX', tonumber(ARGV[2]))
-return {'created', tostring(id)}
+if replaced ~= '' then redis.call('HSET', ARGV[1] .. replaced, 'endReason', 'replaced by release #' .. id .. ' (what it summarised had moved)') end
+return {'created', tostring(id), replaced}
 `,
 );
 
@@ -108,26 +118,27 @@ if ARGV[3] == '1' then
 end
 local attempt = redis.call('HINCRBY', KEYS[1], 'shipAttempts', 1)
 redis.call('HSET', KEYS[1], 'status', 'shipping', 'shippedBy', ARGV[1], 'shippedAt', ARGV[2])
-redis.call('HDEL', KEYS[1], 'deployId', 'lastShipDeploy', 'lastShipStatus')
+redis.call('HDEL', KEYS[1], 'deployId', 'lastShipDeploy', 'lastShipStatus', 'shipNote')
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
 return {'ok', attempt}
 `,
 );
 
 /**
- * The shipping release's deploy was accepted (ARGV[1] its id) or refused (ARGV[1] = ''): records
- * it, or opens the release again. KEYS: 1 release, 2 release-of-deploy key (when accepted); ARGV: 1 deploy id
+ * Ship attempt ARGV[2]'s deploy was accepted (ARGV[1] its id) or refused (ARGV[1] = '', ARGV[3]
+ * why): records it, or opens the release again with the reason shown. Only while that attempt is
+ * the one shipping. KEYS: 1 release; ARGV: 1 deploy id, 2 attempt, 3 note
  */
 export const SHIPPING = new LuaScript(
   'release-shipping',
   `
-if redis.call('HGET', KEYS[1], 'status') ~= 'shipping' then return 0 end
+local h = redis.call('HMGET', KEYS[1], 'status', 'shipAttempts')
+if h[1] ~= 'shipping' or h[2] ~= ARGV[2] then return 0 end
 if ARGV[1] == '' then
-  redis.call('HSET', KEYS[1], 'status', 'open')
+  redis.call('HSET', KEYS[1], 'status', 'open', 'shipNote', ARGV[3])
   redis.call('HDEL', KEYS[1], 'shippedBy', 'shippedAt')
 else
   redis.call('HSET', KEYS[1], 'deployId', ARGV[1])
-  redis.call('SET', KEYS[2], redis.call('HGET', KEYS[1], 'id'), 'EX', 90 * 86400)
 end
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
 return 1
@@ -135,16 +146,17 @@ return 1
 );
 
 /**
- * The ship deploy finished. Succeeded: shipped, and no longer open. Failed or cancelled: open
- * again, acks kept, so it can ship again.
- * KEYS: 1 release, 2 open key, 3 by-source set; ARGV: 1 deploy id, 2 deploy status, 3 now
- * Returns 1 when this call moved it.
+ * Ship attempt ARGV[4]'s deploy (ARGV[1]) finished. Succeeded: shipped, and no longer open.
+ * Failed or cancelled: open again, acks kept, so it can ship again. A deploy of an earlier attempt
+ * changes nothing. KEYS: 1 release, 2 open key, 3 by-source set; ARGV: 1 deploy id, 2 deploy
+ * status, 3 now, 4 attempt. Returns 1 when this call moved it.
  */
 export const SHIP_DONE = new LuaScript(
   'release-ship-done',
   `
-local h = redis.call('HMGET', KEYS[1], 'status', 'deployId', 'id')
-if h[1] ~= 'shipping' or h[2] ~= ARGV[1] then return 0 end
+local h = redis.call('HMGET', KEYS[1], 'status', 'shipAttempts', 'id')
+if h[1] ~= 'shipping' or h[2] ~= ARGV[4] then return 0 end
+redis.call('HSET', KEYS[1], 'deployId', ARGV[1])
 if ARGV[2] == 'succeeded' then
   redis.call('HSET', KEYS[1], 'status', 'shipped', 'endedAt', ARGV[3])
   if redis.call('GET', KEYS[2]) == h[3] then redis.call('DEL', KEYS[2]) end
@@ -176,15 +188,18 @@ return {1}
 );
 
 /**
- * The source env now runs ARGV[1]: an open release of another SHA is stale from now on.
- * KEYS: 1 release; ARGV: 1 the source's new SHA, 2 now. Returns 1 when it became stale now.
+ * Env ARGV[3] (the release's source or target) now runs ARGV[1]: unless that is the SHA the
+ * summary was made from, the open release is stale from now on.
+ * KEYS: 1 release; ARGV: 1 the env's new SHA, 2 now, 3 env. Returns 1 when it became stale now.
  */
 export const STALE = new LuaScript(
   'release-stale',
   `
-local h = redis.call('HMGET', KEYS[1], 'status', 'sourceSha', 'staleSha')
-if h[1] ~= 'open' or h[2] == ARGV[1] or h[3] then return 0 end
-redis.call('HSET', KEYS[1], 'staleSha', ARGV[1], 'staleAt', ARGV[2])
+local h = redis.call('HMGET', KEYS[1], 'status', 'from', 'sourceSha', 'targetSha', 'staleSha')
+if h[1] ~= 'open' or h[5] then return 0 end
+if ARGV[3] == h[2] and h[3] == ARGV[1] then return 0 end
+if ARGV[3] ~= h[2] and h[4] == ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'staleSha', ARGV[1], 'staleAt', ARGV[2], 'staleEnv', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
 return 1
 `,

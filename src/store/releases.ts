@@ -10,7 +10,7 @@ const KEEP_S = 90 * 86_400;
 export type NewRelease = Pick<Release, 'app' | 'from' | 'to' | 'sourceSha' | 'requester' | 'createdAt' | 'commitCount' | 'authors' | 'fields'> &
   Partial<Pick<Release, 'targetSha' | 'sourceRef' | 'diverged' | 'noBase' | 'compareUrl'>>;
 
-export type CreateResult = { kind: 'created'; id: number } | { kind: 'duplicate'; id: number } | { kind: 'open'; id: number; stale: boolean };
+export type CreateResult = { kind: 'created'; id: number; replaced?: number } | { kind: 'duplicate'; id: number } | { kind: 'open'; id: number };
 export type AckResult = { kind: 'ok'; newAcks: number; approved: boolean } | { kind: 'closed'; status: string } | { kind: 'stale' } | { kind: 'missing' };
 export type ShipResult =
   | { kind: 'ok'; attempt: number }
@@ -49,12 +49,13 @@ export class ReleaseStore {
     const res = (await CREATE.run(
       this.redis,
       [this.k.releaseSeq, this.k.releaseOpen(r.app, r.to), this.k.idempotency(`release:${idempotencyKey}`), this.k.releaseBySource(r.app, r.from)],
-      [`${this.k.prefix}:release:`, IDEMPOTENCY_TTL_S, JSON.stringify(commits), ...Object.entries(fields).flat()],
+      [`${this.k.prefix}:release:`, IDEMPOTENCY_TTL_S, JSON.stringify(commits), r.createdAt, ...Object.entries(fields).flat()],
     )) as string[];
     const id = Number(res[1]);
     if (res[0] === 'dup') return { kind: 'duplicate', id };
-    if (res[0] === 'open') return { kind: 'open', id, stale: Boolean(res[2]) };
-    return { kind: 'created', id };
+    if (res[0] === 'open') return { kind: 'open', id };
+    if (res[2]) await this.expireLater(Number(res[2]));
+    return { kind: 'created', id, ...(res[2] ? { replaced: Number(res[2]) } : {}) };
   }
 
   async get(id: number): Promise<Release | undefined> {
@@ -89,11 +90,6 @@ export class ReleaseStore {
   /** Open releases whose source is this env. */
   async fromSource(app: string, env: string): Promise<number[]> {
     return (await this.redis.smembers(this.k.releaseBySource(app, env))).map(Number);
-  }
-
-  async releaseOfDeploy(deployId: number): Promise<number | undefined> {
-    const id = await this.redis.get(this.k.releaseOfDeploy(deployId));
-    return id ? Number(id) : undefined;
   }
 
   /** `keys`: the author keys `who` acks; `approve`: `who` approves as a required approver too. */
@@ -139,14 +135,15 @@ export class ReleaseStore {
     }
   }
 
-  /** The ship deploy was accepted (its id), or refused (undefined: the release is open again). */
-  async shipping(id: number, deployId: number | undefined): Promise<boolean> {
-    const keys = [this.k.release(id), this.k.releaseOfDeploy(deployId ?? 0)];
-    return (await SHIPPING.run(this.redis, keys, [deployId === undefined ? '' : deployId])) === 1;
+  /** Ship attempt `attempt`'s deploy was accepted, or refused (`note` says why; the release is open again). */
+  async shipping(id: number, attempt: number, outcome: { deployId: number } | { note: string }): Promise<boolean> {
+    const args = 'deployId' in outcome ? [outcome.deployId, attempt, ''] : ['', attempt, outcome.note];
+    return (await SHIPPING.run(this.redis, [this.k.release(id)], args)) === 1;
   }
 
-  async shipDone(r: Pick<Release, 'id' | 'app' | 'from' | 'to'>, deployId: number, status: string, now: number): Promise<boolean> {
-    const ok = (await SHIP_DONE.run(this.redis, [this.k.release(r.id), this.k.releaseOpen(r.app, r.to), this.k.releaseBySource(r.app, r.from)], [deployId, status, now])) === 1;
+  /** Ship attempt `attempt`'s deploy finished (a deploy of an earlier attempt changes nothing). */
+  async shipDone(r: Pick<Release, 'id' | 'app' | 'from' | 'to'>, attempt: number, deployId: number, status: string, now: number): Promise<boolean> {
+    const ok = (await SHIP_DONE.run(this.redis, [this.k.release(r.id), this.k.releaseOpen(r.app, r.to), this.k.releaseBySource(r.app, r.from)], [deployId, status, now, attempt])) === 1;
     if (ok && status === 'succeeded') await this.expireLater(r.id);
     return ok;
   }
@@ -159,8 +156,9 @@ export class ReleaseStore {
     return { ended: true };
   }
 
-  async markStale(id: number, sha: string, now: number): Promise<boolean> {
-    return (await STALE.run(this.redis, [this.k.release(id)], [sha, now])) === 1;
+  /** `env` (the release's source or target) now runs `sha`: the release is stale unless that is what it was made from. */
+  async markStale(id: number, env: string, sha: string, now: number): Promise<boolean> {
+    return (await STALE.run(this.redis, [this.k.release(id)], [sha, now, env])) === 1;
   }
 
   async setFields(id: number, fields: ReleaseFields): Promise<boolean> {
@@ -216,6 +214,7 @@ function releaseFromHashes(h: Record<string, string>, acks: Record<string, strin
     holds: Object.fromEntries(Object.entries(holds).map(([k, v]) => [k, JSON.parse(v) as { reason: string; at: number }])),
     fields: JSON.parse(h.fields ?? '{}') as ReleaseFields,
     reminders: Number(h.reminders ?? 0),
+    shipAttempts: Number(h.shipAttempts ?? 0),
     rev: Number(h.rev ?? 0),
   };
   const optional: Partial<Release> = {
@@ -224,11 +223,12 @@ function releaseFromHashes(h: Record<string, string>, acks: Record<string, strin
     diverged: h.divergedAhead ? { ahead: Number(h.divergedAhead), behind: Number(h.divergedBehind ?? 0) } : undefined,
     noBase: h.noBase ? true : undefined,
     compareUrl: h.compareUrl || undefined,
-    stale: h.staleSha ? { sha: h.staleSha, at: Number(h.staleAt ?? 0) } : undefined,
+    stale: h.staleSha ? { sha: h.staleSha, at: Number(h.staleAt ?? 0), env: h.staleEnv || (h.from ?? '') } : undefined,
     deployId: num(h.deployId),
     shippedBy: h.shippedBy || undefined,
     shippedAt: num(h.shippedAt),
     endReason: h.endReason || undefined,
+    shipNote: h.shipNote || undefined,
     lastShip: h.lastShipDeploy ? { deployId: Number(h.lastShipDeploy), status: h.lastShipStatus as 'failed' | 'cancelled' } : undefined,
     feedChannel: h.feedChannel || undefined,
     feedTs: h.feedTs || undefined,

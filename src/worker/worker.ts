@@ -1,4 +1,4 @@
-import type { ReleaseService } from '../services/releases';
+import type { ReleaseLife } from '../services/release-life';
 import type { WebClient } from '@slack/web-api';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -31,7 +31,7 @@ export function startWorkers(opts: {
   /** Posts scheduled freezes' beginnings and ends to the feed. */
   scheduleFeed: ScheduleFeed;
   /** Releases' reminders and expiry. */
-  releases: Pick<ReleaseService, 'remind' | 'expire'>;
+  releases: Pick<ReleaseLife, 'remind' | 'expire'>;
   /** What decides whether a queued deploy may start now (freezes, the deploy window). */
   hold: HoldDeps;
   feed: FeedPublisher;

@@ -255,7 +255,7 @@ describe('authors to Slack users', () => {
         feed_channel: 'C0FEED',
         // One person by GitHub login, one by email (any case).
         people: { octocat: 'U0OCTO', 'ana@example.com': ANA },
-        apps: { web: { repo: 'acme/web', clone_url: repo.path, environments: pipeline({ unmapped: 'approver' }) } },
+        apps: { web: { repo: 'acme/web', clone_url: repo.path, environments: pipeline({ unmapped: 'approver', approvers: ['U0QA'] }) } },
       }),
     });
     h.github.repos.set('acme/web', repo.path);

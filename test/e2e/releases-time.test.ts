@@ -92,7 +92,7 @@ describe('releases over time', () => {
     const o = await openRelease(f);
     expect(o.answer).toContain("`web` *staging* is frozen until it ships or is cancelled, so what is checked doesn't move.");
     const refused = await h.slash('/deploy', 'staging hotfix', BEN);
-    expect(await h.answer(refused.id)).toMatch(/^Can't deploy: \*staging\* is frozen by the release \*#1\* \(frozen for release #1 while it is checked\) since <!date\^\d+\^[^>]+>, with no end set; `\/unfreeze` lifts it\. Nothing was queued\.$/);
+    expect(await h.answer(refused.id)).toMatch(/^Can't deploy: \*staging\* is frozen by the release \*#1\* \(frozen for release #1 while it is checked\) since <!date\^\d+\^[^>]+>, it lifts when the release ships, is cancelled or expires \(or with `\/unfreeze`\)\. Nothing was queued\.$/);
     expect(await deployCount(h)).toBe(2);
 
     for (const u of [ANA, BEN, CARLA]) await answer(RELEASE_ACK, u);
@@ -122,14 +122,14 @@ describe('releases over time', () => {
     expect(stale.text).toMatch(/· needs a refresh$/);
     expect(actionsOf(stale)).toContain(RELEASE_REFRESH);
     expect(actionsOf(stale)).not.toContain(RELEASE_SHIP);
-    expect(await answer(RELEASE_ACK, BEN, at)).toBe("release #1 is stale: `web` *staging* moved after it was summarised, so it can't ship. Press *Refresh* on it (or run `/release` again) for a fresh summary.");
-    expect(await answer(RELEASE_ACK, CARLA, inDm(await dmMessage(h, CARLA)))).toMatch(/^release #1 is stale: .*Press \*Refresh\* on it/);
-    expect(await answer(RELEASE_SHIP, BEN, at)).toBe(`release #1 can't ship: \`web\` *staging* no longer runs \`${short(o.source)}\`, the SHA it summarised. Press *Refresh* on it for a fresh summary.`);
+    expect(await answer(RELEASE_ACK, BEN, at)).toBe(`release #1 is stale: \`web\` *staging* no longer runs \`${short(o.source)}\`, the SHA it summarised (it runs \`${short(moved)}\` now). It can't ship; press *Refresh* on it (or run \`/release\` again) for a fresh summary.`);
+    expect(await answer(RELEASE_ACK, CARLA, inDm(await dmMessage(h, CARLA)))).toMatch(/^release #1 is stale: .*press \*Refresh\* on it/);
+    expect(await answer(RELEASE_SHIP, BEN, at)).toBe(`release #1 can't ship: \`web\` *staging* no longer runs \`${short(o.source)}\`, the SHA it summarised (it runs \`${short(moved)}\` now). Press *Refresh* on it for a fresh summary.`);
     expect(await deployCount(h)).toBe(3);
 
     const fresh = await answer(RELEASE_REFRESH, BEN, at);
     expect(fresh).toMatch(new RegExp(`^Opened \\*release #2\\*: 5 commits by 3 authors from \`web\` \\*staging\\* \\(\`${short(moved)}\`\\) to \`web\` \\*production\\* \\(\`${short(o.target)}\`\\)\\.`));
-    const old = await summaryWhen(h, o.summary, 'replaced', (t) => t.includes(':no_entry_sign: *Cancelled*: replaced by a fresh release (staging had moved)'));
+    const old = await summaryWhen(h, o.summary, 'replaced', (t) => t.includes(':no_entry_sign: *Cancelled*: replaced by release #2 (what it summarised had moved)'));
     expect(buttonsOf(old)).toEqual([]);
     const two = await summaryMessage(h, 2);
     expect(textOf(latest(two))).toContain(`*Release #2* · \`web\` · *staging* \`${short(moved)}\` (\`main\`) → *production* \`${short(o.target)}\``);
@@ -144,7 +144,7 @@ describe('releases over time', () => {
     await deployed(h, 'staging', 'main', CARLA);
     await summaryWhen(h, two, 'stale', (t) => t.includes(`moved to \`${short(moved2)}\``));
     expect(await h.answer((await h.slash('/release', '', DAN)).id)).toMatch(new RegExp(`^Opened \\*release #3\\*: 6 commits by 3 authors from \`web\` \\*staging\\* \\(\`${short(moved2)}\`\\)`));
-    await summaryWhen(h, two, 'replaced', (t) => t.includes(':no_entry_sign: *Cancelled*: replaced by a fresh release (staging had moved)'));
+    await summaryWhen(h, two, 'replaced', (t) => t.includes(':no_entry_sign: *Cancelled*: replaced by release #3 (what it summarised had moved)'));
     const three = await summaryMessage(h, 3);
     expect(await answer(RELEASE_REFRESH, ANA, { channel: FEED, ts: three.ts }, '3')).toBe('release #3 is up to date with `web` *staging*; nothing to refresh.');
     for (const u of [ANA, BEN, CARLA]) await answer(RELEASE_ACK, u, { channel: FEED, ts: three.ts }, '3');

@@ -466,7 +466,7 @@ describe('/release: bad input and edge cases', () => {
     const { h, repo } = f;
     await deployed(h, 'staging', 'main');
     const opened = await release('');
-    expect(opened).toMatch(new RegExp(`^Opened \\*release #1\\*: 6 commits by 3 authors from \`web\` \\*staging\\* \\(\`${short(repo.sha('main'))}\`\\) to \`web\` \\*production\\*\\.\\n`));
+    expect(opened).toMatch(new RegExp(`^Opened \\*release #1\\*: 6 commits by 3 authors from \`web\` \\*staging\\* \\(\`${short(repo.sha('main'))}\`\\) to \`web\` \\*production\\* \\(nothing deployed there yet, so these are the newest commits of the source\\)\\.\\n`));
     const summary = await h.slack.waitFor('summary', () => h.slack.messages.find((m) => m.channel === FEED && m.versions[0]!.text.startsWith('Release #1 ')));
     const text = textOf(latest(summary));
     expect(text).toContain('→ *production* (nothing deployed yet)');

@@ -221,6 +221,7 @@ const author = (key: string, ackBy: Author['ackBy'], slack?: string): Author => 
 function release(over: Partial<Release> = {}): Release {
   return {
     id: 1,
+    shipAttempts: 0,
     app: 'web',
     from: 'staging',
     to: 'production',
@@ -280,7 +281,7 @@ describe('releaseState and approvalCounts', () => {
   });
 
   test('a stale release, or one that is not open, is never ready', () => {
-    expect(releaseState(release({ acks: acked, stale: { sha: 'b'.repeat(40), at: 1 } }), policy()).ready).toBe(false);
+    expect(releaseState(release({ acks: acked, stale: { sha: 'b'.repeat(40), at: 1, env: 'staging' } }), policy()).ready).toBe(false);
     for (const status of ['shipping', 'shipped', 'cancelled', 'expired'] as const) expect(releaseState(release({ acks: acked, status }), policy()).ready).toBe(false);
   });
 });
@@ -438,6 +439,14 @@ release:
     expect(msg).toContain('release.unmapped: found "ask"; must be approver');
     expect(msg).toContain('release.remind_after: "soon" is not a duration');
     expect(msg).toContain('release.approvers: is empty');
+  });
+
+  test('unmapped: approver with nobody to approve (no approvers, no admins) is refused; with either it is fine', () => {
+    expect(configError(releaseConfig('promote_from: staging\nrelease: { unmapped: approver }'))).toContain(
+      'apps.web.environments.production.release.unmapped: found "approver"; nobody could approve for them: list release.approvers here (or admins: at the top), or use unmapped: none',
+    );
+    expect(parseConfig(releaseConfig('promote_from: staging\nrelease: { unmapped: approver, approvers: [S0QA] }'), FILE).apps.web!.envs.production!.release.unmapped).toBe('approver');
+    expect(parseConfig(releaseConfig('promote_from: staging\nrelease: { unmapped: approver }', 'admins: [U0BOSS]'), FILE).apps.web!.envs.production!.release.unmapped).toBe('approver');
   });
 
   test('config errors are FerryErrors of kind CONFIG_INVALID', () => {

@@ -102,6 +102,7 @@ const bot: Author = { key: 'email:bot@github.com', name: 'dependabot[bot]', bot:
 function release(over: Partial<Release> = {}): Release {
   return {
     id: 12,
+    shipAttempts: 0,
     app: 'web',
     from: 'staging',
     to: 'production',
@@ -265,10 +266,10 @@ describe('the summary’s buttons follow the state', () => {
   });
 
   test('stale: says where the source moved and offers Refresh; it cannot ship', () => {
-    const m = summary(release({ acks: allAcked, stale: { sha: 'beef0001'.padEnd(40, '0'), at: CREATED + H } }));
+    const m = summary(release({ acks: allAcked, stale: { sha: 'beef0001'.padEnd(40, '0'), at: CREATED + H, env: 'staging' } }));
     expect(labels(m)).toEqual(['OK to ship', 'Hold…', 'Edit details', 'Refresh', 'Cancel']);
     expect(buttons(m)[3]).toMatchObject({ action_id: RELEASE_REFRESH, value: '12' });
-    expect(seen(m)).toContain(":warning: *staging* moved to `beef000` after this was put together: this release can't ship as it is; *Refresh* it to include the new commits.");
+    expect(seen(m)).toContain(":warning: *staging* moved to `beef000` after this was put together: this release can't ship as it is; *Refresh* it for a fresh list of commits.");
     expect(m.text).toContain('needs a refresh');
   });
 
@@ -288,7 +289,7 @@ describe('the summary’s buttons follow the state', () => {
     expect(seen(two)).toContain(':octagonal_sign: 2. *Held* by <@U0BEN>: QA');
     expect(buttons(two).filter((b) => b.action_id === RELEASE_LIFT).map((b) => [b.text.text, b.value])).toEqual([['Lift hold 1', '12:U0ANA'], ['Lift hold 2', '12:U0BEN']]);
     const holds = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`U0H${i}`, { reason: `reason ${i} `.repeat(40), at: CREATED + i }]));
-    const many = summary(release({ holds, stale: { sha: SRC, at: NOW } }));
+    const many = summary(release({ holds, stale: { sha: SRC, at: NOW, env: 'staging' } }));
     checkBlockLimits(many.blocks);
     expect(buttons(many)).toHaveLength(25);
     expect(seen(many)).toMatch(/_…and \d+ more holds_/);
@@ -451,7 +452,7 @@ describe('a 1,000-commit release by 200 authors with hostile text stays within S
         endReason: str(),
         deployId: 9,
         shippedBy: str(),
-        ...(rand(2) ? { stale: { sha: str(), at: CREATED } } : {}),
+        ...(rand(2) ? { stale: { sha: str(), at: CREATED, env: pick(['staging', 'production', str()]) } } : {}),
         ...(rand(2) ? { diverged: { ahead: 1e9, behind: 1e9 } } : {}),
         ...(rand(2) ? { noBase: true } : {}),
       });

@@ -93,6 +93,7 @@ describe('create', () => {
       fields: { backout: 'roll back' },
       compareUrl: 'https://github.com/acme/web/compare/a...b',
       reminders: 0,
+      shipAttempts: 0,
       rev: 1,
     });
     expect(await store.commits(id)).toEqual(COMMITS);
@@ -111,11 +112,15 @@ describe('create', () => {
     expect(await redis.get(k.releaseSeq)).toBe('1');
   });
 
-  test('one release to an env at a time: a second, while the first is open (or shipping), is refused with the open one', async () => {
+  test('one release to an env at a time: a second, while the first is open (or shipping), is refused with the open one; a stale one is replaced', async () => {
     const first = await created();
-    expect(await store.create(newRelease({ sourceSha: SHA2 }), COMMITS, 'other')).toEqual({ kind: 'open', id: first, stale: false });
-    await store.markStale(first, SHA2, NOW);
-    expect(await store.create(newRelease({ sourceSha: SHA2 }), COMMITS, 'other-2')).toEqual({ kind: 'open', id: first, stale: true });
+    expect(await store.create(newRelease({ sourceSha: SHA2 }), COMMITS, 'other')).toEqual({ kind: 'open', id: first });
+    await store.markStale(first, 'staging', SHA2, NOW);
+    const second = await store.create(newRelease({ sourceSha: SHA2 }), COMMITS, 'other-2');
+    expect(second).toEqual({ kind: 'created', id: first + 1, replaced: first });
+    expect(await store.get(first)).toMatchObject({ status: 'cancelled', endReason: `replaced by release #${first + 1} (what it summarised had moved)` });
+    expect(await store.openId('web', 'production')).toBe(first + 1);
+    expect(await store.fromSource('web', 'staging')).toEqual([first + 1]);
     // Another target env, or another app, is free.
     expect((await store.create(newRelease({ to: 'eu' }), COMMITS, 'eu')).kind).toBe('created');
     expect((await store.create(newRelease({ app: 'api' }), COMMITS, 'api')).kind).toBe('created');
@@ -151,7 +156,7 @@ describe('ack', () => {
 
   test('stale, ended and unknown releases take no ack', async () => {
     const id = await created();
-    await store.markStale(id, SHA2, NOW);
+    await store.markStale(id, 'staging', SHA2, NOW);
     expect(await store.ack(id, 'U0ANA', [ANA.key], false, NOW)).toEqual({ kind: 'stale' });
     const other = await created({ to: 'eu' });
     await store.end({ id: other, app: 'web', from: 'staging', to: 'eu' }, 'expired', 'expired', NOW);
@@ -182,7 +187,7 @@ describe('ship', () => {
   test('refused when stale', async () => {
     const id = await created();
     await allAcked(id);
-    await store.markStale(id, SHA2, NOW);
+    await store.markStale(id, 'staging', SHA2, NOW);
     expect(await store.ship(id, 'U0REQ', NOW, REQUIRED)).toEqual({ kind: 'stale' });
   });
 
@@ -236,18 +241,17 @@ describe('shipping and shipDone', () => {
     const id = await created();
     await allAcked(id);
     expect((await store.ship(id, 'U0REQ', NOW, REQUIRED)).kind).toBe('ok');
-    expect(await store.shipping(id, 41)).toBe(true);
+    expect(await store.shipping(id, 1, { deployId: 41 })).toBe(true);
     return id;
   }
 
   test('the ship deploy is recorded; its success ships the release and frees the env', async () => {
     const id = await shipped();
-    expect(await store.releaseOfDeploy(41)).toBe(id);
     expect((await store.get(id))!.deployId).toBe(41);
-    // Another deploy's end is not this release's.
-    expect(await store.shipDone(ref(id), 40, 'succeeded', NOW)).toBe(false);
-    expect(await store.shipDone(ref(id), 41, 'succeeded', NOW + 1)).toBe(true);
-    expect(await store.shipDone(ref(id), 41, 'succeeded', NOW + 2)).toBe(false);
+    // Another attempt's deploy's end is not this one's.
+    expect(await store.shipDone(ref(id), 2, 40, 'succeeded', NOW)).toBe(false);
+    expect(await store.shipDone(ref(id), 1, 41, 'succeeded', NOW + 1)).toBe(true);
+    expect(await store.shipDone(ref(id), 1, 41, 'succeeded', NOW + 2)).toBe(false);
     const r = (await store.get(id))!;
     expect(r).toMatchObject({ status: 'shipped', deployId: 41, shippedBy: 'U0REQ' });
     expect(await store.openId('web', 'production')).toBeUndefined();
@@ -260,7 +264,7 @@ describe('shipping and shipDone', () => {
 
   test('a failed ship deploy opens the release again, acks kept, and it can ship again (attempt 2)', async () => {
     const id = await shipped();
-    expect(await store.shipDone(ref(id), 41, 'failed', NOW + 1)).toBe(true);
+    expect(await store.shipDone(ref(id), 1, 41, 'failed', NOW + 1)).toBe(true);
     const r = (await store.get(id))!;
     expect(r).toMatchObject({ status: 'open', lastShip: { deployId: 41, status: 'failed' } });
     expect(Object.keys(r.acks).sort()).toEqual([ANA.key, BEN.key, CARLA.key].sort());
@@ -269,15 +273,21 @@ describe('shipping and shipDone', () => {
     expect((await store.get(id))!.lastShip).toBeUndefined();
   });
 
-  test('a ship deploy that was refused (no id) opens the release again', async () => {
+  test('a ship deploy that was refused (no id) opens the release again, with why', async () => {
     const id = await created();
     await allAcked(id);
     await store.ship(id, 'U0REQ', NOW, REQUIRED);
-    expect(await store.shipping(id, undefined)).toBe(true);
+    // Only the attempt that is shipping counts.
+    expect(await store.shipping(id, 2, { note: 'frozen' })).toBe(false);
+    expect(await store.shipping(id, 1, { note: 'production is frozen' })).toBe(true);
     const r = (await store.get(id))!;
     expect(r.status).toBe('open');
+    expect(r.shipNote).toBe('production is frozen');
     expect(r.shippedBy).toBeUndefined();
-    expect(await store.shipping(id, undefined)).toBe(false);
+    expect(await store.shipping(id, 1, { note: 'again' })).toBe(false);
+    // The next attempt clears the note.
+    expect(await store.ship(id, 'U0REQ', NOW, REQUIRED)).toEqual({ kind: 'ok', attempt: 2 });
+    expect((await store.get(id))!.shipNote).toBeUndefined();
   });
 });
 
@@ -294,18 +304,24 @@ describe('end and markStale', () => {
     expect(await store.end(ref(99), 'cancelled', 'x', NOW)).toEqual({ ended: false, status: 'missing' });
   });
 
-  test('markStale: only an open release, only for another SHA, and only once', async () => {
+  test('markStale: only an open release, only when an env of it runs another SHA than the summary was made from, and only once', async () => {
     const id = await created();
-    expect(await store.markStale(id, SHA1, NOW)).toBe(false);
+    expect(await store.markStale(id, 'staging', SHA1, NOW)).toBe(false);
+    expect(await store.markStale(id, 'production', TARGET, NOW)).toBe(false);
     expect((await store.get(id))!.stale).toBeUndefined();
-    expect(await store.markStale(id, SHA2, NOW + 1)).toBe(true);
-    expect((await store.get(id))!.stale).toEqual({ sha: SHA2, at: NOW + 1 });
-    expect(await store.markStale(id, TARGET, NOW + 2)).toBe(false);
-    expect((await store.get(id))!.stale).toEqual({ sha: SHA2, at: NOW + 1 });
+    expect(await store.markStale(id, 'staging', SHA2, NOW + 1)).toBe(true);
+    expect((await store.get(id))!.stale).toEqual({ sha: SHA2, at: NOW + 1, env: 'staging' });
+    expect(await store.markStale(id, 'staging', TARGET, NOW + 2)).toBe(false);
+    expect((await store.get(id))!.stale).toEqual({ sha: SHA2, at: NOW + 1, env: 'staging' });
 
-    const ended = await created({ to: 'eu' });
-    await store.end({ id: ended, app: 'web', from: 'staging', to: 'eu' }, 'cancelled', 'x', NOW);
-    expect(await store.markStale(ended, SHA2, NOW)).toBe(false);
-    expect(await store.markStale(1234, SHA2, NOW)).toBe(false);
+    // The target moving (a deploy outside the release) makes it stale too.
+    const eu = await created({ to: 'eu' });
+    expect(await store.markStale(eu, 'eu', SHA2, NOW)).toBe(true);
+    expect((await store.get(eu))!.stale).toEqual({ sha: SHA2, at: NOW, env: 'eu' });
+
+    const ended = await created({ to: 'us' });
+    await store.end({ id: ended, app: 'web', from: 'staging', to: 'us' }, 'cancelled', 'x', NOW);
+    expect(await store.markStale(ended, 'staging', SHA2, NOW)).toBe(false);
+    expect(await store.markStale(1234, 'staging', SHA2, NOW)).toBe(false);
   });
 });

@@ -29,7 +29,7 @@ function cancelButton(r: Release): Block {
 }
 
 /**
- * The summary's buttons while the release is open: OK to ship, Hold…, Ship (ready, ship: button),
+ * The summary's buttons while the release is open: OK to ship, Hold…, Ship (ready, ship: button, or an automatic ship that didn't go),
  * Edit details, Refresh (stale), Cancel, and a Lift per standing hold as far as Slack's 25
  * elements allow (numbered like the hold lines when there are several). None once it is not open.
  */
@@ -37,7 +37,8 @@ export function summaryActions(r: Release, policy: ReleasePolicy, state: Release
   if (r.status !== 'open') return undefined;
   const id = String(r.id);
   const els = answerButtons(r);
-  if (state.ready && policy.ship === 'button') els.push(button(RELEASE_SHIP, 'Ship', id, 'primary'));
+  // With ship: auto a ready release ships by itself; Ship is there for when that was refused or failed.
+  if (state.ready && (policy.ship === 'button' || r.shipNote !== undefined || r.lastShip !== undefined)) els.push(button(RELEASE_SHIP, 'Ship', id, 'primary'));
   els.push(button(RELEASE_EDIT, 'Edit details', id));
   if (r.stale) els.push(button(RELEASE_REFRESH, 'Refresh', id));
   els.push(cancelButton(r));

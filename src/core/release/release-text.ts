@@ -73,7 +73,17 @@ export function holdLine(h: ReleaseState['holds'][number], n: number | undefined
 
 export function staleLine(r: Release): string | undefined {
   if (!r.stale || r.status !== 'open') return undefined;
-  return `:warning: ${envName(r.from)} moved to ${code(shortSha(r.stale.sha), 7)} after this was put together: this release can't ship as it is; *Refresh* it to include the new commits.`;
+  const env = r.stale.env || r.from;
+  const moved = env === r.from ? `${envName(r.from)} moved to ${code(shortSha(r.stale.sha), 7)} after this was put together` : `${envName(r.to)} was deployed outside this release (it runs ${code(shortSha(r.stale.sha), 7)} now)`;
+  return `:warning: ${moved}: this release can't ship as it is; *Refresh* it for a fresh list of commits.`;
+}
+
+/** Why the last ship attempt didn't ship (its deploy failed, or it was refused), while the release is open again. */
+export function lastShipLine(r: Release): string | undefined {
+  if (r.status !== 'open') return undefined;
+  if (r.lastShip) return `:x: Its deploy #${r.lastShip.deployId} ${r.lastShip.status === 'failed' ? 'failed' : 'was cancelled'}; the OKs stand, and *Ship* tries again.`;
+  if (r.shipNote) return `:warning: It couldn't ship: ${clipMrkdwn(r.shipNote, 600)}`;
+  return undefined;
 }
 
 /** Where the release stands, in a line: ready, waiting, held, shipping, shipped, cancelled or expired. */
@@ -97,7 +107,9 @@ export function statusLine(r: Release, policy: ReleasePolicy, state: ReleaseStat
   if (r.stale) return `:warning: *Can't ship until it is refreshed*`;
   const then = policy.ship === 'auto' ? 'it ships by itself' : `someone allowed to deploy to ${envName(r.to)} presses *Ship*`;
   if (state.ready) {
-    return policy.ship === 'auto' ? ':white_check_mark: *Ready*: everyone said OK; it ships by itself.' : ':white_check_mark: *Ready*: everyone said OK; press *Ship* to deploy.';
+    // An automatic ship that was refused or failed waits for Ship like any other.
+    const auto = policy.ship === 'auto' && !r.shipNote && !r.lastShip;
+    return auto ? ':white_check_mark: *Ready*: everyone said OK; it ships by itself.' : ':white_check_mark: *Ready*: everyone said OK; press *Ship* to deploy.';
   }
   const wants: string[] = [];
   if (state.waiting.length > 0) wants.push(`OK from ${plural(state.waiting.length, 'author')}`);

@@ -7,7 +7,7 @@ import { shortSha } from '../deploy';
 import { summaryActions } from './buttons';
 import { type Block, code, esc, fitLines, header, link, linkable, packSections, plural, section, TOTAL_BUDGET, textChars, who, ago } from './budget';
 import { type CommitUrl, commitLines, shaRef, urlOf } from './commit-lines';
-import { ackOf, approverLine, authorLine, dayMonth, envName, envTitle, holdLine, staleLine, statusLine } from './release-text';
+import { ackOf, approverLine, authorLine, dayMonth, envName, envTitle, holdLine, lastShipLine, staleLine, statusLine } from './release-text';
 import type { ReleaseState } from './state';
 import type { Commit, Release, ReleaseFields, ReleasePolicy } from './types';
 
@@ -68,6 +68,8 @@ function standing(r: Release, ctx: SummaryContext): string {
   const lines = [statusLine(r, ctx.policy, ctx.state, ctx.shipDeployUrl)];
   const stale = staleLine(r);
   if (stale) lines.push(stale);
+  const last = lastShipLine(r);
+  if (last) lines.push(last);
   const approver = r.status === 'open' ? approverLine(r, ctx.policy) : undefined;
   if (approver) lines.push(approver);
   if (r.status === 'open') {

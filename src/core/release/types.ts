@@ -89,8 +89,11 @@ export interface Release {
   approvals: Record<string, number>;
   /** Standing holds: Slack user ID of who raised it -> reason and when. */
   holds: Record<string, { reason: string; at: number }>;
-  /** The source moved after the summary (to this SHA): the release must be refreshed, and never ships. */
-  stale?: { sha: string; at: number };
+  /**
+   * The source moved after the summary (to this SHA), or the target did (a deploy outside the
+   * release): the release must be refreshed, and never ships.
+   */
+  stale?: { sha: string; at: number; env: string };
   fields: ReleaseFields;
   /** Once shipped (or shipping): its deploy, who shipped it, when. */
   deployId?: number;
@@ -100,6 +103,10 @@ export interface Release {
   endReason?: string;
   /** The last ship attempt's deploy failed or was cancelled: the release is open again and can ship again. */
   lastShip?: { deployId: number; status: 'failed' | 'cancelled' };
+  /** Why the last ship attempt was refused (frozen target, a lock, a permission), in Ferry's mrkdwn. */
+  shipNote?: string;
+  /** Ship attempts so far (each one's deploy has its own idempotency key). */
+  shipAttempts: number;
   /** Reminders sent so far. */
   reminders: number;
   feedChannel?: string;

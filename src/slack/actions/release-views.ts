@@ -17,21 +17,27 @@ export function registerReleaseViews(app: App, d: ReleaseActionDeps): void {
     const reason = holdReasonFromState(view.state.values as never);
     if ('error' in reason) return ack({ response_action: 'errors', errors: { reason: reason.error } });
     if (!o) return ack({ response_action: 'errors', errors: { reason: 'This form is not for a release I know.' } });
-    const held = d.releases.hold(o.id, body.user.id, reason.reason);
+    const held = d.releases.hold(o.id, body.user.id, reason.reason).catch((err: Error) => {
+      d.log.error({ err: err.message, releaseId: o.id }, 'hold failed');
+      return { held: false, text: "Ferry couldn't record the hold just now; try again in a moment." };
+    });
     const a = await withDeadline(held, SUBMIT_DEADLINE_MS, undefined);
-    if (a && !a.text.startsWith(':octagonal_sign:')) return ack({ response_action: 'errors', errors: { reason: a.text } });
+    if (a && !a.held) return ack({ response_action: 'errors', errors: { reason: a.text } });
     await ack();
-    await held.catch((err: Error) => d.log.error({ err: err.message, releaseId: o.id }, 'hold failed'));
+    await held;
     await updateDm(client, d, o, body.user.id);
   });
 
   app.view(FIELDS_VIEW, async ({ view, body, ack }) => {
     const o = viewOrigin(view.private_metadata);
     if (!o) return ack({ response_action: 'errors', errors: { description: 'This form is not for a release I know.' } });
-    const saved = d.releases.setFields(o.id, body.user.id, fieldsFromState(view.state.values as never));
+    const saved = d.releases.setFields(o.id, body.user.id, fieldsFromState(view.state.values as never)).catch((err: Error) => {
+      d.log.error({ err: err.message, releaseId: o.id }, 'saving release details failed');
+      return "Ferry couldn't save the details just now; try again in a moment.";
+    });
     const problem = await withDeadline(saved, SUBMIT_DEADLINE_MS, undefined);
     if (problem) return ack({ response_action: 'errors', errors: { description: problem } });
     await ack();
-    await saved.catch((err: Error) => d.log.error({ err: err.message, releaseId: o.id }, 'saving release details failed'));
+    await saved;
   });
 }
