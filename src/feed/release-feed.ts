@@ -70,7 +70,8 @@ export class ReleaseFeed {
       if (!(await this.d.store.once(id, `dm:${a.slack}`))) continue;
       try {
         const msg = renderAuthorDm(r, a, commitsOf(a, commits), this.ctx(r));
-        await this.d.slack.chat.postMessage({ channel: a.slack, ...msg, unfurl_links: false });
+        const res = await this.d.slack.chat.postMessage({ channel: a.slack, ...msg, unfurl_links: false });
+        if (res.channel && res.ts) await this.d.store.rememberDm(id, a.slack, res.channel, res.ts);
       } catch (err) {
         await this.d.store.forget(id, `dm:${a.slack}`);
         this.d.log.warn({ releaseId: id, user: a.slack, err: (err as Error).message }, 'could not DM a release author');
@@ -130,7 +131,8 @@ export class ReleaseFeed {
     for (;;) {
       const r = await this.d.store.get(id);
       if (!r || !this.d.config.apps[r.app]?.envs[r.to]) return;
-      const msg = this.summary(r, await this.d.store.commits(id));
+      const commits = await this.d.store.commits(id);
+      const msg = this.summary(r, commits);
       if (!r.feedTs) {
         if (!(await this.d.store.once(id, `post:${Math.floor(this.d.now() / POST_CLAIM_WAIT_MS)}`))) {
           if (this.d.now() > waitUntil) throw new Error(`release #${id}'s summary was not posted by its claimant`);
@@ -146,7 +148,25 @@ export class ReleaseFeed {
         await this.d.slack.chat.update({ channel: r.feedChannel ?? this.d.config.feedChannel, ts: r.feedTs, ...msg });
       }
       const after = await this.d.store.get(id);
-      if (!after || after.rev === r.rev) return;
+      if (!after || after.rev === r.rev) {
+        await this.settleDms(r, commits);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Once a release stops waiting for OKs (shipping, shipped, cancelled, expired, stale), each
+   * author's DM says so and loses its buttons; once per such state, whichever replica gets there.
+   */
+  private async settleDms(r: Release, commits: Commit[]): Promise<void> {
+    const state = r.stale ? 'stale' : r.status;
+    if (state === 'open' || !(await this.d.store.once(r.id, `dms:${state}`))) return;
+    for (const dm of await this.d.store.dms(r.id)) {
+      const author = r.authors.find((a) => a.slack === dm.user);
+      if (!author) continue;
+      const msg = renderAuthorDm(r, author, commitsOf(author, commits), this.ctx(r));
+      await this.d.slack.chat.update({ channel: dm.channel, ts: dm.ts, ...msg }).catch((err: Error) => this.d.log.warn({ releaseId: r.id, err: err.message }, 'could not update a release DM'));
     }
   }
 }

@@ -62,7 +62,7 @@ export async function planRelease(d: PlanDeps, req: { app: string; from: string;
     const cmd = typed(`/release ${app} ${from} ${to} force`);
     return {
       kind: 'refused',
-      text: `${where(from)} (\`${shortSha(sourceSha)}\`) has diverged from ${where(to)} (\`${shortSha(targetSha!)}\`): ${from} has ${range.ahead} commit${range.ahead === 1 ? '' : 's'} ${to} doesn't, and ${to} has ${range.behind} that ${from} doesn't (a hotfix?). Shipping ${from} would take ${range.behind === 1 ? 'that commit' : `those ${range.behind}`} off ${to}. Bring ${from} up to date with ${to} first, or ${cmd} if that is what you want.`,
+      text: `${where(from)} (\`${shortSha(sourceSha)}\`) has diverged from ${where(to)} (\`${shortSha(targetSha!)}\`): ${from} has ${range.commits.length} commit${range.commits.length === 1 ? '' : 's'} ${to} doesn't, and ${to} has ${range.behind} that ${from} doesn't (a hotfix?). Shipping ${from} would take ${range.behind === 1 ? 'that commit' : `those ${range.behind}`} off ${to}. Bring ${from} up to date with ${to} first, or ${cmd} if that is what you want.`,
     };
   }
   if (commits.length === 0) {

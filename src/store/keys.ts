@@ -59,6 +59,8 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     releaseApprovals: (id: number) => `${p}:release:${id}:approvals`,
     releaseHolds: (id: number) => `${p}:release:${id}:holds`,
     releaseCommits: (id: number) => `${p}:release:${id}:commits`,
+    /** The DMs a release sent its authors (HASH: Slack user -> "channel ts"), to update when it ends. */
+    releaseDms: (id: number) => `${p}:release:${id}:dms`,
     /** The open release to an app's env (one at a time): its id. */
     releaseOpen: (app: string, env: string) => `${p}:release:open:${app}:${env}`,
     /** Open releases whose source is this env (SET of ids): a deploy there makes them stale. */

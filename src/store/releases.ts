@@ -183,6 +183,18 @@ export class ReleaseStore {
     return (await this.redis.set(`${this.k.release(id)}:once:${what}`, '1', 'EX', KEEP_S, 'NX')) === 'OK';
   }
 
+  /** Remembers the DM sent to an author, to update it when the release ends. */
+  async rememberDm(id: number, user: string, channel: string, ts: string): Promise<void> {
+    await this.redis.multi().hset(this.k.releaseDms(id), user, `${channel} ${ts}`).expire(this.k.releaseDms(id), KEEP_S).exec();
+  }
+
+  async dms(id: number): Promise<{ user: string; channel: string; ts: string }[]> {
+    return Object.entries(await this.redis.hgetall(this.k.releaseDms(id))).map(([user, v]) => {
+      const [channel = '', ts = ''] = v.split(' ');
+      return { user, channel, ts };
+    });
+  }
+
   /** Forgets a one-off claim whose side effect failed, so it can be tried again. */
   async forget(id: number, what: string): Promise<void> {
     await this.redis.del(`${this.k.release(id)}:once:${what}`);

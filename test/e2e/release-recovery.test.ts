@@ -21,6 +21,11 @@ describe('releases: moves, refusals and recovery', () => {
     await deployed(h, 'production', 'hotfix', BEN);
     const stale = await summaryWhen(h, o.summary, 'stale', (t) => t.includes(`*production* was deployed outside this release (it runs \`${short(repo.sha('hotfix'))}\` now)`));
     expect(actionsOf(stale)).not.toContain(RELEASE_SHIP);
+    // Each author's DM says so too, and asks for nothing more.
+    for (const u of [ANA, BEN, CARLA]) {
+      const dm = await h.slack.waitFor(`${u}'s DM to say it is stale`, () => h.slack.messages.find((m) => m.channel === u && latest(m).text.startsWith('Release #1 ') && textOf(latest(m)).includes('was deployed outside this release')));
+      expect(actionsOf(latest(dm))).toEqual([]);
+    }
     const refused = await answer(RELEASE_SHIP, BEN, at(o));
     expect(refused).toBe(`release #1 can't ship: \`web\` *production* was deployed outside this release (it runs \`${short(repo.sha('hotfix'))}\` now), so its list of commits is no longer what would ship. Press *Refresh* on it for a fresh summary.`);
     expect(await deployCount(h)).toBe(3);

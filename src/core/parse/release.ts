@@ -20,12 +20,12 @@ export function parseRelease(text: string | undefined, config: FerryConfig): Par
   if (t.length > MAX_TEXT) return { kind: 'error', message: `That is ${t.length} characters; a command here is at most ${MAX_TEXT}. Usage: ${RELEASE_USAGE}` };
   let parts = t === '' ? [] : t.split(/\s+/);
   if (parts.length === 1 && ['help', '-h', '--help', '?'].includes(parts[0]!.toLowerCase())) return { kind: 'help' };
-  if (parts[0] === 'cancel') {
+  if (parts[0]?.toLowerCase() === 'cancel') {
     const id = /^#?(\d{1,9})$/.exec(parts[1] ?? '')?.[1];
     if (!id || parts.length > 2) return { kind: 'error', message: `Say which release to cancel by its number, e.g. ${typed('/release cancel 12')} (it is on the release's message).` };
     return { kind: 'ok', value: { kind: 'cancel', id: Number(id) } };
   }
-  const force = parts[parts.length - 1] === 'force';
+  const force = parts[parts.length - 1]?.toLowerCase() === 'force';
   if (force) parts = parts.slice(0, -1);
   let app: AppConfig | undefined;
   if (parts[0] !== undefined && Object.hasOwn(config.apps, parts[0])) {

@@ -27,7 +27,7 @@ export function renderAuthorDm(r: Release, author: Author, commits: Commit[], ct
   const stale = staleLine(r);
   if (stale) lines.push(stale);
   const list = commitLines(commits, { total: n, budget: LIST_BUDGET, commitUrl: ctx.commitUrl, compareUrl: r.compareUrl, withAuthor: false });
-  const answer = open && !ack;
+  const answer = open && !ack && !r.stale;
   const plain = `Release #${r.id} of ${esc(r.app, 60)} to ${esc(r.to, 40)}`;
   const now = open ? 'open' : esc(r.status, 20);
   return {
