@@ -279,7 +279,7 @@ export class Runtime {
 
   /** Closes connections; bounded, so a stop while Redis is down still ends. */
   async close(): Promise<void> {
-    await withDeadline(this.feed.drain(), 10_000, undefined);
+    await withDeadline(Promise.all([this.feed.drain(), this.releaseFeed.drain()]), 10_000, undefined);
     await withDeadline(this.queues.close().catch(() => {}), 2_000, undefined);
     this.workerRedis?.disconnect();
     this.cancelWatch?.close();

@@ -6,6 +6,7 @@ import type { Redactor } from '../core/redact';
 import { clipText, escapeMrkdwn, mention, slackLink } from '../core/slack-format';
 import type { DeployStore } from '../store/deploys';
 import type { LogStore } from '../store/logs';
+import { Coalescer } from '../util/coalesce';
 import { sleep } from '../util/deadline';
 
 export interface QueueView {
@@ -40,7 +41,7 @@ const LAST_SENT_KEPT = 1_000;
  * leaves the message showing the final state, even if an older render arrived late.
  */
 export class FeedPublisher {
-  private readonly inflight = new Map<number, { again: boolean; done: Promise<void> }>();
+  private readonly updates = new Coalescer<number>();
   private readonly background = new Set<Promise<unknown>>();
   /** The last message this process sent per deploy (the newest LAST_SENT_KEPT), to skip no-op updates. */
   private readonly lastSent = new Map<number, string>();
@@ -54,24 +55,7 @@ export class FeedPublisher {
 
   /** Brings the deploy's feed message up to date. Resolves once it shows the state at call time. */
   refresh(id: number): Promise<void> {
-    const cur = this.inflight.get(id);
-    if (cur) {
-      cur.again = true;
-      return cur.done;
-    }
-    const state = { again: true, done: Promise.resolve() };
-    state.done = (async () => {
-      try {
-        while (state.again) {
-          state.again = false;
-          await this.syncWithRetry(id);
-        }
-      } finally {
-        this.inflight.delete(id);
-      }
-    })();
-    this.inflight.set(id, state);
-    return state.done;
+    return this.updates.run(id, () => this.syncWithRetry(id));
   }
 
   /**
@@ -97,8 +81,8 @@ export class FeedPublisher {
 
   /** Waits for all feed work in flight (for shutdown). */
   async drain(): Promise<void> {
-    while (this.inflight.size > 0 || this.background.size > 0) {
-      await Promise.allSettled([...[...this.inflight.values()].map((s) => s.done), ...this.background]);
+    while (this.updates.size > 0 || this.background.size > 0) {
+      await Promise.allSettled([this.updates.settled(), ...this.background]);
     }
   }
 

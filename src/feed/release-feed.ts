@@ -8,6 +8,7 @@ import { releaseState } from '../core/release/state';
 import { renderSummary } from '../core/release/summary';
 import type { Author, Commit, Release } from '../core/release/types';
 import type { ReleaseStore } from '../store/releases';
+import { Coalescer } from '../util/coalesce';
 import { sleep } from '../util/deadline';
 
 export interface ReleaseFeedDeps {
@@ -27,37 +28,18 @@ const POST_CLAIM_WAIT_MS = 30_000;
  * revision is read again, so whichever replica sends last leaves the newest state showing.
  */
 export class ReleaseFeed {
-  private readonly inflight = new Map<number, { again: boolean; done: Promise<void> }>();
+  private readonly updates = new Coalescer<number>();
 
   constructor(private readonly d: ReleaseFeedDeps) {}
 
   /** Brings release #id's summary up to date (posting it the first time). */
   refresh(id: number): Promise<void> {
-    const cur = this.inflight.get(id);
-    if (cur) {
-      cur.again = true;
-      return cur.done;
-    }
-    const state = { again: true, done: Promise.resolve() };
-    state.done = (async () => {
-      try {
-        while (state.again) {
-          state.again = false;
-          await this.sync(id);
-        }
-      } finally {
-        this.inflight.delete(id);
-      }
-    })();
-    this.inflight.set(id, state);
-    return state.done;
+    return this.updates.run(id, () => this.sync(id));
   }
 
-  /** A summary for people, without posting: what the answers and tests read. */
-  async render(id: number): Promise<{ r: Release; msg: { text: string; blocks: Record<string, unknown>[] } } | undefined> {
-    const r = await this.d.store.get(id);
-    if (!r) return undefined;
-    return { r, msg: this.summary(r, await this.d.store.commits(id)) };
+  /** Resolves once the summaries being updated now are (at stop). */
+  drain(): Promise<void> {
+    return this.updates.settled();
   }
 
   /** Each author who acks for themselves gets one DM with their commits and the buttons (once, whoever calls). */

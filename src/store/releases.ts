@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { ShipRefusal } from '../core/release/answers';
 import type { Author, Commit, Release, ReleaseFields } from '../core/release/types';
 import type { Keys } from './keys';
 import { ACK, CREATE, END, FIELDS, HOLD, LIFT, SHIP, SHIP_DONE, SHIPPING, STALE } from './release-scripts';
@@ -12,15 +13,7 @@ export type NewRelease = Pick<Release, 'app' | 'from' | 'to' | 'sourceSha' | 're
 
 export type CreateResult = { kind: 'created'; id: number; replaced?: number } | { kind: 'duplicate'; id: number } | { kind: 'open'; id: number };
 export type AckResult = { kind: 'ok'; newAcks: number; approved: boolean } | { kind: 'closed'; status: string } | { kind: 'stale' } | { kind: 'missing' };
-export type ShipResult =
-  | { kind: 'ok'; attempt: number }
-  | { kind: 'already'; status: string; deployId?: number }
-  | { kind: 'closed'; status: string }
-  | { kind: 'stale' }
-  | { kind: 'held' }
-  | { kind: 'waiting'; key: string }
-  | { kind: 'approver' }
-  | { kind: 'missing' };
+export type ShipResult = { kind: 'ok'; attempt: number } | ShipRefusal;
 
 /** Releases in Redis: one hash per release, its acks, approvals and holds beside it; every change is a script. */
 export class ReleaseStore {

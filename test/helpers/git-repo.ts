@@ -109,18 +109,7 @@ export function makeLongRepo(dir: string): LongRepo {
   let hotfix = marks.fork;
   for (let k = 1; k <= 3; k++) hotfix = commit('hotfix', { message: `Hotfix ${k}\n`, author: k, from: hotfix, files: { 'hotfix.txt': `${k}\n` } });
   out.push(`checkpoint\n`);
-  const markFile = path.join(dir, '.git', 'ferry-marks');
-  git(['fast-import', '--quiet', `--export-marks=${markFile}`], out.join(''));
-  git(['reset', '--quiet', '--hard', 'main']);
-  const shaOf = new Map(
-    readFileSync(markFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => {
-        const [m, sha] = l.split(' ') as [string, string];
-        return [Number(m.slice(1)), sha] as const;
-      }),
-  );
+  const shaOf = fastImport(dir, out.join(''), git);
   const at = (m: number) => shaOf.get(m)!;
   return {
     path: dir,
@@ -224,10 +213,16 @@ export function makeLinearRepo(dir: string, commits: readonly LinearCommit[]): {
     if (i > 0) out.push(`from :${i}\n`);
     out.push(`M 100644 inline log.txt\n${data(`${i}\n`)}\n`);
   });
+  const byMark = fastImport(dir, out.join(''), git);
+  return { path: dir, shas: commits.map((_, i) => byMark.get(i + 1)!) };
+}
+
+/** Feeds a fast-import stream to the repository, checks out main, and returns each mark's SHA. */
+function fastImport(dir: string, stream: string, git: (args: string[], input?: string) => string): Map<number, string> {
   const markFile = path.join(dir, '.git', 'ferry-marks');
-  git(['fast-import', '--quiet', `--export-marks=${markFile}`], out.join(''));
+  git(['fast-import', '--quiet', `--export-marks=${markFile}`], stream);
   git(['reset', '--quiet', '--hard', 'main']);
-  const byMark = new Map(
+  return new Map(
     readFileSync(markFile, 'utf8')
       .trim()
       .split('\n')
@@ -236,5 +231,4 @@ export function makeLinearRepo(dir: string, commits: readonly LinearCommit[]): {
         return [Number(m.slice(1)), sha] as const;
       }),
   );
-  return { path: dir, shas: commits.map((_, i) => byMark.get(i + 1)!) };
 }
