@@ -138,12 +138,13 @@ export class ReleaseFeed {
   }
 
   /**
-   * Once a release stops waiting for OKs (shipping, shipped, cancelled, expired, stale), each
+   * Once a release stops waiting for OKs for good (shipped, cancelled, expired, stale), each
    * author's DM says so and loses its buttons; once per such state, whichever replica gets there.
    */
   private async settleDms(r: Release, commits: Commit[]): Promise<void> {
-    const state = r.stale ? 'stale' : r.status;
-    if (state === 'open' || !(await this.d.store.once(r.id, `dms:${state}`))) return;
+    // (Not while shipping: a ship that fails opens the release again, and the DMs still stand.)
+    const state = r.status !== 'open' ? r.status : r.stale ? 'stale' : 'open';
+    if (state === 'open' || state === 'shipping' || !(await this.d.store.once(r.id, `dms:${state}`))) return;
     for (const dm of await this.d.store.dms(r.id)) {
       const author = r.authors.find((a) => a.slack === dm.user);
       if (!author) continue;

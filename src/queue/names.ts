@@ -21,5 +21,7 @@ export type TimerJobData =
   | { kind: 'release-remind'; id: number; round: number }
   /** An open release that has not shipped by now is cancelled. */
   | { kind: 'release-expire'; id: number }
+  /** A ship attempt is looked at again (its deploy's end, or the work after it, may have been lost); `at` tells repeats apart. */
+  | { kind: 'release-settle'; id: number; attempt: number; at?: number }
   /** A direct message, sent (and retried) by a worker; `key` makes sending it twice a no-op. */
   | { kind: 'dm'; user: string; text: string; key: string };

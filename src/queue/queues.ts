@@ -107,12 +107,13 @@ export class Queues {
   }
 
   /** A release's reminder round or expiry at `at`; one job per release and round, however often it is asked for. */
-  async releaseTimer(data: Extract<TimerJobData, { kind: 'release-remind' | 'release-expire' }>, at: number, now: number): Promise<void> {
-    const jobId = data.kind === 'release-remind' ? `release-remind-${data.id}-${data.round}` : `release-expire-${data.id}`;
+  async releaseTimer(data: Extract<TimerJobData, { kind: 'release-remind' | 'release-expire' | 'release-settle' }>, at: number, now: number): Promise<void> {
+    const jobId =
+      data.kind === 'release-remind' ? `release-remind-${data.id}-${data.round}` : data.kind === 'release-settle' ? `release-settle-${data.id}-${data.attempt}-${data.at ?? 0}` : `release-expire-${data.id}`;
     await this.timers.add(data.kind, data, { jobId, delay: Math.max(0, at - now), removeOnComplete: { age: 7 * 86_400 }, removeOnFail: KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } });
   }
 
-  async schedule(data: Exclude<TimerJobData, { kind: 'dm' | 'schedule-edge' | 'release-remind' | 'release-expire' }>, at: number, now: number): Promise<void> {
+  async schedule(data: Exclude<TimerJobData, { kind: 'dm' | 'schedule-edge' | 'release-remind' | 'release-expire' | 'release-settle' }>, at: number, now: number): Promise<void> {
     const opts: JobsOptions = {
       jobId: `${data.kind}-${data.app}-${data.env}-${data.token}`,
       delay: Math.max(0, at - now),

@@ -108,6 +108,7 @@ export class DeployRequests {
       const text = `Can't ${rollback ? 'roll back' : 'deploy'}: ${why} Nothing was queued.`;
       return { text, blocks: [section(text), lockButtons(req.app, req.env, accepted.kind === 'locked')] };
     }
+    if (accepted.kind === 'gone') return { text: `Can't deploy: this ship attempt of release #${req.release?.id} is no longer the one shipping (it was given up, or the release ended). Nothing was queued.` };
     const id = accepted.id;
     const log = this.d.log.child({ deployId: id });
     // Outside its window the deploy waits; the feed says so from the start (the worker then holds

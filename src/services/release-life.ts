@@ -23,7 +23,7 @@ export interface ReleaseLifeDeps {
   deploys: Pick<DeployStore, 'envState' | 'acceptedAs' | 'get'>;
   requests: Pick<DeployRequests, 'request'>;
   freezes: Pick<FreezeService, 'freezeFor' | 'liftFor'>;
-  queues: Pick<Queues, 'releaseTimer'>;
+  queues: Pick<Queues, 'releaseTimer' | 'enqueue'>;
   feed: ReleaseFeed;
   permissions: Pick<Permissions, 'check' | 'admins' | 'isAdmin' | 'inList'>;
   audit: AuditLog;
@@ -33,6 +33,8 @@ export interface ReleaseLifeDeps {
 
 /** A ship attempt that claimed the release but never got as far as a deploy (its process died) is given up after this. */
 const ABANDONED_SHIP_MS = 60_000;
+/** How often a shipping release is looked at, in case its deploy's end (or the work after it) was lost. */
+const SETTLE_EVERY_MS = 10 * 60_000;
 
 /**
  * A release from ready to shipped or ended: Ship (through the target's normal deploy path, with
@@ -68,21 +70,22 @@ export class ReleaseLife {
     const key = shipKey(id, attempt);
     let answer: Answer;
     try {
-      answer = await this.d.requests.request({ app: r.app, env: r.to, ref: `release-${id}`, sha: r.sourceSha, release: { id, attempt } }, user, key);
+      // The target must still run what the release was made from when its deploy starts (the worker checks).
+      await this.d.queues.releaseTimer({ kind: 'release-settle', id, attempt }, this.d.now() + ABANDONED_SHIP_MS + 1_000, this.d.now());
+      answer = await this.d.requests.request({ app: r.app, env: r.to, ref: `release-${id}`, sha: r.sourceSha, release: { id, attempt, base: r.targetSha ?? 'none' } }, user, key);
     } catch (err) {
       // Reopened only if no deploy was accepted; otherwise the deploy's end settles it.
-      if ((await this.d.deploys.acceptedAs(key)) === undefined) await this.d.store.shipping(id, attempt, { note: 'Ferry hit an error while queueing its deploy; press *Ship* to try again.' });
-      this.refresh(id);
+      if ((await this.d.deploys.acceptedAs(key)) === undefined) await this.reopen(r, attempt, 'Ferry hit an error while queueing its deploy; press *Ship* to try again.');
       throw err;
     }
     const deployId = await this.d.deploys.acceptedAs(key);
     if (deployId === undefined) {
       // Refused like any deploy (a freeze, a lock, a permission): open again, with the reason on the summary.
-      await this.d.store.shipping(id, attempt, { note: answer.text.replace(/ Nothing was queued\.$/, '').slice(0, 600) });
-      this.refresh(id);
+      await this.reopen(r, attempt, answer.text.replace(/ Nothing was queued\.$/, '').slice(0, 600));
       await this.record(r, user, `ship refused: ${mrkdwnToPlain(answer.text).slice(0, 200)}`);
       return { text: `${releaseName(r)} did not ship: ${answer.text}` };
     }
+    // (False when the deploy has ended already and its end was recorded first: nothing to add.)
     await this.d.store.shipping(id, attempt, { deployId });
     await this.record(r, user, `shipping as deploy #${deployId}${auto ? ' (ship: auto)' : ''}`);
     // A deploy that ended before it was recorded here is settled now (its own end found it shipping already).
@@ -93,27 +96,58 @@ export class ReleaseLife {
   }
 
   /**
-   * A release stuck in `shipping`: its deploy has ended (and the end was missed), or the attempt
-   * died before queueing one. Settles it and returns it as it is now.
+   * A release in `shipping` whose deploy's end (or the work after it) may have been missed: its
+   * deploy has ended, was accepted but never queued (re-queued now), or the attempt died before
+   * accepting one (given up after a minute). Also finishes a shipped release's last steps (the
+   * source's freeze, the product post), which are once-only. Returns the release as it is now.
    */
   async settle(r: Release): Promise<Release> {
+    if (r.status === 'shipped' && r.deployId !== undefined) {
+      const dep = await this.d.deploys.get(r.deployId);
+      if (dep) await this.shipEnded(r, dep, r.shipAttempts);
+      return (await this.d.store.get(r.id)) ?? r;
+    }
+    if (r.status !== 'shipping') return r;
     const deployId = r.deployId ?? (await this.d.deploys.acceptedAs(shipKey(r.id, r.shipAttempts)));
     if (deployId !== undefined) {
       const dep = await this.d.deploys.get(deployId);
-      if (dep && isFinished(dep)) await this.deployFinished(dep);
-      else if (r.deployId === undefined) await this.d.store.shipping(r.id, r.shipAttempts, { deployId });
+      if (dep && isFinished(dep)) await this.shipEnded(r, dep, dep.release?.attempt ?? r.shipAttempts);
+      else {
+        if (r.deployId === undefined) await this.d.store.shipping(r.id, r.shipAttempts, { deployId });
+        // Accepted but its job may never have been queued (the process died in between); queueing is idempotent.
+        if (dep?.status === 'queued') await this.d.queues.enqueue(dep.app, dep.env, dep.id);
+      }
     } else if (this.d.now() - (r.shippedAt ?? 0) > ABANDONED_SHIP_MS) {
-      await this.d.store.shipping(r.id, r.shipAttempts, { note: 'The last ship attempt was cut short before its deploy was queued; press *Ship* to try again.' });
-      this.refresh(r.id);
+      await this.reopen(r, r.shipAttempts, 'The last ship attempt was cut short before its deploy was queued; press *Ship* to try again.');
     }
     return (await this.d.store.get(r.id)) ?? r;
+  }
+
+  /** The timer each ship attempt sets: settles the release, and looks again later while it is still shipping. */
+  async settleTimer(id: number, attempt: number): Promise<void> {
+    const r = await this.d.store.get(id);
+    if (!r || r.shipAttempts !== attempt) return;
+    const after = await this.settle(r);
+    if (after.status === 'shipping' && after.shipAttempts === attempt) {
+      await this.d.queues.releaseTimer({ kind: 'release-settle', id, attempt, at: this.d.now() + SETTLE_EVERY_MS }, this.d.now() + SETTLE_EVERY_MS, this.d.now());
+    }
+  }
+
+  /** Ship attempt `attempt` didn't get a deploy: open again with why; and ended now if it expired meanwhile. */
+  private async reopen(r: Release, attempt: number, note: string): Promise<void> {
+    if (await this.d.store.shipping(r.id, attempt, { note })) await this.expireIfDue(r);
+    this.refresh(r.id);
+  }
+
+  private async expireIfDue(r: Release): Promise<void> {
+    if (this.d.now() >= r.createdAt + this.policy(r).expireAfterMs) await this.expire(r.id);
   }
 
   /** A deploy ended: the release it ships is shipped (or open again); open releases whose source or target it moved are stale. */
   async deployFinished(dep: Deploy): Promise<void> {
     if (dep.release) {
       const r = await this.d.store.get(dep.release.id);
-      if (r) await this.shipEnded(r, dep);
+      if (r) await this.shipEnded(r, dep, dep.release.attempt);
     }
     if (dep.status !== 'succeeded') return;
     const target = await this.d.store.openId(dep.app, dep.env);
@@ -125,8 +159,8 @@ export class ReleaseLife {
     }
   }
 
-  private async shipEnded(r: Release, dep: Deploy): Promise<void> {
-    const moved = await this.d.store.shipDone(r, dep.release!.attempt, dep.id, dep.status, this.d.now());
+  private async shipEnded(r: Release, dep: Deploy, attempt: number): Promise<void> {
+    const moved = await this.d.store.shipDone(r, attempt, dep.id, dep.status, this.d.now());
     const after = (await this.d.store.get(r.id))!;
     if (after.status === 'shipped' && after.deployId === dep.id) {
       // Each step is once-only, so a repeated end (a re-run job) finishes what a first one left.
@@ -135,8 +169,9 @@ export class ReleaseLife {
       await this.d.feed.productPost(after).catch((err: Error) => this.log.warn({ releaseId: r.id, err: err.message }, 'could not post to the product channel'));
     } else if (moved) {
       await this.record(after, dep.user, `ship deploy #${dep.id} ${dep.status}; open again`);
-      // It expired while its deploy ran: it ends now.
-      if (this.d.now() >= after.createdAt + this.policy(after).expireAfterMs) await this.expire(after.id);
+      // The target may have moved while it waited (that is why a ship deploy fails at start), or it expired meanwhile.
+      await this.noticeMoves(after);
+      await this.expireIfDue(after);
     }
     if (moved) this.refresh(r.id);
   }
@@ -166,7 +201,7 @@ export class ReleaseLife {
   /** The expiry timer: an open release ends; one shipping is settled first (its deploy's end expires it if it failed). */
   async expire(id: number): Promise<void> {
     let r = await this.d.store.get(id);
-    if (r?.status === 'shipping') r = await this.settle(r);
+    if (r) r = await this.settle(r);
     if (!r || r.status !== 'open') return;
     await this.end(r, 'expired', `expired: not shipped within ${formatDuration(this.policy(r).expireAfterMs)} of being opened`, 'ferry');
   }

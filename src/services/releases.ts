@@ -59,6 +59,11 @@ export class ReleaseService {
     }
     // Repeated for a retried request too: every step is once-only, so one cut short is finished.
     await this.opened(r);
+    if (created.kind === 'created' && created.replaced !== undefined) {
+      // Its source's freeze, unless the new release took it over (same source: renamed to the new one).
+      const old = await this.d.store.get(created.replaced);
+      if (old) await this.life.unfreezeSource(old, `:sunny: ${where(old.app, old.from)} unfrozen: ${releaseName(old)} was replaced by ${releaseName(r)}.`);
+    }
     const link = await this.summaryLink(r.id);
     const waiting = releaseState(r, this.life.policy(r)).waiting.filter((a) => a.ackBy === 'self').length;
     return { text: openedText(r, created.kind === 'duplicate' ? 'Already opened' : 'Opened', waiting, this.life.policy(r).freezeSource, link) };

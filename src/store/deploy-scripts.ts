@@ -14,8 +14,11 @@ import { LuaScript } from './lua';
  *       13 rollbackOf ('' for a plain deploy; stored on the record), 14 lock reason ('' for
  *       "deploying <ref>", or an extension's own reason; when given it is the reason either way)
  *       15 override reason ('' for none: the requester starts it outside the env's deploy window)
- *       16 release ('' for none; "<release id>:<ship attempt>" when a release ships it)
- * Returns {'dup', id} | {'locked', ...lock hash} | {'handing', next waiter} | {'ok', id, lockToken, lockUntil}
+ *       16 release ('' for none; "<release id>:<ship attempt>" when a release ships it),
+ *       17 the SHA the target must still run when it starts (a release's base; 'none': no deploy yet)
+ * KEYS 7 (with ARGV 16): the release's hash; the deploy is refused ('gone') unless that very ship
+ *       attempt is the one shipping (one given up as cut short can't deploy late).
+ * Returns {'dup', id} | {'locked', ...lock hash} | {'handing', next waiter} | {'gone'} | {'ok', id, lockToken, lockUntil}
  * 'handing': the lock has ended but its expiry timer has not yet handed the env to the first
  * person on the wait-list; nobody else may jump the line meanwhile.
  */
@@ -34,12 +37,16 @@ if lock[1] and not held then
   local head = redis.call('ZRANGE', KEYS[5], 0, 0)[1]
   if head and head ~= ARGV[1] then return {'handing', head} end
 end
+if ARGV[16] and ARGV[16] ~= '' then
+  local r = redis.call('HMGET', KEYS[7], 'status', 'shipAttempts', 'id')
+  if r[1] ~= 'shipping' or (r[3] .. ':' .. r[2]) ~= ARGV[16] then return {'gone'} end
+end
 local id = redis.call('INCR', KEYS[2])
 redis.call('HSET', ARGV[5] .. id, 'id', id, 'app', ARGV[7], 'env', ARGV[8], 'ref', ARGV[9], 'sha', ARGV[10],
   'user', ARGV[1], 'status', 'queued', 'createdAt', now, 'rev', 1, 'attempt', 0, 'feedChannel', ARGV[11])
 if ARGV[13] and ARGV[13] ~= '' then redis.call('HSET', ARGV[5] .. id, 'rollbackOf', ARGV[13]) end
 if ARGV[15] and ARGV[15] ~= '' then redis.call('HSET', ARGV[5] .. id, 'overrideBy', ARGV[1], 'overrideReason', ARGV[15]) end
-if ARGV[16] and ARGV[16] ~= '' then redis.call('HSET', ARGV[5] .. id, 'release', ARGV[16]) end
+if ARGV[16] and ARGV[16] ~= '' then redis.call('HSET', ARGV[5] .. id, 'release', ARGV[16], 'expectBase', ARGV[17]) end
 redis.call('LPUSH', KEYS[6], id)
 redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[12]) - 1)
 local token, untilMs = '', ''
@@ -77,8 +84,11 @@ return {'ok', id, token, tostring(untilMs)}
  * KEYS: 1 deploy, 2 lease, 3 fence counter, 4 lock, 5 env state, 6 the env's freeze,
  *       7 the lease's line (ZSET id -> id), 8 when each deploy in line last asked (HASH id -> Redis TIME ms)
  * ARGV: 1 lease holder name, 2 lease ttl ms, 3 now ms, 4 worker name, 5 line staleness ms, 6 deploy id
+ * A release's deploy whose target no longer runs the SHA the release was made from (a deploy ran
+ * there first) is not begun: {'moved', lease value, the SHA there}; the worker fails it.
  * Returns {'missing'} | {'finished'} | {'frozen'} | {'busy', lease value} | {'behind', deploy id first in line}
- *       | {'lost', lease value, attempt} | {'locked', lease value, lock holder} | {'started', lease value}
+ *       | {'lost', lease value, attempt} | {'locked', lease value, lock holder} | {'moved', lease value, sha}
+ *       | {'started', lease value}
  */
 export const BEGIN = new LuaScript(
   'begin',
@@ -126,6 +136,8 @@ if d[1] == 'running' then return {'lost', v, d[3]} end
 local lock = redis.call('HMGET', KEYS[4], 'holder', 'until')
 if lock[1] and tonumber(lock[2]) > now and lock[1] ~= d[2] then return {'locked', v, lock[1]} end
 local prev = redis.call('HGET', KEYS[5], 'sha') or ''
+local base = redis.call('HGET', KEYS[1], 'expectBase')
+if base and base ~= '' and (base == 'none' and '' or base) ~= prev then return {'moved', v, prev} end
 redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', ARGV[3], 'worker', ARGV[4], 'previousSha', prev)
 redis.call('HDEL', KEYS[1], 'waitingFor')
 redis.call('HINCRBY', KEYS[1], 'attempt', 1)

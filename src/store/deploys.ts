@@ -14,13 +14,17 @@ export type BeginResult =
   | { kind: 'behind'; first: number }
   | { kind: 'lost'; lease: string; attempt: number }
   | { kind: 'locked'; lease: string; holder: string }
+  /** A release's deploy whose target moved since the release (to `sha`): it must not start. */
+  | { kind: 'moved'; lease: string; sha: string }
   | { kind: 'started'; lease: string };
 
 export type AcceptResult =
   | { kind: 'accepted'; id: number; lock?: { token: number; until: number } }
   | { kind: 'duplicate'; id: number }
   | { kind: 'locked'; lock: LockInfo }
-  | { kind: 'handing'; next: string };
+  | { kind: 'handing'; next: string }
+  /** The release ship attempt it was for is no longer shipping (given up, or the release ended). */
+  | { kind: 'gone' };
 
 export interface NewDeploy {
   app: string;
@@ -37,8 +41,8 @@ export interface NewDeploy {
   rollbackOf?: string;
   /** Starts outside the env's deploy window, for this reason, on the requester's authority. */
   override?: string;
-  /** The release it ships (see Deploy.release). */
-  release?: { id: number; attempt: number };
+  /** The release it ships (see Deploy.release), and what its target must still run when it starts ('none': nothing). */
+  release?: { id: number; attempt: number; base: string };
   /** Same key, same deploy: guards against double submits and retried deliveries. */
   idempotencyKey: string;
 }
@@ -58,12 +62,13 @@ export class DeployStore {
   async accept(d: NewDeploy, now: number): Promise<AcceptResult> {
     const r = (await ACCEPT.run(
       this.redis,
-      [this.k.lock(d.app, d.env), this.k.deploySeq, this.k.idempotency(d.idempotencyKey), this.k.lockSeq, this.k.waitlist(d.app, d.env), this.k.envDeploys(d.app, d.env)],
-      [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel, ENV_HISTORY_KEEP, d.rollbackOf ?? '', d.lockReason ?? '', d.override ?? '', d.release ? `${d.release.id}:${d.release.attempt}` : ''],
+      [this.k.lock(d.app, d.env), this.k.deploySeq, this.k.idempotency(d.idempotencyKey), this.k.lockSeq, this.k.waitlist(d.app, d.env), this.k.envDeploys(d.app, d.env), this.k.release(d.release?.id ?? 0)],
+      [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel, ENV_HISTORY_KEEP, d.rollbackOf ?? '', d.lockReason ?? '', d.override ?? '', d.release ? `${d.release.id}:${d.release.attempt}` : '', d.release?.base ?? ''],
     )) as string[];
     if (r[0] === 'dup') return { kind: 'duplicate', id: Number(r[1]) };
     if (r[0] === 'locked') return { kind: 'locked', lock: lockFromHash(pairs(r.slice(1)))! };
     if (r[0] === 'handing') return { kind: 'handing', next: r[1]! };
+    if (r[0] === 'gone') return { kind: 'gone' };
     const lock = r[2] ? { token: Number(r[2]), until: Number(r[3]) } : undefined;
     return { kind: 'accepted', id: Number(r[1]), ...(lock && { lock }) };
   }
@@ -111,6 +116,8 @@ export class DeployStore {
         return { kind: 'lost', lease: r[1]!, attempt: Number(r[2]) };
       case 'locked':
         return { kind: 'locked', lease: r[1]!, holder: r[2]! };
+      case 'moved':
+        return { kind: 'moved', lease: r[1]!, sha: r[2]! };
       case 'started':
         return { kind: 'started', lease: r[1]! };
       case 'finished':

@@ -22,13 +22,14 @@ local cur = redis.call('GET', KEYS[2])
 local replaced = ''
 if cur then
   local old = ARGV[1] .. cur
-  local st = redis.call('HMGET', old, 'status', 'staleSha', 'from')
+  local st = redis.call('HMGET', old, 'status', 'staleSha', 'from', 'app')
   if st[1] == 'shipping' or (st[1] == 'open' and not st[2]) then return {'open', cur} end
   if st[1] == 'open' then
     replaced = cur
     redis.call('HSET', old, 'status', 'cancelled', 'endedAt', ARGV[4])
     redis.call('HINCRBY', old, 'rev', 1)
-    redis.call('SREM', KEYS[4], cur)
+    -- (its own source's set: the new release may come from another env)
+    redis.call('SREM', ARGV[1] .. 'source:' .. st[4] .. ':' .. st[3], cur)
   end
 end
 local id = redis.call('INCR', KEYS[1])

@@ -88,6 +88,10 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
     const envCfg = d.config.apps[app]?.envs[env];
     if (!envCfg) return await finish({ status: 'failed', error: `\`${app}\` ${env} is no longer in the config` });
     if (begun.kind === 'locked') return await finish({ status: 'failed', error: `${env} was locked by <@${begun.holder}> before it could start` });
+    if (begun.kind === 'moved') {
+      const now = begun.sha ? `\`${begun.sha.slice(0, 7)}\`` : 'nothing';
+      return await finish({ status: 'failed', error: `${env} runs ${now} now, not what its release was made from (a deploy ran there first), so it did not start; refresh the release` });
+    }
     if (begun.kind === 'lost') {
       await d.workspaces.removeRun(deployId).catch(() => {});
       await cancel?.check();

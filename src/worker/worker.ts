@@ -31,7 +31,7 @@ export function startWorkers(opts: {
   /** Posts scheduled freezes' beginnings and ends to the feed. */
   scheduleFeed: ScheduleFeed;
   /** Releases' reminders and expiry. */
-  releases: Pick<ReleaseLife, 'remind' | 'expire'>;
+  releases: Pick<ReleaseLife, 'remind' | 'expire' | 'settleTimer'>;
   /** What decides whether a queued deploy may start now (freezes, the deploy window). */
   hold: HoldDeps;
   feed: FeedPublisher;
@@ -85,6 +85,7 @@ export function startWorkers(opts: {
       else if (t.kind === 'schedule-edge') await opts.scheduleFeed.edge(t.name, t.at);
       else if (t.kind === 'release-remind') await opts.releases.remind(t.id, t.round);
       else if (t.kind === 'release-expire') await opts.releases.expire(t.id);
+      else if (t.kind === 'release-settle') await opts.releases.settleTimer(t.id, t.attempt);
       else await opts.slack.chat.postMessage({ channel: t.user, text: t.text });
     },
     { ...common, concurrency: 4, lockDuration: 30_000, stalledInterval: 30_000 },

@@ -1,6 +1,9 @@
 import { FIELDS_VIEW, RELEASE_ACK, RELEASE_SHIP } from '../../src/core/release/actions';
 import { latest } from '../helpers/fake-slack';
-import { TestClock } from '../helpers/harness';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { LOCAL_DEPLOY, TestClock, writeScript } from '../helpers/harness';
+import { waitForFile } from '../helpers/wait';
 import { ADMIN, ANA, actionsOf, BEN, CARLA, DAN, deployCount, deployed, deployRecord, FEED, type Ferry, openRelease, QA, short, startFerry, summaryWhen, textOf } from '../helpers/release-kit';
 
 /** What can go wrong around a release, and how it comes back: the target moving, a refused automatic ship, a ship cut short, a Slack that doesn't answer. */
@@ -30,6 +33,33 @@ describe('releases: moves, refusals and recovery', () => {
     expect(refused).toBe(`release #1 can't ship: \`web\` *production* was deployed outside this release (it runs \`${short(repo.sha('hotfix'))}\` now), so its list of commits is no longer what would ship. Press *Refresh* on it for a fresh summary.`);
     expect(await deployCount(h)).toBe(3);
     expect((await deployRecord(h, 3)).sha).toBe(repo.sha('hotfix'));
+  });
+
+  test('a hotfix deploy to production that runs before the queued ship deploy: the ship deploy does not start, and the release is open again, stale', async () => {
+    // production deploys wait for the test's go (ran-<id>, then go-<id>) once a `hold` file exists
+    f = await startFerry({
+      productionDeploy: ({ dir, deployRoot }) => [
+        writeScript(dir, 'production.sh', `if [ -f "${dir}/hold" ]; then touch "${dir}/ran-$FERRY_DEPLOY_ID"; while [ ! -f "${dir}/go-$FERRY_DEPLOY_ID" ]; do sleep 0.05; done; fi\nexec "${LOCAL_DEPLOY}" "${deployRoot}"`),
+      ],
+    });
+    const { h, repo } = f;
+    const file = (name: string) => path.join(h.dir, name);
+    const o = await openRelease(f);
+    for (const u of [ANA, BEN, CARLA]) await answer(RELEASE_ACK, u, at(o));
+    writeFileSync(file('hold'), '');
+    const hotfix = await h.deploy('production hotfix', BEN);
+    await waitForFile(file(`ran-${hotfix.id}`));
+    // The release still sees production at its base: Ship is accepted, and its deploy queues behind the hotfix.
+    expect(await answer(RELEASE_SHIP, ANA, at(o))).toMatch(/^:ship: Shipping release #1 .* as deploy #4\./);
+    writeFileSync(file(`go-${hotfix.id}`), '');
+    await h.slack.waitForFeed(hotfix.id, 'succeeded');
+    await h.slack.waitForFeed(4, 'failed');
+    expect((await deployRecord(h, 4)).error).toBe(`production runs \`${short(repo.sha('hotfix'))}\` now, not what its release was made from (a deploy ran there first), so it did not start; refresh the release`);
+    const back = await summaryWhen(h, o.summary, 'open again and stale', (t) => t.includes('*production* was deployed outside this release'));
+    expect(textOf(back)).toContain(':x: Its deploy #4 failed');
+    expect(actionsOf(back)).not.toContain(RELEASE_SHIP);
+    // What production runs is the hotfix, not the release.
+    expect(await h.redis.hget(`${h.prefix}:env:web:production`, 'sha')).toBe(repo.sha('hotfix'));
   });
 
   test('an automatic ship that is refused (production frozen) says why on the summary and offers Ship', async () => {

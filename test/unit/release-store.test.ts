@@ -121,6 +121,12 @@ describe('create', () => {
     expect(await store.get(first)).toMatchObject({ status: 'cancelled', endReason: `replaced by release #${first + 1} (what it summarised had moved)` });
     expect(await store.openId('web', 'production')).toBe(first + 1);
     expect(await store.fromSource('web', 'staging')).toEqual([first + 1]);
+    // Replaced by a release from another env: the old one leaves its own source's set.
+    await store.markStale(first + 1, 'staging', SHA1, NOW);
+    const third = await store.create(newRelease({ from: 'qa', sourceSha: SHA1 }), COMMITS, 'other-3');
+    expect(third).toEqual({ kind: 'created', id: first + 2, replaced: first + 1 });
+    expect(await store.fromSource('web', 'staging')).toEqual([]);
+    expect(await store.fromSource('web', 'qa')).toEqual([first + 2]);
     // Another target env, or another app, is free.
     expect((await store.create(newRelease({ to: 'eu' }), COMMITS, 'eu')).kind).toBe('created');
     expect((await store.create(newRelease({ app: 'api' }), COMMITS, 'api')).kind).toBe('created');

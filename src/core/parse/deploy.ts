@@ -18,8 +18,8 @@ export interface DeployRequest {
   override?: string;
   /** Already pinned (a release ships the SHA it summarised): deploy this SHA; `ref` is then only its label. */
   sha?: string;
-  /** The release (and ship attempt) this deploy ships. */
-  release?: { id: number; attempt: number };
+  /** The release (and ship attempt) this deploy ships, and the SHA its target must still run when it starts ('none': nothing). */
+  release?: { id: number; attempt: number; base: string };
 }
 
 /** `/deploy log <id>`: a link to the deploy's log page (`log` is reserved as an app or env name). */
