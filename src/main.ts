@@ -24,7 +24,7 @@ export interface Running {
 /** Starts Ferry in one of its roles: app + worker (npm start), only the Slack app, or only a worker. */
 export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { now?: () => number } = {}): Promise<Running> {
   const env = readEnv(processEnv);
-  const redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken, env.linkSecret]);
+  const redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken, env.linkSecret, env.githubWebhookSecret, env.alertToken]);
   const log = createLogger(env.logLevel, redact);
   const config = loadConfig(env.configFile, githubWebUrl(env.githubApiUrl));
   const { token } = requireSlack(env, role === 'worker' ? 'worker' : 'app');
@@ -57,6 +57,7 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
       healthy: () => runtime.healthy(),
       log,
       ...(logPage && { logPage }),
+      ...inbound(runtime, env),
       ...(slack.listener && {
         slack: { listener: slack.listener, guard: createSlackGuard({ signingSecret: env.slackSigningSecret!, redis: runtime.redis, keyPrefix: config.redisPrefix, log }) },
       }),
@@ -82,6 +83,14 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
       await worker?.stop();
       await runtime.close();
     },
+  };
+}
+
+/** The app's endpoints for GitHub and alerts, each on when its secret is set. */
+function inbound(runtime: Runtime, env: ReturnType<typeof readEnv>): Pick<Parameters<typeof createHttpServer>[0], 'githubWebhook' | 'alerts'> {
+  return {
+    ...(env.githubWebhookSecret && { githubWebhook: runtime.githubWebhook(env.githubWebhookSecret) }),
+    ...(env.alertToken && { alerts: runtime.alertsEndpoint(env.alertToken) }),
   };
 }
 

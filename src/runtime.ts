@@ -15,7 +15,9 @@ import { DeployRequests } from './services/deploy-requests';
 import { LockService } from './services/locks';
 import { Permissions } from './services/permissions';
 import { RollbackService } from './services/rollback';
-import { createGitHubClient, GitHubSource } from './source/github';
+import { createGitHubClient, type GitHubClient, GitHubSource } from './source/github';
+import { GitHubDeployments } from './services/github-deployments';
+import type { Deploy } from './core/deploy';
 import { LocalGitSource } from './source/local-git';
 import type { CommitSource } from './source/types';
 import { CancelStore } from './store/cancel';
@@ -36,6 +38,10 @@ import { authorize } from './services/authorize';
 import { windowOf } from './core/window-state';
 import { Workspaces } from './worker/workspace';
 import { ReleaseFeed } from './feed/release-feed';
+import type { BodyHandler } from './http/server';
+import { createGitHubWebhook, DELIVERY_TTL_S } from './http/github-webhook';
+import { AutoDeploys } from './services/auto-deploy';
+import { createAlertsEndpoint } from './http/alerts';
 import { People } from './services/people';
 import { ReleaseService } from './services/releases';
 import { ReleaseStore } from './store/releases';
@@ -114,7 +120,13 @@ export class Runtime {
     this.logs = new LogStore(this.redis, this.k, config.logLines);
     this.queues = new Queues(this.redis, this.k.bullPrefix, config, log.child({ component: 'queue' }));
     this.slack = createSlackClient(slackToken, env.slackApiUrl, log);
-    this.sources = this.createSources();
+    const github = config.appNames.some((a) => config.apps[a]!.repo)
+      ? createGitHubClient({ baseUrl: env.githubApiUrl, log: log.child({ component: 'github' }), ...(env.githubToken && { token: env.githubToken }) })
+      : undefined;
+    this.sources = this.createSources(github);
+    const deployments = github
+      ? new GitHubDeployments({ client: github, config, redis: this.redis, k: this.k, logUrl: (dep) => (this.logLinks ? deployLogUrl(this.logLinks, dep) : undefined), log: log.child({ component: 'github-deployments' }) })
+      : undefined;
     this.feed = new FeedPublisher({
       slack: this.slack,
       deploys: this.deploys,
@@ -126,6 +138,7 @@ export class Runtime {
       log: log.child({ component: 'feed' }),
       poster: this.workerName,
       now,
+      ...(deployments && { mirror: (dep: Deploy) => deployments.mirror(dep) }),
     });
     this.lockService = new LockService(this.locks, this.queues, config, log.child({ component: 'locks' }), now);
     this.permissions = new Permissions(this.slack, this.redis, this.k, config, log.child({ component: 'permissions' }));
@@ -201,6 +214,25 @@ export class Runtime {
       log,
       now,
     });
+  }
+
+  /** POST /github/webhook's handler (see src/http/github-webhook.ts). */
+  githubWebhook(secret: string): BodyHandler {
+    const log = this.log.child({ component: 'github-webhook' });
+    const autoDeploys = new AutoDeploys({
+      config: this.config,
+      requests: this.requests,
+      postFeed: async (text) => {
+        await this.slack.chat.postMessage({ channel: this.config.feedChannel, text, unfurl_links: false });
+      },
+    });
+    const firstDelivery = async (id: string) => (await this.redis.set(this.k.githubDelivery(id), String(this.now()), 'EX', DELIVERY_TTL_S, 'NX')) === 'OK';
+    return createGitHubWebhook({ secret, firstDelivery, autoDeploys, log });
+  }
+
+  /** POST /alerts/<app>/<env>'s handler (see src/http/alerts.ts). */
+  alertsEndpoint(token: string): BodyHandler {
+    return createAlertsEndpoint({ token, config: this.config, alerts: (app, env, list) => this.freezeService.alerts(app, env, list), log: this.log.child({ component: 'alerts' }) });
   }
 
   /** What follows a deploy's end beyond its own message: the release it ships, releases whose source it moved. */
@@ -287,10 +319,8 @@ export class Runtime {
     this.redis.disconnect();
   }
 
-  private createSources(): Record<string, CommitSource> {
+  private createSources(gh: GitHubClient | undefined): Record<string, CommitSource> {
     const out: Record<string, CommitSource> = {};
-    const needsGitHub = this.config.appNames.some((a) => this.config.apps[a]!.repo);
-    const gh = needsGitHub ? createGitHubClient({ baseUrl: this.env.githubApiUrl, log: this.log.child({ component: 'github' }), ...(this.env.githubToken && { token: this.env.githubToken }) }) : undefined;
     const web = githubWebUrl(this.env.githubApiUrl);
     const gitEnv = childBaseEnv(this.env.processEnv);
     for (const name of this.config.appNames) {

@@ -26,6 +26,10 @@ export interface FerryEnv {
   publicUrl?: string;
   /** FERRY_LINK_SECRET: signs log page links; when unset, a random one kept in Redis is used. */
   linkSecret?: string;
+  /** GITHUB_WEBHOOK_SECRET: verifies POST /github/webhook (X-Hub-Signature-256); the endpoint is off without it. */
+  githubWebhookSecret?: string;
+  /** FERRY_ALERT_TOKEN: the shared secret POST /alerts/<app>/<env> must carry; the endpoint is off without it. */
+  alertToken?: string;
   /** The worker's own environment, from which deploy commands get PATH, HOME and pass_env names. */
   processEnv: Readonly<Record<string, string | undefined>>;
 }
@@ -55,6 +59,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
     githubToken: nonEmpty(env.GITHUB_TOKEN),
     publicUrl: publicUrl(nonEmpty(env.FERRY_PUBLIC_URL)),
     linkSecret: linkSecret(nonEmpty(env.FERRY_LINK_SECRET)),
+    githubWebhookSecret: nonEmpty(env.GITHUB_WEBHOOK_SECRET),
+    alertToken: nonEmpty(env.FERRY_ALERT_TOKEN),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (e as unknown as Record<string, string>)[k] = v;
   return e;

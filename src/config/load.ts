@@ -103,6 +103,7 @@ function resolve(c: ParsedConfig, file: string, githubWebUrl: string): FerryConf
         ...(e.window !== undefined && { window: { spans: e.window.spans, tz: e.time_zone ?? c.time_zone, text: e.window.text } }),
         permissions: resolvePermissions(e.permissions),
         ...(e.promote_from !== undefined && { promoteFrom: e.promote_from }),
+        ...(e.auto_deploy !== undefined && { autoDeploy: e.auto_deploy }),
         release: resolveRelease(e.release),
       };
     }

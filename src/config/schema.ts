@@ -15,7 +15,7 @@ const duration = z.string().transform((text, ctx) => {
   return ms;
 });
 
-const FERRY_SECRETS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'GITHUB_TOKEN', 'FERRY_LINK_SECRET'];
+const FERRY_SECRETS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'GITHUB_TOKEN', 'FERRY_LINK_SECRET', 'GITHUB_WEBHOOK_SECRET', 'FERRY_ALERT_TOKEN'];
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 const nameHint = 'names use lower-case letters, digits, - and _ (at most 40), e.g. web, api-gateway';
@@ -170,6 +170,11 @@ const environment = z
     permissions: permissions.optional(),
     window: deployWindow.optional(),
     time_zone: timeZone.optional(),
+    auto_deploy: z
+      .string({ error: 'must be the branch whose pushes deploy here, e.g. main' })
+      .min(1, 'must be the branch whose pushes deploy here, e.g. main')
+      .refine((b) => !/[\s~^:?*[\\]/.test(b) && !b.startsWith('refs/'), { message: 'must be a branch name as pushed, e.g. main (not refs/heads/main)' })
+      .optional(),
     lock: z.boolean().default(false),
     lock_ttl: duration.prefault('4h'),
     timeout: duration.prefault('30m'),
@@ -198,6 +203,17 @@ const app = z
   .strict()
   .refine((a) => (a.repo === undefined) !== (a.path === undefined), {
     message: 'needs exactly one of repo (GitHub owner/name) or path (a local git repository)',
+  })
+  .superRefine((a, ctx) => {
+    if (a.repo !== undefined) return;
+    for (const [env, e] of Object.entries(a.environments)) {
+      if (e.auto_deploy === undefined) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', env, 'auto_deploy'],
+        message: 'needs the app to come from GitHub (repo: owner/name): auto deploys follow GitHub push webhooks, and a path: app has none; remove auto_deploy or use repo:',
+      });
+    }
   });
 
 export const configSchema = z

@@ -20,6 +20,8 @@ export interface EnvConfig {
    * action without a list is open to everyone, except `override` (see src/core/permissions.ts).
    */
   permissions: { deploy?: string[]; lock?: string[]; freeze?: string[]; override?: string[] };
+  /** `auto_deploy:`: every push to this branch of the app's GitHub repository deploys here (see src/services/auto-deploy.ts). */
+  autoDeploy?: string;
   /** The env releases to this one come from (`promote_from:`); `/release` proposes its SHA here. */
   promoteFrom?: string;
   /** How releases to this env are approved and shipped (`release:`; defaults when only promote_from is set). */

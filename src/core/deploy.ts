@@ -36,6 +36,12 @@ export interface Deploy {
    * accepted, so its end finds the release however fast it comes.
    */
   release?: { id: number; attempt: number };
+  /**
+   * An automatic deploy, asked for by a GitHub push (`auto_deploy:`): the pusher's GitHub login,
+   * the oldest carried push's `before` SHA, and how many pushes and commits it carries (more than
+   * one push when newer pushes replaced queued ones).
+   */
+  auto?: { by: string; from: string; pushes: number; commits: number };
   /** The feed message, once posted. */
   feedChannel?: string;
   feedTs?: string;
@@ -73,6 +79,7 @@ export function deployFromHash(h: Record<string, string>): Deploy | undefined {
     cancelRequestedAt: num(h.cancelRequestedAt),
     rollbackOf: h.rollbackOf || undefined,
     release: /^\d+:\d+$/.test(h.release ?? '') ? { id: Number(h.release!.split(':')[0]), attempt: Number(h.release!.split(':')[1]) } : undefined,
+    auto: h.autoBy ? { by: h.autoBy, from: h.autoFrom ?? '', pushes: Number(h.autoPushes ?? 1), commits: Number(h.autoCommits ?? 0) } : undefined,
     feedChannel: h.feedChannel,
     feedTs: h.feedTs,
   };

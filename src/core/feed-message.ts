@@ -3,6 +3,7 @@ import type { Deploy } from './deploy';
 import { shortSha } from './deploy';
 import { formatDuration } from './duration';
 import { estimateRemaining } from './estimate';
+import { carriesText, pushedBy } from './github-push';
 import { rollbackLabel } from './rollback';
 import { escapeMrkdwn, mention, slackLink, slackTime } from './slack-format';
 
@@ -39,7 +40,7 @@ export function renderDeployMessage(d: Deploy, ctx: FeedContext): SlackMessage {
   const title = `Deploy #${d.id} · ${d.app} to ${d.env}`;
   const state = describeState(d, ctx);
   const sha = ctx.commitUrl ? `<${ctx.commitUrl}|${shortSha(d.sha)}>` : `\`${shortSha(d.sha)}\``;
-  const facts = [`\`${escapeMrkdwn(d.ref)}\` at ${sha}`, `requested by ${mention(d.user)}`];
+  const facts = [`\`${escapeMrkdwn(d.ref)}\` at ${sha}`, d.auto ? pushedBy(d) : `requested by ${mention(d.user)}`];
   if (d.previousSha && d.previousSha !== d.sha) facts.push(`replacing \`${shortSha(d.previousSha)}\``);
   if (d.attempt > 1) facts.push(`attempt ${d.attempt}`);
   if (d.override) facts.push(`:warning: outside its window, by ${mention(d.override.by)}: ${escapeMrkdwn(d.override.reason)}`);
@@ -47,11 +48,18 @@ export function renderDeployMessage(d: Deploy, ctx: FeedContext): SlackMessage {
   return {
     text: `${ICON[d.status]} ${title}${d.rollbackOf ? ` (rollback to ${shortSha(d.sha)})` : ''}: ${state.plain}`,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `${ICON[d.status]} *${escapeMrkdwn(title)}*\n${d.rollbackOf ? `:rewind: ${rollbackLabel(d)}\n` : ''}${state.mrkdwn}` } },
+      { type: 'section', text: { type: 'mrkdwn', text: `${ICON[d.status]} *${escapeMrkdwn(title)}*\n${d.rollbackOf ? `:rewind: ${rollbackLabel(d)}\n` : ''}${autoLine(d)}${state.mrkdwn}` } },
       { type: 'context', elements: [{ type: 'mrkdwn', text: facts.join(' · ') }] },
       ...cancelBlock(d),
     ],
   };
+}
+
+/** An automatic deploy's origin: the push (and, when newer pushes replaced queued ones, what it carries). */
+function autoLine(d: Deploy): string {
+  if (!d.auto) return '';
+  const carries = carriesText(d);
+  return `:arrow_up: from a push to \`${escapeMrkdwn(d.ref)}\` (auto deploy)${carries ? `, ${carries}` : ''}\n`;
 }
 
 /** A Cancel button while the deploy is queued, or running and nobody has asked to cancel it yet. */

@@ -73,7 +73,7 @@ export function describeGate(d: Exclude<GateDecision, { kind: 'go' }>, env: stri
   const reason = f.reason ? ` (${escapeMrkdwn(f.reason)})` : '';
   const lifts =
     f.source === 'alert' ? 'it lifts when the alert is resolved.' : f.source === 'release' ? 'it lifts when the release ships, is cancelled or expires (or with `/unfreeze`).' : '`/unfreeze` lifts it.';
-  const end = f.until === undefined ? (f.source === 'release' ? lifts : `with no end set; ${lifts}`) : `until ${slackTime(f.until)}${inTime(f.until, ' ')}.`;
+  const end = f.until === undefined ? (f.source === 'release' || f.source === 'alert' ? lifts : `with no end set; ${lifts}`) : `until ${slackTime(f.until)}${inTime(f.until, ' ')}.`;
   if (f.source === 'schedule') return `*${escapeMrkdwn(env)}* is frozen by the schedule *${escapeMrkdwn(f.name ?? f.by)}*${reason} ${end}`;
   const who = f.source === 'manual' ? mention(f.by) : `the ${f.source} *${escapeMrkdwn(f.name ?? f.by)}*`;
   return `*${escapeMrkdwn(env)}* is frozen by ${who}${reason} since ${slackTime(f.since)}, ${end}`;

@@ -14,7 +14,11 @@ export function slackLink(url: string, text: string): string {
   return `<${escapeMrkdwn(url).replace(/\|/g, '%7C')}|${escapeMrkdwn(text)}>`;
 }
 
-export const mention = (userId: string): string => `<@${userId}>`;
+/** Whether a deploy's or lock's user is a Slack user ID (U…/W…), not Ferry's own (`github` for an automatic deploy). */
+export const isSlackUser = (user: string): boolean => /^[UW][A-Z0-9]+$/.test(user);
+
+/** A Slack user's mention; anything else (e.g. `github`, an automatic deploy's user) as escaped plain text. */
+export const mention = (userId: string): string => (/^[A-Z0-9]+$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId));
 
 /** A time Slack shows in each reader's own time zone. */
 export function slackTime(ms: number, format = '{date_short_pretty} {time}'): string {

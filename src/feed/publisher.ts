@@ -29,6 +29,8 @@ export interface FeedDeps {
   now?: () => number;
   /** How long to wait for another process's first post before posting again; and retry pacing. */
   claimWaitMs?: number;
+  /** Told the deploy's state after each update (GitHub Deployments mirror it); its failures are logged. */
+  mirror?: (dep: Deploy) => Promise<void>;
 }
 
 const FAILURE_LOG_LINES = 30;
@@ -55,7 +57,17 @@ export class FeedPublisher {
 
   /** Brings the deploy's feed message up to date. Resolves once it shows the state at call time. */
   refresh(id: number): Promise<void> {
-    return this.updates.run(id, () => this.syncWithRetry(id));
+    const done = this.updates.run(id, () => this.syncWithRetry(id));
+    const mirror = this.d.mirror;
+    if (mirror) {
+      // The same moments as the feed message, so GitHub's environments page tells the same story.
+      this.inBackground('GitHub deployment', async () => {
+        await done.catch(() => {});
+        const dep = await this.d.deploys.get(id);
+        if (dep) await mirror(dep);
+      }, id);
+    }
+    return done;
   }
 
   /**

@@ -13,9 +13,18 @@ export interface HttpDeps {
   inflight?: Inflight;
   /** The deploy log page (GET /deploys/<id>), when FERRY_PUBLIC_URL is set. */
   logPage?: LogPage;
+  /** POST /github/webhook (when GITHUB_WEBHOOK_SECRET is set): GitHub's deliveries, with their raw body for the signature. */
+  githubWebhook?: BodyHandler;
+  /** POST /alerts/<app>/<env> (when FERRY_ALERT_TOKEN is set): alerts that freeze and unfreeze an env. */
+  alerts?: BodyHandler;
   /** True when Redis answers. */
   healthy: () => Promise<boolean>;
   log: Logger;
+}
+
+/** A route that needs the whole (bounded) body; `path` is the request's path without its query. */
+export interface BodyHandler {
+  handle(req: IncomingMessage, res: ServerResponse, body: Buffer, path: string): Promise<void>;
 }
 
 /**
@@ -55,6 +64,15 @@ async function route(req: IncomingMessage, res: ServerResponse, d: HttpDeps): Pr
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
     d.slack.listener(req, res);
     return;
+  }
+  if (path === '/github/webhook' || path.startsWith('/alerts/')) {
+    const h = path === '/github/webhook' ? d.githubWebhook : d.alerts;
+    const off = path === '/github/webhook' ? 'GitHub webhooks are off on this Ferry: set GITHUB_WEBHOOK_SECRET (the webhook\'s secret) and restart it.' : 'Alerts are off on this Ferry: set FERRY_ALERT_TOKEN and restart it.';
+    if (!h) return send(res, 404, off);
+    if (req.method !== 'POST') return send(res, 405, 'Send POST requests here.');
+    const body = await readBody(req);
+    if (!body) return send(res, 413, 'Request body too large.');
+    return h.handle(req, res, body, path);
   }
   // Browsers ask for it with every page; Ferry has none, and a 404 would be logged in their console.
   if (path === '/favicon.ico') {

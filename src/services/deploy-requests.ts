@@ -24,6 +24,25 @@ import type { Permissions } from './permissions';
 export interface Answer {
   text: string;
   blocks?: Record<string, unknown>[];
+  /** The deploy it accepted (or had accepted), if any. */
+  deployId?: number;
+  /** Why nothing was queued, in mrkdwn, when the env's lock refused it (for an automatic deploy's feed line). */
+  refused?: string;
+}
+
+/**
+ * An automatic deploy (a GitHub push to an env's `auto_deploy:` branch). It is Ferry's own, not a
+ * person's: it skips `permissions.deploy`, claims no lock, and a freeze holds it (accepted, queued
+ * and held by the worker's gate until the freeze ends) instead of refusing it. Windows and locks
+ * apply as to anyone's deploy. It replaces the env's automatic deploy still queued, if any.
+ */
+export interface AutoOrder {
+  /** The pusher's GitHub login. */
+  by: string;
+  /** The push's `before` SHA. */
+  from: string;
+  /** How many commits the push brought. */
+  commits: number;
 }
 
 export interface DeployRequestDeps {
@@ -65,11 +84,12 @@ export class DeployRequests {
     this.now = d.now ?? Date.now;
   }
 
-  async request(req: DeployRequest, user: string, idempotencyKey: string, rollback?: RollbackOrder): Promise<Answer> {
+  async request(req: DeployRequest, user: string, idempotencyKey: string, rollback?: RollbackOrder, auto?: AutoOrder): Promise<Answer> {
     const app = this.d.config.apps[req.app]!;
     const envCfg = app.envs[req.env]!;
     const source = this.d.sources[req.app]!;
-    for (const action of req.override !== undefined ? (['deploy', 'override'] as const) : (['deploy'] as const)) {
+    const actions = auto ? [] : req.override !== undefined ? (['deploy', 'override'] as const) : (['deploy'] as const);
+    for (const action of actions) {
       const refused = await authorize({ ...this.d, now: this.now }, action, user, req.app, req.env);
       if (refused) return { text: `${refused} Nothing was queued.` };
     }
@@ -77,7 +97,7 @@ export class DeployRequests {
     // An override skips only the window: the decision without it says whether the window is open.
     const unoverridden = await envGate(this.d, req.app, req.env, this.now());
     const decision: GateDecision = unoverridden.kind === 'window' && req.override !== undefined ? { kind: 'go' } : unoverridden;
-    if (decision.kind === 'frozen') {
+    if (decision.kind === 'frozen' && !auto) {
       const text = `Can't ${rollback ? 'roll back' : 'deploy'}: ${describeGate(decision, req.env, this.now())} Nothing was queued.`;
       await this.audit({ user, action: 'refused', app: req.app, env: req.env, detail: `deploy: frozen by ${decision.freeze.source === 'manual' ? decision.freeze.by : (decision.freeze.name ?? decision.freeze.source)}` });
       return { text, blocks: [section(text), notifyButton(req.app, req.env)] };
@@ -97,23 +117,26 @@ export class DeployRequests {
         user,
         feedChannel: this.d.config.feedChannel,
         idempotencyKey,
-        ...(rollback ? { claimLockMs: rollback.lockMs, lockReason: rollback.lockReason, rollbackOf: rollback.of } : envCfg.lock && { claimLockMs: envCfg.lockTtlMs }),
+        ...(rollback ? { claimLockMs: rollback.lockMs, lockReason: rollback.lockReason, rollbackOf: rollback.of } : envCfg.lock && !auto && { claimLockMs: envCfg.lockTtlMs }),
         ...(req.override !== undefined && { override: req.override }),
         ...(req.release && { release: req.release }),
+        ...(auto && { auto }),
       },
       this.now(),
     );
     if (accepted.kind === 'locked' || accepted.kind === 'handing') {
       const why = accepted.kind === 'locked' ? describeLock(req.app, req.env, accepted.lock, this.now()) : handingText(req.app, req.env, accepted.next);
       const text = `Can't ${rollback ? 'roll back' : 'deploy'}: ${why} Nothing was queued.`;
-      return { text, blocks: [section(text), lockButtons(req.app, req.env, accepted.kind === 'locked')] };
+      return { text, blocks: [section(text), lockButtons(req.app, req.env, accepted.kind === 'locked')], refused: why };
     }
     if (accepted.kind === 'gone') return { text: `Can't deploy: this ship attempt of release #${req.release?.id} is no longer the one shipping (it was given up, or the release ended). Nothing was queued.` };
     const id = accepted.id;
     const log = this.d.log.child({ deployId: id });
     // Outside its window the deploy waits; the feed says so from the start (the worker then holds
     // it without telling the requester again, since the text is the same).
-    if (decision.kind === 'window' && accepted.kind === 'accepted') await this.d.deploys.setWaiting(id, describeGate(decision, req.env, this.now(), false));
+    // A frozen env holds an automatic deploy the same way (only automatic deploys get this far frozen).
+    if ((decision.kind === 'window' || decision.kind === 'frozen') && accepted.kind === 'accepted') await this.d.deploys.setWaiting(id, describeGate(decision, req.env, this.now(), false));
+    if (accepted.kind === 'accepted' && accepted.replaced !== undefined) await this.replaced(req.app, req.env, accepted.replaced, id, log);
     // Queue it first (a repeated request re-adds the same job id, which is a no-op), then the lock's
     // timers, then the feed message.
     await this.d.queues.enqueue(req.app, req.env, id);
@@ -126,7 +149,7 @@ export class DeployRequests {
       }
       if (!rollback) {
         // Only a new deploy is recorded: a repeated request (same idempotency key) is a duplicate.
-        const entry = { at: this.now(), user, action: 'deploy' as const, app: req.app, env: req.env, deployId: id, detail: `${req.ref} at ${shortSha(sha)}` };
+        const entry = { at: this.now(), user, action: 'deploy' as const, app: req.app, env: req.env, deployId: id, detail: `${req.ref} at ${shortSha(sha)}${auto ? ` (GitHub push by ${auto.by})` : ''}` };
         await this.d.audit?.record(entry).catch((err: Error) => log.error({ err: err.message }, 'could not record the deploy in the audit log'));
       }
       if (req.override !== undefined) await this.audit({ user, action: 'override', app: req.app, env: req.env, deployId: id, detail: req.override });
@@ -135,7 +158,7 @@ export class DeployRequests {
     // Outside its window a deploy doesn't start now, whatever its place in line (the worker may be
     // holding it at this moment, which looks like running).
     const place = await this.position(req.app, req.env, id);
-    const position = decision.kind === 'window' && (place === 'starting now' || place === 'running now') ? 'first in line' : place;
+    const position = (decision.kind === 'window' || decision.kind === 'frozen') && (place === 'starting now' || place === 'running now') ? 'first in line' : place;
     const how = accepted.kind === 'duplicate' ? 'Already accepted' : 'Accepted';
     const lines = [
       rollback
@@ -155,7 +178,21 @@ export class DeployRequests {
       lines.push(`:warning: ${outside}`);
     }
     lines.push(link ? `<${link}|Follow it in the deploy feed>.` : 'Follow it in the deploy feed.');
-    return { text: lines.join('\n') };
+    return { text: lines.join('\n'), deployId: id };
+  }
+
+  /** The queued automatic deploy a newer push's deploy replaced (ACCEPT cancelled it): out of the queue, its feed message updated. */
+  private async replaced(app: string, env: string, old: number, by: number, log: Logger): Promise<void> {
+    log.info({ replaced: old }, 'automatic deploy replaced a queued one');
+    const dep = await this.d.deploys.get(old);
+    // If a worker took its job already, the begin script refuses it (it is cancelled).
+    await this.d.queues.remove(app, env, old).catch((err: Error) => log.warn({ err: err.message, replaced: old }, 'could not remove the replaced deploy from its queue; its worker will skip it'));
+    if (dep) {
+      const entry = { at: this.now(), user: dep.user, action: 'cancel' as const, app: dep.app, env: dep.env, deployId: old, detail: `${dep.ref} at ${shortSha(dep.sha)}, replaced by deploy #${by} (a newer push)` };
+      await this.d.audit?.record(entry).catch((err: Error) => log.error({ err: err.message }, 'could not record the replaced deploy in the audit log'));
+    }
+    this.d.feed.inBackground('feed update', () => this.d.feed.refresh(old), old);
+    this.d.feed.inBackground('queue positions update', () => this.d.feed.refreshWaiting(app, env));
   }
 
   private async audit(e: Omit<Parameters<AuditLog['record']>[0], 'at'>): Promise<void> {

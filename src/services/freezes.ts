@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
+import { type Alert, alertFiringText, alertResolvedText } from '../core/alerts';
 import { activeScheduledFreezes } from '../core/freeze-schedule';
 import { freezeListText, frozenAnswer, frozenFeedText, unfrozenFeedText, unfrozenNotifyText } from '../core/freeze-text';
 import { type FreezeState, scheduledFreezeState } from '../core/gate';
@@ -102,6 +103,42 @@ export class FreezeService {
     if (r.kind !== 'lifted') return false;
     await this.lifted(app, env, 'ferry', r.previous, line);
     return true;
+  }
+
+  /**
+   * Alerts posted for an env, in order: a firing one freezes it (source 'alert'), the last one
+   * resolved lifts that freeze (never a person's or a release's), each told to the feed once.
+   * Returns the names of the alerts newly firing, newly resolved, and repeated (nothing changed).
+   */
+  async alerts(app: string, env: string, alerts: readonly Alert[]): Promise<{ firing: string[]; resolved: string[]; repeated: string[] }> {
+    const out = { firing: [] as string[], resolved: [] as string[], repeated: [] as string[] };
+    for (const a of alerts) {
+      const now = this.now();
+      if (a.firing) {
+        const r = await this.d.store.alertFiring(app, env, a, now);
+        if (r.kind === 'duplicate') {
+          out.repeated.push(a.name);
+          continue;
+        }
+        out.firing.push(a.name);
+        if (r.kind === 'frozen') {
+          await this.d.audit.record({ at: now, user: 'alert', action: 'freeze', app, env, detail: `${a.name}${a.summary ? `: ${a.summary}` : ''}` });
+        }
+        await this.post(alertFiringText(app, env, a, r.kind === 'frozen' ? { kind: 'frozen' } : r));
+        this.d.log.info({ app, env, alert: a.name, outcome: r.kind }, 'alert firing');
+      } else {
+        const r = await this.d.store.alertResolved(app, env, a.key);
+        if (r.kind === 'unknown') {
+          out.repeated.push(a.name);
+          continue;
+        }
+        out.resolved.push(a.name);
+        if (r.kind === 'lifted') await this.lifted(app, env, 'alert', r.previous, alertResolvedText(app, env, a, { kind: 'lifted' }));
+        else await this.post(alertResolvedText(app, env, a, r));
+        this.d.log.info({ app, env, alert: a.name, outcome: r.kind }, 'alert resolved');
+      }
+    }
+    return out;
   }
 
   /** The expiry timer of freeze `token`. */

@@ -16,9 +16,17 @@ import { LuaScript } from './lua';
  *       15 override reason ('' for none: the requester starts it outside the env's deploy window)
  *       16 release ('' for none; "<release id>:<ship attempt>" when a release ships it),
  *       17 the SHA the target must still run when it starts (a release's base; 'none': no deploy yet)
+ *       18 auto: the GitHub login whose push asked for it ('' for a deploy a person asked for),
+ *       19 the push's `before` SHA, 20 how many commits the push brought
  * KEYS 7 (with ARGV 16): the release's hash; the deploy is refused ('gone') unless that very ship
  *       attempt is the one shipping (one given up as cut short can't deploy late).
- * Returns {'dup', id} | {'locked', ...lock hash} | {'handing', next waiter} | {'gone'} | {'ok', id, lockToken, lockUntil}
+ * KEYS 8 (with ARGV 18): the env's newest automatic deploy (its id). An automatic deploy replaces
+ *       the one there if it is still queued (never one that started: BEGIN marks a deploy running
+ *       in one script too): that one is cancelled ("replaced by deploy #N, a newer push") and the
+ *       new one carries its pushes (autoFrom is the oldest push's before, autoPushes and
+ *       autoCommits add up).
+ * Returns {'dup', id} | {'locked', ...lock hash} | {'handing', next waiter} | {'gone'}
+ *       | {'ok', id, lockToken, lockUntil, id of the automatic deploy it replaced or ''}
  * 'handing': the lock has ended but its expiry timer has not yet handed the env to the first
  * person on the wait-list; nobody else may jump the line meanwhile.
  */
@@ -49,6 +57,23 @@ if ARGV[15] and ARGV[15] ~= '' then redis.call('HSET', ARGV[5] .. id, 'overrideB
 if ARGV[16] and ARGV[16] ~= '' then redis.call('HSET', ARGV[5] .. id, 'release', ARGV[16], 'expectBase', ARGV[17]) end
 redis.call('LPUSH', KEYS[6], id)
 redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[12]) - 1)
+local replaced = ''
+if ARGV[18] and ARGV[18] ~= '' then
+  local pushes, commits, from = 1, tonumber(ARGV[20]) or 0, ARGV[19]
+  local prev = redis.call('GET', KEYS[8])
+  if prev then
+    local pk = ARGV[5] .. prev
+    local o = redis.call('HMGET', pk, 'status', 'autoFrom', 'autoPushes', 'autoCommits')
+    if o[1] == 'queued' and o[3] then
+      redis.call('HSET', pk, 'status', 'cancelled', 'finishedAt', now, 'error', 'replaced by deploy #' .. id .. ', a newer push')
+      redis.call('HINCRBY', pk, 'rev', 1)
+      pushes, commits, from = pushes + tonumber(o[3]), commits + (tonumber(o[4]) or 0), o[2]
+      replaced = prev
+    end
+  end
+  redis.call('HSET', ARGV[5] .. id, 'autoBy', ARGV[18], 'autoFrom', from, 'autoPushes', pushes, 'autoCommits', commits)
+  redis.call('SET', KEYS[8], id, 'EX', 604800)
+end
 local token, untilMs = '', ''
 if ARGV[3] == '1' then
   token = redis.call('INCR', KEYS[4])
@@ -66,7 +91,7 @@ if ARGV[3] == '1' then
   redis.call('ZREM', KEYS[5], ARGV[1])
 end
 redis.call('SET', KEYS[3], id, 'EX', ARGV[6])
-return {'ok', id, token, tostring(untilMs)}
+return {'ok', id, token, tostring(untilMs), replaced}
 `,
 );
 

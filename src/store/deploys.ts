@@ -19,7 +19,8 @@ export type BeginResult =
   | { kind: 'started'; lease: string };
 
 export type AcceptResult =
-  | { kind: 'accepted'; id: number; lock?: { token: number; until: number } }
+  /** `replaced`: the queued automatic deploy this one (automatic too) cancelled and took the pushes of. */
+  | { kind: 'accepted'; id: number; lock?: { token: number; until: number }; replaced?: number }
   | { kind: 'duplicate'; id: number }
   | { kind: 'locked'; lock: LockInfo }
   | { kind: 'handing'; next: string }
@@ -45,6 +46,8 @@ export interface NewDeploy {
   release?: { id: number; attempt: number; base: string };
   /** Same key, same deploy: guards against double submits and retried deliveries. */
   idempotencyKey: string;
+  /** An automatic deploy (a GitHub push): it replaces the env's queued automatic deploy, if any (see ACCEPT). */
+  auto?: { by: string; from: string; commits: number };
 }
 
 const IDEMPOTENCY_TTL_S = 86_400;
@@ -62,15 +65,15 @@ export class DeployStore {
   async accept(d: NewDeploy, now: number): Promise<AcceptResult> {
     const r = (await ACCEPT.run(
       this.redis,
-      [this.k.lock(d.app, d.env), this.k.deploySeq, this.k.idempotency(d.idempotencyKey), this.k.lockSeq, this.k.waitlist(d.app, d.env), this.k.envDeploys(d.app, d.env), this.k.release(d.release?.id ?? 0)],
-      [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel, ENV_HISTORY_KEEP, d.rollbackOf ?? '', d.lockReason ?? '', d.override ?? '', d.release ? `${d.release.id}:${d.release.attempt}` : '', d.release?.base ?? ''],
+      [this.k.lock(d.app, d.env), this.k.deploySeq, this.k.idempotency(d.idempotencyKey), this.k.lockSeq, this.k.waitlist(d.app, d.env), this.k.envDeploys(d.app, d.env), this.k.release(d.release?.id ?? 0), this.k.autoDeploy(d.app, d.env)],
+      [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel, ENV_HISTORY_KEEP, d.rollbackOf ?? '', d.lockReason ?? '', d.override ?? '', d.release ? `${d.release.id}:${d.release.attempt}` : '', d.release?.base ?? '', d.auto?.by ?? '', d.auto?.from ?? '', d.auto?.commits ?? 0],
     )) as string[];
     if (r[0] === 'dup') return { kind: 'duplicate', id: Number(r[1]) };
     if (r[0] === 'locked') return { kind: 'locked', lock: lockFromHash(pairs(r.slice(1)))! };
     if (r[0] === 'handing') return { kind: 'handing', next: r[1]! };
     if (r[0] === 'gone') return { kind: 'gone' };
     const lock = r[2] ? { token: Number(r[2]), until: Number(r[3]) } : undefined;
-    return { kind: 'accepted', id: Number(r[1]), ...(lock && { lock }) };
+    return { kind: 'accepted', id: Number(r[1]), ...(lock && { lock }), ...(r[4] && { replaced: Number(r[4]) }) };
   }
 
   /** The deploy a request with this idempotency key already created, if any (accept() is what guards; this only reads). */

@@ -68,6 +68,81 @@ return f
 `,
 );
 
+/**
+ * An alert fires on an env: records it among the env's firing alerts and, unless a freeze stands
+ * already, freezes the env with a freeze of source 'alert' named after it. The same alert again
+ * (a repeated delivery) changes nothing: 'dup'. A freeze whose end has passed (its timer is due)
+ * counts as none.
+ * KEYS: 1 freeze key, 2 the env's alerts hash, 3 freeze seq key; ARGV: 1 alert key, 2 its JSON
+ * ({name, summary, since}), 3 name, 4 summary, 5 now. Returns {'dup'} | {'frozen', token} |
+ * {'also', name of the alert whose freeze stands} | {'kept', source, by, name}.
+ */
+const ALERT_FIRING = new LuaScript(
+  'alert-firing',
+  `
+if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return {'dup'} end
+local f = redis.call('HGETALL', KEYS[1])
+local h = {}
+for i = 1, #f, 2 do h[f[i]] = f[i + 1] end
+if h.source and h['until'] and tonumber(h['until']) <= tonumber(ARGV[5]) then h = {} end
+if h.source == 'alert' then return {'also', h.name or ''} end
+if h.source then return {'kept', h.source, h.by or '', h.name or ''} end
+local token = redis.call('INCR', KEYS[3])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'by', 'alert', 'reason', ARGV[4], 'since', ARGV[5], 'source', 'alert', 'token', token, 'name', ARGV[3])
+return {'frozen', token}
+`,
+);
+
+/**
+ * An alert is resolved: drops it from the env's firing alerts; when it was the last, lifts the
+ * env's freeze if it is an alert's (never a person's or a release's). While others still fire, an
+ * alert freeze stays and takes the name and summary of the oldest of them. An alert not recorded
+ * (a repeated delivery, or one never seen firing) changes nothing: 'unknown'.
+ * KEYS: 1 freeze key, 2 the env's alerts hash; ARGV: 1 alert key. Returns {'unknown'} |
+ * {'still', names...} | {'lifted', hash} | {'kept', source, by, name} | {'not-frozen'}.
+ */
+const ALERT_RESOLVED = new LuaScript(
+  'alert-resolved',
+  `
+if redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then return {'unknown'} end
+local source = redis.call('HGET', KEYS[1], 'source')
+local rest = redis.call('HVALS', KEYS[2])
+if #rest > 0 and source == 'alert' then
+  local out = {'still'}
+  local oldest
+  for _, v in ipairs(rest) do
+    local a = cjson.decode(v)
+    out[#out + 1] = a.name
+    if not oldest or tonumber(a.since) < tonumber(oldest.since) then oldest = a end
+  end
+  redis.call('HSET', KEYS[1], 'name', oldest.name, 'reason', oldest.summary)
+  return out
+end
+if not source then return {'not-frozen'} end
+if source ~= 'alert' then
+  return {'kept', source, redis.call('HGET', KEYS[1], 'by') or '', redis.call('HGET', KEYS[1], 'name') or ''}
+end
+local f = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return {'lifted', f}
+`,
+);
+
+export type AlertFiringResult =
+  | { kind: 'duplicate' }
+  | { kind: 'frozen'; token: number }
+  | { kind: 'also'; by: string }
+  | { kind: 'kept'; freeze: Pick<FreezeState, 'source' | 'by' | 'name'> };
+export type AlertResolvedResult =
+  | { kind: 'unknown' }
+  | { kind: 'still'; firing: string[] }
+  | { kind: 'lifted'; previous: StoredFreeze }
+  | { kind: 'kept'; freeze: Pick<FreezeState, 'source' | 'by' | 'name'> }
+  | { kind: 'not-frozen' };
+
+const keptFreeze = (source: string, by: string, name: string): Pick<FreezeState, 'source' | 'by' | 'name'> => ({ source: source as FreezeState['source'], by, ...(name && { name }) });
+
 export type FreezeResult = { env: string; kind: 'frozen'; token: number } | { env: string; kind: 'kept'; source: string };
 export type UnfreezeResult = { kind: 'lifted'; previous: StoredFreeze } | { kind: 'not-frozen' } | { kind: 'kept'; source: string };
 
@@ -99,6 +174,35 @@ export class FreezeStore {
   /** The expiry timer of freeze `token`: lifts it if it still stands and its end has passed. */
   async expire(app: string, env: string, token: number, now: number): Promise<UnfreezeResult> {
     return this.unfreeze(app, env, ['expire', '', token, now, '']);
+  }
+
+  /** An alert fires on the env (see ALERT_FIRING). */
+  async alertFiring(app: string, env: string, a: { key: string; name: string; summary: string }, now: number): Promise<AlertFiringResult> {
+    const r = (await ALERT_FIRING.run(
+      this.redis,
+      [this.k.freeze(app, env), this.k.freezeAlerts(app, env), this.k.freezeSeq],
+      [a.key, JSON.stringify({ name: a.name, summary: a.summary, since: now }), a.name, a.summary, now],
+    )) as string[];
+    if (r[0] === 'dup') return { kind: 'duplicate' };
+    if (r[0] === 'frozen') return { kind: 'frozen', token: Number(r[1]) };
+    if (r[0] === 'also') return { kind: 'also', by: String(r[1]) };
+    return { kind: 'kept', freeze: keptFreeze(String(r[1]), String(r[2]), String(r[3])) };
+  }
+
+  /** An alert on the env is resolved (see ALERT_RESOLVED). */
+  async alertResolved(app: string, env: string, key: string): Promise<AlertResolvedResult> {
+    const r = (await ALERT_RESOLVED.run(this.redis, [this.k.freeze(app, env), this.k.freezeAlerts(app, env)], [key])) as unknown[];
+    if (r[0] === 'unknown') return { kind: 'unknown' };
+    if (r[0] === 'not-frozen') return { kind: 'not-frozen' };
+    if (r[0] === 'still') return { kind: 'still', firing: r.slice(1).map(String) };
+    if (r[0] === 'lifted') return { kind: 'lifted', previous: freezeFromHash(pairs(r[1]))! };
+    return { kind: 'kept', freeze: keptFreeze(String(r[1]), String(r[2]), String(r[3])) };
+  }
+
+  /** The names of the alerts firing on the env now. */
+  async firingAlerts(app: string, env: string): Promise<string[]> {
+    const vals = await this.redis.hvals(this.k.freezeAlerts(app, env));
+    return vals.map((v) => String((JSON.parse(v) as { name?: unknown }).name ?? 'alert'));
   }
 
   async get(app: string, env: string): Promise<StoredFreeze | undefined> {

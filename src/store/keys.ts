@@ -15,6 +15,9 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     deployLog: (id: number) => `${p}:deploy:${id}:log`,
     /** How many lines were ever appended to the log (the list keeps the newest): gives lines absolute numbers. */
     deployLogCount: (id: number) => `${p}:deploy:${id}:log:count`,
+    /** The GitHub deployment mirroring a deploy (HASH: id, rank of the last state posted) and the claim to create it. */
+    deployGitHub: (id: number) => `${p}:deploy:${id}:github`,
+    deployGitHubClaim: (id: number) => `${p}:deploy:${id}:github:claim`,
     /** Signs log page links when FERRY_LINK_SECRET is not set; shared by every process. */
     linkSecret: `${p}:link-secret`,
     idempotency: (key: string) => `${p}:idem:${key}`,
@@ -22,6 +25,10 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     envDurations: (app: string, env: string) => `${p}:env:${app}:${env}:durations`,
     /** Deploy ids accepted for the env, newest first (bounded): history, rollback targets. */
     envDeploys: (app: string, env: string) => `${p}:env:${app}:${env}:deploys`,
+    /** The env's newest automatic (push) deploy's id: a newer push replaces it while it is still queued. */
+    autoDeploy: (app: string, env: string) => `${p}:env:${app}:${env}:auto`,
+    /** A GitHub webhook delivery (X-GitHub-Delivery) already taken, kept 7 days: a redelivery does nothing twice. */
+    githubDelivery: (id: string) => `${p}:github:delivery:${id}`,
     lock: (app: string, env: string) => `${p}:lock:${app}:${env}`,
     lockSeq: `${p}:lock:seq`,
     waitlist: (app: string, env: string) => `${p}:waitlist:${app}:${env}`,
@@ -40,6 +47,8 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     /** A freeze set by a person (or an alert or a release) on an env. */
     freeze: (app: string, env: string) => `${p}:freeze:${app}:${env}`,
     freezeSeq: `${p}:freeze:seq`,
+    /** The alerts firing on the env (HASH: alert key -> JSON {name, summary, since}): its alert freeze lifts when the last is resolved. */
+    freezeAlerts: (app: string, env: string) => `${p}:freeze:${app}:${env}:alerts`,
     /** People who asked to be told when the env's freeze lifts. */
     freezeNotify: (app: string, env: string) => `${p}:freeze:${app}:${env}:notify`,
     /** A Slack user group's members as last fetched (SET), kept a day as a fallback for when Slack fails. */

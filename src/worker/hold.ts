@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { heldText } from '../core/freeze-text';
 import { describeGate } from '../core/gate';
+import { isSlackUser } from '../core/slack-format';
 import { envGate } from '../services/env-gate';
 import type { FeedPublisher } from '../feed/publisher';
 import type { DeployJobData } from '../queue/names';
@@ -44,7 +45,8 @@ export async function holdIfBlocked(job: Job<DeployJobData>, token: string | und
   const cause = decision.kind === 'window' ? `window-${decision.opensAt}` : `freeze-${decision.freeze.source}-${decision.freeze.since}`;
   if (await d.deploys.setWaiting(deployId, why)) {
     d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
-    await d.queues.dm(deploy.user, heldText(deployId, describeGate(decision, env, now)), `held-${deployId}-${cause}`);
+    // An automatic deploy for nobody in Slack (user `github`) is told about in the feed only.
+    if (isSlackUser(deploy.user)) await d.queues.dm(deploy.user, heldText(deployId, describeGate(decision, env, now)), `held-${deployId}-${cause}`);
   }
   d.log.info({ deployId, app, env, until, cause }, 'deploy held');
   // BullMQ's delays run on the wall clock; `until` is on Ferry's (the same, except in tests). The

@@ -3,6 +3,16 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** A deployment Ferry created, as the fake GitHub holds it. */
+export interface FakeDeployment {
+  id: number;
+  repo: string;
+  ref: string;
+  environment: string;
+  body: Record<string, unknown>;
+  statuses: { state: string; log_url?: string; description?: string }[];
+}
+
 /** A pull request as `GET /repos/{o}/{r}/commits/{sha}/pulls` lists it (the fields Ferry reads). */
 export interface FakePull {
   number: number;
@@ -36,6 +46,8 @@ export class FakeGitHub {
   /** When set, every commit -> pull requests lookup answers with this HTTP status. */
   pullsStatus: number | undefined;
   readonly requests: string[] = [];
+  /** Deployments created with POST /repos/{o}/{r}/deployments, and the statuses posted to each, in order. */
+  readonly deployments: FakeDeployment[] = [];
   hang = false;
   private held: (() => void)[] = [];
   private readonly events = new EventEmitter();
@@ -65,13 +77,20 @@ export class FakeGitHub {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    this.requests.push(`${req.method} ${req.url}`);
-    this.events.emit('request');
-    if (this.hang) {
-      this.held.push(() => this.answer(req, res));
-      return;
-    }
-    this.answer(req, res);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      this.requests.push(`${req.method} ${req.url}`);
+      if (this.hang) {
+        this.held.push(() => this.answer(req, res, body));
+        this.events.emit('request');
+        return;
+      }
+      this.answer(req, res, body);
+      this.events.emit('request');
+    });
   }
 
   /** Resolves once GitHub has received `n` requests. */
@@ -87,7 +106,7 @@ export class FakeGitHub {
     });
   }
 
-  private answer(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private answer(req: http.IncomingMessage, res: http.ServerResponse, body: Record<string, unknown> = {}): void {
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
@@ -99,6 +118,18 @@ export class FakeGitHub {
     const full = `${owner}/${name}`;
     const repo = this.repos.get(full);
 
+    if (req.method === 'POST' && rest === 'deployments') {
+      const d: FakeDeployment = { id: this.deployments.length + 1, repo: full, ref: String(body.ref), environment: String(body.environment), body, statuses: [] };
+      this.deployments.push(d);
+      return json(201, { id: d.id, ref: d.ref, environment: d.environment, sha: d.ref });
+    }
+    const statuses = /^deployments\/(\d+)\/statuses$/.exec(rest);
+    if (req.method === 'POST' && statuses) {
+      const d = this.deployments.find((x) => x.id === Number(statuses[1]) && x.repo === full);
+      if (!d) return json(404, { message: 'Not Found' });
+      d.statuses.push({ state: String(body.state), ...(body.log_url ? { log_url: String(body.log_url) } : {}), ...(body.description ? { description: String(body.description) } : {}) });
+      return json(201, { id: d.statuses.length, state: body.state });
+    }
     if (rest.startsWith('branches')) {
       const prefix = `${full}@`;
       return json(200, [...this.refs.keys()].filter((k) => k.startsWith(prefix)).map((k) => ({ name: k.slice(prefix.length) })));

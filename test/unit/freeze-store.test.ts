@@ -64,6 +64,55 @@ describe('FreezeStore', () => {
     expect(await store.lift('web', 'dev', ['manual'])).toEqual({ kind: 'not-frozen' });
   });
 
+  describe('alerts', () => {
+    const alert = (name: string, summary = `${name} summary`) => ({ key: `name:${name}`, name, summary });
+
+    test('alerts firing at the same moment freeze once: one freezes, the others join it; the last resolved lifts it', async () => {
+      const r = await Promise.all(['A', 'B', 'C'].map((n, i) => store.alertFiring('web', 'production', alert(n), NOW + i)));
+      expect(r.filter((x) => x.kind === 'frozen')).toHaveLength(1);
+      expect(r.filter((x) => x.kind === 'also')).toHaveLength(2);
+      expect(await store.firingAlerts('web', 'production')).toHaveLength(3);
+      const byName = (await store.get('web', 'production'))!.name!;
+      // resolving the one it is named after renames it after the oldest still firing
+      const rest = ['A', 'B', 'C'].filter((n) => n !== byName);
+      const still = await store.alertResolved('web', 'production', `name:${byName}`);
+      expect(still.kind === 'still' && [...still.firing].sort()).toEqual(rest);
+      expect(await store.get('web', 'production')).toMatchObject({ source: 'alert', name: rest[0], reason: `${rest[0]} summary` });
+      expect((await store.alertResolved('web', 'production', `name:${rest[0]}`)).kind).toBe('still');
+      expect(await store.alertResolved('web', 'production', `name:${rest[1]}`)).toMatchObject({ kind: 'lifted', previous: { source: 'alert', by: 'alert', name: rest[1] } });
+      expect(await store.get('web', 'production')).toBeUndefined();
+      expect(await store.alertResolved('web', 'production', `name:${rest[1]}`)).toEqual({ kind: 'unknown' });
+    });
+
+    test('the same alert again changes nothing', async () => {
+      expect((await store.alertFiring('web', 'staging', alert('A'), NOW)).kind).toBe('frozen');
+      expect(await store.alertFiring('web', 'staging', alert('A', 'changed'), NOW + H)).toEqual({ kind: 'duplicate' });
+      expect(await store.get('web', 'staging')).toMatchObject({ since: NOW, reason: 'A summary' });
+    });
+
+    test("a release's or a person's freeze stays: the alert is recorded, and its resolution leaves that freeze", async () => {
+      await store.freeze('web', ['staging'], byAna({ source: 'release', by: 'ferry', name: '#12', until: undefined }));
+      expect(await store.alertFiring('web', 'staging', alert('A'), NOW)).toEqual({ kind: 'kept', freeze: { source: 'release', by: 'ferry', name: '#12' } });
+      expect(await store.alertFiring('web', 'staging', alert('B'), NOW)).toEqual({ kind: 'kept', freeze: { source: 'release', by: 'ferry', name: '#12' } });
+      // still one alert firing, but the freeze is the release's: it is reported, untouched
+      expect(await store.alertResolved('web', 'staging', 'name:A')).toEqual({ kind: 'kept', freeze: { source: 'release', by: 'ferry', name: '#12' } });
+      expect(await store.alertResolved('web', 'staging', 'name:B')).toEqual({ kind: 'kept', freeze: { source: 'release', by: 'ferry', name: '#12' } });
+      expect(await store.get('web', 'staging')).toMatchObject({ source: 'release', name: '#12', reason: 'QA' });
+      // with no freeze left at all, a resolution is just reported
+      await store.freeze('web', ['dev'], byAna());
+      await store.alertFiring('web', 'dev', alert('A'), NOW);
+      await store.lift('web', 'dev', ['manual']);
+      expect(await store.alertResolved('web', 'dev', 'name:A')).toEqual({ kind: 'not-frozen' });
+    });
+
+    test("a person's freeze whose end has passed (its timer not yet run) is replaced by the alert's", async () => {
+      await store.freeze('web', ['staging'], byAna({ until: NOW + H }));
+      expect((await store.alertFiring('web', 'staging', alert('A'), NOW + 2 * H)).kind).toBe('frozen');
+      expect(await store.get('web', 'staging')).toMatchObject({ source: 'alert', name: 'A', since: NOW + 2 * H });
+      expect((await store.get('web', 'staging'))?.until).toBeUndefined();
+    });
+  });
+
   test('people asking to be told are told once', async () => {
     expect(await store.notifyMe('web', 'staging', 'U0BEN')).toBe(true);
     expect(await store.notifyMe('web', 'staging', 'U0BEN')).toBe(false);

@@ -160,7 +160,7 @@ describe('describeGate', () => {
   test('a freeze from an alert names the alert', () => {
     const f: FreezeState = { by: 'alertmanager', reason: 'error rate above 5%', since: now - H, source: 'alert', name: 'checkout-errors' };
     expect(describeGate({ kind: 'frozen', freeze: f }, 'production', now)).toBe(
-      `*production* is frozen by the alert *checkout-errors* (error rate above 5%) since ${slackTime(now - H)}, with no end set; it lifts when the alert is resolved.`,
+      `*production* is frozen by the alert *checkout-errors* (error rate above 5%) since ${slackTime(now - H)}, it lifts when the alert is resolved.`,
     );
   });
 

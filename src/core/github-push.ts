@@ -1,0 +1,102 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FerryConfig } from '../config/types';
+import type { Deploy } from './deploy';
+import { shortSha } from './deploy';
+import { escapeMrkdwn, isSlackUser, mention } from './slack-format';
+
+/** The deploy user of an automatic deploy whose pusher maps to no Slack user (`people:`). */
+export const GITHUB_USER = 'github';
+
+/**
+ * Whether `header` (X-Hub-Signature-256) is `sha256=<hex>` of the HMAC-SHA256 of the raw body with
+ * the webhook's secret, compared in constant time (what @octokit/webhooks' verify does).
+ */
+export function signatureValid(secret: string, body: Buffer, header: string | undefined): boolean {
+  if (!header || !/^sha256=[0-9a-f]{64}$/i.test(header)) return false;
+  const expected = createHmac('sha256', secret).update(body).digest();
+  const given = Buffer.from(header.slice(7), 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** A push as Ferry reads it from GitHub's `push` payload. */
+export interface Push {
+  /** `repository.full_name`, e.g. acme/web. */
+  repo: string;
+  /** The branch pushed to (from `ref: refs/heads/<branch>`); undefined for a tag. */
+  branch?: string;
+  before: string;
+  /** The pushed head SHA. */
+  after: string;
+  /** The branch was deleted (nothing to deploy). */
+  deleted: boolean;
+  /** How many commits the push brought (`commits`, which GitHub caps at 2048). */
+  commits: number;
+  /** Who pushed: `sender.login`, else `pusher.name`. */
+  login: string;
+  /** `pusher.email`, lower-case, when GitHub sent one. */
+  email?: string;
+}
+
+const SHA = /^[0-9a-f]{40}$/;
+
+/** Reads a push payload; a string says what is wrong with it. */
+export function parsePush(payload: unknown): Push | string {
+  if (!payload || typeof payload !== 'object') return 'the payload is not a JSON object';
+  const p = payload as Record<string, unknown>;
+  const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+  const repo = obj(p.repository).full_name;
+  if (typeof repo !== 'string' || !repo) return 'repository.full_name is missing';
+  if (typeof p.ref !== 'string') return 'ref is missing';
+  if (typeof p.before !== 'string' || !SHA.test(p.before)) return 'before is not a commit SHA';
+  if (typeof p.after !== 'string' || !SHA.test(p.after)) return 'after is not a commit SHA';
+  const sender = obj(p.sender).login;
+  const pusher = obj(p.pusher);
+  const login = typeof sender === 'string' && sender ? sender : typeof pusher.name === 'string' && pusher.name ? pusher.name : 'someone';
+  const email = typeof pusher.email === 'string' && pusher.email.includes('@') ? pusher.email.toLowerCase() : undefined;
+  return {
+    repo,
+    ...(p.ref.startsWith('refs/heads/') && { branch: p.ref.slice('refs/heads/'.length) }),
+    before: p.before,
+    after: p.after,
+    deleted: p.deleted === true || /^0{40}$/.test(p.after),
+    commits: Array.isArray(p.commits) ? p.commits.length : 0,
+    login,
+    ...(email && { email }),
+  };
+}
+
+/** The app envs a push deploys to: `auto_deploy:` of that branch, on apps whose `repo:` is the pushed repository. */
+export function autoDeployTargets(config: FerryConfig, push: Push): { app: string; env: string }[] {
+  if (push.deleted || push.branch === undefined) return [];
+  const out: { app: string; env: string }[] = [];
+  for (const app of config.appNames) {
+    const a = config.apps[app]!;
+    if (!a.repo || a.repo.toLowerCase() !== push.repo.toLowerCase()) continue;
+    for (const env of a.envNames) if (a.envs[env]!.autoDeploy === push.branch) out.push({ app, env });
+  }
+  return out;
+}
+
+/** Who a push's deploy is for: the Slack user `people:` maps the pusher's login (or email) to, else GITHUB_USER. */
+export function pushUser(people: Readonly<Record<string, string>>, push: Pick<Push, 'login' | 'email'>): string {
+  const by = (k: string | undefined) => (k !== undefined && Object.hasOwn(people, k) ? people[k] : undefined);
+  return by(push.login.toLowerCase()) ?? by(push.email) ?? GITHUB_USER;
+}
+
+/** Where an automatic deploy came from, for its feed message: "GitHub push by octocat" (with the mapped Slack user, if any). */
+export function pushedBy(d: Pick<Deploy, 'user' | 'auto'>): string {
+  const login = escapeMrkdwn(d.auto?.by ?? 'someone');
+  return isSlackUser(d.user) ? `GitHub push by ${mention(d.user)} (${login})` : `GitHub push by ${login}`;
+}
+
+/** What a deploy carried by several pushes brings: "carries 3 pushes (5 commits): abc1234..def5678"; undefined for one push. */
+export function carriesText(d: Pick<Deploy, 'sha' | 'auto'>): string | undefined {
+  if (!d.auto || d.auto.pushes < 2) return undefined;
+  const commits = d.auto.commits > 0 ? ` (${d.auto.commits} commit${d.auto.commits === 1 ? '' : 's'})` : '';
+  return `carries ${d.auto.pushes} pushes${commits}: \`${shortSha(d.auto.from)}..${shortSha(d.sha)}\``;
+}
+
+/** The feed line for a push that was not deployed (the env is locked): which push, where, and why. */
+export function pushNotDeployedText(push: Push, app: string, env: string, why: string): string {
+  return `:no_entry: A push to \`${escapeMrkdwn(push.branch ?? '')}\` (\`${shortSha(push.before)}..${shortSha(push.after)}\`) by ${escapeMrkdwn(push.login)} was not deployed to \`${app}\` *${env}*: ${why}`;
+}

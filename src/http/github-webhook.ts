@@ -1,0 +1,62 @@
+import type { ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { parsePush, signatureValid } from '../core/github-push';
+import type { AutoDeploys } from '../services/auto-deploy';
+import type { BodyHandler } from './server';
+
+/** How long a delivery ID is remembered: GitHub redelivers on request, for days. */
+export const DELIVERY_TTL_S = 7 * 86_400;
+
+export interface GitHubWebhookDeps {
+  secret: string;
+  /** Records a delivery ID; false when it was recorded before (a redelivery). */
+  firstDelivery: (id: string) => Promise<boolean>;
+  autoDeploys: Pick<AutoDeploys, 'push'>;
+  log: Logger;
+  /** Work done after the answer (tests await it). */
+  background?: (work: Promise<unknown>) => void;
+}
+
+/**
+ * POST /github/webhook: checks the signature (X-Hub-Signature-256) over the raw body, takes each
+ * delivery once (X-GitHub-Delivery, recorded in Redis), answers at once (GitHub waits 10 s at
+ * most) and then does the work: a `push` deploys to the envs that follow its branch.
+ */
+export function createGitHubWebhook(d: GitHubWebhookDeps): BodyHandler {
+  return {
+    async handle(req, res, body) {
+      const header = (name: string): string | undefined => {
+        const v = req.headers[name];
+        return Array.isArray(v) ? v[0] : v;
+      };
+      if (!header('x-hub-signature-256')) return send(res, 401, 'Missing X-Hub-Signature-256: set the webhook\'s secret in GitHub (Settings -> Webhooks) to GITHUB_WEBHOOK_SECRET.');
+      if (!signatureValid(d.secret, body, header('x-hub-signature-256'))) {
+        d.log.warn({ delivery: header('x-github-delivery') }, 'GitHub webhook with a bad signature');
+        return send(res, 401, "Bad signature: X-Hub-Signature-256 does not match this body and Ferry's GITHUB_WEBHOOK_SECRET; the webhook's secret in GitHub must be the same.");
+      }
+      const event = header('x-github-event');
+      const delivery = header('x-github-delivery');
+      if (!event || !delivery) return send(res, 400, 'Missing X-GitHub-Event or X-GitHub-Delivery.');
+      let payload: unknown;
+      try {
+        payload = JSON.parse(body.toString('utf8'));
+      } catch {
+        return send(res, 400, 'The body is not JSON: set the webhook\'s content type to application/json.');
+      }
+      if (event === 'ping') return send(res, 200, 'pong');
+      if (event !== 'push') return send(res, 202, `ignored: ${event}`);
+      const push = parsePush(payload);
+      if (typeof push === 'string') return send(res, 400, `Not a push payload: ${push}.`);
+      if (!(await d.firstDelivery(delivery))) return send(res, 200, 'already handled');
+      send(res, 202, 'accepted');
+      const log = d.log.child({ delivery });
+      const work = d.autoDeploys.push(push, delivery, log).catch((err: Error) => log.error({ err: err.message }, 'GitHub push not handled'));
+      d.background?.(work);
+    },
+  };
+}
+
+function send(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(`${text}\n`);
+}

@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import type { FerryConfig } from '../config/types';
+import { autoDeployTargets, type Push, pushNotDeployedText, pushUser } from '../core/github-push';
+import type { DeployRequests } from './deploy-requests';
+
+export interface AutoDeployDeps {
+  config: FerryConfig;
+  requests: Pick<DeployRequests, 'request'>;
+  /** Posts a line in the feed channel (a push that was not deployed). */
+  postFeed: (text: string) => Promise<void>;
+}
+
+/**
+ * `auto_deploy:`: a push to an env's branch of the app's GitHub repository deploys the pushed head
+ * SHA there, through the normal path (DeployRequests.request, as an AutoOrder): freezes hold it,
+ * windows queue it, a lock refuses it (said in the feed), a newer push replaces it while queued.
+ */
+export class AutoDeploys {
+  /** Pushes are handled one at a time, in the order they arrived, so a newer push's deploy is accepted after (and replaces) an older one's. */
+  private chain: Promise<unknown> = Promise.resolve();
+  constructor(private readonly d: AutoDeployDeps) {}
+
+  /** Deploys the push to every env that follows its branch; `delivery` (X-GitHub-Delivery) makes it safe to repeat. */
+  push(push: Push, delivery: string, log: Logger): Promise<number[]> {
+    const turn = this.chain.then(() => this.handle(push, delivery, log));
+    this.chain = turn.catch(() => {});
+    return turn;
+  }
+
+  private async handle(push: Push, delivery: string, log: Logger): Promise<number[]> {
+    const targets = autoDeployTargets(this.d.config, push);
+    if (targets.length === 0) {
+      log.info({ repo: push.repo, branch: push.branch, deleted: push.deleted }, 'push deploys nowhere');
+      return [];
+    }
+    const user = pushUser(this.d.config.people, push);
+    const ids: number[] = [];
+    for (const { app, env } of targets) {
+      const answer = await this.d.requests.request(
+        { app, env, ref: push.branch!, sha: push.after },
+        user,
+        `github:${delivery}:${app}:${env}`,
+        undefined,
+        { by: push.login, from: push.before, commits: push.commits },
+      );
+      if (answer.deployId !== undefined) {
+        log.info({ app, env, deployId: answer.deployId, sha: push.after }, 'push deploy accepted');
+        ids.push(answer.deployId);
+      } else {
+        log.info({ app, env, sha: push.after }, 'push not deployed');
+        await this.d.postFeed(pushNotDeployedText(push, app, env, answer.refused ?? answer.text));
+      }
+    }
+    return ids;
+  }
+}
