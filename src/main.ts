@@ -24,7 +24,7 @@ export interface Running {
 /** Starts Ferry in one of its roles: app + worker (npm start), only the Slack app, or only a worker. */
 export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { now?: () => number } = {}): Promise<Running> {
   const env = readEnv(processEnv);
-  const redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken, env.linkSecret, env.githubWebhookSecret, env.alertToken]);
+  const redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken, env.linkSecret, env.githubWebhookSecret, env.alertToken, env.githubApp?.privateKey]);
   const log = createLogger(env.logLevel, redact);
   const config = loadConfig(env.configFile, githubWebUrl(env.githubApiUrl));
   const { token } = requireSlack(env, role === 'worker' ? 'worker' : 'app');

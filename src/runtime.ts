@@ -15,7 +15,10 @@ import { DeployRequests } from './services/deploy-requests';
 import { LockService } from './services/locks';
 import { Permissions } from './services/permissions';
 import { RollbackService } from './services/rollback';
-import { createGitHubClient, type GitHubClient, GitHubSource } from './source/github';
+import { SmokeFailures } from './services/smoke-failure';
+import { Promotions } from './services/promotion';
+import { type ChecksOf, createChecks } from './services/checks';
+import { createGitHubClient, type GitHubClient, GitHubSource, gitToken } from './source/github';
 import { GitHubDeployments } from './services/github-deployments';
 import type { Deploy } from './core/deploy';
 import { LocalGitSource } from './source/local-git';
@@ -66,6 +69,8 @@ export class Runtime {
   readonly queues: Queues;
   readonly slack;
   readonly sources: Record<string, CommitSource>;
+  /** A SHA's required checks (`require_checks:`) on GitHub. */
+  readonly checks: ChecksOf;
   readonly feed: FeedPublisher;
   readonly lockService: LockService;
   readonly requests: DeployRequests;
@@ -81,7 +86,11 @@ export class Runtime {
   readonly releaseStore: ReleaseStore;
   readonly releaseFeed: ReleaseFeed;
   readonly releases: ReleaseService;
+  readonly smokeFailures: SmokeFailures;
+  readonly promotions: Promotions;
   readonly workerName: string;
+  /** The GitHub client (token or App), when an app comes from GitHub. */
+  readonly github?: GitHubClient;
   /**
    * SIGTERM to SIGKILL for a deploy command being stopped (timeout, shutdown, lost lease, cancel):
    * a stopped command must be gone before its lease could expire (see keepLease).
@@ -121,9 +130,11 @@ export class Runtime {
     this.queues = new Queues(this.redis, this.k.bullPrefix, config, log.child({ component: 'queue' }));
     this.slack = createSlackClient(slackToken, env.slackApiUrl, log);
     const github = config.appNames.some((a) => config.apps[a]!.repo)
-      ? createGitHubClient({ baseUrl: env.githubApiUrl, log: log.child({ component: 'github' }), ...(env.githubToken && { token: env.githubToken }) })
+      ? createGitHubClient({ baseUrl: env.githubApiUrl, log: log.child({ component: 'github' }), ...(env.githubToken && { token: env.githubToken }), ...(env.githubApp && { app: env.githubApp }) })
       : undefined;
+    this.github = github;
     this.sources = this.createSources(github);
+    this.checks = createChecks({ client: github, config });
     const deployments = github
       ? new GitHubDeployments({ client: github, config, redis: this.redis, k: this.k, logUrl: (dep) => (this.logLinks ? deployLogUrl(this.logLinks, dep) : undefined), log: log.child({ component: 'github-deployments' }) })
       : undefined;
@@ -139,6 +150,7 @@ export class Runtime {
       poster: this.workerName,
       now,
       ...(deployments && { mirror: (dep: Deploy) => deployments.mirror(dep) }),
+      owners: (app, env) => config.apps[app]?.envs[env]?.owners ?? [],
     });
     this.lockService = new LockService(this.locks, this.queues, config, log.child({ component: 'locks' }), now);
     this.permissions = new Permissions(this.slack, this.redis, this.k, config, log.child({ component: 'permissions' }));
@@ -164,6 +176,7 @@ export class Runtime {
       audit: this.audit,
       permissions: this.permissions,
       freezes: this.freezes,
+      checks: this.checks,
       now,
     });
     this.rollbacks = new RollbackService({ config, sources: this.sources, deploys: this.deploys, requests: this.requests, permissions: this.permissions, audit: this.audit, log: log.child({ component: 'rollback' }), now });
@@ -189,6 +202,7 @@ export class Runtime {
       queues: this.queues,
       feed: this.feed,
       isAdmin: (user) => this.permissions.isAdmin(user),
+      mayDeploy: async (user, app, env) => (await this.permissions.check('deploy', user, app, env)).ok,
       admins: () => this.permissions.admins,
       audit: this.audit,
       killGraceMs: this.killGraceMs,
@@ -214,6 +228,18 @@ export class Runtime {
       log,
       now,
     });
+    const postFeed = async (text: string) => {
+      await this.slack.chat.postMessage({ channel: config.feedChannel, text, unfurl_links: false });
+    };
+    this.smokeFailures = new SmokeFailures({ config, deploys: this.deploys, freezes: this.freezeService, rollbacks: this.rollbacks, postFeed, log: log.child({ component: 'smoke' }), now });
+    this.promotions = new Promotions({
+      config,
+      deploys: this.deploys,
+      requests: this.requests,
+      openRelease: (req, user, key) => this.releases.open(req, user, key),
+      postFeed,
+      log: log.child({ component: 'promotion' }),
+    });
   }
 
   /** POST /github/webhook's handler (see src/http/github-webhook.ts). */
@@ -235,10 +261,26 @@ export class Runtime {
     return createAlertsEndpoint({ token, config: this.config, alerts: (app, env, list) => this.freezeService.alerts(app, env, list), log: this.log.child({ component: 'alerts' }) });
   }
 
-  /** What follows a deploy's end beyond its own message: the release it ships, releases whose source it moved. */
+  /**
+   * What follows a deploy's end beyond its own message: the release it ships, releases whose source
+   * it moved, what a failed smoke check sets off, the promotion of a green deploy. Each is once-only.
+   */
   private async deployFinished(id: number): Promise<void> {
     const dep = await this.deploys.get(id);
-    if (dep) await this.releases.life.deployFinished(dep);
+    if (!dep) return;
+    const steps: [string, () => Promise<void>][] = [
+      ['releases', () => this.releases.life.deployFinished(dep)],
+      ['smoke failure', () => this.smokeFailures.deployFinished(dep)],
+      ['promotion', () => this.promotions.deployFinished(dep)],
+    ];
+    let failed: Error | undefined;
+    for (const [what, step] of steps) {
+      await step().catch((err: Error) => {
+        this.log.error({ deployId: id, err: err.message }, `after the deploy: ${what} failed`);
+        failed ??= err;
+      });
+    }
+    if (failed) throw failed;
   }
 
   async init(): Promise<void> {
@@ -265,16 +307,14 @@ export class Runtime {
     this.cancelWatch = new CancelWatch(subscriber, this.cancelStore, this.k.cancelChannel, this.log.child({ component: 'worker' }));
     const base = childBaseEnv(this.env.processEnv);
     const web = githubWebUrl(this.env.githubApiUrl);
-    const token = this.env.githubToken;
-    const gitEnv = (app: AppConfig): Record<string, string> =>
-      app.repo && token && app.cloneUrl.startsWith(`${web}/`)
-        ? {
-            ...base,
-            GIT_CONFIG_COUNT: '1',
-            GIT_CONFIG_KEY_0: 'http.extraHeader',
-            GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
-          }
-        : base;
+    const github = this.github;
+    // Clones of GitHub URLs carry the token (or a fresh App installation token) as a header, never in the URL.
+    const gitEnv = async (app: AppConfig): Promise<Record<string, string>> => {
+      if (!app.repo || !github || !app.cloneUrl.startsWith(`${web}/`)) return base;
+      const token = await gitToken(github, this.env.githubToken);
+      if (!token) return base;
+      return { ...base, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` };
+    };
     return startWorkers({
       config: this.config,
       connection: this.workerRedis,
@@ -283,7 +323,7 @@ export class Runtime {
       freezeService: this.freezeService,
       releases: this.releases.life,
       scheduleFeed: new ScheduleFeed({ config: this.config, queues: this.queues, slack: this.slack, audit: this.audit, log: this.log.child({ component: 'freezes' }), now: this.now }),
-      hold: { config: this.config, deploys: this.deploys, freezes: this.freezes, queues: this.queues, feed: this.feed, log: this.log.child({ component: 'worker' }), now: this.now },
+      hold: { config: this.config, deploys: this.deploys, freezes: this.freezes, queues: this.queues, feed: this.feed, log: this.log.child({ component: 'worker' }), now: this.now, checks: this.checks, onFinished: (id) => this.deployFinished(id) },
       feed: this.feed,
       slack: this.slack,
       log: this.log.child({ component: 'worker', worker: this.workerName }),

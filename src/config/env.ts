@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { FerryError } from '../errors';
 
 /**
@@ -16,6 +17,8 @@ export interface FerryEnv {
   portSet: boolean;
   redisUrl: string;
   githubToken?: string;
+  /** GitHub App credentials (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY or _FILE, GITHUB_APP_INSTALLATION_ID), instead of a token. */
+  githubApp?: { appId: string; privateKey: string; installationId: string };
   githubApiUrl: string;
   configFile: string;
   logLevel: string;
@@ -63,7 +66,34 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
     alertToken: nonEmpty(env.FERRY_ALERT_TOKEN),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (e as unknown as Record<string, string>)[k] = v;
+  const app = githubApp(env);
+  if (app && e.githubToken) throw new FerryError('ENV_MISSING', 'Both GITHUB_TOKEN and a GitHub App (GITHUB_APP_ID…) are set; Ferry uses one: unset GITHUB_TOKEN to use the App, or the GITHUB_APP_* variables to use the token.');
+  if (app) e.githubApp = app;
   return e;
+}
+
+const APP_HOWTO =
+  'A GitHub App needs GITHUB_APP_ID (the App\'s ID), GITHUB_APP_PRIVATE_KEY (its PEM key; \\n for newlines is fine) or GITHUB_APP_PRIVATE_KEY_FILE (a path to it), and GITHUB_APP_INSTALLATION_ID (from the installation\'s URL, github.com/settings/installations/<id>).';
+
+/** The GitHub App's credentials, when any of them is set: all or nothing, each checked. */
+function githubApp(env: NodeJS.ProcessEnv): FerryEnv['githubApp'] {
+  const appId = nonEmpty(env.GITHUB_APP_ID);
+  const installationId = nonEmpty(env.GITHUB_APP_INSTALLATION_ID);
+  const keyFile = nonEmpty(env.GITHUB_APP_PRIVATE_KEY_FILE);
+  let privateKey = nonEmpty(env.GITHUB_APP_PRIVATE_KEY)?.replace(/\\n/g, '\n');
+  if (!appId && !installationId && !keyFile && !privateKey) return undefined;
+  if (keyFile && !privateKey) {
+    try {
+      privateKey = readFileSync(keyFile, 'utf8').trim();
+    } catch (err) {
+      throw new FerryError('ENV_MISSING', `GITHUB_APP_PRIVATE_KEY_FILE=${JSON.stringify(keyFile)} can't be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). ${APP_HOWTO}`);
+    }
+  }
+  const missing = [!appId && 'GITHUB_APP_ID', !privateKey && 'GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_FILE)', !installationId && 'GITHUB_APP_INSTALLATION_ID'].filter(Boolean);
+  if (missing.length) throw new FerryError('ENV_MISSING', `GitHub App set-up is incomplete: missing ${missing.join(', ')}. ${APP_HOWTO}`);
+  if (!/^\d+$/.test(appId!) || !/^\d+$/.test(installationId!)) throw new FerryError('ENV_MISSING', `GITHUB_APP_ID and GITHUB_APP_INSTALLATION_ID are numbers (got ${JSON.stringify(appId)} and ${JSON.stringify(installationId)}). ${APP_HOWTO}`);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey!)) throw new FerryError('ENV_MISSING', `The GitHub App private key is not a PEM key (it should start with -----BEGIN RSA PRIVATE KEY-----). ${APP_HOWTO}`);
+  return { appId: appId!, privateKey: privateKey!, installationId: installationId! };
 }
 
 /** FERRY_PUBLIC_URL, checked: an http(s) base URL without query or fragment; trailing slashes go. */

@@ -104,7 +104,16 @@ function resolve(c: ParsedConfig, file: string, githubWebUrl: string): FerryConf
         permissions: resolvePermissions(e.permissions),
         ...(e.promote_from !== undefined && { promoteFrom: e.promote_from }),
         ...(e.auto_deploy !== undefined && { autoDeploy: e.auto_deploy }),
+        ...(e.require_checks !== undefined && { requireChecks: e.require_checks }),
+        checksTimeoutMs: e.checks_timeout,
         release: resolveRelease(e.release),
+        ...(e.smoke !== undefined && { smoke: [resolveProgram(dir, e.smoke[0]!), ...e.smoke.slice(1)] }),
+        smokeTimeoutMs: e.smoke_timeout,
+        ...(e.url !== undefined && { url: e.url }),
+        owners: [...new Set(e.owners ?? [])],
+        onSmokeFailure: [...new Set(e.on_smoke_failure)],
+        ...(e.promote_to !== undefined && { promoteTo: e.promote_to }),
+        promote: e.promote,
       };
     }
     apps[name] = {

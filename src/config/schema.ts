@@ -175,10 +175,27 @@ const environment = z
       .min(1, 'must be the branch whose pushes deploy here, e.g. main')
       .refine((b) => !/[\s~^:?*[\\]/.test(b) && !b.startsWith('refs/'), { message: 'must be a branch name as pushed, e.g. main (not refs/heads/main)' })
       .optional(),
+    // Required checks: GitHub statuses and check runs that must be green before a deploy starts (src/core/checks.ts).
+    require_checks: z
+      .union([z.literal('all'), z.array(z.string().min(1, 'must be a check name, e.g. ci/test')).min(1, 'must list at least one check, or be all')], {
+        error: 'must be all (every status and check run on the commit) or a list of check names, e.g. [ci/test, build]',
+      })
+      .optional(),
+    checks_timeout: duration.prefault('30m'),
     lock: z.boolean().default(false),
     lock_ttl: duration.prefault('4h'),
     timeout: duration.prefault('30m'),
     on_worker_lost: z.enum(['fail', 'retry'], { error: 'must be fail or retry' }).default('fail'),
+    // Smoke checks and promotion (see src/worker/smoke.ts, src/services/promotion.ts).
+    smoke: argv.optional(),
+    smoke_timeout: duration.prefault('5m'),
+    url: z.string({ error: "must be the env's URL, e.g. https://staging.example.com" }).regex(/^https?:\/\/\S+$/, "must be the env's URL, e.g. https://staging.example.com").optional(),
+    owners: principals('own this env (told when its smoke check fails)', 'when nobody is').optional(),
+    on_smoke_failure: z
+      .array(z.enum(['freeze', 'rollback'], { error: 'must be freeze or rollback' }), { error: 'must be a list of what to do when the smoke check fails, e.g. [freeze, rollback]' })
+      .default([]),
+    promote_to: z.string({ error: 'must be the name of the env a green deploy here goes to next, e.g. staging' }).optional(),
+    promote: z.enum(['auto', 'manual'], { error: 'must be auto (a green deploy here goes on to promote_to) or manual' }).default('manual'),
     pass_env: z
       .array(
         z
@@ -207,6 +224,13 @@ const app = z
   .superRefine((a, ctx) => {
     if (a.repo !== undefined) return;
     for (const [env, e] of Object.entries(a.environments)) {
+      if (e.require_checks !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', env, 'require_checks'],
+          message: "needs the app to come from GitHub (repo: owner/name): required checks are GitHub's commit statuses and check runs, and a path: app has none; remove require_checks or use repo:",
+        });
+      }
       if (e.auto_deploy === undefined) continue;
       ctx.addIssue({
         code: 'custom',
@@ -252,7 +276,8 @@ export const configSchema = z
   .strict()
   .superRefine(checkFreezes)
   .superRefine(checkExclusiveGroups)
-  .superRefine(checkPromotions);
+  .superRefine(checkPromotions)
+  .superRefine(checkPromoteTo);
 
 type Shape = {
   time_zone: string;
@@ -262,6 +287,14 @@ type Shape = {
   apps: Record<string, { environments: Record<string, { promote_from?: string | undefined; release?: { unmapped: string; approvers?: string[] | undefined } | undefined }> }>;
 };
 
+/** Why `name` (in `env`'s promote_from or promote_to) is not another env of `app`: `itself`, or unknown (with a guess); undefined when it is. */
+function otherEnvProblem(app: string, env: string, name: string, envNames: readonly string[], itself: string): string | undefined {
+  if (name === env) return itself;
+  if (envNames.includes(name)) return undefined;
+  const guess = closest(name, [...envNames]);
+  return `there is no env ${JSON.stringify(name)} in ${app}; ${guess ? `did you mean ${guess}? ` : ''}its envs: ${envNames.join(', ')}`;
+}
+
 /** `promote_from:` names another env of the same app; `release:` rules sit on an env that has one. */
 function checkPromotions(c: Shape, ctx: z.RefinementCtx): void {
   for (const [app, a] of Object.entries(c.apps)) {
@@ -269,11 +302,8 @@ function checkPromotions(c: Shape, ctx: z.RefinementCtx): void {
     for (const [env, e] of Object.entries(a.environments)) {
       const at = ['apps', app, 'environments', env];
       if (e.promote_from !== undefined) {
-        if (e.promote_from === env) ctx.addIssue({ code: 'custom', path: [...at, 'promote_from'], message: `an env can't be promoted from itself; name the env before ${env}, e.g. staging` });
-        else if (!envNames.includes(e.promote_from)) {
-          const guess = closest(e.promote_from, envNames);
-          ctx.addIssue({ code: 'custom', path: [...at, 'promote_from'], message: `there is no env ${JSON.stringify(e.promote_from)} in ${app}; ${guess ? `did you mean ${guess}? ` : ''}its envs: ${envNames.join(', ')}` });
-        }
+        const problem = otherEnvProblem(app, env, e.promote_from, envNames, `an env can't be promoted from itself; name the env before ${env}, e.g. staging`);
+        if (problem) ctx.addIssue({ code: 'custom', path: [...at, 'promote_from'], message: problem });
       } else if (e.release !== undefined) {
         ctx.addIssue({ code: 'custom', path: [...at, 'release'], message: `release rules need promote_from on the same env (where releases to ${env} come from), e.g. promote_from: staging` });
       }
@@ -286,6 +316,59 @@ function checkPromotions(c: Shape, ctx: z.RefinementCtx): void {
       }
     }
   }
+}
+
+type PromoteShape = {
+  apps: Record<string, { environments: Record<string, { promote_from?: string | undefined; promote_to?: string | undefined; promote: 'auto' | 'manual'; smoke?: string[] | undefined; on_smoke_failure: string[]; url?: string | undefined }> }>;
+};
+
+/**
+ * `promote_to:` names another env of the same app, and following it never comes back (no cycles);
+ * `promote: auto` needs a promote_to; `on_smoke_failure:` needs a smoke command.
+ */
+function checkPromoteTo(c: PromoteShape, ctx: z.RefinementCtx): void {
+  for (const [app, a] of Object.entries(c.apps)) {
+    const envNames = Object.keys(a.environments);
+    const next = new Map<string, string>();
+    for (const [env, e] of Object.entries(a.environments)) {
+      const at = ['apps', app, 'environments', env];
+      if (e.promote_to !== undefined) {
+        const problem = otherEnvProblem(app, env, e.promote_to, envNames, `an env can't be promoted to itself; name the env after ${env}, e.g. production`);
+        const from = problem ? undefined : a.environments[e.promote_to]!.promote_from;
+        if (problem) ctx.addIssue({ code: 'custom', path: [...at, 'promote_to'], message: problem });
+        else if (from !== undefined && from !== env) {
+          // Its releases come from another env: a promotion from here would skip them.
+          ctx.addIssue({ code: 'custom', path: [...at, 'promote_to'], message: `${e.promote_to} takes releases from ${from} (promote_from: ${from}), not from ${env}; promote ${env} to ${from} instead, or change ${e.promote_to}'s promote_from` });
+        } else next.set(env, e.promote_to);
+      } else if (e.promote === 'auto') {
+        ctx.addIssue({ code: 'custom', path: [...at, 'promote'], message: `auto needs promote_to on the same env (where a green deploy of ${env} goes next), e.g. promote_to: staging` });
+      }
+      if (e.on_smoke_failure.length > 0 && e.smoke === undefined) {
+        ctx.addIssue({ code: 'custom', path: [...at, 'on_smoke_failure'], message: 'needs a smoke command on the same env (smoke: [commands/smoke.sh]); without one there is no smoke check to fail' });
+      }
+    }
+    const cycle = promotionCycle(next);
+    if (cycle) {
+      ctx.addIssue({ code: 'custom', path: ['apps', app, 'environments', cycle[0]!, 'promote_to'], message: `promotions go round in a circle (${[...cycle, cycle[0]].join(' -> ')}); remove promote_to from one of them` });
+    }
+  }
+}
+
+/** The first cycle in an env -> promote_to map (its envs in order), if there is one. */
+export function promotionCycle(next: ReadonlyMap<string, string>): string[] | undefined {
+  const done = new Set<string>();
+  for (const start of next.keys()) {
+    const path: string[] = [];
+    let cur: string | undefined = start;
+    while (cur !== undefined && !done.has(cur)) {
+      const i = path.indexOf(cur);
+      if (i >= 0) return path.slice(i);
+      path.push(cur);
+      cur = next.get(cur);
+    }
+    path.forEach((e) => done.add(e));
+  }
+  return undefined;
 }
 
 /** An exclusive group's name: its own, else its apps joined with + (shop+payments). */

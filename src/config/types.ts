@@ -22,10 +22,27 @@ export interface EnvConfig {
   permissions: { deploy?: string[]; lock?: string[]; freeze?: string[]; override?: string[] };
   /** `auto_deploy:`: every push to this branch of the app's GitHub repository deploys here (see src/services/auto-deploy.ts). */
   autoDeploy?: string;
+  /** `require_checks:`: GitHub statuses and check runs that must be green before a deploy here starts ('all' or names; repo: apps only). */
+  requireChecks?: 'all' | string[];
+  /** `checks_timeout:`: how long a queued deploy waits for pending required checks before it fails. */
+  checksTimeoutMs: number;
   /** The env releases to this one come from (`promote_from:`); `/release` proposes its SHA here. */
   promoteFrom?: string;
   /** How releases to this env are approved and shipped (`release:`; defaults when only promote_from is set). */
   release: ReleasePolicy;
+  /** `smoke:`: argv run after a successful deploy command, in the same checkout (see src/worker/smoke.ts). */
+  smoke?: string[];
+  smokeTimeoutMs: number;
+  /** `url:`: the env's URL, given to the smoke command as FERRY_URL. */
+  url?: string;
+  /** `owners:`: Slack user IDs (U…/W…) and user group IDs (S…) told when a smoke check fails here. */
+  owners: string[];
+  /** `on_smoke_failure:`: what Ferry does when the smoke check fails (besides failing the deploy). */
+  onSmokeFailure: ('freeze' | 'rollback')[];
+  /** `promote_to:`: the env a green deploy here goes to next (see src/services/promotion.ts). */
+  promoteTo?: string;
+  /** `promote:`: auto sends every green deploy here on to promoteTo; manual does nothing by itself. */
+  promote: 'auto' | 'manual';
 }
 
 export interface AppConfig {

@@ -1,15 +1,19 @@
 import type { LockInfo } from '../store/locks';
 import type { Deploy } from './deploy';
 import { formatDuration } from './duration';
-import { principalMention } from './permissions';
+import { isUserId, principalMention } from './permissions';
 import { escapeMrkdwn, mention, slackTime } from './slack-format';
 
 /** The Cancel button on a queued or running deploy's feed message; its value is the deploy id. */
 export const CANCEL_ACTION = 'deploy_cancel';
 
-/** Who may cancel a deploy: the person who asked for it, or an admin (`isAdmin`, user groups included). */
-export function mayCancel(user: string, deploy: Pick<Deploy, 'user'>, isAdmin: boolean): boolean {
-  return user === deploy.user || isAdmin;
+/**
+ * Who may cancel a deploy: the person who asked for it, or an admin (`isAdmin`, user groups
+ * included); an automatic deploy (asked for by no Slack user, e.g. a GitHub push) also by whoever
+ * may deploy to its env (`mayDeployHere`).
+ */
+export function mayCancel(user: string, deploy: Pick<Deploy, 'user'>, isAdmin: boolean, mayDeployHere = false): boolean {
+  return user === deploy.user || isAdmin || (!isUserId(deploy.user) && mayDeployHere);
 }
 
 const what = (d: Deploy): string => `*deploy #${d.id}* (\`${escapeMrkdwn(d.ref)}\` to \`${d.app}\` *${d.env}*)`;
@@ -22,6 +26,10 @@ export const cancelledWhileRunningReason = (by: string, ranMs: number): string =
 
 /** Someone other than the requester (or an admin) tried to cancel: who can. */
 export function cancelRefusedText(d: Deploy, admins: readonly string[]): string {
+  if (!isUserId(d.user)) {
+    const alsoAdmins = admins.length ? `, or ${admins.length > 1 ? 'one of ' : ''}${admins.map(principalMention).join(', ')}` : '';
+    return `You can't cancel ${what(d)}: it is an automatic deploy, which whoever may deploy to ${escapeMrkdwn(d.env)}${alsoAdmins} can cancel. Nothing was changed.`;
+  }
   const others = admins.filter((a) => a !== d.user).map(principalMention);
   const who = others.length ? `${mention(d.user)}, who asked for it, or ${others.length > 1 ? 'one of ' : ''}${others.join(', ')}` : `${mention(d.user)}, who asked for it,`;
   return `You can't cancel ${what(d)}: only ${who} can. Nothing was changed.`;

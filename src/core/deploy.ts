@@ -23,6 +23,8 @@ export interface Deploy {
   waitingFor?: string;
   /** Someone authorised chose to start it outside the env's deploy window, and why. */
   override?: { by: string; reason: string };
+  /** The required checks the override went past when it was accepted ("ci/test failed, build pending"). */
+  overrideChecks?: string;
   /** Who asked to cancel it while it ran (Slack user ID), and when; its worker then stops it. */
   cancelRequestedBy?: string;
   cancelRequestedAt?: number;
@@ -42,6 +44,11 @@ export interface Deploy {
    * one push when newer pushes replaced queued ones).
    */
   auto?: { by: string; from: string; pushes: number; commits: number };
+  /**
+   * The env's smoke check (`smoke:`), when it ran after the deploy command succeeded. 'failed'
+   * fails the deploy, yet its SHA is installed: it is what the env runs (see FINISH).
+   */
+  smoke?: 'passed' | 'failed';
   /** The feed message, once posted. */
   feedChannel?: string;
   feedTs?: string;
@@ -75,11 +82,13 @@ export function deployFromHash(h: Record<string, string>): Deploy | undefined {
     error: h.error || undefined,
     waitingFor: h.waitingFor || undefined,
     override: h.overrideBy ? { by: h.overrideBy, reason: h.overrideReason ?? '' } : undefined,
+    overrideChecks: h.overrideChecks || undefined,
     cancelRequestedBy: h.cancelRequestedBy || undefined,
     cancelRequestedAt: num(h.cancelRequestedAt),
     rollbackOf: h.rollbackOf || undefined,
     release: /^\d+:\d+$/.test(h.release ?? '') ? { id: Number(h.release!.split(':')[0]), attempt: Number(h.release!.split(':')[1]) } : undefined,
     auto: h.autoBy ? { by: h.autoBy, from: h.autoFrom ?? '', pushes: Number(h.autoPushes ?? 1), commits: Number(h.autoCommits ?? 0) } : undefined,
+    smoke: h.smoke === 'passed' || h.smoke === 'failed' ? h.smoke : undefined,
     feedChannel: h.feedChannel,
     feedTs: h.feedTs,
   };

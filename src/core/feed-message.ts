@@ -1,4 +1,5 @@
 import { CANCEL_ACTION, cancelConfirmText } from './cancel';
+import { promotedFrom } from './promotion';
 import type { Deploy } from './deploy';
 import { shortSha } from './deploy';
 import { formatDuration } from './duration';
@@ -40,10 +41,12 @@ export function renderDeployMessage(d: Deploy, ctx: FeedContext): SlackMessage {
   const title = `Deploy #${d.id} · ${d.app} to ${d.env}`;
   const state = describeState(d, ctx);
   const sha = ctx.commitUrl ? `<${ctx.commitUrl}|${shortSha(d.sha)}>` : `\`${shortSha(d.sha)}\``;
-  const facts = [`\`${escapeMrkdwn(d.ref)}\` at ${sha}`, d.auto ? pushedBy(d) : `requested by ${mention(d.user)}`];
+  const promoted = promotedFrom(d);
+  const facts = [`\`${escapeMrkdwn(d.ref)}\` at ${sha}`, promoted ? `promoted by Ferry` : d.auto ? pushedBy(d) : `requested by ${mention(d.user)}`];
   if (d.previousSha && d.previousSha !== d.sha) facts.push(`replacing \`${shortSha(d.previousSha)}\``);
   if (d.attempt > 1) facts.push(`attempt ${d.attempt}`);
-  if (d.override) facts.push(`:warning: outside its window, by ${mention(d.override.by)}: ${escapeMrkdwn(d.override.reason)}`);
+  if (d.override && d.overrideChecks) facts.push(`:warning: checks overridden by ${mention(d.override.by)}: ${escapeMrkdwn(d.override.reason)} (${escapeMrkdwn(d.overrideChecks)})`);
+  else if (d.override) facts.push(`:warning: outside its window, by ${mention(d.override.by)}: ${escapeMrkdwn(d.override.reason)}`);
   if (ctx.logUrl) facts.push(slackLink(ctx.logUrl, 'full log'));
   return {
     text: `${ICON[d.status]} ${title}${d.rollbackOf ? ` (rollback to ${shortSha(d.sha)})` : ''}: ${state.plain}`,
@@ -58,6 +61,8 @@ export function renderDeployMessage(d: Deploy, ctx: FeedContext): SlackMessage {
 /** An automatic deploy's origin: the push (and, when newer pushes replaced queued ones, what it carries). */
 function autoLine(d: Deploy): string {
   if (!d.auto) return '';
+  const promoted = promotedFrom(d);
+  if (promoted) return `:arrow_right: promoted from ${escapeMrkdwn(promoted.env)} deploy #${promoted.id} (promote: auto)\n`;
   const carries = carriesText(d);
   return `:arrow_up: from a push to \`${escapeMrkdwn(d.ref)}\` (auto deploy)${carries ? `, ${carries}` : ''}\n`;
 }

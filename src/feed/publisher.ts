@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Deploy } from '../core/deploy';
 import { EXACT_POSITIONS, type FeedContext, renderDeployMessage } from '../core/feed-message';
 import type { Redactor } from '../core/redact';
+import { mentionList } from '../core/permissions';
 import { clipText, escapeMrkdwn, mention, slackLink } from '../core/slack-format';
 import type { DeployStore } from '../store/deploys';
 import type { LogStore } from '../store/logs';
@@ -31,6 +32,8 @@ export interface FeedDeps {
   claimWaitMs?: number;
   /** Told the deploy's state after each update (GitHub Deployments mirror it); its failures are logged. */
   mirror?: (dep: Deploy) => Promise<void>;
+  /** The env's `owners:` (Slack user and group IDs), named in a failed smoke check's thread. */
+  owners?: (app: string, env: string) => readonly string[];
 }
 
 const FAILURE_LOG_LINES = 30;
@@ -121,7 +124,9 @@ export class FeedPublisher {
     // Escaped: a log line can't ping the channel or fake a link.
     const lines = (await this.d.logs.tail(id, FAILURE_LOG_LINES)).map((l) => escapeMrkdwn(this.d.redact(l)));
     const body = lines.length ? clipText(lines.join('\n'), 2_800).replace(/```/g, "'''") : '(the command printed nothing)';
-    const text = `${mention(dep.user)} deploy #${id} to ${dep.env} failed${dep.error ? `: ${dep.error}` : ''}. Last lines of the log:`;
+    const owners = dep.smoke === 'failed' ? (this.d.owners?.(dep.app, dep.env) ?? []).filter((o) => o !== dep.user) : [];
+    const told = owners.length ? ` (owners of ${dep.env}: ${mentionList(owners)})` : '';
+    const text = `${mention(dep.user)}${told} deploy #${id} to ${dep.env} failed${dep.error ? `: ${dep.error}` : ''}. Last lines of the log:`;
     const url = this.d.logUrl?.(dep);
     await this.d.slack.chat.postMessage({
       channel: dep.feedChannel!,

@@ -17,6 +17,7 @@ import type { Queues } from '../queue/queues';
 import type { AuditLog } from '../store/audit';
 import type { CancelStore } from '../store/cancel';
 import type { DeployStore } from '../store/deploys';
+import { isUserId } from '../core/permissions';
 import type { LockStore } from '../store/locks';
 import type { Answer } from './deploy-requests';
 
@@ -29,6 +30,8 @@ export interface CancelDeps {
   feed: FeedPublisher;
   /** Admins may cancel anyone's deploy (Permissions.isAdmin: listed, or in a listed user group). */
   isAdmin: (user: string) => Promise<boolean>;
+  /** Whoever may deploy to an env may cancel its automatic deploys (no Slack user asked for them). */
+  mayDeploy?: (user: string, app: string, env: string) => Promise<boolean>;
   /** The configured admins (user and user group IDs), named in a refusal. */
   admins: () => readonly string[];
   /** Cancels are recorded here. */
@@ -58,7 +61,9 @@ export class CancelService {
     if (!dep) return { text: unknownDeployText(id, await this.d.deploys.latestId()) };
     if (dep.status !== 'queued' && dep.status !== 'running') return { text: alreadyFinishedText(dep) };
     // The requester of a deploy never changes, so this check needs no atomicity with the script.
-    if (!mayCancel(user, dep, user !== dep.user && (await this.d.isAdmin(user)))) return { text: cancelRefusedText(dep, this.d.admins()) };
+    const admin = user !== dep.user && (await this.d.isAdmin(user));
+    const mayDeploy = !admin && !isUserId(dep.user) && (await this.d.mayDeploy?.(user, dep.app, dep.env)) === true;
+    if (!mayCancel(user, dep, admin, mayDeploy)) return { text: cancelRefusedText(dep, this.d.admins()) };
     const now = this.now();
     const r = await this.d.cancels.cancel(id, user, now, cancelledBeforeStartReason(user));
     if (r.kind === 'missing') return { text: unknownDeployText(id, await this.d.deploys.latestId()) };

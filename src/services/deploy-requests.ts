@@ -7,6 +7,7 @@ import { rollbackDetail, rollbackLabel, rollbackLockText } from '../core/rollbac
 import type { DeployRequest } from '../core/parse/deploy';
 import { escapeMrkdwn, slackTime, typed } from '../core/slack-format';
 import { closest } from '../core/suggest';
+import { formatDuration } from '../core/duration';
 import { FerryError } from '../errors';
 import type { FeedPublisher } from '../feed/publisher';
 import type { Queues } from '../queue/queues';
@@ -20,6 +21,8 @@ import { authorize } from './authorize';
 import { envGate } from './env-gate';
 import type { LockService } from './locks';
 import type { Permissions } from './permissions';
+import type { ChecksOf } from './checks';
+import { checkList, checkNames, type ChecksVerdict, waitingForChecksText } from '../core/checks';
 
 export interface Answer {
   text: string;
@@ -63,6 +66,8 @@ export interface DeployRequestDeps {
   permissions: Pick<Permissions, 'check' | 'admins'>;
   /** Freezes set by people (and alerts and releases); scheduled ones come from the config. */
   freezes: Pick<FreezeStore, 'get'>;
+  /** The SHA's required checks (`require_checks:`), for envs that have them. */
+  checks?: ChecksOf;
 }
 
 /** What makes a request a rollback (see RollbackService): its SHA is chosen, and it locks the env for the requester. */
@@ -108,6 +113,16 @@ export class DeployRequests {
       const hint = guess ? ` Did you mean ${typed(guess)}?` : ' Check the spelling, or push it first.';
       throw new FerryError('UNKNOWN_REF', `There is no branch, tag or commit ${typed(req.ref)} in ${source.label}; nothing was queued.${hint}`);
     }
+    // Required checks: failed ones refuse (unless overridden); pending ones queue it to wait (the worker's gate).
+    const checks = await this.d.checks?.(req.app, req.env, sha);
+    if (checks?.kind === 'failed' && req.override === undefined) {
+      const why = `checks failed on \`${shortSha(sha)}\`: ${checkList(checks.failed)}.`;
+      const how = typed(`/deploy ${req.app} ${req.env} ${req.ref} override <reason>`);
+      const text = `Can't ${rollback ? 'roll back to' : 'deploy'} \`${shortSha(sha)}\` ${rollback ? 'on' : 'to'} *${req.env}*: checks failed: ${checkList(checks.failed)}. Nothing was queued. ${how} deploys anyway, if you may override.`;
+      await this.audit({ user, action: 'refused', app: req.app, env: req.env, detail: `deploy: checks failed on ${shortSha(sha)}: ${checkNames(checks.failed)}` });
+      return { text, refused: why };
+    }
+    const overridden = req.override !== undefined && checks && checks.kind !== 'green' ? overriddenChecks(checks) : undefined;
     const accepted = await this.d.deploys.accept(
       {
         app: req.app,
@@ -136,6 +151,8 @@ export class DeployRequests {
     // it without telling the requester again, since the text is the same).
     // A frozen env holds an automatic deploy the same way (only automatic deploys get this far frozen).
     if ((decision.kind === 'window' || decision.kind === 'frozen') && accepted.kind === 'accepted') await this.d.deploys.setWaiting(id, describeGate(decision, req.env, this.now(), false));
+    else if (checks?.kind === 'pending' && req.override === undefined && accepted.kind === 'accepted') await this.d.deploys.setWaiting(id, waitingForChecksText(checks));
+    if (overridden && accepted.kind === 'accepted') await this.d.deploys.setOverrideChecks(id, overridden);
     if (accepted.kind === 'accepted' && accepted.replaced !== undefined) await this.replaced(req.app, req.env, accepted.replaced, id, log);
     // Queue it first (a repeated request re-adds the same job id, which is a no-op), then the lock's
     // timers, then the feed message.
@@ -152,7 +169,7 @@ export class DeployRequests {
         const entry = { at: this.now(), user, action: 'deploy' as const, app: req.app, env: req.env, deployId: id, detail: `${req.ref} at ${shortSha(sha)}${auto ? ` (GitHub push by ${auto.by})` : ''}` };
         await this.d.audit?.record(entry).catch((err: Error) => log.error({ err: err.message }, 'could not record the deploy in the audit log'));
       }
-      if (req.override !== undefined) await this.audit({ user, action: 'override', app: req.app, env: req.env, deployId: id, detail: req.override });
+      if (req.override !== undefined) await this.audit({ user, action: 'override', app: req.app, env: req.env, deployId: id, detail: overridden ? `${req.override} (checks overridden: ${overridden})` : req.override });
     }
     const link = await this.feedLink(id);
     // Outside its window a deploy doesn't start now, whatever its place in line (the worker may be
@@ -173,9 +190,14 @@ export class DeployRequests {
     if (decision.kind === 'window') {
       const how = `${typed(`/deploy ${req.app} ${req.env} ${req.ref} override <reason>`)}`;
       lines.push(`:clock3: It waits for the window: ${describeGate(decision, req.env, this.now())} It starts by itself then. If it can't wait, ${how} starts it now, if you may override.`);
+    } else if (overridden) {
+      lines.push(`:warning: Checks overridden (${escapeMrkdwn(overridden)}): it starts without waiting for them, on your override; the reason is in the feed.`);
     } else if (req.override !== undefined) {
       const outside = unoverridden.kind === 'go' ? "The window is open now; your override counts if it closes before this deploy starts." : 'It starts outside the deploy window, on your override; the reason is in the feed.';
       lines.push(`:warning: ${outside}`);
+    }
+    if (checks?.kind === 'pending' && req.override === undefined) {
+      lines.push(`:hourglass_flowing_sand: It waits for checks on \`${shortSha(sha)}\`: ${checkList(checks.pending)}${checks.unknown ? ` (${escapeMrkdwn(checks.unknown)})` : ''}. It starts by itself when they pass (and fails if they fail, or are still pending after ${formatDuration(envCfg.checksTimeoutMs)}).`);
     }
     lines.push(link ? `<${link}|Follow it in the deploy feed>.` : 'Follow it in the deploy feed.');
     return { text: lines.join('\n'), deployId: id };
@@ -218,6 +240,13 @@ export class DeployRequests {
     if (!dep?.feedTs || !dep.feedChannel) return undefined;
     return this.d.permalink(dep.feedChannel, dep.feedTs).catch(() => undefined);
   }
+}
+
+/** "ci/test failed, build pending": what an override went past. */
+function overriddenChecks(v: Exclude<ChecksVerdict, { kind: 'green' }>): string {
+  const failed = v.kind === 'failed' ? v.failed.map((c) => `${c.name} failed`) : [];
+  const pending = v.pending.map((c) => `${c.name} pending`);
+  return [...failed, ...pending].join(', ') + (v.kind === 'pending' && v.unknown ? ` (${v.unknown})` : '');
 }
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });

@@ -149,7 +149,8 @@ export class ReleaseLife {
       const r = await this.d.store.get(dep.release.id);
       if (r) await this.shipEnded(r, dep, dep.release.attempt);
     }
-    if (dep.status !== 'succeeded') return;
+    // A deploy whose smoke check failed moved its env too (its SHA is installed there).
+    if (dep.status !== 'succeeded' && dep.smoke !== 'failed') return;
     const target = await this.d.store.openId(dep.app, dep.env);
     const affected = [...(await this.d.store.fromSource(dep.app, dep.env)), ...(target !== undefined && target !== dep.release?.id ? [target] : [])];
     for (const id of affected) {

@@ -1,3 +1,4 @@
+import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
@@ -26,19 +27,23 @@ const FerryOctokit = Octokit.plugin(throttling, retry);
 export type GitHubClient = InstanceType<typeof FerryOctokit>;
 
 /**
- * One Octokit for the process: GitHub's API URL and token, GitHub's recommended throttling, and
+ * One Octokit for the process: GitHub's API URL, a token or a GitHub App installation (whose
+ * short-lived tokens @octokit/auth-app makes and renews), GitHub's recommended throttling, and
  * retries of 5xx and network errors. Rate limits are waited out twice, then reported.
  */
-export function createGitHubClient(opts: { baseUrl: string; token?: string; log: Logger }): GitHubClient {
+export function createGitHubClient(opts: { baseUrl: string; token?: string; app?: { appId: string; privateKey: string; installationId: string }; log: Logger }): GitHubClient {
   return new FerryOctokit({
     baseUrl: opts.baseUrl.replace(/\/+$/, ''),
-    ...(opts.token && { auth: opts.token }),
+    ...(opts.app
+      ? { authStrategy: createAppAuth, auth: { appId: opts.app.appId, privateKey: opts.app.privateKey, installationId: opts.app.installationId } }
+      : opts.token && { auth: opts.token }),
     userAgent: 'ferry-deploy-bot',
     log: { debug: () => {}, info: () => {}, warn: (m: string) => opts.log.warn(m), error: (m: string) => opts.log.error(m) },
     throttle: {
       onRateLimit: (retryAfter: number, o: { method: string; url: string }, _k: unknown, retryCount: number) => {
-        opts.log.warn({ retryAfter, url: o.url }, 'GitHub rate limit reached');
-        return retryCount < 2;
+        const again = retryCount < 2 && retryAfter <= 120;
+        opts.log.warn({ retryAfter, url: o.url, again }, again ? 'GitHub rate limit reached; waiting it out' : 'GitHub rate limit reached; giving up on this request');
+        return again;
       },
       onSecondaryRateLimit: (retryAfter: number, o: { method: string; url: string }, _k: unknown, retryCount: number) => {
         opts.log.warn({ retryAfter, url: o.url }, 'GitHub secondary rate limit reached');
@@ -65,6 +70,13 @@ async function fetchTimeoutsAsAborts(url: string | URL | Request, init?: Request
     abort.name = 'AbortError';
     throw abort;
   }
+}
+
+/** A token for git over https: the GitHub token, or a fresh installation token of the GitHub App. */
+export async function gitToken(client: GitHubClient, token: string | undefined): Promise<string | undefined> {
+  if (token) return token;
+  const auth = (await client.auth({ type: 'installation' })) as { token?: string };
+  return auth.token;
 }
 
 /** Commits from a GitHub repository. */

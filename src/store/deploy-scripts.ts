@@ -194,9 +194,12 @@ return {1}
 
 /**
  * Records how a deploy ended, fenced by the env lease. A success also becomes what runs on the env
- * and adds its duration to the env's recent durations (for estimates).
+ * and adds its duration to the env's recent durations (for estimates). So does a deploy whose
+ * smoke check failed (its deploy command succeeded: its SHA is installed and runs there), though
+ * it is failed and adds no duration; `/rollback` then puts back the newest deploy that succeeded.
  * KEYS: 1 deploy, 2 lease, 3 env state, 4 env durations
- * ARGV: 1 lease value, 2 now ms, 3 status, 4 exit code ('' for none), 5 error text
+ * ARGV: 1 lease value, 2 now ms, 3 status, 4 exit code ('' for none), 5 error text,
+ *       6 the smoke check's result ('passed', 'failed', or '' when it did not run)
  */
 export const FINISH = new LuaScript(
   'finish',
@@ -204,11 +207,14 @@ export const FINISH = new LuaScript(
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[3], 'finishedAt', ARGV[2], 'exitCode', ARGV[4], 'error', ARGV[5])
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
-if ARGV[3] == 'succeeded' then
+if ARGV[6] and ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'smoke', ARGV[6]) end
+if ARGV[3] == 'succeeded' or ARGV[6] == 'failed' then
   local d = redis.call('HMGET', KEYS[1], 'id', 'sha', 'ref', 'user', 'startedAt')
   redis.call('HSET', KEYS[3], 'deployId', d[1], 'sha', d[2], 'ref', d[3], 'user', d[4], 'at', ARGV[2])
-  redis.call('LPUSH', KEYS[4], tonumber(ARGV[2]) - tonumber(d[5]))
-  redis.call('LTRIM', KEYS[4], 0, 19)
+  if ARGV[3] == 'succeeded' then
+    redis.call('LPUSH', KEYS[4], tonumber(ARGV[2]) - tonumber(d[5]))
+    redis.call('LTRIM', KEYS[4], 0, 19)
+  end
 end
 return 1
 `,
@@ -221,6 +227,21 @@ export const SET_WAITING = new LuaScript(
 local d = redis.call('HMGET', KEYS[1], 'status', 'waitingFor')
 if d[1] ~= 'queued' or d[2] == ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'waitingFor', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
+return 1
+`,
+);
+
+/**
+ * Fails a deploy that never started (still queued): status failed, finishedAt, error, rev bumped.
+ * BEGIN starts only queued deploys, so a worker that picked up its job meanwhile never runs it.
+ * KEYS: 1 deploy; ARGV: 1 now ms, 2 error (mrkdwn). Returns 1 when it failed it, 0 otherwise.
+ */
+export const FAIL_QUEUED = new LuaScript(
+  'fail-queued',
+  `
+if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'failed', 'finishedAt', ARGV[1], 'error', ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
 return 1
 `,

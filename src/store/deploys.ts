@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type Deploy, type DeployStatus, deployFromHash } from '../core/deploy';
 import type { Keys } from './keys';
-import { ACCEPT, BEGIN, FINISH, SET_WAITING, START } from './deploy-scripts';
+import { ACCEPT, BEGIN, FAIL_QUEUED, FINISH, SET_WAITING, START } from './deploy-scripts';
 import { type LockInfo, lockFromHash } from './locks';
 import { pairs } from './lua';
 
@@ -146,13 +146,13 @@ export class DeployStore {
   async finish(
     d: Pick<Deploy, 'id' | 'app' | 'env'>,
     leaseValue: string,
-    outcome: { status: Exclude<DeployStatus, 'queued' | 'running'>; exitCode?: number; error?: string },
+    outcome: { status: Exclude<DeployStatus, 'queued' | 'running'>; exitCode?: number; error?: string; smoke?: 'passed' | 'failed' },
     now: number,
   ): Promise<boolean> {
     const r = await FINISH.run(
       this.redis,
       [this.k.deploy(d.id), this.k.lease(d.app, d.env), this.k.envState(d.app, d.env), this.k.envDurations(d.app, d.env)],
-      [leaseValue, now, outcome.status, outcome.exitCode ?? '', outcome.error ?? ''],
+      [leaseValue, now, outcome.status, outcome.exitCode ?? '', outcome.error ?? '', outcome.smoke ?? ''],
     );
     return r === 1;
   }
@@ -193,6 +193,22 @@ export class DeployStore {
 
   async setWaiting(id: number, why: string): Promise<boolean> {
     return (await SET_WAITING.run(this.redis, [this.k.deploy(id)], [why])) === 1;
+  }
+
+  /** Records which required checks an override went past (shown on the feed message). */
+  async setOverrideChecks(id: number, what: string): Promise<void> {
+    await this.redis.multi().hset(this.k.deploy(id), 'overrideChecks', what).hincrby(this.k.deploy(id), 'rev', 1).exec();
+  }
+
+  /** When the deploy began waiting for its required checks: `now` the first time it is asked. */
+  async checksWaitSince(id: number, now: number): Promise<number> {
+    const r = await this.redis.multi().hsetnx(this.k.deploy(id), 'checksWaitSince', String(now)).hget(this.k.deploy(id), 'checksWaitSince').exec();
+    return Number(r?.[1]?.[1] ?? now);
+  }
+
+  /** Fails a deploy that is still queued (it never started), e.g. its required checks failed; false if it was not queued. */
+  async failQueued(id: number, error: string, now: number): Promise<boolean> {
+    return (await FAIL_QUEUED.run(this.redis, [this.k.deploy(id)], [now, error])) === 1;
   }
 
   /** The env's deploys, newest first (at most `limit`; the env keeps ENV_HISTORY_KEEP ids). */

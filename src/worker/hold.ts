@@ -3,7 +3,11 @@ import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { heldText } from '../core/freeze-text';
 import { describeGate } from '../core/gate';
-import { isSlackUser } from '../core/slack-format';
+import { escapeMrkdwn, isSlackUser, typed } from '../core/slack-format';
+import { checkList, waitingForChecksText } from '../core/checks';
+import { type Deploy, shortSha } from '../core/deploy';
+import { formatDuration } from '../core/duration';
+import type { ChecksOf } from '../services/checks';
 import { envGate } from '../services/env-gate';
 import type { FeedPublisher } from '../feed/publisher';
 import type { DeployJobData } from '../queue/names';
@@ -22,7 +26,14 @@ export interface HoldDeps {
   feed: FeedPublisher;
   log: Logger;
   now?: () => number;
+  /** The SHA's required checks (`require_checks:`); undefined: no env requires any. */
+  checks?: ChecksOf;
+  /** Told when the gate ended a deploy that never started (its required checks failed or timed out). */
+  onFinished?: (deployId: number) => Promise<void>;
 }
+
+/** How often a deploy waiting for its required checks asks GitHub again (at most; a short checks_timeout asks more often). */
+export const CHECKS_POLL_MS = 15_000;
 
 /**
  * Before a queued deploy starts: if its env is frozen or outside its deploy window, the job goes
@@ -30,15 +41,15 @@ export interface HoldDeps {
  * the window opens, the feed says why it waits, and its requester is told once. Throws BullMQ's
  * DelayedError in that case, which ends the job's turn without using an attempt.
  */
-export async function holdIfBlocked(job: Job<DeployJobData>, token: string | undefined, d: HoldDeps): Promise<void> {
+export async function holdIfBlocked(job: Job<DeployJobData>, token: string | undefined, d: HoldDeps): Promise<'go' | 'ended'> {
   const { deployId, app, env } = job.data;
   const deploy = await d.deploys.get(deployId);
-  if (deploy?.status !== 'queued') return; // finished, cancelled or left running: runDeploy decides
+  if (deploy?.status !== 'queued') return 'go'; // finished, cancelled or left running: runDeploy decides
   const skew = clockSkew(d.now);
   const decide = (now: number) => envGate(d, app, env, now, deploy.override);
   const now = Date.now() + skew;
   const decision = await decide(now);
-  if (decision.kind === 'go') return;
+  if (decision.kind === 'go') return holdForChecks(job, token, deploy, skew, d);
   // The feed keeps this text on screen, so it says when, not "in 2h"; the DM says both.
   const why = describeGate(decision, env, now, false);
   const until = decision.kind === 'window' ? decision.opensAt : (decision.retryAt ?? now + RECHECK_MS);
@@ -60,6 +71,44 @@ export async function holdIfBlocked(job: Job<DeployJobData>, token: string | und
     await job.promote().catch(() => {}); // already released by someone else
   }
   throw new DelayedError();
+}
+
+/**
+ * After the freeze and window gate: the SHA's required checks. Green (or overridden): go. Failed:
+ * the deploy fails without starting, naming them. Pending: the job goes back to the delayed set
+ * and asks again in a few seconds, the feed saying which checks it waits for, until they pass,
+ * one fails, or `checks_timeout` (counted from its first wait) passes: then it fails naming them.
+ */
+async function holdForChecks(job: Job<DeployJobData>, token: string | undefined, deploy: Deploy, skew: number, d: HoldDeps): Promise<'go' | 'ended'> {
+  const { deployId, app, env } = job.data;
+  if (!d.checks || deploy.override) return 'go';
+  const envCfg = d.config.apps[app]?.envs[env];
+  if (!envCfg?.requireChecks) return 'go';
+  const verdict = await d.checks(app, env, deploy.sha);
+  if (!verdict || verdict.kind === 'green') return 'go';
+  const now = Date.now() + skew;
+  const how = typed(`/deploy ${app} ${env} ${deploy.ref} override <reason>`);
+  if (verdict.kind === 'failed') return failUnstarted(deploy, `checks failed on \`${shortSha(deploy.sha)}\`: ${checkList(verdict.failed)}; it did not start. ${how} deploys it anyway, if you may override`, now, d);
+  const since = await d.deploys.checksWaitSince(deployId, now);
+  const left = since + envCfg.checksTimeoutMs - now;
+  if (left <= 0) {
+    const unknown = verdict.unknown ? ` (${escapeMrkdwn(verdict.unknown)})` : '';
+    return failUnstarted(deploy, `checks still pending after ${formatDuration(envCfg.checksTimeoutMs)}: ${checkList(verdict.pending)}${unknown}; it did not start. ${how} deploys it anyway, if you may override`, now, d);
+  }
+  if (await d.deploys.setWaiting(deployId, waitingForChecksText(verdict))) d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
+  const poll = Math.max(250, Math.min(CHECKS_POLL_MS, Math.floor(envCfg.checksTimeoutMs / 4)));
+  d.log.info({ deployId, app, env, pending: verdict.pending.map((c) => c.name), unknown: verdict.unknown }, 'deploy waits for checks');
+  await job.moveToDelayed(Date.now() + Math.min(poll, left), token);
+  throw new DelayedError();
+}
+
+async function failUnstarted(deploy: Deploy, error: string, now: number, d: HoldDeps): Promise<'go' | 'ended'> {
+  if (!(await d.deploys.failQueued(deploy.id, error, now))) return 'go'; // cancelled or started meanwhile: runDeploy decides
+  d.log.info({ deployId: deploy.id, error }, 'deploy failed before it started');
+  d.feed.inBackground('feed update', () => d.feed.refresh(deploy.id), deploy.id);
+  d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(deploy.app, deploy.env));
+  if (d.onFinished) d.feed.inBackground('after the deploy', () => d.onFinished!(deploy.id), deploy.id);
+  return 'ended';
 }
 
 /**

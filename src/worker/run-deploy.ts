@@ -16,6 +16,7 @@ import type { LogStore } from '../store/logs';
 import type { CancelAsked } from '../store/cancel';
 import type { CancelWatch, DeployCancel } from './cancel-watch';
 import { runCommand } from './run-command';
+import { SMOKE_MARKER, smokeEnv, smokeOutcome } from './smoke';
 import { sleep } from '../util/deadline';
 import type { Workspaces } from './workspace';
 
@@ -111,7 +112,8 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
     d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(app, env));
 
     const stops = [lost.signal, d.shutdown, ...(cancel ? [cancel.signal] : [])];
-    const result = await execute(started, envCfg.deploy, envCfg.timeoutMs, envCfg.passEnv, d, AbortSignal.any(stops), log, cancel);
+    const smoke = envCfg.smoke && { argv: envCfg.smoke, timeoutMs: envCfg.smokeTimeoutMs, url: envCfg.url };
+    const result = await execute(started, envCfg.deploy, envCfg.timeoutMs, envCfg.passEnv, d, AbortSignal.any(stops), log, cancel, smoke);
     await finish(result);
   } catch (err) {
     // Record what can be recorded; if even that fails (the lease is gone), the job's next attempt
@@ -137,6 +139,7 @@ async function execute(
   signal: AbortSignal,
   log: Logger,
   cancel?: DeployCancel,
+  smoke?: { argv: string[]; timeoutMs: number; url: string | undefined },
 ): Promise<Parameters<DeployStore['finish']>[2]> {
   const pending: string[] = [];
   let flushing: Promise<void> = Promise.resolve();
@@ -203,7 +206,28 @@ async function execute(
       return { status: 'failed', exitCode: r.exitCode, error: `stopped: ${r.stoppedBecause}` };
     }
     say(`exited with ${r.exitCode}`);
-    return r.exitCode === 0 ? { status: 'succeeded', exitCode: 0 } : { status: 'failed', exitCode: r.exitCode, error: `the deploy command exited with ${r.exitCode}` };
+    if (r.exitCode !== 0) return { status: 'failed', exitCode: r.exitCode, error: `the deploy command exited with ${r.exitCode}` };
+    if (!smoke) return { status: 'succeeded', exitCode: 0 };
+    // The smoke check (src/worker/smoke.ts): same checkout, same variables plus FERRY_URL and
+    // FERRY_PHASE=smoke, output in the same log after a marker. Whatever it says, the new code is
+    // installed now (FINISH records it as what runs on the env).
+    pending.push(SMOKE_MARKER);
+    say(`running ${smoke.argv.join(' ')}`);
+    const s = await runCommand({
+      argv: smoke.argv,
+      cwd: dir,
+      env: smokeEnv(env, smoke.url),
+      timeoutMs: smoke.timeoutMs,
+      graceMs: d.graceMs,
+      signal,
+      onLines: (lines) => {
+        pending.push(...lines.map(d.redact));
+        if (pending.length >= 200) void flush();
+      },
+    });
+    const outcome = smokeOutcome(s, smoke.timeoutMs);
+    say(outcome.status === 'succeeded' ? 'smoke check passed' : s.timedOut ? `smoke check timed out after ${formatDuration(smoke.timeoutMs)}; stopped` : `smoke check failed (exit ${s.exitCode})`);
+    return outcome;
   } finally {
     clearInterval(ticker);
     await flush();

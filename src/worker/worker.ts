@@ -60,7 +60,7 @@ export function startWorkers(opts: {
           // The gate, then the start; a freeze set in between is caught by the begin script, and
           // the gate then holds the job (or, if it has lifted again already, the deploy starts).
           for (let tries = 0; ; tries++) {
-            await holdIfBlocked(job, token, opts.hold);
+            if ((await holdIfBlocked(job, token, opts.hold)) === 'ended') return;
             try {
               return await runDeploy(job.data, { ...opts.run, shutdown: shutdown.signal });
             } catch (err) {

@@ -12,11 +12,11 @@ export class Workspaces {
   constructor(
     private readonly root: string,
     /** Environment for git: PATH, HOME, and the GitHub token as an HTTP header, never in a URL. */
-    private readonly gitEnv: (app: AppConfig) => Record<string, string>,
+    private readonly gitEnv: (app: AppConfig) => Record<string, string> | Promise<Record<string, string>>,
   ) {}
 
   async checkout(app: AppConfig, sha: string, deployId: number): Promise<string> {
-    const env = this.gitEnv(app);
+    const env = await this.gitEnv(app);
     const cache = path.join(this.root, 'cache', `${app.name}.git`);
     await mkdir(path.dirname(cache), { recursive: true });
     await withDirLock(`${cache}.lock`, async () => {

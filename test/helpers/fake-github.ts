@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { createVerify } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -20,6 +21,21 @@ export interface FakePull {
   html_url: string;
   /** ISO time; null for a PR that is open or was closed unmerged. */
   merged_at: string | null;
+}
+
+/** A commit status as `GET .../commits/{ref}/status` lists it. */
+export interface FakeStatus {
+  context: string;
+  state: 'success' | 'pending' | 'failure' | 'error';
+  target_url?: string;
+}
+
+/** A check run as `GET .../commits/{ref}/check-runs` lists it. */
+export interface FakeCheckRun {
+  name: string;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion?: string | null;
+  html_url?: string;
 }
 
 /** Commits listed per page without `per_page` (GitHub's default), and at most (GitHub's cap). */
@@ -46,9 +62,21 @@ export class FakeGitHub {
   /** When set, every commit -> pull requests lookup answers with this HTTP status. */
   pullsStatus: number | undefined;
   readonly requests: string[] = [];
+  /** The Authorization header of every request, in order. */
+  readonly auths: string[] = [];
+  /** A GitHub App's public key (PEM): POST /app/installations/{id}/access_tokens checks the JWT with it and hands out `installationToken`. */
+  appPublicKey: string | undefined;
+  installationToken = 'ghs_installationtoken000000000000000000';
+  /** The next n API requests get GitHub's primary rate limit answer (403, remaining 0, reset in 1 s). */
+  rateLimitNext = 0;
   /** Deployments created with POST /repos/{o}/{r}/deployments, and the statuses posted to each, in order. */
   readonly deployments: FakeDeployment[] = [];
   hang = false;
+  // Required checks (test/e2e/required-checks.test.ts): sha -> commit statuses and check runs.
+  readonly statuses = new Map<string, FakeStatus[]>();
+  readonly checkRuns = new Map<string, FakeCheckRun[]>();
+  /** When set, the status and check-runs endpoints answer with this HTTP status. */
+  checksStatus: number | undefined;
   private held: (() => void)[] = [];
   private readonly events = new EventEmitter();
   private server!: http.Server;
@@ -83,6 +111,7 @@ export class FakeGitHub {
       const raw = Buffer.concat(chunks).toString('utf8');
       const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
       this.requests.push(`${req.method} ${req.url}`);
+      this.auths.push(String(req.headers.authorization ?? ''));
       if (this.hang) {
         this.held.push(() => this.answer(req, res, body));
         this.events.emit('request');
@@ -112,6 +141,14 @@ export class FakeGitHub {
       res.end(JSON.stringify(body));
     };
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (this.rateLimitNext > 0) {
+      this.rateLimitNext--;
+      res.writeHead(403, { 'content-type': 'application/json', 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1) });
+      res.end(JSON.stringify({ message: 'API rate limit exceeded for installation ID 123.' }));
+      return;
+    }
+    const install = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
+    if (install && req.method === 'POST') return json(...this.accessToken(String(req.headers.authorization ?? '')));
     const route = /^\/repos\/([^/]+)\/([^/]+)\/(.*)$/.exec(url.pathname);
     if (!route) return json(404, { message: 'Not Found' });
     const [owner, name, rest] = [decodeURIComponent(route[1]!), decodeURIComponent(route[2]!), route[3]!];
@@ -137,6 +174,21 @@ export class FakeGitHub {
     const compare = /^compare\/(.+)$/.exec(rest);
     if (compare) return json(...this.compare(full, repo, decodeURIComponent(compare[1]!), url.searchParams));
     if (rest === 'commits') return json(...this.listCommits(repo, url.searchParams));
+    // Required checks: the combined status and the check runs of a commit (by SHA), paged like GitHub.
+    const checks = /^commits\/([^/]+)\/(status|check-runs)$/.exec(rest);
+    if (checks && req.method === 'GET') {
+      if (this.checksStatus) return json(this.checksStatus, { message: 'Server Error' });
+      const sha = decodeURIComponent(checks[1]!);
+      const { page, perPage } = paging(url.searchParams);
+      if (checks[2] === 'status') {
+        const all = this.statuses.get(sha) ?? [];
+        const states = all.map((x) => x.state);
+        const state = states.some((x) => x === 'failure' || x === 'error') ? 'failure' : states.length === 0 || states.some((x) => x === 'pending') ? 'pending' : 'success';
+        return json(200, { sha, state, total_count: all.length, statuses: all.slice((page - 1) * perPage, page * perPage).map((x) => ({ ...x, target_url: x.target_url ?? null })) });
+      }
+      const all = this.checkRuns.get(sha) ?? [];
+      return json(200, { total_count: all.length, check_runs: all.slice((page - 1) * perPage, page * perPage).map((x, i) => ({ id: i + 1, head_sha: sha, ...x, conclusion: x.conclusion ?? null })) });
+    }
     const pulls = /^commits\/([^/]+)\/pulls$/.exec(rest);
     if (pulls) {
       if (this.pullsStatus) return json(this.pullsStatus, { message: 'Server Error' });
@@ -151,6 +203,16 @@ export class FakeGitHub {
     const found = repo && resolve(repo, ref);
     if (!found) return json(422, { message: `No commit found for SHA: ${ref}` });
     json(200, this.commitsOf(repo, ['--max-count=1', found])[0]);
+  }
+
+  /** A GitHub App's installation token, for a JWT signed (RS256) with the App's key. */
+  private accessToken(auth: string): [number, unknown] {
+    const jwt = /^bearer (.+)$/i.exec(auth)?.[1];
+    const [h, p, sig] = jwt?.split('.') ?? [];
+    if (!this.appPublicKey || !h || !p || !sig) return [401, { message: 'A JSON web token could not be decoded' }];
+    const ok = createVerify('RSA-SHA256').update(`${h}.${p}`).verify(this.appPublicKey, Buffer.from(sig, 'base64url'));
+    if (!ok) return [401, { message: "'Issuer' claim ('iss') must be an Integer" }];
+    return [201, { token: this.installationToken, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: { contents: 'read', deployments: 'write' } }];
   }
 
   /** `GET /repos/{o}/{r}/compare/{base}...{head}`: git's base..head with GitHub's status, counts and paging. */

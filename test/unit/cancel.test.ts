@@ -90,6 +90,13 @@ describe('mayCancel', () => {
     expect(mayCancel('U0BOSS', deploy(), true)).toBe(true);
     expect(mayCancel('U0BEN', deploy(), false)).toBe(false);
   });
+
+  test('an automatic deploy (no Slack user asked for it) may be cancelled by whoever may deploy to its env; a person’s may not', () => {
+    expect(mayCancel('U0BEN', deploy({ user: 'github' }), false, true)).toBe(true);
+    expect(mayCancel('U0BEN', deploy({ user: 'github' }), false, false)).toBe(false);
+    expect(mayCancel('U0BEN', deploy(), false, true)).toBe(false);
+    expect(cancelRefusedText(deploy({ user: 'github' }), ['U0BOSS'])).toMatch(/it is an automatic deploy, which whoever may deploy to \w+, or <@U0BOSS> can cancel\. Nothing was changed\.$/);
+  });
 });
 
 describe('cancel answers', () => {

@@ -92,6 +92,13 @@ apps:
       onWorkerLost: 'fail',
       passEnv: [],
       permissions: {},
+      // No smoke check, nobody told, no promotion.
+      smokeTimeoutMs: 5 * 60_000,
+      owners: [],
+      onSmokeFailure: [],
+      promote: 'manual',
+      // No required checks; a deploy waiting for them would wait 30 minutes at most.
+      checksTimeoutMs: 30 * 60_000,
       // Releases to an env ask every author and wait for Ship, remind twice 4h apart, expire after 3 days.
       release: { ship: 'button', freezeSource: false, approvers: [], selfApproval: true, unmapped: 'none', remindAfterMs: 4 * 3_600_000, remindEveryMs: 4 * 3_600_000, reminders: 2, expireAfterMs: 3 * 86_400_000 },
     });
