@@ -5,7 +5,7 @@ import { type Alert, alertFiringText, alertResolvedText } from '../core/alerts';
 import { activeScheduledFreezes } from '../core/freeze-schedule';
 import { freezeListText, frozenAnswer, frozenFeedText, unfrozenFeedText, unfrozenNotifyText } from '../core/freeze-text';
 import { type FreezeState, scheduledFreezeState } from '../core/gate';
-import { escapeMrkdwn, mrkdwnToPlain } from '../core/slack-format';
+import { escapeMrkdwn, mention, mrkdwnToPlain } from '../core/slack-format';
 import type { Queues } from '../queue/queues';
 import type { AuditLog } from '../store/audit';
 import type { FreezeStore, StoredFreeze } from '../store/freezes';
@@ -71,6 +71,9 @@ export class FreezeService {
         lines.push(scheduled.length ? `${target} is frozen by the schedule *${escapeMrkdwn(scheduled[0]!.freeze.name)}*, which \`/unfreeze\` can't lift; change \`freezes:\` in the config.` : `${target} wasn't frozen.`);
       } else if (r.kind === 'kept') {
         lines.push(`${target} is frozen by the ${escapeMrkdwn(r.source)}, not by a person; it lifts when the ${escapeMrkdwn(r.source)} is resolved.`);
+      } else if (r.kind === 'alerting') {
+        await this.stillAlerting(req.app, env, user, r.previous, r.alert);
+        lines.push(`Lifted that freeze, but ${target} stays frozen: the alert *${escapeMrkdwn(r.alert)}* is still firing there; it lifts when the alert is resolved.`);
       } else {
         await this.lifted(req.app, env, user, r.previous);
         lines.push(`:sunny: Unfroze ${target}.`);
@@ -100,9 +103,16 @@ export class FreezeService {
    */
   async liftFor(app: string, env: string, source: FreezeState['source'], name: string, line: string): Promise<boolean> {
     const r = await this.d.store.lift(app, env, [source], name);
-    if (r.kind !== 'lifted') return false;
+    if (r.kind === 'alerting') await this.stillAlerting(app, env, 'ferry', r.previous, r.alert);
+    if (r.kind !== 'lifted') return r.kind === 'alerting';
     await this.lifted(app, env, 'ferry', r.previous, line);
     return true;
+  }
+
+  /** A freeze was lifted while alerts fire on the env, which is frozen for them instead: audited and told, nothing released. */
+  private async stillAlerting(app: string, env: string, by: string, previous: StoredFreeze, alert: string): Promise<void> {
+    await this.d.audit.record({ at: this.now(), user: by === 'expired' ? 'ferry' : by, action: 'unfreeze', app, env, detail: `lifted the freeze set by ${previous.by}; the alert ${alert} still freezes it` });
+    await this.post(`:rotating_light: \`${escapeMrkdwn(app)}\` *${escapeMrkdwn(env)}*: ${previous.source === 'manual' ? `${mention(previous.by)}'s` : `the ${escapeMrkdwn(previous.source)}'s`} freeze ${by === 'expired' ? 'ended' : 'was lifted'}, but the alert *${escapeMrkdwn(alert)}* is still firing, so it stays frozen until the alert is resolved.`);
   }
 
   /**
@@ -145,6 +155,7 @@ export class FreezeService {
   async expire(app: string, env: string, token: number): Promise<void> {
     const r = await this.d.store.expire(app, env, token, this.now());
     if (r.kind === 'lifted') await this.lifted(app, env, 'expired', r.previous);
+    if (r.kind === 'alerting') await this.stillAlerting(app, env, 'expired', r.previous, r.alert);
   }
 
   /** `/freeze` with no env: the freezes standing now, set by people and by the schedule. */

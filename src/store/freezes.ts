@@ -46,8 +46,11 @@ return out
  * Lifts a freeze: only one from `source` (a person's /unfreeze lifts manual and release freezes,
  * an alert's resolution only its own), and in 'expire' mode only the freeze with that token once
  * its end has passed. Returns the lifted freeze's hash, or {} when nothing was lifted.
- * KEYS: 1 freeze key; ARGV: 1 mode ('lift' | 'expire'), 2 sources allowed (comma list), 3 token, 4 now,
- * 5 name ('' for any; else only the freeze of that name is lifted, e.g. release #12's)
+ * When alerts are still firing on the env (a person's or a release's freeze stood when they fired),
+ * the env is frozen again at once for the oldest of them, in the same step: {'alerting', name, ...hash}.
+ * KEYS: 1 freeze key, 2 the env's firing alerts, 3 freeze seq; ARGV: 1 mode ('lift' | 'expire'),
+ * 2 sources allowed (comma list), 3 token, 4 now, 5 name ('' for any; else only the freeze of that
+ * name is lifted, e.g. release #12's)
  */
 const UNFREEZE = new LuaScript(
   'unfreeze',
@@ -64,6 +67,20 @@ else
   if not ok or (ARGV[5] ~= '' and h.name ~= ARGV[5]) then return {'kept', h.source} end
 end
 redis.call('DEL', KEYS[1])
+if h.source ~= 'alert' then
+  local oldest
+  for _, v in ipairs(redis.call('HVALS', KEYS[2])) do
+    local a = cjson.decode(v)
+    if not oldest or tonumber(a.since) < tonumber(oldest.since) then oldest = a end
+  end
+  if oldest then
+    local token = redis.call('INCR', KEYS[3])
+    redis.call('HSET', KEYS[1], 'by', 'alert', 'reason', oldest.summary or '', 'since', ARGV[4], 'source', 'alert', 'token', token, 'name', oldest.name)
+    local out = {'alerting', oldest.name}
+    for _, x in ipairs(f) do out[#out + 1] = x end
+    return out
+  end
+end
 return f
 `,
 );
@@ -144,7 +161,12 @@ export type AlertResolvedResult =
 const keptFreeze = (source: string, by: string, name: string): Pick<FreezeState, 'source' | 'by' | 'name'> => ({ source: source as FreezeState['source'], by, ...(name && { name }) });
 
 export type FreezeResult = { env: string; kind: 'frozen'; token: number } | { env: string; kind: 'kept'; source: string };
-export type UnfreezeResult = { kind: 'lifted'; previous: StoredFreeze } | { kind: 'not-frozen' } | { kind: 'kept'; source: string };
+export type UnfreezeResult =
+  | { kind: 'lifted'; previous: StoredFreeze }
+  | { kind: 'not-frozen' }
+  | { kind: 'kept'; source: string }
+  /** Lifted, but alerts still fire there: the env was frozen again for `alert` in the same step. */
+  | { kind: 'alerting'; alert: string; previous: StoredFreeze };
 
 export class FreezeStore {
   constructor(
@@ -230,9 +252,10 @@ export class FreezeStore {
   }
 
   private async unfreeze(app: string, env: string, args: (string | number)[]): Promise<UnfreezeResult> {
-    const r = (await UNFREEZE.run(this.redis, [this.k.freeze(app, env)], args)) as string[];
+    const r = (await UNFREEZE.run(this.redis, [this.k.freeze(app, env), this.k.freezeAlerts(app, env), this.k.freezeSeq], args)) as string[];
     if (r.length === 0) return { kind: 'not-frozen' };
     if (r[0] === 'kept') return { kind: 'kept', source: r[1]! };
+    if (r[0] === 'alerting') return { kind: 'alerting', alert: r[1]!, previous: freezeFromHash(pairs(r.slice(2)))! };
     return { kind: 'lifted', previous: freezeFromHash(pairs(r))! };
   }
 }

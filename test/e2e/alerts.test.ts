@@ -204,6 +204,21 @@ describe('alerts: POST /alerts/<app>/<env>', () => {
     expect(await freeze()).toMatchObject({ source: 'alert', name: 'DiskFull' });
   });
 
+  test("a person's freeze lifted while an alert fires there: the env stays frozen, now by the alert, until it resolves", async () => {
+    const f = await h.slash('/freeze', 'staging release checks', QA);
+    await h.answer(f.id);
+    expect(await send({ status: 'firing', name: 'ErrorBudget', summary: 'error budget burning' })).toMatchObject({ status: 200, json: { frozen: ['ErrorBudget'] } });
+    const u = await h.slash('/unfreeze', 'staging', QA);
+    expect(await h.answer(u.id)).toBe('Lifted that freeze, but `web` *staging* stays frozen: the alert *ErrorBudget* is still firing there; it lifts when the alert is resolved.');
+    expect(await feedLine('still frozen by the alert', /still firing, so it stays frozen/)).toBe(
+      ":rotating_light: `web` *staging*: <@U0QA>'s freeze was lifted, but the alert *ErrorBudget* is still firing, so it stays frozen until the alert is resolved.",
+    );
+    expect(await freeze()).toMatchObject({ source: 'alert', name: 'ErrorBudget', reason: 'error budget burning' });
+    expect(await refusal()).toContain('is frozen by the alert *ErrorBudget*');
+    expect(await send({ status: 'resolved', name: 'ErrorBudget' })).toMatchObject({ status: 200, json: { resolved: ['ErrorBudget'] } });
+    expect(await freeze()).toEqual({});
+  });
+
   test('a missing or wrong token is 401 and freezes nothing; an unknown app or env is 404; a bad body is 400', async () => {
     const firing = { status: 'firing', name: 'DiskFull', summary: 'disk full' };
     const none = await send(firing, {});

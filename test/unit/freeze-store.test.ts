@@ -98,11 +98,13 @@ describe('FreezeStore', () => {
       expect(await store.alertResolved('web', 'staging', 'name:A')).toEqual({ kind: 'kept', freeze: { source: 'release', by: 'ferry', name: '#12' } });
       expect(await store.alertResolved('web', 'staging', 'name:B')).toEqual({ kind: 'kept', freeze: { source: 'release', by: 'ferry', name: '#12' } });
       expect(await store.get('web', 'staging')).toMatchObject({ source: 'release', name: '#12', reason: 'QA' });
-      // with no freeze left at all, a resolution is just reported
+      // the person's freeze lifted while A fires: the env is frozen by A instead, in the same step, and A's resolution lifts that
       await store.freeze('web', ['dev'], byAna());
       await store.alertFiring('web', 'dev', alert('A'), NOW);
-      await store.lift('web', 'dev', ['manual']);
-      expect(await store.alertResolved('web', 'dev', 'name:A')).toEqual({ kind: 'not-frozen' });
+      expect(await store.lift('web', 'dev', ['manual'])).toMatchObject({ kind: 'alerting', alert: 'A', previous: { source: 'manual' } });
+      expect(await store.get('web', 'dev')).toMatchObject({ source: 'alert', name: 'A' });
+      expect((await store.alertResolved('web', 'dev', 'name:A')).kind).toBe('lifted');
+      expect(await store.get('web', 'dev')).toBeUndefined();
     });
 
     test("a person's freeze whose end has passed (its timer not yet run) is replaced by the alert's", async () => {
