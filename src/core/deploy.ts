@@ -49,6 +49,8 @@ export interface Deploy {
    * fails the deploy, yet its SHA is installed: it is what the env runs (see FINISH).
    */
   smoke?: 'passed' | 'failed';
+  /** When it first waited for its required checks (a held deploy that went on waiting). */
+  checksWaitSince?: number;
   /** The feed message, once posted. */
   feedChannel?: string;
   feedTs?: string;
@@ -86,6 +88,7 @@ export function deployFromHash(h: Record<string, string>): Deploy | undefined {
     cancelRequestedBy: h.cancelRequestedBy || undefined,
     cancelRequestedAt: num(h.cancelRequestedAt),
     rollbackOf: h.rollbackOf || undefined,
+    checksWaitSince: num(h.checksWaitSince),
     release: /^\d+:\d+$/.test(h.release ?? '') ? { id: Number(h.release!.split(':')[0]), attempt: Number(h.release!.split(':')[1]) } : undefined,
     auto: h.autoBy ? { by: h.autoBy, from: h.autoFrom ?? '', pushes: Number(h.autoPushes ?? 1), commits: Number(h.autoCommits ?? 0) } : undefined,
     smoke: h.smoke === 'passed' || h.smoke === 'failed' ? h.smoke : undefined,

@@ -85,7 +85,18 @@ async function holdForChecks(job: Job<DeployJobData>, token: string | undefined,
   const envCfg = d.config.apps[app]?.envs[env];
   if (!envCfg?.requireChecks) return 'go';
   const verdict = await d.checks(app, env, deploy.sha);
-  if (!verdict || verdict.kind === 'green') return 'go';
+  const poll = Math.max(250, Math.min(CHECKS_POLL_MS, Math.floor(envCfg.checksTimeoutMs / 4)));
+  if (!verdict || verdict.kind === 'green') {
+    // An earlier deploy of the env still waiting for its checks goes first: a newer SHA must not
+    // start now only to be replaced by the older one once its checks pass.
+    const ahead = await earlierWaitingForChecks(deploy, d);
+    if (ahead === undefined) return 'go';
+    if (await d.deploys.setWaiting(deployId, `waiting behind deploy #${ahead}, whose checks are still running (deploys to ${escapeMrkdwn(env)} go in order)`)) {
+      d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
+    }
+    await job.moveToDelayed(Date.now() + poll, token);
+    throw new DelayedError();
+  }
   const now = Date.now() + skew;
   const how = typed(`/deploy ${app} ${env} ${deploy.ref} override <reason>`);
   if (verdict.kind === 'failed') return failUnstarted(deploy, `checks failed on \`${shortSha(deploy.sha)}\`: ${checkList(verdict.failed)}; it did not start. ${how} deploys it anyway, if you may override`, now, d);
@@ -96,10 +107,19 @@ async function holdForChecks(job: Job<DeployJobData>, token: string | undefined,
     return failUnstarted(deploy, `checks still pending after ${formatDuration(envCfg.checksTimeoutMs)}: ${checkList(verdict.pending)}${unknown}; it did not start. ${how} deploys it anyway, if you may override`, now, d);
   }
   if (await d.deploys.setWaiting(deployId, waitingForChecksText(verdict))) d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
-  const poll = Math.max(250, Math.min(CHECKS_POLL_MS, Math.floor(envCfg.checksTimeoutMs / 4)));
   d.log.info({ deployId, app, env, pending: verdict.pending.map((c) => c.name), unknown: verdict.unknown }, 'deploy waits for checks');
   await job.moveToDelayed(Date.now() + Math.min(poll, left), token);
   throw new DelayedError();
+}
+
+/** The oldest deploy of the env accepted before this one that is still queued, waiting for its checks. */
+async function earlierWaitingForChecks(deploy: Deploy, d: HoldDeps): Promise<number | undefined> {
+  const held = (await d.queues.delayed(deploy.app, deploy.env)).filter((id) => id < deploy.id).sort((a, b) => a - b);
+  for (const id of held) {
+    const other = await d.deploys.get(id);
+    if (other?.status === 'queued' && other.checksWaitSince !== undefined && !other.override) return id;
+  }
+  return undefined;
 }
 
 async function failUnstarted(deploy: Deploy, error: string, now: number, d: HoldDeps): Promise<'go' | 'ended'> {
