@@ -79,6 +79,24 @@ export class Queues {
     return held;
   }
 
+  /** Deploy ids held (delayed) on an env: by a freeze, a window, or waiting for checks. */
+  async delayed(app: string, env: string): Promise<number[]> {
+    return (await this.deployQueue(app, env).getDelayed()).map((j) => j.data.deployId);
+  }
+
+  /** Promotes the env's held (delayed) deploy jobs that `pick` chooses, so their worker looks at them now. Returns how many. */
+  async wake(app: string, env: string, pick: (deployId: number) => Promise<boolean>): Promise<number> {
+    let woken = 0;
+    for (const job of await this.deployQueue(app, env).getDelayed()) {
+      if (!(await pick(job.data.deployId))) continue;
+      await job.promote().then(
+        () => woken++,
+        () => {}, // started or removed meanwhile
+      );
+    }
+    return woken;
+  }
+
   /** Deploy ids active on an env (at most one, except briefly while a lost worker's job is detected). */
   async active(app: string, env: string): Promise<number[]> {
     return deployIds(await this.deployQueue(app, env).getRanges(['active'], 0, -1, true));
