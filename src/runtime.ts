@@ -44,6 +44,7 @@ import { ReleaseFeed } from './feed/release-feed';
 import type { BodyHandler } from './http/server';
 import { createGitHubWebhook, DELIVERY_TTL_S } from './http/github-webhook';
 import { AutoDeploys } from './services/auto-deploy';
+import { AutoReleases } from './services/auto-release';
 import { createAlertsEndpoint } from './http/alerts';
 import { People } from './services/people';
 import { ReleaseService } from './services/releases';
@@ -252,8 +253,30 @@ export class Runtime {
         await this.slack.chat.postMessage({ channel: this.config.feedChannel, text, unfurl_links: false });
       },
     });
+    // auto_release: a new tag or a published GitHub release opens a release of the tag's commit.
+    const autoReleases = new AutoReleases({
+      config: this.config,
+      sources: this.sources,
+      releases: this.releases,
+      postFeed: async (text) => {
+        await this.slack.chat.postMessage({ channel: this.config.feedChannel, text, unfurl_links: false });
+      },
+    });
     const firstDelivery = async (id: string) => (await this.redis.set(this.k.githubDelivery(id), String(this.now()), 'EX', DELIVERY_TTL_S, 'NX')) === 'OK';
-    return createGitHubWebhook({ secret, firstDelivery, autoDeploys, log });
+    // A commit's checks changed: its deploys held for checks (on envs that require them) look again now, not at their next poll.
+    const checksChanged = async (repo: string, sha: string): Promise<number> => {
+      let woken = 0;
+      for (const app of this.config.appNames.filter((a) => this.config.apps[a]!.repo?.toLowerCase() === repo.toLowerCase())) {
+        for (const env of this.config.apps[app]!.envNames.filter((e) => this.config.apps[app]!.envs[e]!.requireChecks)) {
+          woken += await this.queues.wake(app, env, async (id) => {
+            const dep = await this.deploys.get(id);
+            return dep?.status === 'queued' && dep.sha === sha;
+          });
+        }
+      }
+      return woken;
+    };
+    return createGitHubWebhook({ secret, firstDelivery, autoDeploys, autoReleases, checksChanged, log });
   }
 
   /** POST /alerts/<app>/<env>'s handler (see src/http/alerts.ts). */

@@ -104,6 +104,7 @@ function resolve(c: ParsedConfig, file: string, githubWebUrl: string): FerryConf
         permissions: resolvePermissions(e.permissions),
         ...(e.promote_from !== undefined && { promoteFrom: e.promote_from }),
         ...(e.auto_deploy !== undefined && { autoDeploy: e.auto_deploy }),
+        ...(e.auto_release !== undefined && { autoRelease: { on: e.auto_release, tags: e.release_tags ?? 'v*' } }),
         ...(e.require_checks !== undefined && { requireChecks: e.require_checks }),
         checksTimeoutMs: e.checks_timeout,
         release: resolveRelease(e.release),

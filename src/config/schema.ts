@@ -15,7 +15,7 @@ const duration = z.string().transform((text, ctx) => {
   return ms;
 });
 
-const FERRY_SECRETS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'GITHUB_TOKEN', 'FERRY_LINK_SECRET', 'GITHUB_WEBHOOK_SECRET', 'FERRY_ALERT_TOKEN'];
+const FERRY_SECRETS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'GITHUB_TOKEN', 'FERRY_LINK_SECRET', 'GITHUB_WEBHOOK_SECRET', 'FERRY_ALERT_TOKEN', 'GITHUB_APP_PRIVATE_KEY', 'GITHUB_APP_PRIVATE_KEY_FILE'];
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 const nameHint = 'names use lower-case letters, digits, - and _ (at most 40), e.g. web, api-gateway';
@@ -175,6 +175,13 @@ const environment = z
       .min(1, 'must be the branch whose pushes deploy here, e.g. main')
       .refine((b) => !/[\s~^:?*[\\]/.test(b) && !b.startsWith('refs/'), { message: 'must be a branch name as pushed, e.g. main (not refs/heads/main)' })
       .optional(),
+    // Releases opened by a new tag or a published GitHub release (src/services/auto-release.ts).
+    auto_release: z.enum(['tags', 'releases'], { error: 'must be tags (a new tag opens a release) or releases (a published GitHub release does)' }).optional(),
+    release_tags: z
+      .string({ error: 'must be a tag pattern, e.g. v* (* matches any run of characters except /)' })
+      .min(1, 'must be a tag pattern, e.g. v* (* matches any run of characters except /)')
+      .refine((t) => !/\s/.test(t) && !t.startsWith('refs/'), { message: 'must be a tag pattern as the tag is named, e.g. v* (not refs/tags/v*)' })
+      .optional(),
     // Required checks: GitHub statuses and check runs that must be green before a deploy starts (src/core/checks.ts).
     require_checks: z
       .union([z.literal('all'), z.array(z.string().min(1, 'must be a check name, e.g. ci/test')).min(1, 'must list at least one check, or be all')], {
@@ -224,6 +231,13 @@ const app = z
   .superRefine((a, ctx) => {
     if (a.repo !== undefined) return;
     for (const [env, e] of Object.entries(a.environments)) {
+      if (e.auto_release !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', env, 'auto_release'],
+          message: 'needs the app to come from GitHub (repo: owner/name): releases from tags follow GitHub webhooks, and a path: app has none; remove auto_release or use repo:',
+        });
+      }
       if (e.require_checks !== undefined) {
         ctx.addIssue({
           code: 'custom',
@@ -284,7 +298,15 @@ type Shape = {
   freezes: z.output<typeof freeze>[];
   exclusive_groups: z.output<typeof exclusiveGroup>[];
   admins: string[];
-  apps: Record<string, { environments: Record<string, { promote_from?: string | undefined; release?: { unmapped: string; approvers?: string[] | undefined } | undefined }> }>;
+  apps: Record<
+    string,
+    {
+      environments: Record<
+        string,
+        { promote_from?: string | undefined; auto_release?: string | undefined; release_tags?: string | undefined; release?: { unmapped: string; approvers?: string[] | undefined } | undefined }
+      >;
+    }
+  >;
 };
 
 /** Why `name` (in `env`'s promote_from or promote_to) is not another env of `app`: `itself`, or unknown (with a guess); undefined when it is. */
@@ -306,6 +328,16 @@ function checkPromotions(c: Shape, ctx: z.RefinementCtx): void {
         if (problem) ctx.addIssue({ code: 'custom', path: [...at, 'promote_from'], message: problem });
       } else if (e.release !== undefined) {
         ctx.addIssue({ code: 'custom', path: [...at, 'release'], message: `release rules need promote_from on the same env (where releases to ${env} come from), e.g. promote_from: staging` });
+      }
+      if (e.auto_release !== undefined && e.promote_from === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'auto_release'],
+          message: `needs promote_from on the same env: a release from a tag is a release to ${env}, and its rules (release:, freeze_source) refer to the env it is promoted from, e.g. promote_from: staging`,
+        });
+      }
+      if (e.release_tags !== undefined && e.auto_release === undefined) {
+        ctx.addIssue({ code: 'custom', path: [...at, 'release_tags'], message: 'only means something with auto_release (tags or releases) on the same env; add auto_release: tags, or remove release_tags' });
       }
       if (e.release?.unmapped === 'approver' && !e.release.approvers?.length && c.admins.length === 0) {
         ctx.addIssue({

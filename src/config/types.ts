@@ -22,6 +22,12 @@ export interface EnvConfig {
   permissions: { deploy?: string[]; lock?: string[]; freeze?: string[]; override?: string[] };
   /** `auto_deploy:`: every push to this branch of the app's GitHub repository deploys here (see src/services/auto-deploy.ts). */
   autoDeploy?: string;
+  /**
+   * `auto_release:` (with `release_tags:`, default `v*`): a new tag (`tags`) or a published GitHub
+   * release (`releases`) whose name matches opens a release of the tag's commit to this env (see
+   * src/services/auto-release.ts). Only on envs with promoteFrom, of repo: apps.
+   */
+  autoRelease?: { on: 'tags' | 'releases'; tags: string };
   /** `require_checks:`: GitHub statuses and check runs that must be green before a deploy here starts ('all' or names; repo: apps only). */
   requireChecks?: 'all' | string[];
   /** `checks_timeout:`: how long a queued deploy waits for pending required checks before it fails. */

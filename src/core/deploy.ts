@@ -48,7 +48,7 @@ export interface Deploy {
    * The env's smoke check (`smoke:`), when it ran after the deploy command succeeded. 'failed'
    * fails the deploy, yet its SHA is installed: it is what the env runs (see FINISH).
    */
-  smoke?: 'passed' | 'failed';
+  smoke?: 'passed' | 'failed' | 'stopped';
   /** When it first waited for its required checks (a held deploy that went on waiting). */
   checksWaitSince?: number;
   /** The feed message, once posted. */
@@ -91,7 +91,7 @@ export function deployFromHash(h: Record<string, string>): Deploy | undefined {
     checksWaitSince: num(h.checksWaitSince),
     release: /^\d+:\d+$/.test(h.release ?? '') ? { id: Number(h.release!.split(':')[0]), attempt: Number(h.release!.split(':')[1]) } : undefined,
     auto: h.autoBy ? { by: h.autoBy, from: h.autoFrom ?? '', pushes: Number(h.autoPushes ?? 1), commits: Number(h.autoCommits ?? 0) } : undefined,
-    smoke: h.smoke === 'passed' || h.smoke === 'failed' ? h.smoke : undefined,
+    smoke: h.smoke === 'passed' || h.smoke === 'failed' || h.smoke === 'stopped' ? h.smoke : undefined,
     feedChannel: h.feedChannel,
     feedTs: h.feedTs,
   };

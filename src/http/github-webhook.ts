@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { parsePush, signatureValid } from '../core/github-push';
+import { parsePush, parseTagEvent, signatureValid } from '../core/github-push';
+import type { AutoReleases } from '../services/auto-release';
 import type { AutoDeploys } from '../services/auto-deploy';
 import type { BodyHandler } from './server';
 
@@ -12,6 +13,10 @@ export interface GitHubWebhookDeps {
   /** Records a delivery ID; false when it was recorded before (a redelivery). */
   firstDelivery: (id: string) => Promise<boolean>;
   autoDeploys: Pick<AutoDeploys, 'push'>;
+  /** `auto_release:`: a new tag (push or create) or a published release opens releases (absent: such events are ignored). */
+  autoReleases?: Pick<AutoReleases, 'handle'>;
+  /** A commit's checks changed (check_run completed, status): deploys of that SHA waiting for checks look again now. */
+  checksChanged?: (repo: string, sha: string) => Promise<number>;
   log: Logger;
   /** Work done after the answer (tests await it). */
   background?: (work: Promise<unknown>) => void;
@@ -44,6 +49,25 @@ export function createGitHubWebhook(d: GitHubWebhookDeps): BodyHandler {
         return send(res, 400, 'The body is not JSON: set the webhook\'s content type to application/json.');
       }
       if (event === 'ping') return send(res, 200, 'pong');
+      const changed = checksEvent(event, payload);
+      if (changed && d.checksChanged) {
+        // No delivery record needed: waking a waiting deploy twice only makes it look twice.
+        send(res, 202, 'accepted');
+        const work = d.checksChanged(changed.repo, changed.sha).catch((err: Error) => d.log.error({ delivery, err: err.message }, 'checks event not handled'));
+        d.background?.(work);
+        return;
+      }
+      // A new tag (its push, or its create) or a published release: auto_release. A branch push goes on below.
+      const tag = d.autoReleases ? parseTagEvent(event, payload) : undefined;
+      if (typeof tag === 'string') return send(res, 400, `Not a ${event} payload: ${tag}.`);
+      if (tag && d.autoReleases) {
+        if (!(await d.firstDelivery(delivery))) return send(res, 200, 'already handled');
+        send(res, 202, 'accepted');
+        const log = d.log.child({ delivery });
+        const work = d.autoReleases.handle(tag, log).catch((err: Error) => log.error({ err: err.message, tag: tag.tag }, `GitHub ${event} of a tag not handled`));
+        d.background?.(work);
+        return;
+      }
       if (event !== 'push') return send(res, 202, `ignored: ${event}`);
       const push = parsePush(payload);
       if (typeof push === 'string') return send(res, 400, `Not a push payload: ${push}.`);
@@ -54,6 +78,14 @@ export function createGitHubWebhook(d: GitHubWebhookDeps): BodyHandler {
       d.background?.(work);
     },
   };
+}
+
+/** A `check_run` that completed, or a commit `status`: which repository and SHA; undefined for anything else. */
+export function checksEvent(event: string, payload: unknown): { repo: string; sha: string } | undefined {
+  const p = payload as { action?: string; sha?: string; check_run?: { head_sha?: string }; repository?: { full_name?: string } } | null;
+  const repo = p?.repository?.full_name;
+  const sha = event === 'status' ? p?.sha : event === 'check_run' && p?.action === 'completed' ? p.check_run?.head_sha : undefined;
+  return typeof repo === 'string' && typeof sha === 'string' && /^[0-9a-f]{40}$/.test(sha) ? { repo, sha } : undefined;
 }
 
 function send(res: ServerResponse, status: number, text: string): void {

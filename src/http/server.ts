@@ -5,6 +5,8 @@ import type { LogPage } from './log-page';
 import type { GuardVerdict } from './slack-guard';
 
 const MAX_BODY = 1024 * 1024;
+/** GitHub sends webhook payloads of up to 25 MB (a big push), and does not retry a refused one. */
+const MAX_WEBHOOK_BODY = 25 * 1024 * 1024;
 
 export interface HttpDeps {
   /** Bolt's HTTP receiver (absent in Socket Mode). */
@@ -70,7 +72,7 @@ async function route(req: IncomingMessage, res: ServerResponse, d: HttpDeps): Pr
     const off = path === '/github/webhook' ? 'GitHub webhooks are off on this Ferry: set GITHUB_WEBHOOK_SECRET (the webhook\'s secret) and restart it.' : 'Alerts are off on this Ferry: set FERRY_ALERT_TOKEN and restart it.';
     if (!h) return send(res, 404, off);
     if (req.method !== 'POST') return send(res, 405, 'Send POST requests here.');
-    const body = await readBody(req);
+    const body = await readBody(req, path === '/github/webhook' ? MAX_WEBHOOK_BODY : MAX_BODY);
     if (!body) return send(res, 413, 'Request body too large.');
     return h.handle(req, res, body, path);
   }
@@ -92,12 +94,12 @@ function send(res: ServerResponse, status: number, text: string): void {
   res.end(`${text}\n`);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+async function readBody(req: IncomingMessage, max = MAX_BODY): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return undefined;
+    if (size > max) return undefined;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

@@ -15,20 +15,15 @@ const KEEP_S = 30 * 86_400;
 const CLAIM_MS = 30_000;
 const WAIT_FOR_ID_MS = 10_000;
 
-/**
- * Moves a deploy's mirrored state forward, never back (a late "queued" after "in_progress" is
- * dropped). KEYS: 1 the deploy's GitHub hash; ARGV: 1 rank. Returns 1 when the state may be posted.
- */
-const ADVANCE = new LuaScript(
-  'github-deployment-advance',
+/** Releases the deploy's mirror lock if this caller still holds it. KEYS: 1 lock; ARGV: 1 holder. */
+const UNLOCK = new LuaScript(
+  'github-deployment-unlock',
   `
-local cur = tonumber(redis.call('HGET', KEYS[1], 'rank') or '0')
-if tonumber(ARGV[1]) <= cur then return 0 end
-redis.call('HSET', KEYS[1], 'rank', ARGV[1])
-redis.call('EXPIRE', KEYS[1], ${KEEP_S})
-return 1
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 `,
 );
+const LOCK_MS = 30_000;
 
 /** What a deploy's state is on GitHub: queued when accepted, in_progress when it starts, then its outcome. */
 export function deploymentState(dep: Pick<Deploy, 'status'>): DeploymentState {
@@ -76,16 +71,37 @@ export class GitHubDeployments {
     const repo = this.d.config.apps[dep.app]?.repo;
     if (!repo) return;
     const log = this.d.log.child({ deployId: dep.id });
+    // One mirror at a time per deploy, across replicas: states are posted in order, and a state
+    // counts as posted only once GitHub has taken it (a failed post is tried again next time).
+    const lock = await this.lock(dep.id);
+    if (!lock) return log.warn('another process kept the GitHub deployment busy; its next update brings it up to date');
     try {
       const id = await this.deploymentId(dep, repo);
       if (id === undefined) return;
+      const key = this.d.k.deployGitHub(dep.id);
+      let rank = Number((await this.d.redis.hget(key, 'rank')) ?? 0);
       for (const state of statesTo(dep)) {
-        if (!(await ADVANCE.run(this.d.redis, [this.d.k.deployGitHub(dep.id)], [RANK[state]]))) continue;
+        if (RANK[state] <= rank) continue;
         await this.post(repo, id, dep, state);
+        rank = RANK[state];
+        await this.d.redis.multi().hset(key, 'rank', rank).expire(key, KEEP_S).exec();
       }
     } catch (err) {
       log.warn({ err: (err as Error).message, status: (err as { status?: number }).status }, 'could not mirror the deploy to GitHub Deployments');
+    } finally {
+      await UNLOCK.run(this.d.redis, [`${this.d.k.deployGitHubClaim(dep.id)}:lock`], [lock]).catch(() => {});
     }
+  }
+
+  /** Takes the deploy's mirror lock, waiting for another holder up to its expiry; the token, or undefined. */
+  private async lock(deployId: number): Promise<string | undefined> {
+    const token = `${process.pid}:${Math.random().toString(36).slice(2)}`;
+    const key = `${this.d.k.deployGitHubClaim(deployId)}:lock`;
+    for (let waited = 0; waited <= LOCK_MS; waited += 100) {
+      if ((await this.d.redis.set(key, token, 'PX', LOCK_MS, 'NX')) === 'OK') return token;
+      await sleep(100);
+    }
+    return undefined;
   }
 
   private async post(repo: string, id: number, dep: Deploy, state: DeploymentState): Promise<void> {

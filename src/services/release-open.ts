@@ -13,6 +13,18 @@ import type { People } from './people';
 /** How much of the source's history a release to a never-deployed target lists. */
 export const NO_BASE_COMMITS = 50;
 
+/**
+ * What a release is asked for: from `from` to `to`; `tag` pins the source to a tag's commit
+ * (`auto_release:`) instead of what `from` runs (`from` still names the env its rules refer to).
+ */
+export interface ReleaseRequest {
+  app: string;
+  from: string;
+  to: string;
+  force: boolean;
+  tag?: { name: string; sha: string };
+}
+
 export type Plan = { kind: 'plan'; release: NewRelease; commits: Commit[] } | { kind: 'refused'; text: string };
 
 export interface PlanDeps {
@@ -27,13 +39,15 @@ export interface PlanDeps {
  * What a release from `from` to `to` would ship: the SHA running on the source, the one on the
  * target, the commits between them (from GitHub or local git), and their authors as Slack users.
  * Refuses, saying why and what to do, when there is nothing to ship, the source was never
- * deployed, or (unless forced) the two have diverged.
+ * deployed, or (unless forced) the two have diverged. With `req.tag` the source is the tag's
+ * commit, and the messages name the tag where they would name the source env.
  */
-export async function planRelease(d: PlanDeps, req: { app: string; from: string; to: string; force: boolean }, requester: string, now: number): Promise<Plan> {
-  const { app, from, to } = req;
+export async function planRelease(d: PlanDeps, req: ReleaseRequest, requester: string, now: number): Promise<Plan> {
+  const { app, from, to, tag } = req;
   const policy = d.config.apps[app]!.envs[to]!.release;
-  const [source, target] = await Promise.all([d.deploys.envState(app, from), d.deploys.envState(app, to)]);
-  const where = (env: string) => `\`${escapeMrkdwn(app)}\` *${escapeMrkdwn(env)}*`;
+  const [source, target] = await Promise.all([tag ? { sha: tag.sha, ref: tag.name } : d.deploys.envState(app, from), d.deploys.envState(app, to)]);
+  const whereEnv = (env: string) => `\`${escapeMrkdwn(app)}\` *${escapeMrkdwn(env)}*`;
+  const where = (env: string) => (tag && env === from ? `tag \`${escapeMrkdwn(tag.name)}\`` : whereEnv(env));
   if (!source.sha) {
     return { kind: 'refused', text: `Nothing to release: ${where(from)} has had no successful deploy through Ferry, so I don't know what runs there. Deploy it first, e.g. ${typed(`/deploy ${app} ${from} ${d.config.apps[app]!.defaultBranch}`)}.` };
   }
@@ -57,6 +71,12 @@ export async function planRelease(d: PlanDeps, req: { app: string; from: string;
   if (range?.kind === 'identical' || range?.kind === 'behind') {
     const behind = range.kind === 'behind' ? ` (${where(to)} is ${range.behind} commit${range.behind === 1 ? '' : 's'} ahead of it)` : '';
     return { kind: 'refused', text: `Nothing to ship: everything on ${where(from)} (\`${shortSha(sourceSha)}\`) is already on ${where(to)} (\`${shortSha(targetSha!)}\`)${behind}.` };
+  }
+  if (range?.kind === 'diverged' && !req.force && tag) {
+    return {
+      kind: 'refused',
+      text: `${where(from)} (\`${shortSha(sourceSha)}\`) has diverged from ${where(to)} (\`${shortSha(targetSha!)}\`): the tag has ${range.commits.length} commit${range.commits.length === 1 ? '' : 's'} ${to} doesn't, and ${to} has ${range.behind} that the tag doesn't (a hotfix?). Shipping it would take ${range.behind === 1 ? 'that commit' : `those ${range.behind}`} off ${to}, so no release was opened; tag a commit that contains ${to}'s.`,
+    };
   }
   if (range?.kind === 'diverged' && !req.force) {
     const cmd = typed(`/release ${app} ${from} ${to} force`);
@@ -91,6 +111,7 @@ export async function planRelease(d: PlanDeps, req: { app: string; from: string;
     fields,
     ...(targetSha && { targetSha }),
     ...(source.ref && source.ref !== sourceSha && { sourceRef: source.ref }),
+    ...(tag && { tag: tag.name }),
     ...(range?.kind === 'diverged' && { diverged: { ahead: range.ahead, behind: range.behind } }),
     ...(!targetSha && { noBase: true }),
     ...(range?.compareUrl && { compareUrl: range.compareUrl }),

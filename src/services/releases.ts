@@ -8,7 +8,7 @@ import { withDeadline } from '../util/deadline';
 import { authorize } from './authorize';
 import type { Answer } from './deploy-requests';
 import { ReleaseLife, type ReleaseLifeDeps } from './release-life';
-import { planRelease, type PlanDeps } from './release-open';
+import { planRelease, type PlanDeps, type ReleaseRequest } from './release-open';
 
 export interface ReleaseDeps extends ReleaseLifeDeps, PlanDeps {
   deploys: ReleaseLifeDeps['deploys'] & PlanDeps['deploys'];
@@ -31,7 +31,8 @@ export class ReleaseService {
     this.life = new ReleaseLife(d);
   }
 
-  async open(req: { app: string; from: string; to: string; force: boolean }, user: string, idempotencyKey: string): Promise<Answer> {
+  /** Opens a release (`req.tag` pins its source to a tag's commit); `releaseId` is the release it opened, or had opened for this key. */
+  async open(req: ReleaseRequest, user: string, idempotencyKey: string): Promise<Answer & { releaseId?: number }> {
     const openId = await this.d.store.openId(req.app, req.to);
     // A retried delivery of the request that opened it is answered as that request (create() says "duplicate").
     if (openId !== undefined && (await this.d.store.openedBy(idempotencyKey)) !== openId) {
@@ -66,7 +67,7 @@ export class ReleaseService {
     }
     const link = await this.summaryLink(r.id);
     const waiting = releaseState(r, this.life.policy(r)).waiting.filter((a) => a.ackBy === 'self').length;
-    return { text: openedText(r, created.kind === 'duplicate' ? 'Already opened' : 'Opened', waiting, this.life.policy(r).freezeSource, link) };
+    return { text: openedText(r, created.kind === 'duplicate' ? 'Already opened' : 'Opened', waiting, this.life.policy(r).freezeSource, link), releaseId: r.id };
   }
 
   /** What follows a new release: the source's freeze, the timers, the DMs, and shipping if nothing is needed. Safe to repeat. */
@@ -167,8 +168,10 @@ export class ReleaseService {
   async refresh(id: number, user: string, idempotencyKey: string): Promise<Answer> {
     const r = await this.d.store.get(id);
     if (!r) return { text: `There is no release #${id}.` };
-    if (!r.stale) return { text: `${releaseName(r)} is up to date with ${where(r.app, r.from)}; nothing to refresh.` };
-    return this.open({ app: r.app, from: r.from, to: r.to, force: r.diverged !== undefined }, user, idempotencyKey);
+    if (!r.stale) return { text: `${releaseName(r)} is up to date with ${r.tag ? `tag \`${r.tag}\` and ${where(r.app, r.to)}` : where(r.app, r.from)}; nothing to refresh.` };
+    // One opened from a tag stays the tag's: only its target can have moved.
+    const tag = r.tag ? { tag: { name: r.tag, sha: r.sourceSha } } : {};
+    return this.open({ app: r.app, from: r.from, to: r.to, force: r.diverged !== undefined, ...tag }, user, idempotencyKey);
   }
 
   /** The details modal: for the opener, admins, approvers and whoever may deploy the target. Returns the problem, if any. */

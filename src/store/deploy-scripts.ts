@@ -199,7 +199,7 @@ return {1}
  * it is failed and adds no duration; `/rollback` then puts back the newest deploy that succeeded.
  * KEYS: 1 deploy, 2 lease, 3 env state, 4 env durations
  * ARGV: 1 lease value, 2 now ms, 3 status, 4 exit code ('' for none), 5 error text,
- *       6 the smoke check's result ('passed', 'failed', or '' when it did not run)
+ *       6 the smoke check's result ('passed', 'failed', 'stopped' (cancelled or shut down while it ran), or '' when it did not run)
  */
 export const FINISH = new LuaScript(
   'finish',
@@ -208,7 +208,7 @@ if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[3], 'finishedAt', ARGV[2], 'exitCode', ARGV[4], 'error', ARGV[5])
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
 if ARGV[6] and ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'smoke', ARGV[6]) end
-if ARGV[3] == 'succeeded' or ARGV[6] == 'failed' then
+if ARGV[3] == 'succeeded' or ARGV[6] == 'failed' or ARGV[6] == 'stopped' then
   local d = redis.call('HMGET', KEYS[1], 'id', 'sha', 'ref', 'user', 'startedAt')
   redis.call('HSET', KEYS[3], 'deployId', d[1], 'sha', d[2], 'ref', d[3], 'user', d[4], 'at', ARGV[2])
   if ARGV[3] == 'succeeded' then

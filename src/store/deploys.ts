@@ -146,7 +146,7 @@ export class DeployStore {
   async finish(
     d: Pick<Deploy, 'id' | 'app' | 'env'>,
     leaseValue: string,
-    outcome: { status: Exclude<DeployStatus, 'queued' | 'running'>; exitCode?: number; error?: string; smoke?: 'passed' | 'failed' },
+    outcome: { status: Exclude<DeployStatus, 'queued' | 'running'>; exitCode?: number; error?: string; smoke?: 'passed' | 'failed' | 'stopped' },
     now: number,
   ): Promise<boolean> {
     const r = await FINISH.run(

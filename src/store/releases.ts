@@ -9,7 +9,7 @@ const IDEMPOTENCY_TTL_S = 86_400;
 const KEEP_S = 90 * 86_400;
 
 export type NewRelease = Pick<Release, 'app' | 'from' | 'to' | 'sourceSha' | 'requester' | 'createdAt' | 'commitCount' | 'authors' | 'fields'> &
-  Partial<Pick<Release, 'targetSha' | 'sourceRef' | 'diverged' | 'noBase' | 'compareUrl'>>;
+  Partial<Pick<Release, 'targetSha' | 'sourceRef' | 'tag' | 'diverged' | 'noBase' | 'compareUrl'>>;
 
 export type CreateResult = { kind: 'created'; id: number; replaced?: number } | { kind: 'duplicate'; id: number } | { kind: 'open'; id: number };
 export type AckResult = { kind: 'ok'; newAcks: number; approved: boolean } | { kind: 'closed'; status: string } | { kind: 'stale' } | { kind: 'missing' };
@@ -35,6 +35,7 @@ export class ReleaseStore {
       fields: JSON.stringify(r.fields),
       ...(r.targetSha && { targetSha: r.targetSha }),
       ...(r.sourceRef && { sourceRef: r.sourceRef }),
+      ...(r.tag && { tag: r.tag }),
       ...(r.diverged && { divergedAhead: r.diverged.ahead, divergedBehind: r.diverged.behind }),
       ...(r.noBase && { noBase: 1 }),
       ...(r.compareUrl && { compareUrl: r.compareUrl }),
@@ -225,6 +226,7 @@ function releaseFromHashes(h: Record<string, string>, acks: Record<string, strin
   const optional: Partial<Release> = {
     targetSha: h.targetSha || undefined,
     sourceRef: h.sourceRef || undefined,
+    tag: h.tag || undefined,
     diverged: h.divergedAhead ? { ahead: Number(h.divergedAhead), behind: Number(h.divergedBehind ?? 0) } : undefined,
     noBase: h.noBase ? true : undefined,
     compareUrl: h.compareUrl || undefined,

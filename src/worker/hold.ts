@@ -32,6 +32,9 @@ export interface HoldDeps {
   onFinished?: (deployId: number) => Promise<void>;
 }
 
+/** How many of the env's latest deploys are looked at for an earlier one still waiting for its checks. */
+const EARLIER_LOOKED_AT = 50;
+
 /** How often a deploy waiting for its required checks asks GitHub again (at most; a short checks_timeout asks more often). */
 export const CHECKS_POLL_MS = 15_000;
 
@@ -112,14 +115,15 @@ async function holdForChecks(job: Job<DeployJobData>, token: string | undefined,
   throw new DelayedError();
 }
 
-/** The oldest deploy of the env accepted before this one that is still queued, waiting for its checks. */
+/**
+ * The oldest deploy of the env accepted before this one that is still queued and waiting for its
+ * checks, wherever its job is (held, being looked at by another worker, or in line). Read from the
+ * deploy records (the env's recent history), not from the queue's delayed set alone.
+ */
 async function earlierWaitingForChecks(deploy: Deploy, d: HoldDeps): Promise<number | undefined> {
-  const held = (await d.queues.delayed(deploy.app, deploy.env)).filter((id) => id < deploy.id).sort((a, b) => a - b);
-  for (const id of held) {
-    const other = await d.deploys.get(id);
-    if (other?.status === 'queued' && other.checksWaitSince !== undefined && !other.override) return id;
-  }
-  return undefined;
+  const recent = await d.deploys.history(deploy.app, deploy.env, EARLIER_LOOKED_AT);
+  const waiting = recent.filter((o) => o.id < deploy.id && o.status === 'queued' && o.checksWaitSince !== undefined && !o.override);
+  return waiting.length ? Math.min(...waiting.map((o) => o.id)) : undefined;
 }
 
 async function failUnstarted(deploy: Deploy, error: string, now: number, d: HoldDeps): Promise<'go' | 'ended'> {

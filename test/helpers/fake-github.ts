@@ -69,6 +69,8 @@ export class FakeGitHub {
   installationToken = 'ghs_installationtoken000000000000000000';
   /** The next n API requests get GitHub's primary rate limit answer (403, remaining 0, reset in 1 s). */
   rateLimitNext = 0;
+  /** The next n deployment status posts are refused (422). */
+  deploymentStatusFailures = 0;
   /** Deployments created with POST /repos/{o}/{r}/deployments, and the statuses posted to each, in order. */
   readonly deployments: FakeDeployment[] = [];
   hang = false;
@@ -164,6 +166,10 @@ export class FakeGitHub {
     if (req.method === 'POST' && statuses) {
       const d = this.deployments.find((x) => x.id === Number(statuses[1]) && x.repo === full);
       if (!d) return json(404, { message: 'Not Found' });
+      if (this.deploymentStatusFailures > 0) {
+        this.deploymentStatusFailures--;
+        return json(422, { message: 'Validation Failed' });
+      }
       d.statuses.push({ state: String(body.state), ...(body.log_url ? { log_url: String(body.log_url) } : {}), ...(body.description ? { description: String(body.description) } : {}) });
       return json(201, { id: d.statuses.length, state: body.state });
     }

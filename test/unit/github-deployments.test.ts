@@ -80,10 +80,21 @@ test('states only move forward: a late "queued" after "in_progress", or a repeat
   expect(github.deployments[0]!.statuses.map((s) => s.state)).toEqual(['queued', 'in_progress']);
 });
 
-test('two replicas mirroring the same deploy at once create one deployment', async () => {
-  await Promise.all([mirror().mirror(deploy('queued')), mirror().mirror(deploy('queued')), mirror().mirror(deploy('queued'))]);
-  expect(github.deployments).toHaveLength(1);
+test('a state GitHub did not take is posted again with the next update, in order', async () => {
+  const m = mirror();
+  await m.mirror(deploy('queued'));
+  github.deploymentStatusFailures = 1;
+  await m.mirror(deploy('succeeded', { startedAt: 2 }));
   expect(github.deployments[0]!.statuses.map((s) => s.state)).toEqual(['queued']);
+  await m.mirror(deploy('succeeded', { startedAt: 2 }));
+  expect(github.deployments[0]!.statuses.map((s) => s.state)).toEqual(['queued', 'in_progress', 'success']);
+});
+
+test('two replicas mirroring the same deploy at once create one deployment', async () => {
+  await Promise.all([mirror().mirror(deploy('queued')), mirror().mirror(deploy('failed', { startedAt: 2 })), mirror().mirror(deploy('queued'))]);
+  expect(github.deployments).toHaveLength(1);
+  // Whatever order they ran in, GitHub saw each state once, in order.
+  expect(github.deployments[0]!.statuses.map((s) => s.state)).toEqual(['queued', 'in_progress', 'failure']);
 });
 
 test('apps from a local repository are not mirrored; GitHub not answering does not throw', async () => {

@@ -63,6 +63,8 @@ describe('smokeOutcome', () => {
     expect(smokeOutcome({ exitCode: 0, timedOut: false }, 1000)).toEqual({ status: 'succeeded', exitCode: 0, smoke: 'passed' });
     expect(smokeOutcome({ exitCode: 3, timedOut: false }, 1000)).toEqual({ status: 'failed', exitCode: 3, error: 'the smoke check failed (exit 3)', smoke: 'failed' });
     expect(smokeOutcome({ exitCode: 143, timedOut: true }, 60_000)).toMatchObject({ status: 'failed', smoke: 'failed', error: expect.stringContaining('timed out after') });
+    // Stopped from outside (a cancel, a shutdown): not a smoke failure, so no rollback or freeze follows.
+    expect(smokeOutcome({ exitCode: 143, timedOut: false, stoppedBecause: 'it was cancelled' }, 60_000)).toEqual({ status: 'failed', exitCode: 143, error: 'the smoke check was stopped: it was cancelled', smoke: 'stopped' });
   });
 });
 

@@ -47,13 +47,15 @@ export function renderSummary(r: Release, commits: Commit[], ctx: SummaryContext
 
 /** Release number, app, range, counts, compare link, requester, and a diverged range's warning. */
 function overview(r: Release, commitUrl?: CommitUrl): string {
-  const source = `${envName(r.from)} ${shaRef(r.sourceSha, urlOf(r.sourceSha, commitUrl))}${r.sourceRef ? ` (${code(r.sourceRef, 60)})` : ''}`;
+  const source = r.tag
+    ? `tag ${code(r.tag, 60)} ${shaRef(r.sourceSha, urlOf(r.sourceSha, commitUrl))}`
+    : `${envName(r.from)} ${shaRef(r.sourceSha, urlOf(r.sourceSha, commitUrl))}${r.sourceRef ? ` (${code(r.sourceRef, 60)})` : ''}`;
   const target = r.targetSha && !r.noBase ? `${envName(r.to)} ${shaRef(r.targetSha, urlOf(r.targetSha, commitUrl))}` : `${envName(r.to)} (nothing deployed yet)`;
   const lines = [`*Release #${r.id}* · ${code(r.app, 60)} · ${source} → ${target}`];
   const counts = `*${plural(r.commitCount, 'commit')}* by *${plural(r.authors.length, 'author')}*`;
   const compare = linkable(r.compareUrl) ? ` · ${link(r.compareUrl, 'compare')}` : '';
   lines.push(r.noBase || !r.targetSha ? `${counts}: ${envName(r.to)} has nothing deployed yet, so these are ${envName(r.from)}'s recent commits${compare}` : `${counts}${compare}`);
-  lines.push(`Requested by ${who(r.requester)} ${ago(r.createdAt)}`);
+  lines.push(`Requested by ${who(r.requester)} ${ago(r.createdAt)}${r.tag ? ` · from tag ${code(r.tag, 60)} (auto release), not what ${envName(r.from)} runs` : ''}`);
   if (r.diverged) {
     const { ahead, behind } = r.diverged;
     lines.push(

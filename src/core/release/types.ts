@@ -70,8 +70,13 @@ export interface Release {
   sourceSha: string;
   /** What runs on the target now; undefined when the target has had no deploy. */
   targetSha?: string;
-  /** The source's ref as deployed there (a branch name, say), for people. */
+  /** The source's ref as deployed there (a branch name, say), for people; the tag, for a release opened from one. */
   sourceRef?: string;
+  /**
+   * Opened from this tag (`auto_release:`): sourceSha is the tag's commit, not what `from` runs,
+   * so deploys to `from` don't make it stale (deploys to the target still do).
+   */
+  tag?: string;
   requester: string;
   createdAt: number;
   status: ReleaseStatus;
