@@ -26,6 +26,7 @@ import type { CommitSource } from './source/types';
 import { CancelStore } from './store/cancel';
 import { DeployStore } from './store/deploys';
 import { keys } from './store/keys';
+import { LuaScript } from './store/lua';
 import { sharedLinkSecret } from './store/link-secret';
 import { LeaseStore } from './store/lease';
 import { AuditLog } from './store/audit';
@@ -49,6 +50,17 @@ import { createAlertsEndpoint } from './http/alerts';
 import { People } from './services/people';
 import { ReleaseService } from './services/releases';
 import { ReleaseStore } from './store/releases';
+
+/** Keeps the newest push time seen for an env; 1 unless a later one was seen. KEYS: 1 the env's key; ARGV: 1 pushed_at (s). */
+const NEWEST_PUSH = new LuaScript(
+  'newest-push',
+  `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) < cur then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', 30 * 86400)
+return 1
+`,
+);
 
 /** SIGTERM to SIGKILL for a deploy command that is being stopped. */
 const KILL_GRACE_MS = 10_000;
@@ -209,7 +221,7 @@ export class Runtime {
       killGraceMs: this.killGraceMs,
       log: log.child({ component: 'cancel' }),
       now,
-      onFinished: (id) => this.deployFinished(id),
+      onFinished: (id) => this.queues.afterDeploy(id),
     });
     this.releaseStore = new ReleaseStore(this.redis, this.k);
     this.releaseFeed = new ReleaseFeed({ config, slack: this.slack, store: this.releaseStore, commitUrl: (app, sha) => this.sources[app]?.commitUrl(sha), log: log.child({ component: 'releases' }), now });
@@ -249,6 +261,7 @@ export class Runtime {
     const autoDeploys = new AutoDeploys({
       config: this.config,
       requests: this.requests,
+      newest: async (app, env, pushedAt) => (await NEWEST_PUSH.run(this.redis, [this.k.autoPushedAt(app, env)], [pushedAt])) === 1,
       postFeed: async (text) => {
         await this.slack.chat.postMessage({ channel: this.config.feedChannel, text, unfurl_links: false });
       },
@@ -276,7 +289,10 @@ export class Runtime {
       }
       return woken;
     };
-    return createGitHubWebhook({ secret, firstDelivery, autoDeploys, autoReleases, checksChanged, log });
+    const forgetDelivery = async (id: string) => {
+      await this.redis.del(this.k.githubDelivery(id));
+    };
+    return createGitHubWebhook({ secret, firstDelivery, forgetDelivery, autoDeploys, autoReleases, checksChanged, log });
   }
 
   /** POST /alerts/<app>/<env>'s handler (see src/http/alerts.ts). */
@@ -345,8 +361,9 @@ export class Runtime {
       lockService: this.lockService,
       freezeService: this.freezeService,
       releases: this.releases.life,
+      afterDeploy: (id) => this.deployFinished(id),
       scheduleFeed: new ScheduleFeed({ config: this.config, queues: this.queues, slack: this.slack, audit: this.audit, log: this.log.child({ component: 'freezes' }), now: this.now }),
-      hold: { config: this.config, deploys: this.deploys, freezes: this.freezes, queues: this.queues, feed: this.feed, log: this.log.child({ component: 'worker' }), now: this.now, checks: this.checks, onFinished: (id) => this.deployFinished(id) },
+      hold: { config: this.config, deploys: this.deploys, freezes: this.freezes, queues: this.queues, feed: this.feed, log: this.log.child({ component: 'worker' }), now: this.now, checks: this.checks, onFinished: (id) => this.queues.afterDeploy(id) },
       feed: this.feed,
       slack: this.slack,
       log: this.log.child({ component: 'worker', worker: this.workerName }),
@@ -367,7 +384,7 @@ export class Runtime {
         graceMs: this.killGraceMs,
         cancels: this.cancelWatch,
         now: this.now,
-        onFinished: (id) => this.deployFinished(id),
+        onFinished: (id) => this.queues.afterDeploy(id),
       },
     });
   }

@@ -35,6 +35,8 @@ export interface Push {
   login: string;
   /** `pusher.email`, lower-case, when GitHub sent one. */
   email?: string;
+  /** `repository.pushed_at` (seconds): when GitHub took the push; orders pushes that reach Ferry out of order. */
+  pushedAt?: number;
 }
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -53,7 +55,9 @@ export function parsePush(payload: unknown): Push | string {
   const pusher = obj(p.pusher);
   const login = typeof sender === 'string' && sender ? sender : typeof pusher.name === 'string' && pusher.name ? pusher.name : 'someone';
   const email = typeof pusher.email === 'string' && pusher.email.includes('@') ? pusher.email.toLowerCase() : undefined;
+  const pushedAt = obj(p.repository).pushed_at;
   return {
+    ...(typeof pushedAt === 'number' && Number.isFinite(pushedAt) && { pushedAt }),
     repo,
     ...(p.ref.startsWith('refs/heads/') && { branch: p.ref.slice('refs/heads/'.length) }),
     before: p.before,

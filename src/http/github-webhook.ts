@@ -12,6 +12,8 @@ export interface GitHubWebhookDeps {
   secret: string;
   /** Records a delivery ID; false when it was recorded before (a redelivery). */
   firstDelivery: (id: string) => Promise<boolean>;
+  /** Forgets a delivery whose work failed, so GitHub's "Redeliver" does it again (the work's own keys keep it from doing anything twice). */
+  forgetDelivery?: (id: string) => Promise<void>;
   autoDeploys: Pick<AutoDeploys, 'push'>;
   /** `auto_release:`: a new tag (push or create) or a published release opens releases (absent: such events are ignored). */
   autoReleases?: Pick<AutoReleases, 'handle'>;
@@ -64,7 +66,10 @@ export function createGitHubWebhook(d: GitHubWebhookDeps): BodyHandler {
         if (!(await d.firstDelivery(delivery))) return send(res, 200, 'already handled');
         send(res, 202, 'accepted');
         const log = d.log.child({ delivery });
-        const work = d.autoReleases.handle(tag, log).catch((err: Error) => log.error({ err: err.message, tag: tag.tag }, `GitHub ${event} of a tag not handled`));
+        const work = d.autoReleases.handle(tag, log).catch(async (err: Error) => {
+          log.error({ err: err.message, tag: tag.tag }, `GitHub ${event} of a tag not handled; redeliver it from GitHub to try again`);
+          await d.forgetDelivery?.(delivery).catch(() => {});
+        });
         d.background?.(work);
         return;
       }
@@ -74,7 +79,10 @@ export function createGitHubWebhook(d: GitHubWebhookDeps): BodyHandler {
       if (!(await d.firstDelivery(delivery))) return send(res, 200, 'already handled');
       send(res, 202, 'accepted');
       const log = d.log.child({ delivery });
-      const work = d.autoDeploys.push(push, delivery, log).catch((err: Error) => log.error({ err: err.message }, 'GitHub push not handled'));
+      const work = d.autoDeploys.push(push, delivery, log).catch(async (err: Error) => {
+        log.error({ err: err.message }, 'GitHub push not handled; redeliver it from GitHub to try again');
+        await d.forgetDelivery?.(delivery).catch(() => {});
+      });
       d.background?.(work);
     },
   };

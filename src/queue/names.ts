@@ -23,5 +23,7 @@ export type TimerJobData =
   | { kind: 'release-expire'; id: number }
   /** A ship attempt is looked at again (its deploy's end, or the work after it, may have been lost); `at` tells repeats apart. */
   | { kind: 'release-settle'; id: number; attempt: number; at?: number }
+  /** What follows a deploy's end (its release, smoke failure actions, promotion), retried until it is done. */
+  | { kind: 'after-deploy'; deployId: number }
   /** A direct message, sent (and retried) by a worker; `key` makes sending it twice a no-op. */
   | { kind: 'dm'; user: string; text: string; key: string };

@@ -79,6 +79,14 @@ export class Queues {
     return held;
   }
 
+  /**
+   * Queues what follows deploy #id's end as a timer job (one per deploy), retried with back-off:
+   * a failure (Slack, GitHub, Redis) or a process dying midway doesn't lose a rollback or a promotion.
+   */
+  async afterDeploy(deployId: number): Promise<void> {
+    await this.timers.add('after-deploy', { kind: 'after-deploy', deployId }, { jobId: `after-deploy-${deployId}`, attempts: 6, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: KEEP });
+  }
+
   /** Deploy ids held (delayed) on an env: by a freeze, a window, or waiting for checks. */
   async delayed(app: string, env: string): Promise<number[]> {
     return (await this.deployQueue(app, env).getDelayed()).map((j) => j.data.deployId);
@@ -131,7 +139,7 @@ export class Queues {
     await this.timers.add(data.kind, data, { jobId, delay: Math.max(0, at - now), removeOnComplete: { age: 7 * 86_400 }, removeOnFail: KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } });
   }
 
-  async schedule(data: Exclude<TimerJobData, { kind: 'dm' | 'schedule-edge' | 'release-remind' | 'release-expire' | 'release-settle' }>, at: number, now: number): Promise<void> {
+  async schedule(data: Exclude<TimerJobData, { kind: 'dm' | 'schedule-edge' | 'release-remind' | 'release-expire' | 'release-settle' | 'after-deploy' }>, at: number, now: number): Promise<void> {
     const opts: JobsOptions = {
       jobId: `${data.kind}-${data.app}-${data.env}-${data.token}`,
       delay: Math.max(0, at - now),

@@ -8,6 +8,11 @@ export interface AutoDeployDeps {
   requests: Pick<DeployRequests, 'request'>;
   /** Posts a line in the feed channel (a push that was not deployed). */
   postFeed: (text: string) => Promise<void>;
+  /**
+   * Records the push as the env's newest (by GitHub's `pushed_at`) unless a later one was seen:
+   * false for a push that reached Ferry after a newer one (another replica, a redelivery).
+   */
+  newest?: (app: string, env: string, pushedAt: number) => Promise<boolean>;
 }
 
 /**
@@ -36,6 +41,10 @@ export class AutoDeploys {
     const user = pushUser(this.d.config.people, push);
     const ids: number[] = [];
     for (const { app, env } of targets) {
+      if (push.pushedAt !== undefined && this.d.newest && !(await this.d.newest(app, env, push.pushedAt))) {
+        log.info({ app, env, sha: push.after }, 'push not deployed: a newer push to the branch came first');
+        continue;
+      }
       const answer = await this.d.requests.request(
         { app, env, ref: push.branch!, sha: push.after },
         user,

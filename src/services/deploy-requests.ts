@@ -77,6 +77,8 @@ export interface RollbackOrder {
   of: string;
   lockMs: number;
   lockReason: string;
+  /** Ferry's own (after a failed smoke check): no person's permission needed, and a freeze holds it instead of refusing it. */
+  system?: boolean;
 }
 
 /**
@@ -93,7 +95,8 @@ export class DeployRequests {
     const app = this.d.config.apps[req.app]!;
     const envCfg = app.envs[req.env]!;
     const source = this.d.sources[req.app]!;
-    const actions = auto ? [] : req.override !== undefined ? (['deploy', 'override'] as const) : (['deploy'] as const);
+    // Ferry's own deploys (a push, a promotion, the rollback after a failed smoke check) need no person's permission.
+    const actions = auto || rollback?.system ? [] : req.override !== undefined ? (['deploy', 'override'] as const) : (['deploy'] as const);
     for (const action of actions) {
       const refused = await authorize({ ...this.d, now: this.now }, action, user, req.app, req.env);
       if (refused) return { text: `${refused} Nothing was queued.` };
@@ -102,7 +105,7 @@ export class DeployRequests {
     // An override skips only the window: the decision without it says whether the window is open.
     const unoverridden = await envGate(this.d, req.app, req.env, this.now());
     const decision: GateDecision = unoverridden.kind === 'window' && req.override !== undefined ? { kind: 'go' } : unoverridden;
-    if (decision.kind === 'frozen' && !auto) {
+    if (decision.kind === 'frozen' && !auto && !rollback?.system) {
       const text = `Can't ${rollback ? 'roll back' : 'deploy'}: ${describeGate(decision, req.env, this.now())} Nothing was queued.`;
       await this.audit({ user, action: 'refused', app: req.app, env: req.env, detail: `deploy: frozen by ${decision.freeze.source === 'manual' ? decision.freeze.by : (decision.freeze.name ?? decision.freeze.source)}` });
       return { text, blocks: [section(text), notifyButton(req.app, req.env)] };

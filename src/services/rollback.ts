@@ -34,11 +34,16 @@ export const ROLLBACK_HISTORY_DEPTH = 200;
 export class RollbackService {
   constructor(private readonly d: RollbackDeps) {}
 
-  /** `name`: how the lock's reason names the requester ("rolled back by ana"). */
-  async rollback(req: RollbackRequest, user: string, name: string, idempotencyKey: string): Promise<Answer> {
-    const refused = await authorize(this.d, 'deploy', user, req.app, req.env, 'rollback');
-    if (refused) return { text: `${refused} Nothing was queued.` };
-    const order = { lockMs: ROLLBACK_LOCK_MS, lockReason: rollbackLockReason(name) };
+  /**
+   * `name`: how the lock's reason names the requester ("rolled back by ana"). `system`: Ferry's own
+   * rollback (after a failed smoke check): no permission check, and a freeze holds it.
+   */
+  async rollback(req: RollbackRequest, user: string, name: string, idempotencyKey: string, system = false): Promise<Answer> {
+    if (!system) {
+      const refused = await authorize(this.d, 'deploy', user, req.app, req.env, 'rollback');
+      if (refused) return { text: `${refused} Nothing was queued.` };
+    }
+    const order = { lockMs: ROLLBACK_LOCK_MS, lockReason: rollbackLockReason(name), ...(system && { system }) };
     // A retried delivery answers with the rollback it already queued, even if what runs on the env
     // has changed since (the choice would differ now).
     const dupId = await this.d.deploys.acceptedAs(idempotencyKey);

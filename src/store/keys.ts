@@ -76,6 +76,8 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     releaseBySource: (app: string, env: string) => `${p}:release:source:${app}:${env}`,
     /** Slack user IDs found for commit emails (users.lookupByEmail), '-' for none; cached. */
     personByEmail: (email: string) => `${p}:person:${email}`,
+    /** The newest push (GitHub's pushed_at, seconds) an env's auto deploys have taken. */
+    autoPushedAt: (app: string, env: string) => `${p}:env:${app}:${env}:pushed-at`,
     /** BullMQ's own prefix, so its keys sit beside Ferry's. */
     bullPrefix: `${p}:q`,
   };

@@ -30,6 +30,8 @@ export function startWorkers(opts: {
   freezeService: FreezeService;
   /** Posts scheduled freezes' beginnings and ends to the feed. */
   scheduleFeed: ScheduleFeed;
+  /** What follows a deploy's end (releases, smoke failure actions, promotion); throws to be retried. */
+  afterDeploy: (deployId: number) => Promise<void>;
   /** Releases' reminders and expiry. */
   releases: Pick<ReleaseLife, 'remind' | 'expire' | 'settleTimer'>;
   /** What decides whether a queued deploy may start now (freezes, the deploy window). */
@@ -86,6 +88,7 @@ export function startWorkers(opts: {
       else if (t.kind === 'release-remind') await opts.releases.remind(t.id, t.round);
       else if (t.kind === 'release-expire') await opts.releases.expire(t.id);
       else if (t.kind === 'release-settle') await opts.releases.settleTimer(t.id, t.attempt);
+      else if (t.kind === 'after-deploy') await opts.afterDeploy(t.deployId);
       else await opts.slack.chat.postMessage({ channel: t.user, text: t.text });
     },
     { ...common, concurrency: 4, lockDuration: 30_000, stalledInterval: 30_000 },

@@ -156,6 +156,17 @@ describe('GitHub webhooks: auto_deploy', () => {
     expect(await seq()).toBe(2);
   });
 
+  test('a push that reaches Ferry after a newer one to the same branch (by GitHub\'s pushed_at) deploys nothing', async () => {
+    expect((await push(c[1]!, c[3]!, { pushedAt: 1_800_000_200 })).status).toBe(202);
+    expect((await accepted(1)).sha).toBe(c[3]);
+    // The older push, late (another replica was slow, or it was redelivered): not deployed over the newer one.
+    expect((await push(c[0]!, c[1]!, { pushedAt: 1_800_000_100 })).status).toBe(202);
+    // A later push is #2: the late one made no deploy.
+    await push(c[3]!, c[2]!, { pushedAt: 1_800_000_300 });
+    expect((await accepted(2)).sha).toBe(c[2]);
+    expect(await seq()).toBe(2);
+  });
+
   test('ping, other events, bad JSON, other branches and repositories deploy nothing', async () => {
     expect(await deliver(h.url, 'ping', { zen: 'Keep it logically awesome.', hook_id: 1 })).toMatchObject({ status: 200, text: 'pong' });
     expect(await deliver(h.url, 'issues', { action: 'opened' })).toMatchObject({ status: 202, text: 'ignored: issues' });
