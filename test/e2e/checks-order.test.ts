@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { latest } from '../helpers/fake-slack';
+import { branchWithCommit } from '../helpers/git-repo';
 import { Harness } from '../helpers/harness';
 
 /** Deploys to an env that requires checks still go in order: a newer SHA with green checks waits behind an older one whose checks run. */
@@ -16,12 +16,9 @@ describe('required checks keep deploys in order', () => {
   });
   afterAll(() => h.stop());
 
+  /** A new commit on a new branch, known to the fake GitHub by that branch name. */
   const commit = (ref: string): string => {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: h.repo.path, encoding: 'utf8' }).trim();
-    git('checkout', '--quiet', '-b', ref, 'main');
-    git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '--quiet', '--allow-empty', '-m', ref);
-    const sha = git('rev-parse', 'HEAD');
-    git('checkout', '--quiet', 'main');
+    const sha = branchWithCommit(h.repo.path, ref);
     h.github.refs.set(`acme/web@${ref}`, sha);
     return sha;
   };

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { branchWithCommit } from '../helpers/git-repo';
 import { Harness } from '../helpers/harness';
 import { eventually } from '../helpers/wait';
 import { deliver, WEBHOOK_SECRET } from '../helpers/webhooks';
@@ -18,12 +18,9 @@ describe('checks webhooks', () => {
   });
   afterAll(() => h.stop());
 
+  /** A new commit on a new branch, known to the fake GitHub by that branch name. */
   const commit = (ref: string): string => {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: h.repo.path, encoding: 'utf8' }).trim();
-    git('checkout', '--quiet', '-b', ref, 'main');
-    git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '--quiet', '--allow-empty', '-m', ref);
-    const sha = git('rev-parse', 'HEAD');
-    git('checkout', '--quiet', 'main');
+    const sha = branchWithCommit(h.repo.path, ref);
     h.github.refs.set(`acme/web@${ref}`, sha);
     return sha;
   };

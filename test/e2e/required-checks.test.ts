@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { latest, type MessageVersion } from '../helpers/fake-slack';
+import { branchWithCommit } from '../helpers/git-repo';
 import { Harness } from '../helpers/harness';
 
 const ANA = 'U0ANA';
@@ -16,11 +16,7 @@ describe('required checks', () => {
   /** A new commit on a new branch of the app's repository, known to the fake GitHub by that branch name. */
   const commit = (): { ref: string; sha: string } => {
     const ref = `change-${++n}`;
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: h.repo.path, encoding: 'utf8' }).trim();
-    git('checkout', '--quiet', '-b', ref, 'main');
-    git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '--quiet', '--allow-empty', '-m', ref);
-    const sha = git('rev-parse', 'HEAD');
-    git('checkout', '--quiet', 'main');
+    const sha = branchWithCommit(h.repo.path, ref);
     h.github.refs.set(`acme/web@${ref}`, sha);
     return { ref, sha };
   };

@@ -232,3 +232,13 @@ function fastImport(dir: string, stream: string, git: (args: string[], input?: s
       }),
   );
 }
+
+/** A new branch `ref` off main with one empty commit; returns its SHA (main stays checked out). */
+export function branchWithCommit(repo: string, ref: string): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+  git('checkout', '--quiet', '-b', ref, 'main');
+  git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '--quiet', '--allow-empty', '-m', ref);
+  const sha = git('rev-parse', 'HEAD');
+  git('checkout', '--quiet', 'main');
+  return sha;
+}
