@@ -26,7 +26,6 @@ import type { CommitSource } from './source/types';
 import { CancelStore } from './store/cancel';
 import { DeployStore } from './store/deploys';
 import { keys } from './store/keys';
-import { LuaScript } from './store/lua';
 import { sharedLinkSecret } from './store/link-secret';
 import { LeaseStore } from './store/lease';
 import { AuditLog } from './store/audit';
@@ -43,24 +42,15 @@ import { windowOf } from './core/window-state';
 import { Workspaces } from './worker/workspace';
 import { ReleaseFeed } from './feed/release-feed';
 import type { BodyHandler } from './http/server';
-import { createGitHubWebhook, DELIVERY_TTL_S } from './http/github-webhook';
+import { createGitHubWebhook } from './http/github-webhook';
+import { GitHubDeliveries } from './store/github-deliveries';
+import { checksWake } from './services/checks-wake';
 import { AutoDeploys } from './services/auto-deploy';
 import { AutoReleases } from './services/auto-release';
 import { createAlertsEndpoint } from './http/alerts';
 import { People } from './services/people';
 import { ReleaseService } from './services/releases';
 import { ReleaseStore } from './store/releases';
-
-/** Keeps the newest push time seen for an env; 1 unless a later one was seen. KEYS: 1 the env's key; ARGV: 1 pushed_at (s). */
-const NEWEST_PUSH = new LuaScript(
-  'newest-push',
-  `
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) < cur then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', 30 * 86400)
-return 1
-`,
-);
 
 /** SIGTERM to SIGKILL for a deploy command that is being stopped. */
 const KILL_GRACE_MS = 10_000;
@@ -257,42 +247,20 @@ export class Runtime {
 
   /** POST /github/webhook's handler (see src/http/github-webhook.ts). */
   githubWebhook(secret: string): BodyHandler {
-    const log = this.log.child({ component: 'github-webhook' });
-    const autoDeploys = new AutoDeploys({
-      config: this.config,
-      requests: this.requests,
-      newest: async (app, env, pushedAt) => (await NEWEST_PUSH.run(this.redis, [this.k.autoPushedAt(app, env)], [pushedAt])) === 1,
-      postFeed: async (text) => {
-        await this.slack.chat.postMessage({ channel: this.config.feedChannel, text, unfurl_links: false });
-      },
-    });
-    // auto_release: a new tag or a published GitHub release opens a release of the tag's commit.
-    const autoReleases = new AutoReleases({
-      config: this.config,
-      sources: this.sources,
-      releases: this.releases,
-      postFeed: async (text) => {
-        await this.slack.chat.postMessage({ channel: this.config.feedChannel, text, unfurl_links: false });
-      },
-    });
-    const firstDelivery = async (id: string) => (await this.redis.set(this.k.githubDelivery(id), String(this.now()), 'EX', DELIVERY_TTL_S, 'NX')) === 'OK';
-    // A commit's checks changed: its deploys held for checks (on envs that require them) look again now, not at their next poll.
-    const checksChanged = async (repo: string, sha: string): Promise<number> => {
-      let woken = 0;
-      for (const app of this.config.appNames.filter((a) => this.config.apps[a]!.repo?.toLowerCase() === repo.toLowerCase())) {
-        for (const env of this.config.apps[app]!.envNames.filter((e) => this.config.apps[app]!.envs[e]!.requireChecks)) {
-          woken += await this.queues.wake(app, env, async (id) => {
-            const dep = await this.deploys.get(id);
-            return dep?.status === 'queued' && dep.sha === sha;
-          });
-        }
-      }
-      return woken;
+    const deliveries = new GitHubDeliveries(this.redis, this.k);
+    const postFeed = async (text: string) => {
+      await this.slack.chat.postMessage({ channel: this.config.feedChannel, text, unfurl_links: false });
     };
-    const forgetDelivery = async (id: string) => {
-      await this.redis.del(this.k.githubDelivery(id));
-    };
-    return createGitHubWebhook({ secret, firstDelivery, forgetDelivery, autoDeploys, autoReleases, checksChanged, log });
+    return createGitHubWebhook({
+      secret,
+      firstDelivery: (id) => deliveries.first(id, this.now()),
+      forgetDelivery: (id) => deliveries.forget(id),
+      autoDeploys: new AutoDeploys({ config: this.config, requests: this.requests, newest: (app, env, at) => deliveries.newestPush(app, env, at), postFeed }),
+      // auto_release: a new tag or a published GitHub release opens a release of the tag's commit.
+      autoReleases: new AutoReleases({ config: this.config, sources: this.sources, releases: this.releases, postFeed }),
+      checksChanged: checksWake({ config: this.config, queues: this.queues, deploys: this.deploys }),
+      log: this.log.child({ component: 'github-webhook' }),
+    });
   }
 
   /** POST /alerts/<app>/<env>'s handler (see src/http/alerts.ts). */

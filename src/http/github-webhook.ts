@@ -5,9 +5,6 @@ import type { AutoReleases } from '../services/auto-release';
 import type { AutoDeploys } from '../services/auto-deploy';
 import type { BodyHandler } from './server';
 
-/** How long a delivery ID is remembered: GitHub redelivers on request, for days. */
-export const DELIVERY_TTL_S = 7 * 86_400;
-
 export interface GitHubWebhookDeps {
   secret: string;
   /** Records a delivery ID; false when it was recorded before (a redelivery). */

@@ -1,0 +1,23 @@
+import type { FerryConfig } from '../config/types';
+import type { Queues } from '../queue/queues';
+import type { DeployStore } from '../store/deploys';
+
+/**
+ * A commit's checks changed (GitHub's check_run or status webhook): the deploys of that SHA held
+ * for checks, on the repository's envs that require them, look again now rather than at their
+ * next poll. Returns how many were woken.
+ */
+export function checksWake(d: { config: FerryConfig; queues: Pick<Queues, 'wake'>; deploys: Pick<DeployStore, 'get'> }) {
+  return async (repo: string, sha: string): Promise<number> => {
+    let woken = 0;
+    for (const app of d.config.appNames.filter((a) => d.config.apps[a]!.repo?.toLowerCase() === repo.toLowerCase())) {
+      for (const env of d.config.apps[app]!.envNames.filter((e) => d.config.apps[app]!.envs[e]!.requireChecks)) {
+        woken += await d.queues.wake(app, env, async (id) => {
+          const dep = await d.deploys.get(id);
+          return dep?.status === 'queued' && dep.sha === sha;
+        });
+      }
+    }
+    return woken;
+  };
+}
