@@ -12,8 +12,6 @@ export type DeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' |
 
 const RANK: Record<DeploymentState, number> = { queued: 1, in_progress: 2, success: 3, failure: 3, inactive: 3 };
 const KEEP_S = 30 * 86_400;
-const CLAIM_MS = 30_000;
-const WAIT_FOR_ID_MS = 10_000;
 
 /** Releases the deploy's mirror lock if this caller still holds it. KEYS: 1 lock; ARGV: 1 holder. */
 const UNLOCK = new LuaScript(
@@ -24,6 +22,7 @@ return 0
 `,
 );
 const LOCK_MS = 30_000;
+const KNOWN_KEPT = 1_000;
 
 /** What a deploy's state is on GitHub: queued when accepted, in_progress when it starts, then its outcome. */
 export function deploymentState(dep: Pick<Deploy, 'status'>): DeploymentState {
@@ -62,6 +61,8 @@ export class GitHubDeployments {
     },
   ) {}
 
+  private readonly known = new Map<number, number>();
+
   /**
    * Mirrors the deploy's state to GitHub (a no-op for local-repository apps), with the states it
    * went through since the last one posted: a deploy that started at once still shows queued, then
@@ -70,6 +71,9 @@ export class GitHubDeployments {
   async mirror(dep: Deploy): Promise<void> {
     const repo = this.d.config.apps[dep.app]?.repo;
     if (!repo) return;
+    // The feed refreshes a deploy often (queue positions); a state this process knows is on GitHub costs nothing.
+    const target = RANK[deploymentState(dep)];
+    if ((this.known.get(dep.id) ?? 0) >= target) return;
     const log = this.d.log.child({ deployId: dep.id });
     // One mirror at a time per deploy, across replicas: states are posted in order, and a state
     // counts as posted only once GitHub has taken it (a failed post is tried again next time).
@@ -77,7 +81,6 @@ export class GitHubDeployments {
     if (!lock) return log.warn('another process kept the GitHub deployment busy; its next update brings it up to date');
     try {
       const id = await this.deploymentId(dep, repo);
-      if (id === undefined) return;
       const key = this.d.k.deployGitHub(dep.id);
       let rank = Number((await this.d.redis.hget(key, 'rank')) ?? 0);
       for (const state of statesTo(dep)) {
@@ -86,17 +89,25 @@ export class GitHubDeployments {
         rank = RANK[state];
         await this.d.redis.multi().hset(key, 'rank', rank).expire(key, KEEP_S).exec();
       }
+      this.remember(dep.id, rank);
     } catch (err) {
       log.warn({ err: (err as Error).message, status: (err as { status?: number }).status }, 'could not mirror the deploy to GitHub Deployments');
     } finally {
-      await UNLOCK.run(this.d.redis, [`${this.d.k.deployGitHubClaim(dep.id)}:lock`], [lock]).catch(() => {});
+      await UNLOCK.run(this.d.redis, [this.d.k.deployGitHubLock(dep.id)], [lock]).catch(() => {});
     }
+  }
+
+  /** The rank this process knows is on GitHub for a deploy (the newest KNOWN_KEPT deploys). */
+  private remember(deployId: number, rank: number): void {
+    this.known.delete(deployId);
+    this.known.set(deployId, rank);
+    if (this.known.size > KNOWN_KEPT) this.known.delete(this.known.keys().next().value!);
   }
 
   /** Takes the deploy's mirror lock, waiting for another holder up to its expiry; the token, or undefined. */
   private async lock(deployId: number): Promise<string | undefined> {
     const token = `${process.pid}:${Math.random().toString(36).slice(2)}`;
-    const key = `${this.d.k.deployGitHubClaim(deployId)}:lock`;
+    const key = this.d.k.deployGitHubLock(deployId);
     for (let waited = 0; waited <= LOCK_MS; waited += 100) {
       if ((await this.d.redis.set(key, token, 'PX', LOCK_MS, 'NX')) === 'OK') return token;
       await sleep(100);
@@ -119,19 +130,11 @@ export class GitHubDeployments {
     });
   }
 
-  /** The deploy's deployment on GitHub: created once (the process that claims it), read by the others. */
-  private async deploymentId(dep: Deploy, repo: string): Promise<number | undefined> {
+  /** The deploy's deployment on GitHub, created the first time (callers hold the deploy's mirror lock, so once). */
+  private async deploymentId(dep: Deploy, repo: string): Promise<number> {
     const key = this.d.k.deployGitHub(dep.id);
     const known = await this.d.redis.hget(key, 'id');
     if (known) return Number(known);
-    if ((await this.d.redis.set(this.d.k.deployGitHubClaim(dep.id), '1', 'PX', CLAIM_MS, 'NX')) !== 'OK') {
-      for (let waited = 0; waited < WAIT_FOR_ID_MS; waited += 100) {
-        await sleep(100);
-        const id = await this.d.redis.hget(key, 'id');
-        if (id) return Number(id);
-      }
-      return undefined;
-    }
     const [owner, name] = repo.split('/') as [string, string];
     const res = await this.d.client.rest.repos.createDeployment({
       owner,

@@ -15,9 +15,9 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     deployLog: (id: number) => `${p}:deploy:${id}:log`,
     /** How many lines were ever appended to the log (the list keeps the newest): gives lines absolute numbers. */
     deployLogCount: (id: number) => `${p}:deploy:${id}:log:count`,
-    /** The GitHub deployment mirroring a deploy (HASH: id, rank of the last state posted) and the claim to create it. */
+    /** The GitHub deployment mirroring a deploy (HASH: id, rank of the last state posted) and the lock its updates are made under. */
     deployGitHub: (id: number) => `${p}:deploy:${id}:github`,
-    deployGitHubClaim: (id: number) => `${p}:deploy:${id}:github:claim`,
+    deployGitHubLock: (id: number) => `${p}:deploy:${id}:github:lock`,
     /** Signs log page links when FERRY_LINK_SECRET is not set; shared by every process. */
     linkSecret: `${p}:link-secret`,
     idempotency: (key: string) => `${p}:idem:${key}`,
