@@ -1,3 +1,4 @@
+import { assignDefined } from '../util/defined';
 import { readFileSync } from 'node:fs';
 import { FerryError } from '../errors';
 
@@ -65,7 +66,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
     githubWebhookSecret: nonEmpty(env.GITHUB_WEBHOOK_SECRET),
     alertToken: nonEmpty(env.FERRY_ALERT_TOKEN),
   };
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (e as unknown as Record<string, string>)[k] = v;
+  assignDefined(e, optional);
   const app = githubApp(env);
   if (app && e.githubToken) throw new FerryError('ENV_MISSING', 'Both GITHUB_TOKEN and a GitHub App (GITHUB_APP_ID…) are set; Ferry uses one: unset GITHUB_TOKEN to use the App, or the GITHUB_APP_* variables to use the token.');
   if (app) e.githubApp = app;

@@ -1,3 +1,5 @@
+import { assignDefined } from '../util/defined';
+
 /** A deploy: one attempt to put one SHA on one env. */
 export type DeployStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -91,11 +93,11 @@ export function deployFromHash(h: Record<string, string>): Deploy | undefined {
     checksWaitSince: num(h.checksWaitSince),
     release: /^\d+:\d+$/.test(h.release ?? '') ? { id: Number(h.release!.split(':')[0]), attempt: Number(h.release!.split(':')[1]) } : undefined,
     auto: h.autoBy ? { by: h.autoBy, from: h.autoFrom ?? '', pushes: Number(h.autoPushes ?? 1), commits: Number(h.autoCommits ?? 0) } : undefined,
-    smoke: h.smoke === 'passed' || h.smoke === 'failed' || h.smoke === 'stopped' ? h.smoke : undefined,
+    smoke: h.smoke === 'passed' || h.smoke === 'failed' || h.smoke === 'stopped' ? (h.smoke as Deploy['smoke']) : undefined,
     feedChannel: h.feedChannel,
     feedTs: h.feedTs,
   };
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (d as unknown as Record<string, unknown>)[k] = v;
+  assignDefined(d, optional);
   return d;
 }
 

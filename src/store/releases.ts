@@ -1,3 +1,4 @@
+import { assignDefined } from '../util/defined';
 import type { Redis } from 'ioredis';
 import type { ShipRefusal } from '../core/release/answers';
 import type { Author, Commit, Release, ReleaseFields } from '../core/release/types';
@@ -240,6 +241,6 @@ function releaseFromHashes(h: Record<string, string>, acks: Record<string, strin
     feedChannel: h.feedChannel || undefined,
     feedTs: h.feedTs || undefined,
   };
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (r as unknown as Record<string, unknown>)[k] = v;
+  assignDefined(r, optional);
   return r;
 }
