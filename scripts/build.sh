@@ -3,6 +3,7 @@
 # playground (src/web/*.ts -> dist/web/, plain ES modules) and their stylesheets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+rm -rf dist/src dist/web  # no stale modules (a file removed from src/ must not linger in dist/)
 npx --no-install tsc -p tsconfig.build.json
 npx --no-install tsc -p tsconfig.web.json
 mkdir -p dist/web

@@ -7,6 +7,7 @@ import { deployLogUrl, type LogLinks } from './core/log-link';
 import type { Redactor } from './core/redact';
 import { FeedPublisher } from './feed/publisher';
 import { createSlackClient } from './feed/slack-client';
+import { permalinks } from './feed/permalink';
 import { Queues } from './queue/queues';
 import { BoardService } from './services/board';
 import { CancelService } from './services/cancel';
@@ -40,6 +41,7 @@ import { withDeadline } from './util/deadline';
 import { authorize } from './services/authorize';
 import { windowOf } from './core/window-state';
 import { Workspaces } from './worker/workspace';
+import { CommandSupervisor } from './worker/supervisor';
 import { ReleaseFeed } from './feed/release-feed';
 import type { BodyHandler } from './http/server';
 import { createGitHubWebhook } from './http/github-webhook';
@@ -103,6 +105,7 @@ export class Runtime {
   logLinks?: LogLinks;
   private workerRedis?: Redis;
   private cancelWatch?: CancelWatch;
+  private supervisor?: CommandSupervisor;
 
   constructor(
     readonly env: FerryEnv,
@@ -132,6 +135,7 @@ export class Runtime {
     this.logs = new LogStore(this.redis, this.k, config.logLines);
     this.queues = new Queues(this.redis, this.k.bullPrefix, config, log.child({ component: 'queue' }));
     this.slack = createSlackClient(slackToken, env.slackApiUrl, log);
+    const permalink = permalinks(this.slack);
     const github = config.appNames.some((a) => config.apps[a]!.repo)
       ? createGitHubClient({ baseUrl: env.githubApiUrl, log: log.child({ component: 'github' }), ...(env.githubToken && { token: env.githubToken }), ...(env.githubApp && { app: env.githubApp }) })
       : undefined;
@@ -174,7 +178,7 @@ export class Runtime {
       queues: this.queues,
       lockService: this.lockService,
       feed: this.feed,
-      permalink: async (channel, ts) => (await this.slack.chat.getPermalink({ channel, message_ts: ts })).permalink,
+      permalink,
       log,
       audit: this.audit,
       permissions: this.permissions,
@@ -227,7 +231,7 @@ export class Runtime {
       feed: this.releaseFeed,
       permissions: this.permissions,
       audit: this.audit,
-      permalink: async (channel, ts) => (await this.slack.chat.getPermalink({ channel, message_ts: ts })).permalink,
+      permalink,
       log,
       now,
     });
@@ -312,6 +316,7 @@ export class Runtime {
     const subscriber = new Redis(this.env.redisUrl, { maxRetriesPerRequest: null });
     subscriber.on('error', (err) => this.log.warn({ err: err.message }, 'redis (cancel subscriber) connection error'));
     this.cancelWatch = new CancelWatch(subscriber, this.cancelStore, this.k.cancelChannel, this.log.child({ component: 'worker' }));
+    this.supervisor = new CommandSupervisor(this.log.child({ component: 'supervisor' }));
     const base = childBaseEnv(this.env.processEnv);
     const web = githubWebUrl(this.env.githubApiUrl);
     const github = this.github;
@@ -341,10 +346,10 @@ export class Runtime {
         env: this.env,
         deploys: this.deploys,
         leases: this.leases,
-        locks: this.locks,
         logs: this.logs,
         feed: this.feed,
         workspaces: new Workspaces(this.config.workspaceDir, gitEnv),
+        supervisor: this.supervisor,
         redact: this.redact,
         log: this.log.child({ component: 'worker' }),
         workerName: this.workerName,
@@ -363,6 +368,7 @@ export class Runtime {
     await withDeadline(this.queues.close().catch(() => {}), 2_000, undefined);
     this.workerRedis?.disconnect();
     this.cancelWatch?.close();
+    this.supervisor?.close();
     await withDeadline(this.redis.quit().then(() => {}, () => {}), 1_000, undefined);
     this.redis.disconnect();
   }

@@ -167,7 +167,10 @@ redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', ARGV[3], 'worker',
 redis.call('HDEL', KEYS[1], 'waitingFor')
 redis.call('HINCRBY', KEYS[1], 'attempt', 1)
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
-return {'started', v}
+local started = redis.call('HGETALL', KEYS[1])
+table.insert(started, 1, v)
+table.insert(started, 1, 'started')
+return started
 `,
 );
 
@@ -197,9 +200,11 @@ return {1}
  * and adds its duration to the env's recent durations (for estimates). So does a deploy whose
  * smoke check failed (its deploy command succeeded: its SHA is installed and runs there), though
  * it is failed and adds no duration; `/rollback` then puts back the newest deploy that succeeded.
- * KEYS: 1 deploy, 2 lease, 3 env state, 4 env durations
+ * KEYS: 1 deploy, 2 lease, 3 env state, 4 env durations, 5 the env's open release (as target),
+ *       6 the releases whose source is the env
  * ARGV: 1 lease value, 2 now ms, 3 status, 4 exit code ('' for none), 5 error text,
  *       6 the smoke check's result ('passed', 'failed', 'stopped' (cancelled or shut down while it ran), or '' when it did not run)
+ * Returns 0 (the lease was lost: nothing recorded) or {1, 1 if a release has the env as target or source else 0}.
  */
 export const FINISH = new LuaScript(
   'finish',
@@ -216,17 +221,22 @@ if ARGV[3] == 'succeeded' or ARGV[6] == 'failed' or ARGV[6] == 'stopped' then
     redis.call('LTRIM', KEYS[4], 0, 19)
   end
 end
-return 1
+local releases = (redis.call('EXISTS', KEYS[5]) == 1 or redis.call('SCARD', KEYS[6]) > 0) and 1 or 0
+return {1, releases}
 `,
 );
 
-/** Notes why a queued deploy waits; 1 when that changed what the feed shows. KEYS: 1 deploy; ARGV: 1 text */
+/**
+ * Notes why a deploy waits: a queued one for its turn (freeze, window, checks, group), a running
+ * one for its checkout (a fetch another deploy started). 1 when that changed what the feed shows.
+ * KEYS: 1 deploy; ARGV: 1 text ('' clears it), 2 the status the deploy must have ('queued' or 'running')
+ */
 export const SET_WAITING = new LuaScript(
   'set-waiting',
   `
 local d = redis.call('HMGET', KEYS[1], 'status', 'waitingFor')
-if d[1] ~= 'queued' or d[2] == ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'waitingFor', ARGV[1])
+if d[1] ~= ARGV[2] or (d[2] or '') == ARGV[1] then return 0 end
+if ARGV[1] == '' then redis.call('HDEL', KEYS[1], 'waitingFor') else redis.call('HSET', KEYS[1], 'waitingFor', ARGV[1]) end
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
 return 1
 `,

@@ -16,7 +16,16 @@ export type BeginResult =
   | { kind: 'locked'; lease: string; holder: string }
   /** A release's deploy whose target moved since the release (to `sha`): it must not start. */
   | { kind: 'moved'; lease: string; sha: string }
-  | { kind: 'started'; lease: string };
+  /** Started: `deploy` is its record as the begin script left it. */
+  | { kind: 'started'; lease: string; deploy: Deploy };
+
+/** How a deploy ended, as FINISH records it. */
+export interface DeployOutcome {
+  status: Exclude<DeployStatus, 'queued' | 'running'>;
+  exitCode?: number;
+  error?: string;
+  smoke?: 'passed' | 'failed' | 'stopped';
+}
 
 export type AcceptResult =
   /** `replaced`: the queued automatic deploy this one (automatic too) cancelled and took the pushes of. */
@@ -121,8 +130,11 @@ export class DeployStore {
         return { kind: 'locked', lease: r[1]!, holder: r[2]! };
       case 'moved':
         return { kind: 'moved', lease: r[1]!, sha: r[2]! };
-      case 'started':
-        return { kind: 'started', lease: r[1]! };
+      case 'started': {
+        const deploy = deployFromHash(pairs(r.slice(2)));
+        if (!deploy) throw new Error(`deploy #${id} has no record`);
+        return { kind: 'started', lease: r[1]!, deploy };
+      }
       case 'finished':
         return { kind: 'finished' };
       case 'frozen':
@@ -143,18 +155,22 @@ export class DeployStore {
     return { kind: r[0] === 1 ? 'started' : 'lease-lost' };
   }
 
+  /**
+   * Records how the deploy ended, fenced by its lease: undefined when the lease was lost (nothing
+   * recorded), else whether a release has the env as its target or source (it may need to know).
+   */
   async finish(
     d: Pick<Deploy, 'id' | 'app' | 'env'>,
     leaseValue: string,
-    outcome: { status: Exclude<DeployStatus, 'queued' | 'running'>; exitCode?: number; error?: string; smoke?: 'passed' | 'failed' | 'stopped' },
+    outcome: DeployOutcome,
     now: number,
-  ): Promise<boolean> {
-    const r = await FINISH.run(
+  ): Promise<{ releases: boolean } | undefined> {
+    const r = (await FINISH.run(
       this.redis,
-      [this.k.deploy(d.id), this.k.lease(d.app, d.env), this.k.envState(d.app, d.env), this.k.envDurations(d.app, d.env)],
+      [this.k.deploy(d.id), this.k.lease(d.app, d.env), this.k.envState(d.app, d.env), this.k.envDurations(d.app, d.env), this.k.releaseOpen(d.app, d.env), this.k.releaseBySource(d.app, d.env)],
       [leaseValue, now, outcome.status, outcome.exitCode ?? '', outcome.error ?? '', outcome.smoke ?? ''],
-    );
-    return r === 1;
+    )) as 0 | [number, number];
+    return r === 0 ? undefined : { releases: r[1] === 1 };
   }
 
   /**
@@ -191,8 +207,14 @@ export class DeployStore {
     return (await this.redis.lrange(this.k.envDurations(app, env), 0, -1)).map(Number);
   }
 
+  /** Notes why a queued deploy waits for its turn; true when that changed the record. */
   async setWaiting(id: number, why: string): Promise<boolean> {
-    return (await SET_WAITING.run(this.redis, [this.k.deploy(id)], [why])) === 1;
+    return (await SET_WAITING.run(this.redis, [this.k.deploy(id)], [why, 'queued'])) === 1;
+  }
+
+  /** Notes (or, with undefined, clears) what a running deploy waits for before its command can run; true when that changed the record. */
+  async setRunningWait(id: number, why: string | undefined): Promise<boolean> {
+    return (await SET_WAITING.run(this.redis, [this.k.deploy(id)], [why ?? '', 'running'])) === 1;
   }
 
   /** Records which required checks an override went past (shown on the feed message). */

@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
-import { StringDecoder } from 'node:string_decoder';
-import { GUARD_SOURCE } from './guard';
+import type { CommandSupervisor } from './supervisor';
 
 export interface CommandResult {
   exitCode: number;
   timedOut: boolean;
-  /** Stopped on purpose (worker shutdown or lost lease), with the reason given. */
+  /** Stopped on purpose (worker shutdown, lost lease, cancel), or by the supervisor's death, with the reason. */
   stoppedBecause?: string;
 }
 
@@ -21,83 +19,62 @@ export interface CommandOptions {
 }
 
 const MAX_LINE = 2_000;
-const PIPE_DRAIN_MS = 2_000;
 
 /**
- * Runs a deploy command without a shell, in its own process group under the guard, streaming its
- * output line by line. A timeout or an abort stops the group: SIGTERM, then SIGKILL after graceMs.
+ * Runs a deploy command through the worker's supervisor (no shell, a process group of its own),
+ * streaming its output line by line. A timeout or an abort stops the group: SIGTERM, then SIGKILL
+ * after graceMs. Resolves once nothing of the command is left running.
  */
-export function runCommand(opts: CommandOptions): Promise<CommandResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', GUARD_SOURCE, '--', String(opts.graceMs), ...opts.argv], {
-      cwd: opts.cwd,
-      env: opts.env,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    let timedOut = false;
-    let stoppedBecause: string | undefined;
-    // The guard stops the command's whole process group when asked over IPC.
-    const stop = () => {
-      if (child.connected) child.send('stop', () => {});
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stop();
-    }, opts.timeoutMs);
-    const onAbort = () => {
-      stoppedBecause = String(opts.signal?.reason ?? 'stopped');
-      stop();
-    };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    if (opts.signal?.aborted) onAbort();
+export async function runCommand(supervisor: CommandSupervisor, opts: CommandOptions): Promise<CommandResult> {
+  let timedOut = false;
+  let stoppedBecause: string | undefined;
+  const out = lineSplitter(opts.onLines);
+  const err = lineSplitter(opts.onLines);
+  const run = supervisor.run({ argv: opts.argv, cwd: opts.cwd, env: opts.env, graceMs: opts.graceMs, onOutput: (s, d) => (s === 1 ? out : err).push(d) });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    run.stop();
+  }, opts.timeoutMs);
+  const onAbort = () => {
+    stoppedBecause = String(opts.signal?.reason ?? 'stopped');
+    run.stop();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort();
+  try {
+    const exit = await run.done;
+    out.end();
+    err.end();
+    if (exit.signal) opts.onLines([`ferry: command ended by ${exit.signal}`]);
+    if (exit.error !== undefined) {
+      opts.onLines([`ferry: ${exit.error}`]);
+      stoppedBecause ??= exit.exitCode === 127 ? undefined : exit.error;
+    }
+    return { exitCode: exit.exitCode, timedOut, ...(stoppedBecause !== undefined && { stoppedBecause }) };
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
 
-    const splitter = () => {
-      let rest = '';
-      const decoder = new StringDecoder('utf8');
-      return {
-        push(chunk: Buffer) {
-          const parts = (rest + decoder.write(chunk)).split('\n');
-          rest = parts.pop() ?? '';
-          if (rest.length > MAX_LINE) {
-            parts.push(rest);
-            rest = '';
-          }
-          if (parts.length) opts.onLines(parts.map(clipLine));
-        },
-        end() {
-          if (rest) opts.onLines([clipLine(rest)]);
-          rest = '';
-        },
-      };
-    };
-    const out = splitter();
-    const err = splitter();
-    child.stdout!.on('data', (c: Buffer) => out.push(c));
-    child.stderr!.on('data', (c: Buffer) => err.push(c));
-    // Done when the guard exits (it has stopped what the command left behind by then); output
-    // still in the pipes gets a moment to arrive, then the pipes are closed whatever holds them.
-    child.on('exit', (code, sig) => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      let finished = false;
-      const finish = () => {
-        if (finished) return;
-        finished = true;
-        out.end();
-        err.end();
-        resolve({ exitCode: code ?? (sig ? 128 : 1), timedOut, ...(stoppedBecause !== undefined && { stoppedBecause }) });
-      };
-      const drain = setTimeout(() => {
-        child.stdout!.destroy();
-        child.stderr!.destroy();
-        finish();
-      }, PIPE_DRAIN_MS);
-      child.once('close', () => {
-        clearTimeout(drain);
-        finish();
-      });
-    });
-  });
+/** One stream's output (whole UTF-8 characters) to whole lines, each at most MAX_LINE characters. */
+function lineSplitter(onLines: (lines: string[]) => void): { push(chunk: string): void; end(): void } {
+  let rest = '';
+  return {
+    push(chunk: string) {
+      const parts = (rest + chunk).split('\n');
+      rest = parts.pop() ?? '';
+      if (rest.length > MAX_LINE) {
+        parts.push(rest);
+        rest = '';
+      }
+      if (parts.length) onLines(parts.map(clipLine));
+    },
+    end() {
+      if (rest) onLines([clipLine(rest)]);
+      rest = '';
+    },
+  };
 }
 
 const clipLine = (l: string): string => {

@@ -1,48 +1,37 @@
 import type { Logger } from 'pino';
-import { childBaseEnv, type FerryEnv } from '../config/env';
-import type { FerryConfig } from '../config/types';
-import { cancelledBeforeStartReason, cancelledWhileRunningReason } from '../core/cancel';
+import { cancelledBeforeStartReason } from '../core/cancel';
 import type { Deploy } from '../core/deploy';
-import { formatDuration } from '../core/duration';
 import { exclusiveWaitText } from '../core/exclusive';
-import type { Redactor } from '../core/redact';
+import { hasFollowUps } from '../core/follow-ups';
 import { escapeMrkdwn } from '../core/slack-format';
 import type { FeedPublisher } from '../feed/publisher';
 import type { DeployJobData } from '../queue/names';
-import type { BeginResult, DeployStore } from '../store/deploys';
+import type { BeginResult, DeployOutcome, DeployStore } from '../store/deploys';
 import { deployLeaseHolder, leaseDeployId, type LeaseStore } from '../store/lease';
-import type { LockStore } from '../store/locks';
 import type { LogStore } from '../store/logs';
-import type { CancelAsked } from '../store/cancel';
-import type { CancelWatch, DeployCancel } from './cancel-watch';
-import { runCommand } from './run-command';
-import { SMOKE_MARKER, smokeEnv, smokeOutcome } from './smoke';
 import { sleep } from '../util/deadline';
-import type { Workspaces } from './workspace';
+import type { CancelWatch } from './cancel-watch';
+import { type ExecuteDeps, execute } from './execute-deploy';
+import { keepLease } from './lease-keeper';
+import { LogBuffer } from './log-buffer';
 
-export interface RunDeps {
-  config: FerryConfig;
-  env: FerryEnv;
+export interface RunDeps extends Omit<ExecuteDeps, 'now'> {
   deploys: DeployStore;
   leases: LeaseStore;
-  locks: LockStore;
   logs: LogStore;
   feed: FeedPublisher;
-  workspaces: Workspaces;
-  redact: Redactor;
   log: Logger;
   /** This worker's name, shown in the feed ("on host:pid"). */
   workerName: string;
   /** Aborted when the worker must stop its running deploy (shutdown grace period over). */
   shutdown: AbortSignal;
-  /** Between SIGTERM and SIGKILL when a command is stopped. */
-  graceMs: number;
   /** Notices cancel requests for the deploys this process runs (pub/sub, plus a check on the lease tick). */
   cancels?: CancelWatch;
   now?: () => number;
   /**
-   * Told once a deploy's outcome is recorded (releases follow their ship deploys and notice their
-   * source moving); also on a re-run of a finished deploy, so a worker lost in between is covered.
+   * Told once a deploy's outcome is recorded, when something may follow it (releases follow their
+   * ship deploys and notice their envs moving, promotions, smoke failure actions); also on a re-run
+   * of a finished deploy, so a worker lost in between is covered.
    */
   onFinished?: (deployId: number) => Promise<void>;
 }
@@ -79,11 +68,14 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
   const lease = begun.lease;
   const lost = new AbortController();
   const cancel = d.cancels?.watch(deployId);
-  const renewer = keepLease(app, env, lease, d, lost, log, cancel && (() => void cancel.check()));
-  const finish = async (outcome: Parameters<DeployStore['finish']>[2]) => {
-    if (!(await d.deploys.finish({ id: deployId, app, env }, lease, outcome, now()))) throw new Error('lost the env lease before recording the outcome');
+  const renewer = keepLease({ app, env, lease, ttlMs: d.config.leaseTtlMs, leases: d.leases, log }, lost, cancel && (() => void cancel.check()));
+  // `started` is undefined on the paths that end it without running it: anything may follow those.
+  let started: Deploy | undefined;
+  const finish = async (outcome: DeployOutcome) => {
+    const r = await d.deploys.finish({ id: deployId, app, env }, lease, outcome, now());
+    if (!r) throw new Error('lost the env lease before recording the outcome');
     log.info({ status: outcome.status, exitCode: outcome.exitCode, error: outcome.error }, 'deploy finished');
-    if (d.onFinished) d.feed.inBackground('after the deploy', () => d.onFinished!(deployId), deployId);
+    if (d.onFinished && (!started || hasFollowUps(d.config, started, outcome, r.releases))) d.feed.inBackground('after the deploy', () => d.onFinished!(deployId), deployId);
   };
   try {
     const envCfg = d.config.apps[app]?.envs[env];
@@ -106,15 +98,23 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
       if (again.kind === 'locked') return await finish({ status: 'failed', error: `${env} was locked by <@${again.holder}> before it could run again` });
       if (again.kind === 'lease-lost') throw new Error('lost the env lease before starting');
     }
-    const started = (await d.deploys.get(deployId))!;
+    started = begun.kind === 'started' ? begun.deploy : (await d.deploys.get(deployId))!;
     log.info({ sha: started.sha, attempt: started.attempt }, 'deploy started');
     d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
+    // It left the line: the positions of the deploys behind it moved.
     d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(app, env));
-
-    const stops = [lost.signal, d.shutdown, ...(cancel ? [cancel.signal] : [])];
-    const smoke = envCfg.smoke && { argv: envCfg.smoke, timeoutMs: envCfg.smokeTimeoutMs, url: envCfg.url };
-    const result = await execute(started, envCfg.deploy, envCfg.timeoutMs, envCfg.passEnv, d, AbortSignal.any(stops), log, cancel, smoke);
-    await finish(result);
+    const out = new LogBuffer(deployId, d.logs, d.redact, log);
+    try {
+      const stops = [lost.signal, d.shutdown, ...(cancel ? [cancel.signal] : [])];
+      const result = await execute(
+        { deploy: started, envCfg, out, signal: AbortSignal.any(stops), ...(cancel && { cancel }), onCheckoutWait: checkoutWaitNote(deployId, d, log) },
+        { ...d, now },
+      );
+      await out.close();
+      await finish(result);
+    } finally {
+      await out.close();
+    }
   } catch (err) {
     // Record what can be recorded; if even that fails (the lease is gone), the job's next attempt
     // finds the deploy still running and reports it as lost.
@@ -126,113 +126,27 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
     cancel?.stop();
     await d.leases.release(app, env, lease).catch(() => {});
     d.feed.inBackground('feed update', () => d.feed.postFailureLog(deployId), deployId);
-    d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(app, env));
   }
 }
 
-async function execute(
-  dep: Deploy,
-  argv: string[],
-  timeoutMs: number,
-  passEnv: string[],
-  d: RunDeps,
-  signal: AbortSignal,
-  log: Logger,
-  cancel?: DeployCancel,
-  smoke?: { argv: string[]; timeoutMs: number; url: string | undefined },
-): Promise<Parameters<DeployStore['finish']>[2]> {
-  const pending: string[] = [];
-  let flushing: Promise<void> = Promise.resolve();
-  const flush = () => {
-    const lines = pending.splice(0);
-    if (lines.length) flushing = flushing.then(() => d.logs.append(dep.id, lines)).catch((err: Error) => log.warn({ err: err.message }, 'log write failed'));
-    return flushing;
+/**
+ * What a running deploy's feed message says while its checkout waits for the shared git mirror
+ * (a fetch or clone another deploy started), and clears once it no longer waits. Costs nothing
+ * for a checkout that doesn't wait.
+ */
+function checkoutWaitNote(deployId: number, d: RunDeps, log: Logger): (why: string | undefined) => void {
+  let shown: string | undefined;
+  let writes: Promise<unknown> = Promise.resolve();
+  return (why) => {
+    if (why === shown) return;
+    shown = why;
+    writes = writes
+      .then(() => d.deploys.setRunningWait(deployId, why && escapeMrkdwn(why)))
+      .then((changed) => {
+        if (changed) d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
+      })
+      .catch((err: Error) => log.warn({ err: err.message }, 'could not show what the checkout waits for'));
   };
-  const say = (line: string) => {
-    pending.push(`[ferry] ${line}`);
-  };
-  const ticker = setInterval(flush, 250);
-  let dir: string | undefined;
-  try {
-    const app = d.config.apps[dep.app]!;
-    say(`checking out ${dep.sha} (${dep.ref}) from ${app.repo ?? app.path ?? app.cloneUrl}`);
-    try {
-      dir = await d.workspaces.checkout(app, dep.sha, dep.id);
-    } catch (err) {
-      const msg = d.redact((err as Error).message);
-      say(`checkout failed: ${msg}`);
-      return { status: 'failed', error: `couldn't check out ${dep.sha.slice(0, 7)}: ${escapeMrkdwn(msg.slice(0, 300))}` };
-    }
-    // A cancel stops the command as a timeout does (SIGTERM to its group, SIGKILL after graceMs);
-    // the outcome is recorded as cancelled, not failed.
-    const cancelled = (req: CancelAsked, exitCode?: number): Parameters<DeployStore['finish']>[2] => {
-      const ranMs = Math.max(0, (d.now ?? Date.now)() - (dep.startedAt ?? dep.createdAt));
-      say(`cancelled by ${req.by} after ${formatDuration(ranMs)}; ${exitCode === undefined ? 'the command was not started' : 'stopped'}`);
-      return { status: 'cancelled', ...(exitCode !== undefined && { exitCode }), error: cancelledWhileRunningReason(req.by, ranMs) };
-    };
-    const early = cancel?.request();
-    if (early) return cancelled(early);
-    say(`running ${argv.join(' ')}`);
-    const env = {
-      ...childBaseEnv(d.env.processEnv, passEnv),
-      FERRY_APP: dep.app,
-      FERRY_ENV: dep.env,
-      FERRY_REF: dep.ref,
-      FERRY_SHA: dep.sha,
-      FERRY_PREVIOUS_SHA: dep.previousSha ?? '',
-      FERRY_DEPLOY_ID: String(dep.id),
-      FERRY_USER: dep.user,
-    };
-    const r = await runCommand({
-      argv,
-      cwd: dir,
-      env,
-      timeoutMs,
-      graceMs: d.graceMs,
-      signal,
-      onLines: (lines) => {
-        pending.push(...lines.map(d.redact));
-        if (pending.length >= 200) void flush();
-      },
-    });
-    if (r.timedOut) {
-      say(`timed out after ${formatDuration(timeoutMs)}; stopped`);
-      return { status: 'failed', exitCode: r.exitCode, error: `timed out after ${formatDuration(timeoutMs)} (the env's timeout)` };
-    }
-    const req = cancel?.request();
-    if (req && r.stoppedBecause !== undefined && r.stoppedBecause === String(cancel!.signal.reason)) return cancelled(req, r.exitCode);
-    if (r.stoppedBecause) {
-      say(`stopped: ${r.stoppedBecause}`);
-      return { status: 'failed', exitCode: r.exitCode, error: `stopped: ${r.stoppedBecause}` };
-    }
-    say(`exited with ${r.exitCode}`);
-    if (r.exitCode !== 0) return { status: 'failed', exitCode: r.exitCode, error: `the deploy command exited with ${r.exitCode}` };
-    if (!smoke) return { status: 'succeeded', exitCode: 0 };
-    // The smoke check (src/worker/smoke.ts): same checkout, same variables plus FERRY_URL and
-    // FERRY_PHASE=smoke, output in the same log after a marker. Whatever it says, the new code is
-    // installed now (FINISH records it as what runs on the env).
-    pending.push(SMOKE_MARKER);
-    say(`running ${smoke.argv.join(' ')}`);
-    const s = await runCommand({
-      argv: smoke.argv,
-      cwd: dir,
-      env: smokeEnv(env, smoke.url),
-      timeoutMs: smoke.timeoutMs,
-      graceMs: d.graceMs,
-      signal,
-      onLines: (lines) => {
-        pending.push(...lines.map(d.redact));
-        if (pending.length >= 200) void flush();
-      },
-    });
-    const outcome = smokeOutcome(s, smoke.timeoutMs);
-    say(outcome.status === 'succeeded' ? 'smoke check passed' : s.timedOut ? `smoke check timed out after ${formatDuration(smoke.timeoutMs)}; stopped` : `smoke check failed (exit ${s.exitCode})`);
-    return outcome;
-  } finally {
-    clearInterval(ticker);
-    await flush();
-    if (dir) await d.workspaces.remove(dir).catch(() => {});
-  }
 }
 
 /**
@@ -270,37 +184,4 @@ async function showExclusiveWait(job: DeployJobData, aheadId: number | undefined
   if (ahead?.app === job.app) return; // its own app's deploy (a lost worker's lease running out): not the group's doing
   const text = exclusiveWaitText({ group, env: job.env, why, ...(ahead && { ahead: { id: ahead.id, app: ahead.app } }) });
   if (await d.deploys.setWaiting(job.deployId, text)) d.feed.inBackground('feed update', () => d.feed.refresh(job.deployId), job.deployId);
-}
-
-/**
- * Renews the lease six times per its life. A watchdog on the same tick stops the deploy once
- * half the lease's life has passed without a successful renewal, whether the renewals failed or
- * are hanging (a half-open connection), so the command is gone before the lease can expire and
- * pass to another worker: stopped by ttl/2 + ttl/6, plus the kill grace of at most ttl/4.
- * `onTick` runs on every tick too (the fallback check for cancel requests).
- */
-function keepLease(app: string, env: string, lease: string, d: RunDeps, lost: AbortController, log: Logger, onTick?: () => void): { stop: () => void } {
-  const ttl = d.config.leaseTtlMs;
-  let lastRenewed = Date.now();
-  let renewing = false;
-  const timer = setInterval(() => {
-    onTick?.();
-    if (Date.now() - lastRenewed > ttl / 2) {
-      lost.abort("this worker couldn't renew the env lease in time (Redis unreachable?)");
-      return;
-    }
-    if (renewing) return;
-    renewing = true;
-    d.leases
-      .renew(app, env, lease, ttl)
-      .then((ok) => {
-        if (ok) lastRenewed = Date.now();
-        else lost.abort('this worker lost the env lease (another worker took over)');
-      })
-      .catch((err: Error) => log.warn({ err: err.message }, 'lease renewal failed'))
-      .finally(() => {
-        renewing = false;
-      });
-  }, ttl / 6);
-  return { stop: () => clearInterval(timer) };
 }

@@ -25,7 +25,8 @@ import { CancelStore } from '../../src/store/cancel';
 import { DeployStore } from '../../src/store/deploys';
 import type { Keys } from '../../src/store/keys';
 import { LeaseStore } from '../../src/store/lease';
-import { type LockInfo, LockStore } from '../../src/store/locks';
+import type { LockInfo } from '../../src/store/locks';
+import { CommandSupervisor } from '../../src/worker/supervisor';
 import { LogStore } from '../../src/store/logs';
 import { CancelWatch } from '../../src/worker/cancel-watch';
 import { runDeploy } from '../../src/worker/run-deploy';
@@ -306,10 +307,10 @@ describe('a cancelled deploy whose worker was lost', () => {
           env: readEnv({ PATH: process.env.PATH!, HOME: dir }),
           deploys,
           leases: new LeaseStore(redis, k),
-          locks: new LockStore(redis, k),
           logs: new LogStore(redis, k, 100),
           feed,
           workspaces: new Workspaces(config.workspaceDir, () => ({ PATH: process.env.PATH!, HOME: dir })),
+          supervisor: new CommandSupervisor(log),
           redact: makeRedactor([]),
           log,
           workerName: 'w2',

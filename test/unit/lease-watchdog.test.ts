@@ -8,7 +8,7 @@ import { makeRedactor } from '../../src/core/redact';
 import type { FeedPublisher } from '../../src/feed/publisher';
 import { DeployStore } from '../../src/store/deploys';
 import { LeaseStore } from '../../src/store/lease';
-import { LockStore } from '../../src/store/locks';
+import { CommandSupervisor } from '../../src/worker/supervisor';
 import { LogStore } from '../../src/store/logs';
 import { runDeploy } from '../../src/worker/run-deploy';
 import { Workspaces } from '../../src/worker/workspace';
@@ -44,6 +44,7 @@ describe('lease watchdog', () => {
     const hanging = Object.assign(Object.create(real) as LeaseStore, { renew: () => new Promise<boolean>(() => {}) });
     const feed = { inBackground: () => {}, refresh: async () => {}, refreshWaiting: async () => {}, postFailureLog: async () => {} } as unknown as FeedPublisher;
     const env = readEnv({ PATH: process.env.PATH!, HOME: dir });
+    const supervisor = new CommandSupervisor(pino({ level: 'silent' }));
     const t0 = Date.now();
     await runDeploy(
       { deployId: accepted.id, app: 'web', env: 'dev' },
@@ -52,10 +53,10 @@ describe('lease watchdog', () => {
         env,
         deploys,
         leases: hanging,
-        locks: new LockStore(redis, k),
         logs: new LogStore(redis, k, 100),
         feed,
         workspaces: new Workspaces(config.workspaceDir, () => ({ PATH: process.env.PATH!, HOME: dir })),
+        supervisor,
         redact: makeRedactor([]),
         log: pino({ level: 'silent' }),
         workerName: 'test-worker',
@@ -63,6 +64,7 @@ describe('lease watchdog', () => {
         graceMs: 750,
       },
     );
+    supervisor.close();
     const took = Date.now() - t0;
     const lines = readFileSync(marks, 'utf8').trim().split('\n');
     const started = Number(lines[0]!.split(' ')[1]);

@@ -398,7 +398,7 @@ describe('DeployStore.start and finish are fenced by the env lease', () => {
     await lease(leases, 'worker-b');
     const before = await redis.hgetall(k.deploy(id));
 
-    expect(await deploys.finish({ id, app: 'web', env: 'dev' }, old.value, { status: 'succeeded', exitCode: 0 }, NOW + 60_000)).toBe(false);
+    expect(await deploys.finish({ id, app: 'web', env: 'dev' }, old.value, { status: 'succeeded', exitCode: 0 }, NOW + 60_000)).toBeUndefined();
     expect(await redis.hgetall(k.deploy(id))).toEqual(before);
     expect(await deploys.envState('web', 'dev')).toEqual({});
     expect(await deploys.recentDurations('web', 'dev')).toEqual([]);
@@ -410,7 +410,7 @@ describe('DeployStore.start and finish are fenced by the env lease', () => {
     const id = await queued(deploys, { ref: 'feature/x' });
     const l = await lease(leases);
     await deploys.start(id, 'web', 'dev', l.value, 'host-a:1', NOW + 1_000);
-    expect(await deploys.finish({ id, app: 'web', env: 'dev' }, l.value, { status: 'succeeded', exitCode: 0 }, NOW + 91_000)).toBe(true);
+    expect(await deploys.finish({ id, app: 'web', env: 'dev' }, l.value, { status: 'succeeded', exitCode: 0 }, NOW + 91_000)).toEqual({ releases: false });
 
     expect(await deploys.get(id)).toMatchObject({ status: 'succeeded', exitCode: 0, finishedAt: NOW + 91_000, rev: 3 });
     expect((await deploys.get(id))!.error).toBeUndefined();
@@ -428,7 +428,7 @@ describe('DeployStore.start and finish are fenced by the env lease', () => {
     const l = await lease(new LeaseStore(redis, k));
     const id = await queued(deploys);
     await deploys.start(id, 'web', 'dev', l.value, 'w', NOW);
-    expect(await deploys.finish({ id, app: 'web', env: 'dev' }, l.value, { status: 'failed', exitCode: 2, error: 'the deploy command exited with 2' }, NOW + 5_000)).toBe(true);
+    expect(await deploys.finish({ id, app: 'web', env: 'dev' }, l.value, { status: 'failed', exitCode: 2, error: 'the deploy command exited with 2' }, NOW + 5_000)).toEqual({ releases: false });
     expect(await deploys.get(id)).toMatchObject({ status: 'failed', exitCode: 2, error: 'the deploy command exited with 2' });
     expect(await deploys.envState('web', 'dev')).toEqual({});
     expect(await deploys.recentDurations('web', 'dev')).toEqual([]);

@@ -1,0 +1,20 @@
+import type { FerryConfig } from '../config/types';
+import type { Deploy, DeployStatus } from './deploy';
+import { promotionStep } from './promotion';
+
+/**
+ * Whether anything follows a deploy's end beyond its own feed message (see Runtime's
+ * deployFinished): the release it ships, releases its env is the target or source of, a failed
+ * smoke check's actions, the end of a rollback, a promotion. Most deploys have none, and then
+ * no after-deploy job is queued for them.
+ */
+export function hasFollowUps(
+  config: FerryConfig,
+  dep: Pick<Deploy, 'app' | 'env' | 'release' | 'rollbackOf'>,
+  outcome: { status: Exclude<DeployStatus, 'queued' | 'running'>; smoke?: string },
+  envInARelease: boolean,
+): boolean {
+  if (dep.release || dep.rollbackOf !== undefined || outcome.smoke === 'failed') return true;
+  if (promotionStep(config, { ...dep, status: outcome.status }).kind !== 'none') return true;
+  return envInARelease && outcome.status === 'succeeded';
+}
