@@ -116,6 +116,7 @@ function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: st
       }
       const plain = `running since ${new Date(started).toISOString().slice(11, 19)} UTC`;
       if (d.cancelRequestedBy) return { plain: `${plain}, stopping (cancelled)`, mrkdwn: `running since ${slackTime(started, '{time}')}${by} · *stopping*: cancelled by ${mention(d.cancelRequestedBy)}` };
+      if (d.waitingFor) return { plain: `${plain}, waiting`, mrkdwn: `running since ${slackTime(started, '{time}')}${by} · ${d.waitingFor}` };
       return { plain, mrkdwn: `running since ${slackTime(started, '{time}')}${by}${eta}` };
     }
     case 'succeeded':

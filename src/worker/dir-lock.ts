@@ -1,11 +1,16 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 
+/** How often a process waiting for a lock held by another process looks again. */
+const POLL_MS = 20;
+
 /**
- * A lock on a folder shared by worker processes on one machine (e.g. an app's git cache): mkdir is
- * atomic; the owner's pid is written inside, and a lock whose owner has died is taken over.
+ * A lock on a folder shared by worker processes on one machine (e.g. a repository's git mirror):
+ * mkdir is atomic; the owner's pid is written inside, and a lock whose owner has died is taken
+ * over. `onWaiting` is told once, when the lock is found held by another process.
  */
-export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, waitMs = 600_000): Promise<T> {
+export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, waitMs = 600_000, onWaiting?: () => void): Promise<T> {
   const deadline = Date.now() + waitMs;
+  let told = false;
   for (;;) {
     try {
       await mkdir(lockDir);
@@ -19,7 +24,11 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, wait
         continue;
       }
       if (Date.now() > deadline) throw new Error(`${lockDir} stayed locked by process ${owner || '?'} for ${waitMs / 1000}s`);
-      await new Promise((r) => setTimeout(r, 100));
+      if (!told) {
+        told = true;
+        onWaiting?.();
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }
   try {
