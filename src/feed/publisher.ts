@@ -47,6 +47,8 @@ const LAST_SENT_KEPT = 1_000;
  */
 export class FeedPublisher {
   private readonly updates = new Coalescer<number>();
+  /** Queue-position refreshes, one at a time per env: a burst of starts costs one more pass, not one each. */
+  private readonly positions = new Coalescer<string>();
   private readonly background = new Set<Promise<unknown>>();
   /** The last message this process sent per deploy (the newest LAST_SENT_KEPT), to skip no-op updates. */
   private readonly lastSent = new Map<number, string>();
@@ -78,9 +80,11 @@ export class FeedPublisher {
    * read "more than N in line", which stays true until they reach the front and are refreshed, so
    * a long queue costs a bounded number of Slack updates per start.
    */
-  async refreshWaiting(app: string, env: string): Promise<void> {
-    const ids = await this.d.queues.waiting(app, env);
-    await Promise.all(ids.slice(0, EXACT_POSITIONS).map((id) => this.refresh(id)));
+  refreshWaiting(app: string, env: string): Promise<void> {
+    return this.positions.run(`${app}\n${env}`, async () => {
+      const ids = await this.d.queues.waiting(app, env);
+      await Promise.all(ids.slice(0, EXACT_POSITIONS).map((id) => this.refresh(id)));
+    });
   }
 
   /**
@@ -96,8 +100,8 @@ export class FeedPublisher {
 
   /** Waits for all feed work in flight (for shutdown). */
   async drain(): Promise<void> {
-    while (this.updates.size > 0 || this.background.size > 0) {
-      await Promise.allSettled([this.updates.settled(), ...this.background]);
+    while (this.updates.size > 0 || this.positions.size > 0 || this.background.size > 0) {
+      await Promise.allSettled([this.updates.settled(), this.positions.settled(), ...this.background]);
     }
   }
 
@@ -177,8 +181,9 @@ export class FeedPublisher {
         const msg = renderDeployMessage(dep, await this.context(dep));
         // What this process sent last is what the message shows, unless another process sent an
         // older render since; that process re-reads the revision after sending and corrects it.
-        // (Not for queued deploys: their positions are not part of the revision.)
-        if (dep.status === 'queued' || this.lastSent.get(id) !== JSON.stringify(msg)) {
+        // (A queued deploy's position is not part of the revision: the process that saw the
+        // queue move last refreshes it last.)
+        if (this.lastSent.get(id) !== JSON.stringify(msg)) {
           await this.d.slack.chat.update({ channel: dep.feedChannel!, ts: dep.feedTs, ...msg });
           this.remember(id, msg);
         }

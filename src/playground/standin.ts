@@ -92,6 +92,9 @@ export class StandIn {
       res.end(pageHtml());
       return;
     }
+    // A Slack permalink (archives/<channel>/p<ts without its dot>) opens the page at that message.
+    const link = req.method === 'GET' ? /^\/archives\/([A-Z0-9]+)\/p(\d+)(\d{6})$/.exec(p) : null;
+    if (link) return void res.writeHead(302, { location: `/#${link[1]}/${link[2]}.${link[3]}` }).end();
     if (req.method === 'GET' && p === '/favicon.ico') return void res.writeHead(204).end();
     if (req.method === 'GET' && p.startsWith('/assets/')) return this.assets.serve(res, p.slice('/assets/'.length));
     if (req.method === 'GET' && p === '/ui/events') return this.events(url.searchParams.get('user') ?? '', res);

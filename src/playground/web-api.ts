@@ -118,7 +118,7 @@ export class WebApi {
       const channel = this.ws.resolveChannel(str(a.channel));
       const m = channel && this.ws.find(channel.id, str(a.message_ts));
       if (!m) return fail('message_not_found');
-      return ok({ channel: m.channel, permalink: `${this.pageUrl()}#${m.channel}/${m.ts}` });
+      return ok({ channel: m.channel, permalink: `${this.pageUrl()}archives/${m.channel}/p${m.ts.replace('.', '')}` });
     },
     'conversations.open': (a) => {
       const users = str(a.users).split(',').filter(Boolean);

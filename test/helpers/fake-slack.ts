@@ -214,7 +214,7 @@ export class FakeSlack {
     this.calls.push({ method, body, ...(req.headers.authorization && { auth: req.headers.authorization }) });
     switch (method) {
       case 'auth.test':
-        return reply(200, { ok: true, user_id: 'UFERRYBOT', bot_id: 'BFERRY', team_id: 'T0TEST', user: 'ferry' });
+        return reply(200, { ok: true, url: 'https://acme.slack.test/', team: 'Acme', user_id: 'UFERRYBOT', bot_id: 'BFERRY', team_id: 'T0TEST', user: 'ferry' });
       case 'chat.postMessage': {
         const ts = `${1_700_000_000 + ++this.seq}.000100`;
         const channel = String(body.channel);
