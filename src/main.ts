@@ -11,18 +11,29 @@ import { WebAssets } from './http/web-assets';
 import { createLogger } from './log';
 import { Runtime } from './runtime';
 import { createSlackApp } from './slack/app';
+import { startWorkerThread, type WorkerThread } from './worker-thread';
 
 export type Role = 'all' | 'app' | 'worker';
 
 export interface Running {
   runtime: Runtime;
   server?: Server;
+  /** Rejects if the worker thread of `start` ends without being asked to (see worker-thread.ts). */
+  lost?: Promise<never>;
   /** Graceful stop: the app stops taking requests; the worker lets its deploy finish. */
   stop(): Promise<void>;
 }
 
-/** Starts Ferry in one of its roles: app + worker (npm start), only the Slack app, or only a worker. */
+/**
+ * Starts Ferry in one of its roles: app + worker (npm start), only the Slack app, or only a worker.
+ * app + worker, built (dist/) and on the wall clock, runs the worker on a thread of its own so
+ * that it never holds up the app's acks (see worker-thread.ts); under the tests' own clock it
+ * runs on the app's thread.
+ */
 export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { now?: () => number } = {}): Promise<Running> {
+  if (role === 'all' && !opts.now && __filename.endsWith('.js') && (processEnv ?? process.env).FERRY_WORKER_THREAD !== 'off') {
+    return startWithWorkerThread(processEnv ?? process.env);
+  }
   const env = readEnv(processEnv);
   const redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken, env.linkSecret, env.githubWebhookSecret, env.alertToken, env.githubApp?.privateKey]);
   const log = createLogger(env.logLevel, redact);
@@ -86,6 +97,26 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
   };
 }
 
+/** The Slack app on this thread, the worker on a thread of its own. */
+async function startWithWorkerThread(processEnv: NodeJS.ProcessEnv): Promise<Running> {
+  const app = await start('app', processEnv);
+  let thread: WorkerThread;
+  try {
+    thread = await startWorkerThread(processEnv, app.runtime.log);
+  } catch (err) {
+    await app.stop();
+    throw err;
+  }
+  return {
+    ...app,
+    lost: thread.lost,
+    async stop() {
+      await app.stop();
+      await thread.stop();
+    },
+  };
+}
+
 /** The app's endpoints for GitHub and alerts, each on when its secret is set. */
 function inbound(runtime: Runtime, env: ReturnType<typeof readEnv>): Pick<Parameters<typeof createHttpServer>[0], 'githubWebhook' | 'alerts'> {
   return {
@@ -108,6 +139,10 @@ export function main(role: Role): void {
           () => process.exit(1),
         );
       };
+      running.lost?.catch((err: Error) => {
+        running.runtime.log.fatal({ err: err.message }, 'the worker stopped; exiting so that the process is restarted');
+        process.exit(1);
+      });
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
     },
