@@ -22,12 +22,13 @@
  */
 'use strict';
 const { spawn } = require('node:child_process');
+const { readdirSync, readFileSync } = require('node:fs');
 const { constants } = require('node:os');
 
 /** Output still in a command's pipes after its group is gone gets this long to arrive. */
 const PIPE_DRAIN_MS = 2_000;
 /** How often a group being stopped is looked at. */
-const POLL_MS = 25;
+const POLL_MS = 50;
 
 /** @typedef {{ id: number, pid?: number, graceMs: number, stopping: boolean, gone: boolean, exit?: { code: number, signal: string | null }, onGone: (() => void)[], child: import('node:child_process').ChildProcess }} Run */
 
@@ -46,7 +47,7 @@ function send(m) {
 }
 
 /**
- * Signals the command's group; false once nothing of it is left.
+ * Signals the command's group; false once nothing of it is left. (Signal 0 only asks.)
  * @param {Run} r
  * @param {NodeJS.Signals | 0} sig
  */
@@ -54,10 +55,41 @@ function signalGroup(r, sig) {
   if (r.pid === undefined) return false;
   try {
     process.kill(-r.pid, sig);
-    return true;
   } catch (err) {
     return /** @type {NodeJS.ErrnoException} */ (err).code === 'EPERM';
   }
+  return sig !== 0 || !onlyZombies(r.pid);
+}
+
+/**
+ * True when every process left in the group has exited and only waits to be reaped (a zombie whose
+ * parent died waits for pid 1, which in a container without an init may never reap it). Linux
+ * only (/proc); elsewhere false, and the group counts as alive until the kernel says it is gone.
+ * @param {number} pgid
+ */
+function onlyZombies(pgid) {
+  let names;
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return false;
+  }
+  let any = false;
+  for (const name of names) {
+    if (name < '0' || name > '9') continue;
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) !== pgid) continue;
+    any = true;
+    if (state !== 'Z' && state !== 'X') return false;
+  }
+  return any;
 }
 
 /** @param {Run} r */

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,8 @@ import { FakeSlack } from './fake-slack';
 import { makeRepo } from './git-repo';
 import { buttonBody, post, type SignedResponse, sign, slashBody, viewSubmissionBody } from './slack-requests';
 
-export const ROOT = path.resolve(__dirname, '../..');
+/** The repository: two levels up from test/helpers/ (jest), three from dist/test/helpers/ (compiled, as bench/ uses it). */
+export const ROOT = [path.resolve(__dirname, '../..'), path.resolve(__dirname, '../../..')].find((d) => existsSync(path.join(d, 'package.json')))!;
 export const LOCAL_DEPLOY = path.join(ROOT, 'commands/local-deploy.sh');
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-000000000000-000000000000-testtokenvalue1234';
@@ -65,6 +66,8 @@ export class Harness {
   running?: Running;
   env: Record<string, string> = {};
   private children: ChildProcess[] = [];
+  /** Workers leading a process group of their own (spawnWorker ownGroup): stop() kills the group. */
+  private groups = new Set<ChildProcess>();
   private responses = 0;
 
   static async start(opts: HarnessOptions = {}): Promise<Harness> {
@@ -158,9 +161,19 @@ export class Harness {
     return { id: Number(m[1]), answer };
   }
 
-  /** A worker in its own process (node dist/...), as production runs them. */
-  spawnWorker(): ChildProcess {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/bin/ferry.js'), 'worker'], { env: { ...this.env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /**
+   * A worker in its own process (node dist/...), as production runs them. With `ownGroup` it leads
+   * a process group (and session) of its own, as under systemd: process.kill(-pid, 'SIGKILL')
+   * then kills the worker's whole group, as KillMode=control-group or an OOM group kill does,
+   * without touching the test runner.
+   */
+  spawnWorker(opts: { ownGroup?: boolean } = {}): ChildProcess {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/bin/ferry.js'), 'worker'], {
+      env: { ...this.env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: opts.ownGroup === true,
+    });
+    if (opts.ownGroup) this.groups.add(child);
     child.stdout!.resume();
     let err = '';
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
@@ -172,6 +185,15 @@ export class Harness {
   }
 
   async stop(): Promise<void> {
+    // A group whose leader has not exited is surely still its own (an exited one's pid may be reused).
+    for (const c of this.groups) {
+      if (c.exitCode !== null || c.signalCode !== null) continue;
+      try {
+        process.kill(-c.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
+    }
     for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await this.running?.stop().catch(() => {});
     await this.slack.stop();
