@@ -110,6 +110,24 @@ describe("a deploy command never outlives its worker's supervision", () => {
     expect(finalState(h.slack.feedMessage(id))).toBe('succeeded');
   });
 
+  test('on_worker_lost: retry, the one-process `ferry start` (its worker on a thread) killed with its group mid-deploy and started again at once: attempt 2 waits until attempt 1 is gone', async () => {
+    const { h, watch } = await start('retry');
+    const doomed = h.spawnWorker({ ownGroup: true, start: true });
+    const { id } = await h.deploy('staging');
+    const first = await watch.waitForRun(`deploy #${id}'s first attempt`, (r) => r.deployId === id);
+    expect(procStat(procStat(first.runPid)!.ppid)!.ppid).toBe(doomed.pid); // its supervisor is the start process's child
+    const killedAt = kill(doomed, 'group');
+    h.spawnWorker({ ownGroup: true, start: true });
+
+    const done = await h.slack.waitForFeed(id, 'succeeded', 30_000);
+    expect(JSON.stringify(latest(done).blocks)).toContain('attempt 2');
+    const second = watch.runs().find((r) => r.deployId === id && r !== first)!;
+    expect(overlapsOf(watch)).toEqual([]);
+    expect(second.startMs).toBeGreaterThanOrEqual(watch.lastAlive(first));
+    expect(await leftAlive(watch, first, killedAt)).toEqual([]);
+    expect(finalState(h.slack.feedMessage(id))).toBe('succeeded');
+  });
+
   test('kill -9 of the worker group with another deploy queued behind: that deploy starts only once the killed one is gone', async () => {
     const { h, watch } = await start('fail');
     const doomed = h.spawnWorker({ ownGroup: true });

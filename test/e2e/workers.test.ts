@@ -137,6 +137,23 @@ describe('per-env queue across worker processes', () => {
     await h.slack.waitForFeed(id, 'succeeded');
     expect(await exited).toBe(0);
   });
+
+  test('SIGTERM to the one-process `ferry start` (its worker on a thread) lets the running deploy finish, then the process exits 0', async () => {
+    h = await Harness.start({
+      role: 'app',
+      config: ({ dir, repo }) => ({
+        feed_channel: 'C0FEED',
+        apps: { web: { path: repo, environments: { staging: { deploy: [writeScript(dir, 'medium.sh', 'sleep 1; echo done')] } } } },
+      }),
+    });
+    const ferry = h.spawnWorker({ start: true });
+    const { id } = await h.deploy('staging');
+    await h.slack.waitForFeed(id, 'running since');
+    const exited = new Promise<number | null>((r) => ferry.on('exit', (code) => r(code)));
+    ferry.kill('SIGTERM');
+    await h.slack.waitForFeed(id, 'succeeded');
+    expect(await exited).toBe(0);
+  });
 });
 
 function alive(pid: number): boolean {

@@ -165,11 +165,12 @@ export class Harness {
    * A worker in its own process (node dist/...), as production runs them. With `ownGroup` it leads
    * a process group (and session) of its own, as under systemd: process.kill(-pid, 'SIGKILL')
    * then kills the worker's whole group, as KillMode=control-group or an OOM group kill does,
-   * without touching the test runner.
+   * without touching the test runner. With `start`, it is a whole `ferry start` (an app on a port
+   * of its own, and its worker on a thread), as `npm start` runs.
    */
-  spawnWorker(opts: { ownGroup?: boolean } = {}): ChildProcess {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/bin/ferry.js'), 'worker'], {
-      env: { ...this.env, LOG_LEVEL: 'info' },
+  spawnWorker(opts: { ownGroup?: boolean; start?: boolean } = {}): ChildProcess {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/bin/ferry.js'), opts.start ? 'start' : 'worker'], {
+      env: { ...this.env, LOG_LEVEL: 'info', ...(opts.start && { PORT: '0' }) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: opts.ownGroup === true,
     });
