@@ -8,8 +8,8 @@ import { carriesText, pushedBy } from './github-push';
 import { rollbackLabel } from './rollback';
 import { escapeMrkdwn, mention, slackLink, slackTime } from './slack-format';
 
-/** Queue positions shown exactly; deeper ones are shown as "more than N in line". */
-export const EXACT_POSITIONS = 10;
+/** How many deploys at the front of an env's line are refreshed when one leaves it from the middle (a cancel). */
+export const FRONT_OF_LINE = 10;
 
 export interface FeedContext {
   now: number;
@@ -17,6 +17,8 @@ export interface FeedContext {
   position?: number;
   /** The deploy running on the env ahead of this one, if any. */
   runningAhead?: number;
+  /** The deploy waiting right ahead of this one in the env's line (for position 2 and on). */
+  waitingAhead?: number;
   recentDurationsMs?: readonly number[];
   commitUrl?: string;
   /** The deploy's log page (when FERRY_PUBLIC_URL is set); must be the same for every render of a deploy. */
@@ -98,11 +100,11 @@ function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: st
   switch (d.status) {
     case 'queued': {
       if (d.waitingFor) return { plain: 'queued, waiting', mrkdwn: `queued, waiting: ${d.waitingFor}` };
-      const behind = ctx.runningAhead !== undefined ? `, behind #${ctx.runningAhead} (running)` : '';
+      // What it says stays true while the line moves (so a start costs one update, of the new
+      // first in line, not one per deploy waiting): who it waits behind, not its number in line.
       if (ctx.position === undefined) return same('queued');
-      if (ctx.position === 1 && !behind) return same('queued, starting next');
-      if (ctx.position > EXACT_POSITIONS) return same(`queued, more than ${EXACT_POSITIONS} in line${behind}`);
-      return same(`queued, #${ctx.position} in line${behind}`);
+      if (ctx.position === 1) return same(ctx.runningAhead !== undefined ? `queued, next in line, behind #${ctx.runningAhead} (running)` : 'queued, starting next');
+      return same(ctx.waitingAhead !== undefined ? `queued behind #${ctx.waitingAhead}` : 'queued');
     }
     case 'running': {
       const started = d.startedAt ?? ctx.now;

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Deploy } from '../core/deploy';
-import { EXACT_POSITIONS, type FeedContext, renderDeployMessage } from '../core/feed-message';
+import { FRONT_OF_LINE, type FeedContext, renderDeployMessage } from '../core/feed-message';
 import type { Redactor } from '../core/redact';
 import { mentionList } from '../core/permissions';
 import { clipText, escapeMrkdwn, mention, slackLink } from '../core/slack-format';
@@ -76,14 +76,16 @@ export class FeedPublisher {
   }
 
   /**
-   * Refreshes the deploys near the front of an env's queue (their positions moved). Deeper ones
-   * read "more than N in line", which stays true until they reach the front and are refreshed, so
-   * a long queue costs a bounded number of Slack updates per start.
+   * Brings the messages of an env's line up to date after it moved. A queued message names the
+   * deploy it waits behind, which stays true as the line moves, so after a start (`next`) only the
+   * new first in line changes; after a deploy left from the middle (`front`: a cancel, a replaced
+   * or failed one) the first FRONT_OF_LINE are looked at (unchanged ones cost no Slack call).
+   * One pass per env at a time: a burst of starts costs one more pass, not one each.
    */
-  refreshWaiting(app: string, env: string): Promise<void> {
-    return this.positions.run(`${app}\n${env}`, async () => {
+  refreshWaiting(app: string, env: string, which: 'next' | 'front' = 'front'): Promise<void> {
+    return this.positions.run(`${app}\n${env}\n${which}`, async () => {
       const ids = await this.d.queues.waiting(app, env);
-      await Promise.all(ids.slice(0, EXACT_POSITIONS).map((id) => this.refresh(id)));
+      await Promise.all(ids.slice(0, which === 'next' ? 1 : FRONT_OF_LINE).map((id) => this.refresh(id)));
     });
   }
 
@@ -210,6 +212,7 @@ export class FeedPublisher {
       const idx = waiting.indexOf(dep.id);
       const runningAhead = active.find((a) => a !== dep.id);
       if (idx >= 0) ctx.position = idx + 1;
+      if (idx > 0) ctx.waitingAhead = waiting[idx - 1]!;
       if (runningAhead !== undefined) ctx.runningAhead = runningAhead;
     } else if (dep.status === 'running') {
       ctx.recentDurationsMs = await this.d.deploys.recentDurations(dep.app, dep.env);

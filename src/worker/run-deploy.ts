@@ -101,8 +101,8 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
     started = begun.kind === 'started' ? begun.deploy : (await d.deploys.get(deployId))!;
     log.info({ sha: started.sha, attempt: started.attempt }, 'deploy started');
     d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
-    // It left the line: the positions of the deploys behind it moved.
-    d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(app, env));
+    // It left the line: the deploy behind it is next now.
+    d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(app, env, 'next'));
     const out = new LogBuffer(deployId, d.logs, d.redact, log);
     try {
       const stops = [lost.signal, d.shutdown, ...(cancel ? [cancel.signal] : [])];

@@ -64,7 +64,7 @@ describe('per-env queue across worker processes', () => {
     const devRun = intervals(otherRecord)[0]!;
     expect(devRun.start).toBeLessThan(runs[2]!.start);
     // the third deploy was shown waiting its turn before it ran
-    expect(last.versions.some((v) => /queued, #\d in line/.test(v.text))).toBe(true);
+    expect(last.versions.some((v) => /queued (behind #\d|, next in line)/.test(v.text))).toBe(true);
   });
 
   test('a worker killed with SIGKILL mid-deploy: its deploy is reported failed, the orphaned command is stopped, and the env is free again', async () => {

@@ -26,14 +26,15 @@ describe('renderDeployMessage: queued', () => {
     expect(parts(m).section).toBe(':hourglass_flowing_sand: *Deploy #7 · web to dev*\nqueued, starting next');
   });
 
-  test('second in line behind a running deploy', () => {
-    const m = renderDeployMessage(deploy(), { now: T0, position: 2, runningAhead: 5 });
-    expect(m.text).toBe(':hourglass_flowing_sand: Deploy #7 · web to dev: queued, #2 in line, behind #5 (running)');
+  test('second in line: names the deploy it waits behind, which stays true as the line moves', () => {
+    const m = renderDeployMessage(deploy(), { now: T0, position: 2, runningAhead: 5, waitingAhead: 6 });
+    expect(m.text).toBe(':hourglass_flowing_sand: Deploy #7 · web to dev: queued behind #6');
+    expect(renderDeployMessage(deploy(), { now: T0, position: 9, runningAhead: 5, waitingAhead: 6 }).text).toBe(m.text);
   });
 
   test('first in line while another deploy still runs does not claim to start next', () => {
     const m = renderDeployMessage(deploy(), { now: T0, position: 1, runningAhead: 5 });
-    expect(m.text).toContain('queued, #1 in line, behind #5 (running)');
+    expect(m.text).toContain('queued, next in line, behind #5 (running)');
     expect(m.text).not.toContain('starting next');
   });
 

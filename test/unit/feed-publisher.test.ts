@@ -186,14 +186,16 @@ describe('FeedPublisher.refresh', () => {
     expect(sectionText(slack.of('postMessage')[0]!)).toContain('usually takes 1m 30s, done around <!date^');
   });
 
-  test('a queued deploy shows its place behind the running one', async () => {
+  test('a queued deploy names the one it waits behind', async () => {
     const slack = new FakeChat();
     const first = await newDeploy();
     const second = await newDeploy();
     const third = await newDeploy();
     const queues: QueueView = { waiting: async () => [second, third], active: async () => [first] };
     await publisher(slack, { queues }).refresh(third);
-    expect(slack.of('postMessage')[0]!.text).toBe(`:hourglass_flowing_sand: Deploy #${third} · web to dev: queued, #2 in line, behind #${first} (running)`);
+    expect(slack.of('postMessage')[0]!.text).toBe(`:hourglass_flowing_sand: Deploy #${third} · web to dev: queued behind #${second}`);
+    await publisher(slack, { queues }).refresh(second);
+    expect(slack.of('postMessage')[1]!.text).toBe(`:hourglass_flowing_sand: Deploy #${second} · web to dev: queued, next in line, behind #${first} (running)`);
   });
 
   test('20 refreshes while an update is in flight collapse into at most 2 more updates, and the last one shows the newest state', async () => {

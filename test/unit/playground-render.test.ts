@@ -95,8 +95,8 @@ describe("Ferry's deploy feed message", () => {
   const render = (d: Deploy, now = T0, extra = {}) => messageToHtml(renderDeployMessage(d, { now, ...extra }), ctx);
 
   test('queued: hourglass, bold title, place in line, the ref and SHA as code, the requester by name', () => {
-    const html = render(deploy(), T0, { position: 2, runningAhead: 5 });
-    expect(html).toContain('⏳ <strong>Deploy #7 · web to dev</strong><br>queued, #2 in line, behind #5 (running)');
+    const html = render(deploy(), T0, { position: 2, runningAhead: 5, waitingAhead: 6 });
+    expect(html).toContain('⏳ <strong>Deploy #7 · web to dev</strong><br>queued behind #6');
     expect(html).toContain('<code>feature/checkout</code> at <code>0123456</code>');
     expect(html).toContain('requested by <span class="mention" data-user-id="U0ANA">@Ana</span>');
     expect(html).toMatch(/^<div class="bk-block bk-section" data-block-id="b0">.*<div class="bk-block bk-context" data-block-id="b1">/);
