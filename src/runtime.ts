@@ -348,7 +348,7 @@ export class Runtime {
         leases: this.leases,
         logs: this.logs,
         feed: this.feed,
-        workspaces: new Workspaces(this.config.workspaceDir, gitEnv),
+        workspaces: new Workspaces(this.config.workspaceDir, gitEnv, (argv, o) => this.supervisor!.exec(argv, o)),
         supervisor: this.supervisor,
         redact: this.redact,
         log: this.log.child({ component: 'worker' }),

@@ -2,6 +2,7 @@ import { prFromSubject } from '../core/release/pr-subject';
 import type { Commit, CommitRange } from '../core/release/types';
 import { FerryError } from '../errors';
 import { git } from './git';
+import { RevisionResolver } from './revision-resolver';
 import type { CommitSource } from './types';
 
 /** `git log` fields, separated by US (0x1f), each commit ended by RS (0x1e); the raw message last. */
@@ -10,14 +11,19 @@ const LOG_FORMAT = '--format=%H%x1f%an%x1f%ae%x1f%at%x1f%B%x1e';
 /** Commits from a git repository on this machine (the offline default). */
 export class LocalGitSource implements CommitSource {
   readonly label: string;
+  private readonly revisions: RevisionResolver;
   constructor(
     private readonly path: string,
     private readonly env: Record<string, string>,
   ) {
     this.label = path;
+    this.revisions = new RevisionResolver(path, env);
   }
 
   async resolveRef(ref: string): Promise<string | undefined> {
+    // One long-lived git answers most; if it can't (not a repository, git missing), rev-parse says why.
+    const fast = await this.revisions.commit(`${ref}^{commit}`).catch(() => null);
+    if (fast !== null) return fast;
     // --end-of-options: whatever the ref looks like, git reads it as a revision, never an option.
     const r = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd: this.path, env: this.env, timeoutMs: 10_000 }).catch(
       (err: Error) => {

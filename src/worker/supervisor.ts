@@ -71,6 +71,25 @@ export class CommandSupervisor {
     };
   }
 
+  /**
+   * Runs a short command (git) to its end and returns its exit code and output, as execFile does;
+   * after `timeoutMs` its group is stopped (SIGTERM, SIGKILL a second later). Started by the
+   * supervisor, so this process never forks, and it is stopped if this worker dies.
+   */
+  async exec(argv: string[], o: { cwd?: string; env: Record<string, string>; timeoutMs: number }): Promise<{ code: number; stdout: string; stderr: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const run = this.run({ argv, cwd: o.cwd ?? process.cwd(), env: o.env, graceMs: 1_000, onOutput: (s, d) => (s === 1 ? out : err).push(d) });
+    const timer = setTimeout(() => run.stop(), o.timeoutMs);
+    try {
+      const exit = await run.done;
+      if (exit.error !== undefined && exit.exitCode === 127) throw new Error(exit.error);
+      return { code: exit.exitCode, stdout: out.join(''), stderr: err.join('') + (exit.error ? `\n${exit.error}` : '') };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Lets the supervisor go (it exits once no command of this worker runs; none should by now). */
   close(): void {
     this.closed = true;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppConfig } from '../config/types';
-import { git, gitOk } from '../source/git';
+import { type Exec, type GitOptions, git, gitOk } from '../source/git';
 import { withDirLock } from './dir-lock';
 
 /** Told when a checkout has to wait for the shared cache (a fetch); undefined when it waits no more. */
@@ -27,6 +27,8 @@ export class Workspaces {
     private readonly root: string,
     /** Environment for git: PATH, HOME, and the GitHub token as an HTTP header, never in a URL. */
     private readonly gitEnv: (app: AppConfig) => Record<string, string> | Promise<Record<string, string>>,
+    /** Where git runs (the worker's command supervisor, so the worker never forks); in this process when left out. */
+    private readonly exec?: Exec,
   ) {}
 
   async checkout(app: AppConfig, sha: string, deployId: number, onWait: CheckoutWait = () => {}): Promise<string> {
@@ -40,7 +42,7 @@ export class Workspaces {
       const dir = this.runDir(deployId);
       await rm(dir, { recursive: true, force: true });
       await mkdir(path.dirname(dir), { recursive: true });
-      await gitOk(['clone', '--quiet', '--shared', '--no-checkout', '--', cache, dir], { env });
+      await gitOk(['clone', '--quiet', '--shared', '--no-checkout', '--template=', '--', cache, dir], this.opts({ env }));
       if (await this.detach(dir, sha, env)) return dir;
       // Not in the mirror: a fetch running now may bring it; if not, one that starts after this ask will.
       if ((await this.joinRunning(app, cache, onWait)) && (await this.detach(dir, sha, env))) return dir;
@@ -53,6 +55,8 @@ export class Workspaces {
   }
 
   async remove(dir: string): Promise<void> {
+    // rm -r of a tree is thousands of system calls: done by the supervisor's child, off this thread.
+    if (this.exec && (await this.exec(['rm', '-rf', '--', dir], { env: { PATH: '/usr/local/bin:/usr/bin:/bin' }, timeoutMs: 120_000 }).then((r) => r.code === 0, () => false))) return;
     await rm(dir, { recursive: true, force: true });
   }
 
@@ -63,9 +67,9 @@ export class Workspaces {
 
   /** Checks the SHA out in `dir`: true when done, false when the commit isn't in the mirror; throws on other failures. */
   private async detach(dir: string, sha: string, env: Record<string, string>): Promise<boolean> {
-    const r = await git(['checkout', '--quiet', '--detach', sha], { cwd: dir, env });
+    const r = await git(['checkout', '--quiet', '--detach', sha], this.opts({ cwd: dir, env }));
     if (r.code === 0) return true;
-    if ((await git(['cat-file', '-e', `${sha}^{commit}`], { cwd: dir, env })).code !== 0) return false;
+    if ((await git(['cat-file', '-e', `${sha}^{commit}`], this.opts({ cwd: dir, env }))).code !== 0) return false;
     throw new Error(`git checkout failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
   }
 
@@ -100,12 +104,16 @@ export class Workspaces {
     await withDirLock(`${cache}.lock`, async () => {
       if (!(await exists(path.join(cache, 'HEAD')))) {
         await rm(cache, { recursive: true, force: true });
-        await gitOk(['clone', '--quiet', '--mirror', '--', app.cloneUrl, cache], { env, timeoutMs: 600_000 });
+        await gitOk(['clone', '--quiet', '--mirror', '--', app.cloneUrl, cache], this.opts({ env, timeoutMs: 600_000 }));
       } else {
         // No automatic gc: running deploys' trees borrow the mirror's objects, which gc could prune.
-        await gitOk(['-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', 'origin'], { cwd: cache, env, timeoutMs: 600_000 });
+        await gitOk(['-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', 'origin'], this.opts({ cwd: cache, env, timeoutMs: 600_000 }));
       }
     }, 600_000, () => onWait(`waiting for another worker process's fetch of ${app.repo ?? app.cloneUrl}`));
+  }
+
+  private opts(o: { cwd?: string; env: Record<string, string>; timeoutMs?: number }): GitOptions {
+    return { ...o, ...(this.exec && { exec: this.exec }) };
   }
 
   /** One mirror per repository, whatever the apps that deploy it are called. */
