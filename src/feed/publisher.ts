@@ -190,8 +190,7 @@ export class FeedPublisher {
           this.remember(id, msg);
         }
       }
-      const after = await this.d.deploys.get(id);
-      if (!after || after.rev === dep.rev) return;
+      if ((await this.d.deploys.rev(id)) === dep.rev) return;
     }
   }
 

@@ -96,6 +96,11 @@ export class DeployStore {
     return Number((await this.redis.get(this.k.deploySeq)) ?? 0);
   }
 
+  /** The record's revision (bumped by every change the feed shows); 0 when there is no record. */
+  async rev(id: number): Promise<number> {
+    return Number((await this.redis.hget(this.k.deploy(id), 'rev')) ?? 0);
+  }
+
   async get(id: number): Promise<Deploy | undefined> {
     return deployFromHash(await this.redis.hgetall(this.k.deploy(id)));
   }

@@ -11,11 +11,13 @@ import { deployLeaseHolder, leaseDeployId, type LeaseStore } from '../store/leas
 import type { LogStore } from '../store/logs';
 import { sleep } from '../util/deadline';
 import type { CancelWatch } from './cancel-watch';
-import { type ExecuteDeps, execute } from './execute-deploy';
+import { type ExecuteDeps, execute, type Tree } from './execute-deploy';
 import { keepLease } from './lease-keeper';
 import { LogBuffer } from './log-buffer';
+import type { Workspaces } from './workspace';
 
 export interface RunDeps extends Omit<ExecuteDeps, 'now'> {
+  workspaces: Workspaces;
   deploys: DeployStore;
   leases: LeaseStore;
   logs: LogStore;
@@ -53,8 +55,22 @@ const MAX_ATTEMPTS = 3;
  */
 export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
   const now = d.now ?? Date.now;
-  const { deployId, app, env } = job;
+  const { deployId } = job;
   const log = d.log.child({ deployId });
+  const out = new LogBuffer(deployId, d.logs, d.redact, log);
+  // The tree is checked out before the env's lease is taken: the lease (and "running") then covers
+  // the command alone, and a deploy waiting for its turn has its tree ready when the turn comes.
+  const tree = await prepareTree(deployId, d, out, log);
+  try {
+    await runPrepared(job, tree, out, d, log, now);
+  } finally {
+    await out.close();
+    if (tree?.dir) await d.workspaces.remove(tree.dir).catch(() => {});
+  }
+}
+
+async function runPrepared(job: DeployJobData, tree: Tree | undefined, out: LogBuffer, d: RunDeps, log: Logger, now: () => number): Promise<void> {
+  const { deployId, app, env } = job;
   const begun = await beginWhenFree(job, d, log);
   if (begun.kind === 'missing') return;
   if (begun.kind === 'frozen') throw new FrozenAtStart(deployId);
@@ -72,6 +88,7 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
   // `started` is undefined on the paths that end it without running it: anything may follow those.
   let started: Deploy | undefined;
   const finish = async (outcome: DeployOutcome) => {
+    await out.flush();
     const r = await d.deploys.finish({ id: deployId, app, env }, lease, outcome, now());
     if (!r) throw new Error('lost the env lease before recording the outcome');
     log.info({ status: outcome.status, exitCode: outcome.exitCode, error: outcome.error }, 'deploy finished');
@@ -86,7 +103,6 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
       return await finish({ status: 'failed', error: `${env} runs ${now} now, not what its release was made from (a deploy ran there first), so it did not start; refresh the release` });
     }
     if (begun.kind === 'lost') {
-      await d.workspaces.removeRun(deployId).catch(() => {});
       await cancel?.check();
       const asked = cancel?.request();
       if (asked) return await finish({ status: 'cancelled', error: `${cancelledBeforeStartReason(asked.by)}; the worker running it had stopped mid-deploy` });
@@ -103,18 +119,9 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
     d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
     // It left the line: the deploy behind it is next now.
     d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(app, env, 'next'));
-    const out = new LogBuffer(deployId, d.logs, d.redact, log);
-    try {
-      const stops = [lost.signal, d.shutdown, ...(cancel ? [cancel.signal] : [])];
-      const result = await execute(
-        { deploy: started, envCfg, out, signal: AbortSignal.any(stops), ...(cancel && { cancel }), onCheckoutWait: checkoutWaitNote(deployId, d, log) },
-        { ...d, now },
-      );
-      await out.close();
-      await finish(result);
-    } finally {
-      await out.close();
-    }
+    const stops = [lost.signal, d.shutdown, ...(cancel ? [cancel.signal] : [])];
+    const ready = tree?.sha === started.sha ? tree : await prepareTree(deployId, d, out, log, started);
+    await finish(await execute({ deploy: started, envCfg, out, signal: AbortSignal.any(stops), tree: ready ?? { error: 'nothing to check out' }, ...(cancel && { cancel }) }, { ...d, now }));
   } catch (err) {
     // Record what can be recorded; if even that fails (the lease is gone), the job's next attempt
     // finds the deploy still running and reports it as lost.
@@ -130,18 +137,37 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
 }
 
 /**
- * What a running deploy's feed message says while its checkout waits for the shared git mirror
+ * Checks out the deploy's SHA (the record is read when not given): nothing for a deploy that has
+ * finished or is gone. A checkout that waits for another deploy's fetch says so on its feed message.
+ */
+async function prepareTree(deployId: number, d: RunDeps, out: LogBuffer, log: Logger, record?: Deploy): Promise<Tree | undefined> {
+  const dep = record ?? (await d.deploys.get(deployId));
+  if (!dep || (dep.status !== 'queued' && dep.status !== 'running')) return undefined;
+  const app = d.config.apps[dep.app];
+  if (!app) return undefined;
+  out.say(`checking out ${dep.sha} (${dep.ref}) from ${app.repo ?? app.path ?? app.cloneUrl}`);
+  try {
+    return { sha: dep.sha, dir: await d.workspaces.checkout(app, dep.sha, deployId, checkoutWaitNote(deployId, dep.status, d, log)) };
+  } catch (err) {
+    const msg = d.redact((err as Error).message);
+    out.say(`checkout failed: ${msg}`);
+    return { sha: dep.sha, error: `couldn't check out ${dep.sha.slice(0, 7)}: ${escapeMrkdwn(msg.slice(0, 300))}` };
+  }
+}
+
+/**
+ * What a deploy's feed message says while its checkout waits for the shared git mirror
  * (a fetch or clone another deploy started), and clears once it no longer waits. Costs nothing
  * for a checkout that doesn't wait.
  */
-function checkoutWaitNote(deployId: number, d: RunDeps, log: Logger): (why: string | undefined) => void {
+function checkoutWaitNote(deployId: number, status: 'queued' | 'running', d: RunDeps, log: Logger): (why: string | undefined) => void {
   let shown: string | undefined;
   let writes: Promise<unknown> = Promise.resolve();
   return (why) => {
     if (why === shown) return;
     shown = why;
     writes = writes
-      .then(() => d.deploys.setRunningWait(deployId, why && escapeMrkdwn(why)))
+      .then(() => (status === 'queued' ? d.deploys.setWaiting(deployId, why ? escapeMrkdwn(why) : '') : d.deploys.setRunningWait(deployId, why && escapeMrkdwn(why))))
       .then((changed) => {
         if (changed) d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
       })

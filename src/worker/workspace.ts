@@ -60,11 +60,6 @@ export class Workspaces {
     await rm(dir, { recursive: true, force: true });
   }
 
-  /** The checkout a lost worker left behind for a deploy (if it ran on this machine). */
-  async removeRun(deployId: number): Promise<void> {
-    await this.remove(this.runDir(deployId));
-  }
-
   /** Checks the SHA out in `dir`: true when done, false when the commit isn't in the mirror; throws on other failures. */
   private async detach(dir: string, sha: string, env: Record<string, string>): Promise<boolean> {
     const r = await git(['checkout', '--quiet', '--detach', sha], this.opts({ cwd: dir, env }));
