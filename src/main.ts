@@ -11,6 +11,7 @@ import { WebAssets } from './http/web-assets';
 import { createLogger } from './log';
 import { Runtime } from './runtime';
 import { createSlackApp } from './slack/app';
+import { collectGarbageWhenIdle } from './util/idle-gc';
 import { startWorkerThread, type WorkerThread } from './worker-thread';
 
 export type Role = 'all' | 'app' | 'worker';
@@ -35,6 +36,7 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
     return startWithWorkerThread(processEnv ?? process.env);
   }
   const env = readEnv(processEnv);
+  const idleGc = collectGarbageWhenIdle();
   const redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken, env.linkSecret, env.githubWebhookSecret, env.alertToken, env.githubApp?.privateKey]);
   const log = createLogger(env.logLevel, redact);
   const config = loadConfig(env.configFile, githubWebUrl(env.githubApiUrl));
@@ -93,6 +95,7 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
       await slack?.stop();
       await worker?.stop();
       await runtime.close();
+      idleGc.stop();
     },
   };
 }

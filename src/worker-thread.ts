@@ -23,7 +23,8 @@ export interface WorkerThread {
 export function startWorkerThread(processEnv: NodeJS.ProcessEnv, log: Logger): Promise<WorkerThread> {
   const env = { ...processEnv };
   delete env.PORT;
-  const thread = new Worker(__filename, { workerData: { env }, env });
+  // A young generation of 16 MB (V8's default grows to 48 MB): a little more scavenging, much less memory held.
+  const thread = new Worker(__filename, { workerData: { env }, env, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
   let stopping = false;
   const ended = new Promise<number>((resolve) => thread.once('exit', resolve));
   const lost = new Promise<never>((_, reject) => {
