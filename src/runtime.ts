@@ -23,6 +23,7 @@ import { createGitHubClient, type GitHubClient, GitHubSource, gitToken } from '.
 import { GitHubDeployments } from './services/github-deployments';
 import type { Deploy } from './core/deploy';
 import { LocalGitSource } from './source/local-git';
+import { RevisionResolver } from './source/revision-resolver';
 import type { CommitSource } from './source/types';
 import { CancelStore } from './store/cancel';
 import { DeployStore } from './store/deploys';
@@ -106,6 +107,8 @@ export class Runtime {
   private workerRedis?: Redis;
   private cancelWatch?: CancelWatch;
   private supervisor?: CommandSupervisor;
+  /** Local repositories' ref lookups, one per repository path (see source/revision-resolver.ts). */
+  private readonly revisions = new Map<string, RevisionResolver>();
 
   constructor(
     readonly env: FerryEnv,
@@ -369,6 +372,7 @@ export class Runtime {
     this.workerRedis?.disconnect();
     this.cancelWatch?.close();
     this.supervisor?.close();
+    for (const r of this.revisions.values()) r.close();
     await withDeadline(this.redis.quit().then(() => {}, () => {}), 1_000, undefined);
     this.redis.disconnect();
   }
@@ -379,7 +383,14 @@ export class Runtime {
     const gitEnv = childBaseEnv(this.env.processEnv);
     for (const name of this.config.appNames) {
       const app = this.config.apps[name]!;
-      out[name] = app.repo ? new GitHubSource(gh!, app.repo, web) : new LocalGitSource(app.path!, gitEnv);
+      if (app.repo) {
+        out[name] = new GitHubSource(gh!, app.repo, web);
+        continue;
+      }
+      // One long-lived git per repository, however many apps deploy it.
+      let revisions = this.revisions.get(app.path!);
+      if (!revisions) this.revisions.set(app.path!, (revisions = new RevisionResolver(app.path!, gitEnv)));
+      out[name] = new LocalGitSource(app.path!, gitEnv, revisions);
     }
     return out;
   }

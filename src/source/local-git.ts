@@ -11,13 +11,13 @@ const LOG_FORMAT = '--format=%H%x1f%an%x1f%ae%x1f%at%x1f%B%x1e';
 /** Commits from a git repository on this machine (the offline default). */
 export class LocalGitSource implements CommitSource {
   readonly label: string;
-  private readonly revisions: RevisionResolver;
   constructor(
     private readonly path: string,
     private readonly env: Record<string, string>,
+    /** Answers ref lookups without a process each (shared by the apps of one repository). */
+    private readonly revisions: RevisionResolver = new RevisionResolver(path, env),
   ) {
     this.label = path;
-    this.revisions = new RevisionResolver(path, env);
   }
 
   async resolveRef(ref: string): Promise<string | undefined> {
