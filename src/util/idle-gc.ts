@@ -12,7 +12,7 @@ const QUIET = 0.05;
 /**
  * After a burst of work (hundreds of deploys), V8 keeps the garbage it made and the memory it grew
  * into until the next big allocation: a Ferry that ran 1,000 deploys would idle at twice its
- * memory. This collects once when this thread's event loop goes quiet after being busy, so the
+ * memory. This collects (twice, a look apart) when this thread's event loop goes quiet after being busy, so the
  * memory goes back (a collection of a few hundred MB takes tens of milliseconds, and only when
  * nothing waits). One per thread (the app's, the worker's).
  */
@@ -21,12 +21,17 @@ export function collectGarbageWhenIdle(): { stop(): void } {
   if (!gc) return { stop() {} };
   let last = performance.eventLoopUtilization();
   let busySince = false;
+  // A second collection one look after the first frees what the first left for finalizers.
+  let again = false;
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
     const use = performance.eventLoopUtilization(now, last).utilization;
     last = now;
-    if (use > BUSY) busySince = true;
-    else if (busySince && use < QUIET) {
+    if (use > BUSY) {
+      busySince = true;
+      again = false;
+    } else if (use < QUIET && (busySince || again)) {
+      again = busySince;
       busySince = false;
       gc();
     }
