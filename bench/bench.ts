@@ -14,37 +14,52 @@
  *    finished, versus bare BullMQ on the same Redis: Queue.add call start -> Worker processor
  *    start. Ferry deploys and bare jobs alternate, so both see the same machine.
  *
+ * 3. Engine load (bench/engine.ts): 1,000 no-op deploys over 50 envs on a one-process Ferry, in
+ *    two layouts, versus a bare BullMQ worker doing the same per-deploy work: wall time, lost
+ *    deploys and overlaps, deploy started -> command running, CPU per deploy, Ferry's RSS over two
+ *    runs, and acks of /deploy bursts while a backlog runs versus bare Bolt.
+ *
  * The load generator is this process; the fake Slack, Ferry and the bare baselines each run in a
  * child process of their own (bench/child.ts). scripts/bench.sh builds, starts a private Redis and
- * runs this with BENCH_REDIS_URL and BENCH_TMP set. Knobs (environment): BENCH_ACK_N (200),
- * BENCH_ACK_ROUNDS (3), BENCH_ACK_WARMUP (20), BENCH_DEPLOYS (50), BENCH_DEPLOY_WARMUP (5),
- * BENCH_GAP_MS (50).
+ * runs this with BENCH_REDIS_URL and BENCH_TMP set. Knobs (environment): BENCH_ONLY (engine |
+ * classic: one part only), BENCH_ACK_N (200), BENCH_ACK_ROUNDS (3), BENCH_ACK_WARMUP (20),
+ * BENCH_DEPLOYS (50), BENCH_DEPLOY_WARMUP (5), BENCH_GAP_MS (50), BENCH_DEADLINE_S; the engine's
+ * BENCH_ENGINE_* knobs are listed in bench/engine.ts and bench/README.md.
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import YAML from 'yaml';
 import { makeRepo } from '../test/helpers/git-repo';
-import { sign, slashBody } from '../test/helpers/slack-requests';
-import type { BareBoltOptions, BareBullOptions, ChildMessage, RunJob } from './child';
+import type { BareBoltOptions, BareBullOptions, RunJob } from './child';
+import { engineBench } from './engine';
+import {
+  BOT_TOKEN,
+  burst,
+  deployBody,
+  int,
+  kill,
+  killAll,
+  killFerry,
+  log,
+  onSlackMessage,
+  orphanedTicks,
+  pkgVersion,
+  post,
+  ROOT,
+  sequential,
+  setResponseBase,
+  SIGNING_SECRET,
+  sleep,
+  spawnChild,
+  waitAnswer,
+} from './lib';
+import { cpuReading, cpuTotal, machineBusy } from './proc';
 import { ms, percentile, ratio, type Summary, summarize, table, wholeMsMedian } from './stats';
 
-const ROOT = path.resolve(__dirname, '../..');
-const CHILD = path.join(__dirname, 'child.js');
-const SIGNING_SECRET = 'bench-signing-secret-0123456789';
-const BOT_TOKEN = 'xoxb-000000000000-000000000000-benchtokenvalue12';
 const REF = 'feature/checkout';
-const USER = 'U0BENCH';
 
-const int = (name: string, dflt: number): number => {
-  const v = process.env[name];
-  const n = v ? Number(v) : dflt;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}=${v} must be a whole number >= 1`);
-  return n;
-};
 const ACK_N = int('BENCH_ACK_N', 200);
 const ACK_ROUNDS = int('BENCH_ACK_ROUNDS', 3);
 const ACK_WARMUP = int('BENCH_ACK_WARMUP', 20);
@@ -53,139 +68,17 @@ const DEPLOY_WARMUP = int('BENCH_DEPLOY_WARMUP', 5);
 const GAP_MS = int('BENCH_GAP_MS', 50);
 /** How long a round waits for Ferry's response_url answers after its burst. */
 const ANSWER_WAIT_MS = 30_000;
-const DEADLINE_MS = 170_000;
+
+/** BENCH_ONLY: `engine` runs only the engine-load part (bench/engine.ts), `classic` only the rows before it. */
+const ONLY = process.env.BENCH_ONLY ?? '';
+if (!['', 'engine', 'classic'].includes(ONLY)) throw new Error(`BENCH_ONLY=${ONLY} must be engine or classic (or unset for both)`);
+const RUN_CLASSIC = ONLY !== 'engine';
+const RUN_ENGINE = ONLY !== 'classic';
+/** A safety net, not a target: the bench gives up after this long. */
+const DEADLINE_MS = int('BENCH_DEADLINE_S', (RUN_CLASSIC ? 170 : 0) + (RUN_ENGINE ? 900 : 0)) * 1000;
 
 const REDIS_URL = process.env.BENCH_REDIS_URL;
 const TMP = process.env.BENCH_TMP ?? mkdtempSync(path.join(os.tmpdir(), 'ferry-bench-'));
-
-const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
-const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
-
-// ---------------------------------------------------------------- child processes
-
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
-
-interface Child {
-  proc: ChildProcess;
-  ready: Extract<ChildMessage, { type: 'ready' }>;
-}
-
-function spawnChild(role: string, arg?: unknown, onMessage?: (m: ChildMessage) => void): Promise<Child> {
-  const proc = fork(CHILD, arg === undefined ? [role] : [role, JSON.stringify(arg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
-  children.add(proc);
-  return new Promise((resolve, reject) => {
-    proc.on('message', (m: ChildMessage) => {
-      if (m.type === 'ready') resolve({ proc, ready: m });
-      else if (m.type === 'error') {
-        reject(new Error(`bench child ${role} failed: ${m.message}`));
-        log(`child ${role} reported: ${m.message}`);
-      }
-      onMessage?.(m);
-    });
-    proc.on('exit', (code, sig) => reject(new Error(`bench child ${role} exited (${code ?? sig}) before it was ready`)));
-  });
-}
-
-async function kill(proc: ChildProcess): Promise<void> {
-  children.delete(proc);
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const gone = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGKILL');
-  await gone;
-}
-
-/** Response_url answers seen by the fake Slack, by response id. */
-const answers = new Map<string, { text: string; at: number }>();
-const answerWaiters = new Map<string, (a: { text: string; at: number }) => void>();
-
-function onSlackMessage(m: ChildMessage): void {
-  if (m.type !== 'respond') return;
-  const a = { text: m.text, at: m.at };
-  answers.set(m.id, a);
-  answerWaiters.get(m.id)?.(a);
-  answerWaiters.delete(m.id);
-}
-
-function waitAnswer(id: string, timeoutMs = 30_000): Promise<{ text: string; at: number }> {
-  const have = answers.get(id);
-  if (have) return Promise.resolve(have);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      answerWaiters.delete(id);
-      reject(new Error(`no response_url answer for ${id} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    answerWaiters.set(id, (a) => {
-      clearTimeout(timer);
-      resolve(a);
-    });
-  });
-}
-
-// ---------------------------------------------------------------- HTTP client
-
-interface Posted {
-  status: number;
-  ms: number;
-  /** Wall-clock start, to line up with the fake Slack's answer times. */
-  startedAt: number;
-}
-
-/** One signed POST on a fresh connection (no keep-alive); time from request start to the response's end. */
-function post(port: number, body: string): Promise<Posted> {
-  const headers = sign(SIGNING_SECRET, body);
-  return new Promise((resolve, reject) => {
-    const startedAt = Date.now();
-    const t0 = performance.now();
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/slack/events',
-        method: 'POST',
-        agent: false,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), connection: 'close', ...headers },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, startedAt }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-let responseBase = '';
-let responseSeq = 0;
-
-function deployBody(text: string): { id: string; body: string } {
-  const id = `b${++responseSeq}`;
-  return { id, body: slashBody('/deploy', text, USER, `${responseBase}${id}`) };
-}
-
-/** Fires n requests at once (bodies built first, so building them is not timed). */
-async function burst(port: number, n: number, text: string): Promise<{ ids: string[]; results: Posted[] }> {
-  const reqs = Array.from({ length: n }, () => deployBody(text));
-  const results = await Promise.all(reqs.map((r) => post(port, r.body)));
-  const bad = results.filter((r) => r.status !== 200);
-  if (bad.length) throw new Error(`${bad.length} of ${n} requests were not answered 200 (e.g. ${bad[0]!.status})`);
-  return { ids: reqs.map((r) => r.id), results };
-}
-
-async function sequential(port: number, n: number, text: string): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = deployBody(text);
-    const res = await post(port, r.body);
-    if (res.status !== 200) throw new Error(`warm-up request answered ${res.status}`);
-    ids.push(r.id);
-  }
-  return ids;
-}
 
 // ---------------------------------------------------------------- Ferry
 
@@ -269,7 +162,7 @@ async function ackLatency(redis: Redis, repo: string, slackApiUrl: string, mode:
     const warm = await sequential(ferryPort, ACK_WARMUP, `dev ${REF}`);
     // Let Ferry finish the warm-up's after-ack work and its deploys, so the burst starts from quiet.
     for (const rid of warm) await finished(redis, prefix, await deployIdOf(rid));
-    if (worker) await kill(worker.proc);
+    if (worker) await killFerry(worker);
     await sleep(300);
 
     log(`ack round ${round}/${ACK_ROUNDS} (${mode}): ${ACK_N} concurrent /deploy to bare Bolt, then to Ferry`);
@@ -284,7 +177,7 @@ async function ackLatency(redis: Redis, repo: string, slackApiUrl: string, mode:
       if (/Accepted as \*deploy #\d+\*/.test(g.value.text)) accepted++;
     });
     log(`ack round ${round}/${ACK_ROUNDS} (${mode}): ${accepted}/${ACK_N} accepted`);
-    await kill(ferry.proc);
+    await killFerry(ferry);
     out.accepted += accepted;
     out.sent += ACK_N;
     out.ferry.push(...f.results.map((r) => r.ms));
@@ -332,7 +225,7 @@ async function acceptedToRunning(redis: Redis, repo: string, slackApiUrl: string
     out.ferry.push(Number(h.startedAt) - Number(h.createdAt));
     out.bare.push(bareMs);
   }
-  await kill(ferry.proc);
+  await killFerry(ferry);
   await kill(bare.proc);
   return out;
 }
@@ -342,6 +235,9 @@ async function acceptedToRunning(redis: Redis, repo: string, slackApiUrl: string
 async function main(): Promise<void> {
   if (!REDIS_URL) throw new Error('set BENCH_REDIS_URL (scripts/bench.sh starts a private Redis and sets it)');
   const t0 = Date.now();
+  // What else the machine did meanwhile: its busy CPU time minus this process tree's and Redis's.
+  const busy0 = machineBusy();
+  const tree0 = cpuReading();
   setTimeout(() => {
     log(`gave up after ${DEADLINE_MS / 1000} s`);
     process.exit(1);
@@ -349,16 +245,42 @@ async function main(): Promise<void> {
 
   const redis = new Redis(REDIS_URL);
   const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
-  const repo = makeRepo(path.join(TMP, 'repo'), [REF]).path;
+  const redis0 = await redisCpuSeconds(redis);
   const slack = await spawnChild('fake-slack', undefined, onSlackMessage);
-  responseBase = slack.ready.responseBase!;
+  setResponseBase(slack.ready.responseBase!);
 
-  const ack = await ackLatency(redis, repo, slack.ready.apiUrl!, 'split');
-  const ackTogether = await ackLatency(redis, repo, slack.ready.apiUrl!, 'together');
-  log(`accepted->running: ${DEPLOY_WARMUP} warm-up + ${DEPLOYS} sequential deploys to staging, alternating with bare BullMQ jobs`);
-  const run = await acceptedToRunning(redis, repo, slack.ready.apiUrl!);
-  await Promise.all([...children].map(kill));
+  const parts: string[] = [];
+  if (RUN_CLASSIC) parts.push(await classic(redis, slack.ready.apiUrl!));
+  if (RUN_ENGINE) parts.push(await engineBench({ redis, redisUrl: REDIS_URL, tmp: TMP, slack, ackWarmup: ACK_WARMUP }));
+  await killAll();
+  const redisCpu = (await redisCpuSeconds(redis)) - redis0;
   await redis.quit();
+  const tree1 = cpuReading();
+  const hz = tree1.clkTck;
+  const busy = (machineBusy() - busy0) / hz;
+  const others = busy - (cpuTotal(tree1) - cpuTotal(tree0) + orphanedTicks()) / hz - redisCpu;
+  const wallS = (Date.now() - t0) / 1000;
+
+  const cpu = os.cpus()[0]?.model.trim() ?? '?';
+  const text = [
+    `Ferry bench, ${new Date().toISOString()}: ${os.cpus().length} cores (${cpu}), Node ${process.version}, Redis ${redisVersion}, ${wallS.toFixed(0)} s;`,
+    `machine busy ${busy.toFixed(0)} CPU-s meanwhile, of which other processes (not the bench, its children or its Redis) ~${Math.max(0, others).toFixed(0)} CPU-s` +
+      ` (~${(Math.max(0, others) / wallS).toFixed(2)} cores on average): anything else running moves the numbers, the baselines' too.`,
+    ...parts.map((p) => `\n${p}`),
+  ].join('\n');
+  mkdirSync(path.join(ROOT, '.ferry'), { recursive: true });
+  writeFileSync(path.join(ROOT, '.ferry/bench.txt'), `${text}\n`);
+  process.stdout.write(`${text}\n`);
+  process.exit(0);
+}
+
+/** The first rows: ack latency on a fresh Ferry, and accepted -> running one deploy at a time. */
+async function classic(redis: Redis, slackApiUrl: string): Promise<string> {
+  const repo = makeRepo(path.join(TMP, 'repo'), [REF]).path;
+  const ack = await ackLatency(redis, repo, slackApiUrl, 'split');
+  const ackTogether = await ackLatency(redis, repo, slackApiUrl, 'together');
+  log(`accepted->running: ${DEPLOY_WARMUP} warm-up + ${DEPLOYS} sequential deploys to staging, alternating with bare BullMQ jobs`);
+  const run = await acceptedToRunning(redis, repo, slackApiUrl);
 
   // ---- report
   const ackF = summarize(ack.ferry);
@@ -405,10 +327,7 @@ async function main(): Promise<void> {
     ],
   ];
   const perRound = ack.rounds.map((r, i) => `#${i + 1} Ferry ${ms(r.ferry.p50)}/${ms(r.ferry.p99)} bare ${ms(r.bare.p50)}/${ms(r.bare.p99)}`).join('; ');
-  const cpu = os.cpus()[0]?.model.trim() ?? '?';
-  const text = [
-    `Ferry bench, ${new Date().toISOString()}: ${os.cpus().length} cores (${cpu}), Node ${process.version}, Redis ${redisVersion}, ${((Date.now() - t0) / 1000).toFixed(0)} s`,
-    '',
+  return [
     table(['latency (ms)', 'n', 'Ferry p50', 'Ferry p99', 'bare p50', 'bare p99', 'p50 ratio', 'p99 ratio', 'target'], rows),
     '',
     `ack:     client-side, request start to response end, one fresh TCP connection per request; ${ACK_WARMUP} warm-up requests each first.`,
@@ -422,21 +341,19 @@ async function main(): Promise<void> {
     `         * Ferry's timestamps are whole ms: p50 is interpolated within its 1 ms bucket (nearest-rank p50: ${ms(runF.p50)}).`,
     `         bare  = BullMQ ${pkgVersion('bullmq')} Queue.add call start -> Worker processor start, same Redis, one job at a time, alternating with Ferry's deploys.`,
   ].join('\n');
-  mkdirSync(path.join(ROOT, '.ferry'), { recursive: true });
-  writeFileSync(path.join(ROOT, '.ferry/bench.txt'), `${text}\n`);
-  process.stdout.write(`${text}\n`);
-  process.exit(0);
-}
-
-function pkgVersion(name: string): string {
-  try {
-    return (require(`${name}/package.json`) as { version: string }).version;
-  } catch {
-    return '?';
-  }
 }
 
 main().catch((err: Error) => {
   log(`failed: ${err.stack ?? err.message}`);
   process.exit(1);
 });
+
+/** Redis's own CPU time (INFO cpu: user + sys, its forks' included), in seconds. */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  let total = 0;
+  for (const k of ['used_cpu_sys', 'used_cpu_user', 'used_cpu_sys_children', 'used_cpu_user_children']) {
+    total += Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  }
+  return total;
+}
