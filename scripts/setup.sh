@@ -84,3 +84,23 @@ run_forwarding_signals() {
   while kill -0 "$pid" 2>/dev/null; do wait "$pid" || code=$?; done
   return "$code"
 }
+
+# Starts a throw-away Redis for a measurement (npm run bench, npm run stress) in a new temp folder
+# named after $1, configured as production runs it (AOF everysec, no eviction), on a free port;
+# sets SCRATCH_REDIS_URL and SCRATCH_DIR, and removes both when the calling script exits.
+start_scratch_redis() {
+  local what="$1" port up=""
+  SCRATCH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ferry-$what.XXXXXX") || return 1
+  port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$SCRATCH_DIR" --appendonly yes --appendfsync everysec \
+    --maxmemory-policy noeviction --save '' --daemonize no --logfile "$SCRATCH_DIR/redis.log" &
+  SCRATCH_REDIS_PID=$!
+  trap 'kill "$SCRATCH_REDIS_PID" 2>/dev/null; wait "$SCRATCH_REDIS_PID" 2>/dev/null; rm -rf "$SCRATCH_DIR"' EXIT
+  trap 'exit 130' INT TERM
+  for _ in $(seq 1 50); do
+    if node -e "const s=require('net').connect($port,'127.0.0.1',()=>{s.end();process.exit(0)});s.on('error',()=>process.exit(1))"; then up=1; break; fi
+    sleep 0.1
+  done
+  [ -n "$up" ] || { say "the $what's Redis did not start:"; cat "$SCRATCH_DIR/redis.log" >&2; return 1; }
+  SCRATCH_REDIS_URL="redis://127.0.0.1:$port"
+}

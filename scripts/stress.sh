@@ -13,25 +13,7 @@ ensure_redis_server || exit 1
 build || exit 1
 npx --no-install tsc -p bench/tsconfig.json >&2 || { say "the stress script did not compile (see above)"; exit 1; }
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ferry-stress.XXXXXX") || exit 1
-port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
-redis-server --bind 127.0.0.1 --port "$port" --dir "$tmp" --appendonly yes --appendfsync everysec \
-  --maxmemory-policy noeviction --save '' --daemonize no --logfile "$tmp/redis.log" &
-redis_pid=$!
-cleanup() {
-  kill "$redis_pid" 2>/dev/null
-  wait "$redis_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-up=""
-for _ in $(seq 1 50); do
-  if node -e "const s=require('net').connect($port,'127.0.0.1',()=>{s.end();process.exit(0)});s.on('error',()=>process.exit(1))"; then up=1; break; fi
-  sleep 0.1
-done
-[ -n "$up" ] || { say "the stress run's Redis did not start:"; cat "$tmp/redis.log" >&2; exit 1; }
+start_scratch_redis stress || exit 1
 
 mkdir -p .ferry
-REDIS_URL="redis://127.0.0.1:$port" node dist/bench/kill-stress.js
+REDIS_URL="$SCRATCH_REDIS_URL" node dist/bench/kill-stress.js
