@@ -32,10 +32,8 @@ export interface Running {
  * runs on the app's thread.
  */
 export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { now?: () => number } = {}): Promise<Running> {
-  if (role === 'all' && !opts.now && __filename.endsWith('.js') && (processEnv ?? process.env).FERRY_WORKER_THREAD !== 'off') {
-    return startWithWorkerThread(processEnv ?? process.env);
-  }
   const env = readEnv(processEnv);
+  if (role === 'all' && !opts.now && __filename.endsWith('.js') && env.processEnv.FERRY_WORKER_THREAD?.trim() !== 'off') return startWithWorkerThread(env.processEnv);
   const idleGc = collectGarbageWhenIdle();
   const redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken, env.linkSecret, env.githubWebhookSecret, env.alertToken, env.githubApp?.privateKey]);
   const log = createLogger(env.logLevel, redact);

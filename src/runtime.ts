@@ -319,8 +319,8 @@ export class Runtime {
     const subscriber = new Redis(this.env.redisUrl, { maxRetriesPerRequest: null });
     subscriber.on('error', (err) => this.log.warn({ err: err.message }, 'redis (cancel subscriber) connection error'));
     this.cancelWatch = new CancelWatch(subscriber, this.cancelStore, this.k.cancelChannel, this.log.child({ component: 'worker' }));
-    this.supervisor = new CommandSupervisor(this.log.child({ component: 'supervisor' }));
     const base = childBaseEnv(this.env.processEnv);
+    this.supervisor = new CommandSupervisor(this.log.child({ component: 'supervisor' }), base);
     const web = githubWebUrl(this.env.githubApiUrl);
     const github = this.github;
     // Clones of GitHub URLs carry the token (or a fresh App installation token) as a header, never in the URL.

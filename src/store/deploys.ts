@@ -212,14 +212,12 @@ export class DeployStore {
     return (await this.redis.lrange(this.k.envDurations(app, env), 0, -1)).map(Number);
   }
 
-  /** Notes why a queued deploy waits for its turn; true when that changed the record. */
-  async setWaiting(id: number, why: string): Promise<boolean> {
-    return (await SET_WAITING.run(this.redis, [this.k.deploy(id)], [why, 'queued'])) === 1;
-  }
-
-  /** Notes (or, with undefined, clears) what a running deploy waits for before its command can run; true when that changed the record. */
-  async setRunningWait(id: number, why: string | undefined): Promise<boolean> {
-    return (await SET_WAITING.run(this.redis, [this.k.deploy(id)], [why ?? '', 'running'])) === 1;
+  /**
+   * Notes (or, with '', clears) why a deploy waits: a queued one for its turn, a running one (a
+   * retry) for its checkout. Only while it has that status; true when that changed the record.
+   */
+  async setWaiting(id: number, why: string, status: 'queued' | 'running' = 'queued'): Promise<boolean> {
+    return (await SET_WAITING.run(this.redis, [this.k.deploy(id)], [why, status])) === 1;
   }
 
   /** Records which required checks an override went past (shown on the feed message). */

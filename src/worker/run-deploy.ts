@@ -167,7 +167,7 @@ function checkoutWaitNote(deployId: number, status: 'queued' | 'running', d: Run
     if (why === shown) return;
     shown = why;
     writes = writes
-      .then(() => (status === 'queued' ? d.deploys.setWaiting(deployId, why ? escapeMrkdwn(why) : '') : d.deploys.setRunningWait(deployId, why && escapeMrkdwn(why))))
+      .then(() => d.deploys.setWaiting(deployId, why ? escapeMrkdwn(why) : '', status))
       .then((changed) => {
         if (changed) d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
       })

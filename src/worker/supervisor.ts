@@ -51,7 +51,11 @@ export class CommandSupervisor {
   private seq = 0;
   private closed = false;
 
-  constructor(private readonly log: Logger) {
+  constructor(
+    private readonly log: Logger,
+    /** The supervisor's own environment (PATH to find programs); each command gets its own. */
+    private readonly env: Record<string, string>,
+  ) {
     if (!existsSync(PROGRAM)) throw new Error(`the command supervisor's program is missing at ${PROGRAM}; run npm run build`);
   }
 
@@ -103,7 +107,7 @@ export class CommandSupervisor {
     const proc = spawn(process.execPath, [PROGRAM], {
       detached: true,
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-      env: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' },
+      env: this.env,
       serialization: 'json',
     });
     proc.on('message', (m: FromSupervisor) => this.onMessage(m));

@@ -310,7 +310,7 @@ describe('a cancelled deploy whose worker was lost', () => {
           logs: new LogStore(redis, k, 100),
           feed,
           workspaces: new Workspaces(config.workspaceDir, () => ({ PATH: process.env.PATH!, HOME: dir })),
-          supervisor: new CommandSupervisor(log),
+          supervisor: new CommandSupervisor(log, { PATH: process.env.PATH! }),
           redact: makeRedactor([]),
           log,
           workerName: 'w2',

@@ -44,7 +44,7 @@ describe('lease watchdog', () => {
     const hanging = Object.assign(Object.create(real) as LeaseStore, { renew: () => new Promise<boolean>(() => {}) });
     const feed = { inBackground: () => {}, refresh: async () => {}, refreshWaiting: async () => {}, postFailureLog: async () => {} } as unknown as FeedPublisher;
     const env = readEnv({ PATH: process.env.PATH!, HOME: dir });
-    const supervisor = new CommandSupervisor(pino({ level: 'silent' }));
+    const supervisor = new CommandSupervisor(pino({ level: 'silent' }), { PATH: process.env.PATH! });
     const t0 = Date.now();
     await runDeploy(
       { deployId: accepted.id, app: 'web', env: 'dev' },
