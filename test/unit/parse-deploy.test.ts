@@ -237,7 +237,7 @@ describe('/deploy refuses refs and text that could do harm, and says why', () =>
   });
 
   test('Slack-escaped text like a channel mention is refused as a ref', () => {
-    expect(errorOf(parseDeploy('dev <!channel>', config))).toContain('contains `<` `!` `>`');
+    expect(errorOf(parseDeploy('dev <!channel>', config))).toContain('contains `&lt;` `!` `&gt;`');
   });
 
   test('a message about a bad ref never repeats more than 60 characters of it', () => {
@@ -260,8 +260,31 @@ describe('what a person typed is shown, never interpreted', () => {
 
   test('extra words with a backtick cannot close the code span early', () => {
     const config = twoApps();
-    const message = (parseDeploy('web dev main `rm` <@U1>', config) as { message: string }).message;
-    expect(message).toContain("I don't know what to do with `'rm' &lt;@U1&gt;`");
+    const message = (parseDeploy('web dev main <@U1>', config) as { message: string }).message;
+    expect(message).toContain('`&lt;@U1&gt;` contains `&lt;` `@` `&gt;`');
+    expect(message).not.toContain('<@U1>');
+    const backtick = (parseDeploy('web dev main `rm`', config) as { message: string }).message;
+    expect(backtick).toContain("`'rm'` contains \"`\"");
+  });
+});
+
+describe('the most dangerous problem is named first', () => {
+  test.each([
+    ['dev ;rm -rf', '`;rm` contains `;`'],
+    ['dev main ;rm -rf', '`;rm` contains `;`'],
+    ['dev main -rf', '`-rf` starts with `-`'],
+    ['dev --upload-pack=x extra', '`--upload-pack=x` starts with `-`'],
+    ['dev $(id) override', '`$(id)` contains `$` `(` `)`'],
+    ['dev main extra |cat', '`|cat` contains `|`'],
+  ])('/deploy %s names the dangerous word, not the word count', (text, named) => {
+    const r = parseDeploy(`web ${text}`, twoApps());
+    expect(r).toMatchObject({ kind: 'error' });
+    expect((r as { message: string }).message).toContain(named);
+    expect((r as { message: string }).message).not.toContain("I don't know what to do with");
+  });
+
+  test('a reason after override may say anything', () => {
+    expect(parseDeploy('web dev main override fix; the -x flag broke it', twoApps())).toMatchObject({ kind: 'ok', value: { ref: 'main', override: 'fix; the -x flag broke it' } });
   });
 });
 

@@ -162,7 +162,10 @@ describe('parseRollback', () => {
       '`main` is neither a deploy id (`#42`) nor a commit SHA (7 to 40 hex characters). To deploy a branch or tag, use `/deploy`. Usage: `/rollback [app] &lt;env&gt; [deploy-id|sha]`',
     );
     expect(err('staging abc')).toContain('is neither a deploy id');
-    expect(err('staging <@U1>')).toContain('`&lt;@U1&gt;` is neither');
+    expect(err('staging <@U1>')).toContain('`&lt;@U1&gt;` contains');
+    // The dangerous word is named before the word count.
+    expect(err('staging ;rm -rf')).toContain("Can't roll back to that: `;rm` contains `;`");
+    expect(err('staging 41 --force')).toContain('`--force` starts with `-`');
     expect(err('staging #0')).toContain('is not a deploy id');
     expect(err('staging 41 40')).toContain("I don't know what to do with `40`: a rollback takes at most one deploy id or SHA.");
     expect(err('stagign')).toContain('Did you mean `staging`?');

@@ -1,5 +1,5 @@
 import type { FerryConfig } from '../../config/types';
-import { refProblem } from '../ref';
+import { dangerousWord, refProblem } from '../ref';
 import { typed } from '../slack-format';
 import { ROLLBACK_USAGE } from './rollback';
 import { type Parse, readTarget, words } from './target';
@@ -50,6 +50,9 @@ export function parseDeploy(text: string | undefined, config: FerryConfig): Depl
   // `override` is a keyword where the ref would be or right after it (a branch called "override"
   // is deployed as `refs/heads/override`).
   const at = rest.findIndex((word, i) => i <= 1 && word.toLowerCase() === 'override');
+  // Shell and git-option characters in what would be the ref are named first, before word counts.
+  const danger = dangerousWord(at >= 0 ? rest.slice(0, at) : rest);
+  if (danger) return { kind: 'error', message: `Can't deploy that ref: ${danger.problem}.` };
   let override: string | undefined;
   if (at >= 0) {
     override = rest.slice(at + 1).join(' ');

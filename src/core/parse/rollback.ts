@@ -1,5 +1,6 @@
 import type { FerryConfig } from '../../config/types';
 import { MAX_LOCK_MS } from './lock';
+import { dangerousWord } from '../ref';
 import { typed } from '../slack-format';
 import { type Parse, readTarget, words } from './target';
 
@@ -28,6 +29,8 @@ export function parseRollback(text: string | undefined, config: FerryConfig): Pa
   if (t.kind !== 'ok') return t;
   const { app, env, rest } = t.value;
   const base = { app: app.name, env };
+  const danger = dangerousWord(rest, { hash: true });
+  if (danger) return { kind: 'error', message: `Can't roll back to that: ${danger.problem}. Name a deploy id (\`#42\`) or a commit SHA. Usage: ${ROLLBACK_USAGE}` };
   if (rest.length > 1) {
     return { kind: 'error', message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: a rollback takes at most one deploy id or SHA. Usage: ${ROLLBACK_USAGE}` };
   }
