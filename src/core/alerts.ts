@@ -57,7 +57,8 @@ function alertmanager(json: Record<string, unknown>): ParsedAlerts {
     const text = typeof annotations.summary === 'string' && annotations.summary.trim() ? annotations.summary : typeof annotations.description === 'string' ? annotations.description : '';
     const labelKey = Object.keys(labels)
       .sort()
-      .map((k) => `${k}=${String(labels[k])}`)
+      // JSON.stringify, not String(): a label value like {"toString": 1} would throw.
+      .map((k) => `${k}=${typeof labels[k] === 'string' ? labels[k] : JSON.stringify(labels[k])}`)
       .join(',');
     const key = typeof a.fingerprint === 'string' && a.fingerprint ? `fp:${a.fingerprint}` : `labels:${labelKey}`;
     const url = httpUrl(a.generatorURL);

@@ -1,3 +1,5 @@
+import { escapeMrkdwn } from './slack-format';
+
 /**
  * The buttons offered with a refusal, each fixing its cause: join the wait-list or ask the holder
  * to release (a lock), be told when a freeze lifts. Values carry the app and env as JSON.
@@ -5,6 +7,8 @@
 export const WAITLIST_ACTION = 'waitlist_join';
 export const ASK_RELEASE_ACTION = 'lock_ask_release';
 export const NOTIFY_UNFROZEN_ACTION = 'freeze_notify';
+/** Every action ID above, as the request screen (src/slack/request-shape.ts) knows them. */
+export const FIX_ACTIONS: readonly string[] = [WAITLIST_ACTION, ASK_RELEASE_ACTION, NOTIFY_UNFROZEN_ACTION];
 
 type Block = Record<string, unknown>;
 
@@ -36,4 +40,10 @@ export function buttonTarget(value: string | undefined): { app: string; env: str
     t = {};
   }
   return { app: typeof t?.app === 'string' ? t.app : '', env: typeof t?.env === 'string' ? t.env : '' };
+}
+
+/** The answer to a click on such a button whose value names no env Ferry has (junk, or the config changed since): nothing is done. */
+export function unknownTargetText(t: { app: string; env: string }): string {
+  if (!t.app || !t.env) return "That button doesn't say which environment it is for, so I did nothing. Use the command instead (`/lock`, `/deploy`); `/deploys` shows what runs where.";
+  return `That button is for an environment I no longer know (\`${escapeMrkdwn(t.app)}\` ${escapeMrkdwn(t.env)}), so I did nothing. \`/deploys\` shows the apps and environments there are now.`;
 }

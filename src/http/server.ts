@@ -1,5 +1,7 @@
 import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { ackIfUnanswered, answerWithoutBolt } from '../slack/receiver-guards';
+import { FORM_TYPE, screenHttp } from '../slack/request-shape';
 import type { Inflight } from './inflight';
 import type { LogPage } from './log-page';
 import type { GuardVerdict } from './slack-guard';
@@ -37,6 +39,11 @@ export interface BodyHandler {
 export function createHttpServer(d: HttpDeps): http.Server {
   return http.createServer((req, res) => {
     route(req, res, d).catch((err: Error) => {
+      if (err instanceof UnreadableBody) {
+        d.log.debug({ err: err.message }, 'a request body could not be read');
+        if (!res.headersSent) send(res, 400, 'The request body could not be read (the connection broke off, or its framing is wrong); send it again.');
+        return;
+      }
       // The path only: a log page's query holds its token.
       d.log.error({ err: err.message, path: (req.url ?? '').split('?')[0] }, 'HTTP handler failed');
       if (!res.headersSent) send(res, 500, 'Internal error');
@@ -63,8 +70,13 @@ async function route(req: IncomingMessage, res: ServerResponse, d: HttpDeps): Pr
     if (!body) return send(res, 413, 'Request body too large.');
     const verdict = await d.slack.guard(req, body);
     if (!verdict.ok) return send(res, verdict.status, verdict.message);
+    // Bolt gets only a request one of Ferry's listeners takes, in a shape they can read (request-shape.ts).
+    const shape = screenHttp(req.headers['content-type'], body);
+    if (shape.kind !== 'bolt') return answerWithoutBolt(res, shape, d.log);
+    req.headers['content-type'] = FORM_TYPE; // Bolt reads a form only under exactly this Content-Type.
     (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
     d.slack.listener(req, res);
+    ackIfUnanswered(res, d.log);
     return;
   }
   if (path === '/github/webhook' || path.startsWith('/alerts/')) {
@@ -94,13 +106,20 @@ function send(res: ServerResponse, status: number, text: string): void {
   res.end(`${text}\n`);
 }
 
+/** The client broke off its request, or sent a body the HTTP parser refused: that request's 400. */
+class UnreadableBody extends Error {}
+
 async function readBody(req: IncomingMessage, max = MAX_BODY): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) return undefined;
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > max) return undefined;
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    throw new UnreadableBody((err as Error).message);
   }
   return Buffer.concat(chunks);
 }

@@ -97,6 +97,12 @@ export class FakeSlack {
     return this.waitFor(`the ack of ${id}`, () => this.socketAcks.get(id));
   }
 
+  /** Sends any text over the Socket Mode connection, as a message from Slack; resolves once sent. */
+  async sendRaw(text: string): Promise<void> {
+    const ws = await this.waitFor('a Socket Mode connection', () => this.sockets.find((s) => s.readyState === 1));
+    await new Promise<void>((resolve, reject) => ws.send(text, (err) => (err ? reject(err) : resolve())));
+  }
+
   async stop(): Promise<void> {
     for (const s of this.sockets) s.terminate();
     this.wss?.close();

@@ -37,6 +37,12 @@ describe('parseAlerts', () => {
     expect(r.alerts[0]!.summary.endsWith('…')).toBe(true);
   });
 
+  test('label values that are not text (even one String() would throw on) still key the alert', () => {
+    const r = parseAlerts(am([{ status: 'firing', labels: { alertname: 'Down', job: { toString: 1 }, n: 5 } }]));
+    if (!r.ok) throw new Error(r.error);
+    expect(r.alerts[0]!.key).toBe('labels:alertname=Down,job={"toString":1},n=5');
+  });
+
   test.each([
     ['not JSON', '{', 'The body is not JSON.'],
     ['not an object', '[1]', 'The body is not a JSON object.'],

@@ -92,6 +92,14 @@ export function fieldsFromState(values: StateValues): ReleaseFields {
   return out;
 }
 
+/**
+ * Whether a details form came with none of its inputs. Slack sends every input of the modal (empty
+ * ones as null), so such a submission is not of this form: saving it would clear every field.
+ */
+export function fieldsFormMissing(values: StateValues): boolean {
+  return ![...FIELD_INPUTS.map((f) => f.key), 'deployType'].some((k) => Object.hasOwn(values, k) && Object.hasOwn(values[k]!, k));
+}
+
 /** The reason typed in the Hold… modal, or the problem with it. */
 export function holdReasonFromState(values: StateValues): { reason: string } | { error: string } {
   const reason = values.reason?.reason?.value?.trim() ?? '';

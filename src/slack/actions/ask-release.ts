@@ -1,9 +1,9 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../../config/types';
-import { ASK_RELEASE_ACTION, buttonTarget } from '../../core/fix-buttons';
+import { ASK_RELEASE_ACTION, buttonTarget, unknownTargetText } from '../../core/fix-buttons';
 import { askReleaseText } from '../../core/lock-text';
-import { escapeMrkdwn, mention, slackTime } from '../../core/slack-format';
+import { mention, slackTime } from '../../core/slack-format';
 import type { Queues } from '../../queue/queues';
 import type { LockStore } from '../../store/locks';
 import type { Limiter } from '../../util/limiter';
@@ -20,7 +20,7 @@ export function registerAskRelease(app: App, d: { config: FerryConfig; locks: Lo
     const user = body.user.id;
     await answerAfterAck(respond, d.log.child({ action: ASK_RELEASE_ACTION, user }), d.limiter, async () => {
       const { app: appName, env } = buttonTarget(action.value);
-      if (!d.config.apps[appName]?.envs[env]) return { text: `That button is for an environment I no longer know (\`${escapeMrkdwn(appName)}\` ${escapeMrkdwn(env)}).` };
+      if (!d.config.apps[appName]?.envs[env]) return { text: unknownTargetText({ app: appName, env }) };
       const target = `\`${appName}\` *${env}*`;
       const lock = await d.locks.get(appName, env, now());
       if (!lock || lock.reserved) return { text: `${target} isn't locked by anyone now${lock?.reserved ? ` (it's held for ${mention(lock.holder)}, next on the wait-list)` : ''}; nobody to ask.` };

@@ -1,8 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../../config/types';
-import { escapeMrkdwn } from '../../core/slack-format';
-import { buttonTarget, NOTIFY_UNFROZEN_ACTION } from '../../core/fix-buttons';
+import { buttonTarget, NOTIFY_UNFROZEN_ACTION, unknownTargetText } from '../../core/fix-buttons';
 import type { FreezeService } from '../../services/freezes';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
@@ -13,7 +12,7 @@ export function registerNotifyUnfrozen(app: App, d: { config: FerryConfig; freez
     await ack();
     await answerAfterAck(respond, d.log.child({ action: NOTIFY_UNFROZEN_ACTION, user: body.user.id }), d.limiter, async () => {
       const { app: appName, env } = buttonTarget(action.value);
-      if (!d.config.apps[appName]?.envs[env]) return { text: `That button is for an environment I no longer know (\`${escapeMrkdwn(appName)}\` ${escapeMrkdwn(env)}).` };
+      if (!d.config.apps[appName]?.envs[env]) return { text: unknownTargetText({ app: appName, env }) };
       return d.freezes.notifyMe(appName, env, body.user.id);
     });
   });

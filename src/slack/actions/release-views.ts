@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { FIELDS_VIEW, HOLD_VIEW } from '../../core/release/actions';
-import { fieldsFromState, holdReasonFromState, viewOrigin } from '../../core/release/views';
+import { fieldsFormMissing, fieldsFromState, holdReasonFromState, viewOrigin } from '../../core/release/views';
 import { withDeadline } from '../../util/deadline';
 import { type ReleaseActionDeps, updateDm } from './release';
 
@@ -31,6 +31,9 @@ export function registerReleaseViews(app: App, d: ReleaseActionDeps): void {
   app.view(FIELDS_VIEW, async ({ view, body, ack }) => {
     const o = viewOrigin(view.private_metadata);
     if (!o) return ack({ response_action: 'errors', errors: { description: 'This form is not for a release I know.' } });
+    if (fieldsFormMissing(view.state.values as never)) {
+      return ack({ response_action: 'errors', errors: { description: 'This form came without its fields, so nothing was saved. Close it and click Edit details again.' } });
+    }
     const saved = d.releases.setFields(o.id, body.user.id, fieldsFromState(view.state.values as never)).catch((err: Error) => {
       d.log.error({ err: err.message, releaseId: o.id }, 'saving release details failed');
       return "Ferry couldn't save the details just now; try again in a moment.";

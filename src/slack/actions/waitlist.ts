@@ -1,7 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../../config/types';
-import { buttonTarget, WAITLIST_ACTION } from '../../core/fix-buttons';
+import { buttonTarget, unknownTargetText, WAITLIST_ACTION } from '../../core/fix-buttons';
 import type { LockStore } from '../../store/locks';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
@@ -13,7 +13,7 @@ export function registerWaitlist(app: App, d: { config: FerryConfig; locks: Lock
     await ack();
     await answerAfterAck(respond, d.log.child({ action: WAITLIST_ACTION, user: body.user.id }), d.limiter, async () => {
       const { app: appName, env } = buttonTarget(action.value);
-      if (!d.config.apps[appName]?.envs[env]) return { text: `That button is for an environment I no longer know (\`${appName}\` ${env}).` };
+      if (!d.config.apps[appName]?.envs[env]) return { text: unknownTargetText({ app: appName, env }) };
       const r = await d.locks.joinWaitlist(appName, env, body.user.id, now());
       if (r.kind === 'free') return { text: `\`${appName}\` *${env}* is free now: go ahead with \`/deploy ${appName} ${env} &lt;ref&gt;\` or \`/lock ${appName} ${env}\`.` };
       if (r.kind === 'holder') return { text: `You hold the lock on \`${appName}\` *${env}* yourself.` };

@@ -5,6 +5,7 @@ import { deploysHelp, parseDeploys } from '../../core/parse/deploys';
 import type { BoardService } from '../../services/board';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
+import { COMMANDS } from './names';
 
 /**
  * `/deploys [app]` (the status board), `/deploys [app] <env>` (an env's last deploys) and
@@ -12,7 +13,7 @@ import { answerAfterAck } from '../answer';
  * after the ack, answered only to the person who asked.
  */
 export function registerDeploys(app: App, d: { config: FerryConfig; board: BoardService; log: Logger; limiter: Limiter }): void {
-  app.command('/deploys', async ({ command, ack, respond }) => {
+  app.command(COMMANDS.deploys, async ({ command, ack, respond }) => {
     const parsed = parseDeploys(command.text, d.config, command.user_id);
     if (parsed.kind === 'help') return ack({ response_type: 'ephemeral', text: deploysHelp(d.config) });
     if (parsed.kind === 'error') return ack({ response_type: 'ephemeral', text: parsed.message });

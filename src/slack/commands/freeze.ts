@@ -5,6 +5,7 @@ import { freezeHelp, parseFreeze, parseUnfreeze } from '../../core/parse/freeze'
 import type { FreezeService } from '../../services/freezes';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
+import { COMMANDS } from './names';
 
 /**
  * `/freeze [app] <env>|all [for <duration> | until <time>] [reason]` (no words: what is frozen)
@@ -13,7 +14,7 @@ import { answerAfterAck } from '../answer';
  */
 export function registerFreeze(app: App, d: { config: FerryConfig; freezes: FreezeService; log: Logger; limiter: Limiter; now?: () => number }): void {
   const now = d.now ?? Date.now;
-  app.command('/freeze', async ({ command, ack, respond }) => {
+  app.command(COMMANDS.freeze, async ({ command, ack, respond }) => {
     const parsed = parseFreeze(command.text, d.config, now(), d.config.timeZone);
     if (parsed.kind === 'help') return ack({ response_type: 'ephemeral', text: freezeHelp(d.config) });
     if (parsed.kind === 'error') return ack({ response_type: 'ephemeral', text: parsed.message });
@@ -24,7 +25,7 @@ export function registerFreeze(app: App, d: { config: FerryConfig; freezes: Free
     await answerAfterAck(respond, log, d.limiter, () => d.freezes.freeze(req, command.user_id, `freeze:${command.trigger_id}`));
   });
 
-  app.command('/unfreeze', async ({ command, ack, respond }) => {
+  app.command(COMMANDS.unfreeze, async ({ command, ack, respond }) => {
     const parsed = parseUnfreeze(command.text, d.config);
     if (parsed.kind === 'help') return ack({ response_type: 'ephemeral', text: freezeHelp(d.config) });
     if (parsed.kind === 'error') return ack({ response_type: 'ephemeral', text: parsed.message });

@@ -14,6 +14,7 @@ import type { AuditLog } from '../../store/audit';
 import type { LockInfo, LockStore } from '../../store/locks';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
+import { COMMANDS } from './names';
 
 interface LockDeps {
   config: FerryConfig;
@@ -30,7 +31,7 @@ interface LockDeps {
 /** `/lock [app] <env> [duration] [reason]` and `/unlock [app] <env>`. */
 export function registerLock(app: App, d: LockDeps): void {
   const now = d.now ?? Date.now;
-  app.command('/lock', async ({ command, ack, respond }) => {
+  app.command(COMMANDS.lock, async ({ command, ack, respond }) => {
     const parsed = parseLock(command.text, d.config);
     if (parsed.kind === 'help') return ack({ response_type: 'ephemeral', text: lockHelp() });
     if (parsed.kind === 'error') return ack({ response_type: 'ephemeral', text: parsed.message });
@@ -55,7 +56,7 @@ export function registerLock(app: App, d: LockDeps): void {
     });
   });
 
-  app.command('/unlock', async ({ command, ack, respond }) => {
+  app.command(COMMANDS.unlock, async ({ command, ack, respond }) => {
     const parsed = parseUnlock(command.text, d.config);
     if (parsed.kind === 'help') return ack({ response_type: 'ephemeral', text: lockHelp() });
     if (parsed.kind === 'error') return ack({ response_type: 'ephemeral', text: parsed.message });

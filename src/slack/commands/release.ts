@@ -5,13 +5,14 @@ import { parseRelease, releaseHelp } from '../../core/parse/release';
 import type { ReleaseService } from '../../services/releases';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
+import { COMMANDS } from './names';
 
 /**
  * `/release [app] [from-env] [to-env] [force]` and `/release cancel <id>`. Parsed in the ack; the
  * plan (GitHub or git, Slack user lookups) and the summary happen after it.
  */
 export function registerRelease(app: App, d: { config: FerryConfig; releases: ReleaseService; log: Logger; limiter: Limiter }): void {
-  app.command('/release', async ({ command, ack, respond }) => {
+  app.command(COMMANDS.release, async ({ command, ack, respond }) => {
     const parsed = parseRelease(command.text, d.config);
     if (parsed.kind === 'help') return ack({ response_type: 'ephemeral', text: releaseHelp(d.config) });
     if (parsed.kind === 'error') return ack({ response_type: 'ephemeral', text: parsed.message });
