@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { autoDeployTargets, type Push, pushNotDeployedText, pushUser } from '../core/github-push';
-import type { DeployRequests } from './deploy-requests';
+import type { ArrivalOrder, Place } from './arrival-order';
+import { type DeployRequests, lineOf } from './deploy-requests';
 
 export interface AutoDeployDeps {
   config: FerryConfig;
   requests: Pick<DeployRequests, 'request'>;
+  /** A push takes its places in line (one per env it deploys to) when it is received. */
+  arrivals: ArrivalOrder;
   /** Posts a line in the feed channel (a push that was not deployed). */
   postFeed: (text: string) => Promise<void>;
   /**
@@ -27,30 +30,30 @@ export class AutoDeploys {
 
   /** Deploys the push to every env that follows its branch; `delivery` (X-GitHub-Delivery) makes it safe to repeat. */
   push(push: Push, delivery: string, log: Logger): Promise<number[]> {
-    const turn = this.chain.then(() => this.handle(push, delivery, log));
+    const targets = autoDeployTargets(this.d.config, push).map((t) => ({ ...t, place: this.d.arrivals.arrive(lineOf(t.app, t.env)) }));
+    const turn = this.chain.then(() => this.handle(push, targets, delivery, log));
     this.chain = turn.catch(() => {});
-    return turn;
+    return turn.finally(() => targets.forEach((t) => t.place.leave()));
   }
 
-  private async handle(push: Push, delivery: string, log: Logger): Promise<number[]> {
-    const targets = autoDeployTargets(this.d.config, push);
+  private async handle(push: Push, targets: { app: string; env: string; place: Place }[], delivery: string, log: Logger): Promise<number[]> {
     if (targets.length === 0) {
       log.info({ repo: push.repo, branch: push.branch, deleted: push.deleted }, 'push deploys nowhere');
       return [];
     }
     const user = pushUser(this.d.config.people, push);
     const ids: number[] = [];
-    for (const { app, env } of targets) {
+    for (const { app, env, place } of targets) {
       if (push.pushedAt !== undefined && this.d.newest && !(await this.d.newest(app, env, push.pushedAt))) {
         log.info({ app, env, sha: push.after }, 'push not deployed: a newer push to the branch came first');
+        place.leave();
         continue;
       }
       const answer = await this.d.requests.request(
         { app, env, ref: push.branch!, sha: push.after },
         user,
         `github:${delivery}:${app}:${env}`,
-        undefined,
-        { by: push.login, from: push.before, commits: push.commits },
+        { auto: { by: push.login, from: push.before, commits: push.commits }, place },
       );
       if (answer.deployId !== undefined) {
         log.info({ app, env, deployId: answer.deployId, sha: push.after }, 'push deploy accepted');

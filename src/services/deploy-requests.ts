@@ -18,6 +18,7 @@ import type { FreezeStore } from '../store/freezes';
 import { lockButtons, notifyButton } from '../core/fix-buttons';
 import { withDeadline } from '../util/deadline';
 import { authorize } from './authorize';
+import type { ArrivalOrder, Place } from './arrival-order';
 import { envGate } from './env-gate';
 import type { LockService } from './locks';
 import type { Permissions } from './permissions';
@@ -68,7 +69,19 @@ export interface DeployRequestDeps {
   freezes: Pick<FreezeStore, 'get'>;
   /** The SHA's required checks (`require_checks:`), for envs that have them. */
   checks?: ChecksOf;
+  /** Requests join each env's queue in the order they arrived. */
+  arrivals: ArrivalOrder;
 }
+
+/** What kind of request it is (a person's deploy when empty), and its place in line. */
+export interface RequestHow {
+  rollback?: RollbackOrder;
+  auto?: AutoOrder;
+  place?: Place;
+}
+
+/** The line (per env) that requests join in arrival order. */
+export const lineOf = (app: string, env: string): string => `${app}/${env}`;
 
 /** What makes a request a rollback (see RollbackService): its SHA is chosen, and it locks the env for the requester. */
 export interface RollbackOrder {
@@ -91,7 +104,20 @@ export class DeployRequests {
     this.now = d.now ?? Date.now;
   }
 
-  async request(req: DeployRequest, user: string, idempotencyKey: string, rollback?: RollbackOrder, auto?: AutoOrder): Promise<Answer> {
+  /**
+   * `place` is the request's place in line, taken when it arrived (see ArrivalOrder); without one,
+   * it takes one now. The deploy is accepted and queued in its turn, after the earlier requests.
+   */
+  async request(req: DeployRequest, user: string, idempotencyKey: string, how: RequestHow = {}): Promise<Answer> {
+    const place = how.place ?? this.d.arrivals.arrive(lineOf(req.app, req.env));
+    try {
+      return await this.inLine(req, user, idempotencyKey, how, place);
+    } finally {
+      place.leave();
+    }
+  }
+
+  private async inLine(req: DeployRequest, user: string, idempotencyKey: string, { rollback, auto }: RequestHow, place: Place): Promise<Answer> {
     const app = this.d.config.apps[req.app]!;
     const envCfg = app.envs[req.env]!;
     const source = this.d.sources[req.app]!;
@@ -126,6 +152,8 @@ export class DeployRequests {
       return { text, refused: why };
     }
     const overridden = req.override !== undefined && checks && checks.kind !== 'green' ? overriddenChecks(checks) : undefined;
+    // From here to the enqueue, in arrival order: the requests that came before this one join the queue first.
+    await place.turn(lineOf(req.app, req.env));
     const accepted = await this.d.deploys.accept(
       {
         app: req.app,
@@ -142,6 +170,7 @@ export class DeployRequests {
       },
       this.now(),
     );
+    if (accepted.kind !== 'accepted' && accepted.kind !== 'duplicate') place.leave();
     if (accepted.kind === 'locked' || accepted.kind === 'handing') {
       const why = accepted.kind === 'locked' ? describeLock(req.app, req.env, accepted.lock, this.now()) : handingText(req.app, req.env, accepted.next);
       const text = `Can't ${rollback ? 'roll back' : 'deploy'}: ${why} Nothing was queued.`;
@@ -160,6 +189,7 @@ export class DeployRequests {
     // Queue it first (a repeated request re-adds the same job id, which is a no-op), then the lock's
     // timers, then the feed message.
     await this.d.queues.enqueue(req.app, req.env, id);
+    place.leave();
     if (accepted.kind === 'accepted') {
       log.info({ app: req.app, env: req.env, ref: req.ref, sha, user, ...(rollback && { rollbackOf: rollback.of }) }, rollback ? 'rollback accepted' : 'deploy accepted');
       if (accepted.lock) await this.d.lockService.scheduleTimers(req.app, req.env, accepted.lock);
@@ -177,8 +207,8 @@ export class DeployRequests {
     const link = await this.feedLink(id);
     // Outside its window a deploy doesn't start now, whatever its place in line (the worker may be
     // holding it at this moment, which looks like running).
-    const place = await this.position(req.app, req.env, id);
-    const position = (decision.kind === 'window' || decision.kind === 'frozen') && (place === 'starting now' || place === 'running now') ? 'first in line' : place;
+    const inLine = await this.position(req.app, req.env, id);
+    const position = (decision.kind === 'window' || decision.kind === 'frozen') && (inLine === 'starting now' || inLine === 'running now') ? 'first in line' : inLine;
     const how = accepted.kind === 'duplicate' ? 'Already accepted' : 'Accepted';
     const lines = [
       rollback

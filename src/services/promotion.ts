@@ -40,10 +40,8 @@ export class Promotions {
 
   private async deploy(dep: Deploy, to: string): Promise<void> {
     const before = (await this.d.deploys.envState(dep.app, to)).sha ?? '';
-    const answer = await this.d.requests.request({ app: dep.app, env: to, ref: dep.ref, sha: dep.sha }, FERRY_USER, promotionKey(dep.id), undefined, {
-      by: promotionBy(dep.env, dep.id),
-      from: before,
-      commits: 0,
+    const answer = await this.d.requests.request({ app: dep.app, env: to, ref: dep.ref, sha: dep.sha }, FERRY_USER, promotionKey(dep.id), {
+      auto: { by: promotionBy(dep.env, dep.id), from: before, commits: 0 },
     });
     const what = `\`${shortSha(dep.sha)}\` of \`${dep.app}\``;
     if (answer.deployId !== undefined) {

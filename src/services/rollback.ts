@@ -7,6 +7,7 @@ import { FerryError } from '../errors';
 import type { CommitSource } from '../source/types';
 import type { AuditLog } from '../store/audit';
 import type { DeployStore } from '../store/deploys';
+import type { Place } from './arrival-order';
 import type { Answer, DeployRequests } from './deploy-requests';
 import { authorize } from './authorize';
 import type { Permissions } from './permissions';
@@ -38,7 +39,7 @@ export class RollbackService {
    * `name`: how the lock's reason names the requester ("rolled back by ana"). `system`: Ferry's own
    * rollback (after a failed smoke check): no permission check, and a freeze holds it.
    */
-  async rollback(req: RollbackRequest, user: string, name: string, idempotencyKey: string, system = false): Promise<Answer> {
+  async rollback(req: RollbackRequest, user: string, name: string, idempotencyKey: string, { system = false, place }: { system?: boolean; place?: Place } = {}): Promise<Answer> {
     if (!system) {
       const refused = await authorize(this.d, 'deploy', user, req.app, req.env, 'rollback');
       if (refused) return { text: `${refused} Nothing was queued.` };
@@ -49,7 +50,7 @@ export class RollbackService {
     const dupId = await this.d.deploys.acceptedAs(idempotencyKey);
     const dup = dupId === undefined ? undefined : await this.d.deploys.get(dupId);
     if (dup) {
-      return this.d.requests.request({ app: dup.app, env: dup.env, ref: dup.ref }, user, idempotencyKey, { ...order, sha: dup.sha, of: dup.rollbackOf ?? dup.sha });
+      return this.d.requests.request({ app: dup.app, env: dup.env, ref: dup.ref }, user, idempotencyKey, { rollback: { ...order, sha: dup.sha, of: dup.rollbackOf ?? dup.sha }, ...(place && { place }) });
     }
     const [arg, history, state] = await Promise.all([
       this.arg(req),
@@ -58,7 +59,7 @@ export class RollbackService {
     ]);
     const choice = chooseRollback(history, state.sha || undefined, arg, req);
     if ('error' in choice) return { text: `Can't roll back: ${choice.error} Nothing was queued.` };
-    return this.d.requests.request({ app: req.app, env: req.env, ref: choice.ref }, user, idempotencyKey, { ...order, sha: choice.sha, of: rollbackOf(choice) });
+    return this.d.requests.request({ app: req.app, env: req.env, ref: choice.ref }, user, idempotencyKey, { rollback: { ...order, sha: choice.sha, of: rollbackOf(choice) }, ...(place && { place }) });
   }
 
   private async arg(req: RollbackRequest): Promise<RollbackArg> {

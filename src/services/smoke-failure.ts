@@ -41,7 +41,7 @@ export class SmokeFailures {
     if (actions.includes('rollback') && dep.rollbackOf === undefined) {
       await this.once(dep.id, 'smoke-rollback', async () => {
         const name = `Ferry (the smoke check of deploy #${dep.id} failed)`;
-        const answer = await this.d.rollbacks.rollback({ app: dep.app, env: dep.env, target: { kind: 'previous' } }, dep.user, name, smokeRollbackKey(dep.id), true);
+        const answer = await this.d.rollbacks.rollback({ app: dep.app, env: dep.env, target: { kind: 'previous' } }, dep.user, name, smokeRollbackKey(dep.id), { system: true });
         if (answer.deployId === undefined) await this.d.postFeed(`:warning: The smoke check of deploy #${dep.id} failed, and \`${dep.app}\` *${dep.env}* could not be rolled back: ${answer.text}`);
         else await this.d.postFeed(`:rewind: The smoke check of deploy #${dep.id} failed: rolling \`${dep.app}\` *${dep.env}* back as deploy #${answer.deployId}.`);
       });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { isFerryError } from '../errors';
+import type { Place } from '../services/arrival-order';
 import type { Answer } from '../services/deploy-requests';
 import type { Limiter } from '../util/limiter';
 
@@ -14,11 +15,12 @@ export async function answer(respond: RespondFn, a: Answer): Promise<void> {
  * Runs the slow part of a command after its ack and answers with the result. A FerryError's
  * message goes to the person as it is; anything else is logged with a reference they can quote.
  * The work goes through `limiter`, so a burst of commands can't starve the acks of the next ones.
+ * `place`, the request's place in line (ArrivalOrder), is given up when the work ends, however it ends.
  */
-export async function answerAfterAck(respond: RespondFn, log: Logger, limiter: Limiter, work: () => Promise<Answer>): Promise<void> {
+export async function answerAfterAck(respond: RespondFn, log: Logger, limiter: Limiter, work: () => Promise<Answer>, place?: Place): Promise<void> {
   let a: Answer;
   try {
-    a = await limiter.run(work);
+    a = await limiter.run(work).finally(() => place?.leave());
   } catch (err) {
     if (isFerryError(err)) a = { text: err.message };
     else {

@@ -16,6 +16,7 @@ import { registerDeploys } from './commands/deploys';
 import { registerFreeze } from './commands/freeze';
 import { registerLock } from './commands/lock';
 import { registerRollback } from './commands/rollback';
+import { httpReceiverGuards, SocketModeGuard } from './receiver-guards';
 import type { Inflight } from '../http/inflight';
 import { Limiter } from '../util/limiter';
 
@@ -38,11 +39,15 @@ export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger, inflight
   const logger = boltLogger(log.child({ component: 'bolt' }));
   logger.setLevel(LogLevel.WARN);
   const slackApiUrl = env.slackApiUrl.endsWith('/') ? env.slackApiUrl : `${env.slackApiUrl}/`;
+  // Requests reach Bolt screened (request-shape.ts: by the HTTP server, or socketGuard), and its
+  // receivers answer a listener's error or missing ack with a 200 and a logged reference.
+  const socketGuard = new SocketModeGuard(log, rt.redact);
   const socket = env.slackAppToken
     ? // The socket client opens its connection through SLACK_API_URL too (apps.connections.open).
-      new SocketModeReceiver({ appToken: env.slackAppToken, logger, logLevel: LogLevel.WARN, installerOptions: { clientOptions: { slackApiUrl } } })
+      new SocketModeReceiver({ appToken: env.slackAppToken, logger, logLevel: LogLevel.WARN, installerOptions: { clientOptions: { slackApiUrl } }, processEventErrorHandler: socketGuard.processEventErrorHandler })
     : undefined;
-  const http = socket ? undefined : new HTTPReceiver({ signingSecret: env.slackSigningSecret!, endpoints: '/slack/events', logger, logLevel: LogLevel.WARN });
+  if (socket) socketGuard.install(socket.client);
+  const http = socket ? undefined : new HTTPReceiver({ signingSecret: env.slackSigningSecret!, endpoints: '/slack/events', logger, logLevel: LogLevel.WARN, ...httpReceiverGuards(log, rt.redact) });
   const app = new App({
     token: env.slackBotToken!,
     receiver: (socket ?? http)!,
@@ -50,15 +55,16 @@ export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger, inflight
     logLevel: LogLevel.WARN,
     clientOptions: { slackApiUrl },
   });
+  // A listener's error goes on to the receiver's processEventErrorHandler, which logs it with a reference and acks.
   app.error(async (err) => {
-    log.error({ err: rt.redact(err.message) }, 'unhandled error in a Slack listener');
+    throw err;
   });
 
   // After-ack work (GitHub, git, Redis, Slack) runs a few at a time, and gives way to requests
   // still waiting for their ack, so a burst of commands is acked first.
   const limiter = new Limiter(AFTER_ACK_CONCURRENCY, { busy: () => inflight.busy, maxDeferMs: 1_000 });
   inflight.on('idle', () => limiter.wake());
-  const deps = { config: rt.config, log, limiter, now: rt.now };
+  const deps = { config: rt.config, log, limiter, now: rt.now, arrivals: rt.arrivals };
   registerDeploy(app, { ...deps, requests: rt.requests, deployLog: rt.deployLog, cancels: rt.cancels });
   registerDeploys(app, { ...deps, board: rt.board });
   registerLock(app, { ...deps, locks: rt.locks, lockService: rt.lockService, permissions: rt.permissions, audit: rt.audit });

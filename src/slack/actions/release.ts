@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { RELEASE_ACK, RELEASE_CANCEL, RELEASE_EDIT, RELEASE_HOLD, RELEASE_LIFT, RELEASE_REFRESH, RELEASE_SHIP } from '../../core/release/actions';
 import { fieldsView, holdView, type ViewOrigin } from '../../core/release/views';
 import type { ReleaseFeed } from '../../feed/release-feed';
+import type { ArrivalOrder, Place } from '../../services/arrival-order';
 import type { Answer } from '../../services/deploy-requests';
 import type { ReleaseService } from '../../services/releases';
 import type { Limiter } from '../../util/limiter';
@@ -14,14 +15,17 @@ export interface ReleaseActionDeps {
   feed: ReleaseFeed;
   log: Logger;
   limiter: Limiter;
+  /** Ship's place in the target env's line is taken when the click arrives. */
+  arrivals: ArrivalOrder;
 }
 
 type Click = BlockAction<ButtonAction>;
 
 /** The release id a button carries ("12", or "12:U…" for Lift hold). */
 const releaseId = (value: string | undefined): number | undefined => {
-  const id = Number((value ?? '').split(':')[0]);
-  return Number.isInteger(id) && id > 0 ? id : undefined;
+  const head = (value ?? '').split(':')[0]!;
+  const id = /^\d{1,15}$/.test(head) ? Number(head) : 0;
+  return id > 0 ? id : undefined;
 };
 
 /** Where the click came from, so a DM's own message can be brought up to date after it. */
@@ -49,22 +53,26 @@ export async function updateDm(client: WebClient, d: Pick<ReleaseActionDeps, 're
  * after, and every one is safe to click twice.
  */
 export function registerReleaseActions(app: App, d: ReleaseActionDeps): void {
-  const button = (actionId: string, work: (id: number, user: string, body: Click, value: string) => Promise<Answer>, dm = false) =>
+  type Work = (id: number, user: string, body: Click, value: string, place: Place | undefined) => Promise<Answer>;
+  const button = (actionId: string, work: Work, opts: { dm?: boolean; deploys?: boolean } = {}) =>
     app.action<Click>(actionId, async ({ action, body, ack, respond, client }) => {
-      await ack();
       const id = releaseId(action.value);
       const log = d.log.child({ action: actionId, user: body.user.id, releaseId: id });
-      await answerAfterAck(respond, log, d.limiter, async () => {
+      // A click that may queue a deploy takes its place in line as it arrives (its env is found later).
+      const place = opts.deploys ? d.arrivals.arrive() : undefined;
+      const answered = answerAfterAck(respond, log, d.limiter, async () => {
         if (id === undefined) return { text: 'That button is not for a release I know.' };
-        const a = await work(id, body.user.id, body, action.value ?? '');
-        if (dm) await updateDm(client, d, origin(body, id), body.user.id);
+        const a = await work(id, body.user.id, body, action.value ?? '', place);
+        if (opts.dm) await updateDm(client, d, origin(body, id), body.user.id);
         return a;
-      });
+      }, place);
+      await ack();
+      await answered;
     });
 
-  button(RELEASE_ACK, (id, user) => d.releases.ack(id, user), true);
+  button(RELEASE_ACK, (id, user) => d.releases.ack(id, user), { dm: true });
   button(RELEASE_LIFT, (id, user, _b, value) => d.releases.lift(id, user, value.split(':')[1] ?? ''));
-  button(RELEASE_SHIP, (id, user) => d.releases.ship(id, user));
+  button(RELEASE_SHIP, (id, user, _b, _v, place) => d.releases.ship(id, user, place), { deploys: true });
   button(RELEASE_CANCEL, (id, user) => d.releases.cancel(id, user));
   button(RELEASE_REFRESH, (id, user, body) => d.releases.refresh(id, user, `refresh:${id}:${body.trigger_id}`));
 

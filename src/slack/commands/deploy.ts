@@ -4,30 +4,36 @@ import type { FerryConfig } from '../../config/types';
 import { deployHelp, parseDeploy } from '../../core/parse/deploy';
 import type { CancelService } from '../../services/cancel';
 import { answerDeployLog, type DeployLogDeps } from '../../services/deploy-log';
-import type { DeployRequests } from '../../services/deploy-requests';
+import type { ArrivalOrder } from '../../services/arrival-order';
+import { type DeployRequests, lineOf } from '../../services/deploy-requests';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
+import { COMMANDS } from './names';
 
 /**
  * `/deploy`: parse and ack at once (bad input is answered in the ack), then queue after the ack.
  * `/deploy log <id>` answers with a link to the deploy's log page, also after the ack;
  * `/deploy cancel <id>` cancels a deploy after the ack.
  */
-export function registerDeploy(app: App, d: { config: FerryConfig; requests: DeployRequests; deployLog: DeployLogDeps; cancels: CancelService; log: Logger; limiter: Limiter }): void {
-  app.command('/deploy', async ({ command, ack, respond }) => {
+export function registerDeploy(app: App, d: { config: FerryConfig; requests: DeployRequests; deployLog: DeployLogDeps; cancels: CancelService; log: Logger; limiter: Limiter; arrivals: ArrivalOrder }): void {
+  app.command(COMMANDS.deploy, async ({ command, ack, respond }) => {
     const parsed = parseDeploy(command.text, d.config);
     if (parsed.kind === 'help') return ack({ response_type: 'ephemeral', text: deployHelp(d.config) });
     if (parsed.kind === 'error') return ack({ response_type: 'ephemeral', text: parsed.message });
+    if (parsed.kind === 'ok') {
+      // Its place in line is taken now, and its work handed over before the ack, in arrival order.
+      const log = d.log.child({ command: '/deploy', user: command.user_id });
+      const place = d.arrivals.arrive(lineOf(parsed.value.app, parsed.value.env));
+      const answered = answerAfterAck(respond, log, d.limiter, () => d.requests.request(parsed.value, command.user_id, `deploy:${command.trigger_id}`, { place }), place);
+      await ack();
+      return answered;
+    }
     await ack();
     if (parsed.kind === 'log') {
       const log = d.log.child({ command: '/deploy log', user: command.user_id, deployId: parsed.id });
       return answerAfterAck(respond, log, d.limiter, () => answerDeployLog(d.deployLog, parsed.id));
     }
-    if (parsed.kind === 'cancel') {
-      const log = d.log.child({ command: '/deploy cancel', user: command.user_id, deployId: parsed.id });
-      return answerAfterAck(respond, log, d.limiter, () => d.cancels.cancel(parsed.id, command.user_id));
-    }
-    const log = d.log.child({ command: '/deploy', user: command.user_id });
-    await answerAfterAck(respond, log, d.limiter, () => d.requests.request(parsed.value, command.user_id, `deploy:${command.trigger_id}`));
+    const log = d.log.child({ command: '/deploy cancel', user: command.user_id, deployId: parsed.id });
+    return answerAfterAck(respond, log, d.limiter, () => d.cancels.cancel(parsed.id, command.user_id));
   });
 }
