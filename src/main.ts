@@ -1,15 +1,19 @@
 import type { Server } from 'node:http';
+import { isMainThread } from 'node:worker_threads';
+import pino from 'pino';
 import { githubWebUrl, readEnv, requireSlack } from './config/env';
 import { loadConfig } from './config/load';
 import { makeRedactor } from './core/redact';
 import { isFerryError } from './errors';
 import { Inflight } from './http/inflight';
 import { LogPage } from './http/log-page';
+import { guardAppProcess } from './process-guard';
 import { createHttpServer } from './http/server';
 import { createSlackGuard } from './http/slack-guard';
 import { WebAssets } from './http/web-assets';
 import { createLogger } from './log';
 import { Runtime } from './runtime';
+import { ShutdownReport, shutdownDeadlineMs, stopOnSignals } from './shutdown';
 import { createSlackApp } from './slack/app';
 import { collectGarbageWhenIdle } from './util/idle-gc';
 import { startWorkerThread, type WorkerThread } from './worker-thread';
@@ -21,9 +25,16 @@ export interface Running {
   server?: Server;
   /** Rejects if the worker thread of `start` ends without being asked to (see worker-thread.ts). */
   lost?: Promise<never>;
-  /** Graceful stop: the app stops taking requests; the worker lets its deploy finish. */
-  stop(): Promise<void>;
+  /**
+   * Graceful stop: the app stops taking requests; the worker lets its deploy finish within the
+   * grace. Every step is bounded; what could not be finished is noted in `report` (and logged).
+   */
+  stop(report?: ShutdownReport): Promise<void>;
 }
+
+/** Open HTTP requests get this long to finish at shutdown; the Socket Mode connection this long to close. */
+const HTTP_CLOSE_MS = 5_000;
+const SLACK_CLOSE_MS = 3_000;
 
 /**
  * Starts Ferry in one of its roles: app + worker (npm start), only the Slack app, or only a worker.
@@ -36,7 +47,9 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
   if (role === 'all' && !opts.now && __filename.endsWith('.js') && env.processEnv.FERRY_WORKER_THREAD?.trim() !== 'off') return startWithWorkerThread(env.processEnv);
   const idleGc = collectGarbageWhenIdle();
   const redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken, env.linkSecret, env.githubWebhookSecret, env.alertToken, env.githubApp?.privateKey]);
-  const log = createLogger(env.logLevel, redact);
+  // On the worker thread, lines are written synchronously: pino flushes pending writes when the
+  // process exits only for the main thread, so a stopping thread's last lines would be lost.
+  const log = createLogger(env.logLevel, redact, isMainThread ? undefined : pino.destination({ dest: 1, sync: true }));
   const config = loadConfig(env.configFile, githubWebUrl(env.githubApiUrl));
   const { token } = requireSlack(env, role === 'worker' ? 'worker' : 'app');
   const runtime = new Runtime(env, config, log.child({ role }), token, redact, opts.now);
@@ -83,19 +96,30 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
   return {
     runtime,
     ...(server && { server }),
-    async stop() {
-      if (server) {
-        logPage?.close();
-        const closed = new Promise<void>((r) => server!.close(() => r()));
-        server.closeIdleConnections();
-        await closed;
-      }
-      await slack?.stop();
-      await worker?.stop();
-      await runtime.close();
+    async stop(report = new ShutdownReport(runtime.log)) {
+      logPage?.close();
+      const app = async () => {
+        if (server) await closeHttp(server, report);
+        if (slack && !(await report.bounded('closing the Slack connection', SLACK_CLOSE_MS, () => slack!.stop()))) {
+          report.gaveUp(`the Slack Socket Mode connection did not close within ${SLACK_CLOSE_MS / 1000}s; dropped it`);
+        }
+      };
+      // The worker stops taking jobs at once, while the app finishes its requests.
+      await Promise.all([app(), worker?.stop(report)]);
+      await runtime.close(report);
       idleGc.stop();
     },
   };
+}
+
+/** Stops taking requests and lets open ones finish for HTTP_CLOSE_MS, then cuts them off. */
+async function closeHttp(server: Server, report: ShutdownReport): Promise<void> {
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  server.closeIdleConnections();
+  if (!(await report.bounded('closing the HTTP server', HTTP_CLOSE_MS, () => closed))) {
+    server.closeAllConnections();
+    report.gaveUp(`HTTP requests still open after ${HTTP_CLOSE_MS / 1000}s were cut off (Slack retries its own; a log page reconnects to another process)`);
+  }
 }
 
 /** The Slack app on this thread, the worker on a thread of its own. */
@@ -108,12 +132,13 @@ async function startWithWorkerThread(processEnv: NodeJS.ProcessEnv): Promise<Run
     await app.stop();
     throw err;
   }
+  // The thread's own steps are bounded; this is a backstop a second inside the process's deadline.
+  const threadBoundMs = shutdownDeadlineMs(app.runtime.config.shutdownGraceMs, app.runtime.killGraceMs) - 1_000;
   return {
     ...app,
     lost: thread.lost,
-    async stop() {
-      await app.stop();
-      await thread.stop();
+    async stop(report = new ShutdownReport(app.runtime.log)) {
+      await Promise.all([app.stop(report), thread.stop(report, threadBoundMs)]);
     },
   };
 }
@@ -126,26 +151,22 @@ function inbound(runtime: Runtime, env: ReturnType<typeof readEnv>): Pick<Parame
   };
 }
 
-/** The process entry: start, stop cleanly on SIGTERM/SIGINT, exit 1 with a clear message on bad set-up. */
+/**
+ * The process entry: start, stop on SIGTERM/SIGINT within the shutdown grace plus the final steps
+ * (see shutdown.ts; exit 0 when everything finished, 1 when something was left), exit 1 with a
+ * clear message on bad set-up.
+ */
 export function main(role: Role): void {
   start(role).then(
     (running) => {
-      let stopping = false;
-      const stop = (sig: string) => {
-        if (stopping) return;
-        stopping = true;
-        running.runtime.log.info({ signal: sig }, 'stopping');
-        running.stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
+      const { config, killGraceMs, log } = running.runtime;
+      const deadlineMs = shutdownDeadlineMs(config.shutdownGraceMs, killGraceMs);
+      stopOnSignals({ log, ...(role !== 'app' && { graceMs: config.shutdownGraceMs }), deadlineMs, stop: (report) => running.stop(report) });
+      if (role !== 'worker') guardAppProcess(running.runtime.log);
       running.lost?.catch((err: Error) => {
         running.runtime.log.fatal({ err: err.message }, 'the worker stopped; exiting so that the process is restarted');
         process.exit(1);
       });
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
     },
     (err: Error) => {
       process.stderr.write(`${isFerryError(err) ? err.message : `Ferry failed to start: ${err.stack ?? err.message}`}\n`);

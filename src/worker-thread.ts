@@ -1,5 +1,8 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { formatDuration } from './core/duration';
+import { ShutdownReport } from './shutdown';
+import { withDeadline } from './util/deadline';
 
 /**
  * `ferry start` (the Slack app and a worker in one process) runs the worker on a thread of its
@@ -8,13 +11,18 @@ import type { Logger } from 'pino';
  * and the command supervisor stops what the worker ran.
  *
  * Parent -> thread: 'stop' (a graceful stop: running deploys get the shutdown grace period).
- * Thread -> parent: {t:'ready'} | {t:'stopped'} | {t:'failed', message}.
+ * Thread -> parent: {t:'ready'} | {t:'failed', message}; while stopping, {t:'waiting', on} (what
+ * its stop waits on, so that a second SIGTERM or the deadline can name it) and {t:'stopped',
+ * unfinished} (what it gave up on, logged by the thread already).
  */
-type FromThread = { t: 'ready' } | { t: 'stopped' } | { t: 'failed'; message: string };
+type FromThread = { t: 'ready' } | { t: 'waiting'; on: string[] } | { t: 'stopped'; unfinished: string[] } | { t: 'failed'; message: string };
 
 export interface WorkerThread {
-  /** Stops the worker gracefully and resolves once the thread has ended. */
-  stop(): Promise<void>;
+  /**
+   * Stops the worker gracefully (its steps are bounded; what it could not finish goes into
+   * `report`) and resolves once the thread has ended; ends it after `boundMs` at the latest.
+   */
+  stop(report: ShutdownReport, boundMs: number): Promise<void>;
   /** Rejects if the thread ends without being asked to (the process should then exit and be restarted). */
   readonly lost: Promise<never>;
 }
@@ -34,18 +42,32 @@ export function startWorkerThread(processEnv: NodeJS.ProcessEnv, log: Logger): P
     });
   });
   lost.catch(() => {});
+  let report: ShutdownReport | undefined;
+  let waits: (() => void)[] = [];
+  const stop = async (r: ShutdownReport, boundMs: number) => {
+    stopping = true;
+    report = r;
+    thread.postMessage('stop');
+    const inTime = await withDeadline(ended.then(() => true), boundMs, false);
+    if (!inTime) {
+      const on = r.waitingOn().filter((w) => w.startsWith('worker thread: ')).join('; ') || 'nothing it reported';
+      r.gaveUp(`the worker thread had not stopped within ${formatDuration(boundMs)} (waiting on ${on}); ended it`);
+      await thread.terminate();
+    }
+    for (const release of waits) release();
+  };
   return new Promise((resolve, reject) => {
     thread.on('message', (m: FromThread) => {
-      if (m.t === 'ready') {
-        resolve({
-          lost,
-          async stop() {
-            stopping = true;
-            thread.postMessage('stop');
-            await ended;
-          },
-        });
-      } else if (m.t === 'failed') reject(new Error(m.message));
+      if (m.t === 'ready') resolve({ lost, stop });
+      else if (m.t === 'failed') reject(new Error(m.message));
+      else if (m.t === 'waiting' && report) {
+        for (const release of waits) release();
+        waits = m.on.map((w) => report!.wait(`worker thread: ${w}`));
+      } else if (m.t === 'stopped') {
+        report?.add(m.unfinished.map((u) => `worker thread: ${u}`));
+        // Its work is done; connections it had to drop may still hold its event loop open.
+        void thread.terminate();
+      }
     });
     void ended.then((code) => reject(new Error(`the worker thread exited (${code}) before it was ready`)));
   });
@@ -60,10 +82,16 @@ async function threadMain(): Promise<void> {
     const running = await start('worker', (workerData as { env: NodeJS.ProcessEnv }).env);
     port.on('message', (m: unknown) => {
       if (m !== 'stop') return;
-      void running.stop().finally(() => {
-        port.postMessage({ t: 'stopped' } satisfies FromThread);
-        port.close();
-      });
+      const report = new ShutdownReport(running.runtime.log);
+      report.onChange = (on) => port.postMessage({ t: 'waiting', on } satisfies FromThread);
+      void running
+        .stop(report)
+        .catch((err: Error) => report.gaveUp(`stopping the worker failed: ${err.message}`))
+        .finally(() => {
+          report.onChange = undefined;
+          port.postMessage({ t: 'stopped', unfinished: report.unfinished } satisfies FromThread);
+          port.close();
+        });
     });
     port.postMessage({ t: 'ready' } satisfies FromThread);
   } catch (err) {

@@ -100,6 +100,11 @@ export class FeedPublisher {
     this.background.add(p);
   }
 
+  /** Feed work in flight: messages being brought up to date, queue positions, background updates. */
+  get pending(): number {
+    return this.updates.size + this.positions.size + this.background.size;
+  }
+
   /** Waits for all feed work in flight (for shutdown). */
   async drain(): Promise<void> {
     while (this.updates.size > 0 || this.positions.size > 0 || this.background.size > 0) {

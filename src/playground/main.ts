@@ -10,6 +10,7 @@ import { childBaseEnv, type PlaygroundEnv, readPlaygroundEnv } from '../config/e
 import { isFerryError } from '../errors';
 import { makeRedactor } from '../core/redact';
 import { createLogger } from '../log';
+import { REPEAT_WINDOW_MS, shutdownDeadlineMs } from '../shutdown';
 import { sleep } from '../util/deadline';
 import { projectRoot } from '../util/project-root';
 import { DEMO_BRANCHES, ensureDemoRepo } from './demo-repo';
@@ -19,6 +20,7 @@ import { FEED_CHANNEL, Workspace } from './workspace';
 export interface Playground {
   url: string;
   ferryUrl: string;
+  /** Stops Ferry (its deploys get the grace) and the stand-in; called again, Ferry exits at once. */
   stop(): Promise<void>;
   /** Settles when a Ferry process exits by itself (it should not). */
   exited: Promise<string>;
@@ -27,6 +29,8 @@ export interface Playground {
 const READY_TIMEOUT_MS = 60_000;
 const REDIS_PREFIX = 'playground';
 const SHUTDOWN_GRACE_S = 10;
+/** A Ferry process still running this long after SIGTERM is killed: past its own deadline (the kill grace is 5 s with the default lease_ttl). */
+const KILL_AFTER_MS = shutdownDeadlineMs(SHUTDOWN_GRACE_S * 1_000, 5_000) + 5_000;
 
 async function clearRedis(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
@@ -83,10 +87,13 @@ export async function startPlayground(env: PlaygroundEnv, log: Logger): Promise<
   const exited = new Promise<string>((resolve) => {
     for (const c of children) c.once('exit', (code, sig) => !stopping && resolve(`ferry ${c.spawnargs.at(-1)} exited (${sig ?? `code ${code}`}); see ${dir}/ferry-${c.spawnargs.at(-1)}.log`));
   });
-  const stop = async () => {
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    // Again (a second Ctrl-C): a second SIGTERM makes Ferry exit at once.
+    if (stopped) for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
     stopping = true;
-    await Promise.all(children.map((c) => stopChild(c)));
-    await standin.close();
+    stopped ??= Promise.all(children.map((c) => stopChild(c))).then(() => standin.close());
+    return stopped;
   };
   const ready = await Promise.race([waitHealthy(ferryUrl), exited.then((why) => new Error(why))]);
   if (ready instanceof Error) {
@@ -140,7 +147,7 @@ async function stopChild(c: ChildProcess): Promise<void> {
   if (c.exitCode !== null || c.signalCode !== null) return;
   const gone = new Promise<void>((r) => c.once('exit', () => r()));
   c.kill('SIGTERM');
-  const t = setTimeout(() => c.kill('SIGKILL'), (SHUTDOWN_GRACE_S + 5) * 1000);
+  const t = setTimeout(() => c.kill('SIGKILL'), KILL_AFTER_MS);
   await gone;
   clearTimeout(t);
 }
@@ -186,9 +193,15 @@ export function main(): void {
   startPlayground(env, log).then(
     (pg) => {
       let stopping = false;
+      let firstAt = 0;
       stop = (code: number) => {
-        if (stopping) return;
+        // A second signal, not the first one delivered twice (the terminal's and the wrapper script's).
+        if (stopping) {
+          if (Date.now() - firstAt >= REPEAT_WINDOW_MS) void pg.stop();
+          return;
+        }
         stopping = true;
+        firstAt = Date.now();
         pg.stop().then(() => process.exit(code), () => process.exit(1));
       };
       if (signalled !== undefined) return stop(signalled);

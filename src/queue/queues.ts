@@ -2,6 +2,7 @@ import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
+import { isConnectionError } from '../util/redis-outage';
 import { type DeployJobData, deployJobId, deployQueueName, TIMERS_QUEUE, type TimerJobData } from './names';
 
 const KEEP = { age: 7 * 86_400, count: 1_000 };
@@ -151,11 +152,20 @@ export class Queues {
     await this.timers.add(data.kind, data, opts);
   }
 
+  /** Logs a queue's errors, but not connection errors: every queue would log each of those again (the runtime logs an outage once). */
   private watch<Q extends Queue>(q: Q): Q {
-    q.on('error', (err) => this.log.warn({ err: err.message, queue: q.name }, 'queue connection error'));
+    q.on('error', (err) => {
+      if (!isConnectionError(err)) this.log.warn({ err: err.message, queue: q.name }, 'queue error');
+    });
     return q;
   }
 
+  /** The queues' names (for a shutdown's report). */
+  names(): string[] {
+    return [this.timers.name, ...this.deployQueues.keys()];
+  }
+
+  /** Closes the queues (their connection is the runtime's, which closes it); bounded by the caller. */
   async close(): Promise<void> {
     await Promise.all([this.timers.close(), ...[...this.deployQueues.values()].map((q) => q.close())]);
   }

@@ -4,17 +4,28 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
-import type { FeedPublisher } from '../feed/publisher';
+import { formatDuration } from '../core/duration';
 import { type DeployJobData, deployQueueName, TIMERS_QUEUE, type TimerJobData } from '../queue/names';
 import type { LockService } from '../services/locks';
 import type { FreezeService } from '../services/freezes';
 import type { ScheduleFeed } from '../services/schedule-feed';
+import { ShutdownReport } from '../shutdown';
+import { isConnectionError, type RedisOutage } from '../util/redis-outage';
 import { type HoldDeps, holdIfBlocked } from './hold';
 import { FrozenAtStart, type RunDeps, runDeploy } from './run-deploy';
+import { RunningJobs } from './running-jobs';
+
+/** After the grace: how long stopped deploys get to record their outcome, on top of the kill grace. */
+const RECORD_MS = 5_000;
+/** Closing the BullMQ workers once no job runs (it needs Redis to answer; a loaded machine may take seconds). */
+const CLOSE_MS = 5_000;
 
 export interface WorkerHost {
-  /** Stops taking jobs, lets the running deploys finish within the grace period, then stops them. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking jobs, lets the running deploys finish within the grace period, then stops them;
+   * every step bounded, noting in `report` what it could not finish.
+   */
+  stop(report?: ShutdownReport): Promise<void>;
 }
 
 /**
@@ -36,14 +47,16 @@ export function startWorkers(opts: {
   releases: Pick<ReleaseLife, 'remind' | 'expire' | 'settleTimer'>;
   /** What decides whether a queued deploy may start now (freezes, the deploy window). */
   hold: HoldDeps;
-  feed: FeedPublisher;
   slack: WebClient;
   log: Logger;
   /** How long a shutdown waits for running deploys before stopping them. */
   shutdownGraceMs: number;
+  /** Whether Redis answers (a shutdown does not wait on it when it doesn't). */
+  outage: Pick<RedisOutage, 'unreachable' | 'describe'>;
 }): WorkerHost {
   const { config, log } = opts;
   const shutdown = new AbortController();
+  const jobs = new RunningJobs();
   const common = {
     connection: opts.connection,
     prefix: opts.bullPrefix,
@@ -58,55 +71,72 @@ export function startWorkers(opts: {
     for (const env of config.apps[app]!.envNames) {
       const w = new Worker<DeployJobData>(
         deployQueueName(app, env),
-        async (job, token) => {
-          // The gate, then the start; a freeze set in between is caught by the begin script, and
-          // the gate then holds the job (or, if it has lifted again already, the deploy starts).
-          for (let tries = 0; ; tries++) {
-            if ((await holdIfBlocked(job, token, opts.hold)) === 'ended') return;
-            try {
-              return await runDeploy(job.data, { ...opts.run, shutdown: shutdown.signal });
-            } catch (err) {
-              if (!(err instanceof FrozenAtStart) || tries >= 2) throw err;
+        (job, token) =>
+          jobs.track(`deploy #${job.data.deployId} (${app} to ${env})`, job.data.deployId, async () => {
+            // The gate, then the start; a freeze set in between is caught by the begin script, and
+            // the gate then holds the job (or, if it has lifted again already, the deploy starts).
+            for (let tries = 0; ; tries++) {
+              if ((await holdIfBlocked(job, token, opts.hold)) === 'ended') return;
+              try {
+                return await runDeploy(job.data, { ...opts.run, shutdown: shutdown.signal });
+              } catch (err) {
+                if (!(err instanceof FrozenAtStart) || tries >= 2) throw err;
+              }
             }
-          }
-        },
+          }),
         common,
       );
       w.on('failed', (job, err) => log.error({ deployId: job?.data.deployId, err: err.message }, 'deploy job failed'));
-      w.on('error', (err) => log.error({ err: err.message, queue: w.name }, 'worker error'));
+      // Connection errors are the runtime's to log (once per outage, not per queue and retry).
+      w.on('error', (err) => {
+        if (!isConnectionError(err)) log.error({ err: err.message, queue: w.name }, 'worker error');
+      });
       workers.push(w);
     }
   }
   const timers = new Worker<TimerJobData>(
     TIMERS_QUEUE,
-    async (job) => {
-      const t = job.data;
-      if (t.kind === 'lock-expire') await opts.lockService.expire(t.app, t.env, t.token);
-      else if (t.kind === 'lock-remind') await opts.lockService.remind(t.app, t.env, t.token);
-      else if (t.kind === 'freeze-expire') await opts.freezeService.expire(t.app, t.env, t.token);
-      else if (t.kind === 'schedule-edge') await opts.scheduleFeed.edge(t.name, t.at);
-      else if (t.kind === 'release-remind') await opts.releases.remind(t.id, t.round);
-      else if (t.kind === 'release-expire') await opts.releases.expire(t.id);
-      else if (t.kind === 'release-settle') await opts.releases.settleTimer(t.id, t.attempt);
-      else if (t.kind === 'after-deploy') await opts.afterDeploy(t.deployId);
-      else await opts.slack.chat.postMessage({ channel: t.user, text: t.text });
-    },
+    (job) => jobs.track(`${job.data.kind} timer job ${job.id}`, undefined, () => runTimer(job.data)),
     { ...common, concurrency: 4, lockDuration: 30_000, stalledInterval: 30_000 },
   );
-  timers.on('error', (err) => log.error({ err: err.message }, 'timer worker error'));
+  async function runTimer(t: TimerJobData): Promise<void> {
+    if (t.kind === 'lock-expire') await opts.lockService.expire(t.app, t.env, t.token);
+    else if (t.kind === 'lock-remind') await opts.lockService.remind(t.app, t.env, t.token);
+    else if (t.kind === 'freeze-expire') await opts.freezeService.expire(t.app, t.env, t.token);
+    else if (t.kind === 'schedule-edge') await opts.scheduleFeed.edge(t.name, t.at);
+    else if (t.kind === 'release-remind') await opts.releases.remind(t.id, t.round);
+    else if (t.kind === 'release-expire') await opts.releases.expire(t.id);
+    else if (t.kind === 'release-settle') await opts.releases.settleTimer(t.id, t.attempt);
+    else if (t.kind === 'after-deploy') await opts.afterDeploy(t.deployId);
+    else await opts.slack.chat.postMessage({ channel: t.user, text: t.text });
+  }
+  timers.on('error', (err) => {
+    if (!isConnectionError(err)) log.error({ err: err.message }, 'timer worker error');
+  });
   workers.push(timers);
   log.info({ queues: workers.length - 1 }, 'worker started');
   opts.scheduleFeed.start().catch((err: Error) => log.error({ err: err.message }, "could not schedule the scheduled freezes' feed posts"));
 
   return {
-    async stop() {
+    async stop(report = new ShutdownReport(log)) {
       const graceMs = opts.shutdownGraceMs;
-      log.info({ graceMs }, 'worker stopping: no new deploys; waiting for running ones');
+      log.info({ graceMs, running: jobs.labels() }, 'worker stopping: no new deploys; waiting for running ones');
+      jobs.reportTo(report);
+      // Stops fetching jobs at once; resolves once the running ones ended and the connections closed.
       const closing = Promise.all(workers.map((w) => w.close()));
-      const timer = setTimeout(() => shutdown.abort('the worker was shut down'), graceMs);
-      await closing;
-      clearTimeout(timer);
-      await opts.feed.drain();
+      closing.catch(() => {});
+      if (!(await jobs.idle(graceMs))) {
+        log.warn({ running: jobs.labels() }, `the shutdown grace (${formatDuration(graceMs)}) ran out; stopping the running deploys`);
+        shutdown.abort(`the worker was shut down (its shutdown_grace, ${formatDuration(graceMs)}, ran out)`);
+        if (!(await jobs.idle(opts.run.graceMs + RECORD_MS))) jobs.giveUp(report, config.leaseTtlMs, `the shutdown grace ran out (it was told to stop ${formatDuration(opts.run.graceMs + RECORD_MS)} earlier)`);
+      }
+      const why = opts.outage.unreachable ? opts.outage.describe() : `not closed within ${CLOSE_MS / 1000}s`;
+      if (opts.outage.unreachable || !(await report.bounded('closing the BullMQ workers', CLOSE_MS, () => closing))) {
+        for (const w of workers) void w.disconnect().catch(() => {});
+        report.gaveUp(`could not close the BullMQ workers of ${workers.length} queues (${workers.map((w) => w.name).join(', ')}): ${why}; disconnected them`);
+        // A job fetched just as the stop began, which the close was waiting for.
+        jobs.giveUp(report, config.leaseTtlMs, 'the BullMQ workers were disconnected');
+      }
       log.info('worker stopped');
     },
   };
