@@ -12,6 +12,7 @@ import { Queues } from './queue/queues';
 import { BoardService } from './services/board';
 import { CancelService } from './services/cancel';
 import type { DeployLogDeps } from './services/deploy-log';
+import { ArrivalOrder } from './services/arrival-order';
 import { DeployRequests } from './services/deploy-requests';
 import { LockService } from './services/locks';
 import { Permissions } from './services/permissions';
@@ -20,6 +21,7 @@ import { SmokeFailures } from './services/smoke-failure';
 import { Promotions } from './services/promotion';
 import { type ChecksOf, createChecks } from './services/checks';
 import { createGitHubClient, type GitHubClient, GitHubSource, gitToken } from './source/github';
+import { RedisWritePacer } from './source/github-writes';
 import { GitHubDeployments } from './services/github-deployments';
 import type { Deploy } from './core/deploy';
 import { LocalGitSource } from './source/local-git';
@@ -39,6 +41,8 @@ import { LogStore } from './store/logs';
 import { CancelWatch } from './worker/cancel-watch';
 import { startWorkers, type WorkerHost } from './worker/worker';
 import { withDeadline } from './util/deadline';
+import { RECONNECT, RedisOutage } from './util/redis-outage';
+import { ShutdownReport } from './shutdown';
 import { authorize } from './services/authorize';
 import { windowOf } from './core/window-state';
 import { Workspaces } from './worker/workspace';
@@ -57,6 +61,8 @@ import { ReleaseStore } from './store/releases';
 
 /** SIGTERM to SIGKILL for a deploy command that is being stopped. */
 const KILL_GRACE_MS = 10_000;
+/** At shutdown: the last feed updates, closing the BullMQ queues, quitting Redis (see shutdown.ts). */
+const CLOSE_MS = { feed: 4_000, queues: 2_000, redis: 1_000 };
 
 /**
  * Everything one Ferry process uses, built once from the environment and the config and passed
@@ -80,6 +86,8 @@ export class Runtime {
   readonly feed: FeedPublisher;
   readonly lockService: LockService;
   readonly requests: DeployRequests;
+  /** Requests that may queue a deploy join each env's queue in the order they arrived. */
+  readonly arrivals: ArrivalOrder;
   /** Who may deploy, lock, freeze and override where; `check(action, user, app, env)` and `isAdmin(user)`. */
   readonly permissions: Permissions;
   readonly rollbacks: RollbackService;
@@ -104,7 +112,10 @@ export class Runtime {
   readonly killGraceMs: number;
   /** How to make and check log page links; set by init() when FERRY_PUBLIC_URL is set. */
   logLinks?: LogLinks;
+  /** Whether Redis answers, across this process's connections; logs an outage once, not per connection and retry. */
+  readonly outage: RedisOutage;
   private workerRedis?: Redis;
+  private subscriber?: Redis;
   private cancelWatch?: CancelWatch;
   private supervisor?: CommandSupervisor;
   /** Local repositories' ref lookups, one per repository path (see source/revision-resolver.ts). */
@@ -127,8 +138,8 @@ export class Runtime {
     this.workerName = `${hostname()}:${process.pid}`;
     // Commands fail fast while Redis is down (the person is told), instead of queueing forever.
     // commandTimeout: a call on a half-open connection fails instead of hanging.
-    this.redis = new Redis(env.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 5_000 });
-    this.redis.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+    this.outage = new RedisOutage(log);
+    this.redis = this.outage.watch(new Redis(env.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 5_000, ...RECONNECT }), 'main');
     this.k = keys(config.redisPrefix, config.exclusiveGroupOf);
     this.deploys = new DeployStore(this.redis, this.k);
     this.locks = new LockStore(this.redis, this.k, config.lockHandoffMs);
@@ -140,7 +151,14 @@ export class Runtime {
     this.slack = createSlackClient(slackToken, env.slackApiUrl, log);
     const permalink = permalinks(this.slack);
     const github = config.appNames.some((a) => config.apps[a]!.repo)
-      ? createGitHubClient({ baseUrl: env.githubApiUrl, log: log.child({ component: 'github' }), ...(env.githubToken && { token: env.githubToken }), ...(env.githubApp && { app: env.githubApp }) })
+      ? createGitHubClient({
+          baseUrl: env.githubApiUrl,
+          log: log.child({ component: 'github' }),
+          // Writes a second apart across every process (GitHub counts the token's, not a process's).
+          writes: new RedisWritePacer(this.redis, this.k.githubWriteSlot),
+          ...(env.githubToken && { token: env.githubToken }),
+          ...(env.githubApp && { app: env.githubApp }),
+        })
       : undefined;
     this.github = github;
     this.sources = this.createSources(github);
@@ -174,6 +192,7 @@ export class Runtime {
       now,
       allow: (action, user, app, env) => authorize({ permissions: this.permissions, audit: this.audit, log, now }, action, user, app, env),
     });
+    this.arrivals = new ArrivalOrder(log.child({ component: 'arrivals' }));
     this.requests = new DeployRequests({
       config,
       sources: this.sources,
@@ -187,6 +206,7 @@ export class Runtime {
       permissions: this.permissions,
       freezes: this.freezes,
       checks: this.checks,
+      arrivals: this.arrivals,
       now,
     });
     this.rollbacks = new RollbackService({ config, sources: this.sources, deploys: this.deploys, requests: this.requests, permissions: this.permissions, audit: this.audit, log: log.child({ component: 'rollback' }), now });
@@ -262,7 +282,7 @@ export class Runtime {
       secret,
       firstDelivery: (id) => deliveries.first(id, this.now()),
       forgetDelivery: (id) => deliveries.forget(id),
-      autoDeploys: new AutoDeploys({ config: this.config, requests: this.requests, newest: (app, env, at) => deliveries.newestPush(app, env, at), postFeed }),
+      autoDeploys: new AutoDeploys({ config: this.config, requests: this.requests, arrivals: this.arrivals, newest: (app, env, at) => deliveries.newestPush(app, env, at), postFeed }),
       // auto_release: a new tag or a published GitHub release opens a release of the tag's commit.
       autoReleases: new AutoReleases({ config: this.config, sources: this.sources, releases: this.releases, postFeed }),
       checksChanged: checksWake({ config: this.config, queues: this.queues, deploys: this.deploys }),
@@ -313,11 +333,10 @@ export class Runtime {
 
   startWorker(): WorkerHost {
     // BullMQ workers block on Redis, so they get a connection that waits out outages.
-    this.workerRedis = new Redis(this.env.redisUrl, { maxRetriesPerRequest: null });
-    this.workerRedis.on('error', (err) => this.log.warn({ err: err.message }, 'redis (worker) connection error'));
+    // (BullMQ's blocking connections are copies of it, with the same back-off.)
+    this.workerRedis = this.outage.watch(new Redis(this.env.redisUrl, { maxRetriesPerRequest: null, ...RECONNECT }), 'worker');
     // A subscriber connection of this process's own: cancel requests for the deploys it runs.
-    const subscriber = new Redis(this.env.redisUrl, { maxRetriesPerRequest: null });
-    subscriber.on('error', (err) => this.log.warn({ err: err.message }, 'redis (cancel subscriber) connection error'));
+    const subscriber = (this.subscriber = this.outage.watch(new Redis(this.env.redisUrl, { maxRetriesPerRequest: null, ...RECONNECT }), 'cancel subscriber'));
     this.cancelWatch = new CancelWatch(subscriber, this.cancelStore, this.k.cancelChannel, this.log.child({ component: 'worker' }));
     const base = childBaseEnv(this.env.processEnv);
     this.supervisor = new CommandSupervisor(this.log.child({ component: 'supervisor' }), base);
@@ -340,10 +359,10 @@ export class Runtime {
       afterDeploy: (id) => this.deployFinished(id),
       scheduleFeed: new ScheduleFeed({ config: this.config, queues: this.queues, slack: this.slack, audit: this.audit, log: this.log.child({ component: 'freezes' }), now: this.now }),
       hold: { config: this.config, deploys: this.deploys, freezes: this.freezes, queues: this.queues, feed: this.feed, log: this.log.child({ component: 'worker' }), now: this.now, checks: this.checks, onFinished: (id) => this.queues.afterDeploy(id) },
-      feed: this.feed,
       slack: this.slack,
       log: this.log.child({ component: 'worker', worker: this.workerName }),
       shutdownGraceMs: this.config.shutdownGraceMs,
+      outage: this.outage,
       run: {
         config: this.config,
         env: this.env,
@@ -365,16 +384,33 @@ export class Runtime {
     });
   }
 
-  /** Closes connections; bounded, so a stop while Redis is down still ends. */
-  async close(): Promise<void> {
-    await withDeadline(Promise.all([this.feed.drain(), this.releaseFeed.drain()]), 10_000, undefined);
-    await withDeadline(this.queues.close().catch(() => {}), 2_000, undefined);
-    this.workerRedis?.disconnect();
+  /**
+   * Closes connections, each step bounded (CLOSE_MS), noting in `report` what it could not finish:
+   * the last feed updates, then the BullMQ queues and Redis. With Redis unreachable nothing waits
+   * on it: its connections are dropped (not quit) and BullMQ's reconnect loops end with them.
+   */
+  async close(report = new ShutdownReport(this.log)): Promise<void> {
+    // Feed updates read the deploy's record first: with Redis unreachable they can't be sent.
+    const drained = !this.outage.unreachable && (await report.bounded('sending the last feed updates', CLOSE_MS.feed, () => Promise.all([this.feed.drain(), this.releaseFeed.drain()])));
+    const pending = this.feed.pending;
+    if (!drained && (pending > 0 || !this.outage.unreachable)) {
+      const why = this.outage.unreachable ? this.outage.describe() : `Slack didn't answer within ${CLOSE_MS.feed / 1000}s`;
+      report.gaveUp(`${pending > 0 ? `${pending} deploy feed updates` : 'release message updates'} not sent (${why}); those messages show an older state until the next change`);
+    }
     this.cancelWatch?.close();
     this.supervisor?.close();
     for (const r of this.revisions.values()) r.close();
-    await withDeadline(this.redis.quit().then(() => {}, () => {}), 1_000, undefined);
-    this.redis.disconnect();
+    const queues = this.queues.names().join(', ');
+    if (this.outage.unreachable) {
+      report.gaveUp(`could not close the BullMQ queues (${queues}) or quit Redis cleanly: ${this.outage.describe()}; disconnected instead. Nothing is lost: jobs and deploys are in Redis`);
+    } else {
+      if (!(await report.bounded('closing the BullMQ queues', CLOSE_MS.queues, () => this.queues.close()))) {
+        report.gaveUp(`could not close the BullMQ queues (${queues}) within ${CLOSE_MS.queues / 1000}s (Redis slow or unreachable); disconnected instead`);
+      }
+      if (!(await report.bounded('quitting Redis', CLOSE_MS.redis, () => this.redis.quit()))) report.gaveUp(`Redis did not answer QUIT within ${CLOSE_MS.redis / 1000}s (slow or unreachable); disconnected instead`);
+    }
+    // disconnect() also ends a connection's reconnect loop (a quit Redis never answers would not).
+    for (const c of [this.workerRedis, this.subscriber, this.redis]) c?.disconnect();
   }
 
   private createSources(gh: GitHubClient | undefined): Record<string, CommitSource> {

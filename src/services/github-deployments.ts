@@ -3,26 +3,34 @@ import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { type Deploy, shortSha } from '../core/deploy';
 import type { GitHubClient } from '../source/github';
+import { type Claim, GitHubOutbox, OUTCOME_RANK } from '../store/github-outbox';
 import type { Keys } from '../store/keys';
-import { LuaScript } from '../store/lua';
-import { sleep } from '../util/deadline';
 
 /** The deployment states Ferry mirrors, in the order a deploy goes through them. */
 export type DeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' | 'inactive';
 
-const RANK: Record<DeploymentState, number> = { queued: 1, in_progress: 2, success: 3, failure: 3, inactive: 3 };
-const KEEP_S = 30 * 86_400;
-
-/** Releases the deploy's mirror lock if this caller still holds it. KEYS: 1 lock; ARGV: 1 holder. */
-const UNLOCK = new LuaScript(
-  'github-deployment-unlock',
-  `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`,
-);
-const LOCK_MS = 30_000;
+const RANK: Record<DeploymentState, number> = { queued: 1, in_progress: 2, success: OUTCOME_RANK, failure: OUTCOME_RANK, inactive: OUTCOME_RANK };
 const KNOWN_KEPT = 1_000;
+/**
+ * How long a process alone writes a deploy's deployment: longer than a write can take (its turn,
+ * 15 s, a secondary rate limit's retry-after of up to 60 s, and the second try). A process that
+ * dies holding it leaves the deploy to the others when it runs out.
+ */
+const CLAIM_MS = 120_000;
+/** Tries of one write before it is given up (backing off 1, 2, 4 ... 60 s): some 2 minutes of failures. */
+const MAX_TRIES = 8;
+
+/** The write that shows a deploy's state on GitHub, with what creating its deployment needs. */
+interface Job {
+  deployId: number;
+  repo: string;
+  sha: string;
+  env: string;
+  ref: string;
+  state: DeploymentState;
+  description: string;
+  logUrl?: string;
+}
 
 /** What a deploy's state is on GitHub: queued when accepted, in_progress when it starts, then its outcome. */
 export function deploymentState(dep: Pick<Deploy, 'status'>): DeploymentState {
@@ -44,11 +52,23 @@ export function deploymentState(dep: Pick<Deploy, 'status'>): DeploymentState {
  * GitHub Deployments for deploys of `repo:` apps: a deployment for the SHA and env (auto_merge
  * off, no required contexts: Ferry checks what it needs itself), and its statuses as the deploy
  * goes (queued, in_progress, success, failure, inactive for a cancelled one) with the log page
- * URL, so the repository's environments page shows what Ferry did. One deployment per deploy
- * across replicas (created under a claim), states only ever move forward, and GitHub's errors are
- * logged, never in a deploy's way.
+ * URL, so the repository's environments page shows what Ferry did.
+ *
+ * A state is not written when asked for: it goes in a Redis outbox (see GitHubOutbox) that each
+ * process drains one write at a time, its writes spaced by the client's write pacer. A deploy
+ * waits there with only its newest state, so a deploy that moved on while its write waited
+ * sends just that (its deployment's creation stands for queued), and creations and outcomes go
+ * before intermediate states. One deployment per deploy across replicas (written under a claim),
+ * states only ever move forward, and GitHub's errors are retried, logged, never in a deploy's way.
  */
 export class GitHubDeployments {
+  private readonly outbox: GitHubOutbox<Job>;
+  /** The rank this process has asked for per deploy (the newest KNOWN_KEPT): feed refreshes cost nothing. */
+  private readonly known = new Map<number, number>();
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private wake: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly d: {
       client: GitHubClient;
@@ -57,111 +77,141 @@ export class GitHubDeployments {
       k: Keys;
       logUrl: (dep: Deploy) => string | undefined;
       log: Logger;
-      timeoutMs?: number;
+      /** Tests only: CLAIM_MS, and the first backoff after a failed write (1 s). */
+      claimMs?: number;
+      retryMs?: number;
     },
-  ) {}
+  ) {
+    this.outbox = new GitHubOutbox(d.redis, d.k, { claimMs: d.claimMs ?? CLAIM_MS, retryMs: d.retryMs ?? 1_000, maxTries: MAX_TRIES });
+    // Writes that a stopped or dead process left in the outbox go now, not with the next deploy.
+    if (Object.values(d.config.apps).some((a) => a.repo)) this.later(0);
+  }
 
-  private readonly known = new Map<number, number>();
-
-  /**
-   * Mirrors the deploy's state to GitHub (a no-op for local-repository apps), with the states it
-   * went through since the last one posted: a deploy that started at once still shows queued, then
-   * in_progress.
-   */
+  /** Asks for the deploy's state on GitHub (a no-op for local-repository apps); it is written soon after, in the background. */
   async mirror(dep: Deploy): Promise<void> {
     const repo = this.d.config.apps[dep.app]?.repo;
     if (!repo) return;
-    // The feed refreshes a deploy often (queue positions); a state this process knows is on GitHub costs nothing.
-    const target = RANK[deploymentState(dep)];
-    if ((this.known.get(dep.id) ?? 0) >= target) return;
-    const log = this.d.log.child({ deployId: dep.id });
-    // One mirror at a time per deploy, across replicas: states are posted in order, and a state
-    // counts as posted only once GitHub has taken it (a failed post is tried again next time).
-    const lock = await this.lock(dep.id);
-    if (!lock) return log.warn('another process kept the GitHub deployment busy; its next update brings it up to date');
+    const state = deploymentState(dep);
+    const rank = RANK[state];
+    if ((this.known.get(dep.id) ?? 0) >= rank) return;
     try {
-      const id = await this.deploymentId(dep, repo);
-      const key = this.d.k.deployGitHub(dep.id);
-      let rank = Number((await this.d.redis.hget(key, 'rank')) ?? 0);
-      for (const state of statesTo(dep)) {
-        if (RANK[state] <= rank) continue;
-        await this.post(repo, id, dep, state);
-        rank = RANK[state];
-        await this.d.redis.multi().hset(key, 'rank', rank).expire(key, KEEP_S).exec();
-      }
+      const logUrl = this.d.logUrl(dep);
+      const job: Job = { deployId: dep.id, repo, sha: dep.sha, env: dep.env, ref: dep.ref, state, description: describe(dep, state).slice(0, 140), ...(logUrl && { logUrl }) };
+      await this.outbox.enqueue(dep.id, rank, job);
       this.remember(dep.id, rank);
+      this.kick();
     } catch (err) {
-      log.warn({ err: (err as Error).message, status: (err as { status?: number }).status }, 'could not mirror the deploy to GitHub Deployments');
-    } finally {
-      await UNLOCK.run(this.d.redis, [this.d.k.deployGitHubLock(dep.id)], [lock]).catch(() => {});
+      this.d.log.warn({ deployId: dep.id, err: (err as Error).message }, 'could not mirror the deploy to GitHub Deployments');
     }
   }
 
-  /** The rank this process knows is on GitHub for a deploy (the newest KNOWN_KEPT deploys). */
+  /** Resolves once this process has no write due (those in a backoff, or held by another process, come later). */
+  async settled(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
+  private kick(): void {
+    this.again = true;
+    this.pumping ??= this.pump();
+  }
+
+  /** Sends what is due, one write at a time, until nothing is; then wakes when the next is due. */
+  private async pump(): Promise<void> {
+    try {
+      for (;;) {
+        this.again = false;
+        const next = await this.outbox.claim();
+        if ('deployId' in next) await this.send(next);
+        else if (!this.again) {
+          if (next.wakeInMs !== undefined) this.later(next.wakeInMs);
+          return;
+        }
+      }
+    } catch (err) {
+      this.d.log.warn({ err: (err as Error).message }, 'could not read the GitHub Deployments outbox; it is read again with the next update');
+    } finally {
+      this.pumping = undefined;
+    }
+  }
+
+  private later(ms: number): void {
+    clearTimeout(this.wake);
+    this.wake = setTimeout(() => this.kick(), ms);
+    this.wake.unref();
+  }
+
+  /** The claimed deploy's next write, with its newest state: the creation, else that state if GitHub lacks it. */
+  private async send(c: Claim): Promise<void> {
+    const { id, sent, job } = await this.outbox.read(c.deployId);
+    let result: { created?: number; posted?: number; failed?: 'retry' | 'for-good' } = {};
+    let error: unknown;
+    try {
+      if (job && id === undefined) result = { created: await this.create(job) };
+      else if (job && id !== undefined && RANK[job.state] > sent) {
+        await this.post(id, job);
+        result = { posted: RANK[job.state] };
+      }
+    } catch (err) {
+      error = err;
+      result = { failed: forGood(err) ? 'for-good' : 'retry' };
+    }
+    const out = await this.outbox.done(c, result);
+    if (!error) return;
+    const fields = { deployId: c.deployId, err: (error as Error).message, status: (error as { status?: number }).status };
+    if (out !== 'gave-up') return this.d.log.warn(fields, "GitHub did not take an update of the deploy's GitHub deployment; trying again");
+    this.known.delete(c.deployId);
+    this.d.log.warn(fields, 'could not mirror the deploy to GitHub Deployments');
+  }
+
+  /** The rank this process asked for for a deploy (the newest KNOWN_KEPT deploys). */
   private remember(deployId: number, rank: number): void {
     this.known.delete(deployId);
     this.known.set(deployId, rank);
     if (this.known.size > KNOWN_KEPT) this.known.delete(this.known.keys().next().value!);
   }
 
-  /** Takes the deploy's mirror lock, waiting for another holder up to its expiry; the token, or undefined. */
-  private async lock(deployId: number): Promise<string | undefined> {
-    const token = `${process.pid}:${Math.random().toString(36).slice(2)}`;
-    const key = this.d.k.deployGitHubLock(deployId);
-    for (let waited = 0; waited <= LOCK_MS; waited += 100) {
-      if ((await this.d.redis.set(key, token, 'PX', LOCK_MS, 'NX')) === 'OK') return token;
-      await sleep(100);
-    }
-    return undefined;
-  }
+  // retries: 0 below: a failed write is tried again from the outbox, with the newest state and
+  // under the claim, never by Octokit after the claim may have run out.
 
-  private async post(repo: string, id: number, dep: Deploy, state: DeploymentState): Promise<void> {
-    const [owner, name] = repo.split('/') as [string, string];
-    const logUrl = this.d.logUrl(dep);
+  private async post(id: number, job: Job): Promise<void> {
+    const [owner, name] = job.repo.split('/') as [string, string];
     await this.d.client.rest.repos.createDeploymentStatus({
       owner,
       repo: name,
       deployment_id: id,
-      state,
-      description: describe(dep, state).slice(0, 140),
-      ...(logUrl && { log_url: logUrl }),
+      state: job.state,
+      description: job.description,
+      ...(job.logUrl && { log_url: job.logUrl }),
       auto_inactive: true,
-      request: { signal: AbortSignal.timeout(this.d.timeoutMs ?? 15_000) },
+      request: { retries: 0 },
     });
   }
 
-  /** The deploy's deployment on GitHub, created the first time (callers hold the deploy's mirror lock, so once). */
-  private async deploymentId(dep: Deploy, repo: string): Promise<number> {
-    const key = this.d.k.deployGitHub(dep.id);
-    const known = await this.d.redis.hget(key, 'id');
-    if (known) return Number(known);
-    const [owner, name] = repo.split('/') as [string, string];
+  private async create(job: Job): Promise<number> {
+    const [owner, name] = job.repo.split('/') as [string, string];
     const res = await this.d.client.rest.repos.createDeployment({
       owner,
       repo: name,
-      ref: dep.sha,
-      environment: dep.env,
+      ref: job.sha,
+      environment: job.env,
       auto_merge: false,
       required_contexts: [],
-      description: `Ferry deploy #${dep.id}: ${dep.ref} (${shortSha(dep.sha)})`.slice(0, 140),
-      payload: { ferry_deploy_id: dep.id },
-      production_environment: dep.env === 'production',
-      request: { signal: AbortSignal.timeout(this.d.timeoutMs ?? 15_000) },
+      description: `Ferry deploy #${job.deployId}: ${job.ref} (${shortSha(job.sha)})`.slice(0, 140),
+      payload: { ferry_deploy_id: job.deployId },
+      production_environment: job.env === 'production',
+      request: { retries: 0 },
     });
     const id = (res.data as { id?: number }).id;
     if (id === undefined) throw new Error(`GitHub did not create the deployment (HTTP ${res.status})`);
-    await this.d.redis.multi().hset(key, 'id', id).expire(key, KEEP_S).exec();
     return id;
   }
 }
 
-/** The states a deploy has been through, in order: queued, in_progress (if it started), its outcome. */
-export function statesTo(dep: Pick<Deploy, 'status' | 'startedAt'>): DeploymentState[] {
-  const now = deploymentState(dep);
-  const out: DeploymentState[] = ['queued'];
-  if (now !== 'queued' && (dep.startedAt !== undefined || now === 'in_progress')) out.push('in_progress');
-  if (RANK[now] === 3) out.push(now);
-  return out;
+/** GitHub refused for a reason trying again won't change: no access, or no such repository or deployment. */
+function forGood(err: unknown): boolean {
+  const status = (err as { status?: number }).status;
+  if (status === 403) return !/rate limit/i.test(String((err as Error).message));
+  return status === 401 || status === 404 || status === 410;
 }
 
 function describe(dep: Deploy, state: DeploymentState): string {

@@ -15,9 +15,13 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     deployLog: (id: number) => `${p}:deploy:${id}:log`,
     /** How many lines were ever appended to the log (the list keeps the newest): gives lines absolute numbers. */
     deployLogCount: (id: number) => `${p}:deploy:${id}:log:count`,
-    /** The GitHub deployment mirroring a deploy (HASH: id, rank of the last state posted) and the lock its updates are made under. */
+    /** The GitHub deployment mirroring a deploy (HASH: id, rank of the last state posted, rank wanted and the job that writes it, tries) and the claim of the one process writing it. */
     deployGitHub: (id: number) => `${p}:deploy:${id}:github`,
     deployGitHubLock: (id: number) => `${p}:deploy:${id}:github:lock`,
+    /** Deploys whose GitHub deployment has a write waiting (ZSET id -> when it is due; creations and outcomes before other states), drained by every process. */
+    githubOutbox: `${p}:github:outbox`,
+    /** When the next write to GitHub may be sent (ms): GitHub asks for writes a second apart per token, so every process takes its turns here. */
+    githubWriteSlot: `${p}:github:write-slot`,
     /** Signs log page links when FERRY_LINK_SECRET is not set; shared by every process. */
     linkSecret: `${p}:link-secret`,
     idempotency: (key: string) => `${p}:idem:${key}`,

@@ -61,6 +61,9 @@ export class FakeGitHub {
   readonly logins = new Map<string, string>();
   /** When set, every commit -> pull requests lookup answers with this HTTP status. */
   pullsStatus: number | undefined;
+  /** While set, commit -> pull requests lookups are held unanswered (GitHub slow on them alone); releasePulls() answers them. */
+  holdPulls = false;
+  private heldPulls: (() => void)[] = [];
   readonly requests: string[] = [];
   /** The Authorization header of every request, in order. */
   readonly auths: string[] = [];
@@ -71,6 +74,14 @@ export class FakeGitHub {
   rateLimitNext = 0;
   /** The next n deployment status posts are refused (422). */
   deploymentStatusFailures = 0;
+  /**
+   * GitHub asks for writes (POST, PATCH, PUT, DELETE) a second apart per token. When set, a write
+   * that arrives sooner than this after the token's previous one is refused as GitHub's secondary
+   * rate limit does (403, `retry-after`), and listed in `spacingRefusals`.
+   */
+  writeSpacingMs = 0;
+  readonly spacingRefusals: string[] = [];
+  private readonly lastWrite = new Map<string, number>();
   /** Deployments created with POST /repos/{o}/{r}/deployments, and the statuses posted to each, in order. */
   readonly deployments: FakeDeployment[] = [];
   hang = false;
@@ -99,6 +110,12 @@ export class FakeGitHub {
   release(): void {
     this.hang = false;
     for (const h of this.held.splice(0)) h();
+  }
+
+  /** Answers the held pull-request lookups, and the ones after them at once. */
+  releasePulls(): void {
+    this.holdPulls = false;
+    for (const h of this.heldPulls.splice(0)) h();
   }
 
   async stop(): Promise<void> {
@@ -151,6 +168,12 @@ export class FakeGitHub {
     }
     const install = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
     if (install && req.method === 'POST') return json(...this.accessToken(String(req.headers.authorization ?? '')));
+    if (this.tooSoon(req)) {
+      this.spacingRefusals.push(`${req.method} ${req.url}`);
+      res.writeHead(403, { 'content-type': 'application/json', 'retry-after': String(Math.max(1, Math.ceil(this.writeSpacingMs / 1000))) });
+      res.end(JSON.stringify({ message: 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' }));
+      return;
+    }
     const route = /^\/repos\/([^/]+)\/([^/]+)\/(.*)$/.exec(url.pathname);
     if (!route) return json(404, { message: 'Not Found' });
     const [owner, name, rest] = [decodeURIComponent(route[1]!), decodeURIComponent(route[2]!), route[3]!];
@@ -197,6 +220,7 @@ export class FakeGitHub {
     }
     const pulls = /^commits\/([^/]+)\/pulls$/.exec(rest);
     if (pulls) {
+      if (this.holdPulls) return void this.heldPulls.push(() => this.answer(req, res, body));
       if (this.pullsStatus) return json(this.pullsStatus, { message: 'Server Error' });
       const p = this.pulls.get(decodeURIComponent(pulls[1]!));
       return json(200, p === undefined ? [] : Array.isArray(p) ? p : [p]);
@@ -209,6 +233,15 @@ export class FakeGitHub {
     const found = repo && resolve(repo, ref);
     if (!found) return json(422, { message: `No commit found for SHA: ${ref}` });
     json(200, this.commitsOf(repo, ['--max-count=1', found])[0]);
+  }
+
+  /** A write sooner than `writeSpacingMs` after the previous write with the same token (refused ones count: GitHub's clock does not wait). */
+  private tooSoon(req: http.IncomingMessage): boolean {
+    if (!this.writeSpacingMs || req.method === 'GET' || req.method === 'HEAD') return false;
+    const token = String(req.headers.authorization ?? '');
+    const [now, last] = [performance.now(), this.lastWrite.get(token)];
+    this.lastWrite.set(token, now);
+    return last !== undefined && now - last < this.writeSpacingMs;
   }
 
   /** A GitHub App's installation token, for a JWT signed (RS256) with the App's key. */

@@ -4,26 +4,40 @@ import { parseConfig } from '../../src/config/load';
 import type { Deploy } from '../../src/core/deploy';
 import { GitHubDeployments } from '../../src/services/github-deployments';
 import { createGitHubClient } from '../../src/source/github';
+import { RedisWritePacer } from '../../src/source/github-writes';
 import type { Keys } from '../../src/store/keys';
 import { FakeGitHub } from '../helpers/fake-github';
+import { eventually } from '../helpers/wait';
 import { deletePrefix, newRedis, TWO_APP_YAML, uniqueKeys } from './fixtures';
 
-/** GitHub Deployments mirror Ferry's deploys of `repo:` apps: one deployment per deploy, states in order, errors never in the way. */
+/**
+ * GitHub Deployments mirror Ferry's deploys of `repo:` apps: one deployment per deploy, states
+ * only forward, and when writes queue up (GitHub wants them spaced) only each deploy's newest
+ * state is sent, creations and outcomes first.
+ */
 
 const config = parseConfig(TWO_APP_YAML, '/srv/ferry/ferry.yml');
 const SHA = 'abcdef0123456789abcdef0123456789abcdef01';
+/** Ferry's write spacing here; the stand-in refuses writes less than half that apart (its clock is not Ferry's). */
+const SPACING_MS = 30;
 let redis: Redis;
 let k: Keys;
 let github: FakeGitHub;
+let warnings: { msg: string; err?: string }[];
 beforeAll(async () => {
   redis = newRedis();
   github = await new FakeGitHub().start();
+  github.writeSpacingMs = SPACING_MS / 2;
 });
 beforeEach(() => {
   k = uniqueKeys('ghdeploy');
   github.deployments.length = 0;
+  github.requests.length = 0;
+  github.spacingRefusals.length = 0;
+  warnings = [];
 });
 afterEach(async () => {
+  expect(github.spacingRefusals).toEqual([]);
   await deletePrefix(redis, k);
 });
 afterAll(async () => {
@@ -31,88 +45,162 @@ afterAll(async () => {
   await github.stop();
 });
 
-const mirror = () =>
-  new GitHubDeployments({
-    client: createGitHubClient({ baseUrl: github.url, log: pino({ level: 'silent' }) }),
-    config,
-    redis,
-    k,
-    logUrl: (d) => `https://ferry.test/deploys/${d.id}?t=x`,
-    log: pino({ level: 'silent' }),
-  });
+const log = () => pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as { msg: string }) });
+const client = (o: { url?: string; timeoutMs?: number } = {}) =>
+  createGitHubClient({ baseUrl: o.url ?? github.url, log: log(), writes: new RedisWritePacer(redis, k.githubWriteSlot, SPACING_MS), ...(o.timeoutMs && { timeoutMs: o.timeoutMs }) });
+const mirror = (o: { url?: string; timeoutMs?: number; claimMs?: number } = {}) =>
+  new GitHubDeployments({ client: client(o), config, redis, k, logUrl: (d) => `https://ferry.test/deploys/${d.id}?t=x`, log: log(), retryMs: 20, ...(o.claimMs && { claimMs: o.claimMs }) });
 
 const deploy = (status: Deploy['status'], over: Partial<Deploy> = {}): Deploy => ({ id: 7, app: 'api', env: 'production', ref: 'v1.2.0', sha: SHA, user: 'U0ANA', status, createdAt: 1, rev: 1, attempt: 1, ...over });
+const states = (id = 1) => github.deployments.find((d) => d.id === id)?.statuses.map((s) => s.state);
+const writes = () => github.requests.filter((r) => r.startsWith('POST /repos/'));
 
-test('a deploy of a repo: app is one deployment for its SHA and env, auto_merge off, with its states in order and the log page', async () => {
+test('a deploy of a repo: app is one deployment for its SHA and env, auto_merge off, with each state GitHub has time for, and the log page', async () => {
   const m = mirror();
-  for (const s of ['queued', 'running', 'succeeded'] as const) await m.mirror(deploy(s, s === 'queued' ? {} : { startedAt: 2 }));
+  for (const s of ['queued', 'running', 'succeeded'] as const) {
+    await m.mirror(deploy(s, s === 'queued' ? {} : { startedAt: 2 }));
+    await m.settled();
+  }
   expect(github.deployments).toHaveLength(1);
   const d = github.deployments[0]!;
   expect(d).toMatchObject({ repo: 'acme/api', ref: SHA, environment: 'production' });
   expect(d.body).toMatchObject({ auto_merge: false, required_contexts: [], payload: { ferry_deploy_id: 7 }, production_environment: true });
   expect(d.statuses.map((s) => s.state)).toEqual(['queued', 'in_progress', 'success']);
   expect(d.statuses.every((s) => s.log_url === 'https://ferry.test/deploys/7?t=x')).toBe(true);
+  expect(warnings).toEqual([]);
 });
 
-test('failed and cancelled deploys end as failure and inactive', async () => {
+test('a deploy first seen at its end is created and given only its outcome: failure, or inactive when cancelled', async () => {
   const m = mirror();
   await m.mirror(deploy('failed', { id: 8, exitCode: 3, startedAt: 2 }));
   await m.mirror(deploy('cancelled', { id: 9 }));
-  // Each seen only at its end: the states it went through are posted too (a cancelled queued one never ran).
-  expect(github.deployments.map((d) => d.statuses.map((s) => [s.state, s.description]))).toEqual([
-    [
-      ['queued', 'Deploy #8 queued by Ferry'],
-      ['in_progress', 'Deploy #8 running'],
-      ['failure', 'Deploy #8 failed (exit 3)'],
-    ],
-    [
-      ['queued', 'Deploy #9 queued by Ferry'],
-      ['inactive', 'Deploy #9 cancelled'],
-    ],
+  await m.settled();
+  expect(github.deployments.map((d) => [d.body.payload, d.statuses.map((s) => [s.state, s.description])])).toEqual([
+    [{ ferry_deploy_id: 8 }, [['failure', 'Deploy #8 failed (exit 3)']]],
+    [{ ferry_deploy_id: 9 }, [['inactive', 'Deploy #9 cancelled']]],
   ]);
 });
 
-test('states only move forward: a late "queued" after "in_progress", or a repeat, posts nothing', async () => {
+test('while a write waits, newer states replace older ones; creations and outcomes go before queued and in_progress', async () => {
   const m = mirror();
-  await m.mirror(deploy('running', { startedAt: 2 }));
-  await m.mirror(deploy('queued'));
-  await m.mirror(deploy('running', { startedAt: 2 }));
-  expect(github.deployments[0]!.statuses.map((s) => s.state)).toEqual(['queued', 'in_progress']);
+  github.hang = true;
+  await m.mirror(deploy('queued', { id: 1 }));
+  await github.waitForRequests(1); // deploy 1's creation is on its way; everything below waits behind it
+  await m.mirror(deploy('queued', { id: 2 }));
+  await m.mirror(deploy('queued', { id: 3 }));
+  await m.mirror(deploy('running', { id: 1, startedAt: 2 }));
+  await m.mirror(deploy('running', { id: 2, startedAt: 2 }));
+  await m.mirror(deploy('succeeded', { id: 2, startedAt: 2 }));
+  await m.mirror(deploy('running', { id: 2, startedAt: 2 })); // a late word is not a step back
+  github.release();
+  await m.settled();
+  const ids = new Map(github.deployments.map((d) => [d.id, d.body.payload as { ferry_deploy_id: number }]));
+  expect([...ids.values()].map((p) => p.ferry_deploy_id)).toEqual([1, 2, 3]);
+  expect(writes()).toEqual([
+    'POST /repos/acme/api/deployments',
+    'POST /repos/acme/api/deployments',
+    'POST /repos/acme/api/deployments',
+    'POST /repos/acme/api/deployments/2/statuses',
+    'POST /repos/acme/api/deployments/1/statuses',
+    'POST /repos/acme/api/deployments/3/statuses',
+  ]);
+  expect([states(1), states(2), states(3)]).toEqual([['in_progress'], ['success'], ['queued']]);
 });
 
-test('a state GitHub did not take is posted again with the next update, in order', async () => {
+test('states only move forward: a late "queued" after "in_progress", or a repeat, posts nothing, from any replica', async () => {
+  const m = mirror();
+  await m.mirror(deploy('running', { startedAt: 2 }));
+  await m.settled();
+  const other = mirror();
+  await m.mirror(deploy('queued'));
+  await other.mirror(deploy('queued'));
+  await m.mirror(deploy('running', { startedAt: 2 }));
+  await Promise.all([m.settled(), other.settled()]);
+  expect(states()).toEqual(['in_progress']);
+});
+
+test('a write GitHub did not take is tried again after a backoff, with the newest state', async () => {
   const m = mirror();
   await m.mirror(deploy('queued'));
+  await m.settled();
   github.deploymentStatusFailures = 1;
   await m.mirror(deploy('succeeded', { startedAt: 2 }));
-  expect(github.deployments[0]!.statuses.map((s) => s.state)).toEqual(['queued']);
-  await m.mirror(deploy('succeeded', { startedAt: 2 }));
-  expect(github.deployments[0]!.statuses.map((s) => s.state)).toEqual(['queued', 'in_progress', 'success']);
+  await eventually('the outcome to be posted again', () => states()?.length === 2);
+  expect(states()).toEqual(['queued', 'success']);
+  const said = warnings.map((w) => w.msg);
+  expect(said).toContain("GitHub did not take an update of the deploy's GitHub deployment; trying again");
+  expect(said).not.toContain('could not mirror the deploy to GitHub Deployments');
 });
 
 test('two replicas mirroring the same deploy at once create one deployment', async () => {
-  await Promise.all([mirror().mirror(deploy('queued')), mirror().mirror(deploy('failed', { startedAt: 2 })), mirror().mirror(deploy('queued'))]);
+  const replicas = [mirror(), mirror(), mirror()];
+  await Promise.all([replicas[0]!.mirror(deploy('queued')), replicas[1]!.mirror(deploy('failed', { startedAt: 2 })), replicas[2]!.mirror(deploy('queued'))]);
+  await eventually('the outcome on GitHub', () => states()?.includes('failure'));
+  await Promise.all(replicas.map((r) => r.settled()));
   expect(github.deployments).toHaveLength(1);
-  // Whatever order they ran in, GitHub saw each state once, in order.
-  expect(github.deployments[0]!.statuses.map((s) => s.state)).toEqual(['queued', 'in_progress', 'failure']);
+  // Whatever order they ran in, each state GitHub saw came after the ones before it.
+  expect([['failure'], ['queued', 'failure']]).toContainEqual(states());
 });
 
-test('apps from a local repository are not mirrored; GitHub not answering does not throw', async () => {
-  await mirror().mirror(deploy('queued', { app: 'web' }));
-  expect(github.deployments).toHaveLength(0);
-  github.hang = true;
-  const slow = new GitHubDeployments({
-    client: createGitHubClient({ baseUrl: github.url, log: pino({ level: 'silent' }) }),
-    config,
-    redis,
-    k,
-    logUrl: () => undefined,
-    log: pino({ level: 'silent' }),
-    timeoutMs: 200,
-  });
+test('a write held by a process that stopped answering is sent by another once its claim runs out', async () => {
+  const dead = await new FakeGitHub().start();
+  dead.hang = true;
   try {
-    await expect(slow.mirror(deploy('queued', { id: 11 }))).resolves.toBeUndefined();
+    const stuck = mirror({ url: dead.url, claimMs: 300 });
+    await stuck.mirror(deploy('succeeded', { startedAt: 2 }));
+    await dead.waitForRequests(1);
+    // A process that starts (or any other that is running) finds the write in the outbox.
+    const fresh = mirror({ claimMs: 300 });
+    await eventually('the deploy on GitHub', () => states()?.includes('success'), 10_000);
+    expect(states()).toEqual(['success']);
+    await dead.stop();
+    await Promise.all([stuck.settled(), fresh.settled()]);
   } finally {
-    github.release();
+    await dead.stop().catch(() => {});
+  }
+});
+
+test('apps from a local repository are not mirrored; a write GitHub does not answer times out once sent, and is tried again', async () => {
+  const m = mirror({ timeoutMs: 200 });
+  await m.mirror(deploy('queued', { app: 'web' }));
+  await m.settled();
+  expect(github.requests).toEqual([]);
+  github.hang = true;
+  await m.mirror(deploy('succeeded', { id: 11, startedAt: 2 }));
+  const timedOut = await eventually('the timeout', () => warnings.find((w) => /aborted/.test(w.err ?? '')));
+  expect(timedOut.msg).toBe("GitHub did not take an update of the deploy's GitHub deployment; trying again");
+  github.hang = false; // the held requests stay unanswered, as after an outage
+  await eventually('the deploy on GitHub', () => states()?.includes('success'), 10_000);
+});
+
+test("a write's timeout starts when it is sent, not while it waits its turn", async () => {
+  const c = createGitHubClient({ baseUrl: github.url, log: log(), writes: new RedisWritePacer(redis, k.githubWriteSlot, 100), timeoutMs: 250 });
+  // Six writes at once: the last waits some 500 ms for its turn, twice its timeout.
+  const made = await Promise.all(Array.from({ length: 6 }, (_, i) => c.rest.repos.createDeployment({ owner: 'acme', repo: 'api', ref: SHA, environment: `e${i}` })));
+  expect(made.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
+  expect(warnings).toEqual([]);
+  // One that GitHub does not answer fails as an abort, at once: not a "500" retried three times.
+  github.hang = true;
+  try {
+    const before = github.requests.length;
+    await expect(c.rest.repos.getCommit({ owner: 'acme', repo: 'api', ref: 'main' })).rejects.toMatchObject({ name: 'AbortError', message: expect.stringMatching(/aborted/) });
+    expect(github.requests.length - before).toBe(1);
+  } finally {
+    github.hang = false; // the held request stays unanswered
+  }
+});
+
+test('the stand-in refuses a write sooner than its spacing after the last from the same token, as GitHub does', async () => {
+  const post = (token: string) => fetch(`${github.url}/repos/acme/api/deployments`, { method: 'POST', headers: { authorization: `token ${token}` }, body: JSON.stringify({ ref: SHA, environment: 'x' }) });
+  github.writeSpacingMs = 60_000;
+  try {
+    const [first, second, other] = [await post('a'), await post('a'), await post('b')];
+    expect([first.status, second.status, other.status]).toEqual([201, 403, 201]);
+    expect(second.headers.get('retry-after')).toBe('60');
+    expect(((await second.json()) as { message: string }).message).toMatch(/secondary rate limit/);
+    expect(github.spacingRefusals).toEqual(['POST /repos/acme/api/deployments']);
+  } finally {
+    github.writeSpacingMs = SPACING_MS / 2;
+    github.spacingRefusals.length = 0;
   }
 });
