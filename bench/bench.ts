@@ -18,11 +18,13 @@
  *    two layouts, versus a bare BullMQ worker doing the same per-deploy work: wall time, lost
  *    deploys and overlaps, deploy started -> command running, CPU per deploy, Ferry's RSS over two
  *    runs, and acks of /deploy bursts while a backlog runs versus bare Bolt.
+ * 4. Release summary vs bare compare (bench/release.ts): /release of a 1,000-commit range with
+ *    merges, command -> summary in the feed, versus a bare paginated Octokit compare of the range.
  *
  * The load generator is this process; the fake Slack, Ferry and the bare baselines each run in a
  * child process of their own (bench/child.ts). scripts/bench.sh builds, starts a private Redis and
  * runs this with BENCH_REDIS_URL and BENCH_TMP set. Knobs (environment): BENCH_ONLY (engine |
- * classic: one part only), BENCH_ACK_N (200), BENCH_ACK_ROUNDS (3), BENCH_ACK_WARMUP (20),
+ * classic | release: one part only), BENCH_ACK_N (200), BENCH_ACK_ROUNDS (3), BENCH_ACK_WARMUP (20),
  * BENCH_DEPLOYS (50), BENCH_DEPLOY_WARMUP (5), BENCH_GAP_MS (50), BENCH_DEADLINE_S; the engine's
  * BENCH_ENGINE_* knobs are listed in bench/engine.ts and bench/README.md.
  */
@@ -34,6 +36,7 @@ import YAML from 'yaml';
 import { makeRepo } from '../test/helpers/git-repo';
 import type { BareBoltOptions, BareBullOptions, RunJob } from './child';
 import { engineBench } from './engine';
+import { releaseBench } from './release';
 import {
   BOT_TOKEN,
   burst,
@@ -69,13 +72,14 @@ const GAP_MS = int('BENCH_GAP_MS', 50);
 /** How long a round waits for Ferry's response_url answers after its burst. */
 const ANSWER_WAIT_MS = 30_000;
 
-/** BENCH_ONLY: `engine` runs only the engine-load part (bench/engine.ts), `classic` only the rows before it. */
+/** BENCH_ONLY: `engine` runs only the engine-load part (bench/engine.ts), `classic` only the rows before it, `release` only the release summary vs bare compare (bench/release.ts). */
 const ONLY = process.env.BENCH_ONLY ?? '';
-if (!['', 'engine', 'classic'].includes(ONLY)) throw new Error(`BENCH_ONLY=${ONLY} must be engine or classic (or unset for both)`);
-const RUN_CLASSIC = ONLY !== 'engine';
-const RUN_ENGINE = ONLY !== 'classic';
+if (!['', 'engine', 'classic', 'release'].includes(ONLY)) throw new Error(`BENCH_ONLY=${ONLY} must be engine, classic or release (or unset for all)`);
+const RUN_CLASSIC = ONLY === '' || ONLY === 'classic';
+const RUN_ENGINE = ONLY === '' || ONLY === 'engine';
+const RUN_RELEASE = ONLY === '' || ONLY === 'release';
 /** A safety net, not a target: the bench gives up after this long. */
-const DEADLINE_MS = int('BENCH_DEADLINE_S', (RUN_CLASSIC ? 170 : 0) + (RUN_ENGINE ? 900 : 0)) * 1000;
+const DEADLINE_MS = int('BENCH_DEADLINE_S', (RUN_CLASSIC ? 170 : 0) + (RUN_ENGINE ? 900 : 0) + (RUN_RELEASE ? 240 : 0)) * 1000;
 
 const REDIS_URL = process.env.BENCH_REDIS_URL;
 const TMP = process.env.BENCH_TMP ?? mkdtempSync(path.join(os.tmpdir(), 'ferry-bench-'));
@@ -252,6 +256,7 @@ async function main(): Promise<void> {
   const parts: string[] = [];
   if (RUN_CLASSIC) parts.push(await classic(redis, slack.ready.apiUrl!));
   if (RUN_ENGINE) parts.push(await engineBench({ redis, redisUrl: REDIS_URL, tmp: TMP, slack, ackWarmup: ACK_WARMUP }));
+  if (RUN_RELEASE) parts.push(await releaseBench({ redis, redisUrl: REDIS_URL, tmp: TMP }));
   await killAll();
   const redisCpu = (await redisCpuSeconds(redis)) - redis0;
   await redis.quit();

@@ -2,7 +2,8 @@
  * The bench's child processes, one role each, so the load generator, the fake Slack and each
  * server under test get their own event loop (as they would in production):
  *
- *   node dist/bench/child.js fake-slack             Slack Web API + response_url endpoints
+ *   node dist/bench/child.js fake-slack ['<json>']  Slack Web API + response_url endpoints
+ *   node dist/bench/child.js fake-github '<json>'    GitHub's REST API for local repositories (release bench)
  *   node dist/bench/child.js ferry '<env json>'      Ferry's start('all', env): HTTP app + worker
  *   node dist/bench/child.js ferry-app|ferry-worker   start('app') / start('worker'): the roles apart
  *   node dist/bench/child.js bare-bolt '<json>'      a Bolt app whose /deploy listener only acks
@@ -23,12 +24,15 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type Role, start } from '../src/main';
+import { FakeGitHub, type FakePull } from '../test/helpers/fake-github';
 import { FakeSlack } from '../test/helpers/fake-slack';
-import { type CpuReading, cpuReading } from './proc';
+import { type CpuReading, cpuReading, wallMs } from './proc';
 
 export type ChildMessage =
   | { type: 'ready'; port?: number; apiUrl?: string; responseBase?: string; pid?: number }
   | { type: 'respond'; id: string; text: string; at: number }
+  /** fake-slack with `posts`: a message was posted (version 0) or updated in a watched channel; `at` is wall-clock ms (fractional). */
+  | { type: 'posted'; channel: string; ts: string; version: number; text: string; at: number }
   | { type: 'sample'; seq: number; ms: number }
   | { type: 'reply'; seq: number; value: unknown }
   /** bare-engine: job `id` ran from startedAt (processor start) to finishedAt (completed), wall-clock ms. */
@@ -78,8 +82,25 @@ const send = (m: ChildMessage): void => {
   if (process.connected) process.send?.(m, undefined, {}, () => {});
 };
 
-async function fakeSlack(): Promise<void> {
+/** fake-slack's options: Slack users by email (users.lookupByEmail), channels whose messages are forwarded as `posted`. */
+export interface FakeSlackOptions {
+  emails?: [string, string][];
+  posts?: string[];
+}
+
+/** fake-github's options: "owner/repo" -> local repository, commit -> pull requests, email -> login. */
+export interface FakeGitHubOptions {
+  repos: [string, string][];
+  pulls?: [string, FakePull[]][];
+  logins?: [string, string][];
+}
+
+async function fakeSlack(o: FakeSlackOptions = {}): Promise<void> {
   const slack = await new FakeSlack().start();
+  for (const [email, id] of o.emails ?? []) slack.emails.set(email.toLowerCase(), id);
+  const watched = new Set(o.posts ?? []);
+  /** Versions of each watched message already forwarded, by ts. */
+  const forwarded = new Map<string, number>();
   // FakeSlack re-runs a waitFor() pick on every request it receives; this one never resolves and
   // forwards each new response_url answer to the parent as it arrives. FakeSlack calls
   // responses.set() for every answer, so only the ids it was called with are looked at (the
@@ -101,6 +122,13 @@ async function fakeSlack(): Promise<void> {
       seen.set(id, list.length);
     }
     changed.clear();
+    if (watched.size) {
+      for (const m of slack.messages) {
+        if (!watched.has(m.channel) || m.thread_ts) continue;
+        for (let v = forwarded.get(m.ts) ?? 0; v < m.versions.length; v++) send({ type: 'posted', channel: m.channel, ts: m.ts, version: v, text: m.versions[v]!.text, at: wallMs() });
+        forwarded.set(m.ts, m.versions.length);
+      }
+    }
     // The bench never reads the Web API call log back; keep it from growing.
     slack.calls.length = 0;
     return undefined;
@@ -108,6 +136,19 @@ async function fakeSlack(): Promise<void> {
   void slack.waitFor('nothing (the bench forwards responses)', forward, 2_000_000_000).catch(() => {});
   answerAsks({ 'last-request': () => lastRequest });
   send({ type: 'ready', port: slack.port, apiUrl: slack.apiUrl, responseBase: slack.responseUrl('') });
+}
+
+async function fakeGitHub(o: FakeGitHubOptions): Promise<void> {
+  const gh = await new FakeGitHub().start();
+  for (const [name, dir] of o.repos) gh.repos.set(name, dir);
+  for (const [sha, pulls] of o.pulls ?? []) gh.pulls.set(sha, pulls);
+  for (const [email, login] of o.logins ?? []) gh.logins.set(email, login);
+  // Its request log is never read here; keep it from growing.
+  setInterval(() => {
+    gh.requests.length = 0;
+    gh.auths.length = 0;
+  }, 1_000).unref();
+  send({ type: 'ready', apiUrl: gh.url });
 }
 
 async function ferry(role: Role, env: Record<string, string>): Promise<void> {
@@ -239,7 +280,8 @@ async function main(): Promise<void> {
   process.on('disconnect', () => process.exit(0));
   const [role, arg] = process.argv.slice(2);
   const opts = arg ? (JSON.parse(arg) as unknown) : undefined;
-  if (role === 'fake-slack') return fakeSlack();
+  if (role === 'fake-slack') return fakeSlack(opts as FakeSlackOptions | undefined);
+  if (role === 'fake-github') return fakeGitHub(opts as FakeGitHubOptions);
   if (role === 'ferry') return ferry('all', opts as Record<string, string>);
   if (role === 'ferry-app') return ferry('app', opts as Record<string, string>);
   if (role === 'ferry-worker') return ferry('worker', opts as Record<string, string>);

@@ -3,7 +3,7 @@
  * HTTP client, and the response_url answers the fake Slack forwards.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { sign, slashBody } from '../test/helpers/slack-requests';
@@ -228,6 +228,11 @@ export function pkgVersion(name: string): string {
   try {
     return (require(`${name}/package.json`) as { version: string }).version;
   } catch {
-    return '?';
+    // A package whose `exports` leaves package.json out (@octokit/rest): read it from node_modules.
+    try {
+      return (JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      return '?';
+    }
   }
 }

@@ -83,3 +83,6 @@ export function machineBusy(): number {
 }
 
 export const cpuTotal = (c: CpuReading): number => c.self + c.reaped + c.live;
+
+/** Wall-clock ms with a fraction (the same clock in every process of the machine). */
+export const wallMs = (): number => performance.timeOrigin + performance.now();

@@ -22,6 +22,12 @@ export interface ReleaseFeedDeps {
 
 const POST_CLAIM_WAIT_MS = 30_000;
 
+/** A release and its commits as the caller has them already (see refresh()). */
+export interface Known {
+  release: Release;
+  commits: Commit[];
+}
+
 /**
  * Keeps each release's one summary message in the feed in step with its record, and sends its
  * direct messages. Updates for one release coalesce within a process; after each send the
@@ -29,17 +35,36 @@ const POST_CLAIM_WAIT_MS = 30_000;
  */
 export class ReleaseFeed {
   private readonly updates = new Coalescer<number>();
+  /** What follows summaries in the background (pull-request lookups, DMs): drain() waits for it too. */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly d: ReleaseFeedDeps) {}
 
-  /** Brings release #id's summary up to date (posting it the first time). */
-  refresh(id: number): Promise<void> {
-    return this.updates.run(id, () => this.sync(id));
+  /**
+   * Brings release #id's summary up to date (posting it the first time). `known`: the release and
+   * its commits as just written, which spares the first send reading them back (a thousand
+   * commits are some 200 KB); what changed meanwhile shows in the next send, as always.
+   */
+  refresh(id: number, known?: Known): Promise<void> {
+    let once = known;
+    return this.updates.run(id, () => {
+      const k = once;
+      once = undefined;
+      return this.sync(id, k);
+    });
   }
 
-  /** Resolves once the summaries being updated now are (at stop). */
-  drain(): Promise<void> {
-    return this.updates.settled();
+  /** Resolves once the summaries being updated now are, and the work tracked (at stop). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+    await this.updates.settled();
+  }
+
+  /** Work that follows a summary (its pull requests, the DMs), which a stop lets finish. `work` must not reject. */
+  track(work: Promise<void>): void {
+    this.pending.add(work);
+    const done = () => void this.pending.delete(work);
+    work.then(done, done);
   }
 
   /** Each author who acks for themselves gets one DM with their commits and the buttons (once, whoever calls). */
@@ -108,12 +133,13 @@ export class ReleaseFeed {
     return renderSummary(r, commits, this.ctx(r));
   }
 
-  private async sync(id: number): Promise<void> {
+  private async sync(id: number, known?: Known): Promise<void> {
     const waitUntil = this.d.now() + POST_CLAIM_WAIT_MS;
     for (;;) {
-      const r = await this.d.store.get(id);
+      const r = known?.release ?? (await this.d.store.get(id));
       if (!r || !this.d.config.apps[r.app]?.envs[r.to]) return;
-      const commits = await this.d.store.commits(id);
+      const commits = known?.commits ?? (await this.d.store.commits(id));
+      known = undefined;
       const msg = this.summary(r, commits);
       if (!r.feedTs) {
         if (!(await this.d.store.once(id, `post:${Math.floor(this.d.now() / POST_CLAIM_WAIT_MS)}`))) {

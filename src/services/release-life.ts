@@ -13,7 +13,8 @@ import type { AuditLog } from '../store/audit';
 import type { DeployStore } from '../store/deploys';
 import type { ReleaseStore } from '../store/releases';
 import { authorize } from './authorize';
-import type { Answer, DeployRequests } from './deploy-requests';
+import type { Place } from './arrival-order';
+import { type Answer, type DeployRequests, lineOf } from './deploy-requests';
 import type { FreezeService } from './freezes';
 import type { Permissions } from './permissions';
 
@@ -52,10 +53,11 @@ export class ReleaseLife {
     return this.d.config.apps[r.app]!.envs[r.to]!.release;
   }
 
-  /** Ships a ready release as `user` (the opener, for `ship: auto`). */
-  async ship(id: number, user: string, auto = false): Promise<Answer> {
+  /** Ships a ready release as `user` (the opener, for `ship: auto`); `place`: the click's place in line (ArrivalOrder). */
+  async ship(id: number, user: string, auto = false, place?: Place): Promise<Answer> {
     let r = await this.d.store.get(id);
     if (!r) return { text: `There is no release #${id}.` };
+    place?.name(lineOf(r.app, r.to));
     const policy = this.policy(r);
     if (!auto) {
       const refused = await authorize({ permissions: this.d.permissions, audit: this.d.audit, log: this.log, now: this.d.now }, 'deploy', user, r.app, r.to);
@@ -72,7 +74,7 @@ export class ReleaseLife {
     try {
       // The target must still run what the release was made from when its deploy starts (the worker checks).
       await this.d.queues.releaseTimer({ kind: 'release-settle', id, attempt }, this.d.now() + ABANDONED_SHIP_MS + 1_000, this.d.now());
-      answer = await this.d.requests.request({ app: r.app, env: r.to, ref: `release-${id}`, sha: r.sourceSha, release: { id, attempt, base: r.targetSha ?? 'none' } }, user, key);
+      answer = await this.d.requests.request({ app: r.app, env: r.to, ref: `release-${id}`, sha: r.sourceSha, release: { id, attempt, base: r.targetSha ?? 'none' } }, user, key, { ...(place && { place }) });
     } catch (err) {
       // Reopened only if no deploy was accepted; otherwise the deploy's end settles it.
       if ((await this.d.deploys.acceptedAs(key)) === undefined) await this.reopen(r, attempt, 'Ferry hit an error while queueing its deploy; press *Ship* to try again.');

@@ -31,7 +31,7 @@ export interface PlanDeps {
   config: FerryConfig;
   sources: Record<string, CommitSource>;
   deploys: Pick<DeployStore, 'envState'>;
-  people: Pick<People, 'resolver'>;
+  people: Pick<People, 'lookups'>;
   log: Logger;
 }
 
@@ -57,12 +57,15 @@ export async function planRelease(d: PlanDeps, req: ReleaseRequest, requester: s
   if (targetSha === sourceSha) return { kind: 'refused', text: `Nothing to ship: ${where(to)} already runs \`${shortSha(sourceSha)}\`, the same as ${where(from)}.` };
   let range: CommitRange | undefined;
   let commits: Commit[];
+  // Authors are looked up as the compare's pages come in, not after the last one.
+  const lookups = d.people.lookups();
+  const onCommits = (cs: readonly Commit[]) => lookups.add(cs);
   try {
     if (targetSha) {
-      range = await commitSource.compare(targetSha, sourceSha);
+      range = await commitSource.compare(targetSha, sourceSha, { onCommits });
       commits = range.kind === 'ahead' || range.kind === 'diverged' ? range.commits : [];
     } else {
-      commits = await commitSource.history(sourceSha, NO_BASE_COMMITS);
+      commits = await commitSource.history(sourceSha, NO_BASE_COMMITS, { onCommits });
     }
   } catch (err) {
     if (err instanceof FerryError) return { kind: 'refused', text: `${err.message} No release was opened.` };
@@ -88,7 +91,7 @@ export async function planRelease(d: PlanDeps, req: ReleaseRequest, requester: s
   if (commits.length === 0) {
     return { kind: 'refused', text: `Nothing to ship: between \`${shortSha(targetSha ?? sourceSha)}\` and \`${shortSha(sourceSha)}\` there are only merge commits.` };
   }
-  const { slackOf, unanswered } = await d.people.resolver(commits);
+  const { slackOf, unanswered } = await lookups.resolve(commits);
   if (unanswered > 0) {
     return {
       kind: 'refused',

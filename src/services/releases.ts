@@ -1,14 +1,18 @@
 import { shortSha } from '../core/deploy';
 import { alreadyOpenText, notYoursText, openedText, releaseName, staleText, stateLine, where } from '../core/release/answers';
 import { releaseState } from '../core/release/state';
-import type { Release, ReleaseFields } from '../core/release/types';
+import type { Commit, Release, ReleaseFields } from '../core/release/types';
 import { mention } from '../core/slack-format';
 import { who } from '../core/release/budget';
 import { withDeadline } from '../util/deadline';
 import { authorize } from './authorize';
+import type { Place } from './arrival-order';
 import type { Answer } from './deploy-requests';
 import { ReleaseLife, type ReleaseLifeDeps } from './release-life';
 import { planRelease, type PlanDeps, type ReleaseRequest } from './release-open';
+
+/** How long the authors' DMs wait for the pull-request lookups before going without them. */
+const DM_WAIT_FOR_PRS_MS = 5_000;
 
 export interface ReleaseDeps extends ReleaseLifeDeps, PlanDeps {
   deploys: ReleaseLifeDeps['deploys'] & PlanDeps['deploys'];
@@ -54,6 +58,9 @@ export class ReleaseService {
       return { text: cur ? alreadyOpenText(cur, await this.permalinkOf(cur)) : `Another release to ${where(req.app, req.to)} was opened a moment ago.` };
     }
     const r = (await this.d.store.get(created.id))!;
+    // The summary first: the rest of opening a release happens while it is posted.
+    const known = created.kind === 'created' ? { release: r, commits: plan.commits } : undefined;
+    const summary = this.d.feed.refresh(r.id, known).catch((err: Error) => this.life.log.error({ releaseId: r.id, err: err.message }, 'could not post the release summary'));
     if (created.kind === 'created') {
       await this.life.record(r, user, `opened: ${r.from} ${shortSha(r.sourceSha)} to ${r.to}${r.targetSha ? ` ${shortSha(r.targetSha)}` : ''}, ${r.commitCount} commits`);
       if (created.replaced !== undefined) await this.replaced(created.replaced, r, user);
@@ -65,12 +72,13 @@ export class ReleaseService {
       const old = await this.d.store.get(created.replaced);
       if (old) await this.life.unfreezeSource(old, `:sunny: ${where(old.app, old.from)} unfrozen: ${releaseName(old)} was replaced by ${releaseName(r)}.`);
     }
-    const link = await this.summaryLink(r.id);
+    this.afterSummary(r, summary, created.kind === 'created' ? plan.commits : undefined);
+    const link = await this.summaryLink(r.id, summary);
     const waiting = releaseState(r, this.life.policy(r)).waiting.filter((a) => a.ackBy === 'self').length;
     return { text: openedText(r, created.kind === 'duplicate' ? 'Already opened' : 'Opened', waiting, this.life.policy(r).freezeSource, link), releaseId: r.id };
   }
 
-  /** What follows a new release: the source's freeze, the timers, the DMs, and shipping if nothing is needed. Safe to repeat. */
+  /** What follows a new release: the source's freeze, the timers, and shipping if nothing is needed. Safe to repeat. */
   private async opened(r: Release): Promise<void> {
     const policy = this.life.policy(r);
     if (policy.freezeSource) {
@@ -80,9 +88,33 @@ export class ReleaseService {
     }
     if (policy.reminders > 0) await this.d.queues.releaseTimer({ kind: 'release-remind', id: r.id, round: 0 }, r.createdAt + policy.remindAfterMs, this.d.now());
     await this.d.queues.releaseTimer({ kind: 'release-expire', id: r.id }, r.createdAt + policy.expireAfterMs, this.d.now());
-    this.d.feed.dmAuthors(r.id).catch((err: Error) => this.life.log.error({ releaseId: r.id, err: err.message }, 'release DMs failed'));
     if (releaseState(r, policy).ready && policy.ship === 'auto') {
       this.life.ship(r.id, r.requester, true).catch((err: Error) => this.life.log.error({ releaseId: r.id, err: err.message }, 'auto ship failed'));
+    }
+  }
+
+  /**
+   * After the summary is posted, in the background: the pull requests only GitHub's lookups can
+   * tell (`commits`: a release just created), shown in the same summary once they come; then the
+   * authors' DMs (with them, unless the lookups take over DM_WAIT_FOR_PRS_MS). Safe to repeat.
+   */
+  private afterSummary(r: Release, summary: Promise<void>, commits: Commit[] | undefined): void {
+    const work = summary
+      .then(() => commits && withDeadline(this.fillPullRequests(r, commits), DM_WAIT_FOR_PRS_MS, undefined))
+      .then(() => this.d.feed.dmAuthors(r.id))
+      .catch((err: Error) => this.life.log.error({ releaseId: r.id, err: err.message }, 'release DMs failed'));
+    this.d.feed.track(work);
+  }
+
+  /** Looks up the pull requests of the commits that don't name theirs, stores them, and updates the summary in place. */
+  private async fillPullRequests(r: Release, commits: Commit[]): Promise<void> {
+    const source = this.d.sources[r.app];
+    if (!source?.pullRequests || commits.every((c) => c.pr)) return;
+    try {
+      const added = await this.d.store.addPullRequests(r.id, await source.pullRequests(commits));
+      if (added > 0) await this.d.feed.refresh(r.id);
+    } catch (err) {
+      this.life.log.warn({ releaseId: r.id, err: (err as Error).message }, "could not add the release's pull requests");
     }
   }
 
@@ -148,8 +180,8 @@ export class ReleaseService {
     return { text: `Lifted the hold on ${releaseName(r)}. ${stateLine(after, state, this.life.policy(after))}` };
   }
 
-  ship(id: number, user: string): Promise<Answer> {
-    return this.life.ship(id, user);
+  ship(id: number, user: string, place?: Place): Promise<Answer> {
+    return this.life.ship(id, user, false, place);
   }
 
   async cancel(id: number, user: string): Promise<Answer> {
@@ -199,8 +231,9 @@ export class ReleaseService {
     return r.feedChannel && r.feedTs ? this.d.permalink(r.feedChannel, r.feedTs).catch(() => undefined) : undefined;
   }
 
-  private async summaryLink(id: number): Promise<string | undefined> {
-    await withDeadline(this.d.feed.refresh(id).catch((err: Error) => this.life.log.error({ releaseId: id, err: err.message }, 'could not post the release summary')), this.d.feedWaitMs ?? 5_000, undefined);
+  /** The summary's permalink, once `summary` (its posting) is done or feedWaitMs passed. */
+  private async summaryLink(id: number, summary: Promise<void>): Promise<string | undefined> {
+    await withDeadline(summary, this.d.feedWaitMs ?? 5_000, undefined);
     const r = await this.d.store.get(id);
     return r ? this.permalinkOf(r) : undefined;
   }

@@ -1,5 +1,16 @@
 import type { Commit, CommitRange } from '../core/release/types';
 
+/** A commit's pull request, as a release shows it. */
+export type PullRequest = NonNullable<Commit['pr']>;
+
+export interface RangeOptions {
+  /**
+   * Called with each part of the range as it arrives (a page of GitHub's, in any order), before
+   * the whole range is known: e.g. to start looking its authors up while the rest comes.
+   */
+  onCommits?: (commits: readonly Commit[]) => void;
+}
+
 /**
  * Where an app's commits come from: GitHub through Octokit, or a local git repository. The rest of
  * Ferry only talks to this interface.
@@ -18,12 +29,19 @@ export interface CommitSource {
    * Throws FerryError UNKNOWN_SHA (details: `{ sha, side: 'base' | 'head' }`) when the source can't
    * find either SHA, SOURCE_UNAVAILABLE when it does not answer or refuses.
    */
-  compare(base: string, head: string): Promise<CommitRange>;
+  compare(base: string, head: string, opts?: RangeOptions): Promise<CommitRange>;
   /**
    * The newest `limit` non-merge commits reachable from `head`, oldest first (for a target that has
    * never been deployed). Throws like compare().
    */
-  history(head: string, limit: number): Promise<Commit[]>;
+  history(head: string, limit: number, opts?: RangeOptions): Promise<Commit[]>;
+  /**
+   * Pull requests of commits that compare() and history() could not tie to one from the commits
+   * themselves (a subject's "(#123)", a merge commit's "Merge pull request #123"): a lookup per
+   * commit, so it comes after the summary. SHA -> pull request; best effort, bounded in number
+   * and time, never throws. Absent when the source has no pull requests (a local repository).
+   */
+  pullRequests?(commits: readonly Commit[]): Promise<Map<string, PullRequest>>;
   /** Said in messages: "acme/web" or the local path. */
   readonly label: string;
 }

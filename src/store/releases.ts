@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ShipRefusal } from '../core/release/answers';
 import type { Author, Commit, Release, ReleaseFields } from '../core/release/types';
 import type { Keys } from './keys';
-import { ACK, CREATE, END, FIELDS, HOLD, LIFT, SHIP, SHIP_DONE, SHIPPING, STALE } from './release-scripts';
+import { ACK, CREATE, END, FIELDS, HOLD, LIFT, PULLS, SHIP, SHIP_DONE, SHIPPING, STALE } from './release-scripts';
 
 const IDEMPOTENCY_TTL_S = 86_400;
 /** A finished release (and its commits) is kept this long for the record. */
@@ -68,6 +68,12 @@ export class ReleaseStore {
   async commits(id: number): Promise<Commit[]> {
     const raw = await this.redis.get(this.k.releaseCommits(id));
     return raw ? (JSON.parse(raw) as Commit[]) : [];
+  }
+
+  /** Adds pull requests (SHA -> PR, found after it was opened) to the release's commits that have none; returns how many were added. */
+  async addPullRequests(id: number, prs: ReadonlyMap<string, NonNullable<Commit['pr']>>): Promise<number> {
+    if (prs.size === 0) return 0;
+    return Number(await PULLS.run(this.redis, [this.k.release(id), this.k.releaseCommits(id)], [JSON.stringify(Object.fromEntries(prs))]));
   }
 
   /** The open (or shipping) release to this app's env, if any. */

@@ -199,34 +199,65 @@ describe('GitHub source only', () => {
     expect((await fetch(`${github.url}/repos/acme/web/compare/${repo.base}...${GHOST}`)).status).toBe(404);
   });
 
-  test('commits without "(#N)" get the first merged PR GitHub associates with them, for the 30 newest only', async () => {
+  const isLookup = (r: string) => /\/commits\/[0-9a-f]{40}\/pulls/.test(r);
+  const pull = (number: number, title: string, merged = true) => ({ number, title, html_url: `${github.url}/acme/web/pull/${number}`, merged_at: merged ? '2024-01-02T03:04:05Z' : null });
+
+  test('compare looks nothing up: squash subjects and "Merge pull request #N" merge commits name the PRs of their commits', async () => {
     const source = newGitHubSource();
-    github.pulls.set(repo.featureCommit, [
-      { number: 799, title: 'Draft of the checkout', html_url: `${github.url}/acme/web/pull/799`, merged_at: null },
-      { number: 800, title: 'Checkout feature 300', html_url: `${github.url}/acme/web/pull/800`, merged_at: '2024-01-02T03:04:05Z' },
-    ]);
-    const oldest = gitLog([`${repo.base}..${repo.head}`])[0]!.sha!;
-    github.pulls.set(oldest, { number: 5, title: 'Too old to be looked up', html_url: `${github.url}/acme/web/pull/5`, merged_at: '2024-01-02T03:04:05Z' });
     const before = github.requests.length;
     const commits = commitsOf(await source.compare(repo.base, repo.head));
-    expect(commits.find((c) => c.sha === repo.featureCommit)!.pr).toEqual({ number: 800, title: 'Checkout feature 300', url: `${github.url}/acme/web/pull/800` });
-    expect(commits.find((c) => c.sha === oldest)!.pr).toBeUndefined();
-    const lookups = github.requests.slice(before).filter((r) => /\/commits\/[0-9a-f]{40}\/pulls/.test(r));
-    expect(lookups).toHaveLength(30);
-    // Squash merges are known from their subject: never looked up.
-    const squashed = commits.filter((c) => prFromSubject(c.subject)).map((c) => c.sha);
-    expect(lookups.filter((r) => squashed.some((sha) => r.includes(sha)))).toEqual([]);
-    // history() looks them up too.
-    expect((await source.history(repo.head, 20)).find((c) => c.sha === repo.featureCommit)?.pr?.number).toBe(800);
+    expect(github.requests.slice(before).filter(isLookup)).toEqual([]);
+    // Feature 300's three commits came in with "Merge pull request #800 from acme/feature-300", titled on its third line.
+    const feature = commits.filter((c) => c.subject.endsWith('of feature 300'));
+    expect(feature.map((c) => c.sha)).toContain(repo.featureCommit);
+    expect(feature).toHaveLength(3);
+    for (const c of feature) expect(c.pr).toEqual({ number: 800, title: 'Checkout feature 300', url: `${github.url}/acme/web/pull/800` });
+    // Every feature branch's commits: 8 merges of 3 commits each; squash merges from their subject; the rest (pushed to main) none.
+    expect(commits.filter((c) => c.pr && !prFromSubject(c.subject))).toHaveLength(24);
+    expect(commits.filter((c) => c.subject.startsWith('Update app')).every((c) => !c.pr)).toBe(true);
   });
 
-  test('failed PR lookups are ignored: the range is complete, only subjects give PRs', async () => {
+  test('pullRequests() looks up the 30 newest commits that name no PR, first merged PR wins, and never those that do', async () => {
+    const source = newGitHubSource();
+    const commits = commitsOf(await source.compare(repo.base, repo.head));
+    const plain = commits.filter((c) => !c.pr);
+    const [oldest, newest] = [plain[0]!, plain.at(-1)!];
+    expect(newest.subject).toBe('Update app 309');
+    github.pulls.set(newest.sha, [pull(799, 'Draft of the billing', false), pull(901, 'Billing, rebased onto main')]);
+    github.pulls.set(oldest.sha, pull(5, 'Too old to be looked up'));
+    const before = github.requests.length;
+    const prs = await source.pullRequests(commits);
+    expect([...prs]).toEqual([[newest.sha, { number: 901, title: 'Billing, rebased onto main', url: `${github.url}/acme/web/pull/901` }]]);
+    const lookups = github.requests.slice(before).filter(isLookup);
+    expect(lookups).toHaveLength(30);
+    expect(lookups.filter((r) => commits.some((c) => c.pr && r.includes(c.sha)))).toEqual([]);
+    // history() names PRs from subjects only (a window of history is not a whole range); pullRequests() works on it too.
+    const recent = await source.history(repo.head, 20);
+    expect(recent.filter((c) => c.pr).every((c) => prFromSubject(c.subject))).toBe(true);
+    expect((await source.pullRequests(recent)).get(newest.sha)?.number).toBe(901);
+  });
+
+  test('failed PR lookups are ignored: pullRequests() finds none, and the range is complete either way', async () => {
     github.pullsStatus = 500;
-    github.pulls.set(repo.featureCommit, { number: 800, title: 'Checkout feature 300', html_url: `${github.url}/acme/web/pull/800`, merged_at: '2024-01-02T03:04:05Z' });
-    const commits = commitsOf(await newGitHubSource().compare(repo.base, repo.head));
+    const source = newGitHubSource();
+    const commits = commitsOf(await source.compare(repo.base, repo.head));
     expect(picked(commits)).toEqual(gitLog([`${repo.base}..${repo.head}`]));
-    expect(commits.find((c) => c.sha === repo.featureCommit)!.pr).toBeUndefined();
-    expect(commits.filter((c) => c.pr).every((c) => prFromSubject(c.subject))).toBe(true);
+    expect((await source.pullRequests(commits)).size).toBe(0);
+  });
+
+  test('compare hands over each page as it comes (onCommits), all of the range in all', async () => {
+    const pages: number[] = [];
+    const seen = new Set<string>();
+    const commits = commitsOf(
+      await newGitHubSource().compare(repo.base, repo.head, {
+        onCommits: (cs) => {
+          pages.push(cs.length);
+          for (const c of cs) seen.add(c.sha);
+        },
+      }),
+    );
+    expect(pages.length).toBe(Math.ceil(count(`${repo.base}..${repo.head}`) / 100));
+    expect(seen).toEqual(new Set(commits.map((c) => c.sha)));
   });
 
   test('GitHub not answering is SOURCE_UNAVAILABLE, said at the timeout (not after Octokit retried the aborted request)', async () => {

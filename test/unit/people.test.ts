@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import type { Commit } from '../../src/core/release/types';
@@ -120,4 +121,43 @@ test('a Slack that does not answer holds the release up one deadline in all, how
   expect(cs.slice(0, 4).map(next.slackOf)).toEqual(['U0DEV0', 'U0DEV1', 'U0DEV2', 'U0DEV3']);
   expect(next.unanswered).toBe(0);
   expect(asked).toHaveLength(4);
+});
+
+test("lookups(): authors are looked up as the compare's pages come (add), and resolve() uses those answers, asking Slack once per email", async () => {
+  const asked: string[] = [];
+  const pending = new Map<string, () => void>();
+  const events = new EventEmitter();
+  const slack: UsersClient = {
+    users: {
+      lookupByEmail: ({ email }) =>
+        new Promise((resolve) => {
+          asked.push(email);
+          pending.set(email, () => resolve({ user: { id: `U0${email.split('@')[0]!.toUpperCase()}` } }));
+          events.emit('asked');
+        }),
+    },
+  };
+  const wasAsked = (email: string) =>
+    new Promise<void>((resolve) => {
+      const check = () => asked.includes(email) && (events.off('asked', check), resolve());
+      events.on('asked', check);
+      check();
+    });
+  await redis.set(k.personByEmail('cached@example.com'), 'U0CACHED');
+  const lookups = people(slack, { 'mapped@example.com': 'U0MAPPED' }).lookups();
+  const page1 = [commit('Ana', 'ana@example.com'), commit('Cached', 'Cached@example.com'), commit('Mapped', 'mapped@example.com')];
+  const page2 = [commit('Ana', 'ANA@example.com'), commit('Ben', 'ben@example.com')];
+  lookups.add(page1);
+  // Asked while the rest of the range is still coming; the cached and the mapped are not asked.
+  await wasAsked('ana@example.com');
+  lookups.add(page2);
+  await wasAsked('ben@example.com');
+  pending.get('ana@example.com')!();
+  const all = [...page1, ...page2];
+  const resolving = lookups.resolve(all);
+  pending.get('ben@example.com')!();
+  const { slackOf, unanswered } = await resolving;
+  expect(all.map(slackOf)).toEqual(['U0ANA', 'U0CACHED', 'U0MAPPED', 'U0ANA', 'U0BEN']);
+  expect(unanswered).toBe(0);
+  expect(asked).toEqual(['ana@example.com', 'ben@example.com']);
 });

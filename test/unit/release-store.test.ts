@@ -331,3 +331,40 @@ describe('end and markStale', () => {
     expect(await store.markStale(1234, 'staging', SHA2, NOW)).toBe(false);
   });
 });
+
+describe('addPullRequests', () => {
+  test("adds the PRs found later to the commits that have none (in one script, the revision bumped), and keeps everything else as it was", async () => {
+    const date = 1_764_000_000_123;
+    const commits: Commit[] = [
+      ...COMMITS,
+      { sha: TARGET, subject: 'Ünïcödé 🚀 "quoted" \\ back/slash', authorName: 'Ana Lima', authorEmail: 'ana@example.com', date, authorKey: ANA.key },
+    ];
+    const r = await store.create(newRelease(), commits, `key-${++idem}`);
+    const id = r.id;
+    const rev = (await store.get(id))!.rev;
+    const prs = new Map([
+      [SHA1, { number: 40, title: 'Tidy <things> & more', url: 'https://github.com/acme/web/pull/40' }],
+      [TARGET, { number: 41, title: 'Unicode', url: 'https://github.com/acme/web/pull/41' }],
+      // Already has one (its subject's): not replaced.
+      [SHA2, { number: 99, title: 'Not this one', url: 'https://github.com/acme/web/pull/99' }],
+    ]);
+    expect(await store.addPullRequests(id, prs)).toBe(2);
+    expect(await store.commits(id)).toEqual([commits[0], { ...commits[1], pr: prs.get(SHA1) }, { ...commits[2], pr: prs.get(TARGET) }]);
+    expect((await store.get(id))!.rev).toBe(rev + 1);
+    // Nothing new: no change, no new revision.
+    expect(await store.addPullRequests(id, prs)).toBe(0);
+    expect(await store.addPullRequests(id, new Map())).toBe(0);
+    expect((await store.get(id))!.rev).toBe(rev + 1);
+  });
+
+  test('an ended release keeps its commits for the record as long as before; an unknown one gets none', async () => {
+    const id = await created();
+    await store.end({ id, app: 'web', from: 'staging', to: 'production' }, 'cancelled', 'x', NOW);
+    const ttl = await redis.ttl(k.releaseCommits(id));
+    expect(ttl).toBeGreaterThan(0);
+    expect(await store.addPullRequests(id, new Map([[SHA1, { number: 40, title: 'T', url: 'https://github.com/acme/web/pull/40' }]]))).toBe(1);
+    expect(await redis.ttl(k.releaseCommits(id))).toBeGreaterThanOrEqual(ttl - 1);
+    expect(await store.addPullRequests(4321, new Map([[SHA1, { number: 40, title: 'T' }]]))).toBe(0);
+    expect(await redis.exists(k.releaseCommits(4321))).toBe(0);
+  });
+});

@@ -50,8 +50,9 @@ export function commitLines(
   const total = Math.max(o.total, commits.length);
   const what = o.what ?? 'commit';
   const see = linkable(o.compareUrl) ? ` — see the ${link(o.compareUrl, 'compare link')}` : '';
-  const lines = commits.map((c) => commitLine(c, o.commitUrl, o.withAuthor ?? true));
-  const unlisted = total - commits.length;
+  // Only lines that can be shown are made (one more than the most, so fitLines sees there are more): a thousand commits cost no more than forty.
+  const lines = commits.slice(0, MAX_COMMIT_LINES + 1).map((c) => commitLine(c, o.commitUrl, o.withAuthor ?? true));
+  const unlisted = total - lines.length;
   const more = (hidden: number) => `_…and ${plural(hidden + unlisted, `more ${what}`)}${see}_`;
   return fitLines(lines, o.budget, MAX_COMMIT_LINES, more, unlisted > 0);
 }
