@@ -141,7 +141,7 @@ export async function releaseBench(c: { redis: Redis; redisUrl: string; tmp: str
     `Ferry: a signed /release (app + worker in one process, real Redis) -> chat.postMessage of the summary reaching the fake Slack (wall clock, both on this machine).`,
     `bare:  Octokit ${pkgVersion('@octokit/rest')} without plugins, compareCommitsWithBasehead per_page=${PER_PAGE}: page 1, then the other pages ${PAGES_AT_ONCE} at a time; run just before each /release.`,
     `history: ${counts.mergedPrs} PRs merged with a merge commit (${counts.nested} with a PR merged into their branch first), ${counts.squashed} squash merges, ${counts.rebased} rebase merges, ${counts.direct} direct pushes; ${authors} people and a bot.`,
-    `the bare loop through Ferry's GitHub client (createGitHubClient: plugin-throttling and plugin-retry, Bottleneck queues) instead of plain Octokit: p50 ${ms(percentile(viaFerryClient, 0.5))} (${spread(viaFerryClient)}), for information.`,
+    `the bare loop through Ferry's GitHub client (createGitHubClient: its limits plugin, github-limits.ts) instead of plain Octokit: p50 ${ms(percentile(viaFerryClient, 0.5))} (${spread(viaFerryClient)}), for information.`,
     `after the summary: the answer p50 ${ms(percentile(all.map((x) => x.answer), 0.5))}; the summary's last version (after the PR lookups, in the same message) p50 ${ms(percentile(all.map((x) => x.settled), 0.5))}, ${percentile(all.map((x) => x.versions), 0.5)} versions p50.`,
     `stand-ins: FakeGitHub (test/helpers/fake-github.ts; each compare page runs git over the whole range, as in the tests) and FakeSlack, each in a child of its own, answering at once otherwise.`,
   ].join('\n');

@@ -61,3 +61,20 @@ export class RedisWritePacer implements WritePacer {
     await HOLD_OFF.run(this.redis, [this.key], [Math.max(0, Math.ceil(ms))]);
   }
 }
+
+/** Turns for one process alone (a client made without Redis: the bench, tools). */
+export class LocalWritePacer implements WritePacer {
+  private next = 0;
+  constructor(readonly spacingMs = GITHUB_WRITE_SPACING_MS) {}
+
+  async turn(): Promise<void> {
+    const now = Date.now();
+    const at = Math.max(now, this.next);
+    this.next = at + this.spacingMs;
+    if (at > now) await sleep(at - now);
+  }
+
+  async holdOff(ms: number): Promise<void> {
+    this.next = Math.max(this.next, Date.now() + ms);
+  }
+}

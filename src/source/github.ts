@@ -1,23 +1,22 @@
 import { createAppAuth } from '@octokit/auth-app';
-import { retry } from '@octokit/plugin-retry';
-import { type ThrottlingOptions, throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import type { Commit, CommitRange } from '../core/release/types';
 import { FerryError } from '../errors';
 import { compareRange, lookUpPullRequests, type RangeApi, recentHistory } from './github-compare';
-import type { WritePacer } from './github-writes';
+import { githubLimits } from './github-limits';
+import { LocalWritePacer, type WritePacer } from './github-writes';
 import type { CommitSource, PullRequest, RangeOptions } from './types';
 
-const FerryOctokit = Octokit.plugin(throttling, retry);
+const FerryOctokit = Octokit.plugin(githubLimits);
 export type GitHubClient = InstanceType<typeof FerryOctokit>;
 
 /**
  * One Octokit for the process: GitHub's API URL, a token or a GitHub App installation (whose
- * short-lived tokens @octokit/auth-app makes and renews), GitHub's recommended throttling, and
- * retries of 5xx and network errors. Rate limits are waited out twice, then reported.
- * `writes` spaces writes across processes (Octokit's own spacing is per process); a secondary
- * rate limit holds them all off for its retry-after. Every request times out `timeoutMs` after
+ * short-lived tokens @octokit/auth-app makes and renews), and GitHub's limits (github-limits.ts):
+ * writes spaced, at most 10 requests at once, retries of 5xx and network errors, rate limits
+ * waited out twice, then reported. `writes` spaces writes across processes (one process alone
+ * without it); a secondary rate limit holds them all off for its retry-after. Every request times out `timeoutMs` after
  * it is sent, however long it waited for its turn.
  */
 export function createGitHubClient(opts: {
@@ -28,7 +27,7 @@ export function createGitHubClient(opts: {
   writes?: WritePacer;
   timeoutMs?: number;
 }): GitHubClient {
-  const writes = opts.writes;
+  const writes = opts.writes ?? new LocalWritePacer();
   return new FerryOctokit({
     baseUrl: opts.baseUrl.replace(/\/+$/, ''),
     ...(opts.app
@@ -36,39 +35,22 @@ export function createGitHubClient(opts: {
       : opts.token && { auth: opts.token }),
     userAgent: 'ferry-deploy-bot',
     log: { debug: () => {}, info: () => {}, warn: (m: string) => opts.log.warn(m), error: (m: string) => opts.log.error(m) },
-    throttle: {
-      onRateLimit: (retryAfter: number, o: { method: string; url: string }, _k: unknown, retryCount: number) => {
+    limits: {
+      writes,
+      onRateLimit: (retryAfter, o, retryCount) => {
         const again = retryCount < 2 && retryAfter <= 120;
         opts.log.warn({ retryAfter, url: o.url, again }, again ? 'GitHub rate limit reached; waiting it out' : 'GitHub rate limit reached; giving up on this request');
         return again;
       },
-      onSecondaryRateLimit: async (retryAfter: number, o: { method: string; url: string }, _k: unknown, retryCount: number) => {
+      onSecondaryRateLimit: async (retryAfter, o, retryCount) => {
         opts.log.warn({ retryAfter, url: o.url }, 'GitHub secondary rate limit reached');
-        await writes?.holdOff(retryAfter * 1000).catch(() => {});
+        await writes.holdOff(retryAfter * 1000).catch(() => {});
         return retryCount < 1 && retryAfter <= 60;
       },
-      ...(writes && { write: pacedWrites(writes) }),
+      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
     },
-    retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451] },
     request: { fetch: fetchTimeoutsAsAborts(opts.timeoutMs ?? 15_000) },
   });
-}
-
-type WriteLimiter = NonNullable<ThrottlingOptions['write']>;
-
-/**
- * Octokit's write limiter (a Bottleneck group, of which the throttling plugin calls only
- * `key(id).schedule(options, fn)` before each write) taking its turns from `pacer`.
- */
-function pacedWrites(pacer: WritePacer): WriteLimiter {
-  const limiter = {
-    schedule: async (a: unknown, b?: unknown): Promise<unknown> => {
-      const fn = (typeof a === 'function' ? a : b) as () => unknown;
-      await pacer.turn();
-      return fn();
-    },
-  };
-  return { key: () => limiter } as unknown as WriteLimiter;
 }
 
 /**

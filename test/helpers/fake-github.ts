@@ -235,6 +235,11 @@ export class FakeGitHub {
     json(200, this.commitsOf(repo, ['--max-count=1', found])[0]);
   }
 
+  /** Forgets when each token last wrote: a new test's client (and its pacer) starts afresh, as after a quiet while. */
+  forgetWrites(): void {
+    this.lastWrite.clear();
+  }
+
   /** A write sooner than `writeSpacingMs` after the previous write with the same token (refused ones count: GitHub's clock does not wait). */
   private tooSoon(req: http.IncomingMessage): boolean {
     if (!this.writeSpacingMs || req.method === 'GET' || req.method === 'HEAD') return false;
