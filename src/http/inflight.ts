@@ -2,13 +2,16 @@ import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 
 /**
- * Tells whether Slack requests are arriving: busy while any is waiting for its ack, and for
- * `quietMs` after the last one arrived (requests of a burst arrive a few at a time). Says 'idle'
- * when that ends. Slow after-ack work waits for idle, so acks are never queued behind it.
+ * Tells whether Slack requests are arriving: busy while any is waiting for its ack, and, in a
+ * burst (the last two arrived less than `quietMs` apart), for `quietMs` after the last one arrived
+ * (requests of a burst arrive a few at a time). A lone request's work starts as soon as it is
+ * acked. Says 'idle' when that ends. Slow after-ack work waits for idle, so acks are never queued
+ * behind it.
  */
 export class Inflight extends EventEmitter {
   private count = 0;
   private lastArrival = 0;
+  private previousArrival = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly quietMs = 20) {
@@ -17,6 +20,7 @@ export class Inflight extends EventEmitter {
 
   track(res: ServerResponse): void {
     this.count++;
+    this.previousArrival = this.lastArrival;
     this.lastArrival = Date.now();
     res.once('close', () => {
       this.count--;
@@ -25,7 +29,8 @@ export class Inflight extends EventEmitter {
   }
 
   get busy(): boolean {
-    return this.count > 0 || Date.now() - this.lastArrival < this.quietMs;
+    const burst = this.lastArrival - this.previousArrival < this.quietMs;
+    return this.count > 0 || (burst && Date.now() - this.lastArrival < this.quietMs);
   }
 
   private scheduleIdle(): void {
@@ -34,6 +39,6 @@ export class Inflight extends EventEmitter {
       this.timer = undefined;
       if (!this.busy) this.emit('idle');
       else this.scheduleIdle();
-    }, Math.max(1, this.lastArrival + this.quietMs - Date.now()));
+    }, this.busy ? Math.max(1, this.lastArrival + this.quietMs - Date.now()) : 0);
   }
 }
