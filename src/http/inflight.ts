@@ -2,16 +2,13 @@ import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 
 /**
- * Tells whether Slack requests are arriving: busy while any is waiting for its ack, and, in a
- * burst (the last two arrived less than `quietMs` apart), for `quietMs` after the last one arrived
- * (requests of a burst arrive a few at a time). A lone request's work starts as soon as it is
- * acked. Says 'idle' when that ends. Slow after-ack work waits for idle, so acks are never queued
- * behind it.
+ * Tells whether Slack requests are arriving: busy while any is waiting for its ack, and for
+ * `quietMs` after the last one arrived (requests of a burst arrive a few at a time). Says 'idle'
+ * when that ends. Slow after-ack work waits for idle, so acks are never queued behind it.
  */
 export class Inflight extends EventEmitter {
   private count = 0;
   private lastArrival = 0;
-  private previousArrival = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly quietMs = 20) {
@@ -20,7 +17,6 @@ export class Inflight extends EventEmitter {
 
   track(res: ServerResponse): void {
     this.count++;
-    this.previousArrival = this.lastArrival;
     this.lastArrival = Date.now();
     res.once('close', () => {
       this.count--;
@@ -29,8 +25,7 @@ export class Inflight extends EventEmitter {
   }
 
   get busy(): boolean {
-    const burst = this.lastArrival - this.previousArrival < this.quietMs;
-    return this.count > 0 || (burst && Date.now() - this.lastArrival < this.quietMs);
+    return this.count > 0 || Date.now() - this.lastArrival < this.quietMs;
   }
 
   private scheduleIdle(): void {
@@ -39,6 +34,6 @@ export class Inflight extends EventEmitter {
       this.timer = undefined;
       if (!this.busy) this.emit('idle');
       else this.scheduleIdle();
-    }, this.busy ? Math.max(1, this.lastArrival + this.quietMs - Date.now()) : 0);
+    }, Math.max(1, this.lastArrival + this.quietMs - Date.now()));
   }
 }
