@@ -100,7 +100,7 @@ export async function releaseBench(c: { redis: Redis; redisUrl: string; tmp: str
   const s = await setUpStage(c.redis, c.redisUrl, c.tmp);
   const { history } = s;
   const octokit = new Octokit({ baseUrl: s.github.ready.apiUrl!, auth: GITHUB_TOKEN });
-  // For information: the same loop through Ferry's own GitHub client (its throttling and retry plugins).
+  // For information: the same loop through Ferry's own GitHub client (its limits plugin, github-limits.ts).
   const ferryClient = createGitHubClient({ baseUrl: s.github.ready.apiUrl!, token: GITHUB_TOKEN, log: pino({ level: 'silent' }) });
   const viaFerryClient: number[] = [];
   log('release: warming up (one bare compare, one /release)');

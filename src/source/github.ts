@@ -56,9 +56,9 @@ export function createGitHubClient(opts: {
 /**
  * fetch with a timeout that starts when the request is sent (a write may first wait its turn
  * behind others), and a request a signal aborted (that timeout or the caller's) fails as an
- * AbortError. Octokit passes an AbortError through as it is; anything else it wraps as an HTTP
- * 500, which the retry plugin retries after 1, 4 and 9 s (each failing at once, the signal being
- * aborted), so a timeout would be reported some 14 s late, as "failed (500)".
+ * AbortError. Octokit passes an AbortError through as it is (githubLimits does not retry it);
+ * anything else it wraps as an HTTP 500, which would be retried after 1, 4 and 9 s (each failing
+ * at once, the signal being aborted), so a timeout would be reported some 14 s late.
  */
 function fetchTimeoutsAsAborts(timeoutMs: number) {
   return async (url: string | URL | Request, init?: RequestInit): Promise<Response> => {

@@ -218,7 +218,7 @@ export function makeLinearRepo(dir: string, commits: readonly LinearCommit[]): {
 }
 
 /** Feeds a fast-import stream to the repository, checks out main, and returns each mark's SHA. */
-function fastImport(dir: string, stream: string, git: (args: string[], input?: string) => string): Map<number, string> {
+export function fastImport(dir: string, stream: string, git: (args: string[], input?: string) => string): Map<number, string> {
   const markFile = path.join(dir, '.git', 'ferry-marks');
   git(['fast-import', '--quiet', `--export-marks=${markFile}`], stream);
   git(['reset', '--quiet', '--hard', 'main']);

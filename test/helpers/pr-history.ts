@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { FakePull } from './fake-github';
+import { fastImport } from './git-repo';
 
 /** Someone with commits in a PrHistory: their emails (the first is the usual one), GitHub login, Slack user. */
 export interface HistoryPerson {
@@ -172,18 +172,7 @@ export function makePrHistory(dir: string, o: { events?: number; people?: number
   const env = { PATH: process.env.PATH!, HOME: dir };
   const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024, ...(input !== undefined && { input }) }).trim();
   git(['init', '--quiet', '--initial-branch=main']);
-  const markFile = path.join(dir, '.git', 'ferry-marks');
-  git(['fast-import', '--quiet', `--export-marks=${markFile}`], out.join(''));
-  git(['reset', '--quiet', '--hard', 'main']);
-  const sha = new Map(
-    readFileSync(markFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => {
-        const [m, s] = l.split(' ') as [string, string];
-        return [Number(m.slice(1)), s] as const;
-      }),
-  );
+  const sha = fastImport(dir, out.join(''), git);
   // Delete the PR branches, as GitHub's "delete branch" does: only main remains.
   const branches = git(['for-each-ref', '--format=%(refname)', 'refs/heads/']).split('\n').filter((b) => b && b !== 'refs/heads/main');
   git(['update-ref', '--stdin'], branches.map((b) => `delete ${b}\n`).join(''));
