@@ -1,7 +1,16 @@
 /** @type {import('jest').Config} */
 // Octokit (and a few of its helpers) ship ESM only. Node 20 can require() them at run time, but
 // Jest's module loader cannot on Node < 24.9, so swc compiles those node_modules to CommonJS.
-const esmOnly = ['@octokit', 'universal-user-agent', 'before-after-hook', 'fast-content-type-parse', 'json-with-bigint', 'content-type', 'toad-cache', 'universal-github-app-jwt'];
+const esmOnly = [
+  '@octokit',
+  'universal-user-agent',
+  'before-after-hook',
+  'fast-content-type-parse',
+  'json-with-bigint',
+  'content-type',
+  'toad-cache',
+  'universal-github-app-jwt',
+];
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

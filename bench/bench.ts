@@ -74,7 +74,8 @@ const ANSWER_WAIT_MS = 30_000;
 
 /** BENCH_ONLY: `engine` runs only the engine-load part (bench/engine.ts), `classic` only the rows before it, `release` only the release summary vs bare compare (bench/release.ts). */
 const ONLY = process.env.BENCH_ONLY ?? '';
-if (!['', 'engine', 'classic', 'release'].includes(ONLY)) throw new Error(`BENCH_ONLY=${ONLY} must be engine, classic or release (or unset for all)`);
+if (!['', 'engine', 'classic', 'release'].includes(ONLY))
+  throw new Error(`BENCH_ONLY=${ONLY} must be engine, classic or release (or unset for all)`);
 const RUN_CLASSIC = ONLY === '' || ONLY === 'classic';
 const RUN_ENGINE = ONLY === '' || ONLY === 'engine';
 const RUN_RELEASE = ONLY === '' || ONLY === 'release';
@@ -331,7 +332,9 @@ async function classic(redis: Redis, slackApiUrl: string): Promise<string> {
       verdict(runF50 / runB.p50, 1.5, 'p50'),
     ],
   ];
-  const perRound = ack.rounds.map((r, i) => `#${i + 1} Ferry ${ms(r.ferry.p50)}/${ms(r.ferry.p99)} bare ${ms(r.bare.p50)}/${ms(r.bare.p99)}`).join('; ');
+  const perRound = ack.rounds
+    .map((r, i) => `#${i + 1} Ferry ${ms(r.ferry.p50)}/${ms(r.ferry.p99)} bare ${ms(r.bare.p50)}/${ms(r.bare.p99)}`)
+    .join('; ');
   return [
     table(['latency (ms)', 'n', 'Ferry p50', 'Ferry p99', 'bare p50', 'bare p99', 'p50 ratio', 'p99 ratio', 'target'], rows),
     '',

@@ -125,7 +125,8 @@ async function fakeSlack(o: FakeSlackOptions = {}): Promise<void> {
     if (watched.size) {
       for (const m of slack.messages) {
         if (!watched.has(m.channel) || m.thread_ts) continue;
-        for (let v = forwarded.get(m.ts) ?? 0; v < m.versions.length; v++) send({ type: 'posted', channel: m.channel, ts: m.ts, version: v, text: m.versions[v]!.text, at: wallMs() });
+        for (let v = forwarded.get(m.ts) ?? 0; v < m.versions.length; v++)
+          send({ type: 'posted', channel: m.channel, ts: m.ts, version: v, text: m.versions[v]!.text, at: wallMs() });
         forwarded.set(m.ts, m.versions.length);
       }
     }
@@ -263,7 +264,15 @@ async function bareEngine(o: BareEngineOptions): Promise<void> {
       if (!job) return;
       const startedAt = started.get(job.id!) ?? Number.NaN;
       started.delete(job.id!);
-      send({ type: 'job-done', id: job.data.id, queue: name, startedAt, finishedAt: Date.now(), ok, ...(error !== undefined && { error }) });
+      send({
+        type: 'job-done',
+        id: job.data.id,
+        queue: name,
+        startedAt,
+        finishedAt: Date.now(),
+        ok,
+        ...(error !== undefined && { error }),
+      });
     };
     w.on('completed', (job) => done(job, true));
     w.on('failed', (job, err) => done(job, false, err.message));

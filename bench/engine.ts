@@ -49,7 +49,24 @@ import { TIMERS_QUEUE } from '../src/queue/names';
 import { keys } from '../src/store/keys';
 import { makeRepo } from '../test/helpers/git-repo';
 import type { BareBoltOptions, BareEngineJob, BareEngineOptions, ChildMessage } from './child';
-import { answers, BOT_TOKEN, type Child, deployBody, int, kill, killFerry, log, pkgVersion, post, type Posted, ROOT, sequential, SIGNING_SECRET, sleep, spawnChild } from './lib';
+import {
+  answers,
+  BOT_TOKEN,
+  type Child,
+  deployBody,
+  int,
+  kill,
+  killFerry,
+  log,
+  pkgVersion,
+  post,
+  type Posted,
+  ROOT,
+  sequential,
+  SIGNING_SECRET,
+  sleep,
+  spawnChild,
+} from './lib';
 import { type CpuReading, cpuTotal } from './proc';
 import { ms, percentile, ratio, table } from './stats';
 
@@ -68,8 +85,12 @@ const DRAIN_TIMEOUT_MS = int('BENCH_ENGINE_DRAIN_S', 90) * 1_000;
 /** How long the bench waits for Ferry to go quiet after a run before reading its CPU anyway. */
 const SETTLE_MAX_MS = 60_000;
 const LOG_LEVEL = process.env.BENCH_ENGINE_LOG_LEVEL ?? 'warn';
-const LAYOUTS = (process.env.BENCH_ENGINE_LAYOUTS ?? 'a,b').split(',').map((s) => s.trim()).filter(Boolean);
-for (const l of LAYOUTS) if (l !== 'a' && l !== 'b') throw new Error(`BENCH_ENGINE_LAYOUTS=${process.env.BENCH_ENGINE_LAYOUTS}: each must be a or b`);
+const LAYOUTS = (process.env.BENCH_ENGINE_LAYOUTS ?? 'a,b')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+for (const l of LAYOUTS)
+  if (l !== 'a' && l !== 'b') throw new Error(`BENCH_ENGINE_LAYOUTS=${process.env.BENCH_ENGINE_LAYOUTS}: each must be a or b`);
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const TARGET = { wall: 1.3, cpu: 1.5, startToRunMs: 1_000, ackP99: 1.5, rss: 1.2 };
@@ -104,7 +125,13 @@ function layoutOf(key: 'a' | 'b'): Layout {
     return { key, title: `(a) 1 app x ${ENVS} envs`, apps: { web: ids.map((i) => `e${i}`) }, texts, warmTexts: [texts[0]!] };
   }
   const texts = ids.map((i) => `a${i} prod main`);
-  return { key, title: `(b) ${ENVS} apps x 1 env, one repo`, apps: Object.fromEntries(ids.map((i) => [`a${i}`, ['prod']])), texts, warmTexts: texts };
+  return {
+    key,
+    title: `(b) ${ENVS} apps x 1 env, one repo`,
+    apps: Object.fromEntries(ids.map((i) => [`a${i}`, ['prod']])),
+    texts,
+    warmTexts: texts,
+  };
 }
 
 interface Setup {
@@ -159,7 +186,12 @@ async function startFerry(ctx: EngineContext, s: Setup, layout: Layout): Promise
       feed_channel: 'C0FEED',
       redis_prefix: prefix,
       workspace_dir: path.join(dir, 'work'),
-      apps: Object.fromEntries(Object.entries(layout.apps).map(([app, envs]) => [app, { path: s.repo, environments: Object.fromEntries(envs.map((e) => [e, { deploy }])) }])),
+      apps: Object.fromEntries(
+        Object.entries(layout.apps).map(([app, envs]) => [
+          app,
+          { path: s.repo, environments: Object.fromEntries(envs.map((e) => [e, { deploy }])) },
+        ]),
+      ),
     }),
   );
   const env = {
@@ -175,7 +207,16 @@ async function startFerry(ctx: EngineContext, s: Setup, layout: Layout): Promise
   };
   const logFile = path.join(dir, 'ferry.log');
   const child = await spawnChild('ferry', env, undefined, logFile);
-  const f: FerryProc = { child, layout, prefix, port: child.ready.port!, pid: child.ready.pid!, marks, logFile, workDir: path.join(dir, 'work') };
+  const f: FerryProc = {
+    child,
+    layout,
+    prefix,
+    port: child.ready.port!,
+    pid: child.ready.pid!,
+    marks,
+    logFile,
+    workDir: path.join(dir, 'work'),
+  };
   child.proc.on('exit', (code, sig) => {
     f.exited = `exited (${code ?? sig})`;
   });
@@ -196,7 +237,13 @@ interface Fired {
 /** Sends n signed /deploy requests, `CONCURRENCY` in flight, round-robin over `texts`. */
 async function fire(port: number, texts: string[], n: number): Promise<Fired> {
   const reqs = Array.from({ length: n }, (_, i) => deployBody(texts[i % texts.length]!));
-  const out: Fired = { t0: 0, offsets: new Array<number>(n).fill(0), responseIds: reqs.map((r) => r.id), statuses: new Array<number>(n).fill(0), ackMs: new Array<number>(n).fill(Number.NaN) };
+  const out: Fired = {
+    t0: 0,
+    offsets: new Array<number>(n).fill(0),
+    responseIds: reqs.map((r) => r.id),
+    statuses: new Array<number>(n).fill(0),
+    ackMs: new Array<number>(n).fill(Number.NaN),
+  };
   let next = 0;
   out.t0 = Date.now();
   const lane = async () => {
@@ -223,7 +270,14 @@ const seqOf = async (redis: Redis, prefix: string) => Number((await redis.get(ke
  * its record (or every request has been answered: one that made no deploy says so). Returns the
  * last id, and whether it got there before the timeout (or Ferry died).
  */
-async function waitFinal(redis: Redis, f: FerryProc, base: number, acked: number, responseIds: string[], timeoutMs = RUN_TIMEOUT_MS): Promise<{ seq: number; complete: boolean }> {
+async function waitFinal(
+  redis: Redis,
+  f: FerryProc,
+  base: number,
+  acked: number,
+  responseIds: string[],
+  timeoutMs = RUN_TIMEOUT_MS,
+): Promise<{ seq: number; complete: boolean }> {
   const k = keys(f.prefix);
   const final = new Set<number>();
   const deadline = Date.now() + timeoutMs;
@@ -359,7 +413,13 @@ function ferryStats(fired: Fired, recs: Record<string, string>[], marks: Map<num
   const statuses = count(recs.map((r) => r.status ?? 'missing'));
   const succeeded = statuses.get('succeeded') ?? 0;
   const started = recs.filter((r) => r.startedAt);
-  const ov = overlaps(started.map((r) => ({ key: `${r.app}/${r.env}`, start: Number(r.startedAt), end: r.finishedAt ? Number(r.finishedAt) : Number.POSITIVE_INFINITY })));
+  const ov = overlaps(
+    started.map((r) => ({
+      key: `${r.app}/${r.env}`,
+      start: Number(r.startedAt),
+      end: r.finishedAt ? Number(r.finishedAt) : Number.POSITIVE_INFINITY,
+    })),
+  );
   const startToRun: number[] = [];
   let noMark = 0;
   let twice = 0;
@@ -422,14 +482,18 @@ async function ferryRun(ctx: EngineContext, f: FerryProc, n: number, what: strin
   log(`engine ${f.layout.title}: ${what}: ${n} /deploy, ${CONCURRENCY} in flight`);
   const fired = await fire(f.port, f.layout.texts, n);
   const acked = fired.statuses.filter((s) => s === 200).length;
-  log(`engine ${f.layout.title}: ${what}: sent in ${((Date.now() - fired.t0) / 1000).toFixed(1)} s (${acked} acked 200); waiting for every deploy to be final`);
+  log(
+    `engine ${f.layout.title}: ${what}: sent in ${((Date.now() - fired.t0) / 1000).toFixed(1)} s (${acked} acked 200); waiting for every deploy to be final`,
+  );
   const { seq, complete } = await waitFinal(ctx.redis, f, base, acked, fired.responseIds);
   const doneAt = Date.now();
   const settled = await settle(ctx, f);
   const cpu1 = f.exited ? undefined : await f.child.ask<CpuReading>('cpu');
   const stats = ferryStats(fired, await records(ctx.redis, f.prefix, base, seq), readMarks(f.marks), complete);
   if (cpu1) stats.cpuMsPerDeploy = cpuMs(cpu0, cpu1) / n;
-  log(`engine ${f.layout.title}: ${what}: wall ${(stats.wallMs / 1000).toFixed(1)} s, ${stats.succeeded} succeeded, lost ${stats.lost}, overlaps ${stats.overlaps}${stats.unfinished ? `, ${stats.unfinished} unfinished` : ''}${f.exited ? `; Ferry ${f.exited}` : ''}`);
+  log(
+    `engine ${f.layout.title}: ${what}: wall ${(stats.wallMs / 1000).toFixed(1)} s, ${stats.succeeded} succeeded, lost ${stats.lost}, overlaps ${stats.overlaps}${stats.unfinished ? `, ${stats.unfinished} unfinished` : ''}${f.exited ? `; Ferry ${f.exited}` : ''}`,
+  );
   return { fired, stats, cpu0, ...(cpu1 && { cpu1 }), doneAt, settle: settled };
 }
 
@@ -438,7 +502,8 @@ async function warmUp(ctx: EngineContext, f: FerryProc): Promise<void> {
   const fired = await fire(f.port, f.layout.warmTexts, f.layout.warmTexts.length);
   const acked = fired.statuses.filter((s) => s === 200).length;
   const { complete } = await waitFinal(ctx.redis, f, base, acked, fired.responseIds, 60_000);
-  if (!complete) throw new Error(`Ferry ${f.layout.title}: the warm-up deploys did not finish within 60 s${f.exited ? ` (Ferry ${f.exited})` : ''}`);
+  if (!complete)
+    throw new Error(`Ferry ${f.layout.title}: the warm-up deploys did not finish within 60 s${f.exited ? ` (Ferry ${f.exited})` : ''}`);
   await settle(ctx, f);
 }
 
@@ -457,7 +522,15 @@ async function bareRun(ctx: EngineContext, s: Setup, label: string, offsets: num
   const names = Array.from({ length: ENVS }, (_, i) => `q${pad(i + 1, ENVS)}`);
   const done = new Map<number, Extract<ChildMessage, { type: 'job-done' }>>();
   let wake: (() => void) | undefined;
-  const opts: BareEngineOptions = { redisUrl: ctx.redisUrl, prefix, queues: names, cache: s.cache, sha: s.sha, workRoot: path.join(dir, 'runs'), argv: [s.script, marks] };
+  const opts: BareEngineOptions = {
+    redisUrl: ctx.redisUrl,
+    prefix,
+    queues: names,
+    cache: s.cache,
+    sha: s.sha,
+    workRoot: path.join(dir, 'runs'),
+    argv: [s.script, marks],
+  };
   const child = await spawnChild('bare-engine', opts, (m) => {
     if (m.type !== 'job-done') return;
     done.set(m.id, m);
@@ -481,7 +554,8 @@ async function bareRun(ctx: EngineContext, s: Setup, label: string, offsets: num
   };
   const conn = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
   const queues = names.map((q) => new Queue<BareEngineJob>(q, { connection: conn, prefix }));
-  const add = (i: number, id: number) => queues[i % queues.length]!.add('job', { id }, { jobId: `j${id}`, removeOnComplete: true, removeOnFail: true });
+  const add = (i: number, id: number) =>
+    queues[i % queues.length]!.add('job', { id }, { jobId: `j${id}`, removeOnComplete: true, removeOnFail: true });
   try {
     // Warm-up: one job (id 0), as Ferry's warm-up deploys.
     await add(0, 0);
@@ -547,7 +621,11 @@ interface BurstPhase {
 }
 
 /** n concurrent requests (bodies built first); latencies of those answered 200, and how many were not. */
-async function burstOf(port: number, n: number, text: string): Promise<{ ms: number[]; bad: number; ids: string[]; results: PromiseSettledResult<Posted>[] }> {
+async function burstOf(
+  port: number,
+  n: number,
+  text: string,
+): Promise<{ ms: number[]; bad: number; ids: string[]; results: PromiseSettledResult<Posted>[] }> {
   const reqs = Array.from({ length: n }, () => deployBody(text));
   const results = await Promise.allSettled(reqs.map((r) => post(port, r.body)));
   const okMs = results.flatMap((r) => (r.status === 'fulfilled' && r.value.status === 200 ? [r.value.ms] : []));
@@ -563,21 +641,27 @@ async function openCount(redis: Redis, prefix: string, base: number, acked: numb
 
 async function burstPhase(ctx: EngineContext, f: FerryProc, bare: Child): Promise<BurstPhase> {
   const base = await seqOf(ctx.redis, f.prefix);
-  log(`engine ${f.layout.title}: acks under a backlog: ${BURST_BACKLOG} /deploy, then ${BURSTS} bursts of ${BURST_N} to ${f.layout.texts[0]} (bare Bolt first, then Ferry)`);
+  log(
+    `engine ${f.layout.title}: acks under a backlog: ${BURST_BACKLOG} /deploy, then ${BURSTS} bursts of ${BURST_N} to ${f.layout.texts[0]} (bare Bolt first, then Ferry)`,
+  );
   const backlog = await fire(f.port, f.layout.texts, BURST_BACKLOG);
   const backlogSentMs = Date.now() - backlog.t0;
   const rounds: BurstRound[] = [];
   const burstIds: string[] = [];
   const burstResults: PromiseSettledResult<Posted>[] = [];
   for (let k = 1; k <= BURSTS; k++) {
-    const ackedSoFar = [...backlog.statuses, ...burstResults.map((r) => (r.status === 'fulfilled' ? r.value.status : 0))].filter((x) => x === 200).length;
+    const ackedSoFar = [...backlog.statuses, ...burstResults.map((r) => (r.status === 'fulfilled' ? r.value.status : 0))].filter(
+      (x) => x === 200,
+    ).length;
     const open = await openCount(ctx.redis, f.prefix, base, ackedSoFar);
     const b = await burstOf(bare.ready.port!, BURST_N, f.layout.texts[0]!);
     const fb = await burstOf(f.port, BURST_N, f.layout.texts[0]!);
     burstIds.push(...fb.ids);
     burstResults.push(...fb.results);
     rounds.push({ open, ferry: fb.ms, bare: b.ms, ferryBad: fb.bad, bareBad: b.bad });
-    log(`engine ${f.layout.title}: burst ${k}/${BURSTS} with ${open} deploys not final: Ferry p99 ${ms(percentile(fb.ms, 0.99))} ms, bare Bolt p99 ${ms(percentile(b.ms, 0.99))} ms`);
+    log(
+      `engine ${f.layout.title}: burst ${k}/${BURSTS} with ${open} deploys not final: Ferry p99 ${ms(percentile(fb.ms, 0.99))} ms, bare Bolt p99 ${ms(percentile(b.ms, 0.99))} ms`,
+    );
     if (k < BURSTS) await sleep(BURST_GAP_MS);
   }
   // The phase's deploys, backlog and bursts together, are accounted as one run.
@@ -592,7 +676,9 @@ async function burstPhase(ctx: EngineContext, f: FerryProc, bare: Child): Promis
   log(`engine ${f.layout.title}: acks under a backlog: waiting for the phase's ${acked} deploys to be final`);
   const { seq, complete } = await waitFinal(ctx.redis, f, base, acked, all.responseIds, DRAIN_TIMEOUT_MS);
   const stats = ferryStats(all, await records(ctx.redis, f.prefix, base, seq), readMarks(f.marks), complete);
-  log(`engine ${f.layout.title}: acks under a backlog: ${stats.succeeded} succeeded, lost ${stats.lost}, overlaps ${stats.overlaps}${stats.unfinished ? `, ${stats.unfinished} unfinished` : ''}`);
+  log(
+    `engine ${f.layout.title}: acks under a backlog: ${stats.succeeded} succeeded, lost ${stats.lost}, overlaps ${stats.overlaps}${stats.unfinished ? `, ${stats.unfinished} unfinished` : ''}`,
+  );
   return { rounds, stats, backlogSentMs };
 }
 
@@ -614,13 +700,14 @@ function logSummary(file: string): string {
     }
     if ((o.level ?? 0) < 40) continue;
     const key = `${o.level! >= 50 ? 'error' : 'warn'} "${o.msg ?? ''}"`;
-    const e = seen.get(key) ?? { n: 0, example: o.err === undefined ? '' : String(typeof o.err === 'object' ? JSON.stringify(o.err) : o.err).slice(0, 120) };
+    const e = seen.get(key) ?? {
+      n: 0,
+      example: o.err === undefined ? '' : String(typeof o.err === 'object' ? JSON.stringify(o.err) : o.err).slice(0, 120),
+    };
     e.n++;
     seen.set(key, e);
   }
-  const parts = [...seen]
-    .sort((a, b) => b[1].n - a[1].n)
-    .map(([k, v]) => `${v.n} x ${k}${v.example ? ` (e.g. ${v.example})` : ''}`);
+  const parts = [...seen].sort((a, b) => b[1].n - a[1].n).map(([k, v]) => `${v.n} x ${k}${v.example ? ` (e.g. ${v.example})` : ''}`);
   if (other) parts.push(`${other} non-JSON lines`);
   return parts.length ? parts.join('; ') : `no warnings or errors (${LOG_LEVEL} and above)`;
 }
@@ -675,7 +762,11 @@ async function runLayout(ctx: EngineContext, s: Setup, key: 'a' | 'b'): Promise<
       const { late: late1, mb: after1 } = await rss1;
       const second = await ferryRun(ctx, f, DEPLOYS, 'second run, same process');
       // Bare Bolt starts and warms up meanwhile (it sends Ferry nothing).
-      const bareBolt = await spawnChild('bare-bolt', { signingSecret: SIGNING_SECRET, token: BOT_TOKEN, slackApiUrl: ctx.slack.ready.apiUrl! } satisfies BareBoltOptions);
+      const bareBolt = await spawnChild('bare-bolt', {
+        signingSecret: SIGNING_SECRET,
+        token: BOT_TOKEN,
+        slackApiUrl: ctx.slack.ready.apiUrl!,
+      } satisfies BareBoltOptions);
       await sequential(bareBolt.ready.port!, ctx.ackWarmup, layout.texts[0]!);
       const late2 = await waitUntil(second.doneAt + RSS_AFTER_MS);
       const rss = { idle, after1, after2: rssMb(f.pid), late1, late2 };
@@ -707,8 +798,7 @@ const sec = (v: number) => (Number.isFinite(v) ? `${(v / 1000).toFixed(1)} s` : 
 const mb = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} MB` : '-');
 const check = (ok: boolean) => (ok ? 'ok' : 'OVER');
 const within = (got: number, max: number, label: string) => `${label} <= ${max}x: ${Number.isFinite(got) ? check(got <= max) : '-'}`;
-const spread = (xs: number[]) =>
-  xs.length ? [0.5, 0.9, 0.99, 1].map((q) => ms(percentile(xs, q))).join(' / ') : '-';
+const spread = (xs: number[]) => (xs.length ? [0.5, 0.9, 0.99, 1].map((q) => ms(percentile(xs, q))).join(' / ') : '-');
 
 function layoutRows(r: LayoutResult): string[][] {
   const f = r.ferry.stats;
@@ -717,7 +807,13 @@ function layoutRows(r: LayoutResult): string[][] {
   const cpuRatio = (f.cpuMsPerDeploy ?? Number.NaN) / (b.cpuMsPerDeploy ?? Number.NaN);
   const p99 = percentile(f.startToRun, 0.99);
   const rows = [
-    [`${r.layout.title}: wall, ${DEPLOYS} deploys`, sec(f.wallMs), sec(b.wallMs), ratio(f.wallMs, b.wallMs), within(wallRatio, TARGET.wall, 'Ferry/bare')],
+    [
+      `${r.layout.title}: wall, ${DEPLOYS} deploys`,
+      sec(f.wallMs),
+      sec(b.wallMs),
+      ratio(f.wallMs, b.wallMs),
+      within(wallRatio, TARGET.wall, 'Ferry/bare'),
+    ],
     ['  lost / overlaps', lostCell(f), lostCell(b), '', `0 / 0: ${check(f.lost === 0 && f.overlaps === 0 && f.complete)}`],
     [
       '  started -> command running, ms p50/p90/p99/max',
@@ -726,12 +822,24 @@ function layoutRows(r: LayoutResult): string[][] {
       ratio(p99, percentile(b.startToRun, 0.99)),
       `p99 <= ${TARGET.startToRunMs} ms: ${Number.isFinite(p99) ? check(p99 <= TARGET.startToRunMs) : '-'}`,
     ],
-    ['  CPU per deploy (process + descendants)', cpuCell(f.cpuMsPerDeploy), cpuCell(b.cpuMsPerDeploy), ratio(f.cpuMsPerDeploy ?? Number.NaN, b.cpuMsPerDeploy ?? Number.NaN), within(cpuRatio, TARGET.cpu, 'Ferry/bare')],
+    [
+      '  CPU per deploy (process + descendants)',
+      cpuCell(f.cpuMsPerDeploy),
+      cpuCell(b.cpuMsPerDeploy),
+      ratio(f.cpuMsPerDeploy ?? Number.NaN, b.cpuMsPerDeploy ?? Number.NaN),
+      within(cpuRatio, TARGET.cpu, 'Ferry/bare'),
+    ],
   ];
   if (r.second) {
     const s = r.second.stats;
     rows.push([`  second ${DEPLOYS}, same Ferry process: wall`, sec(s.wallMs), '', ratio(s.wallMs, b.wallMs), 'for information']);
-    rows.push([`    lost / overlaps; p99 started -> running; CPU`, `${lostCell(s)}; ${ms(percentile(s.startToRun, 0.99))} ms; ${cpuCell(s.cpuMsPerDeploy)}`, '', '', 'for information']);
+    rows.push([
+      `    lost / overlaps; p99 started -> running; CPU`,
+      `${lostCell(s)}; ${ms(percentile(s.startToRun, 0.99))} ms; ${cpuCell(s.cpuMsPerDeploy)}`,
+      '',
+      '',
+      'for information',
+    ]);
   }
   return rows;
 }
@@ -744,8 +852,18 @@ function rssRows(r: LayoutResult): string[][] {
   const flat = x.after2 / x.after1;
   return [
     ['idle (after the warm-up)', mb(x.idle), '', ''],
-    [`${RSS_AFTER_MS / 1000} s after ${DEPLOYS} deploys`, mb(x.after1), ratio(x.after1, x.idle), within(x.after1 / x.idle, TARGET.rss, 'vs idle')],
-    [`${RSS_AFTER_MS / 1000} s after ${DEPLOYS} more (same process)`, mb(x.after2), ratio(x.after2, x.idle), within(x.after2 / x.idle, TARGET.rss, 'vs idle')],
+    [
+      `${RSS_AFTER_MS / 1000} s after ${DEPLOYS} deploys`,
+      mb(x.after1),
+      ratio(x.after1, x.idle),
+      within(x.after1 / x.idle, TARGET.rss, 'vs idle'),
+    ],
+    [
+      `${RSS_AFTER_MS / 1000} s after ${DEPLOYS} more (same process)`,
+      mb(x.after2),
+      ratio(x.after2, x.idle),
+      within(x.after2 / x.idle, TARGET.rss, 'vs idle'),
+    ],
     ['  second run / first run', '', ratio(x.after2, x.after1), `flat (<= 1.05x): ${check(flat <= 1.05)}`],
   ];
 }
@@ -763,7 +881,15 @@ function burstRows(p: BurstPhase): string[][] {
   const fa = p.rounds.flatMap((r) => r.ferry);
   const ba = p.rounds.flatMap((r) => r.bare);
   const all = percentile(fa, 0.99) / percentile(ba, 0.99);
-  rows.push([`all ${p.rounds.length} bursts`, ms(percentile(fa, 0.5)), ms(percentile(fa, 0.99)), ms(percentile(ba, 0.5)), ms(percentile(ba, 0.99)), ratio(percentile(fa, 0.99), percentile(ba, 0.99)), within(all, TARGET.ackP99, 'p99')]);
+  rows.push([
+    `all ${p.rounds.length} bursts`,
+    ms(percentile(fa, 0.5)),
+    ms(percentile(fa, 0.99)),
+    ms(percentile(ba, 0.5)),
+    ms(percentile(ba, 0.99)),
+    ratio(percentile(fa, 0.99), percentile(ba, 0.99)),
+    within(all, TARGET.ackP99, 'p99'),
+  ]);
   return rows;
 }
 
@@ -783,12 +909,7 @@ export async function engineBench(ctx: EngineContext): Promise<string> {
   }
 
   const out: string[] = [];
-  out.push(
-    table(
-      [`engine: ${DEPLOYS} no-op deploys over ${ENVS} envs`, 'Ferry', 'bare', 'ratio', 'target'],
-      results.flatMap(layoutRows),
-    ),
-  );
+  out.push(table([`engine: ${DEPLOYS} no-op deploys over ${ENVS} envs`, 'Ferry', 'bare', 'ratio', 'target'], results.flatMap(layoutRows)));
   const a = results.find((r) => r.layout.key === 'a');
   if (a?.rss) out.push('', table([`Ferry RSS, ${a.layout.title}`, 'VmRSS', 'vs idle', 'target'], rssRows(a)));
   if (a?.bursts) {
@@ -817,21 +938,37 @@ export async function engineBench(ctx: EngineContext): Promise<string> {
     const f = r.ferry;
     out.push(`${r.layout.title}:`);
     out.push(`  Ferry: ${f.stats.detail}.`);
-    out.push(`         requests sent in ${sec(Math.max(...f.fired.offsets))} (ack p50 ${ms(percentile(f.fired.ackMs.filter(Number.isFinite), 0.5))} ms, p99 ${ms(percentile(f.fired.ackMs.filter(Number.isFinite), 0.99))} ms); quiet ${sec(f.settle.ms)} after the last record was final${f.settle.quiet ? '' : ' (NOT quiet: CPU read anyway)'}.`);
+    out.push(
+      `         requests sent in ${sec(Math.max(...f.fired.offsets))} (ack p50 ${ms(percentile(f.fired.ackMs.filter(Number.isFinite), 0.5))} ms, p99 ${ms(percentile(f.fired.ackMs.filter(Number.isFinite), 0.99))} ms); quiet ${sec(f.settle.ms)} after the last record was final${f.settle.quiet ? '' : ' (NOT quiet: CPU read anyway)'}.`,
+    );
     if (f.cpu1) {
       const hz = f.cpu1.clkTck;
       const part = (k: 'self' | 'reaped' | 'live') => `${(((f.cpu1![k] - f.cpu0[k]) * 1000) / hz / DEPLOYS).toFixed(1)}`;
-      out.push(`         CPU per deploy, ms: process ${part('self')} + reaped descendants ${part('reaped')} + live descendants ${part('live')} (${f.cpu1.liveCount} live at the end).`);
+      out.push(
+        `         CPU per deploy, ms: process ${part('self')} + reaped descendants ${part('reaped')} + live descendants ${part('live')} (${f.cpu1.liveCount} live at the end).`,
+      );
     }
-    if (r.stopCpuMsPerDeploy !== undefined) out.push(`         cross-check: CPU per deploy read after Running.stop() instead: ${ms(r.stopCpuMsPerDeploy)} ms (includes the shutdown; ${r.stopLive} descendants still alive right after stop()).`);
+    if (r.stopCpuMsPerDeploy !== undefined)
+      out.push(
+        `         cross-check: CPU per deploy read after Running.stop() instead: ${ms(r.stopCpuMsPerDeploy)} ms (includes the shutdown; ${r.stopLive} descendants still alive right after stop()).`,
+      );
     out.push(`         git mirrors in its workspace: ${r.mirrors} (all apps deploy the same repository).`);
     if (r.second) out.push(`  Ferry, second run: ${r.second.stats.detail}.`);
-    if (r.rss && (r.rss.late1 > 1000 || r.rss.late2 > 1000)) out.push(`  RSS read ${sec(r.rss.late1)} / ${sec(r.rss.late2)} later than ${RSS_AFTER_MS / 1000} s after the runs (Ferry was slow to go quiet).`);
+    if (r.rss && (r.rss.late1 > 1000 || r.rss.late2 > 1000))
+      out.push(
+        `  RSS read ${sec(r.rss.late1)} / ${sec(r.rss.late2)} later than ${RSS_AFTER_MS / 1000} s after the runs (Ferry was slow to go quiet).`,
+      );
     if (r.bursts) {
       const p = r.bursts;
-      out.push(`  acks phase (separate from the runs above, same process): ${BURST_BACKLOG} /deploy over the envs (sent in ${sec(p.backlogSentMs)}), then ${BURSTS} bursts of ${BURST_N} to ${r.layout.texts[0]}, ${BURST_GAP_MS} ms apart;`);
-      out.push(`         each burst first to bare Bolt ${pkgVersion('@slack/bolt')} (App + HTTPReceiver, /deploy only acks, ${'warmed up'}), then to Ferry. The phase's deploys: ${p.stats.detail};`);
-      out.push(`         lost ${p.stats.lost}, overlaps ${p.stats.overlaps}${p.stats.unfinished ? `, ${p.stats.unfinished} still queued or running after ${DRAIN_TIMEOUT_MS / 1000} s (not waited for)` : ''}; first request -> last final ${sec(p.stats.wallMs)}.`);
+      out.push(
+        `  acks phase (separate from the runs above, same process): ${BURST_BACKLOG} /deploy over the envs (sent in ${sec(p.backlogSentMs)}), then ${BURSTS} bursts of ${BURST_N} to ${r.layout.texts[0]}, ${BURST_GAP_MS} ms apart;`,
+      );
+      out.push(
+        `         each burst first to bare Bolt ${pkgVersion('@slack/bolt')} (App + HTTPReceiver, /deploy only acks, ${'warmed up'}), then to Ferry. The phase's deploys: ${p.stats.detail};`,
+      );
+      out.push(
+        `         lost ${p.stats.lost}, overlaps ${p.stats.overlaps}${p.stats.unfinished ? `, ${p.stats.unfinished} still queued or running after ${DRAIN_TIMEOUT_MS / 1000} s (not waited for)` : ''}; first request -> last final ${sec(p.stats.wallMs)}.`,
+      );
     }
     out.push(`  bare:  ${r.bare.stats.detail}.`);
     out.push(`  Ferry's log: ${r.log}.`);

@@ -35,7 +35,17 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type CommandRun, CommandWatch, descendants, describeProcs, finalState, isFinal, overlaps, procStat, stubbornScript } from '../test/helpers/command-runs';
+import {
+  type CommandRun,
+  CommandWatch,
+  descendants,
+  describeProcs,
+  finalState,
+  isFinal,
+  overlaps,
+  procStat,
+  stubbornScript,
+} from '../test/helpers/command-runs';
 import { Harness, ROOT, writeScript } from '../test/helpers/harness';
 
 type Kind = 'pid' | 'group' | 'supervisor';
@@ -50,7 +60,8 @@ const KILLS = int('STRESS_KILLS', 50);
 const LANES = Math.min(int('STRESS_LANES', 3), KILLS);
 const SLACK_MS = int('STRESS_ORPHAN_SLACK_MS', 1_000, 0);
 const KINDS = (process.env.STRESS_KINDS ?? 'pid,group').split(',').map((k) => k.trim()) as Kind[];
-for (const k of KINDS) if (!['pid', 'group', 'supervisor'].includes(k)) throw new Error(`STRESS_KINDS: unknown kind ${k} (pid, group, supervisor)`);
+for (const k of KINDS)
+  if (!['pid', 'group', 'supervisor'].includes(k)) throw new Error(`STRESS_KINDS: unknown kind ${k} (pid, group, supervisor)`);
 /** The harness's lease_ttl (3s); Ferry's kill grace is min(10s, lease_ttl / 4). */
 const LEASE_TTL_MS = 3_000;
 const KILL_GRACE_MS = Math.min(10_000, LEASE_TTL_MS / 4);
@@ -108,7 +119,15 @@ async function startLane(index: number): Promise<Lane> {
       const script = writeScript(dir, 'stubborn.sh', stubbornScript({ record, seconds: '4.$((RANDOM % 10))' }));
       return {
         feed_channel: 'C0FEED',
-        apps: { web: { path: repo, environments: { staging: { on_worker_lost: 'fail', deploy: [script] }, production: { on_worker_lost: 'retry', deploy: [script] } } } },
+        apps: {
+          web: {
+            path: repo,
+            environments: {
+              staging: { on_worker_lost: 'fail', deploy: [script] },
+              production: { on_worker_lost: 'retry', deploy: [script] },
+            },
+          },
+        },
       };
     },
   });
@@ -117,10 +136,12 @@ async function startLane(index: number): Promise<Lane> {
 
 /** Waits (bounded) until deploy #id's feed message shows a final state. */
 const waitFinal = (lane: Lane, id: number) =>
-  lane.h.slack.waitFor(`deploy #${id} to end`, () => isFinal(lane.h.slack.feedMessage(id)), 90_000).then(
-    () => true,
-    () => false,
-  );
+  lane.h.slack
+    .waitFor(`deploy #${id} to end`, () => isFinal(lane.h.slack.feedMessage(id)), 90_000)
+    .then(
+      () => true,
+      () => false,
+    );
 
 async function runKill(lane: Lane, plan: Plan): Promise<KillResult> {
   const { h, watch } = lane;
@@ -163,8 +184,16 @@ async function runKill(lane: Lane, plan: Plan): Promise<KillResult> {
     retryOverlaps: [],
     finals: [],
     problems: [
-      ...(cmd.alive.length ? [`${cmd.alive.length} process(es) of the command alive ${ORPHAN_AFTER_MS} ms after the kill: ${describeProcs(cmd.alive, killedAt)}`] : []),
-      ...(rest.alive.length ? [`${rest.alive.length} other process(es) of the killed ${plan.kind === 'supervisor' ? 'supervisor' : 'worker'} alive ${LEFTOVER_AFTER_MS / 1000} s after the kill: ${describeProcs(rest.alive, killedAt)}`] : []),
+      ...(cmd.alive.length
+        ? [
+            `${cmd.alive.length} process(es) of the command alive ${ORPHAN_AFTER_MS} ms after the kill: ${describeProcs(cmd.alive, killedAt)}`,
+          ]
+        : []),
+      ...(rest.alive.length
+        ? [
+            `${rest.alive.length} other process(es) of the killed ${plan.kind === 'supervisor' ? 'supervisor' : 'worker'} alive ${LEFTOVER_AFTER_MS / 1000} s after the kill: ${describeProcs(rest.alive, killedAt)}`,
+          ]
+        : []),
     ],
   };
   // A command that never went would keep its env busy for every later kill: stop it now (after counting it).
@@ -181,7 +210,9 @@ async function runKill(lane: Lane, plan: Plan): Promise<KillResult> {
 function settle(lane: Lane): string[] {
   const loose: string[] = [];
   for (const o of overlaps(lane.watch, lane.watch.runs())) {
-    const k = lane.kills.find((x) => x.run === o.earlier) ?? lane.kills.find((x) => x.doomed === o.earlier.deployId || x.queued === o.earlier.deployId);
+    const k =
+      lane.kills.find((x) => x.run === o.earlier) ??
+      lane.kills.find((x) => x.doomed === o.earlier.deployId || x.queued === o.earlier.deployId);
     if (!k) loose.push(`lane ${lane.index + 1}: ${o.text}`);
     else {
       (o.earlier.deployId === o.later.deployId ? k.retryOverlaps : k.overlaps).push(o.text);
@@ -202,7 +233,14 @@ function settle(lane: Lane): string[] {
 
 function report(kills: KillResult[], loose: string[], ms: number): { text: string; missed: boolean } {
   const rows: string[][] = [];
-  const cols = ['kills', 'orphaned command processes', `other leftovers after ${LEFTOVER_AFTER_MS / 1000} s`, 'overlapping deploys of one env', 'deploys without exactly one final state', 'retries started while an earlier attempt ran'];
+  const cols = [
+    'kills',
+    'orphaned command processes',
+    `other leftovers after ${LEFTOVER_AFTER_MS / 1000} s`,
+    'overlapping deploys of one env',
+    'deploys without exactly one final state',
+    'retries started while an earlier attempt ran',
+  ];
   const sum = (ks: KillResult[], unattributed = 0) => [
     ks.length,
     ks.reduce((n, k) => n + k.orphans, 0),
@@ -236,25 +274,36 @@ function report(kills: KillResult[], loose: string[], ms: number): { text: strin
       ? `a killed command's last process was gone after the kill: median ${secs(gone[Math.floor((gone.length - 1) / 2)]!)}, longest ${secs(gone[gone.length - 1]!)}${stuck ? `; ${stuck} still running 30 s after (then killed by this script)` : ''}`
       : `no killed command was gone within 30 s of its kill`,
   ];
-  const problems = kills.flatMap((k) => k.problems.map((p) => `kill ${k.n + 1} (${k.kind}${k.retry ? ', retry' : ''}, lane ${k.lane + 1}, deploy #${k.doomed}): ${p}`));
+  const problems = kills.flatMap((k) =>
+    k.problems.map((p) => `kill ${k.n + 1} (${k.kind}${k.retry ? ', retry' : ''}, lane ${k.lane + 1}, deploy #${k.doomed}): ${p}`),
+  );
   problems.push(...loose);
-  if (problems.length) out.push('', `${problems.length} problem(s):`, ...problems.slice(0, 40).map((p) => `- ${p}`), ...(problems.length > 40 ? [`- ... and ${problems.length - 40} more`] : []));
+  if (problems.length)
+    out.push(
+      '',
+      `${problems.length} problem(s):`,
+      ...problems.slice(0, 40).map((p) => `- ${p}`),
+      ...(problems.length > 40 ? [`- ... and ${problems.length - 40} more`] : []),
+    );
   const missed = total.slice(1).some((n) => n > 0);
   out.push('', missed ? 'FAILED: a target was missed.' : 'OK: every target met.');
   return { text: out.join('\n'), missed };
 }
 
 async function main(): Promise<number> {
-  if (!process.env.REDIS_URL && !process.env.FERRY_TEST_REDIS_URL) throw new Error('set REDIS_URL (scripts/stress.sh starts a private Redis)');
+  if (!process.env.REDIS_URL && !process.env.FERRY_TEST_REDIS_URL)
+    throw new Error('set REDIS_URL (scripts/stress.sh starts a private Redis)');
   process.env.FERRY_TEST_REDIS_URL ??= process.env.REDIS_URL;
   const began = Date.now();
   const lanes: Lane[] = [];
   const cleanup = async () => {
     for (const l of lanes) l.watch.killLeftovers();
-    await Promise.all(lanes.map(async (l) => {
-      l.watch.stop();
-      await l.h.stop();
-    }));
+    await Promise.all(
+      lanes.map(async (l) => {
+        l.watch.stop();
+        await l.h.stop();
+      }),
+    );
   };
   const limit = setTimeout(() => {
     say(`the stress run took longer than ${RUN_LIMIT_MS / 60_000} minutes; giving up`);
@@ -275,7 +324,11 @@ async function main(): Promise<number> {
       }),
     );
     const loose = lanes.flatMap(settle);
-    const { text, missed } = report(lanes.flatMap((l) => l.kills).sort((a, b) => a.n - b.n), loose, Date.now() - began);
+    const { text, missed } = report(
+      lanes.flatMap((l) => l.kills).sort((a, b) => a.n - b.n),
+      loose,
+      Date.now() - began,
+    );
     process.stdout.write(`${text}\n`);
     mkdirSync(path.join(ROOT, '.ferry'), { recursive: true });
     writeFileSync(path.join(ROOT, '.ferry/stress.txt'), `${text}\n`);

@@ -47,7 +47,10 @@ export interface Child {
  */
 export function spawnChild(role: string, arg?: unknown, onMessage?: (m: ChildMessage) => void, stdout?: string): Promise<Child> {
   const fd = stdout ? openSync(stdout, 'a') : undefined;
-  const proc = fork(CHILD, arg === undefined ? [role] : [role, JSON.stringify(arg)], { stdio: ['ignore', fd ?? 'inherit', 'inherit', 'ipc'], execArgv: [] });
+  const proc = fork(CHILD, arg === undefined ? [role] : [role, JSON.stringify(arg)], {
+    stdio: ['ignore', fd ?? 'inherit', 'inherit', 'ipc'],
+    execArgv: [],
+  });
   if (fd !== undefined) closeSync(fd);
   children.add(proc);
   const replies = new Map<number, (v: unknown) => void>();
@@ -177,7 +180,12 @@ export function post(port: number, body: string): Promise<Posted> {
         path: '/slack/events',
         method: 'POST',
         agent: false,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), connection: 'close', ...headers },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+          connection: 'close',
+          ...headers,
+        },
       },
       (res) => {
         res.resume();

@@ -77,7 +77,10 @@ export async function slackQuiet(s: Stage, quietMs = 400): Promise<void> {
 export async function setUpStage(redis: Redis, redisUrl: string, tmp: string): Promise<Stage> {
   const dir = path.join(tmp, 'release');
   mkdirSync(dir, { recursive: true });
-  const history = makePrHistory(path.join(dir, 'repo'), { events: int('BENCH_RELEASE_EVENTS', 470), people: int('BENCH_RELEASE_PEOPLE', 36) });
+  const history = makePrHistory(path.join(dir, 'repo'), {
+    events: int('BENCH_RELEASE_EVENTS', 470),
+    people: int('BENCH_RELEASE_PEOPLE', 36),
+  });
   const { counts } = history;
   log(`release: history of ${counts.commits} commits (${counts.merges} merges) by ${history.people.length} people in ${dir}`);
   const gh: FakeGitHubOptions = {
@@ -87,7 +90,10 @@ export async function setUpStage(redis: Redis, redisUrl: string, tmp: string): P
   };
   const github = await spawnChild('fake-github', gh);
   const posts: Posted[] = [];
-  const so: FakeSlackOptions = { emails: history.people.flatMap((p) => (p.slack ? p.emails.map((e) => [e, p.slack!] as [string, string]) : [])), posts: [FEED] };
+  const so: FakeSlackOptions = {
+    emails: history.people.flatMap((p) => (p.slack ? p.emails.map((e) => [e, p.slack!] as [string, string]) : [])),
+    posts: [FEED],
+  };
   const slack = await spawnChild('fake-slack', so, (m: ChildMessage) => {
     onSlackMessage(m);
     if (m.type !== 'posted') return;

@@ -43,7 +43,8 @@ interface FerrySample {
 async function bareCompare(octokit: { rest: Octokit['rest'] }, base: string, head: string): Promise<{ ms: number; commits: number }> {
   const [owner, repo] = REPO.split('/') as [string, string];
   const t0 = wallMs();
-  const page = async (n: number) => (await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${base}...${head}`, per_page: PER_PAGE, page: n })).data;
+  const page = async (n: number) =>
+    (await octokit.rest.repos.compareCommitsWithBasehead({ owner, repo, basehead: `${base}...${head}`, per_page: PER_PAGE, page: n })).data;
   const first = await page(1);
   const pages = Math.ceil(first.total_commits / PER_PAGE);
   let commits = first.commits.length;
@@ -67,7 +68,9 @@ async function ferryRelease(s: Stage): Promise<FerrySample> {
   const t0 = wallMs();
   const ack = await post(s.port, r.body);
   if (ack.status !== 200) throw new Error(`/release answered ${ack.status}`);
-  const first = await waitPost('release summary', () => s.posts.slice(before).find((p) => p.version === 0 && p.text.startsWith('Release #')));
+  const first = await waitPost('release summary', () =>
+    s.posts.slice(before).find((p) => p.version === 0 && p.text.startsWith('Release #')),
+  );
   const answer = await waitAnswer(r.id, 60_000);
   const id = Number(/release #(\d+)/.exec(answer.text)?.[1] ?? Number.NaN);
   if (!answer.text.includes('Opened')) throw new Error(`/release: ${answer.text}`);
@@ -126,7 +129,17 @@ export async function releaseBench(c: { redis: Redis; redisUrl: string; tmp: str
     const f = r.ferry.map((x) => x.summary);
     const ratios = r.ferry.map((x, i) => x.summary / r.bare[i]!);
     const ratio = percentile(f, 0.5) / percentile(r.bare, 0.5);
-    return [what, String(f.length), ms(percentile(f, 0.5)), spread(f), ms(percentile(r.bare, 0.5)), spread(r.bare), `${ratio.toFixed(2)}x`, `${percentile(ratios, 0.5).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`, `p50 <= ${TARGET}x: ${ratio <= TARGET ? 'ok' : 'OVER'}`];
+    return [
+      what,
+      String(f.length),
+      ms(percentile(f, 0.5)),
+      spread(f),
+      ms(percentile(r.bare, 0.5)),
+      spread(r.bare),
+      `${ratio.toFixed(2)}x`,
+      `${percentile(ratios, 0.5).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+      `p50 <= ${TARGET}x: ${ratio <= TARGET ? 'ok' : 'OVER'}`,
+    ];
   };
   const all = [...rows.cached.ferry, ...rows.cold.ferry];
   const { counts } = history;
@@ -134,7 +147,17 @@ export async function releaseBench(c: { redis: Redis; redisUrl: string; tmp: str
   return [
     `release summary vs bare compare: ${REPO} base...head = ${counts.commits} commits (${counts.merges} merges, ${counts.nonMerge} listed), ${Math.ceil(counts.commits / PER_PAGE)} compare pages of ${PER_PAGE}, ${bareWarm.commits} commits from the bare compare`,
     table(
-      ['/release -> summary in the feed (ms)', 'n', 'Ferry p50', 'Ferry min–max', 'bare p50', 'bare min–max', 'p50 ratio', 'pair ratio p50 (min–max)', 'target'],
+      [
+        '/release -> summary in the feed (ms)',
+        'n',
+        'Ferry p50',
+        'Ferry min–max',
+        'bare p50',
+        'bare min–max',
+        'p50 ratio',
+        'pair ratio p50 (min–max)',
+        'target',
+      ],
       [line('people cached in Redis', rows.cached), line(`people looked up (${forgotten} cached emails cleared each time)`, rows.cold)],
     ),
     '',
@@ -142,7 +165,20 @@ export async function releaseBench(c: { redis: Redis; redisUrl: string; tmp: str
     `bare:  Octokit ${pkgVersion('@octokit/rest')} without plugins, compareCommitsWithBasehead per_page=${PER_PAGE}: page 1, then the other pages ${PAGES_AT_ONCE} at a time; run just before each /release.`,
     `history: ${counts.mergedPrs} PRs merged with a merge commit (${counts.nested} with a PR merged into their branch first), ${counts.squashed} squash merges, ${counts.rebased} rebase merges, ${counts.direct} direct pushes; ${authors} people and a bot.`,
     `the bare loop through Ferry's GitHub client (createGitHubClient: its limits plugin, github-limits.ts) instead of plain Octokit: p50 ${ms(percentile(viaFerryClient, 0.5))} (${spread(viaFerryClient)}), for information.`,
-    `after the summary: the answer p50 ${ms(percentile(all.map((x) => x.answer), 0.5))}; the summary's last version (after the PR lookups, in the same message) p50 ${ms(percentile(all.map((x) => x.settled), 0.5))}, ${percentile(all.map((x) => x.versions), 0.5)} versions p50.`,
+    `after the summary: the answer p50 ${ms(
+      percentile(
+        all.map((x) => x.answer),
+        0.5,
+      ),
+    )}; the summary's last version (after the PR lookups, in the same message) p50 ${ms(
+      percentile(
+        all.map((x) => x.settled),
+        0.5,
+      ),
+    )}, ${percentile(
+      all.map((x) => x.versions),
+      0.5,
+    )} versions p50.`,
     `stand-ins: FakeGitHub (test/helpers/fake-github.ts; each compare page runs git over the whole range, as in the tests) and FakeSlack, each in a child of its own, answering at once otherwise.`,
   ].join('\n');
 }

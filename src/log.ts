@@ -4,9 +4,23 @@ import type { Redactor } from './core/redact';
 
 /** Field names whose values are secrets wherever they appear in a log line. */
 const REDACT_PATHS = [
-  'token', '*.token', 'botToken', 'appToken', 'signingSecret', 'secret', '*.secret',
-  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization',
-  'GITHUB_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'FERRY_LINK_SECRET', 'linkSecret',
+  'token',
+  '*.token',
+  'botToken',
+  'appToken',
+  'signingSecret',
+  'secret',
+  '*.secret',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'GITHUB_TOKEN',
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'FERRY_LINK_SECRET',
+  'linkSecret',
 ];
 
 /** The process's root logger: JSON lines, secrets redacted by field name and by value. */
@@ -32,7 +46,8 @@ export function createLogger(level: string, redact: Redactor, destination?: pino
 /** Bolt and the Slack SDKs log through this adapter, so their lines are pino lines too. */
 export function boltLogger(log: Logger): SlackLogger {
   let level = LogLevel.INFO;
-  const text = (msgs: unknown[]) => msgs.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
+  const text = (msgs: unknown[]) =>
+    msgs.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
   return {
     debug: (...m: unknown[]) => log.debug(text(m)),
     info: (...m: unknown[]) => log.info(text(m)),

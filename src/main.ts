@@ -44,9 +44,19 @@ const SLACK_CLOSE_MS = 3_000;
  */
 export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { now?: () => number } = {}): Promise<Running> {
   const env = readEnv(processEnv);
-  if (role === 'all' && !opts.now && __filename.endsWith('.js') && env.processEnv.FERRY_WORKER_THREAD?.trim() !== 'off') return startWithWorkerThread(env.processEnv);
+  if (role === 'all' && !opts.now && __filename.endsWith('.js') && env.processEnv.FERRY_WORKER_THREAD?.trim() !== 'off')
+    return startWithWorkerThread(env.processEnv);
   const idleGc = collectGarbageWhenIdle();
-  const redact = makeRedactor([env.slackBotToken, env.slackSigningSecret, env.slackAppToken, env.githubToken, env.linkSecret, env.githubWebhookSecret, env.alertToken, env.githubApp?.privateKey]);
+  const redact = makeRedactor([
+    env.slackBotToken,
+    env.slackSigningSecret,
+    env.slackAppToken,
+    env.githubToken,
+    env.linkSecret,
+    env.githubWebhookSecret,
+    env.alertToken,
+    env.githubApp?.privateKey,
+  ]);
   // On the worker thread, lines are written synchronously: pino flushes pending writes when the
   // process exits only for the main thread, so a stopping thread's last lines would be lost.
   const log = createLogger(env.logLevel, redact, isMainThread ? undefined : pino.destination({ dest: 1, sync: true }));
@@ -83,13 +93,19 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
       ...(logPage && { logPage }),
       ...inbound(runtime, env),
       ...(slack.listener && {
-        slack: { listener: slack.listener, guard: createSlackGuard({ signingSecret: env.slackSigningSecret!, redis: runtime.redis, keyPrefix: config.redisPrefix, log }) },
+        slack: {
+          listener: slack.listener,
+          guard: createSlackGuard({ signingSecret: env.slackSigningSecret!, redis: runtime.redis, keyPrefix: config.redisPrefix, log }),
+        },
       }),
     });
     await listen(server, env.port, env.host);
     await slack.start();
     const addr = server.address();
-    log.info({ port: typeof addr === 'object' && addr ? addr.port : env.port, mode: env.slackAppToken ? 'socket' : 'http' }, 'Slack app listening');
+    log.info(
+      { port: typeof addr === 'object' && addr ? addr.port : env.port, mode: env.slackAppToken ? 'socket' : 'http' },
+      'Slack app listening',
+    );
   }
   const worker = role === 'app' ? undefined : runtime.startWorker();
 
@@ -118,7 +134,9 @@ async function closeHttp(server: Server, report: ShutdownReport): Promise<void> 
   server.closeIdleConnections();
   if (!(await report.bounded('closing the HTTP server', HTTP_CLOSE_MS, () => closed))) {
     server.closeAllConnections();
-    report.gaveUp(`HTTP requests still open after ${HTTP_CLOSE_MS / 1000}s were cut off (Slack retries its own; a log page reconnects to another process)`);
+    report.gaveUp(
+      `HTTP requests still open after ${HTTP_CLOSE_MS / 1000}s were cut off (Slack retries its own; a log page reconnects to another process)`,
+    );
   }
 }
 
@@ -144,7 +162,10 @@ async function startWithWorkerThread(processEnv: NodeJS.ProcessEnv): Promise<Run
 }
 
 /** The app's endpoints for GitHub and alerts, each on when its secret is set. */
-function inbound(runtime: Runtime, env: ReturnType<typeof readEnv>): Pick<Parameters<typeof createHttpServer>[0], 'githubWebhook' | 'alerts'> {
+function inbound(
+  runtime: Runtime,
+  env: ReturnType<typeof readEnv>,
+): Pick<Parameters<typeof createHttpServer>[0], 'githubWebhook' | 'alerts'> {
   return {
     ...(env.githubWebhookSecret && { githubWebhook: runtime.githubWebhook(env.githubWebhookSecret) }),
     ...(env.alertToken && { alerts: runtime.alertsEndpoint(env.alertToken) }),
@@ -161,7 +182,12 @@ export function main(role: Role): void {
     (running) => {
       const { config, killGraceMs, log } = running.runtime;
       const deadlineMs = shutdownDeadlineMs(config.shutdownGraceMs, killGraceMs);
-      stopOnSignals({ log, ...(role !== 'app' && { graceMs: config.shutdownGraceMs }), deadlineMs, stop: (report) => running.stop(report) });
+      stopOnSignals({
+        log,
+        ...(role !== 'app' && { graceMs: config.shutdownGraceMs }),
+        deadlineMs,
+        stop: (report) => running.stop(report),
+      });
       if (role !== 'worker') guardAppProcess(running.runtime.log);
       running.lost?.catch((err: Error) => {
         running.runtime.log.fatal({ err: err.message }, 'the worker stopped; exiting so that the process is restarted');

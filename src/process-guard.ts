@@ -14,7 +14,10 @@ import type { Logger } from 'pino';
 export function guardAppProcess(log: Logger): () => void {
   const onRejection = (reason: unknown): void => {
     const err = reason instanceof Error ? reason : new Error(String(reason));
-    log.error({ ref: randomUUID().slice(0, 8), err: err.message, stack: err.stack }, 'unhandled promise rejection; Ferry carries on (report this line)');
+    log.error(
+      { ref: randomUUID().slice(0, 8), err: err.message, stack: err.stack },
+      'unhandled promise rejection; Ferry carries on (report this line)',
+    );
   };
   process.on('unhandledRejection', onRejection);
   return () => process.off('unhandledRejection', onRejection);

@@ -164,7 +164,14 @@ export class Runtime {
     this.sources = this.createSources(github);
     this.checks = createChecks({ client: github, config });
     const deployments = github
-      ? new GitHubDeployments({ client: github, config, redis: this.redis, k: this.k, logUrl: (dep) => (this.logLinks ? deployLogUrl(this.logLinks, dep) : undefined), log: log.child({ component: 'github-deployments' }) })
+      ? new GitHubDeployments({
+          client: github,
+          config,
+          redis: this.redis,
+          k: this.k,
+          logUrl: (dep) => (this.logLinks ? deployLogUrl(this.logLinks, dep) : undefined),
+          log: log.child({ component: 'github-deployments' }),
+        })
       : undefined;
     this.feed = new FeedPublisher({
       slack: this.slack,
@@ -209,7 +216,16 @@ export class Runtime {
       arrivals: this.arrivals,
       now,
     });
-    this.rollbacks = new RollbackService({ config, sources: this.sources, deploys: this.deploys, requests: this.requests, permissions: this.permissions, audit: this.audit, log: log.child({ component: 'rollback' }), now });
+    this.rollbacks = new RollbackService({
+      config,
+      sources: this.sources,
+      deploys: this.deploys,
+      requests: this.requests,
+      permissions: this.permissions,
+      audit: this.audit,
+      log: log.child({ component: 'rollback' }),
+      now,
+    });
     this.deployLog = { deploys: this.deploys, logs: this.logs, links: () => this.logLinks, redact: this.redact };
     this.board = new BoardService({
       freezeOf: (app, env) => this.freezeService.standing(app, env),
@@ -241,12 +257,25 @@ export class Runtime {
       onFinished: (id) => this.queues.afterDeploy(id),
     });
     this.releaseStore = new ReleaseStore(this.redis, this.k);
-    this.releaseFeed = new ReleaseFeed({ config, slack: this.slack, store: this.releaseStore, commitUrl: (app, sha) => this.sources[app]?.commitUrl(sha), log: log.child({ component: 'releases' }), now });
+    this.releaseFeed = new ReleaseFeed({
+      config,
+      slack: this.slack,
+      store: this.releaseStore,
+      commitUrl: (app, sha) => this.sources[app]?.commitUrl(sha),
+      log: log.child({ component: 'releases' }),
+      now,
+    });
     this.releases = new ReleaseService({
       config,
       sources: this.sources,
       deploys: this.deploys,
-      people: new People({ people: config.people, slack: this.slack, redis: this.redis, k: this.k, log: log.child({ component: 'people' }) }),
+      people: new People({
+        people: config.people,
+        slack: this.slack,
+        redis: this.redis,
+        k: this.k,
+        log: log.child({ component: 'people' }),
+      }),
       store: this.releaseStore,
       requests: this.requests,
       freezes: this.freezeService,
@@ -261,7 +290,15 @@ export class Runtime {
     const postFeed = async (text: string) => {
       await this.slack.chat.postMessage({ channel: config.feedChannel, text, unfurl_links: false });
     };
-    this.smokeFailures = new SmokeFailures({ config, deploys: this.deploys, freezes: this.freezeService, rollbacks: this.rollbacks, postFeed, log: log.child({ component: 'smoke' }), now });
+    this.smokeFailures = new SmokeFailures({
+      config,
+      deploys: this.deploys,
+      freezes: this.freezeService,
+      rollbacks: this.rollbacks,
+      postFeed,
+      log: log.child({ component: 'smoke' }),
+      now,
+    });
     this.promotions = new Promotions({
       config,
       deploys: this.deploys,
@@ -282,7 +319,13 @@ export class Runtime {
       secret,
       firstDelivery: (id) => deliveries.first(id, this.now()),
       forgetDelivery: (id) => deliveries.forget(id),
-      autoDeploys: new AutoDeploys({ config: this.config, requests: this.requests, arrivals: this.arrivals, newest: (app, env, at) => deliveries.newestPush(app, env, at), postFeed }),
+      autoDeploys: new AutoDeploys({
+        config: this.config,
+        requests: this.requests,
+        arrivals: this.arrivals,
+        newest: (app, env, at) => deliveries.newestPush(app, env, at),
+        postFeed,
+      }),
       // auto_release: a new tag or a published GitHub release opens a release of the tag's commit.
       autoReleases: new AutoReleases({ config: this.config, sources: this.sources, releases: this.releases, postFeed }),
       checksChanged: checksWake({ config: this.config, queues: this.queues, deploys: this.deploys }),
@@ -292,7 +335,12 @@ export class Runtime {
 
   /** POST /alerts/<app>/<env>'s handler (see src/http/alerts.ts). */
   alertsEndpoint(token: string): BodyHandler {
-    return createAlertsEndpoint({ token, config: this.config, alerts: (app, env, list) => this.freezeService.alerts(app, env, list), log: this.log.child({ component: 'alerts' }) });
+    return createAlertsEndpoint({
+      token,
+      config: this.config,
+      alerts: (app, env, list) => this.freezeService.alerts(app, env, list),
+      log: this.log.child({ component: 'alerts' }),
+    });
   }
 
   /**
@@ -328,7 +376,14 @@ export class Runtime {
   }
 
   async healthy(): Promise<boolean> {
-    return withDeadline(this.redis.ping().then((r) => r === 'PONG', () => false), 1_000, false);
+    return withDeadline(
+      this.redis.ping().then(
+        (r) => r === 'PONG',
+        () => false,
+      ),
+      1_000,
+      false,
+    );
   }
 
   startWorker(): WorkerHost {
@@ -336,7 +391,8 @@ export class Runtime {
     // (BullMQ's blocking connections are copies of it, with the same back-off.)
     this.workerRedis = this.outage.watch(new Redis(this.env.redisUrl, { maxRetriesPerRequest: null, ...RECONNECT }), 'worker');
     // A subscriber connection of this process's own: cancel requests for the deploys it runs.
-    const subscriber = (this.subscriber = this.outage.watch(new Redis(this.env.redisUrl, { maxRetriesPerRequest: null, ...RECONNECT }), 'cancel subscriber'));
+    const subscriber = this.outage.watch(new Redis(this.env.redisUrl, { maxRetriesPerRequest: null, ...RECONNECT }), 'cancel subscriber');
+    this.subscriber = subscriber;
     this.cancelWatch = new CancelWatch(subscriber, this.cancelStore, this.k.cancelChannel, this.log.child({ component: 'worker' }));
     const base = childBaseEnv(this.env.processEnv);
     this.supervisor = new CommandSupervisor(this.log.child({ component: 'supervisor' }), base);
@@ -347,7 +403,12 @@ export class Runtime {
       if (!app.repo || !github || !app.cloneUrl.startsWith(`${web}/`)) return base;
       const token = await gitToken(github, this.env.githubToken);
       if (!token) return base;
-      return { ...base, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` };
+      return {
+        ...base,
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: 'http.extraHeader',
+        GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
+      };
     };
     return startWorkers({
       config: this.config,
@@ -357,8 +418,25 @@ export class Runtime {
       freezeService: this.freezeService,
       releases: this.releases.life,
       afterDeploy: (id) => this.deployFinished(id),
-      scheduleFeed: new ScheduleFeed({ config: this.config, queues: this.queues, slack: this.slack, audit: this.audit, log: this.log.child({ component: 'freezes' }), now: this.now }),
-      hold: { config: this.config, deploys: this.deploys, freezes: this.freezes, queues: this.queues, feed: this.feed, log: this.log.child({ component: 'worker' }), now: this.now, checks: this.checks, onFinished: (id) => this.queues.afterDeploy(id) },
+      scheduleFeed: new ScheduleFeed({
+        config: this.config,
+        queues: this.queues,
+        slack: this.slack,
+        audit: this.audit,
+        log: this.log.child({ component: 'freezes' }),
+        now: this.now,
+      }),
+      hold: {
+        config: this.config,
+        deploys: this.deploys,
+        freezes: this.freezes,
+        queues: this.queues,
+        feed: this.feed,
+        log: this.log.child({ component: 'worker' }),
+        now: this.now,
+        checks: this.checks,
+        onFinished: (id) => this.queues.afterDeploy(id),
+      },
       slack: this.slack,
       log: this.log.child({ component: 'worker', worker: this.workerName }),
       shutdownGraceMs: this.config.shutdownGraceMs,
@@ -391,23 +469,34 @@ export class Runtime {
    */
   async close(report = new ShutdownReport(this.log)): Promise<void> {
     // Feed updates read the deploy's record first: with Redis unreachable they can't be sent.
-    const drained = !this.outage.unreachable && (await report.bounded('sending the last feed updates', CLOSE_MS.feed, () => Promise.all([this.feed.drain(), this.releaseFeed.drain()])));
+    const drained =
+      !this.outage.unreachable &&
+      (await report.bounded('sending the last feed updates', CLOSE_MS.feed, () =>
+        Promise.all([this.feed.drain(), this.releaseFeed.drain()]),
+      ));
     const pending = this.feed.pending;
     if (!drained && (pending > 0 || !this.outage.unreachable)) {
       const why = this.outage.unreachable ? this.outage.describe() : `Slack didn't answer within ${CLOSE_MS.feed / 1000}s`;
-      report.gaveUp(`${pending > 0 ? `${pending} deploy feed updates` : 'release message updates'} not sent (${why}); those messages show an older state until the next change`);
+      report.gaveUp(
+        `${pending > 0 ? `${pending} deploy feed updates` : 'release message updates'} not sent (${why}); those messages show an older state until the next change`,
+      );
     }
     this.cancelWatch?.close();
     this.supervisor?.close();
     for (const r of this.revisions.values()) r.close();
     const queues = this.queues.names().join(', ');
     if (this.outage.unreachable) {
-      report.gaveUp(`could not close the BullMQ queues (${queues}) or quit Redis cleanly: ${this.outage.describe()}; disconnected instead. Nothing is lost: jobs and deploys are in Redis`);
+      report.gaveUp(
+        `could not close the BullMQ queues (${queues}) or quit Redis cleanly: ${this.outage.describe()}; disconnected instead. Nothing is lost: jobs and deploys are in Redis`,
+      );
     } else {
       if (!(await report.bounded('closing the BullMQ queues', CLOSE_MS.queues, () => this.queues.close()))) {
-        report.gaveUp(`could not close the BullMQ queues (${queues}) within ${CLOSE_MS.queues / 1000}s (Redis slow or unreachable); disconnected instead`);
+        report.gaveUp(
+          `could not close the BullMQ queues (${queues}) within ${CLOSE_MS.queues / 1000}s (Redis slow or unreachable); disconnected instead`,
+        );
       }
-      if (!(await report.bounded('quitting Redis', CLOSE_MS.redis, () => this.redis.quit()))) report.gaveUp(`Redis did not answer QUIT within ${CLOSE_MS.redis / 1000}s (slow or unreachable); disconnected instead`);
+      if (!(await report.bounded('quitting Redis', CLOSE_MS.redis, () => this.redis.quit())))
+        report.gaveUp(`Redis did not answer QUIT within ${CLOSE_MS.redis / 1000}s (slow or unreachable); disconnected instead`);
     }
     // disconnect() also ends a connection's reconnect loop (a quit Redis never answers would not).
     for (const c of [this.workerRedis, this.subscriber, this.redis]) c?.disconnect();
@@ -425,7 +514,10 @@ export class Runtime {
       }
       // One long-lived git per repository, however many apps deploy it.
       let revisions = this.revisions.get(app.path!);
-      if (!revisions) this.revisions.set(app.path!, (revisions = new RevisionResolver(app.path!, gitEnv)));
+      if (!revisions) {
+        revisions = new RevisionResolver(app.path!, gitEnv);
+        this.revisions.set(app.path!, revisions);
+      }
       out[name] = new LocalGitSource(app.path!, gitEnv, revisions);
     }
     return out;

@@ -109,16 +109,29 @@ export function stopOnSignals(o: {
       return;
     }
     if (report) {
-      const deploys = o.graceMs === undefined ? '' : ' Any deploy still running is stopped by the command supervisor; its lease expires and the next worker reports it lost.';
-      o.log.error({ signal, unfinished: left(report) }, `second ${signal} while stopping: exiting now, leaving unfinished: ${left(report)}.${deploys}`);
+      const deploys =
+        o.graceMs === undefined
+          ? ''
+          : ' Any deploy still running is stopped by the command supervisor; its lease expires and the next worker reports it lost.';
+      o.log.error(
+        { signal, unfinished: left(report) },
+        `second ${signal} while stopping: exiting now, leaving unfinished: ${left(report)}.${deploys}`,
+      );
       return exit(1);
     }
-    const r = (report = new ShutdownReport(o.log));
+    const r = new ShutdownReport(o.log);
+    report = r;
     firstAt = Date.now();
     const grace = o.graceMs === undefined ? '' : `running deploys get up to ${formatDuration(o.graceMs)} to finish; `;
-    o.log.info({ signal, graceMs: o.graceMs, deadlineMs: o.deadlineMs }, `stopping (${signal}): ${grace}the process exits within ${formatDuration(o.deadlineMs)} (a second ${signal} exits at once)`);
+    o.log.info(
+      { signal, graceMs: o.graceMs, deadlineMs: o.deadlineMs },
+      `stopping (${signal}): ${grace}the process exits within ${formatDuration(o.deadlineMs)} (a second ${signal} exits at once)`,
+    );
     const deadline = setTimeout(() => {
-      o.log.error({ unfinished: left(r) }, `could not stop within ${formatDuration(o.deadlineMs)} (shutdown_grace plus the final steps): exiting now, leaving unfinished: ${left(r)}`);
+      o.log.error(
+        { unfinished: left(r) },
+        `could not stop within ${formatDuration(o.deadlineMs)} (shutdown_grace plus the final steps): exiting now, leaving unfinished: ${left(r)}`,
+      );
       exit(1);
     }, o.deadlineMs);
     o.stop(r).then(
@@ -148,7 +161,9 @@ export function stopOnSignals(o: {
  * last lines of a shutdown would come out of order.
  */
 function logWritten(log: Logger): Promise<void> {
-  const stream = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as (NodeJS.EventEmitter & { end?: () => void; destroyed?: boolean }) | undefined;
+  const stream = (log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
+    | (NodeJS.EventEmitter & { end?: () => void; destroyed?: boolean })
+    | undefined;
   if (typeof stream?.end !== 'function' || stream.destroyed) return Promise.resolve();
   const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
   try {

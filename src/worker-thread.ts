@@ -15,7 +15,11 @@ import { withDeadline } from './util/deadline';
  * its stop waits on, so that a second SIGTERM or the deadline can name it) and {t:'stopped',
  * unfinished} (what it gave up on, logged by the thread already).
  */
-type FromThread = { t: 'ready' } | { t: 'waiting'; on: string[] } | { t: 'stopped'; unfinished: string[] } | { t: 'failed'; message: string };
+type FromThread =
+  | { t: 'ready' }
+  | { t: 'waiting'; on: string[] }
+  | { t: 'stopped'; unfinished: string[] }
+  | { t: 'failed'; message: string };
 
 export interface WorkerThread {
   /**
@@ -48,9 +52,17 @@ export function startWorkerThread(processEnv: NodeJS.ProcessEnv, log: Logger): P
     stopping = true;
     report = r;
     thread.postMessage('stop');
-    const inTime = await withDeadline(ended.then(() => true), boundMs, false);
+    const inTime = await withDeadline(
+      ended.then(() => true),
+      boundMs,
+      false,
+    );
     if (!inTime) {
-      const on = r.waitingOn().filter((w) => w.startsWith('worker thread: ')).join('; ') || 'nothing it reported';
+      const on =
+        r
+          .waitingOn()
+          .filter((w) => w.startsWith('worker thread: '))
+          .join('; ') || 'nothing it reported';
       r.gaveUp(`the worker thread had not stopped within ${formatDuration(boundMs)} (waiting on ${on}); ended it`);
       await thread.terminate();
     }

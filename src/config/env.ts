@@ -38,7 +38,7 @@ export interface FerryEnv {
   processEnv: Readonly<Record<string, string | undefined>>;
 }
 
-const nonEmpty = (v: string | undefined): string | undefined => (v && v.trim() ? v.trim() : undefined);
+const nonEmpty = (v: string | undefined): string | undefined => (v?.trim() ? v.trim() : undefined);
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
   const port = env.PORT ? Number(env.PORT) : 3000;
@@ -68,13 +68,17 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
   };
   assignDefined(e, optional);
   const app = githubApp(env);
-  if (app && e.githubToken) throw new FerryError('ENV_MISSING', 'Both GITHUB_TOKEN and a GitHub App (GITHUB_APP_ID…) are set; Ferry uses one: unset GITHUB_TOKEN to use the App, or the GITHUB_APP_* variables to use the token.');
+  if (app && e.githubToken)
+    throw new FerryError(
+      'ENV_MISSING',
+      'Both GITHUB_TOKEN and a GitHub App (GITHUB_APP_ID…) are set; Ferry uses one: unset GITHUB_TOKEN to use the App, or the GITHUB_APP_* variables to use the token.',
+    );
   if (app) e.githubApp = app;
   return e;
 }
 
 const APP_HOWTO =
-  'A GitHub App needs GITHUB_APP_ID (the App\'s ID), GITHUB_APP_PRIVATE_KEY (its PEM key; \\n for newlines is fine) or GITHUB_APP_PRIVATE_KEY_FILE (a path to it), and GITHUB_APP_INSTALLATION_ID (from the installation\'s URL, github.com/settings/installations/<id>).';
+  "A GitHub App needs GITHUB_APP_ID (the App's ID), GITHUB_APP_PRIVATE_KEY (its PEM key; \\n for newlines is fine) or GITHUB_APP_PRIVATE_KEY_FILE (a path to it), and GITHUB_APP_INSTALLATION_ID (from the installation's URL, github.com/settings/installations/<id>).";
 
 /** The GitHub App's credentials, when any of them is set: all or nothing, each checked. */
 function githubApp(env: NodeJS.ProcessEnv): FerryEnv['githubApp'] {
@@ -87,20 +91,36 @@ function githubApp(env: NodeJS.ProcessEnv): FerryEnv['githubApp'] {
     try {
       privateKey = readFileSync(keyFile, 'utf8').trim();
     } catch (err) {
-      throw new FerryError('ENV_MISSING', `GITHUB_APP_PRIVATE_KEY_FILE=${JSON.stringify(keyFile)} can't be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). ${APP_HOWTO}`);
+      throw new FerryError(
+        'ENV_MISSING',
+        `GITHUB_APP_PRIVATE_KEY_FILE=${JSON.stringify(keyFile)} can't be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). ${APP_HOWTO}`,
+      );
     }
   }
-  const missing = [!appId && 'GITHUB_APP_ID', !privateKey && 'GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_FILE)', !installationId && 'GITHUB_APP_INSTALLATION_ID'].filter(Boolean);
+  const missing = [
+    !appId && 'GITHUB_APP_ID',
+    !privateKey && 'GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_FILE)',
+    !installationId && 'GITHUB_APP_INSTALLATION_ID',
+  ].filter(Boolean);
   if (missing.length) throw new FerryError('ENV_MISSING', `GitHub App set-up is incomplete: missing ${missing.join(', ')}. ${APP_HOWTO}`);
-  if (!/^\d+$/.test(appId!) || !/^\d+$/.test(installationId!)) throw new FerryError('ENV_MISSING', `GITHUB_APP_ID and GITHUB_APP_INSTALLATION_ID are numbers (got ${JSON.stringify(appId)} and ${JSON.stringify(installationId)}). ${APP_HOWTO}`);
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey!)) throw new FerryError('ENV_MISSING', `The GitHub App private key is not a PEM key (it should start with -----BEGIN RSA PRIVATE KEY-----). ${APP_HOWTO}`);
+  if (!/^\d+$/.test(appId!) || !/^\d+$/.test(installationId!))
+    throw new FerryError(
+      'ENV_MISSING',
+      `GITHUB_APP_ID and GITHUB_APP_INSTALLATION_ID are numbers (got ${JSON.stringify(appId)} and ${JSON.stringify(installationId)}). ${APP_HOWTO}`,
+    );
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey!))
+    throw new FerryError(
+      'ENV_MISSING',
+      `The GitHub App private key is not a PEM key (it should start with -----BEGIN RSA PRIVATE KEY-----). ${APP_HOWTO}`,
+    );
   return { appId: appId!, privateKey: privateKey!, installationId: installationId! };
 }
 
 /** FERRY_PUBLIC_URL, checked: an http(s) base URL without query or fragment; trailing slashes go. */
 function publicUrl(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
-  const example = 'use the address where Slack users reach Ferry\'s HTTP port, e.g. FERRY_PUBLIC_URL=https://ferry.acme.com or http://10.0.0.5:3000';
+  const example =
+    "use the address where Slack users reach Ferry's HTTP port, e.g. FERRY_PUBLIC_URL=https://ferry.acme.com or http://10.0.0.5:3000";
   let u: URL;
   try {
     u = new URL(v);
@@ -111,7 +131,10 @@ function publicUrl(v: string | undefined): string | undefined {
     throw new FerryError('ENV_MISSING', `FERRY_PUBLIC_URL=${JSON.stringify(v)} must start with http:// or https://; ${example}.`);
   }
   if (u.search || u.hash || u.username || u.password || /[?#]/.test(v)) {
-    throw new FerryError('ENV_MISSING', `FERRY_PUBLIC_URL=${JSON.stringify(v)} may not have a query, a #fragment or credentials; ${example}.`);
+    throw new FerryError(
+      'ENV_MISSING',
+      `FERRY_PUBLIC_URL=${JSON.stringify(v)} may not have a query, a #fragment or credentials; ${example}.`,
+    );
   }
   return u.href.replace(/\/+$/, '');
 }
@@ -130,7 +153,8 @@ function linkSecret(v: string | undefined): string | undefined {
 export function requireSlack(env: FerryEnv, role: 'app' | 'worker'): { token: string } {
   const missing: string[] = [];
   if (!env.slackBotToken) missing.push('SLACK_BOT_TOKEN');
-  if (role === 'app' && !env.slackAppToken && !env.slackSigningSecret) missing.push('SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)');
+  if (role === 'app' && !env.slackAppToken && !env.slackSigningSecret)
+    missing.push('SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)');
   if (missing.length > 0) {
     throw new FerryError(
       'ENV_MISSING',
@@ -175,7 +199,10 @@ export interface PlaygroundEnv {
 export function readPlaygroundEnv(env: NodeJS.ProcessEnv = process.env): PlaygroundEnv {
   const port = env.PLAYGROUND_PORT ? Number(env.PLAYGROUND_PORT) : 3100;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new FerryError('ENV_MISSING', `PLAYGROUND_PORT=${JSON.stringify(env.PLAYGROUND_PORT)} is not a port number; use e.g. PLAYGROUND_PORT=3100.`);
+    throw new FerryError(
+      'ENV_MISSING',
+      `PLAYGROUND_PORT=${JSON.stringify(env.PLAYGROUND_PORT)} is not a port number; use e.g. PLAYGROUND_PORT=3100.`,
+    );
   }
   return {
     port,

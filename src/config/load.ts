@@ -19,7 +19,10 @@ export function loadConfig(file: string, githubWebUrl = 'https://github.com'): F
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : String((err as Error).message);
-    throw new FerryError('CONFIG_INVALID', `Can't read config ${abs}: ${why}. Copy ferry.example.yml to ferry.yml, or set FERRY_CONFIG to your file.`);
+    throw new FerryError(
+      'CONFIG_INVALID',
+      `Can't read config ${abs}: ${why}. Copy ferry.example.yml to ferry.yml, or set FERRY_CONFIG to your file.`,
+    );
   }
   return parseConfig(text, abs, githubWebUrl);
 }
@@ -58,11 +61,14 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   }
   if (issue.code === 'invalid_value' || issue.code === 'invalid_format' || issue.code === 'too_small' || issue.code === 'too_big') {
     const found = valueAt(raw, issue.path);
-    return found === undefined || typeof found === 'object' ? `${where}: ${issue.message}` : `${where}: found ${JSON.stringify(found)}; ${issue.message}`;
+    return found === undefined || typeof found === 'object'
+      ? `${where}: ${issue.message}`
+      : `${where}: found ${JSON.stringify(found)}; ${issue.message}`;
   }
   const found = valueAt(raw, issue.path);
   const shown = JSON.stringify(found);
-  if (found !== undefined && typeof found !== 'object' && !issue.message.includes(shown)) return `${where}: found ${shown}; ${issue.message}`;
+  if (found !== undefined && typeof found !== 'object' && !issue.message.includes(shown))
+    return `${where}: found ${shown}; ${issue.message}`;
   return `${where}: ${issue.message}`;
 }
 
@@ -87,8 +93,10 @@ function resolve(c: ParsedConfig, file: string, githubWebUrl: string): FerryConf
   for (const [name, a] of Object.entries(c.apps)) {
     const localPath = a.path === undefined ? undefined : path.resolve(dir, a.path);
     const cloneUrl = a.clone_url
-      ? /^[a-z+]+:\/\//.test(a.clone_url) ? a.clone_url : path.resolve(dir, a.clone_url)
-      : localPath ?? `${githubWebUrl.replace(/\/$/, '')}/${a.repo}.git`;
+      ? /^[a-z+]+:\/\//.test(a.clone_url)
+        ? a.clone_url
+        : path.resolve(dir, a.clone_url)
+      : (localPath ?? `${githubWebUrl.replace(/\/$/, '')}/${a.repo}.git`);
     const envs: AppConfig['envs'] = Object.create(null) as AppConfig['envs'];
     for (const [envName, e] of Object.entries(a.environments)) {
       const [program, ...args] = e.deploy;

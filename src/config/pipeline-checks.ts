@@ -13,7 +13,12 @@ type PromotionShape = {
     {
       environments: Record<
         string,
-        { promote_from?: string | undefined; auto_release?: string | undefined; release_tags?: string | undefined; release?: { unmapped: string; approvers?: string[] | undefined } | undefined }
+        {
+          promote_from?: string | undefined;
+          auto_release?: string | undefined;
+          release_tags?: string | undefined;
+          release?: { unmapped: string; approvers?: string[] | undefined } | undefined;
+        }
       >;
     }
   >;
@@ -34,10 +39,20 @@ export function checkPromotions(c: PromotionShape, ctx: z.RefinementCtx): void {
     for (const [env, e] of Object.entries(a.environments)) {
       const at = ['apps', app, 'environments', env];
       if (e.promote_from !== undefined) {
-        const problem = otherEnvProblem(app, env, e.promote_from, envNames, `an env can't be promoted from itself; name the env before ${env}, e.g. staging`);
+        const problem = otherEnvProblem(
+          app,
+          env,
+          e.promote_from,
+          envNames,
+          `an env can't be promoted from itself; name the env before ${env}, e.g. staging`,
+        );
         if (problem) ctx.addIssue({ code: 'custom', path: [...at, 'promote_from'], message: problem });
       } else if (e.release !== undefined) {
-        ctx.addIssue({ code: 'custom', path: [...at, 'release'], message: `release rules need promote_from on the same env (where releases to ${env} come from), e.g. promote_from: staging` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'release'],
+          message: `release rules need promote_from on the same env (where releases to ${env} come from), e.g. promote_from: staging`,
+        });
       }
       if (e.auto_release !== undefined && e.promote_from === undefined) {
         ctx.addIssue({
@@ -47,13 +62,19 @@ export function checkPromotions(c: PromotionShape, ctx: z.RefinementCtx): void {
         });
       }
       if (e.release_tags !== undefined && e.auto_release === undefined) {
-        ctx.addIssue({ code: 'custom', path: [...at, 'release_tags'], message: 'only means something with auto_release (tags or releases) on the same env; add auto_release: tags, or remove release_tags' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'release_tags'],
+          message:
+            'only means something with auto_release (tags or releases) on the same env; add auto_release: tags, or remove release_tags',
+        });
       }
       if (e.release?.unmapped === 'approver' && !e.release.approvers?.length && c.admins.length === 0) {
         ctx.addIssue({
           code: 'custom',
           path: [...at, 'release', 'unmapped'],
-          message: 'nobody could approve for them: list release.approvers here (or admins: at the top), or use unmapped: none to show such authors without asking for their OK',
+          message:
+            'nobody could approve for them: list release.approvers here (or admins: at the top), or use unmapped: none to show such authors without asking for their OK',
         });
       }
     }
@@ -61,7 +82,22 @@ export function checkPromotions(c: PromotionShape, ctx: z.RefinementCtx): void {
 }
 
 type PromoteShape = {
-  apps: Record<string, { environments: Record<string, { promote_from?: string | undefined; promote_to?: string | undefined; promote: 'auto' | 'manual'; smoke?: string[] | undefined; on_smoke_failure: string[]; url?: string | undefined }> }>;
+  apps: Record<
+    string,
+    {
+      environments: Record<
+        string,
+        {
+          promote_from?: string | undefined;
+          promote_to?: string | undefined;
+          promote: 'auto' | 'manual';
+          smoke?: string[] | undefined;
+          on_smoke_failure: string[];
+          url?: string | undefined;
+        }
+      >;
+    }
+  >;
 };
 
 /**
@@ -75,23 +111,45 @@ export function checkPromoteTo(c: PromoteShape, ctx: z.RefinementCtx): void {
     for (const [env, e] of Object.entries(a.environments)) {
       const at = ['apps', app, 'environments', env];
       if (e.promote_to !== undefined) {
-        const problem = otherEnvProblem(app, env, e.promote_to, envNames, `an env can't be promoted to itself; name the env after ${env}, e.g. production`);
+        const problem = otherEnvProblem(
+          app,
+          env,
+          e.promote_to,
+          envNames,
+          `an env can't be promoted to itself; name the env after ${env}, e.g. production`,
+        );
         const from = problem ? undefined : a.environments[e.promote_to]!.promote_from;
         if (problem) ctx.addIssue({ code: 'custom', path: [...at, 'promote_to'], message: problem });
         else if (from !== undefined && from !== env) {
           // Its releases come from another env: a promotion from here would skip them.
-          ctx.addIssue({ code: 'custom', path: [...at, 'promote_to'], message: `${e.promote_to} takes releases from ${from} (promote_from: ${from}), not from ${env}; promote ${env} to ${from} instead, or change ${e.promote_to}'s promote_from` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [...at, 'promote_to'],
+            message: `${e.promote_to} takes releases from ${from} (promote_from: ${from}), not from ${env}; promote ${env} to ${from} instead, or change ${e.promote_to}'s promote_from`,
+          });
         } else next.set(env, e.promote_to);
       } else if (e.promote === 'auto') {
-        ctx.addIssue({ code: 'custom', path: [...at, 'promote'], message: `auto needs promote_to on the same env (where a green deploy of ${env} goes next), e.g. promote_to: staging` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'promote'],
+          message: `auto needs promote_to on the same env (where a green deploy of ${env} goes next), e.g. promote_to: staging`,
+        });
       }
       if (e.on_smoke_failure.length > 0 && e.smoke === undefined) {
-        ctx.addIssue({ code: 'custom', path: [...at, 'on_smoke_failure'], message: 'needs a smoke command on the same env (smoke: [commands/smoke.sh]); without one there is no smoke check to fail' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, 'on_smoke_failure'],
+          message: 'needs a smoke command on the same env (smoke: [commands/smoke.sh]); without one there is no smoke check to fail',
+        });
       }
     }
     const cycle = promotionCycle(next);
     if (cycle) {
-      ctx.addIssue({ code: 'custom', path: ['apps', app, 'environments', cycle[0]!, 'promote_to'], message: `promotions go round in a circle (${[...cycle, cycle[0]].join(' -> ')}); remove promote_to from one of them` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apps', app, 'environments', cycle[0]!, 'promote_to'],
+        message: `promotions go round in a circle (${[...cycle, cycle[0]].join(' -> ')}); remove promote_to from one of them`,
+      });
     }
   }
 }
@@ -108,8 +166,7 @@ export function promotionCycle(next: ReadonlyMap<string, string>): string[] | un
       path.push(cur);
       cur = next.get(cur);
     }
-    path.forEach((e) => done.add(e));
+    for (const e of path) done.add(e);
   }
   return undefined;
 }
-

@@ -27,7 +27,8 @@ const clip = (s: string, max: number): string => {
   const one = s.replace(/\s+/g, ' ').trim();
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 };
-const httpUrl = (v: unknown): string | undefined => (typeof v === 'string' && /^https?:\/\/\S+$/i.test(v) && v.length <= 2_000 ? v : undefined);
+const httpUrl = (v: unknown): string | undefined =>
+  typeof v === 'string' && /^https?:\/\/\S+$/i.test(v) && v.length <= 2_000 ? v : undefined;
 const statusOf = (v: unknown): boolean | undefined => (v === 'firing' ? true : v === 'resolved' ? false : undefined);
 
 /** Reads a request body (Alertmanager's webhook or Ferry's plain JSON) into alerts, or says what is wrong. */
@@ -44,7 +45,11 @@ export function parseAlerts(body: string): ParsedAlerts {
 }
 
 function alertmanager(json: Record<string, unknown>): ParsedAlerts {
-  if (json.version !== undefined && json.version !== '4') return { ok: false, error: `Alertmanager webhook version ${JSON.stringify(json.version)} is not supported (only "4"). ${ACCEPTED_FORMATS}` };
+  if (json.version !== undefined && json.version !== '4')
+    return {
+      ok: false,
+      error: `Alertmanager webhook version ${JSON.stringify(json.version)} is not supported (only "4"). ${ACCEPTED_FORMATS}`,
+    };
   if (!Array.isArray(json.alerts)) return { ok: false, error: `\`alerts\` must be a list. ${ACCEPTED_FORMATS}` };
   const alerts: Alert[] = [];
   for (const [i, a] of json.alerts.entries()) {
@@ -54,7 +59,12 @@ function alertmanager(json: Record<string, unknown>): ParsedAlerts {
     const labels = isObject(a.labels) ? a.labels : {};
     const annotations = isObject(a.annotations) ? a.annotations : {};
     const name = typeof labels.alertname === 'string' && labels.alertname.trim() ? clip(labels.alertname, MAX_NAME) : 'alert';
-    const text = typeof annotations.summary === 'string' && annotations.summary.trim() ? annotations.summary : typeof annotations.description === 'string' ? annotations.description : '';
+    const text =
+      typeof annotations.summary === 'string' && annotations.summary.trim()
+        ? annotations.summary
+        : typeof annotations.description === 'string'
+          ? annotations.description
+          : '';
     const labelKey = Object.keys(labels)
       .sort()
       // JSON.stringify, not String(): a label value like {"toString": 1} would throw.
@@ -70,17 +80,25 @@ function alertmanager(json: Record<string, unknown>): ParsedAlerts {
 function plain(json: Record<string, unknown>): ParsedAlerts {
   const firing = statusOf(json.status);
   if (firing === undefined) return { ok: false, error: `\`status\` must be "firing" or "resolved". ${ACCEPTED_FORMATS}` };
-  if (json.summary !== undefined && typeof json.summary !== 'string') return { ok: false, error: `\`summary\` must be a string. ${ACCEPTED_FORMATS}` };
-  if (json.name !== undefined && (typeof json.name !== 'string' || !json.name.trim())) return { ok: false, error: `\`name\` must be a non-empty string. ${ACCEPTED_FORMATS}` };
+  if (json.summary !== undefined && typeof json.summary !== 'string')
+    return { ok: false, error: `\`summary\` must be a string. ${ACCEPTED_FORMATS}` };
+  if (json.name !== undefined && (typeof json.name !== 'string' || !json.name.trim()))
+    return { ok: false, error: `\`name\` must be a non-empty string. ${ACCEPTED_FORMATS}` };
   const name = typeof json.name === 'string' ? clip(json.name, MAX_NAME) : 'alert';
   const url = httpUrl(json.url);
-  return { ok: true, format: 'plain', alerts: [{ key: `name:${name}`, name, firing, summary: clip(json.summary ?? '', MAX_SUMMARY), ...(url && { url }) }] };
+  return {
+    ok: true,
+    format: 'plain',
+    alerts: [{ key: `name:${name}`, name, firing, summary: clip(json.summary ?? '', MAX_SUMMARY), ...(url && { url }) }],
+  };
 }
 
 const target = (app: string, env: string): string => `\`${escapeMrkdwn(app)}\` *${escapeMrkdwn(env)}*`;
-const about = (a: Pick<Alert, 'summary' | 'url'>): string => `${a.summary ? `: ${escapeMrkdwn(a.summary)}` : ''}${a.url ? ` (${slackLink(a.url, 'details')})` : ''}`;
+const about = (a: Pick<Alert, 'summary' | 'url'>): string =>
+  `${a.summary ? `: ${escapeMrkdwn(a.summary)}` : ''}${a.url ? ` (${slackLink(a.url, 'details')})` : ''}`;
 /** Who set a freeze, as the feed names it. */
-const whose = (f: Pick<FreezeState, 'source' | 'by' | 'name'>): string => (f.source === 'manual' ? mention(f.by) : `the ${escapeMrkdwn(f.source)} *${escapeMrkdwn(f.name ?? f.by)}*`);
+const whose = (f: Pick<FreezeState, 'source' | 'by' | 'name'>): string =>
+  f.source === 'manual' ? mention(f.by) : `the ${escapeMrkdwn(f.source)} *${escapeMrkdwn(f.name ?? f.by)}*`;
 
 /** What happened when an alert fired on an env, for the feed. */
 export type FiringOutcome =
@@ -92,8 +110,10 @@ export type FiringOutcome =
 
 export function alertFiringText(app: string, env: string, a: Alert, o: FiringOutcome): string {
   const name = `*${escapeMrkdwn(a.name)}*`;
-  if (o.kind === 'frozen') return `:rotating_light: ${target(app, env)} frozen by the alert ${name}${about(a)}. Deploys there wait until it is resolved.`;
-  if (o.kind === 'also') return `:rotating_light: The alert ${name} is firing on ${target(app, env)} too${about(a)}. It stays frozen until every alert there is resolved.`;
+  if (o.kind === 'frozen')
+    return `:rotating_light: ${target(app, env)} frozen by the alert ${name}${about(a)}. Deploys there wait until it is resolved.`;
+  if (o.kind === 'also')
+    return `:rotating_light: The alert ${name} is firing on ${target(app, env)} too${about(a)}. It stays frozen until every alert there is resolved.`;
   return `:rotating_light: The alert ${name} is firing on ${target(app, env)}${about(a)}. It was already frozen by ${whose(o.freeze)}; that freeze stays as it is.`;
 }
 

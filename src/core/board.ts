@@ -80,7 +80,8 @@ const ago = (at: number, now: number): string => `${formatDuration(Math.max(0, n
 /** "2h ago (<date token>)". */
 const when = (at: number, now: number): string => `${ago(at, now)} (${slackTime(at)})`;
 /** A time: just the clock within a day, else with the date. */
-const timeOf = (at: number, now: number): string => slackTime(at, Math.abs(at - now) < 20 * 3_600_000 ? '{time}' : '{date_short_pretty} {time}');
+const timeOf = (at: number, now: number): string =>
+  slackTime(at, Math.abs(at - now) < 20 * 3_600_000 ? '{time}' : '{date_short_pretty} {time}');
 const shaText = (sha: string, url?: string): string => (url ? slackLink(url, shortSha(sha)) : `\`${shortSha(sha)}\``);
 
 export function renderBoard(input: BoardInput): Rendered {
@@ -105,7 +106,9 @@ export function renderBoard(input: BoardInput): Rendered {
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: 'Deploys' } },
       ...body.map(section),
-      context(`${code('/deploys <app>')} one app in detail · ${code('/deploys <app> <env>')} an env's last deploys · ${code('/deploys audit')} who did what`),
+      context(
+        `${code('/deploys <app>')} one app in detail · ${code('/deploys <app> <env>')} an env's last deploys · ${code('/deploys audit')} who did what`,
+      ),
     ],
   };
 }
@@ -158,7 +161,12 @@ function queueText(e: BoardEnv): string {
 
 /** "frozen by @ana (QA on the release) until 17:00" */
 export function freezeText(f: BoardFreeze, now: number): string {
-  const who = f.source === 'manual' || isUserId(f.by) ? mention(f.by) : f.by === f.source ? `the ${escapeMrkdwn(f.source)}` : `the ${escapeMrkdwn(f.source)} *${escapeMrkdwn(f.by)}*`;
+  const who =
+    f.source === 'manual' || isUserId(f.by)
+      ? mention(f.by)
+      : f.by === f.source
+        ? `the ${escapeMrkdwn(f.source)}`
+        : `the ${escapeMrkdwn(f.source)} *${escapeMrkdwn(f.by)}*`;
   const reason = f.reason ? ` (${escapeMrkdwn(f.reason)})` : '';
   const end = f.until === undefined ? ', until someone lifts it' : ` until ${timeOf(f.until, now)}`;
   return `:snowflake: frozen by ${who}${reason}${end}`;
@@ -202,7 +210,11 @@ export function renderHistory(h: HistoryInput): Rendered {
   const body = pack(lines, '\n', MAX_BLOCKS - 2, 'deploys', false);
   return {
     text: `Last ${h.deploys.length} deploys to ${h.app} ${h.env}`,
-    blocks: [section(title), ...body.map(section), context(`${code(`/deploy log <id>`)} a deploy's log · ${code(`/deploys audit ${h.app} ${h.env}`)} who did what here`)],
+    blocks: [
+      section(title),
+      ...body.map(section),
+      context(`${code(`/deploy log <id>`)} a deploy's log · ${code(`/deploys audit ${h.app} ${h.env}`)} who did what here`),
+    ],
   };
 }
 
@@ -232,7 +244,10 @@ function outcome(d: Deploy, now: number): string {
     }
     case 'cancelled': {
       const by = d.cancelRequestedBy ?? /^cancelled by <@([UW][A-Z0-9]+)>/.exec(d.error ?? '')?.[1];
-      const after = d.startedAt !== undefined && d.finishedAt !== undefined ? ` after ${formatDuration(d.finishedAt - d.startedAt)}` : ' before it started';
+      const after =
+        d.startedAt !== undefined && d.finishedAt !== undefined
+          ? ` after ${formatDuration(d.finishedAt - d.startedAt)}`
+          : ' before it started';
       if (by) return `cancelled by ${mention(by)}${after}`;
       return `cancelled${after}${d.error ? `: ${briefError(d.error)}` : ''}`;
     }
@@ -292,14 +307,22 @@ export function renderAudit(a: AuditInput): Rendered {
     return { text: mrkdwnToPlain(text), blocks: [section(text)] };
   }
   const title = `*Audit log: ${a.of}*, last ${a.entries.length}, newest first`;
-  const body = pack(a.entries.map((e) => auditLine(e, a.now)), '\n', MAX_BLOCKS - 1, 'entries', false);
+  const body = pack(
+    a.entries.map((e) => auditLine(e, a.now)),
+    '\n',
+    MAX_BLOCKS - 1,
+    'entries',
+    false,
+  );
   return { text: mrkdwnToPlain(`Audit log: ${a.of}`), blocks: [section(title), ...body.map(section)] };
 }
 
 function auditLine(e: AuditEntry, now: number): string {
   const who = e.user === 'ferry' ? 'Ferry' : isUserId(e.user) ? mention(e.user) : escapeMrkdwn(e.user);
   const parts = [when(e.at, now), who, `${ACTION_ICON[e.action] ? `${ACTION_ICON[e.action]} ` : ''}*${escapeMrkdwn(e.action)}*`];
-  const target = [e.app ? code(e.app) : '', e.env ? escapeMrkdwn(e.env) : '', e.deployId !== undefined ? `#${e.deployId}` : ''].filter(Boolean).join(' ');
+  const target = [e.app ? code(e.app) : '', e.env ? escapeMrkdwn(e.env) : '', e.deployId !== undefined ? `#${e.deployId}` : '']
+    .filter(Boolean)
+    .join(' ');
   if (target) parts.push(target);
   if (e.detail) parts.push(escapeMrkdwn(clipText(e.detail.replace(/\s+/g, ' '), 300)));
   return parts.join(' · ');
@@ -309,7 +332,12 @@ function auditLine(e: AuditEntry, now: number): string {
 
 /** Joins lines into chunks of at most SECTION_MAX characters, never splitting a line (long ones are clipped). */
 function splitLines(lines: readonly string[]): string[] {
-  return greedy(lines.map((l) => clipText(l, SECTION_MAX)), '\n', Infinity, SECTION_MAX).out;
+  return greedy(
+    lines.map((l) => clipText(l, SECTION_MAX)),
+    '\n',
+    Infinity,
+    SECTION_MAX,
+  ).out;
 }
 
 /**

@@ -22,7 +22,8 @@ const what = (d: Deploy): string => `*deploy #${d.id}* (\`${escapeMrkdwn(d.ref)}
 export const cancelledBeforeStartReason = (by: string): string => `cancelled by ${mention(by)}`;
 
 /** The reason recorded on a running deploy that its worker stopped because it was cancelled. */
-export const cancelledWhileRunningReason = (by: string, ranMs: number): string => `cancelled by ${mention(by)} after ${formatDuration(ranMs)}`;
+export const cancelledWhileRunningReason = (by: string, ranMs: number): string =>
+  `cancelled by ${mention(by)} after ${formatDuration(ranMs)}`;
 
 /** Someone other than the requester (or an admin) tried to cancel: who can. */
 export function cancelRefusedText(d: Deploy, admins: readonly string[]): string {
@@ -31,14 +32,17 @@ export function cancelRefusedText(d: Deploy, admins: readonly string[]): string 
     return `You can't cancel ${what(d)}: it is an automatic deploy, which whoever may deploy to ${escapeMrkdwn(d.env)}${alsoAdmins} can cancel. Nothing was changed.`;
   }
   const others = admins.filter((a) => a !== d.user).map(principalMention);
-  const who = others.length ? `${mention(d.user)}, who asked for it, or ${others.length > 1 ? 'one of ' : ''}${others.join(', ')}` : `${mention(d.user)}, who asked for it,`;
+  const who = others.length
+    ? `${mention(d.user)}, who asked for it, or ${others.length > 1 ? 'one of ' : ''}${others.join(', ')}`
+    : `${mention(d.user)}, who asked for it,`;
   return `You can't cancel ${what(d)}: only ${who} can. Nothing was changed.`;
 }
 
 /** A deploy that has already ended: when and how; nothing to cancel. */
 export function alreadyFinishedText(d: Deploy): string {
   const at = d.finishedAt !== undefined ? ` at ${slackTime(d.finishedAt)}` : '';
-  if (d.status === 'cancelled') return `${capital(what(d))} was already cancelled${at}${d.error ? ` (${d.error})` : ''}; nothing to cancel.`;
+  if (d.status === 'cancelled')
+    return `${capital(what(d))} was already cancelled${at}${d.error ? ` (${d.error})` : ''}; nothing to cancel.`;
   return `${capital(what(d))} already ${d.status}${at}; nothing to cancel.`;
 }
 

@@ -53,7 +53,11 @@ function runState(r: CheckRun): One {
  * reported yet is pending. Where one name has several results (a status and a check run, or a
  * re-run), a failure wins over pending, and pending over green.
  */
-export function decideChecks(required: 'all' | readonly string[], statuses: readonly CommitStatus[], runs: readonly CheckRun[]): ChecksVerdict {
+export function decideChecks(
+  required: 'all' | readonly string[],
+  statuses: readonly CommitStatus[],
+  runs: readonly CheckRun[],
+): ChecksVerdict {
   const found = new Map<string, { state: One; url?: string }>();
   const add = (name: string, state: One, url: string | undefined) => {
     const rank = { green: 0, pending: 1, failed: 2 } as const;
@@ -70,7 +74,8 @@ export function decideChecks(required: 'all' | readonly string[], statuses: read
   }
   for (const r of runs) add(r.name, runState(r), r.htmlUrl);
   const names = required === 'all' ? [...found.keys()] : [...new Set(required)];
-  if (required === 'all' && names.length === 0) return { kind: 'pending', pending: [{ name: 'any check (none has reported on this commit yet)' }] };
+  if (required === 'all' && names.length === 0)
+    return { kind: 'pending', pending: [{ name: 'any check (none has reported on this commit yet)' }] };
   const failed: NamedCheck[] = [];
   const pending: NamedCheck[] = [];
   for (const name of names) {

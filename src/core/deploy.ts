@@ -91,8 +91,12 @@ export function deployFromHash(h: Record<string, string>): Deploy | undefined {
     cancelRequestedAt: num(h.cancelRequestedAt),
     rollbackOf: h.rollbackOf || undefined,
     checksWaitSince: num(h.checksWaitSince),
-    release: /^\d+:\d+$/.test(h.release ?? '') ? { id: Number(h.release!.split(':')[0]), attempt: Number(h.release!.split(':')[1]) } : undefined,
-    auto: h.autoBy ? { by: h.autoBy, from: h.autoFrom ?? '', pushes: Number(h.autoPushes ?? 1), commits: Number(h.autoCommits ?? 0) } : undefined,
+    release: /^\d+:\d+$/.test(h.release ?? '')
+      ? { id: Number(h.release!.split(':')[0]), attempt: Number(h.release!.split(':')[1]) }
+      : undefined,
+    auto: h.autoBy
+      ? { by: h.autoBy, from: h.autoFrom ?? '', pushes: Number(h.autoPushes ?? 1), commits: Number(h.autoCommits ?? 0) }
+      : undefined,
     smoke: h.smoke === 'passed' || h.smoke === 'failed' || h.smoke === 'stopped' ? (h.smoke as Deploy['smoke']) : undefined,
     feedChannel: h.feedChannel,
     feedTs: h.feedTs,

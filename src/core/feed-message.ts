@@ -44,16 +44,28 @@ export function renderDeployMessage(d: Deploy, ctx: FeedContext): SlackMessage {
   const state = describeState(d, ctx);
   const sha = ctx.commitUrl ? `<${ctx.commitUrl}|${shortSha(d.sha)}>` : `\`${shortSha(d.sha)}\``;
   const promoted = promotedFrom(d);
-  const facts = [`\`${escapeMrkdwn(d.ref)}\` at ${sha}`, promoted ? `promoted by Ferry` : d.auto ? pushedBy(d) : `requested by ${mention(d.user)}`];
+  const facts = [
+    `\`${escapeMrkdwn(d.ref)}\` at ${sha}`,
+    promoted ? `promoted by Ferry` : d.auto ? pushedBy(d) : `requested by ${mention(d.user)}`,
+  ];
   if (d.previousSha && d.previousSha !== d.sha) facts.push(`replacing \`${shortSha(d.previousSha)}\``);
   if (d.attempt > 1) facts.push(`attempt ${d.attempt}`);
-  if (d.override && d.overrideChecks) facts.push(`:warning: checks overridden by ${mention(d.override.by)}: ${escapeMrkdwn(d.override.reason)} (${escapeMrkdwn(d.overrideChecks)})`);
+  if (d.override && d.overrideChecks)
+    facts.push(
+      `:warning: checks overridden by ${mention(d.override.by)}: ${escapeMrkdwn(d.override.reason)} (${escapeMrkdwn(d.overrideChecks)})`,
+    );
   else if (d.override) facts.push(`:warning: outside its window, by ${mention(d.override.by)}: ${escapeMrkdwn(d.override.reason)}`);
   if (ctx.logUrl) facts.push(slackLink(ctx.logUrl, 'full log'));
   return {
     text: `${ICON[d.status]} ${title}${d.rollbackOf ? ` (rollback to ${shortSha(d.sha)})` : ''}: ${state.plain}`,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `${ICON[d.status]} *${escapeMrkdwn(title)}*\n${d.rollbackOf ? `:rewind: ${rollbackLabel(d)}\n` : ''}${autoLine(d)}${state.mrkdwn}` } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `${ICON[d.status]} *${escapeMrkdwn(title)}*\n${d.rollbackOf ? `:rewind: ${rollbackLabel(d)}\n` : ''}${autoLine(d)}${state.mrkdwn}`,
+        },
+      },
       { type: 'context', elements: [{ type: 'mrkdwn', text: facts.join(' · ') }] },
       ...cancelBlock(d),
     ],
@@ -103,7 +115,10 @@ function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: st
       // What it says stays true while the line moves (so a start costs one update, of the new
       // first in line, not one per deploy waiting): who it waits behind, not its number in line.
       if (ctx.position === undefined) return same('queued');
-      if (ctx.position === 1) return same(ctx.runningAhead !== undefined ? `queued, next in line, behind #${ctx.runningAhead} (running)` : 'queued, starting next');
+      if (ctx.position === 1)
+        return same(
+          ctx.runningAhead !== undefined ? `queued, next in line, behind #${ctx.runningAhead} (running)` : 'queued, starting next',
+        );
       return same(ctx.waitingAhead !== undefined ? `queued behind #${ctx.waitingAhead}` : 'queued');
     }
     case 'running': {
@@ -112,13 +127,19 @@ function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: st
       const by = d.worker ? ` on ${escapeMrkdwn(d.worker)}` : '';
       let eta = '';
       if (est) {
-        eta = est.leftMs > 0
-          ? ` · usually takes ${formatDuration(est.typicalMs)}, done around ${slackTime(started + est.typicalMs, '{time}')}`
-          : ` · taking longer than the usual ${formatDuration(est.typicalMs)}`;
+        eta =
+          est.leftMs > 0
+            ? ` · usually takes ${formatDuration(est.typicalMs)}, done around ${slackTime(started + est.typicalMs, '{time}')}`
+            : ` · taking longer than the usual ${formatDuration(est.typicalMs)}`;
       }
       const plain = `running since ${new Date(started).toISOString().slice(11, 19)} UTC`;
-      if (d.cancelRequestedBy) return { plain: `${plain}, stopping (cancelled)`, mrkdwn: `running since ${slackTime(started, '{time}')}${by} · *stopping*: cancelled by ${mention(d.cancelRequestedBy)}` };
-      if (d.waitingFor) return { plain: `${plain}, waiting`, mrkdwn: `running since ${slackTime(started, '{time}')}${by} · ${d.waitingFor}` };
+      if (d.cancelRequestedBy)
+        return {
+          plain: `${plain}, stopping (cancelled)`,
+          mrkdwn: `running since ${slackTime(started, '{time}')}${by} · *stopping*: cancelled by ${mention(d.cancelRequestedBy)}`,
+        };
+      if (d.waitingFor)
+        return { plain: `${plain}, waiting`, mrkdwn: `running since ${slackTime(started, '{time}')}${by} · ${d.waitingFor}` };
       return { plain, mrkdwn: `running since ${slackTime(started, '{time}')}${by}${eta}` };
     }
     case 'succeeded':

@@ -44,6 +44,7 @@ export function buttonTarget(value: string | undefined): { app: string; env: str
 
 /** The answer to a click on such a button whose value names no env Ferry has (junk, or the config changed since): nothing is done. */
 export function unknownTargetText(t: { app: string; env: string }): string {
-  if (!t.app || !t.env) return "That button doesn't say which environment it is for, so I did nothing. Use the command instead (`/lock`, `/deploy`); `/deploys` shows what runs where.";
+  if (!t.app || !t.env)
+    return "That button doesn't say which environment it is for, so I did nothing. Use the command instead (`/lock`, `/deploy`); `/deploys` shows what runs where.";
   return `That button is for an environment I no longer know (\`${escapeMrkdwn(t.app)}\` ${escapeMrkdwn(t.env)}), so I did nothing. \`/deploys\` shows the apps and environments there are now.`;
 }

@@ -42,7 +42,12 @@ export function activeScheduledFreezes(freezes: readonly ScheduledFreeze[], app:
 }
 
 /** The scheduled freeze in force on `app`'s `env` at `now`, if any, with when it ends; of overlapping ones, the one that ends last. */
-export function activeScheduledFreeze(freezes: readonly ScheduledFreeze[], app: string, env: string, now: number): ActiveFreeze | undefined {
+export function activeScheduledFreeze(
+  freezes: readonly ScheduledFreeze[],
+  app: string,
+  env: string,
+  now: number,
+): ActiveFreeze | undefined {
   return activeScheduledFreezes(freezes, app, env, now)[0];
 }
 
@@ -71,6 +76,12 @@ export function nextScheduleEdge(freeze: ScheduledFreeze, now: number): Schedule
 }
 
 /** The app+env pairs a scheduled freeze covers, in config order. */
-export function scheduleTargets(freeze: ScheduledFreeze, apps: Readonly<Record<string, { envNames: readonly string[] }>>, appNames: readonly string[]): { app: string; env: string }[] {
-  return appNames.filter((a) => covers(freeze.apps, a)).flatMap((app) => apps[app]!.envNames.filter((e) => covers(freeze.envs, e)).map((env) => ({ app, env })));
+export function scheduleTargets(
+  freeze: ScheduledFreeze,
+  apps: Readonly<Record<string, { envNames: readonly string[] }>>,
+  appNames: readonly string[],
+): { app: string; env: string }[] {
+  return appNames
+    .filter((a) => covers(freeze.apps, a))
+    .flatMap((app) => apps[app]!.envNames.filter((e) => covers(freeze.envs, e)).map((env) => ({ app, env })));
 }

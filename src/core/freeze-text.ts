@@ -2,7 +2,8 @@ import { formatDuration } from './duration';
 import type { FreezeState } from './gate';
 import { escapeMrkdwn, mention, slackTime } from './slack-format';
 
-const envList = (app: string, envs: readonly string[]): string => `\`${escapeMrkdwn(app)}\` ${envs.map((e) => `*${escapeMrkdwn(e)}*`).join(', ')}`;
+const envList = (app: string, envs: readonly string[]): string =>
+  `\`${escapeMrkdwn(app)}\` ${envs.map((e) => `*${escapeMrkdwn(e)}*`).join(', ')}`;
 const reasonPart = (reason: string): string => (reason ? `: ${escapeMrkdwn(reason)}` : '');
 const untilPart = (until: number | undefined, now: number): string =>
   until === undefined ? 'until someone runs `/unfreeze`' : `until ${slackTime(until)} (${formatDuration(until - now)})`;
@@ -14,17 +15,35 @@ export function frozenFeedText(app: string, envs: readonly string[], f: FreezeSt
 
 /** The feed's line when a freeze is lifted by a person, or lifts itself at its end. */
 export function unfrozenFeedText(app: string, env: string, by: string | 'expired', previous: FreezeState, held: number): string {
-  const how = by === 'expired' ? `lifted itself: ${mention(previous.by)}'s freeze${reasonPart(previous.reason)} has ended` : `unfrozen by ${mention(by)}`;
+  const how =
+    by === 'expired'
+      ? `lifted itself: ${mention(previous.by)}'s freeze${reasonPart(previous.reason)} has ended`
+      : `unfrozen by ${mention(by)}`;
   // At a freeze's end the held deploys' delays have ended by themselves, so there is no count.
-  const queue = held > 0 ? ` ${held} waiting deploy${held === 1 ? '' : 's'} now go${held === 1 ? 'es' : ''} ahead in order.` : by === 'expired' ? ' Any deploys waiting there go ahead in order.' : '';
+  const queue =
+    held > 0
+      ? ` ${held} waiting deploy${held === 1 ? '' : 's'} now go${held === 1 ? 'es' : ''} ahead in order.`
+      : by === 'expired'
+        ? ' Any deploys waiting there go ahead in order.'
+        : '';
   return `:sunny: ${envList(app, [env])} ${how}.${queue}`;
 }
 
 /** The answer to the person who froze. */
-export function frozenAnswer(app: string, frozen: readonly string[], kept: readonly { env: string; source: string }[], f: FreezeState, now: number): string {
+export function frozenAnswer(
+  app: string,
+  frozen: readonly string[],
+  kept: readonly { env: string; source: string }[],
+  f: FreezeState,
+  now: number,
+): string {
   const lines: string[] = [];
-  if (frozen.length) lines.push(`:snowflake: Froze ${envList(app, frozen)} ${untilPart(f.until, now)}. Deploys already queued there wait and go ahead in order when it lifts; new ones are refused. \`/unfreeze ${escapeMrkdwn(app)} ${frozen.length > 1 ? 'all' : escapeMrkdwn(frozen[0]!)}\` lifts it.`);
-  for (const k of kept) lines.push(`*${escapeMrkdwn(k.env)}* is already frozen by the ${escapeMrkdwn(k.source)}; I left that freeze as it is.`);
+  if (frozen.length)
+    lines.push(
+      `:snowflake: Froze ${envList(app, frozen)} ${untilPart(f.until, now)}. Deploys already queued there wait and go ahead in order when it lifts; new ones are refused. \`/unfreeze ${escapeMrkdwn(app)} ${frozen.length > 1 ? 'all' : escapeMrkdwn(frozen[0]!)}\` lifts it.`,
+    );
+  for (const k of kept)
+    lines.push(`*${escapeMrkdwn(k.env)}* is already frozen by the ${escapeMrkdwn(k.source)}; I left that freeze as it is.`);
   return lines.join('\n');
 }
 
@@ -49,7 +68,14 @@ export function heldText(deployId: number, why: string): string {
 }
 
 /** The feed's line when a scheduled freeze begins or ends. */
-export function scheduleEdgeText(kind: 'start' | 'end', name: string, reason: string, targets: readonly { app: string; env: string }[], until: number | undefined, now: number): string {
+export function scheduleEdgeText(
+  kind: 'start' | 'end',
+  name: string,
+  reason: string,
+  targets: readonly { app: string; env: string }[],
+  until: number | undefined,
+  now: number,
+): string {
   const byApp = new Map<string, string[]>();
   for (const t of targets) byApp.set(t.app, [...(byApp.get(t.app) ?? []), t.env]);
   const where = [...byApp].map(([app, envs]) => envList(app, envs)).join('; ');

@@ -47,7 +47,9 @@ export type GateDecision =
 export function gate(input: GateInput): GateDecision {
   const { now, manualFreeze } = input;
   if (manualFreeze && (manualFreeze.until === undefined || manualFreeze.until > now)) {
-    return manualFreeze.until === undefined ? { kind: 'frozen', freeze: manualFreeze } : { kind: 'frozen', freeze: manualFreeze, retryAt: manualFreeze.until };
+    return manualFreeze.until === undefined
+      ? { kind: 'frozen', freeze: manualFreeze }
+      : { kind: 'frozen', freeze: manualFreeze, retryAt: manualFreeze.until };
   }
   const scheduled = activeScheduledFreeze(input.scheduled, input.app, input.env, now);
   if (scheduled) return { kind: 'frozen', freeze: scheduledFreezeState(scheduled), retryAt: scheduled.until };
@@ -72,8 +74,17 @@ export function describeGate(d: Exclude<GateDecision, { kind: 'go' }>, env: stri
   const f = d.freeze;
   const reason = f.reason ? ` (${escapeMrkdwn(f.reason)})` : '';
   const lifts =
-    f.source === 'alert' ? 'it lifts when the alert is resolved.' : f.source === 'release' ? 'it lifts when the release ships, is cancelled or expires (or with `/unfreeze`).' : '`/unfreeze` lifts it.';
-  const end = f.until === undefined ? (f.source === 'release' || f.source === 'alert' ? lifts : `with no end set; ${lifts}`) : `until ${slackTime(f.until)}${inTime(f.until, ' ')}.`;
+    f.source === 'alert'
+      ? 'it lifts when the alert is resolved.'
+      : f.source === 'release'
+        ? 'it lifts when the release ships, is cancelled or expires (or with `/unfreeze`).'
+        : '`/unfreeze` lifts it.';
+  const end =
+    f.until === undefined
+      ? f.source === 'release' || f.source === 'alert'
+        ? lifts
+        : `with no end set; ${lifts}`
+      : `until ${slackTime(f.until)}${inTime(f.until, ' ')}.`;
   if (f.source === 'schedule') return `*${escapeMrkdwn(env)}* is frozen by the schedule *${escapeMrkdwn(f.name ?? f.by)}*${reason} ${end}`;
   const who = f.source === 'manual' ? mention(f.by) : `the ${f.source} *${escapeMrkdwn(f.name ?? f.by)}*`;
   return `*${escapeMrkdwn(env)}* is frozen by ${who}${reason} since ${slackTime(f.since)}, ${end}`;

@@ -11,7 +11,14 @@ export function describeLock(app: string, env: string, lock: LockInfo, now: numb
   return `\`${app}\` *${env}* is locked by ${mention(lock.holder)}${reason} since ${slackTime(lock.since)}, until ${slackTime(lock.until)} (in ${formatDuration(lock.until - now)}).`;
 }
 
-export function lockFreeText(app: string, env: string, previousHolder: string | undefined, how: 'released' | 'expired', until: number, releasedBy?: string): string {
+export function lockFreeText(
+  app: string,
+  env: string,
+  previousHolder: string | undefined,
+  how: 'released' | 'expired',
+  until: number,
+  releasedBy?: string,
+): string {
   const released = releasedBy && releasedBy !== previousHolder ? `was released by ${mention(releasedBy)}` : 'was released';
   const why = previousHolder
     ? `${mention(previousHolder)}'s lock ${how === 'released' ? released : 'expired'}`
@@ -55,7 +62,8 @@ export function lockAuditDetail(how: 'new' | 'extended', lock: Pick<LockInfo, 'r
 
 /** The audit log's detail for `/unlock`: whose lock it was, and who it went to next. */
 export function unlockAuditDetail(user: string, previous: Pick<LockInfo, 'holder' | 'reason'>, next?: string): string {
-  const what = previous.holder === user ? `released${previous.reason ? ` (${previous.reason})` : ''}` : `cleared ${previous.holder}'s expired lock`;
+  const what =
+    previous.holder === user ? `released${previous.reason ? ` (${previous.reason})` : ''}` : `cleared ${previous.holder}'s expired lock`;
   return `${what}${next ? `; held for ${next}, next on the wait-list` : ''}`;
 }
 

@@ -27,6 +27,6 @@ export function logTailText(d: Deploy, now: number, lines: string[]): string {
     stateLine(d, now),
     "The deploy log page is off: whoever runs Ferry can turn it on by setting FERRY_PUBLIC_URL to the address where Slack users reach Ferry's HTTP port (e.g. `https://ferry.acme.com`) and restarting it.",
     `Last ${LOG_ANSWER_LINES} lines of the log:`,
-    '```' + body + '```',
+    `\`\`\`${body}\`\`\``,
   ].join('\n');
 }

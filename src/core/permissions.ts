@@ -57,8 +57,10 @@ export function principalProblem(entry: string): string | undefined {
   const t = entry.trim();
   if (t !== entry && (isUserId(t) || isGroupId(t))) return `${shown} has spaces around it; write just ${t}`;
   if (t.startsWith('@')) return `${shown} is a Slack name, not an ID (names change, IDs don't); ${HOW_TO_ID}`;
-  if (t.startsWith('#') || /^[CGD][A-Z0-9]{2,}$/.test(t)) return `${shown} is a channel; permissions name people and user groups, not channels: ${HOW_TO_ID}`;
-  if (t.startsWith('<@') || t.startsWith('<!subteam^')) return `${shown} is a Slack mention; write just the ID inside it, e.g. U0123ABCD or S0123ABCD`;
+  if (t.startsWith('#') || /^[CGD][A-Z0-9]{2,}$/.test(t))
+    return `${shown} is a channel; permissions name people and user groups, not channels: ${HOW_TO_ID}`;
+  if (t.startsWith('<@') || t.startsWith('<!subteam^'))
+    return `${shown} is a Slack mention; write just the ID inside it, e.g. U0123ABCD or S0123ABCD`;
   if (t.includes('@')) return `${shown} is an email address; ${HOW_TO_ID}`;
   if (isUserId(t.toUpperCase()) || isGroupId(t.toUpperCase())) return `${shown}: Slack IDs are upper case; write ${t.toUpperCase()}`;
   return `${shown} is not a Slack user or user group ID; ${HOW_TO_ID}`;
@@ -125,7 +127,13 @@ const WHAT: Record<PermAction, (target: string) => string> = {
 };
 
 /** Slack mrkdwn for a refusal: what refused, who it lets through, and whom to ask. */
-export function refusalText(d: Extract<PermDecision, { ok: false }>, action: PermAction, app: string, env: string, admins: readonly string[]): string {
+export function refusalText(
+  d: Extract<PermDecision, { ok: false }>,
+  action: PermAction,
+  app: string,
+  env: string,
+  admins: readonly string[],
+): string {
   const target = `\`${app}\` *${env}*`;
   const [, key, note] = /^(\S+)(.*)$/.exec(d.rule) ?? ['', d.rule, ''];
   const rule = `\`${key}\`${note}`;

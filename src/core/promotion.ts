@@ -26,7 +26,8 @@ export type PromotionStep = { kind: 'none' } | { kind: 'deploy'; to: string } | 
  */
 export function promotionStep(config: FerryConfig, d: Pick<Deploy, 'app' | 'env' | 'status' | 'rollbackOf'>): PromotionStep {
   const env = config.apps[d.app]?.envs[d.env];
-  if (!env || d.status !== 'succeeded' || d.rollbackOf !== undefined || env.promote !== 'auto' || env.promoteTo === undefined) return { kind: 'none' };
+  if (!env || d.status !== 'succeeded' || d.rollbackOf !== undefined || env.promote !== 'auto' || env.promoteTo === undefined)
+    return { kind: 'none' };
   const target = config.apps[d.app]!.envs[env.promoteTo];
   if (!target) return { kind: 'none' };
   return target.promoteFrom === d.env ? { kind: 'release', to: env.promoteTo } : { kind: 'deploy', to: env.promoteTo };

@@ -15,7 +15,10 @@ export function makeRedactor(secrets: readonly (string | undefined)[]): Redactor
   return (text: string) => {
     let out = text;
     for (const v of values) out = out.split(v).join('[redacted]');
-    for (const re of TOKEN_PATTERNS) out = out.replace(re, (m, scheme?: string) => (typeof scheme === 'string' && m.startsWith(scheme) ? `${scheme}[redacted]@` : '[redacted]'));
+    for (const re of TOKEN_PATTERNS)
+      out = out.replace(re, (m, scheme?: string) =>
+        typeof scheme === 'string' && m.startsWith(scheme) ? `${scheme}[redacted]@` : '[redacted]',
+      );
     return out;
   };
 }

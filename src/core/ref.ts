@@ -17,7 +17,8 @@ export function refProblem(ref: string): string | undefined {
   }
   if (ref.length > MAX_REF_LENGTH) return `that ref is ${ref.length} characters long; refs here are at most ${MAX_REF_LENGTH}`;
   if (ref.includes('..')) return `\`${clip(ref)}\` contains \`..\`, which is a range, not one ref; name one branch, tag or SHA`;
-  if (ref.startsWith('/') || ref.endsWith('/') || ref.includes('//')) return `\`${clip(ref)}\` has a misplaced \`/\`; branch names look like \`feature/checkout\``;
+  if (ref.startsWith('/') || ref.endsWith('/') || ref.includes('//'))
+    return `\`${clip(ref)}\` has a misplaced \`/\`; branch names look like \`feature/checkout\``;
   if (ref.endsWith('.') || ref.endsWith('.lock') || ref.split('/').some((p) => p.startsWith('.'))) {
     return `\`${clip(ref)}\` is not a valid git ref name (no part may start with \`.\` or end with \`.lock\`)`;
   }

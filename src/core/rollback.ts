@@ -29,12 +29,19 @@ export type RollbackChoice =
  * Refuses, with what to do instead, when nothing was deployed yet, nothing earlier succeeded, the
  * named deploy can't be put back, or the SHA is what runs already.
  */
-export function chooseRollback(history: readonly Deploy[], currentSha: string | undefined, arg: RollbackArg, at: { app: string; env: string }): RollbackChoice {
+export function chooseRollback(
+  history: readonly Deploy[],
+  currentSha: string | undefined,
+  arg: RollbackArg,
+  at: { app: string; env: string },
+): RollbackChoice {
   const where = `\`${at.app}\` *${at.env}*`;
   const nameIt = `To put back another commit, name it: \`/rollback ${at.app} ${at.env} &lt;sha&gt;\`.`;
   const succeeded = history.filter((d) => d.status === 'succeeded' && d.app === at.app && d.env === at.env);
   if (!currentSha && succeeded.length === 0) {
-    return { error: `Nothing has been deployed to ${where} yet, so there is nothing to roll back. \`/deploy ${at.app} ${at.env} &lt;ref&gt;\` deploys something.` };
+    return {
+      error: `Nothing has been deployed to ${where} yet, so there is nothing to roll back. \`/deploy ${at.app} ${at.env} &lt;ref&gt;\` deploys something.`,
+    };
   }
   switch (arg.kind) {
     case 'previous': {
@@ -48,29 +55,40 @@ export function chooseRollback(history: readonly Deploy[], currentSha: string | 
         return { error: `${where} runs ${running}, but I know of no earlier successful deploy there to roll back to. ${nameIt}` };
       }
       if (same.length === 1) {
-        return { error: `#${same[0]!.id} deployed ${running}, which runs on ${where} now, and nothing older succeeded there; there is nothing earlier to roll back to. ${nameIt}` };
+        return {
+          error: `#${same[0]!.id} deployed ${running}, which runs on ${where} now, and nothing older succeeded there; there is nothing earlier to roll back to. ${nameIt}`,
+        };
       }
-      return { error: `${idList(same)} are the same SHA (${running}, which runs on ${where} now); nothing older succeeded there, so there is nothing earlier to roll back to. ${nameIt}` };
+      return {
+        error: `${idList(same)} are the same SHA (${running}, which runs on ${where} now); nothing older succeeded there, so there is nothing earlier to roll back to. ${nameIt}`,
+      };
     }
     case 'deploy': {
       const d = arg.deploy;
       if (!d) return { error: `There is no deploy #${arg.id}. The ids are in the deploy feed (Deploy #41).` };
       if (d.app !== at.app || d.env !== at.env) {
-        return { error: `Deploy #${d.id} was to \`${d.app}\` *${d.env}*, not ${where}; pick one of ${where}'s own deploys, or name a commit SHA.` };
+        return {
+          error: `Deploy #${d.id} was to \`${d.app}\` *${d.env}*, not ${where}; pick one of ${where}'s own deploys, or name a commit SHA.`,
+        };
       }
       if (d.status === 'failed' || d.status === 'cancelled') {
-        return { error: `Deploy #${d.id} ${d.status === 'failed' ? 'failed' : 'was cancelled'}, so \`${shortSha(d.sha)}\` never ran on ${where} through it; roll back to a deploy that succeeded, or name the commit SHA if you are sure.` };
+        return {
+          error: `Deploy #${d.id} ${d.status === 'failed' ? 'failed' : 'was cancelled'}, so \`${shortSha(d.sha)}\` never ran on ${where} through it; roll back to a deploy that succeeded, or name the commit SHA if you are sure.`,
+        };
       }
       if (d.status !== 'succeeded') {
         return { error: `Deploy #${d.id} is still ${d.status}; roll back to a deploy that has succeeded.` };
       }
       if (d.sha === currentSha) {
-        return { error: `Deploy #${d.id} deployed \`${shortSha(d.sha)}\`, which is what runs on ${where} now; there is nothing to roll back.` };
+        return {
+          error: `Deploy #${d.id} deployed \`${shortSha(d.sha)}\`, which is what runs on ${where} now; there is nothing to roll back.`,
+        };
       }
       return { sha: d.sha, fromDeploy: d.id, ref: d.ref };
     }
     case 'sha': {
-      if (arg.sha === currentSha) return { error: `\`${shortSha(arg.sha)}\` is what runs on ${where} already; there is nothing to roll back.` };
+      if (arg.sha === currentSha)
+        return { error: `\`${shortSha(arg.sha)}\` is what runs on ${where} already; there is nothing to roll back.` };
       const from = succeeded.find((d) => d.sha === arg.sha);
       return from ? { sha: arg.sha, fromDeploy: from.id, ref: from.ref } : { sha: arg.sha, ref: shortSha(arg.sha) };
     }

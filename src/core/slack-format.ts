@@ -22,7 +22,7 @@ export const mention = (userId: string): string => (/^[A-Z0-9]+$/.test(userId) ?
 
 /** A time Slack shows in each reader's own time zone. */
 export function slackTime(ms: number, format = '{date_short_pretty} {time}'): string {
-  const fallback = new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  const fallback = `${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
   return `<!date^${Math.floor(ms / 1000)}^${format}|${fallback}>`;
 }
 

@@ -44,7 +44,12 @@ export function parseWeeklySpan(text: string): SpanParse {
   for (const half of halves) {
     const w = half.split(/\s+/);
     if (w.length !== 2) {
-      const what = w.length === 1 && dayNumber(w[0]!) !== undefined ? `${quote(half)} has no time` : w.length === 1 && parseClock(w[0]!) !== undefined ? `${quote(half)} has no day` : `${quote(half)} is not a day and time`;
+      const what =
+        w.length === 1 && dayNumber(w[0]!) !== undefined
+          ? `${quote(half)} has no time`
+          : w.length === 1 && parseClock(w[0]!) !== undefined
+            ? `${quote(half)} has no day`
+            : `${quote(half)} is not a day and time`;
       return { ok: false, message: `${q}: ${what}; write <day> HH:MM to <day> HH:MM, ${SPAN_EXAMPLE}` };
     }
     const day = dayNumber(w[0]!);
@@ -64,8 +69,13 @@ export function parseWeeklySpan(text: string): SpanParse {
 export function parseWindow(text: string): WindowParse {
   const q = quote(text);
   const shape = `${q} is not a window; write the days then HH:MM-HH:MM, ${WINDOW_EXAMPLES}`;
-  const w = text.trim().replace(/\s*,\s*/g, ',').replace(/\s*[-–]\s*/g, '-').split(/\s+/);
-  if (w.length === 1 && /^[\d:]+-[\d:]+$/.test(w[0]!)) return { ok: false, message: `${q} says no days; put them first, e.g. daily ${w[0]} or Mon-Fri ${w[0]}` };
+  const w = text
+    .trim()
+    .replace(/\s*,\s*/g, ',')
+    .replace(/\s*[-–]\s*/g, '-')
+    .split(/\s+/);
+  if (w.length === 1 && /^[\d:]+-[\d:]+$/.test(w[0]!))
+    return { ok: false, message: `${q} says no days; put them first, e.g. daily ${w[0]} or Mon-Fri ${w[0]}` };
   if (w.length !== 2) return { ok: false, message: shape };
   const days = parseDays(w[0]!);
   if (typeof days === 'string') return { ok: false, message: `${q}: ${days}` };
@@ -92,7 +102,8 @@ function parseDays(text: string): number[] | string {
   const days = new Set<number>();
   for (const part of text.split(',')) {
     const ends = part.split('-');
-    if (ends.length > 2 || part === '') return `${quote(part)} is not a day or range of days; use e.g. Mon-Thu, Mon,Wed,Fri, weekdays or daily`;
+    if (ends.length > 2 || part === '')
+      return `${quote(part)} is not a day or range of days; use e.g. Mon-Thu, Mon,Wed,Fri, weekdays or daily`;
     const nums: number[] = [];
     for (const e of ends) {
       const d = dayNumber(e);

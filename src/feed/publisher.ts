@@ -66,11 +66,15 @@ export class FeedPublisher {
     const mirror = this.d.mirror;
     if (mirror) {
       // The same moments as the feed message, so GitHub's environments page tells the same story.
-      this.inBackground('GitHub deployment', async () => {
-        await done.catch(() => {});
-        const dep = await this.d.deploys.get(id);
-        if (dep) await mirror(dep);
-      }, id);
+      this.inBackground(
+        'GitHub deployment',
+        async () => {
+          await done.catch(() => {});
+          const dep = await this.d.deploys.get(id);
+          if (dep) await mirror(dep);
+        },
+        id,
+      );
     }
     return done;
   }
@@ -145,8 +149,10 @@ export class FeedPublisher {
       text,
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text } },
-        { type: 'section', text: { type: 'mrkdwn', text: '```' + body + '```' } },
-        ...(url ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: slackLink(url, `Full log of deploy #${id}`) }] }] : []),
+        { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${body}\`\`\`` } },
+        ...(url
+          ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: slackLink(url, `Full log of deploy #${id}`) }] }]
+          : []),
       ],
       unfurl_links: false,
     });
@@ -158,7 +164,10 @@ export class FeedPublisher {
         return await this.sync(id);
       } catch (err) {
         const code = (err as { data?: { error?: string } }).data?.error;
-        const hint = code === 'not_in_channel' || code === 'channel_not_found' ? ' (invite the Ferry bot to the feed channel, or fix feed_channel in the config)' : '';
+        const hint =
+          code === 'not_in_channel' || code === 'channel_not_found'
+            ? ' (invite the Ferry bot to the feed channel, or fix feed_channel in the config)'
+            : '';
         this.d.log.error({ deployId: id, err: (err as Error).message, attempt }, `feed update failed${hint}`);
         if (attempt >= 5 || hint) throw err;
         await sleep(Math.min(60_000, 1_000 * 2 ** attempt));
@@ -224,4 +233,3 @@ export class FeedPublisher {
     return ctx;
   }
 }
-

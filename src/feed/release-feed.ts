@@ -70,7 +70,7 @@ export class ReleaseFeed {
   /** Each author who acks for themselves gets one DM with their commits and the buttons (once, whoever calls). */
   async dmAuthors(id: number): Promise<void> {
     const r = await this.d.store.get(id);
-    if (!r || r.status !== 'open') return;
+    if (r?.status !== 'open') return;
     const commits = await this.d.store.commits(id);
     for (const a of r.authors) {
       if (a.ackBy !== 'self' || !a.slack) continue;
@@ -109,7 +109,10 @@ export class ReleaseFeed {
   async productPost(r: Release): Promise<void> {
     const channel = this.d.config.apps[r.app]?.envs[r.to]?.release.productChannel;
     if (!channel || !(await this.d.store.once(r.id, 'product-post'))) return;
-    const msg = renderProductPost(r, await this.d.store.commits(r.id), { shipper: r.shippedBy ?? r.requester, commitUrl: (sha) => this.d.commitUrl(r.app, sha) });
+    const msg = renderProductPost(r, await this.d.store.commits(r.id), {
+      shipper: r.shippedBy ?? r.requester,
+      commitUrl: (sha) => this.d.commitUrl(r.app, sha),
+    });
     try {
       await this.d.slack.chat.postMessage({ channel, ...msg, unfurl_links: false });
     } catch (err) {
@@ -175,7 +178,9 @@ export class ReleaseFeed {
       const author = r.authors.find((a) => a.slack === dm.user);
       if (!author) continue;
       const msg = renderAuthorDm(r, author, commitsOf(author, commits), this.ctx(r));
-      await this.d.slack.chat.update({ channel: dm.channel, ts: dm.ts, ...msg }).catch((err: Error) => this.d.log.warn({ releaseId: r.id, err: err.message }, 'could not update a release DM'));
+      await this.d.slack.chat
+        .update({ channel: dm.channel, ts: dm.ts, ...msg })
+        .catch((err: Error) => this.d.log.warn({ releaseId: r.id, err: err.message }, 'could not update a release DM'));
     }
   }
 }

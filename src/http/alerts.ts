@@ -38,7 +38,11 @@ export function createAlertsEndpoint(d: AlertsDeps): BodyHandler {
       // Both sides hashed, so the comparison takes the same time whatever the lengths.
       if (!token || !timingSafeEqual(digest(token), expected)) {
         d.log.warn({ path, token: token ? 'wrong' : 'missing' }, 'alert refused: bad token');
-        return send(res, 401, `${token ? 'Wrong token' : 'No token'}: send FERRY_ALERT_TOKEN as "Authorization: Bearer <token>" or "X-Ferry-Token: <token>".`);
+        return send(
+          res,
+          401,
+          `${token ? 'Wrong token' : 'No token'}: send FERRY_ALERT_TOKEN as "Authorization: Bearer <token>" or "X-Ferry-Token: <token>".`,
+        );
       }
       const parts = path.split('/').slice(2);
       let app: string, env: string;
@@ -47,10 +51,12 @@ export function createAlertsEndpoint(d: AlertsDeps): BodyHandler {
       } catch {
         return send(res, 404, 'Alerts go to /alerts/<app>/<env>.');
       }
-      if (parts.length !== 2 || !app || !env) return send(res, 404, `Alerts go to /alerts/<app>/<env>; apps here: ${d.config.appNames.join(', ')}.`);
+      if (parts.length !== 2 || !app || !env)
+        return send(res, 404, `Alerts go to /alerts/<app>/<env>; apps here: ${d.config.appNames.join(', ')}.`);
       const appConfig = Object.hasOwn(d.config.apps, app) ? d.config.apps[app] : undefined;
       if (!appConfig) return send(res, 404, `No app "${app}" here; apps: ${d.config.appNames.join(', ')}.`);
-      if (!appConfig.envNames.includes(env)) return send(res, 404, `App "${app}" has no env "${env}"; its envs: ${appConfig.envNames.join(', ')}.`);
+      if (!appConfig.envNames.includes(env))
+        return send(res, 404, `App "${app}" has no env "${env}"; its envs: ${appConfig.envNames.join(', ')}.`);
       const parsed = parseAlerts(body.toString('utf8'));
       if (!parsed.ok) return send(res, 400, parsed.error);
       const r = await d.alerts(app, env, parsed.alerts);

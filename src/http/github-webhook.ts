@@ -33,10 +33,19 @@ export function createGitHubWebhook(d: GitHubWebhookDeps): BodyHandler {
         const v = req.headers[name];
         return Array.isArray(v) ? v[0] : v;
       };
-      if (!header('x-hub-signature-256')) return send(res, 401, 'Missing X-Hub-Signature-256: set the webhook\'s secret in GitHub (Settings -> Webhooks) to GITHUB_WEBHOOK_SECRET.');
+      if (!header('x-hub-signature-256'))
+        return send(
+          res,
+          401,
+          "Missing X-Hub-Signature-256: set the webhook's secret in GitHub (Settings -> Webhooks) to GITHUB_WEBHOOK_SECRET.",
+        );
       if (!signatureValid(d.secret, body, header('x-hub-signature-256'))) {
         d.log.warn({ delivery: header('x-github-delivery') }, 'GitHub webhook with a bad signature');
-        return send(res, 401, "Bad signature: X-Hub-Signature-256 does not match this body and Ferry's GITHUB_WEBHOOK_SECRET; the webhook's secret in GitHub must be the same.");
+        return send(
+          res,
+          401,
+          "Bad signature: X-Hub-Signature-256 does not match this body and Ferry's GITHUB_WEBHOOK_SECRET; the webhook's secret in GitHub must be the same.",
+        );
       }
       const event = header('x-github-event');
       const delivery = header('x-github-delivery');
@@ -45,14 +54,16 @@ export function createGitHubWebhook(d: GitHubWebhookDeps): BodyHandler {
       try {
         payload = JSON.parse(body.toString('utf8'));
       } catch {
-        return send(res, 400, 'The body is not JSON: set the webhook\'s content type to application/json.');
+        return send(res, 400, "The body is not JSON: set the webhook's content type to application/json.");
       }
       if (event === 'ping') return send(res, 200, 'pong');
       const changed = checksEvent(event, payload);
       if (changed && d.checksChanged) {
         // No delivery record needed: waking a waiting deploy twice only makes it look twice.
         send(res, 202, 'accepted');
-        const work = d.checksChanged(changed.repo, changed.sha).catch((err: Error) => d.log.error({ delivery, err: err.message }, 'checks event not handled'));
+        const work = d
+          .checksChanged(changed.repo, changed.sha)
+          .catch((err: Error) => d.log.error({ delivery, err: err.message }, 'checks event not handled'));
         d.background?.(work);
         return;
       }

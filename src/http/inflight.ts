@@ -30,10 +30,13 @@ export class Inflight extends EventEmitter {
 
   private scheduleIdle(): void {
     if (this.count > 0 || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (!this.busy) this.emit('idle');
-      else this.scheduleIdle();
-    }, Math.max(1, this.lastArrival + this.quietMs - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        if (!this.busy) this.emit('idle');
+        else this.scheduleIdle();
+      },
+      Math.max(1, this.lastArrival + this.quietMs - Date.now()),
+    );
   }
 }

@@ -30,7 +30,17 @@ export interface DeployFacts {
 }
 
 export function deployFacts(d: Deploy, redact: Redactor): DeployFacts {
-  const f: DeployFacts = { id: d.id, app: d.app, env: d.env, ref: redact(d.ref), sha: d.sha, user: d.user, status: d.status, attempt: d.attempt, createdAt: d.createdAt };
+  const f: DeployFacts = {
+    id: d.id,
+    app: d.app,
+    env: d.env,
+    ref: redact(d.ref),
+    sha: d.sha,
+    user: d.user,
+    status: d.status,
+    attempt: d.attempt,
+    createdAt: d.createdAt,
+  };
   if (d.startedAt !== undefined) f.startedAt = d.startedAt;
   if (d.finishedAt !== undefined) f.finishedAt = d.finishedAt;
   if (d.exitCode !== undefined) f.exitCode = d.exitCode;
@@ -108,7 +118,10 @@ export function renderLogPage(v: LogPageView): string {
   const commit = v.commitUrl ? `<a href="${escapeHtml(v.commitUrl)}" rel="noreferrer noopener">${sha}</a>` : sha;
   const finished = isFinished(f.status);
   const next = v.first + v.lines.length;
-  const trimmed = v.first > 1 ? `<p class="note" id="log-trimmed">Lines 1–${v.first - 1} are no longer kept: Ferry keeps the newest lines of each log (<code>log_lines</code> in its config).</p>` : '';
+  const trimmed =
+    v.first > 1
+      ? `<p class="note" id="log-trimmed">Lines 1–${v.first - 1} are no longer kept: Ferry keeps the newest lines of each log (<code>log_lines</code> in its config).</p>`
+      : '';
   const gone = v.lines.length === 0 && finished && f.finishedAt !== undefined && v.now - f.finishedAt > v.logTtlMs;
   const empty = gone
     ? `This log is no longer kept: Ferry deletes logs ${formatDuration(v.logTtlMs)} after their last line.`
@@ -150,10 +163,13 @@ ${trimmed}<p class="note" id="log-empty"${v.lines.length ? ' hidden' : ''}>${emp
 
 /** A page that says what was wrong and what to do; `messageHtml` is built from escaped parts. */
 export function renderErrorPage(title: string, messageHtml: string): string {
-  return shell(`${title} — Ferry`, `<main id="page" class="error-page">
+  return shell(
+    `${title} — Ferry`,
+    `<main id="page" class="error-page">
 <h1>${escapeHtml(title)}</h1>
 <p>${messageHtml}</p>
-</main>`);
+</main>`,
+  );
 }
 
 /**

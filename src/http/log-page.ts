@@ -103,7 +103,11 @@ export class LogPage {
    * against: any token is then "not valid", the same answer as a wrong one, so a link never tells
    * whether a deploy exists (the HMAC is computed either way).
    */
-  private check(id: number, deploy: Deploy | undefined, token: string): { ok: true; expiresAt: number; deploy: Deploy } | Extract<LogTokenCheck, { ok: false }> {
+  private check(
+    id: number,
+    deploy: Deploy | undefined,
+    token: string,
+  ): { ok: true; expiresAt: number; deploy: Deploy } | Extract<LogTokenCheck, { ok: false }> {
     const check = verifyLogToken(this.d.links, { id, createdAt: deploy?.createdAt ?? 0 }, token, this.now());
     if (!deploy) return { ok: false, reason: 'bad-signature' };
     return check.ok ? { ...check, deploy } : check;
@@ -115,7 +119,15 @@ export class LogPage {
       read = await this.d.logs.sinceWithDeploy(id, 1);
     } catch (err) {
       this.d.log.warn({ deployId: id, err: (err as Error).message }, 'log page could not read Redis');
-      return sendHtml(req, res, 503, renderErrorPage('Ferry cannot reach its database', "Ferry could not read this deploy from Redis just now. Reload the page in a minute; if it keeps happening, tell whoever runs Ferry (its <code>/healthz</code> says whether Redis answers)."));
+      return sendHtml(
+        req,
+        res,
+        503,
+        renderErrorPage(
+          'Ferry cannot reach its database',
+          'Ferry could not read this deploy from Redis just now. Reload the page in a minute; if it keeps happening, tell whoever runs Ferry (its <code>/healthz</code> says whether Redis answers).',
+        ),
+      );
     }
     const { slice } = read;
     const check = this.check(id, read.deploy, token);

@@ -41,7 +41,8 @@ export function createHttpServer(d: HttpDeps): http.Server {
     route(req, res, d).catch((err: Error) => {
       if (err instanceof UnreadableBody) {
         d.log.debug({ err: err.message }, 'a request body could not be read');
-        if (!res.headersSent) send(res, 400, 'The request body could not be read (the connection broke off, or its framing is wrong); send it again.');
+        if (!res.headersSent)
+          send(res, 400, 'The request body could not be read (the connection broke off, or its framing is wrong); send it again.');
         return;
       }
       // The path only: a log page's query holds its token.
@@ -63,7 +64,8 @@ async function route(req: IncomingMessage, res: ServerResponse, d: HttpDeps): Pr
     return;
   }
   if (path === '/slack/events') {
-    if (!d.slack) return send(res, 404, 'Ferry runs in Socket Mode (SLACK_APP_TOKEN is set); Slack events arrive over the socket, not here.');
+    if (!d.slack)
+      return send(res, 404, 'Ferry runs in Socket Mode (SLACK_APP_TOKEN is set); Slack events arrive over the socket, not here.');
     if (req.method !== 'POST') return send(res, 405, 'Slack sends POST requests here.');
     d.inflight?.track(res);
     const body = await readBody(req);
@@ -81,7 +83,10 @@ async function route(req: IncomingMessage, res: ServerResponse, d: HttpDeps): Pr
   }
   if (path === '/github/webhook' || path.startsWith('/alerts/')) {
     const h = path === '/github/webhook' ? d.githubWebhook : d.alerts;
-    const off = path === '/github/webhook' ? 'GitHub webhooks are off on this Ferry: set GITHUB_WEBHOOK_SECRET (the webhook\'s secret) and restart it.' : 'Alerts are off on this Ferry: set FERRY_ALERT_TOKEN and restart it.';
+    const off =
+      path === '/github/webhook'
+        ? "GitHub webhooks are off on this Ferry: set GITHUB_WEBHOOK_SECRET (the webhook's secret) and restart it."
+        : 'Alerts are off on this Ferry: set FERRY_ALERT_TOKEN and restart it.';
     if (!h) return send(res, 404, off);
     if (req.method !== 'POST') return send(res, 405, 'Send POST requests here.');
     const body = await readBody(req, path === '/github/webhook' ? MAX_WEBHOOK_BODY : MAX_BODY);
@@ -96,9 +101,17 @@ async function route(req: IncomingMessage, res: ServerResponse, d: HttpDeps): Pr
   }
   if (d.logPage && (await d.logPage.handle(req, res, path, new URLSearchParams(search)))) return;
   if (!d.logPage && path.startsWith('/deploys/')) {
-    return send(res, 404, "The deploy log page is off on this Ferry: set FERRY_PUBLIC_URL to the address where Slack users reach Ferry's HTTP port (e.g. https://ferry.acme.com) and restart it.");
+    return send(
+      res,
+      404,
+      "The deploy log page is off on this Ferry: set FERRY_PUBLIC_URL to the address where Slack users reach Ferry's HTTP port (e.g. https://ferry.acme.com) and restart it.",
+    );
   }
-  send(res, 404, 'Not found. Ferry serves POST /slack/events, GET /healthz and GET /deploys/<id>?t=<token> (a deploy\'s log page; get a link with /deploy log <id> in Slack).');
+  send(
+    res,
+    404,
+    "Not found. Ferry serves POST /slack/events, GET /healthz and GET /deploys/<id>?t=<token> (a deploy's log page; get a link with /deploy log <id> in Slack).",
+  );
 }
 
 function send(res: ServerResponse, status: number, text: string): void {

@@ -18,7 +18,11 @@ export function createSlackGuard(opts: { signingSecret: string; redis: Redis; ke
     const signature = req.headers['x-slack-signature'];
     const timestamp = req.headers['x-slack-request-timestamp'];
     if (typeof signature !== 'string' || typeof timestamp !== 'string') {
-      return { ok: false, status: 401, message: 'Missing X-Slack-Signature or X-Slack-Request-Timestamp: requests here must come from Slack.' };
+      return {
+        ok: false,
+        status: 401,
+        message: 'Missing X-Slack-Signature or X-Slack-Request-Timestamp: requests here must come from Slack.',
+      };
     }
     const valid = isValidSlackRequest({
       signingSecret: opts.signingSecret,
@@ -29,7 +33,10 @@ export function createSlackGuard(opts: { signingSecret: string; redis: Redis; ke
       opts.log.warn({ timestamp }, 'refused a Slack request with a bad or stale signature');
       return { ok: false, status: 401, message: 'Bad or expired Slack signature. Check SLACK_SIGNING_SECRET and the server clock.' };
     }
-    const firstSeen = opts.redis.set(`${opts.keyPrefix}:slack-sig:${signature}`, '1', 'PX', 6 * 60_000, 'NX').then((r) => r === 'OK', () => true);
+    const firstSeen = opts.redis.set(`${opts.keyPrefix}:slack-sig:${signature}`, '1', 'PX', 6 * 60_000, 'NX').then(
+      (r) => r === 'OK',
+      () => true,
+    );
     const fresh = await withDeadline(firstSeen, opts.redisDeadlineMs ?? 300, true);
     if (!fresh) {
       opts.log.warn({ timestamp }, 'refused a replayed Slack request');

@@ -61,7 +61,14 @@ export async function ensureDemoRepo(dir: string, baseEnv: Record<string, string
     if (author) {
       when += day / 3;
       const date = new Date(when).toISOString();
-      Object.assign(env, { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date });
+      Object.assign(env, {
+        GIT_AUTHOR_NAME: author.name,
+        GIT_AUTHOR_EMAIL: author.email,
+        GIT_COMMITTER_NAME: author.name,
+        GIT_COMMITTER_EMAIL: author.email,
+        GIT_AUTHOR_DATE: date,
+        GIT_COMMITTER_DATE: date,
+      });
     }
     return run('git', args, { cwd: dir, env });
   };
@@ -76,9 +83,12 @@ export async function ensureDemoRepo(dir: string, baseEnv: Record<string, string
   };
 
   await git(['init', '-q', '-b', 'main']);
-  await commit(ALICE, 'Create the shop skeleton', { 'README.md': '# Shop\n\nThe demo app Ferry deploys in the playground.\n', 'src/app.js': "console.log('shop');\n" });
+  await commit(ALICE, 'Create the shop skeleton', {
+    'README.md': '# Shop\n\nThe demo app Ferry deploys in the playground.\n',
+    'src/app.js': "console.log('shop');\n",
+  });
   await commit(BOB, 'Add the product list', { 'src/products.js': "export const products = ['kettle', 'teapot', 'mug'];\n" });
-  await commit(CAROL, 'Format prices in the shopper\'s currency', { 'src/price.js': 'export const price = (p) => p.toFixed(2);\n' });
+  await commit(CAROL, "Format prices in the shopper's currency", { 'src/price.js': 'export const price = (p) => p.toFixed(2);\n' });
   await commit(ALICE, 'Add a deploy hook that builds and migrates', { '.ferry/deploy-hook': HOOK });
   await commit(BOB, 'Add a health check endpoint', { 'src/health.js': "export const health = () => 'ok';\n" });
   await git(['tag', 'v1.0.0']);
@@ -93,7 +103,10 @@ export async function ensureDemoRepo(dir: string, baseEnv: Record<string, string
 
   await git(['checkout', '-q', 'main']);
   await git(['checkout', '-q', '-b', 'broken-build']);
-  await commit(ALICE, 'Try the new discount rules', { '.ferry/deploy-hook': BROKEN_HOOK, 'src/discount.js': 'export const discount = (t) => t;\n' });
+  await commit(ALICE, 'Try the new discount rules', {
+    '.ferry/deploy-hook': BROKEN_HOOK,
+    'src/discount.js': 'export const discount = (t) => t;\n',
+  });
 
   await git(['checkout', '-q', 'main']);
   return dir;

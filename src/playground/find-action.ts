@@ -22,7 +22,7 @@ export function findAction(blocks: unknown, blockId: string, actionId: string): 
     if (bid !== blockId) continue;
     const candidates: [unknown, string][] = [];
     if (isObj(block.accessory)) candidates.push([block.accessory, `a${index}`]);
-    if (Array.isArray(block.elements)) block.elements.forEach((e, i) => candidates.push([e, `a${index}-${i}`]));
+    if (Array.isArray(block.elements)) for (const [i, e] of block.elements.entries()) candidates.push([e, `a${index}-${i}`]);
     for (const [el, fallback] of candidates) {
       if (!isObj(el)) continue;
       const aid = typeof el.action_id === 'string' ? el.action_id : fallback;

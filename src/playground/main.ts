@@ -66,7 +66,14 @@ export async function startPlayground(env: PlaygroundEnv, log: Logger): Promise<
   const signingSecret = randomBytes(24).toString('hex');
   const ferryPort = await freePort();
   const ferryUrl = `http://127.0.0.1:${ferryPort}`;
-  const standin = new StandIn({ ws: new Workspace(), botToken, signingSecret, eventsUrl: `${ferryUrl}/slack/events`, commands: manifestCommands(root), log: log.child({ component: 'stand-in' }) });
+  const standin = new StandIn({
+    ws: new Workspace(),
+    botToken,
+    signingSecret,
+    eventsUrl: `${ferryUrl}/slack/events`,
+    commands: manifestCommands(root),
+    log: log.child({ component: 'stand-in' }),
+  });
   await standin.listen(env.port);
 
   const ferryEnv = {
@@ -85,7 +92,12 @@ export async function startPlayground(env: PlaygroundEnv, log: Logger): Promise<
   ];
   let stopping = false;
   const exited = new Promise<string>((resolve) => {
-    for (const c of children) c.once('exit', (code, sig) => !stopping && resolve(`ferry ${c.spawnargs.at(-1)} exited (${sig ?? `code ${code}`}); see ${dir}/ferry-${c.spawnargs.at(-1)}.log`));
+    for (const c of children)
+      c.once(
+        'exit',
+        (code, sig) =>
+          !stopping && resolve(`ferry ${c.spawnargs.at(-1)} exited (${sig ?? `code ${code}`}); see ${dir}/ferry-${c.spawnargs.at(-1)}.log`),
+      );
   });
   let stopped: Promise<void> | undefined;
   const stop = () => {
@@ -156,7 +168,10 @@ async function stopChild(c: ChildProcess): Promise<void> {
 async function waitHealthy(url: string): Promise<true | Error> {
   const until = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < until) {
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return true;
     await sleep(100);
   }
@@ -186,7 +201,9 @@ export function main(): void {
   const log = createLogger(env.logLevel, makeRedactor([]));
   // Signals are handled from the start: one during start-up stops what has started once it has.
   let signalled: number | undefined;
-  let stop = (code: number) => void (signalled = code);
+  let stop = (code: number): void => {
+    signalled = code;
+  };
   process.on('SIGINT', () => stop(0));
   process.on('SIGTERM', () => stop(0));
   process.on('SIGHUP', () => stop(0));
@@ -202,7 +219,10 @@ export function main(): void {
         }
         stopping = true;
         firstAt = Date.now();
-        pg.stop().then(() => process.exit(code), () => process.exit(1));
+        pg.stop().then(
+          () => process.exit(code),
+          () => process.exit(1),
+        );
       };
       if (signalled !== undefined) return stop(signalled);
       process.stdout.write(
@@ -217,9 +237,12 @@ export function main(): void {
       });
     },
     (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'EADDRINUSE'
-        ? `Port ${env.port} is in use (another playground?). Stop it, or pick another port: PLAYGROUND_PORT=${env.port + 1} npm run playground`
-        : isFerryError(err) ? err.message : `The playground failed to start: ${err.message}`;
+      const why =
+        err.code === 'EADDRINUSE'
+          ? `Port ${env.port} is in use (another playground?). Stop it, or pick another port: PLAYGROUND_PORT=${env.port + 1} npm run playground`
+          : isFerryError(err)
+            ? err.message
+            : `The playground failed to start: ${err.message}`;
       process.stderr.write(`${why}\n`);
       process.exit(1);
     },

@@ -4,7 +4,7 @@ import { escapeHtml } from './render/mrkdwn';
 export const DEFAULT_TIPS = [
   'Type <code>/deploy dev feature/checkout</code> below and watch its message in #deploys.',
   'Switch to Bob (top right) and try <code>/deploy dev main</code>: dev is locked by Alice now.',
-  'Open a deploy\'s <em>full log</em> link, or try <code>/lock</code>, <code>/unlock</code>, <code>/deploy help</code>.',
+  "Open a deploy's <em>full log</em> link, or try <code>/lock</code>, <code>/unlock</code>, <code>/deploy help</code>.",
 ];
 
 /** The playground page: a shell the browser script fills in from the live event stream. */

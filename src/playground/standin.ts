@@ -40,7 +40,13 @@ export class StandIn {
 
   constructor(private readonly o: StandInOptions) {
     this.api = new WebApi(o.ws, o.botToken, () => this.url);
-    this.toFerry = new ToFerry({ ws: o.ws, api: this.api, eventsUrl: o.eventsUrl, signingSecret: o.signingSecret, responseBase: () => `${this.base()}/respond/` });
+    this.toFerry = new ToFerry({
+      ws: o.ws,
+      api: this.api,
+      eventsUrl: o.eventsUrl,
+      signingSecret: o.signingSecret,
+      responseBase: () => `${this.base()}/respond/`,
+    });
     this.assets = o.assets ?? new WebAssets();
     this.server = http.createServer((req, res) => {
       this.route(req, res).catch((err: Error) => {
@@ -82,11 +88,15 @@ export class StandIn {
       return json(res, r.status, r.body);
     }
     if (req.method === 'POST' && p.startsWith('/respond/')) {
-      const r = this.api.respond(p.slice('/respond/'.length), parseArgs(req.headers['content-type'] ?? 'application/json', await readBody(req)));
+      const r = this.api.respond(
+        p.slice('/respond/'.length),
+        parseArgs(req.headers['content-type'] ?? 'application/json', await readBody(req)),
+      );
       return json(res, r.status, r.body);
     }
     // The page and its API are for a browser on this machine only (a DNS-rebinding page gets nothing).
-    if (!/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(req.headers.host ?? '')) return json(res, 421, { ok: false, error: 'Open the playground at http://127.0.0.1' });
+    if (!/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(req.headers.host ?? ''))
+      return json(res, 421, { ok: false, error: 'Open the playground at http://127.0.0.1' });
     if (req.method === 'GET' && p === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': CSP });
       res.end(pageHtml());
@@ -103,7 +113,11 @@ export class StandIn {
       // preflight this server never grants) from this origin.
       const site = req.headers['sec-fetch-site'];
       const origin = req.headers.origin;
-      if (!String(req.headers['content-type'] ?? '').startsWith('application/json') || (site && site !== 'same-origin') || (origin && origin !== `http://${req.headers.host}`)) {
+      if (
+        !String(req.headers['content-type'] ?? '').startsWith('application/json') ||
+        (site && site !== 'same-origin') ||
+        (origin && origin !== `http://${req.headers.host}`)
+      ) {
         return json(res, 403, { ok: false, error: 'Only the playground page may do that.' });
       }
       return this.ui(p.slice(4), JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, unknown>, res);
@@ -151,12 +165,24 @@ export class StandIn {
         if (!channel || !ws.canSee(user.id, channel)) return json(res, 400, { ok: false, error: 'No such channel.' });
         if (!text) return json(res, 400, { ok: false, error: 'Type a message or a command.' });
         if (!text.startsWith('/')) {
-          ws.post({ channel: channel.id, author: user.id, text, blocks: [], ...(typeof body.threadTs === 'string' && { threadTs: body.threadTs }) });
+          ws.post({
+            channel: channel.id,
+            author: user.id,
+            text,
+            blocks: [],
+            ...(typeof body.threadTs === 'string' && { threadTs: body.threadTs }),
+          });
           return json(res, 200, { ok: true });
         }
         const command = text.split(/\s+/, 1)[0]!;
         if (!this.o.commands.includes(command)) {
-          ws.post({ channel: channel.id, author: SLACKBOT, text: `\`${command}\` is not a valid command. The app's commands are ${this.o.commands.map((c) => `\`${c}\``).join(', ')}.`, blocks: [], ephemeralTo: user.id });
+          ws.post({
+            channel: channel.id,
+            author: SLACKBOT,
+            text: `\`${command}\` is not a valid command. The app's commands are ${this.o.commands.map((c) => `\`${c}\``).join(', ')}.`,
+            blocks: [],
+            ephemeralTo: user.id,
+          });
           return json(res, 200, { ok: true });
         }
         const d = await this.toFerry.command(user, channel.id, command, text.slice(command.length).trim());
@@ -164,7 +190,8 @@ export class StandIn {
       }
       case 'action': {
         const message = ws.byId(String(body.messageId));
-        if (!message || (message.ephemeralTo && message.ephemeralTo !== user.id)) return json(res, 404, { ok: false, error: 'That message is gone.' });
+        if (!message || (message.ephemeralTo && message.ephemeralTo !== user.id))
+          return json(res, 404, { ok: false, error: 'That message is gone.' });
         const found = findAction(message.blocks, String(body.blockId ?? ''), String(body.actionId ?? ''));
         if (!found) return json(res, 404, { ok: false, error: 'That button is no longer on the message.' });
         const d = await this.toFerry.action(user, message, found);
@@ -194,7 +221,8 @@ export class StandIn {
   }
 }
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });

@@ -55,7 +55,13 @@ export class ToFerry {
     if (res.error) this.tell(user.id, channel.id, `${command} failed with the error "${res.error}"`);
     else if (res.body && (res.body.text || res.body.blocks)) {
       const inChannel = res.body.response_type === 'in_channel';
-      this.d.ws.post({ channel: channel.id, author: BOT_USER, text: String(res.body.text ?? ''), blocks: Array.isArray(res.body.blocks) ? res.body.blocks : [], ...(!inChannel && { ephemeralTo: user.id }) });
+      this.d.ws.post({
+        channel: channel.id,
+        author: BOT_USER,
+        text: String(res.body.text ?? ''),
+        blocks: Array.isArray(res.body.blocks) ? res.body.blocks : [],
+        ...(!inChannel && { ephemeralTo: user.id }),
+      });
     }
     return res;
   }
@@ -69,13 +75,28 @@ export class ToFerry {
       user: { id: user.id, username: user.name, name: user.name, team_id: TEAM_ID },
       api_app_id: APP_ID,
       token: 'playground-verification-token',
-      container: { type: 'message', message_ts: message.ts, channel_id: channel.id, is_ephemeral: !!message.ephemeralTo, ...(message.threadTs && { thread_ts: message.threadTs }) },
+      container: {
+        type: 'message',
+        message_ts: message.ts,
+        channel_id: channel.id,
+        is_ephemeral: !!message.ephemeralTo,
+        ...(message.threadTs && { thread_ts: message.threadTs }),
+      },
       trigger_id: this.d.api.trigger(user.id),
       team: { id: TEAM_ID, domain: 'playground' },
       enterprise: null,
       is_enterprise_install: false,
       channel: { id: channel.id, name: channel.dmWith ? 'directmessage' : channel.name },
-      ...(!message.ephemeralTo && { message: { type: 'message', user: message.author, ts: message.ts, text: message.text, blocks: message.blocks, ...(message.threadTs && { thread_ts: message.threadTs }) } }),
+      ...(!message.ephemeralTo && {
+        message: {
+          type: 'message',
+          user: message.author,
+          ts: message.ts,
+          text: message.text,
+          blocks: message.blocks,
+          ...(message.threadTs && { thread_ts: message.threadTs }),
+        },
+      }),
       state: { values: {} },
       response_url: responseUrl,
       // The element as the app defined it (type, text, value, style, url, confirm), plus Slack's ids.
@@ -106,7 +127,15 @@ export class ToFerry {
   /** A modal closed with Cancel: Slack tells the app only when the view asked (notify_on_close). */
   async closeView(user: Person, open: OpenView): Promise<void> {
     if (open.view.notify_on_close !== true) return;
-    const payload = { type: 'view_closed', team: { id: TEAM_ID, domain: 'playground' }, user: { id: user.id, username: user.name, team_id: TEAM_ID }, api_app_id: APP_ID, token: 'playground-verification-token', view: viewJson(open.id, open.view), is_cleared: false };
+    const payload = {
+      type: 'view_closed',
+      team: { id: TEAM_ID, domain: 'playground' },
+      user: { id: user.id, username: user.name, team_id: TEAM_ID },
+      api_app_id: APP_ID,
+      token: 'playground-verification-token',
+      view: viewJson(open.id, open.view),
+      is_cleared: false,
+    };
     await this.send(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
   }
 
@@ -117,7 +146,11 @@ export class ToFerry {
       const res = await fetch(this.d.eventsUrl, {
         method: 'POST',
         body,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': String(ts),
+          'x-slack-signature': signature,
+        },
         signal: AbortSignal.timeout(ACK_TIMEOUT_MS),
       });
       const text = await res.text();

@@ -75,19 +75,40 @@ export class WebApi {
       return { status: 200, body: { ok: true } };
     }
     const inChannel = body.response_type === 'in_channel';
-    this.ws.post({ channel: t.channel, author: BOT_USER, ...content, ...(!inChannel && { ephemeralTo: t.user }), ...(typeof body.thread_ts === 'string' && { threadTs: body.thread_ts }) });
+    this.ws.post({
+      channel: t.channel,
+      author: BOT_USER,
+      ...content,
+      ...(!inChannel && { ephemeralTo: t.user }),
+      ...(typeof body.thread_ts === 'string' && { threadTs: body.thread_ts }),
+    });
     return { status: 200, body: { ok: true } };
   }
 
   private readonly methods: Record<string, (a: Record<string, unknown>) => ApiResult> = {
-    'auth.test': () => ok({ url: this.pageUrl(), team: 'Playground', user: 'ferry', team_id: TEAM_ID, user_id: BOT_USER, bot_id: BOT_ID, is_enterprise_install: false }),
+    'auth.test': () =>
+      ok({
+        url: this.pageUrl(),
+        team: 'Playground',
+        user: 'ferry',
+        team_id: TEAM_ID,
+        user_id: BOT_USER,
+        bot_id: BOT_ID,
+        is_enterprise_install: false,
+      }),
     'chat.postMessage': (a) => {
       const channel = this.ws.resolveChannel(str(a.channel));
       if (!channel) return fail('channel_not_found');
       if (!a.text && !arr(a.blocks).length) return fail('no_text');
       const threadTs = str(a.thread_ts) || undefined;
       if (threadTs && !this.ws.find(channel.id, threadTs)) return fail('thread_not_found');
-      const m = this.ws.post({ channel: channel.id, author: BOT_USER, text: str(a.text), blocks: arr(a.blocks), ...(threadTs && { threadTs }) });
+      const m = this.ws.post({
+        channel: channel.id,
+        author: BOT_USER,
+        text: str(a.text),
+        blocks: arr(a.blocks),
+        ...(threadTs && { threadTs }),
+      });
       return ok({ channel: channel.id, ts: m.ts, message: { type: 'message', text: m.text, user: BOT_USER, bot_id: BOT_ID, ts: m.ts } });
     },
     'chat.postEphemeral': (a) => {
@@ -148,7 +169,7 @@ export class WebApi {
       if (this.now() - t.at > TRIGGER_TTL_MS) return fail('expired_trigger_id');
       this.triggers.delete(str(a.trigger_id));
       const view = obj(a.view);
-      if (!view || view.type !== 'modal') return fail('invalid_arguments');
+      if (view?.type !== 'modal') return fail('invalid_arguments');
       const open = this.ws.openView(t.user, view);
       return ok({ view: viewJson(open.id, open.view) });
     },
@@ -162,15 +183,37 @@ export class WebApi {
 }
 
 export function viewJson(id: string, view: Record<string, unknown>, values: Record<string, unknown> = {}): Record<string, unknown> {
-  return { id, team_id: TEAM_ID, type: 'modal', app_id: APP_ID, bot_id: BOT_ID, root_view_id: id, previous_view_id: null, hash: `${id}-hash`, private_metadata: '', callback_id: '', ...view, state: { values } };
+  return {
+    id,
+    team_id: TEAM_ID,
+    type: 'modal',
+    app_id: APP_ID,
+    bot_id: BOT_ID,
+    root_view_id: id,
+    previous_view_id: null,
+    hash: `${id}-hash`,
+    private_metadata: '',
+    callback_id: '',
+    ...view,
+    state: { values },
+  };
 }
 
 function userJson(p: { id: string; name: string; realName: string; email: string }): Record<string, unknown> {
-  return { id: p.id, team_id: TEAM_ID, name: p.name, real_name: p.realName, tz: 'Europe/London', is_bot: false, profile: { real_name: p.realName, display_name: p.name, email: p.email } };
+  return {
+    id: p.id,
+    team_id: TEAM_ID,
+    name: p.name,
+    real_name: p.realName,
+    tz: 'Europe/London',
+    is_bot: false,
+    profile: { real_name: p.realName, display_name: p.name, email: p.email },
+  };
 }
 
 const ok = (body: Record<string, unknown>): ApiResult => ({ status: 200, body: { ok: true, ...body } });
 const fail = (error: string, status = 200): ApiResult => ({ status, body: { ok: false, error } });
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;

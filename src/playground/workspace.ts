@@ -135,7 +135,9 @@ export class Workspace extends EventEmitter<{ change: [Change] }> {
 
   /** Everything `user` can see, oldest first. */
   visibleTo(user: string): Message[] {
-    return this.messages.filter((m) => !m.deleted && (!m.ephemeralTo || m.ephemeralTo === user) && this.canSee(user, this.channels.get(m.channel)!));
+    return this.messages.filter(
+      (m) => !m.deleted && (!m.ephemeralTo || m.ephemeralTo === user) && this.canSee(user, this.channels.get(m.channel)!),
+    );
   }
 
   displayName(id: string): string {

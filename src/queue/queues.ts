@@ -44,13 +44,17 @@ export class Queues {
   async enqueue(app: string, env: string, deployId: number): Promise<void> {
     // Attempts: a job that fails (Redis error, lost lease) runs again, and the next run either
     // reports the deploy (finished, or lost mid-deploy) or runs it if it never started.
-    await this.deployQueue(app, env).add('deploy', { deployId, app, env }, {
-      jobId: deployJobId(deployId),
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 2_000 },
-      removeOnComplete: KEEP,
-      removeOnFail: KEEP,
-    });
+    await this.deployQueue(app, env).add(
+      'deploy',
+      { deployId, app, env },
+      {
+        jobId: deployJobId(deployId),
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 2_000 },
+        removeOnComplete: KEEP,
+        removeOnFail: KEEP,
+      },
+    );
   }
 
   /**
@@ -85,7 +89,17 @@ export class Queues {
    * a failure (Slack, GitHub, Redis) or a process dying midway doesn't lose a rollback or a promotion.
    */
   async afterDeploy(deployId: number): Promise<void> {
-    await this.timers.add('after-deploy', { kind: 'after-deploy', deployId }, { jobId: `after-deploy-${deployId}`, attempts: 6, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: { age: 7 * 86_400 }, removeOnFail: KEEP });
+    await this.timers.add(
+      'after-deploy',
+      { kind: 'after-deploy', deployId },
+      {
+        jobId: `after-deploy-${deployId}`,
+        attempts: 6,
+        backoff: { type: 'exponential', delay: 2_000 },
+        removeOnComplete: { age: 7 * 86_400 },
+        removeOnFail: KEEP,
+      },
+    );
   }
 
   /** Deploy ids held (delayed) on an env: by a freeze, a window, or waiting for checks. */
@@ -123,24 +137,61 @@ export class Queues {
 
   /** Queues a DM (after `delayMs`); a worker sends it, retrying for about ten minutes if Slack fails. Same key, one DM. */
   async dm(user: string, text: string, key: string, delayMs = 0): Promise<void> {
-    await this.timers.add('dm', { kind: 'dm', user, text, key }, { jobId: `dm-${key}`, delay: Math.max(0, delayMs), attempts: 8, backoff: { type: 'exponential', delay: 2_000 }, removeOnComplete: { age: 86_400 }, removeOnFail: KEEP });
+    await this.timers.add(
+      'dm',
+      { kind: 'dm', user, text, key },
+      {
+        jobId: `dm-${key}`,
+        delay: Math.max(0, delayMs),
+        attempts: 8,
+        backoff: { type: 'exponential', delay: 2_000 },
+        removeOnComplete: { age: 86_400 },
+        removeOnFail: KEEP,
+      },
+    );
   }
 
   /** A scheduled freeze's next edge; one job per freeze and instant, however many workers ask. */
   async scheduleEdge(name: string, at: number, now: number): Promise<void> {
     const data: TimerJobData = { kind: 'schedule-edge', name, at };
     const jobId = `schedule-edge-${Buffer.from(name).toString('hex')}-${at}`;
-    await this.timers.add(data.kind, data, { jobId, delay: Math.max(0, at - now), removeOnComplete: { age: 7 * 86_400 }, removeOnFail: KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } });
+    await this.timers.add(data.kind, data, {
+      jobId,
+      delay: Math.max(0, at - now),
+      removeOnComplete: { age: 7 * 86_400 },
+      removeOnFail: KEEP,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+    });
   }
 
   /** A release's reminder round or expiry at `at`; one job per release and round, however often it is asked for. */
-  async releaseTimer(data: Extract<TimerJobData, { kind: 'release-remind' | 'release-expire' | 'release-settle' }>, at: number, now: number): Promise<void> {
+  async releaseTimer(
+    data: Extract<TimerJobData, { kind: 'release-remind' | 'release-expire' | 'release-settle' }>,
+    at: number,
+    now: number,
+  ): Promise<void> {
     const jobId =
-      data.kind === 'release-remind' ? `release-remind-${data.id}-${data.round}` : data.kind === 'release-settle' ? `release-settle-${data.id}-${data.attempt}-${data.at ?? 0}` : `release-expire-${data.id}`;
-    await this.timers.add(data.kind, data, { jobId, delay: Math.max(0, at - now), removeOnComplete: { age: 7 * 86_400 }, removeOnFail: KEEP, attempts: 5, backoff: { type: 'exponential', delay: 1_000 } });
+      data.kind === 'release-remind'
+        ? `release-remind-${data.id}-${data.round}`
+        : data.kind === 'release-settle'
+          ? `release-settle-${data.id}-${data.attempt}-${data.at ?? 0}`
+          : `release-expire-${data.id}`;
+    await this.timers.add(data.kind, data, {
+      jobId,
+      delay: Math.max(0, at - now),
+      removeOnComplete: { age: 7 * 86_400 },
+      removeOnFail: KEEP,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1_000 },
+    });
   }
 
-  async schedule(data: Exclude<TimerJobData, { kind: 'dm' | 'schedule-edge' | 'release-remind' | 'release-expire' | 'release-settle' | 'after-deploy' }>, at: number, now: number): Promise<void> {
+  async schedule(
+    data: Exclude<TimerJobData, { kind: 'dm' | 'schedule-edge' | 'release-remind' | 'release-expire' | 'release-settle' | 'after-deploy' }>,
+    at: number,
+    now: number,
+  ): Promise<void> {
     const opts: JobsOptions = {
       jobId: `${data.kind}-${data.app}-${data.env}-${data.token}`,
       delay: Math.max(0, at - now),

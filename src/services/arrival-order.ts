@@ -53,7 +53,10 @@ export class ArrivalOrder {
 
   /** @internal */
   gaveUpOn(place: Place, blocker: Place): void {
-    this.log?.warn({ line: place.line, blockedBy: blocker.line ?? 'an env not known yet', waitedMs: this.maxWaitMs }, 'an earlier request took too long to join the queue; a later one goes ahead of it');
+    this.log?.warn(
+      { line: place.line, blockedBy: blocker.line ?? 'an env not known yet', waitedMs: this.maxWaitMs },
+      'an earlier request took too long to join the queue; a later one goes ahead of it',
+    );
     this.remove(blocker);
   }
 }

@@ -15,7 +15,14 @@ export interface AuthorizeDeps {
  * returned as the text for the person (which rule, who it allows, whom to ask). Undefined: allowed.
  * An audit failure is logged and never changes the answer.
  */
-export async function authorize(d: AuthorizeDeps, action: PermAction, user: string, app: string, env: string, label: string = action): Promise<string | undefined> {
+export async function authorize(
+  d: AuthorizeDeps,
+  action: PermAction,
+  user: string,
+  app: string,
+  env: string,
+  label: string = action,
+): Promise<string | undefined> {
   const allowed = await d.permissions.check(action, user, app, env);
   if (allowed.ok) return undefined;
   await d.audit

@@ -33,10 +33,17 @@ export class AutoDeploys {
     const targets = autoDeployTargets(this.d.config, push).map((t) => ({ ...t, place: this.d.arrivals.arrive(lineOf(t.app, t.env)) }));
     const turn = this.chain.then(() => this.handle(push, targets, delivery, log));
     this.chain = turn.catch(() => {});
-    return turn.finally(() => targets.forEach((t) => t.place.leave()));
+    return turn.finally(() => {
+      for (const t of targets) t.place.leave();
+    });
   }
 
-  private async handle(push: Push, targets: { app: string; env: string; place: Place }[], delivery: string, log: Logger): Promise<number[]> {
+  private async handle(
+    push: Push,
+    targets: { app: string; env: string; place: Place }[],
+    delivery: string,
+    log: Logger,
+  ): Promise<number[]> {
     if (targets.length === 0) {
       log.info({ repo: push.repo, branch: push.branch, deleted: push.deleted }, 'push deploys nowhere');
       return [];

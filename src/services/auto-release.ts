@@ -49,10 +49,21 @@ export class AutoReleases {
       const from = this.d.config.apps[app]!.envs[env]!.promoteFrom!;
       const sha = ev.sha ?? (await this.resolve(app, ev.tag, log));
       if (!sha) {
-        await this.d.postFeed(tagNotReleasedText(ev, app, env, `${escapeMrkdwn(this.d.sources[app]!.label)} has no tag \`${escapeMrkdwn(ev.tag)}\` (deleted already?).`));
+        await this.d.postFeed(
+          tagNotReleasedText(
+            ev,
+            app,
+            env,
+            `${escapeMrkdwn(this.d.sources[app]!.label)} has no tag \`${escapeMrkdwn(ev.tag)}\` (deleted already?).`,
+          ),
+        );
         continue;
       }
-      const answer = await this.d.releases.open({ app, from, to: env, force: false, tag: { name: ev.tag, sha } }, user, `github-tag:${app}:${env}:${ev.tag}`);
+      const answer = await this.d.releases.open(
+        { app, from, to: env, force: false, tag: { name: ev.tag, sha } },
+        user,
+        `github-tag:${app}:${env}:${ev.tag}`,
+      );
       if (answer.releaseId !== undefined) {
         log.info({ app, env, tag: ev.tag, sha, releaseId: answer.releaseId }, 'tag release opened');
         ids.push(answer.releaseId);

@@ -56,7 +56,9 @@ export class BoardService {
   async board(app?: string): Promise<Answer> {
     const now = this.now();
     const apps = app ? [app] : this.d.config.appNames;
-    const rows = await Promise.all(apps.map(async (a) => ({ app: a, envs: await Promise.all(this.d.config.apps[a]!.envNames.map((env) => this.envRow(a, env, now))) })));
+    const rows = await Promise.all(
+      apps.map(async (a) => ({ app: a, envs: await Promise.all(this.d.config.apps[a]!.envNames.map((env) => this.envRow(a, env, now))) })),
+    );
     return renderBoard({ now, apps: rows });
   }
 
@@ -81,7 +83,14 @@ export class BoardService {
     };
     if (state.sha) {
       const commitUrl = this.d.commitUrl(app, state.sha);
-      row.running = { deployId: Number(state.deployId), sha: state.sha, ref: state.ref ?? '', user: state.user ?? '', at: Number(state.at), ...(commitUrl && { commitUrl }) };
+      row.running = {
+        deployId: Number(state.deployId),
+        sha: state.sha,
+        ref: state.ref ?? '',
+        user: state.user ?? '',
+        at: Number(state.at),
+        ...(commitUrl && { commitUrl }),
+      };
     }
     if (lock) row.lock = { holder: lock.holder, reason: lock.reason, until: lock.until, reserved: lock.reserved };
     if (freeze && (freeze.until === undefined || freeze.until > now)) row.freeze = freeze;
@@ -108,8 +117,16 @@ export class BoardService {
         return { of: `${app(scope.app)} ${escapeMrkdwn(scope.env)}`, entries: await this.d.audit.byEnv(scope.app, scope.env, LIST_LIMIT) };
       case 'app': {
         // Each env keeps its own list; the app's newest entries are the newest of theirs.
-        const lists = await Promise.all(this.d.config.apps[scope.app]!.envNames.map((env) => this.d.audit.byEnv(scope.app, env, LIST_LIMIT)));
-        return { of: app(scope.app), entries: lists.flat().sort((a, b) => b.at - a.at).slice(0, LIST_LIMIT) };
+        const lists = await Promise.all(
+          this.d.config.apps[scope.app]!.envNames.map((env) => this.d.audit.byEnv(scope.app, env, LIST_LIMIT)),
+        );
+        return {
+          of: app(scope.app),
+          entries: lists
+            .flat()
+            .sort((a, b) => b.at - a.at)
+            .slice(0, LIST_LIMIT),
+        };
       }
       case 'user': {
         if (!scope.app) return { of: mention(scope.user), entries: await this.d.audit.byUser(scope.user, LIST_LIMIT) };

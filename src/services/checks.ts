@@ -26,11 +26,16 @@ export function createChecks(d: { client: GitHubClient | undefined; config: Ferr
     const [owner, repo] = appCfg.repo.split('/') as [string, string];
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const [statuses, runs] = await Promise.all([readStatuses(d.client, owner, repo, sha, signal), readRuns(d.client, owner, repo, sha, signal)]);
+      const [statuses, runs] = await Promise.all([
+        readStatuses(d.client, owner, repo, sha, signal),
+        readRuns(d.client, owner, repo, sha, signal),
+      ]);
       return decideChecks(required, statuses, runs);
     } catch (err) {
       const status = (err as { status?: number }).status;
-      const what = signal.aborted ? `GitHub did not answer within ${Math.round(timeoutMs / 1000)}s` : `GitHub failed (${status ?? (err as Error).message})`;
+      const what = signal.aborted
+        ? `GitHub did not answer within ${Math.round(timeoutMs / 1000)}s`
+        : `GitHub failed (${status ?? (err as Error).message})`;
       return { kind: 'pending', pending: names(required), unknown: `${what} when asked for the checks` };
     }
   };
@@ -44,7 +49,14 @@ async function readStatuses(client: GitHubClient, owner: string, repo: string, r
   const out: CommitStatus[] = [];
   // The combined status pages its contexts too (per_page up to 100).
   for (let page = 1; page <= MAX_PAGES; page++) {
-    const res = await client.rest.repos.getCombinedStatusForRef({ owner, repo, ref, per_page: PER_PAGE, page, request: { signal, retries: 0 } });
+    const res = await client.rest.repos.getCombinedStatusForRef({
+      owner,
+      repo,
+      ref,
+      per_page: PER_PAGE,
+      page,
+      request: { signal, retries: 0 },
+    });
     const list = res.data.statuses ?? [];
     for (const s of list) out.push({ context: s.context, state: s.state, ...(s.target_url && { targetUrl: s.target_url }) });
     if (list.length < PER_PAGE || out.length >= (res.data.total_count ?? 0)) break;
@@ -57,7 +69,8 @@ async function readRuns(client: GitHubClient, owner: string, repo: string, ref: 
   for (let page = 1; page <= MAX_PAGES; page++) {
     const res = await client.rest.checks.listForRef({ owner, repo, ref, per_page: PER_PAGE, page, request: { signal, retries: 0 } });
     const list = res.data.check_runs ?? [];
-    for (const r of list) out.push({ name: r.name, status: r.status, conclusion: r.conclusion ?? null, ...(r.html_url && { htmlUrl: r.html_url }) });
+    for (const r of list)
+      out.push({ name: r.name, status: r.status, conclusion: r.conclusion ?? null, ...(r.html_url && { htmlUrl: r.html_url }) });
     if (list.length < PER_PAGE || out.length >= res.data.total_count) break;
   }
   return out;

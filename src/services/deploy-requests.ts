@@ -117,7 +117,13 @@ export class DeployRequests {
     }
   }
 
-  private async inLine(req: DeployRequest, user: string, idempotencyKey: string, { rollback, auto }: RequestHow, place: Place): Promise<Answer> {
+  private async inLine(
+    req: DeployRequest,
+    user: string,
+    idempotencyKey: string,
+    { rollback, auto }: RequestHow,
+    place: Place,
+  ): Promise<Answer> {
     const app = this.d.config.apps[req.app]!;
     const envCfg = app.envs[req.env]!;
     const source = this.d.sources[req.app]!;
@@ -133,14 +139,23 @@ export class DeployRequests {
     const decision: GateDecision = unoverridden.kind === 'window' && req.override !== undefined ? { kind: 'go' } : unoverridden;
     if (decision.kind === 'frozen' && !auto && !rollback?.system) {
       const text = `Can't ${rollback ? 'roll back' : 'deploy'}: ${describeGate(decision, req.env, this.now())} Nothing was queued.`;
-      await this.audit({ user, action: 'refused', app: req.app, env: req.env, detail: `deploy: frozen by ${decision.freeze.source === 'manual' ? decision.freeze.by : (decision.freeze.name ?? decision.freeze.source)}` });
+      await this.audit({
+        user,
+        action: 'refused',
+        app: req.app,
+        env: req.env,
+        detail: `deploy: frozen by ${decision.freeze.source === 'manual' ? decision.freeze.by : (decision.freeze.name ?? decision.freeze.source)}`,
+      });
       return { text, blocks: [section(text), notifyButton(req.app, req.env)] };
     }
     const sha = rollback ? rollback.sha : (req.sha ?? (await source.resolveRef(req.ref)));
     if (!sha) {
       const guess = closest(req.ref, await source.refNames().catch(() => []));
       const hint = guess ? ` Did you mean ${typed(guess)}?` : ' Check the spelling, or push it first.';
-      throw new FerryError('UNKNOWN_REF', `There is no branch, tag or commit ${typed(req.ref)} in ${source.label}; nothing was queued.${hint}`);
+      throw new FerryError(
+        'UNKNOWN_REF',
+        `There is no branch, tag or commit ${typed(req.ref)} in ${source.label}; nothing was queued.${hint}`,
+      );
     }
     // Required checks: failed ones refuse (unless overridden); pending ones queue it to wait (the worker's gate).
     const checks = await this.d.checks?.(req.app, req.env, sha);
@@ -148,7 +163,13 @@ export class DeployRequests {
       const why = `checks failed on \`${shortSha(sha)}\`: ${checkList(checks.failed)}.`;
       const how = typed(`/deploy ${req.app} ${req.env} ${req.ref} override <reason>`);
       const text = `Can't ${rollback ? 'roll back to' : 'deploy'} \`${shortSha(sha)}\` ${rollback ? 'on' : 'to'} *${req.env}*: checks failed: ${checkList(checks.failed)}. Nothing was queued. ${how} deploys anyway, if you may override.`;
-      await this.audit({ user, action: 'refused', app: req.app, env: req.env, detail: `deploy: checks failed on ${shortSha(sha)}: ${checkNames(checks.failed)}` });
+      await this.audit({
+        user,
+        action: 'refused',
+        app: req.app,
+        env: req.env,
+        detail: `deploy: checks failed on ${shortSha(sha)}: ${checkNames(checks.failed)}`,
+      });
       return { text, refused: why };
     }
     const overridden = req.override !== undefined && checks && checks.kind !== 'green' ? overriddenChecks(checks) : undefined;
@@ -163,7 +184,9 @@ export class DeployRequests {
         user,
         feedChannel: this.d.config.feedChannel,
         idempotencyKey,
-        ...(rollback ? { claimLockMs: rollback.lockMs, lockReason: rollback.lockReason, rollbackOf: rollback.of } : envCfg.lock && !auto && { claimLockMs: envCfg.lockTtlMs }),
+        ...(rollback
+          ? { claimLockMs: rollback.lockMs, lockReason: rollback.lockReason, rollbackOf: rollback.of }
+          : envCfg.lock && !auto && { claimLockMs: envCfg.lockTtlMs }),
         ...(req.override !== undefined && { override: req.override }),
         ...(req.release && { release: req.release }),
         ...(auto && { auto }),
@@ -172,18 +195,26 @@ export class DeployRequests {
     );
     if (accepted.kind !== 'accepted' && accepted.kind !== 'duplicate') place.leave();
     if (accepted.kind === 'locked' || accepted.kind === 'handing') {
-      const why = accepted.kind === 'locked' ? describeLock(req.app, req.env, accepted.lock, this.now()) : handingText(req.app, req.env, accepted.next);
+      const why =
+        accepted.kind === 'locked'
+          ? describeLock(req.app, req.env, accepted.lock, this.now())
+          : handingText(req.app, req.env, accepted.next);
       const text = `Can't ${rollback ? 'roll back' : 'deploy'}: ${why} Nothing was queued.`;
       return { text, blocks: [section(text), lockButtons(req.app, req.env, accepted.kind === 'locked')], refused: why };
     }
-    if (accepted.kind === 'gone') return { text: `Can't deploy: this ship attempt of release #${req.release?.id} is no longer the one shipping (it was given up, or the release ended). Nothing was queued.` };
+    if (accepted.kind === 'gone')
+      return {
+        text: `Can't deploy: this ship attempt of release #${req.release?.id} is no longer the one shipping (it was given up, or the release ended). Nothing was queued.`,
+      };
     const id = accepted.id;
     const log = this.d.log.child({ deployId: id });
     // Outside its window the deploy waits; the feed says so from the start (the worker then holds
     // it without telling the requester again, since the text is the same).
     // A frozen env holds an automatic deploy the same way (only automatic deploys get this far frozen).
-    if ((decision.kind === 'window' || decision.kind === 'frozen') && accepted.kind === 'accepted') await this.d.deploys.setWaiting(id, describeGate(decision, req.env, this.now(), false));
-    else if (checks?.kind === 'pending' && req.override === undefined && accepted.kind === 'accepted') await this.d.deploys.setWaiting(id, waitingForChecksText(checks));
+    if ((decision.kind === 'window' || decision.kind === 'frozen') && accepted.kind === 'accepted')
+      await this.d.deploys.setWaiting(id, describeGate(decision, req.env, this.now(), false));
+    else if (checks?.kind === 'pending' && req.override === undefined && accepted.kind === 'accepted')
+      await this.d.deploys.setWaiting(id, waitingForChecksText(checks));
     if (overridden && accepted.kind === 'accepted') await this.d.deploys.setOverrideChecks(id, overridden);
     if (accepted.kind === 'accepted' && accepted.replaced !== undefined) await this.replaced(req.app, req.env, accepted.replaced, id, log);
     // Queue it first (a repeated request re-adds the same job id, which is a no-op), then the lock's
@@ -191,24 +222,58 @@ export class DeployRequests {
     await this.d.queues.enqueue(req.app, req.env, id);
     place.leave();
     if (accepted.kind === 'accepted') {
-      log.info({ app: req.app, env: req.env, ref: req.ref, sha, user, ...(rollback && { rollbackOf: rollback.of }) }, rollback ? 'rollback accepted' : 'deploy accepted');
+      log.info(
+        { app: req.app, env: req.env, ref: req.ref, sha, user, ...(rollback && { rollbackOf: rollback.of }) },
+        rollback ? 'rollback accepted' : 'deploy accepted',
+      );
       if (accepted.lock) await this.d.lockService.scheduleTimers(req.app, req.env, accepted.lock);
       if (rollback) {
-        const entry = { at: this.now(), user, action: 'rollback' as const, app: req.app, env: req.env, deployId: id, detail: rollbackDetail(sha, rollback.of) };
-        await this.d.audit?.record(entry).catch((err: Error) => log.error({ err: err.message }, 'could not record the rollback in the audit log'));
+        const entry = {
+          at: this.now(),
+          user,
+          action: 'rollback' as const,
+          app: req.app,
+          env: req.env,
+          deployId: id,
+          detail: rollbackDetail(sha, rollback.of),
+        };
+        await this.d.audit
+          ?.record(entry)
+          .catch((err: Error) => log.error({ err: err.message }, 'could not record the rollback in the audit log'));
       }
       if (!rollback) {
         // Only a new deploy is recorded: a repeated request (same idempotency key) is a duplicate.
-        const entry = { at: this.now(), user, action: 'deploy' as const, app: req.app, env: req.env, deployId: id, detail: `${req.ref} at ${shortSha(sha)}${auto ? ` (GitHub push by ${auto.by})` : ''}` };
-        await this.d.audit?.record(entry).catch((err: Error) => log.error({ err: err.message }, 'could not record the deploy in the audit log'));
+        const entry = {
+          at: this.now(),
+          user,
+          action: 'deploy' as const,
+          app: req.app,
+          env: req.env,
+          deployId: id,
+          detail: `${req.ref} at ${shortSha(sha)}${auto ? ` (GitHub push by ${auto.by})` : ''}`,
+        };
+        await this.d.audit
+          ?.record(entry)
+          .catch((err: Error) => log.error({ err: err.message }, 'could not record the deploy in the audit log'));
       }
-      if (req.override !== undefined) await this.audit({ user, action: 'override', app: req.app, env: req.env, deployId: id, detail: overridden ? `${req.override} (checks overridden: ${overridden})` : req.override });
+      if (req.override !== undefined)
+        await this.audit({
+          user,
+          action: 'override',
+          app: req.app,
+          env: req.env,
+          deployId: id,
+          detail: overridden ? `${req.override} (checks overridden: ${overridden})` : req.override,
+        });
     }
     const link = await this.feedLink(id);
     // Outside its window a deploy doesn't start now, whatever its place in line (the worker may be
     // holding it at this moment, which looks like running).
     const inLine = await this.position(req.app, req.env, id);
-    const position = (decision.kind === 'window' || decision.kind === 'frozen') && (inLine === 'starting now' || inLine === 'running now') ? 'first in line' : inLine;
+    const position =
+      (decision.kind === 'window' || decision.kind === 'frozen') && (inLine === 'starting now' || inLine === 'running now')
+        ? 'first in line'
+        : inLine;
     const how = accepted.kind === 'duplicate' ? 'Already accepted' : 'Accepted';
     const lines = [
       rollback
@@ -222,15 +287,24 @@ export class DeployRequests {
     }
     if (decision.kind === 'window') {
       const how = `${typed(`/deploy ${req.app} ${req.env} ${req.ref} override <reason>`)}`;
-      lines.push(`:clock3: It waits for the window: ${describeGate(decision, req.env, this.now())} It starts by itself then. If it can't wait, ${how} starts it now, if you may override.`);
+      lines.push(
+        `:clock3: It waits for the window: ${describeGate(decision, req.env, this.now())} It starts by itself then. If it can't wait, ${how} starts it now, if you may override.`,
+      );
     } else if (overridden) {
-      lines.push(`:warning: Checks overridden (${escapeMrkdwn(overridden)}): it starts without waiting for them, on your override; the reason is in the feed.`);
+      lines.push(
+        `:warning: Checks overridden (${escapeMrkdwn(overridden)}): it starts without waiting for them, on your override; the reason is in the feed.`,
+      );
     } else if (req.override !== undefined) {
-      const outside = unoverridden.kind === 'go' ? "The window is open now; your override counts if it closes before this deploy starts." : 'It starts outside the deploy window, on your override; the reason is in the feed.';
+      const outside =
+        unoverridden.kind === 'go'
+          ? 'The window is open now; your override counts if it closes before this deploy starts.'
+          : 'It starts outside the deploy window, on your override; the reason is in the feed.';
       lines.push(`:warning: ${outside}`);
     }
     if (checks?.kind === 'pending' && req.override === undefined) {
-      lines.push(`:hourglass_flowing_sand: It waits for checks on \`${shortSha(sha)}\`: ${checkList(checks.pending)}${checks.unknown ? ` (${escapeMrkdwn(checks.unknown)})` : ''}. It starts by itself when they pass (and fails if they fail, or are still pending after ${formatDuration(envCfg.checksTimeoutMs)}).`);
+      lines.push(
+        `:hourglass_flowing_sand: It waits for checks on \`${shortSha(sha)}\`: ${checkList(checks.pending)}${checks.unknown ? ` (${escapeMrkdwn(checks.unknown)})` : ''}. It starts by itself when they pass (and fails if they fail, or are still pending after ${formatDuration(envCfg.checksTimeoutMs)}).`,
+      );
     }
     lines.push(link ? `<${link}|Follow it in the deploy feed>.` : 'Follow it in the deploy feed.');
     return { text: lines.join('\n'), deployId: id };
@@ -241,10 +315,24 @@ export class DeployRequests {
     log.info({ replaced: old }, 'automatic deploy replaced a queued one');
     const dep = await this.d.deploys.get(old);
     // If a worker took its job already, the begin script refuses it (it is cancelled).
-    await this.d.queues.remove(app, env, old).catch((err: Error) => log.warn({ err: err.message, replaced: old }, 'could not remove the replaced deploy from its queue; its worker will skip it'));
+    await this.d.queues
+      .remove(app, env, old)
+      .catch((err: Error) =>
+        log.warn({ err: err.message, replaced: old }, 'could not remove the replaced deploy from its queue; its worker will skip it'),
+      );
     if (dep) {
-      const entry = { at: this.now(), user: dep.user, action: 'cancel' as const, app: dep.app, env: dep.env, deployId: old, detail: `${dep.ref} at ${shortSha(dep.sha)}, replaced by deploy #${by} (a newer push)` };
-      await this.d.audit?.record(entry).catch((err: Error) => log.error({ err: err.message }, 'could not record the replaced deploy in the audit log'));
+      const entry = {
+        at: this.now(),
+        user: dep.user,
+        action: 'cancel' as const,
+        app: dep.app,
+        env: dep.env,
+        deployId: old,
+        detail: `${dep.ref} at ${shortSha(dep.sha)}, replaced by deploy #${by} (a newer push)`,
+      };
+      await this.d.audit
+        ?.record(entry)
+        .catch((err: Error) => log.error({ err: err.message }, 'could not record the replaced deploy in the audit log'));
     }
     this.d.feed.inBackground('feed update', () => this.d.feed.refresh(old), old);
     this.d.feed.inBackground('queue positions update', () => this.d.feed.refreshWaiting(app, env));
@@ -253,11 +341,17 @@ export class DeployRequests {
   private async audit(e: Omit<Parameters<AuditLog['record']>[0], 'at'>): Promise<void> {
     await this.d.audit
       ?.record({ at: this.now(), ...e })
-      .catch((err: Error) => this.d.log.error({ err: err.message, app: e.app, env: e.env, action: e.action }, 'could not record it in the audit log'));
+      .catch((err: Error) =>
+        this.d.log.error({ err: err.message, app: e.app, env: e.env, action: e.action }, 'could not record it in the audit log'),
+      );
   }
 
   private async position(app: string, env: string, id: number): Promise<string> {
-    const [waiting, active, dep] = await Promise.all([this.d.queues.waiting(app, env), this.d.queues.active(app, env), this.d.deploys.get(id)]);
+    const [waiting, active, dep] = await Promise.all([
+      this.d.queues.waiting(app, env),
+      this.d.queues.active(app, env),
+      this.d.deploys.get(id),
+    ]);
     if (dep && dep.status !== 'queued' && dep.status !== 'running') return `already ${dep.status}`;
     const idx = waiting.indexOf(id);
     if (active.includes(id) || dep?.status === 'running' || idx < 0) return 'running now';
@@ -268,7 +362,11 @@ export class DeployRequests {
   private async feedLink(id: number): Promise<string | undefined> {
     const posted = this.d.feed.refresh(id);
     this.d.feed.inBackground('feed post', () => posted, id);
-    await withDeadline(posted.catch(() => {}), this.d.feedWaitMs ?? 5_000, undefined);
+    await withDeadline(
+      posted.catch(() => {}),
+      this.d.feedWaitMs ?? 5_000,
+      undefined,
+    );
     const dep = await this.d.deploys.get(id);
     if (!dep?.feedTs || !dep.feedChannel) return undefined;
     return this.d.permalink(dep.feedChannel, dep.feedTs).catch(() => undefined);

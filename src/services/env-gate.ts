@@ -16,5 +16,13 @@ export async function envGate(
 ): Promise<GateDecision> {
   const manualFreeze = await d.freezes.get(app, env);
   const window = d.config.apps[app]?.envs[env]?.window;
-  return gate({ now, ...(manualFreeze && { manualFreeze }), scheduled: d.config.freezes, app, env, ...(window && { window }), ...(override && { override }) });
+  return gate({
+    now,
+    ...(manualFreeze && { manualFreeze }),
+    scheduled: d.config.freezes,
+    app,
+    env,
+    ...(window && { window }),
+    ...(override && { override }),
+  });
 }

@@ -37,24 +37,59 @@ export class FreezeService {
   }
 
   /** `idempotencyKey`: the same request delivered again (a retry) changes nothing. */
-  async freeze(req: { app: string; envs: string[]; until?: number; reason: string }, user: string, idempotencyKey?: string): Promise<Answer> {
+  async freeze(
+    req: { app: string; envs: string[]; until?: number; reason: string },
+    user: string,
+    idempotencyKey?: string,
+  ): Promise<Answer> {
     for (const env of req.envs) {
       const refused = await this.d.allow?.('freeze', user, req.app, env);
       if (refused) return { text: refused };
     }
     const now = this.now();
-    const f: FreezeState = { by: user, reason: req.reason, since: now, source: 'manual', ...(req.until !== undefined && { until: req.until }) };
+    const f: FreezeState = {
+      by: user,
+      reason: req.reason,
+      since: now,
+      source: 'manual',
+      ...(req.until !== undefined && { until: req.until }),
+    };
     const results = await this.d.store.freeze(req.app, req.envs, f, idempotencyKey);
-    if (results === 'duplicate') return { text: `Already done: that \`/freeze\` was handled a moment ago. \`/freeze\` lists what is frozen now.` };
+    if (results === 'duplicate')
+      return { text: `Already done: that \`/freeze\` was handled a moment ago. \`/freeze\` lists what is frozen now.` };
     const frozen = results.filter((r) => r.kind === 'frozen');
     for (const r of frozen) {
-      if (f.until !== undefined) await this.d.queues.schedule({ kind: 'freeze-expire', app: req.app, env: r.env, token: r.token }, f.until, now);
-      await this.d.audit.record({ at: now, user, action: 'freeze', app: req.app, env: r.env, detail: `${req.reason || 'no reason given'}${f.until ? ` (until ${new Date(f.until).toISOString()})` : ''}` });
+      if (f.until !== undefined)
+        await this.d.queues.schedule({ kind: 'freeze-expire', app: req.app, env: r.env, token: r.token }, f.until, now);
+      await this.d.audit.record({
+        at: now,
+        user,
+        action: 'freeze',
+        app: req.app,
+        env: r.env,
+        detail: `${req.reason || 'no reason given'}${f.until ? ` (until ${new Date(f.until).toISOString()})` : ''}`,
+      });
     }
-    if (frozen.length) await this.post(frozenFeedText(req.app, frozen.map((r) => r.env), f, now));
+    if (frozen.length)
+      await this.post(
+        frozenFeedText(
+          req.app,
+          frozen.map((r) => r.env),
+          f,
+          now,
+        ),
+      );
     this.d.log.info({ app: req.app, envs: frozen.map((r) => r.env), user, until: f.until }, 'frozen');
     const kept = results.flatMap((r) => (r.kind === 'kept' ? [{ env: r.env, source: r.source }] : []));
-    return { text: frozenAnswer(req.app, frozen.map((r) => r.env), kept, f, now) };
+    return {
+      text: frozenAnswer(
+        req.app,
+        frozen.map((r) => r.env),
+        kept,
+        f,
+        now,
+      ),
+    };
   }
 
   async unfreeze(req: { app: string; envs: string[] }, user: string): Promise<Answer> {
@@ -68,12 +103,20 @@ export class FreezeService {
       const target = `\`${escapeMrkdwn(req.app)}\` *${escapeMrkdwn(env)}*`;
       if (r.kind === 'not-frozen') {
         const scheduled = activeScheduledFreezes(this.d.config.freezes, req.app, env, this.now());
-        lines.push(scheduled.length ? `${target} is frozen by the schedule *${escapeMrkdwn(scheduled[0]!.freeze.name)}*, which \`/unfreeze\` can't lift; change \`freezes:\` in the config.` : `${target} wasn't frozen.`);
+        lines.push(
+          scheduled.length
+            ? `${target} is frozen by the schedule *${escapeMrkdwn(scheduled[0]!.freeze.name)}*, which \`/unfreeze\` can't lift; change \`freezes:\` in the config.`
+            : `${target} wasn't frozen.`,
+        );
       } else if (r.kind === 'kept') {
-        lines.push(`${target} is frozen by the ${escapeMrkdwn(r.source)}, not by a person; it lifts when the ${escapeMrkdwn(r.source)} is resolved.`);
+        lines.push(
+          `${target} is frozen by the ${escapeMrkdwn(r.source)}, not by a person; it lifts when the ${escapeMrkdwn(r.source)} is resolved.`,
+        );
       } else if (r.kind === 'alerting') {
         await this.stillAlerting(req.app, env, user, r.previous, r.alert);
-        lines.push(`Lifted that freeze, but ${target} stays frozen: the alert *${escapeMrkdwn(r.alert)}* is still firing there; it lifts when the alert is resolved.`);
+        lines.push(
+          `Lifted that freeze, but ${target} stays frozen: the alert *${escapeMrkdwn(r.alert)}* is still firing there; it lifts when the alert is resolved.`,
+        );
       } else {
         await this.lifted(req.app, env, user, r.previous);
         lines.push(`:sunny: Unfroze ${target}.`);
@@ -111,8 +154,17 @@ export class FreezeService {
 
   /** A freeze was lifted while alerts fire on the env, which is frozen for them instead: audited and told, nothing released. */
   private async stillAlerting(app: string, env: string, by: string, previous: StoredFreeze, alert: string): Promise<void> {
-    await this.d.audit.record({ at: this.now(), user: by === 'expired' ? 'ferry' : by, action: 'unfreeze', app, env, detail: `lifted the freeze set by ${previous.by}; the alert ${alert} still freezes it` });
-    await this.post(`:rotating_light: \`${escapeMrkdwn(app)}\` *${escapeMrkdwn(env)}*: ${previous.source === 'manual' ? `${mention(previous.by)}'s` : `the ${escapeMrkdwn(previous.source)}'s`} freeze ${by === 'expired' ? 'ended' : 'was lifted'}, but the alert *${escapeMrkdwn(alert)}* is still firing, so it stays frozen until the alert is resolved.`);
+    await this.d.audit.record({
+      at: this.now(),
+      user: by === 'expired' ? 'ferry' : by,
+      action: 'unfreeze',
+      app,
+      env,
+      detail: `lifted the freeze set by ${previous.by}; the alert ${alert} still freezes it`,
+    });
+    await this.post(
+      `:rotating_light: \`${escapeMrkdwn(app)}\` *${escapeMrkdwn(env)}*: ${previous.source === 'manual' ? `${mention(previous.by)}'s` : `the ${escapeMrkdwn(previous.source)}'s`} freeze ${by === 'expired' ? 'ended' : 'was lifted'}, but the alert *${escapeMrkdwn(alert)}* is still firing, so it stays frozen until the alert is resolved.`,
+    );
   }
 
   /**
@@ -132,7 +184,14 @@ export class FreezeService {
         }
         out.firing.push(a.name);
         if (r.kind === 'frozen') {
-          await this.d.audit.record({ at: now, user: 'alert', action: 'freeze', app, env, detail: `${a.name}${a.summary ? `: ${a.summary}` : ''}` });
+          await this.d.audit.record({
+            at: now,
+            user: 'alert',
+            action: 'freeze',
+            app,
+            env,
+            detail: `${a.name}${a.summary ? `: ${a.summary}` : ''}`,
+          });
         }
         await this.post(alertFiringText(app, env, a, r.kind === 'frozen' ? { kind: 'frozen' } : r));
         this.d.log.info({ app, env, alert: a.name, outcome: r.kind }, 'alert firing');
@@ -192,7 +251,12 @@ export class FreezeService {
     const f = await this.standing(app, env);
     if (!f) return { text: `${target} isn't frozen any more; go ahead and deploy.` };
     if (f.source === 'schedule' && f.until !== undefined) {
-      await this.d.queues.dm(user, unfrozenNotifyText(app, env), `unfrozen-${app}-${env}-schedule-${f.until}-${user}`, f.until - this.now());
+      await this.d.queues.dm(
+        user,
+        unfrozenNotifyText(app, env),
+        `unfrozen-${app}-${env}-schedule-${f.until}-${user}`,
+        f.until - this.now(),
+      );
     } else {
       await this.d.store.notifyMe(app, env, user);
     }
@@ -203,11 +267,18 @@ export class FreezeService {
   private async lifted(app: string, env: string, by: string | 'expired', previous: StoredFreeze, line?: string): Promise<void> {
     const now = this.now();
     const held = await this.d.queues.release(app, env);
-    const detail = line ? mrkdwnToPlain(line) : by === 'expired' ? 'the freeze ended' : by === previous.by ? 'lifted their own freeze' : `lifted the freeze set by ${previous.by}`;
+    const detail = line
+      ? mrkdwnToPlain(line)
+      : by === 'expired'
+        ? 'the freeze ended'
+        : by === previous.by
+          ? 'lifted their own freeze'
+          : `lifted the freeze set by ${previous.by}`;
     await this.d.audit.record({ at: now, user: by === 'expired' ? 'ferry' : by, action: 'unfreeze', app, env, detail });
     const queue = held > 0 ? ` ${held} waiting deploy${held === 1 ? '' : 's'} now go${held === 1 ? 'es' : ''} ahead in order.` : '';
     await this.post(line ? `${line}${queue}` : unfrozenFeedText(app, env, by, previous, held));
-    for (const user of await this.d.store.takeNotify(app, env)) await this.d.queues.dm(user, unfrozenNotifyText(app, env), `unfrozen-${app}-${env}-${previous.token}-${user}`);
+    for (const user of await this.d.store.takeNotify(app, env))
+      await this.d.queues.dm(user, unfrozenNotifyText(app, env), `unfrozen-${app}-${env}-${previous.token}-${user}`);
     this.d.log.info({ app, env, by, held }, 'unfrozen');
   }
 

@@ -9,7 +9,13 @@ import type { Keys } from '../store/keys';
 /** The deployment states Ferry mirrors, in the order a deploy goes through them. */
 export type DeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' | 'inactive';
 
-const RANK: Record<DeploymentState, number> = { queued: 1, in_progress: 2, success: OUTCOME_RANK, failure: OUTCOME_RANK, inactive: OUTCOME_RANK };
+const RANK: Record<DeploymentState, number> = {
+  queued: 1,
+  in_progress: 2,
+  success: OUTCOME_RANK,
+  failure: OUTCOME_RANK,
+  inactive: OUTCOME_RANK,
+};
 const KNOWN_KEPT = 1_000;
 /**
  * How long a process alone writes a deploy's deployment: longer than a write can take (its turn,
@@ -96,7 +102,16 @@ export class GitHubDeployments {
     if ((this.known.get(dep.id) ?? 0) >= rank) return;
     try {
       const logUrl = this.d.logUrl(dep);
-      const job: Job = { deployId: dep.id, repo, sha: dep.sha, env: dep.env, ref: dep.ref, state, description: describe(dep, state).slice(0, 140), ...(logUrl && { logUrl }) };
+      const job: Job = {
+        deployId: dep.id,
+        repo,
+        sha: dep.sha,
+        env: dep.env,
+        ref: dep.ref,
+        state,
+        description: describe(dep, state).slice(0, 140),
+        ...(logUrl && { logUrl }),
+      };
       await this.outbox.enqueue(dep.id, rank, job);
       this.remember(dep.id, rank);
       this.kick();
@@ -128,7 +143,10 @@ export class GitHubDeployments {
         }
       }
     } catch (err) {
-      this.d.log.warn({ err: (err as Error).message }, 'could not read the GitHub Deployments outbox; it is read again with the next update');
+      this.d.log.warn(
+        { err: (err as Error).message },
+        'could not read the GitHub Deployments outbox; it is read again with the next update',
+      );
     } finally {
       this.pumping = undefined;
     }

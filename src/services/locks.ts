@@ -23,7 +23,8 @@ export class LockService {
     const now = this.now();
     const remindAt = lock.until - this.config.lockReminderMs;
     const jobs = [this.queues.schedule({ kind: 'lock-expire', app, env, token: lock.token }, lock.until, now)];
-    if (remindAt - now > this.config.lockReminderMs / 2) jobs.push(this.queues.schedule({ kind: 'lock-remind', app, env, token: lock.token }, remindAt, now));
+    if (remindAt - now > this.config.lockReminderMs / 2)
+      jobs.push(this.queues.schedule({ kind: 'lock-remind', app, env, token: lock.token }, remindAt, now));
     await Promise.all(jobs);
   }
 
@@ -44,7 +45,11 @@ export class LockService {
     this.log.info({ app, env, admin, holder: r.previous.holder }, 'lock released by an admin');
     await this.handOff(app, env, r, 'released', admin);
     if (r.previous.holder !== admin) {
-      await this.queues.dm(r.previous.holder, releasedByAdminText(app, env, admin, r.previous.reserved), `admin-release-${app}-${env}-${r.previous.token}`);
+      await this.queues.dm(
+        r.previous.holder,
+        releasedByAdminText(app, env, admin, r.previous.reserved),
+        `admin-release-${app}-${env}-${r.previous.token}`,
+      );
     }
     return r;
   }
@@ -66,7 +71,13 @@ export class LockService {
   }
 
   /** The next person on the wait-list has the env reserved: tell them, and end the reservation on time. */
-  private async handOff(app: string, env: string, r: Extract<ReleaseResult, { kind: 'released' }>, how: 'released' | 'expired', by?: string): Promise<void> {
+  private async handOff(
+    app: string,
+    env: string,
+    r: Extract<ReleaseResult, { kind: 'released' }>,
+    how: 'released' | 'expired',
+    by?: string,
+  ): Promise<void> {
     if (!r.next) return;
     this.log.info({ app, env, next: r.next.user }, 'env reserved for the next on the wait-list');
     await this.queues.schedule({ kind: 'lock-expire', app, env, token: r.next.token }, r.next.until, this.now());

@@ -104,7 +104,11 @@ export class People {
       },
     );
     // Late or not, the answer is cached; a failure to cache it only costs a lookup next time.
-    return withDeadline(answer.catch((): Answer => UNANSWERED), waitMs, UNANSWERED);
+    return withDeadline(
+      answer.catch((): Answer => UNANSWERED),
+      waitMs,
+      UNANSWERED,
+    );
   }
 }
 
@@ -124,7 +128,9 @@ class Lookups implements AuthorLookups {
     if (!fresh.length) return;
     const cached = this.people.cached(fresh);
     fresh.forEach((e, i) => {
-      const answer = cached.then((v) => (v[i] ? (v[i] === '-' ? undefined : v[i]!) : this.limiter.run(() => this.people.ask(e, this.waitMs()))));
+      const answer = cached.then((v) =>
+        v[i] ? (v[i] === '-' ? undefined : v[i]!) : this.limiter.run(() => this.people.ask(e, this.waitMs())),
+      );
       // Awaited by resolve(); a release whose compare failed never asks, and its lookups must not be unhandled.
       answer.catch(() => {});
       this.answers.set(e, answer);
@@ -135,7 +141,9 @@ class Lookups implements AuthorLookups {
     this.add(commits);
     this.until ??= Date.now() + this.deadlineMs;
     const emails = this.people.emailsToAsk(commits);
-    const found = new Map(await Promise.all(emails.map(async (e) => [e, await withDeadline(this.answers.get(e)!, this.waitMs(), UNANSWERED)] as const)));
+    const found = new Map(
+      await Promise.all(emails.map(async (e) => [e, await withDeadline(this.answers.get(e)!, this.waitMs(), UNANSWERED)] as const)),
+    );
     const unanswered = [...found.values()].filter((v) => v === UNANSWERED).length;
     return {
       slackOf: (c) => {

@@ -96,7 +96,12 @@ export class Permissions {
   }
 
   private async cached(group: string, user: string): Promise<{ fresh: boolean; known: boolean; member: boolean }> {
-    const r = await this.redis.multi().exists(this.k.usergroupFresh(group)).exists(this.k.usergroup(group)).sismember(this.k.usergroup(group), user).exec();
+    const r = await this.redis
+      .multi()
+      .exists(this.k.usergroupFresh(group))
+      .exists(this.k.usergroup(group))
+      .sismember(this.k.usergroup(group), user)
+      .exec();
     const [fresh, known, member] = (r ?? []).map(([err, v]) => {
       if (err) throw err;
       return v === 1;

@@ -49,14 +49,18 @@ export class Promotions {
       await this.d.postFeed(`:arrow_right: ${what} promoted from ${dep.env} deploy #${dep.id} to *${to}* as deploy #${answer.deployId}.`);
     } else {
       this.d.log.info({ deployId: dep.id, to }, 'not promoted');
-      await this.d.postFeed(`:no_entry: ${what} was not promoted from ${dep.env} deploy #${dep.id} to *${to}*: ${answer.refused ?? answer.text}`);
+      await this.d.postFeed(
+        `:no_entry: ${what} was not promoted from ${dep.env} deploy #${dep.id} to *${to}*: ${answer.refused ?? answer.text}`,
+      );
     }
   }
 
   private async release(dep: Deploy, to: string): Promise<void> {
     const answer = await this.d.openRelease({ app: dep.app, from: dep.env, to, force: false }, FERRY_USER, promotionKey(dep.id));
     this.d.log.info({ deployId: dep.id, to }, 'promotion opened a release');
-    await this.d.postFeed(`:arrow_right: ${dep.env} deploy #${dep.id} (\`${shortSha(dep.sha)}\` of \`${dep.app}\`) goes on to *${to}* through a release: ${firstLine(answer.text)}`);
+    await this.d.postFeed(
+      `:arrow_right: ${dep.env} deploy #${dep.id} (\`${shortSha(dep.sha)}\` of \`${dep.app}\`) goes on to *${to}* through a release: ${firstLine(answer.text)}`,
+    );
   }
 }
 

@@ -60,12 +60,22 @@ export class ReleaseLife {
     place?.name(lineOf(r.app, r.to));
     const policy = this.policy(r);
     if (!auto) {
-      const refused = await authorize({ permissions: this.d.permissions, audit: this.d.audit, log: this.log, now: this.d.now }, 'deploy', user, r.app, r.to);
+      const refused = await authorize(
+        { permissions: this.d.permissions, audit: this.d.audit, log: this.log, now: this.d.now },
+        'deploy',
+        user,
+        r.app,
+        r.to,
+      );
       if (refused) return { text: `${refused} ${releaseName(r)} did not ship.` };
     }
     if (r.status === 'shipping') r = await this.settle(r);
     if (r.status === 'open' && (await this.noticeMoves(r))) r = (await this.d.store.get(id))!;
-    const required = { keys: r.authors.filter((a) => a.ackBy !== 'none').map((a) => a.key), approval: policy.approvers.length > 0, ...(!policy.selfApproval && { notCounting: r.requester }) };
+    const required = {
+      keys: r.authors.filter((a) => a.ackBy !== 'none').map((a) => a.key),
+      approval: policy.approvers.length > 0,
+      ...(!policy.selfApproval && { notCounting: r.requester }),
+    };
     const claim = await this.d.store.ship(id, user, this.d.now(), required);
     if (claim.kind !== 'ok') return { text: notShippedText(r, claim, policy) };
     const attempt = claim.attempt;
@@ -74,10 +84,16 @@ export class ReleaseLife {
     try {
       // The target must still run what the release was made from when its deploy starts (the worker checks).
       await this.d.queues.releaseTimer({ kind: 'release-settle', id, attempt }, this.d.now() + ABANDONED_SHIP_MS + 1_000, this.d.now());
-      answer = await this.d.requests.request({ app: r.app, env: r.to, ref: `release-${id}`, sha: r.sourceSha, release: { id, attempt, base: r.targetSha ?? 'none' } }, user, key, { ...(place && { place }) });
+      answer = await this.d.requests.request(
+        { app: r.app, env: r.to, ref: `release-${id}`, sha: r.sourceSha, release: { id, attempt, base: r.targetSha ?? 'none' } },
+        user,
+        key,
+        { ...(place && { place }) },
+      );
     } catch (err) {
       // Reopened only if no deploy was accepted; otherwise the deploy's end settles it.
-      if ((await this.d.deploys.acceptedAs(key)) === undefined) await this.reopen(r, attempt, 'Ferry hit an error while queueing its deploy; press *Ship* to try again.');
+      if ((await this.d.deploys.acceptedAs(key)) === undefined)
+        await this.reopen(r, attempt, 'Ferry hit an error while queueing its deploy; press *Ship* to try again.');
       throw err;
     }
     const deployId = await this.d.deploys.acceptedAs(key);
@@ -94,7 +110,9 @@ export class ReleaseLife {
     const dep = await this.d.deploys.get(deployId);
     if (dep && isFinished(dep)) await this.deployFinished(dep);
     else this.refresh(id);
-    return { text: `:ship: Shipping ${releaseName(r)} (\`${shortSha(r.sourceSha)}\`) to ${where(r.app, r.to)} as deploy #${deployId}.\n${answer.text}` };
+    return {
+      text: `:ship: Shipping ${releaseName(r)} (\`${shortSha(r.sourceSha)}\`) to ${where(r.app, r.to)} as deploy #${deployId}.\n${answer.text}`,
+    };
   }
 
   /**
@@ -131,7 +149,11 @@ export class ReleaseLife {
     if (!r || r.shipAttempts !== attempt) return;
     const after = await this.settle(r);
     if (after.status === 'shipping' && after.shipAttempts === attempt) {
-      await this.d.queues.releaseTimer({ kind: 'release-settle', id, attempt, at: this.d.now() + SETTLE_EVERY_MS }, this.d.now() + SETTLE_EVERY_MS, this.d.now());
+      await this.d.queues.releaseTimer(
+        { kind: 'release-settle', id, attempt, at: this.d.now() + SETTLE_EVERY_MS },
+        this.d.now() + SETTLE_EVERY_MS,
+        this.d.now(),
+      );
     }
   }
 
@@ -154,7 +176,10 @@ export class ReleaseLife {
     // A deploy whose smoke check failed moved its env too (its SHA is installed there).
     if (dep.status !== 'succeeded' && dep.smoke !== 'failed') return;
     const target = await this.d.store.openId(dep.app, dep.env);
-    const affected = [...(await this.d.store.fromSource(dep.app, dep.env)), ...(target !== undefined && target !== dep.release?.id ? [target] : [])];
+    const affected = [
+      ...(await this.d.store.fromSource(dep.app, dep.env)),
+      ...(target !== undefined && target !== dep.release?.id ? [target] : []),
+    ];
     for (const id of affected) {
       if (!(await this.d.store.markStale(id, dep.env, dep.sha, this.d.now()))) continue;
       this.log.info({ releaseId: id, env: dep.env, sha: dep.sha }, 'release is stale: an env of it moved');
@@ -169,7 +194,9 @@ export class ReleaseLife {
       // Each step is once-only, so a repeated end (a re-run job) finishes what a first one left.
       if (moved) await this.record(after, after.shippedBy ?? dep.user, `shipped as deploy #${dep.id}`);
       await this.unfreezeSource(after, `:sunny: ${where(r.app, r.from)} unfrozen: ${releaseName(r)} shipped to ${escapeMrkdwn(r.to)}.`);
-      await this.d.feed.productPost(after).catch((err: Error) => this.log.warn({ releaseId: r.id, err: err.message }, 'could not post to the product channel'));
+      await this.d.feed
+        .productPost(after)
+        .catch((err: Error) => this.log.warn({ releaseId: r.id, err: err.message }, 'could not post to the product channel'));
     } else if (moved) {
       await this.record(after, dep.user, `ship deploy #${dep.id} ${dep.status}; open again`);
       // The target may have moved while it waited (that is why a ship deploy fails at start), or it expired meanwhile.
@@ -193,19 +220,20 @@ export class ReleaseLife {
   /** Reminder round `round`: DMs the authors still waiting, and schedules the next round. */
   async remind(id: number, round: number): Promise<void> {
     const r = await this.d.store.get(id);
-    if (!r || r.status !== 'open' || r.stale) return;
+    if (r?.status !== 'open' || r.stale) return;
     const policy = this.policy(r);
     const waiting = releaseState(r, policy).waiting.filter((a) => a.ackBy === 'self' && a.slack);
     if (waiting.length === 0) return;
     if (await this.d.feed.remind(r, waiting, round)) await this.d.store.countReminder(id);
-    if (round + 1 < policy.reminders) await this.d.queues.releaseTimer({ kind: 'release-remind', id, round: round + 1 }, this.d.now() + policy.remindEveryMs, this.d.now());
+    if (round + 1 < policy.reminders)
+      await this.d.queues.releaseTimer({ kind: 'release-remind', id, round: round + 1 }, this.d.now() + policy.remindEveryMs, this.d.now());
   }
 
   /** The expiry timer: an open release ends; one shipping is settled first (its deploy's end expires it if it failed). */
   async expire(id: number): Promise<void> {
     let r = await this.d.store.get(id);
     if (r) r = await this.settle(r);
-    if (!r || r.status !== 'open') return;
+    if (r?.status !== 'open') return;
     await this.end(r, 'expired', `expired: not shipped within ${formatDuration(this.policy(r).expireAfterMs)} of being opened`, 'ferry');
   }
 
@@ -214,7 +242,10 @@ export class ReleaseLife {
     const res = await this.d.store.end(r, how, reason, this.d.now());
     if (!res.ended) return false;
     await this.record(r, user, mrkdwnToPlain(reason));
-    await this.unfreezeSource(r, `:sunny: ${where(r.app, r.from)} unfrozen: ${releaseName(r)} ${how === 'expired' ? 'expired' : 'was cancelled'}.`);
+    await this.unfreezeSource(
+      r,
+      `:sunny: ${where(r.app, r.from)} unfrozen: ${releaseName(r)} ${how === 'expired' ? 'expired' : 'was cancelled'}.`,
+    );
     this.refresh(r.id);
     return true;
   }

@@ -45,16 +45,23 @@ export interface PlanDeps {
 export async function planRelease(d: PlanDeps, req: ReleaseRequest, requester: string, now: number): Promise<Plan> {
   const { app, from, to, tag } = req;
   const policy = d.config.apps[app]!.envs[to]!.release;
-  const [source, target] = await Promise.all([tag ? { sha: tag.sha, ref: tag.name } : d.deploys.envState(app, from), d.deploys.envState(app, to)]);
+  const [source, target] = await Promise.all([
+    tag ? { sha: tag.sha, ref: tag.name } : d.deploys.envState(app, from),
+    d.deploys.envState(app, to),
+  ]);
   const whereEnv = (env: string) => `\`${escapeMrkdwn(app)}\` *${escapeMrkdwn(env)}*`;
   const where = (env: string) => (tag && env === from ? `tag \`${escapeMrkdwn(tag.name)}\`` : whereEnv(env));
   if (!source.sha) {
-    return { kind: 'refused', text: `Nothing to release: ${where(from)} has had no successful deploy through Ferry, so I don't know what runs there. Deploy it first, e.g. ${typed(`/deploy ${app} ${from} ${d.config.apps[app]!.defaultBranch}`)}.` };
+    return {
+      kind: 'refused',
+      text: `Nothing to release: ${where(from)} has had no successful deploy through Ferry, so I don't know what runs there. Deploy it first, e.g. ${typed(`/deploy ${app} ${from} ${d.config.apps[app]!.defaultBranch}`)}.`,
+    };
   }
   const commitSource = d.sources[app]!;
   const sourceSha = source.sha;
   const targetSha = target.sha || undefined;
-  if (targetSha === sourceSha) return { kind: 'refused', text: `Nothing to ship: ${where(to)} already runs \`${shortSha(sourceSha)}\`, the same as ${where(from)}.` };
+  if (targetSha === sourceSha)
+    return { kind: 'refused', text: `Nothing to ship: ${where(to)} already runs \`${shortSha(sourceSha)}\`, the same as ${where(from)}.` };
   let range: CommitRange | undefined;
   let commits: Commit[];
   // Authors are looked up as the compare's pages come in, not after the last one.
@@ -73,7 +80,10 @@ export async function planRelease(d: PlanDeps, req: ReleaseRequest, requester: s
   }
   if (range?.kind === 'identical' || range?.kind === 'behind') {
     const behind = range.kind === 'behind' ? ` (${where(to)} is ${range.behind} commit${range.behind === 1 ? '' : 's'} ahead of it)` : '';
-    return { kind: 'refused', text: `Nothing to ship: everything on ${where(from)} (\`${shortSha(sourceSha)}\`) is already on ${where(to)} (\`${shortSha(targetSha!)}\`)${behind}.` };
+    return {
+      kind: 'refused',
+      text: `Nothing to ship: everything on ${where(from)} (\`${shortSha(sourceSha)}\`) is already on ${where(to)} (\`${shortSha(targetSha!)}\`)${behind}.`,
+    };
   }
   if (range?.kind === 'diverged' && !req.force && tag) {
     return {
@@ -89,7 +99,10 @@ export async function planRelease(d: PlanDeps, req: ReleaseRequest, requester: s
     };
   }
   if (commits.length === 0) {
-    return { kind: 'refused', text: `Nothing to ship: between \`${shortSha(targetSha ?? sourceSha)}\` and \`${shortSha(sourceSha)}\` there are only merge commits.` };
+    return {
+      kind: 'refused',
+      text: `Nothing to ship: between \`${shortSha(targetSha ?? sourceSha)}\` and \`${shortSha(sourceSha)}\` there are only merge commits.`,
+    };
   }
   const { slackOf, unanswered } = await lookups.resolve(commits);
   if (unanswered > 0) {

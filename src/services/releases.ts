@@ -43,26 +43,47 @@ export class ReleaseService {
       let cur = await this.d.store.get(openId);
       if (cur?.status === 'shipping') cur = await this.life.settle(cur);
       // A stale one is replaced by the new release, in the same step that opens it.
-      if (cur && (cur.status === 'open' || cur.status === 'shipping') && !cur.stale) return { text: alreadyOpenText(cur, await this.permalinkOf(cur)) };
+      if (cur && (cur.status === 'open' || cur.status === 'shipping') && !cur.stale)
+        return { text: alreadyOpenText(cur, await this.permalinkOf(cur)) };
     }
     // `ship: auto` ships as whoever opened the release: someone who may not deploy the target can't open one.
     if (this.life.policy(req).ship === 'auto') {
-      const refused = await authorize({ permissions: this.d.permissions, audit: this.d.audit, log: this.life.log, now: this.d.now }, 'deploy', user, req.app, req.to, 'release');
-      if (refused) return { text: `${refused} Releases to ${where(req.app, req.to)} ship by themselves as whoever opened them (\`ship: auto\`), so no release was opened.` };
+      const refused = await authorize(
+        { permissions: this.d.permissions, audit: this.d.audit, log: this.life.log, now: this.d.now },
+        'deploy',
+        user,
+        req.app,
+        req.to,
+        'release',
+      );
+      if (refused)
+        return {
+          text: `${refused} Releases to ${where(req.app, req.to)} ship by themselves as whoever opened them (\`ship: auto\`), so no release was opened.`,
+        };
     }
     const plan = await planRelease(this.d, req, user, this.d.now());
     if (plan.kind === 'refused') return { text: plan.text };
     const created = await this.d.store.create(plan.release, plan.commits, idempotencyKey);
     if (created.kind === 'open') {
       const cur = await this.d.store.get(created.id);
-      return { text: cur ? alreadyOpenText(cur, await this.permalinkOf(cur)) : `Another release to ${where(req.app, req.to)} was opened a moment ago.` };
+      return {
+        text: cur
+          ? alreadyOpenText(cur, await this.permalinkOf(cur))
+          : `Another release to ${where(req.app, req.to)} was opened a moment ago.`,
+      };
     }
     const r = (await this.d.store.get(created.id))!;
     // The summary first: the rest of opening a release happens while it is posted.
     const known = created.kind === 'created' ? { release: r, commits: plan.commits } : undefined;
-    const summary = this.d.feed.refresh(r.id, known).catch((err: Error) => this.life.log.error({ releaseId: r.id, err: err.message }, 'could not post the release summary'));
+    const summary = this.d.feed
+      .refresh(r.id, known)
+      .catch((err: Error) => this.life.log.error({ releaseId: r.id, err: err.message }, 'could not post the release summary'));
     if (created.kind === 'created') {
-      await this.life.record(r, user, `opened: ${r.from} ${shortSha(r.sourceSha)} to ${r.to}${r.targetSha ? ` ${shortSha(r.targetSha)}` : ''}, ${r.commitCount} commits`);
+      await this.life.record(
+        r,
+        user,
+        `opened: ${r.from} ${shortSha(r.sourceSha)} to ${r.to}${r.targetSha ? ` ${shortSha(r.targetSha)}` : ''}, ${r.commitCount} commits`,
+      );
       if (created.replaced !== undefined) await this.replaced(created.replaced, r, user);
     }
     // Repeated for a retried request too: every step is once-only, so one cut short is finished.
@@ -70,12 +91,19 @@ export class ReleaseService {
     if (created.kind === 'created' && created.replaced !== undefined) {
       // Its source's freeze, unless the new release took it over (same source: renamed to the new one).
       const old = await this.d.store.get(created.replaced);
-      if (old) await this.life.unfreezeSource(old, `:sunny: ${where(old.app, old.from)} unfrozen: ${releaseName(old)} was replaced by ${releaseName(r)}.`);
+      if (old)
+        await this.life.unfreezeSource(
+          old,
+          `:sunny: ${where(old.app, old.from)} unfrozen: ${releaseName(old)} was replaced by ${releaseName(r)}.`,
+        );
     }
     this.afterSummary(r, summary, created.kind === 'created' ? plan.commits : undefined);
     const link = await this.summaryLink(r.id, summary);
     const waiting = releaseState(r, this.life.policy(r)).waiting.filter((a) => a.ackBy === 'self').length;
-    return { text: openedText(r, created.kind === 'duplicate' ? 'Already opened' : 'Opened', waiting, this.life.policy(r).freezeSource, link), releaseId: r.id };
+    return {
+      text: openedText(r, created.kind === 'duplicate' ? 'Already opened' : 'Opened', waiting, this.life.policy(r).freezeSource, link),
+      releaseId: r.id,
+    };
   }
 
   /** What follows a new release: the source's freeze, the timers, and shipping if nothing is needed. Safe to repeat. */
@@ -83,13 +111,32 @@ export class ReleaseService {
     const policy = this.life.policy(r);
     if (policy.freezeSource) {
       const line = `:snowflake: ${where(r.app, r.from)} frozen for ${releaseName(r)}, so the \`${shortSha(r.sourceSha)}\` being checked doesn't move. Deploys there wait until the release ships or is cancelled.`;
-      const frozen = await this.d.freezes.freezeFor(r.app, r.from, { by: r.requester, reason: `frozen for ${releaseName(r)} while it is checked`, since: r.createdAt, source: 'release', name: `#${r.id}` }, `release-${r.id}-freeze`, line);
-      if (!frozen) this.life.log.warn({ releaseId: r.id, env: r.from }, 'the source env is frozen by something else already; that freeze holds it still');
+      const frozen = await this.d.freezes.freezeFor(
+        r.app,
+        r.from,
+        {
+          by: r.requester,
+          reason: `frozen for ${releaseName(r)} while it is checked`,
+          since: r.createdAt,
+          source: 'release',
+          name: `#${r.id}`,
+        },
+        `release-${r.id}-freeze`,
+        line,
+      );
+      if (!frozen)
+        this.life.log.warn(
+          { releaseId: r.id, env: r.from },
+          'the source env is frozen by something else already; that freeze holds it still',
+        );
     }
-    if (policy.reminders > 0) await this.d.queues.releaseTimer({ kind: 'release-remind', id: r.id, round: 0 }, r.createdAt + policy.remindAfterMs, this.d.now());
+    if (policy.reminders > 0)
+      await this.d.queues.releaseTimer({ kind: 'release-remind', id: r.id, round: 0 }, r.createdAt + policy.remindAfterMs, this.d.now());
     await this.d.queues.releaseTimer({ kind: 'release-expire', id: r.id }, r.createdAt + policy.expireAfterMs, this.d.now());
     if (releaseState(r, policy).ready && policy.ship === 'auto') {
-      this.life.ship(r.id, r.requester, true).catch((err: Error) => this.life.log.error({ releaseId: r.id, err: err.message }, 'auto ship failed'));
+      this.life
+        .ship(r.id, r.requester, true)
+        .catch((err: Error) => this.life.log.error({ releaseId: r.id, err: err.message }, 'auto ship failed'));
     }
   }
 
@@ -131,13 +178,19 @@ export class ReleaseService {
     const policy = this.life.policy(r);
     const own = r.authors.filter((a) => a.ackBy === 'self' && a.slack === user);
     const unmapped = r.authors.filter((a) => a.ackBy === 'approver');
-    const approver = policy.approvers.length > 0 ? await this.d.permissions.inList(policy.approvers, user) : unmapped.length > 0 && (await this.d.permissions.isAdmin(user));
+    const approver =
+      policy.approvers.length > 0
+        ? await this.d.permissions.inList(policy.approvers, user)
+        : unmapped.length > 0 && (await this.d.permissions.isAdmin(user));
     const keys = [...own, ...(approver ? unmapped : [])].map((a) => a.key);
     const approve = approver && policy.approvers.length > 0;
     if (keys.length === 0 && !approve) return { text: notYoursText(r, policy) };
     const res = await this.d.store.ack(id, user, keys, approve, this.d.now());
     if (res.kind === 'missing') return { text: `There is no release #${id}.` };
-    if (res.kind === 'stale') return { text: `${releaseName(r)} is stale: ${staleText(r)} It can't ship; press *Refresh* on it (or run \`/release\` again) for a fresh summary.` };
+    if (res.kind === 'stale')
+      return {
+        text: `${releaseName(r)} is stale: ${staleText(r)} It can't ship; press *Refresh* on it (or run \`/release\` again) for a fresh summary.`,
+      };
     if (res.kind === 'closed') return { text: `${releaseName(r)} is ${res.status} already; nothing to OK.` };
     const after = (await this.d.store.get(id))!;
     const state = releaseState(after, policy);
@@ -146,11 +199,21 @@ export class ReleaseService {
       await this.life.changed(after, state);
     }
     const commits = own.reduce((n, a) => n + a.commits, 0);
-    const what = [own.length ? `your ${commits} commit${commits === 1 ? '' : 's'}` : '', approve ? 'your approval' : '', approver && unmapped.length ? `the ${unmapped.length} author${unmapped.length === 1 ? '' : 's'} with no Slack user` : '']
+    const what = [
+      own.length ? `your ${commits} commit${commits === 1 ? '' : 's'}` : '',
+      approve ? 'your approval' : '',
+      approver && unmapped.length ? `the ${unmapped.length} author${unmapped.length === 1 ? '' : 's'} with no Slack user` : '',
+    ]
       .filter(Boolean)
       .join(' and ');
-    const head = res.newAcks || res.approved ? `:white_check_mark: Thanks, your OK for ${what} in ${releaseName(r)} is in.` : `You already said OK to ${releaseName(r)}; it counts once.`;
-    const selfNote = approve && !policy.selfApproval && user === r.requester ? " You opened this release, so your approval does not count as the approver's; another approver must approve." : '';
+    const head =
+      res.newAcks || res.approved
+        ? `:white_check_mark: Thanks, your OK for ${what} in ${releaseName(r)} is in.`
+        : `You already said OK to ${releaseName(r)}; it counts once.`;
+    const selfNote =
+      approve && !policy.selfApproval && user === r.requester
+        ? " You opened this release, so your approval does not count as the approver's; another approver must approve."
+        : '';
     return { text: `${head}${selfNote} ${stateLine(after, state, policy)}` };
   }
 
@@ -161,7 +224,10 @@ export class ReleaseService {
     if (res.kind === 'closed') return { held: false, text: `${releaseName(r)} is ${res.status} already; there is nothing to hold.` };
     await this.life.record(r, user, `hold: ${reason}`);
     await this.life.changed((await this.d.store.get(id))!);
-    return { held: true, text: `:octagonal_sign: ${releaseName(r)} is on hold until you (or an admin) lift it with *Lift hold* on its message.` };
+    return {
+      held: true,
+      text: `:octagonal_sign: ${releaseName(r)} is on hold until you (or an admin) lift it with *Lift hold* on its message.`,
+    };
   }
 
   async lift(id: number, user: string, holder: string): Promise<Answer> {
@@ -170,7 +236,9 @@ export class ReleaseService {
     if (!r.holds[holder]) return { text: `${mention(holder)} has no hold on ${releaseName(r)} (any more).` };
     if (holder !== user && !(await this.d.permissions.isAdmin(user))) {
       const admins = this.d.permissions.admins;
-      return { text: `Only ${mention(holder)}, who raised this hold, or an admin${admins.length ? ` (${admins.map(who).join(', ')})` : ''} can lift it. Ask them in the release's thread.` };
+      return {
+        text: `Only ${mention(holder)}, who raised this hold, or an admin${admins.length ? ` (${admins.map(who).join(', ')})` : ''} can lift it. Ask them in the release's thread.`,
+      };
     }
     if (!(await this.d.store.lift(id, holder))) return { text: `That hold on ${releaseName(r)} was lifted already.` };
     await this.life.record(r, user, holder === user ? 'lifted their hold' : `lifted the hold of ${holder}`);
@@ -187,12 +255,19 @@ export class ReleaseService {
   async cancel(id: number, user: string): Promise<Answer> {
     let r = await this.d.store.get(id);
     if (!r) return { text: `There is no release #${id}.` };
-    if (user !== r.requester && !(await this.d.permissions.isAdmin(user))) return { text: `Only ${mention(r.requester)}, who opened ${releaseName(r)}, or an admin can cancel it. To stop it shipping, use *Hold…* on it and say why.` };
+    if (user !== r.requester && !(await this.d.permissions.isAdmin(user)))
+      return {
+        text: `Only ${mention(r.requester)}, who opened ${releaseName(r)}, or an admin can cancel it. To stop it shipping, use *Hold…* on it and say why.`,
+      };
     if (r.status === 'shipping') r = await this.life.settle(r);
     const ended = await this.life.end(r, 'cancelled', `cancelled by ${mention(user)}`, user);
-    if (ended) return { text: `Cancelled ${releaseName(r)}.${this.life.policy(r).freezeSource ? ` ${where(r.app, r.from)} is unfrozen.` : ''}` };
+    if (ended)
+      return { text: `Cancelled ${releaseName(r)}.${this.life.policy(r).freezeSource ? ` ${where(r.app, r.from)} is unfrozen.` : ''}` };
     const now = (await this.d.store.get(id))?.status ?? 'gone';
-    const how = now === 'shipping' ? ` Its deploy${r.deployId ? ` #${r.deployId}` : ''} is under way; \`/deploy cancel ${r.deployId ?? '<id>'}\` stops it, and the release opens again.` : '';
+    const how =
+      now === 'shipping'
+        ? ` Its deploy${r.deployId ? ` #${r.deployId}` : ''} is under way; \`/deploy cancel ${r.deployId ?? '<id>'}\` stops it, and the release opens again.`
+        : '';
     return { text: `${releaseName(r)} is ${now}; it can't be cancelled now.${how}` };
   }
 
@@ -200,7 +275,10 @@ export class ReleaseService {
   async refresh(id: number, user: string, idempotencyKey: string): Promise<Answer> {
     const r = await this.d.store.get(id);
     if (!r) return { text: `There is no release #${id}.` };
-    if (!r.stale) return { text: `${releaseName(r)} is up to date with ${r.tag ? `tag \`${r.tag}\` and ${where(r.app, r.to)}` : where(r.app, r.from)}; nothing to refresh.` };
+    if (!r.stale)
+      return {
+        text: `${releaseName(r)} is up to date with ${r.tag ? `tag \`${r.tag}\` and ${where(r.app, r.to)}` : where(r.app, r.from)}; nothing to refresh.`,
+      };
     // One opened from a tag stays the tag's: only its target can have moved.
     const tag = r.tag ? { tag: { name: r.tag, sha: r.sourceSha } } : {};
     return this.open({ app: r.app, from: r.from, to: r.to, force: r.diverged !== undefined, ...tag }, user, idempotencyKey);
@@ -216,7 +294,8 @@ export class ReleaseService {
       (await this.d.permissions.isAdmin(user)) ||
       (policy.approvers.length > 0 && (await this.d.permissions.inList(policy.approvers, user))) ||
       (await this.d.permissions.check('deploy', user, r.app, r.to)).ok;
-    if (!may) return `Only ${mention(r.requester)}, who opened ${releaseName(r)}, its approvers, admins, and people who may deploy to ${r.to} can change its details.`;
+    if (!may)
+      return `Only ${mention(r.requester)}, who opened ${releaseName(r)}, its approvers, admins, and people who may deploy to ${r.to} can change its details.`;
     if (!(await this.d.store.setFields(id, fields))) return `${releaseName(r)} is ${r.status}; its details can't change now.`;
     await this.life.record(r, user, 'edited the release details');
     this.life.refresh(id);

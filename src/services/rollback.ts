@@ -39,7 +39,13 @@ export class RollbackService {
    * `name`: how the lock's reason names the requester ("rolled back by ana"). `system`: Ferry's own
    * rollback (after a failed smoke check): no permission check, and a freeze holds it.
    */
-  async rollback(req: RollbackRequest, user: string, name: string, idempotencyKey: string, { system = false, place }: { system?: boolean; place?: Place } = {}): Promise<Answer> {
+  async rollback(
+    req: RollbackRequest,
+    user: string,
+    name: string,
+    idempotencyKey: string,
+    { system = false, place }: { system?: boolean; place?: Place } = {},
+  ): Promise<Answer> {
     if (!system) {
       const refused = await authorize(this.d, 'deploy', user, req.app, req.env, 'rollback');
       if (refused) return { text: `${refused} Nothing was queued.` };
@@ -50,7 +56,10 @@ export class RollbackService {
     const dupId = await this.d.deploys.acceptedAs(idempotencyKey);
     const dup = dupId === undefined ? undefined : await this.d.deploys.get(dupId);
     if (dup) {
-      return this.d.requests.request({ app: dup.app, env: dup.env, ref: dup.ref }, user, idempotencyKey, { rollback: { ...order, sha: dup.sha, of: dup.rollbackOf ?? dup.sha }, ...(place && { place }) });
+      return this.d.requests.request({ app: dup.app, env: dup.env, ref: dup.ref }, user, idempotencyKey, {
+        rollback: { ...order, sha: dup.sha, of: dup.rollbackOf ?? dup.sha },
+        ...(place && { place }),
+      });
     }
     const [arg, history, state] = await Promise.all([
       this.arg(req),
@@ -59,7 +68,10 @@ export class RollbackService {
     ]);
     const choice = chooseRollback(history, state.sha || undefined, arg, req);
     if ('error' in choice) return { text: `Can't roll back: ${choice.error} Nothing was queued.` };
-    return this.d.requests.request({ app: req.app, env: req.env, ref: choice.ref }, user, idempotencyKey, { rollback: { ...order, sha: choice.sha, of: rollbackOf(choice) }, ...(place && { place }) });
+    return this.d.requests.request({ app: req.app, env: req.env, ref: choice.ref }, user, idempotencyKey, {
+      rollback: { ...order, sha: choice.sha, of: rollbackOf(choice) },
+      ...(place && { place }),
+    });
   }
 
   private async arg(req: RollbackRequest): Promise<RollbackArg> {
@@ -69,10 +81,16 @@ export class RollbackService {
     const source = this.d.sources[req.app]!;
     const sha = await source.resolveRef(t.sha);
     if (!sha) {
-      throw new FerryError('UNKNOWN_REF', `There is no commit ${typed(t.sha)} in ${source.label} (or that prefix is ambiguous; give more of the SHA); nothing was queued.`);
+      throw new FerryError(
+        'UNKNOWN_REF',
+        `There is no commit ${typed(t.sha)} in ${source.label} (or that prefix is ambiguous; give more of the SHA); nothing was queued.`,
+      );
     }
     if (!sha.startsWith(t.sha)) {
-      throw new FerryError('UNKNOWN_REF', `${typed(t.sha)} names a branch or tag in ${source.label}, not a commit; give the commit's SHA (more of it, or all 40 characters). Nothing was queued.`);
+      throw new FerryError(
+        'UNKNOWN_REF',
+        `${typed(t.sha)} names a branch or tag in ${source.label}, not a commit; give the commit's SHA (more of it, or all 40 characters). Nothing was queued.`,
+      );
     }
     return { kind: 'sha', sha };
   }

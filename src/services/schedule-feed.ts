@@ -41,10 +41,21 @@ export class ScheduleFeed {
     const until = edge.kind === 'start' ? after?.at : undefined;
     // Late by more than a day (workers were down): say nothing stale, just schedule the next one.
     if (now - at < 86_400_000 && targets.length > 0) {
-      await this.d.slack.chat.postMessage({ channel: this.d.config.feedChannel, text: scheduleEdgeText(edge.kind, f.name, f.reason, targets, until, now), unfurl_links: false });
+      await this.d.slack.chat.postMessage({
+        channel: this.d.config.feedChannel,
+        text: scheduleEdgeText(edge.kind, f.name, f.reason, targets, until, now),
+        unfurl_links: false,
+      });
       for (const t of targets) {
         const detail = `scheduled freeze ${f.name} ${edge.kind === 'start' ? 'began' : 'ended'}${f.reason ? `: ${f.reason}` : ''}`;
-        await this.d.audit.record({ at, user: 'ferry', action: edge.kind === 'start' ? 'freeze' : 'unfreeze', app: t.app, env: t.env, detail });
+        await this.d.audit.record({
+          at,
+          user: 'ferry',
+          action: edge.kind === 'start' ? 'freeze' : 'unfreeze',
+          app: t.app,
+          env: t.env,
+          detail,
+        });
       }
     }
     const next = nextScheduleEdge(f, Math.max(at, now));

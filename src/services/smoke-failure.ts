@@ -41,9 +41,21 @@ export class SmokeFailures {
     if (actions.includes('rollback') && dep.rollbackOf === undefined) {
       await this.once(dep.id, 'smoke-rollback', async () => {
         const name = `Ferry (the smoke check of deploy #${dep.id} failed)`;
-        const answer = await this.d.rollbacks.rollback({ app: dep.app, env: dep.env, target: { kind: 'previous' } }, dep.user, name, smokeRollbackKey(dep.id), { system: true });
-        if (answer.deployId === undefined) await this.d.postFeed(`:warning: The smoke check of deploy #${dep.id} failed, and \`${dep.app}\` *${dep.env}* could not be rolled back: ${answer.text}`);
-        else await this.d.postFeed(`:rewind: The smoke check of deploy #${dep.id} failed: rolling \`${dep.app}\` *${dep.env}* back as deploy #${answer.deployId}.`);
+        const answer = await this.d.rollbacks.rollback(
+          { app: dep.app, env: dep.env, target: { kind: 'previous' } },
+          dep.user,
+          name,
+          smokeRollbackKey(dep.id),
+          { system: true },
+        );
+        if (answer.deployId === undefined)
+          await this.d.postFeed(
+            `:warning: The smoke check of deploy #${dep.id} failed, and \`${dep.app}\` *${dep.env}* could not be rolled back: ${answer.text}`,
+          );
+        else
+          await this.d.postFeed(
+            `:rewind: The smoke check of deploy #${dep.id} failed: rolling \`${dep.app}\` *${dep.env}* back as deploy #${answer.deployId}.`,
+          );
       });
       rollbackId = await this.d.deploys.acceptedAs(smokeRollbackKey(dep.id));
     }
@@ -67,7 +79,13 @@ export class SmokeFailures {
     return this.once(dep.id, 'smoke-freeze', async () => {
       const reason = smokeFreezeReason(dep.id);
       const line = `:snowflake: \`${dep.app}\` *${dep.env}* frozen by Ferry: the ${reason}. Deploys there wait until someone runs \`/unfreeze ${dep.app} ${dep.env}\`.`;
-      const frozen = await this.d.freezes.freezeFor(dep.app, dep.env, { by: FERRY_USER, reason, since: this.d.now(), source: 'manual' }, `smoke-freeze:${dep.id}`, line);
+      const frozen = await this.d.freezes.freezeFor(
+        dep.app,
+        dep.env,
+        { by: FERRY_USER, reason, since: this.d.now(), source: 'manual' },
+        `smoke-freeze:${dep.id}`,
+        line,
+      );
       if (!frozen) this.d.log.warn({ deployId: dep.id }, 'smoke check failed; the env is frozen by something else already');
     });
   }

@@ -17,7 +17,13 @@ export async function answer(respond: RespondFn, a: Answer): Promise<void> {
  * The work goes through `limiter`, so a burst of commands can't starve the acks of the next ones.
  * `place`, the request's place in line (ArrivalOrder), is given up when the work ends, however it ends.
  */
-export async function answerAfterAck(respond: RespondFn, log: Logger, limiter: Limiter, work: () => Promise<Answer>, place?: Place): Promise<void> {
+export async function answerAfterAck(
+  respond: RespondFn,
+  log: Logger,
+  limiter: Limiter,
+  work: () => Promise<Answer>,
+  place?: Place,
+): Promise<void> {
   let a: Answer;
   try {
     a = await limiter.run(work).finally(() => place?.leave());
@@ -26,7 +32,9 @@ export async function answerAfterAck(respond: RespondFn, log: Logger, limiter: L
     else {
       const ref = randomUUID().slice(0, 8);
       log.error({ err: (err as Error).message, stack: (err as Error).stack, ref }, 'command failed');
-      a = { text: `Something went wrong on Ferry's side (reference \`${ref}\`), and I can't say whether your request went through. Check the deploy feed, then try again; if it keeps happening, give the reference to whoever runs Ferry.` };
+      a = {
+        text: `Something went wrong on Ferry's side (reference \`${ref}\`), and I can't say whether your request went through. Check the deploy feed, then try again; if it keeps happening, give the reference to whoever runs Ferry.`,
+      };
     }
   }
   try {

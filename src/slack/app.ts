@@ -44,10 +44,24 @@ export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger, inflight
   const socketGuard = new SocketModeGuard(log, rt.redact);
   const socket = env.slackAppToken
     ? // The socket client opens its connection through SLACK_API_URL too (apps.connections.open).
-      new SocketModeReceiver({ appToken: env.slackAppToken, logger, logLevel: LogLevel.WARN, installerOptions: { clientOptions: { slackApiUrl } }, processEventErrorHandler: socketGuard.processEventErrorHandler })
+      new SocketModeReceiver({
+        appToken: env.slackAppToken,
+        logger,
+        logLevel: LogLevel.WARN,
+        installerOptions: { clientOptions: { slackApiUrl } },
+        processEventErrorHandler: socketGuard.processEventErrorHandler,
+      })
     : undefined;
   if (socket) socketGuard.install(socket.client);
-  const http = socket ? undefined : new HTTPReceiver({ signingSecret: env.slackSigningSecret!, endpoints: '/slack/events', logger, logLevel: LogLevel.WARN, ...httpReceiverGuards(log, rt.redact) });
+  const http = socket
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: env.slackSigningSecret!,
+        endpoints: '/slack/events',
+        logger,
+        logLevel: LogLevel.WARN,
+        ...httpReceiverGuards(log, rt.redact),
+      });
   const app = new App({
     token: env.slackBotToken!,
     receiver: (socket ?? http)!,

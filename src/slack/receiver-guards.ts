@@ -29,7 +29,8 @@ export function sendAck(res: ServerResponse, body?: AckBody): void {
 export function answerWithoutBolt(res: ServerResponse, s: Exclude<Screened, { kind: 'bolt' }>, log: Logger): void {
   if (s.kind === 'ack') {
     log.debug({ what: s.what }, 'acked a Slack request Ferry has no listener for');
-    return sendAck(res, s.body);
+    sendAck(res, s.body);
+    return;
   }
   log.warn({ reason: s.reason }, 'refused a signed request to /slack/events that is not a Slack request');
   res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
@@ -62,7 +63,10 @@ function logFailure(log: Logger, redact: Redactor, error: unknown): string {
  * a 404 after 3 s. Here both are a 200 (Slack shows nothing, or for a slash command a short note
  * with a reference to quote), and the error is logged with that reference.
  */
-export function httpReceiverGuards(log: Logger, redact: Redactor): Pick<HTTPReceiverOptions, 'processEventErrorHandler' | 'unhandledRequestHandler' | 'unhandledRequestTimeoutMillis'> {
+export function httpReceiverGuards(
+  log: Logger,
+  redact: Redactor,
+): Pick<HTTPReceiverOptions, 'processEventErrorHandler' | 'unhandledRequestHandler' | 'unhandledRequestTimeoutMillis'> {
   const rawBody = (req: unknown): Buffer | undefined => (req as { rawBody?: Buffer }).rawBody;
   return {
     async processEventErrorHandler({ error, request, response }) {
@@ -74,7 +78,14 @@ export function httpReceiverGuards(log: Logger, redact: Redactor): Pick<HTTPRece
     unhandledRequestHandler({ request, response }) {
       const ref = randomUUID().slice(0, 8);
       log.warn({ ref, afterMs: UNACKED_AFTER_MS }, 'a Slack listener did not ack in time; acked it empty');
-      sendAck(response, isSlashCommandBody(rawBody(request)) ? ephemeral(`Ferry took too long to answer (reference \`${ref}\`), and I can't say whether your request went through. Check the deploy feed before trying again.`) : undefined);
+      sendAck(
+        response,
+        isSlashCommandBody(rawBody(request))
+          ? ephemeral(
+              `Ferry took too long to answer (reference \`${ref}\`), and I can't say whether your request went through. Check the deploy feed before trying again.`,
+            )
+          : undefined,
+      );
     },
     unhandledRequestTimeoutMillis: UNACKED_AFTER_MS,
   };
@@ -117,10 +128,14 @@ export class SocketModeGuard {
   /** Wraps the receiver's listeners on its SocketModeClient (`receiver.client`). */
   install(client: Emitter): void {
     wrap(client, 'ws_message', (read) => (...args) => {
-      Promise.resolve(read(...args)).catch((err: Error) => this.log.warn({ err: this.redact(err.message) }, 'ignored a Socket Mode message that could not be read'));
+      Promise.resolve(read(...args)).catch((err: Error) =>
+        this.log.warn({ err: this.redact(err.message) }, 'ignored a Socket Mode message that could not be read'),
+      );
     });
     wrap(client, 'slack_event', (bolt) => (args) => {
-      this.screen(args as SlackEvent, bolt).catch((err: Error) => this.log.warn({ err: this.redact(err.message) }, 'could not ack a Socket Mode envelope'));
+      this.screen(args as SlackEvent, bolt).catch((err: Error) =>
+        this.log.warn({ err: this.redact(err.message) }, 'could not ack a Socket Mode envelope'),
+      );
     });
   }
 

@@ -21,7 +21,10 @@ import { COMMAND_NAMES } from './commands/names';
  * Only the values this screen checks are trusted; the raw body goes on to Bolt unchanged (its own
  * signature check needs it), which is why fields that would mislead Bolt are refused, not dropped.
  */
-export type Screened = { kind: 'bolt'; what: string } | { kind: 'ack'; what: string; body?: Record<string, unknown> } | { kind: 'bad'; reason: string };
+export type Screened =
+  | { kind: 'bolt'; what: string }
+  | { kind: 'ack'; what: string; body?: Record<string, unknown> }
+  | { kind: 'bad'; reason: string };
 
 /** The command names, action IDs and view callback IDs Ferry's listeners are registered with. */
 export interface KnownListeners {
@@ -65,7 +68,12 @@ const interaction = z.looseObject({
   team: optionalRef,
   enterprise: optionalRef,
 });
-const action = z.looseObject({ action_id: z.string().max(255), value: z.string().max(2_000).optional(), block_id: z.string().optional(), type: z.string().optional() });
+const action = z.looseObject({
+  action_id: z.string().max(255),
+  value: z.string().max(2_000).optional(),
+  block_id: z.string().optional(),
+  type: z.string().optional(),
+});
 const actions = z.looseObject({ actions: z.array(action).min(1).max(25) });
 const blockActions = interaction.extend({
   actions: actions.shape.actions,
@@ -75,7 +83,10 @@ const blockActions = interaction.extend({
   channel: z.looseObject({ id: z.string().optional() }).optional(),
   message: z.looseObject({ ts: z.string().optional() }).optional(),
 });
-const stateValue = z.looseObject({ value: z.string().nullable().optional(), selected_option: z.looseObject({ value: z.string() }).nullable().optional() });
+const stateValue = z.looseObject({
+  value: z.string().nullable().optional(),
+  selected_option: z.looseObject({ value: z.string() }).nullable().optional(),
+});
 const viewHead = z.looseObject({ view: z.looseObject({ callback_id: z.string().max(255) }) });
 const viewSubmission = interaction.extend({
   view: viewHead.shape.view.extend({
@@ -84,7 +95,10 @@ const viewSubmission = interaction.extend({
     app_installed_team_id: z.string().optional(),
   }),
   trigger_id: triggerId.optional(),
-  response_urls: z.array(z.looseObject({ response_url: httpUrl })).max(10).optional(),
+  response_urls: z
+    .array(z.looseObject({ response_url: httpUrl }))
+    .max(10)
+    .optional(),
 });
 
 const eventsBody = z.looseObject({ type: z.string().min(1).max(100) });
@@ -97,7 +111,10 @@ function problem(where: string, err: z.ZodError): Screened {
   const issue = err.issues[0];
   const path = issue?.path.map(String).join('.') ?? '';
   let message = issue?.message ?? 'is malformed';
-  if (issue?.code === 'invalid_type') message = issue.message.endsWith('received undefined') ? 'is missing' : `must be ${issue.expected === 'object' || issue.expected === 'array' ? 'an' : 'a'} ${issue.expected}`;
+  if (issue?.code === 'invalid_type')
+    message = issue.message.endsWith('received undefined')
+      ? 'is missing'
+      : `must be ${issue.expected === 'object' || issue.expected === 'array' ? 'an' : 'a'} ${issue.expected}`;
   return bad(`${where}${path ? ` \`${path}\`` : ''}: ${message}`);
 }
 
@@ -120,7 +137,10 @@ export function screenHttp(contentType: string | undefined, raw: Buffer, known: 
     }
     return screenEvents(json);
   }
-  if (media !== FORM_TYPE) return bad(`Slack sends ${FORM_TYPE} (commands, clicks, forms) or application/json (events), not ${media ? `\`${media.slice(0, 80)}\`` : 'a body without a Content-Type'}`);
+  if (media !== FORM_TYPE)
+    return bad(
+      `Slack sends ${FORM_TYPE} (commands, clicks, forms) or application/json (events), not ${media ? `\`${media.slice(0, 80)}\`` : 'a body without a Content-Type'}`,
+    );
   // The parser Bolt uses, so both read the same fields.
   const form = parseForm(text);
   if (form.ssl_check === '1') return { kind: 'ack', what: 'ssl_check' };
@@ -149,7 +169,8 @@ export function screenSocket(type: unknown, body: unknown, known: KnownListeners
 /** A slash command's fields (a form's, or a Socket Mode payload's). */
 export function screenCommand(fields: Record<string, unknown>, known: KnownListeners = FERRY_LISTENERS): Screened {
   for (const [k, v] of Object.entries(fields)) {
-    if (typeof v !== 'string') return bad(Array.isArray(v) ? `\`${k.slice(0, 40)}\` appears more than once` : `\`${k.slice(0, 40)}\` is not text`);
+    if (typeof v !== 'string')
+      return bad(Array.isArray(v) ? `\`${k.slice(0, 40)}\` appears more than once` : `\`${k.slice(0, 40)}\` is not text`);
   }
   const routed = misleading(fields, 'a slash command', ['event']);
   if (routed) return routed;
@@ -201,9 +222,12 @@ export function screenEvents(json: unknown): Screened {
   const head = eventsBody.safeParse(json);
   if (!head.success) return problem('the event', head.error);
   if (head.data.type === 'url_verification') {
-    return typeof json.challenge === 'string' ? { kind: 'ack', what: 'url_verification', body: { challenge: json.challenge } } : bad('url_verification without a `challenge`');
+    return typeof json.challenge === 'string'
+      ? { kind: 'ack', what: 'url_verification', body: { challenge: json.challenge } }
+      : bad('url_verification without a `challenge`');
   }
-  if (head.data.type === 'event_callback' && !(isObject(json.event) && typeof json.event.type === 'string')) return bad('event_callback without an `event` that has a `type`');
+  if (head.data.type === 'event_callback' && !(isObject(json.event) && typeof json.event.type === 'string'))
+    return bad('event_callback without an `event` that has a `type`');
   return { kind: 'ack', what: head.data.type };
 }
 

@@ -23,7 +23,8 @@ export interface GitOptions {
  */
 export function git(args: string[], opts: GitOptions = {}): Promise<GitResult> {
   const env = { PATH: '/usr/local/bin:/usr/bin:/bin', ...opts.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true' };
-  if (opts.exec) return opts.exec(['git', ...args], { ...(opts.cwd !== undefined && { cwd: opts.cwd }), env, timeoutMs: opts.timeoutMs ?? 120_000 });
+  if (opts.exec)
+    return opts.exec(['git', ...args], { ...(opts.cwd !== undefined && { cwd: opts.cwd }), env, timeoutMs: opts.timeoutMs ?? 120_000 });
   return new Promise((resolve, reject) => {
     execFile(
       'git',

@@ -80,7 +80,14 @@ export async function compareRange(api: RangeApi, base: string, head: string, op
     );
   }
   const commits = pages.flatMap((p) => p.commits);
-  addMergedPrs(api, commits, prsFromMerges(raw.map((c) => ({ sha: c.sha, parents: c.parents.map((p) => p.sha), message: c.commit.message })), head));
+  addMergedPrs(
+    api,
+    commits,
+    prsFromMerges(
+      raw.map((c) => ({ sha: c.sha, parents: c.parents.map((p) => p.sha), message: c.commit.message })),
+      head,
+    ),
+  );
   if (first.status === 'ahead') return { kind: 'ahead', commits, compareUrl };
   return { kind: 'diverged', ahead: first.ahead_by, behind: first.behind_by, commits, compareUrl };
 }
@@ -195,7 +202,10 @@ function unknownSha(api: RangeApi, sha: string, side: 'base' | 'head'): FerryErr
     side === 'head'
       ? 'Deploy the source env again, then run /release.'
       : "It is what runs on the target env, so I can't tell what a release would ship. Deploy a commit that exists to the target env, then run /release.";
-  return new FerryError('UNKNOWN_SHA', `GitHub can't find commit ${short(sha)} in ${api.label} (was it force-pushed away?). ${fix}`, { sha, side });
+  return new FerryError('UNKNOWN_SHA', `GitHub can't find commit ${short(sha)} in ${api.label} (was it force-pushed away?). ${fix}`, {
+    sha,
+    side,
+  });
 }
 
 /** Timeouts, 401/403, 5xx after retries: as GitHubSource.resolveRef() words them. */
@@ -203,9 +213,15 @@ function unavailable(api: RangeApi, err: unknown, doing: string): FerryError {
   if (err instanceof FerryError) return err;
   const status = (err as { status?: number }).status;
   if (status === 401 || status === 403) {
-    return new FerryError('SOURCE_UNAVAILABLE', `GitHub refused access to ${api.label} (HTTP ${status}); check that GITHUB_TOKEN can read this repository.`);
+    return new FerryError(
+      'SOURCE_UNAVAILABLE',
+      `GitHub refused access to ${api.label} (HTTP ${status}); check that GITHUB_TOKEN can read this repository.`,
+    );
   }
-  const what = (err as Error).name === 'TimeoutError' || /abort|timeout/i.test(String((err as Error).message)) ? `did not answer within ${Math.round(api.timeoutMs / 1000)}s` : `failed (${status ?? (err as Error).message})`;
+  const what =
+    (err as Error).name === 'TimeoutError' || /abort|timeout/i.test(String((err as Error).message))
+      ? `did not answer within ${Math.round(api.timeoutMs / 1000)}s`
+      : `failed (${status ?? (err as Error).message})`;
   return new FerryError('SOURCE_UNAVAILABLE', `GitHub ${what} while I ${doing} in ${api.label}. Try again in a minute.`);
 }
 

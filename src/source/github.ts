@@ -31,7 +31,10 @@ export function createGitHubClient(opts: {
   return new FerryOctokit({
     baseUrl: opts.baseUrl.replace(/\/+$/, ''),
     ...(opts.app
-      ? { authStrategy: createAppAuth, auth: { appId: opts.app.appId, privateKey: opts.app.privateKey, installationId: opts.app.installationId } }
+      ? {
+          authStrategy: createAppAuth,
+          auth: { appId: opts.app.appId, privateKey: opts.app.privateKey, installationId: opts.app.installationId },
+        }
       : opts.token && { auth: opts.token }),
     userAgent: 'ferry-deploy-bot',
     log: { debug: () => {}, info: () => {}, warn: (m: string) => opts.log.warn(m), error: (m: string) => opts.log.error(m) },
@@ -39,7 +42,10 @@ export function createGitHubClient(opts: {
       writes,
       onRateLimit: (retryAfter, o, retryCount) => {
         const again = retryCount < 2 && retryAfter <= 120;
-        opts.log.warn({ retryAfter, url: o.url, again }, again ? 'GitHub rate limit reached; waiting it out' : 'GitHub rate limit reached; giving up on this request');
+        opts.log.warn(
+          { retryAfter, url: o.url, again },
+          again ? 'GitHub rate limit reached; waiting it out' : 'GitHub rate limit reached; giving up on this request',
+        );
         return again;
       },
       onSecondaryRateLimit: async (retryAfter, o, retryCount) => {
@@ -111,15 +117,29 @@ export class GitHubSource implements CommitSource {
       const status = (err as { status?: number }).status;
       if (status === 404 || status === 422) return undefined;
       if (status === 401 || status === 403) {
-        throw new FerryError('SOURCE_UNAVAILABLE', `GitHub refused access to ${this.label} (HTTP ${status}); check that GITHUB_TOKEN can read this repository.`);
+        throw new FerryError(
+          'SOURCE_UNAVAILABLE',
+          `GitHub refused access to ${this.label} (HTTP ${status}); check that GITHUB_TOKEN can read this repository.`,
+        );
       }
-      const what = (err as Error).name === 'TimeoutError' || /abort|timeout/i.test(String((err as Error).message)) ? `did not answer within ${Math.round(this.timeoutMs / 1000)}s` : `failed (${status ?? (err as Error).message})`;
-      throw new FerryError('SOURCE_UNAVAILABLE', `GitHub ${what} while I looked up the ref in ${this.label}; nothing was queued. Try again in a minute.`);
+      const what =
+        (err as Error).name === 'TimeoutError' || /abort|timeout/i.test(String((err as Error).message))
+          ? `did not answer within ${Math.round(this.timeoutMs / 1000)}s`
+          : `failed (${status ?? (err as Error).message})`;
+      throw new FerryError(
+        'SOURCE_UNAVAILABLE',
+        `GitHub ${what} while I looked up the ref in ${this.label}; nothing was queued. Try again in a minute.`,
+      );
     }
   }
 
   async refNames(): Promise<string[]> {
-    const res = await this.client.rest.repos.listBranches({ owner: this.owner, repo: this.repo, per_page: 100, request: { signal: AbortSignal.timeout(this.timeoutMs) } });
+    const res = await this.client.rest.repos.listBranches({
+      owner: this.owner,
+      repo: this.repo,
+      per_page: 100,
+      request: { signal: AbortSignal.timeout(this.timeoutMs) },
+    });
     return res.data.map((b) => b.name);
   }
 
@@ -129,7 +149,15 @@ export class GitHubSource implements CommitSource {
 
   /** The commit-range code (./github-compare.ts) works on this repository through this. */
   private get range(): RangeApi {
-    return { client: this.client, owner: this.owner, repo: this.repo, label: this.label, webUrl: this.webUrl, timeoutMs: this.timeoutMs, resolveRef: (ref) => this.resolveRef(ref) };
+    return {
+      client: this.client,
+      owner: this.owner,
+      repo: this.repo,
+      label: this.label,
+      webUrl: this.webUrl,
+      timeoutMs: this.timeoutMs,
+      resolveRef: (ref) => this.resolveRef(ref),
+    };
   }
 
   /** GitHub's compare, every page; pull requests from subjects and merge commits (compareRange). */

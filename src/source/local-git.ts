@@ -25,11 +25,13 @@ export class LocalGitSource implements CommitSource {
     const fast = await this.revisions.commit(`${ref}^{commit}`).catch(() => null);
     if (fast !== null) return fast;
     // --end-of-options: whatever the ref looks like, git reads it as a revision, never an option.
-    const r = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { cwd: this.path, env: this.env, timeoutMs: 10_000 }).catch(
-      (err: Error) => {
-        throw new FerryError('SOURCE_UNAVAILABLE', `I couldn't read the repository at ${this.path}: ${err.message}`);
-      },
-    );
+    const r = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+      cwd: this.path,
+      env: this.env,
+      timeoutMs: 10_000,
+    }).catch((err: Error) => {
+      throw new FerryError('SOURCE_UNAVAILABLE', `I couldn't read the repository at ${this.path}: ${err.message}`);
+    });
     if (r.code === 0) return r.stdout.trim();
     if (/not a git repository|cannot change to/i.test(r.stderr)) {
       throw new FerryError('SOURCE_UNAVAILABLE', `${this.path} is not a git repository; fix the app's \`path\` in the config.`);
@@ -38,7 +40,11 @@ export class LocalGitSource implements CommitSource {
   }
 
   async refNames(): Promise<string[]> {
-    const r = await git(['for-each-ref', '--count=500', '--format=%(refname:short)', 'refs/heads', 'refs/tags'], { cwd: this.path, env: this.env, timeoutMs: 10_000 });
+    const r = await git(['for-each-ref', '--count=500', '--format=%(refname:short)', 'refs/heads', 'refs/tags'], {
+      cwd: this.path,
+      env: this.env,
+      timeoutMs: 10_000,
+    });
     return r.code === 0 ? r.stdout.split('\n').filter(Boolean) : [];
   }
 
@@ -66,7 +72,9 @@ export class LocalGitSource implements CommitSource {
     await this.mustExist(head, 'head');
     if (limit <= 0) return [];
     // -n picks the newest `limit`, then --reverse shows them oldest first.
-    return parseLog(await this.run(['log', '--no-merges', `--max-count=${Math.floor(limit)}`, '--reverse', LOG_FORMAT, '--end-of-options', head, '--']));
+    return parseLog(
+      await this.run(['log', '--no-merges', `--max-count=${Math.floor(limit)}`, '--reverse', LOG_FORMAT, '--end-of-options', head, '--']),
+    );
   }
 
   private async mustExist(sha: string, side: 'base' | 'head'): Promise<void> {
@@ -79,13 +87,19 @@ export class LocalGitSource implements CommitSource {
       side === 'head'
         ? 'Deploy the source env again, then run /release.'
         : "It is what runs on the target env, so I can't tell what a release would ship. Deploy a commit that exists to the target env, then run /release.";
-    throw new FerryError('UNKNOWN_SHA', `There is no commit ${sha.slice(0, 7)} in ${this.label} (was it force-pushed away?). ${fix}`, { sha, side });
+    throw new FerryError('UNKNOWN_SHA', `There is no commit ${sha.slice(0, 7)} in ${this.label} (was it force-pushed away?). ${fix}`, {
+      sha,
+      side,
+    });
   }
 
   private async run(args: string[]): Promise<string> {
     const r = await this.git(args);
     if (r.code !== 0) {
-      throw new FerryError('SOURCE_UNAVAILABLE', `git ${args[0]} failed in ${this.label} (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
+      throw new FerryError(
+        'SOURCE_UNAVAILABLE',
+        `git ${args[0]} failed in ${this.label} (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-2).join(' ')}`,
+      );
     }
     return r.stdout;
   }

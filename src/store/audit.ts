@@ -2,17 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from './keys';
 
 /** What people (and Ferry on their behalf) did, as the audit log records it. */
-export type AuditAction =
-  | 'deploy'
-  | 'rollback'
-  | 'cancel'
-  | 'lock'
-  | 'unlock'
-  | 'freeze'
-  | 'unfreeze'
-  | 'override'
-  | 'release'
-  | 'refused';
+export type AuditAction = 'deploy' | 'rollback' | 'cancel' | 'lock' | 'unlock' | 'freeze' | 'unfreeze' | 'override' | 'release' | 'refused';
 
 export interface AuditEntry {
   at: number;

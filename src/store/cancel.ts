@@ -39,9 +39,7 @@ return {what, unpack(redis.call('HGETALL', KEYS[1]))}
 `,
 );
 
-export type CancelResult =
-  | { kind: 'missing' }
-  | { kind: 'cancelled' | 'requested' | 'already-requested' | 'finished'; deploy: Deploy };
+export type CancelResult = { kind: 'missing' } | { kind: 'cancelled' | 'requested' | 'already-requested' | 'finished'; deploy: Deploy };
 
 /** A running deploy's cancel request, as its worker reads it. */
 export interface CancelAsked {

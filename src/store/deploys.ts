@@ -61,7 +61,6 @@ export interface NewDeploy {
 
 const IDEMPOTENCY_TTL_S = 86_400;
 
-
 /** Deploy ids each env's history keeps. */
 export const ENV_HISTORY_KEEP = 1_000;
 
@@ -74,8 +73,38 @@ export class DeployStore {
   async accept(d: NewDeploy, now: number): Promise<AcceptResult> {
     const r = (await ACCEPT.run(
       this.redis,
-      [this.k.lock(d.app, d.env), this.k.deploySeq, this.k.idempotency(d.idempotencyKey), this.k.lockSeq, this.k.waitlist(d.app, d.env), this.k.envDeploys(d.app, d.env), this.k.release(d.release?.id ?? 0), this.k.autoDeploy(d.app, d.env)],
-      [d.user, now, d.claimLockMs ? 1 : 0, d.claimLockMs ?? 0, this.k.deployPrefix, IDEMPOTENCY_TTL_S, d.app, d.env, d.ref, d.sha, d.feedChannel, ENV_HISTORY_KEEP, d.rollbackOf ?? '', d.lockReason ?? '', d.override ?? '', d.release ? `${d.release.id}:${d.release.attempt}` : '', d.release?.base ?? '', d.auto?.by ?? '', d.auto?.from ?? '', d.auto?.commits ?? 0],
+      [
+        this.k.lock(d.app, d.env),
+        this.k.deploySeq,
+        this.k.idempotency(d.idempotencyKey),
+        this.k.lockSeq,
+        this.k.waitlist(d.app, d.env),
+        this.k.envDeploys(d.app, d.env),
+        this.k.release(d.release?.id ?? 0),
+        this.k.autoDeploy(d.app, d.env),
+      ],
+      [
+        d.user,
+        now,
+        d.claimLockMs ? 1 : 0,
+        d.claimLockMs ?? 0,
+        this.k.deployPrefix,
+        IDEMPOTENCY_TTL_S,
+        d.app,
+        d.env,
+        d.ref,
+        d.sha,
+        d.feedChannel,
+        ENV_HISTORY_KEEP,
+        d.rollbackOf ?? '',
+        d.lockReason ?? '',
+        d.override ?? '',
+        d.release ? `${d.release.id}:${d.release.attempt}` : '',
+        d.release?.base ?? '',
+        d.auto?.by ?? '',
+        d.auto?.from ?? '',
+        d.auto?.commits ?? 0,
+      ],
     )) as string[];
     if (r[0] === 'dup') return { kind: 'duplicate', id: Number(r[1]) };
     if (r[0] === 'locked') return { kind: 'locked', lock: lockFromHash(pairs(r.slice(1)))! };
@@ -109,7 +138,12 @@ export class DeployStore {
    * `lineStaleMs`: a deploy waiting in the lease's line that hasn't asked again for this long is
    * passed over (its worker died); it must be well above the interval at which waiting deploys ask.
    */
-  async begin(id: number, app: string, env: string, o: { holder: string; leaseTtlMs: number; worker: string; now: number; lineStaleMs?: number }): Promise<BeginResult> {
+  async begin(
+    id: number,
+    app: string,
+    env: string,
+    o: { holder: string; leaseTtlMs: number; worker: string; now: number; lineStaleMs?: number },
+  ): Promise<BeginResult> {
     const r = (await BEGIN.run(
       this.redis,
       [
@@ -150,7 +184,14 @@ export class DeployStore {
   }
 
   /** Runs a lost deploy again. */
-  async start(id: number, app: string, env: string, leaseValue: string, worker: string, now: number): Promise<{ kind: 'started' | 'lease-lost' } | { kind: 'locked'; holder: string }> {
+  async start(
+    id: number,
+    app: string,
+    env: string,
+    leaseValue: string,
+    worker: string,
+    now: number,
+  ): Promise<{ kind: 'started' | 'lease-lost' } | { kind: 'locked'; holder: string }> {
     const r = (await START.run(
       this.redis,
       [this.k.deploy(id), this.k.lease(app, env), this.k.envState(app, env), this.k.lock(app, env)],
@@ -172,7 +213,14 @@ export class DeployStore {
   ): Promise<{ releases: boolean } | undefined> {
     const r = (await FINISH.run(
       this.redis,
-      [this.k.deploy(d.id), this.k.lease(d.app, d.env), this.k.envState(d.app, d.env), this.k.envDurations(d.app, d.env), this.k.releaseOpen(d.app, d.env), this.k.releaseBySource(d.app, d.env)],
+      [
+        this.k.deploy(d.id),
+        this.k.lease(d.app, d.env),
+        this.k.envState(d.app, d.env),
+        this.k.envDurations(d.app, d.env),
+        this.k.releaseOpen(d.app, d.env),
+        this.k.releaseBySource(d.app, d.env),
+      ],
       [leaseValue, now, outcome.status, outcome.exitCode ?? '', outcome.error ?? '', outcome.smoke ?? ''],
     )) as 0 | [number, number];
     return r === 0 ? undefined : { releases: r[1] === 1 };
@@ -227,7 +275,11 @@ export class DeployStore {
 
   /** When the deploy began waiting for its required checks: `now` the first time it is asked. */
   async checksWaitSince(id: number, now: number): Promise<number> {
-    const r = await this.redis.multi().hsetnx(this.k.deploy(id), 'checksWaitSince', String(now)).hget(this.k.deploy(id), 'checksWaitSince').exec();
+    const r = await this.redis
+      .multi()
+      .hsetnx(this.k.deploy(id), 'checksWaitSince', String(now))
+      .hget(this.k.deploy(id), 'checksWaitSince')
+      .exec();
     return Number(r?.[1]?.[1] ?? now);
   }
 

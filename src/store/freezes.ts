@@ -158,7 +158,11 @@ export type AlertResolvedResult =
   | { kind: 'kept'; freeze: Pick<FreezeState, 'source' | 'by' | 'name'> }
   | { kind: 'not-frozen' };
 
-const keptFreeze = (source: string, by: string, name: string): Pick<FreezeState, 'source' | 'by' | 'name'> => ({ source: source as FreezeState['source'], by, ...(name && { name }) });
+const keptFreeze = (source: string, by: string, name: string): Pick<FreezeState, 'source' | 'by' | 'name'> => ({
+  source: source as FreezeState['source'],
+  by,
+  ...(name && { name }),
+});
 
 export type FreezeResult = { env: string; kind: 'frozen'; token: number } | { env: string; kind: 'kept'; source: string };
 export type UnfreezeResult =
@@ -179,7 +183,16 @@ export class FreezeStore {
     const r = (await FREEZE.run(
       this.redis,
       envs.map((e) => this.k.freeze(app, e)),
-      [this.k.freezeSeq, f.by, f.reason, f.since, f.until ?? '', f.source, f.name ?? '', idempotencyKey ? this.k.idempotency(idempotencyKey) : ''],
+      [
+        this.k.freezeSeq,
+        f.by,
+        f.reason,
+        f.since,
+        f.until ?? '',
+        f.source,
+        f.name ?? '',
+        idempotencyKey ? this.k.idempotency(idempotencyKey) : '',
+      ],
     )) as [number, string?][] | 'dup';
     if (r === 'dup') return 'duplicate';
     return envs.map((env, i) => {
@@ -252,7 +265,11 @@ export class FreezeStore {
   }
 
   private async unfreeze(app: string, env: string, args: (string | number)[]): Promise<UnfreezeResult> {
-    const r = (await UNFREEZE.run(this.redis, [this.k.freeze(app, env), this.k.freezeAlerts(app, env), this.k.freezeSeq], args)) as string[];
+    const r = (await UNFREEZE.run(
+      this.redis,
+      [this.k.freeze(app, env), this.k.freezeAlerts(app, env), this.k.freezeSeq],
+      args,
+    )) as string[];
     if (r.length === 0) return { kind: 'not-frozen' };
     if (r[0] === 'kept') return { kind: 'kept', source: r[1]! };
     if (r[0] === 'alerting') return { kind: 'alerting', alert: r[1]!, previous: freezeFromHash(pairs(r.slice(2)))! };

@@ -110,7 +110,11 @@ export class GitHubOutbox<J> {
 
   /** Asks for `rank` (shown by `job`); false when GitHub already has it or a later state. */
   async enqueue(deployId: number, rank: number, job: J): Promise<boolean> {
-    const added = await ENQUEUE.run(this.redis, [this.k.deployGitHub(deployId), this.k.githubOutbox], [deployId, rank, JSON.stringify(job), Date.now(), KEEP_S]);
+    const added = await ENQUEUE.run(
+      this.redis,
+      [this.k.deployGitHub(deployId), this.k.githubOutbox],
+      [deployId, rank, JSON.stringify(job), Date.now(), KEEP_S],
+    );
     return added === 1;
   }
 
@@ -121,13 +125,20 @@ export class GitHubOutbox<J> {
   async claim(): Promise<Claim | { wakeInMs: number | undefined }> {
     const now = Date.now();
     const box = this.k.githubOutbox;
-    const due = [...(await this.redis.zrangebyscore(box, '-inf', now, 'LIMIT', 0, 20)), ...(await this.redis.zrangebyscore(box, LATER, LATER + now, 'LIMIT', 0, 20))];
+    const due = [
+      ...(await this.redis.zrangebyscore(box, '-inf', now, 'LIMIT', 0, 20)),
+      ...(await this.redis.zrangebyscore(box, LATER, LATER + now, 'LIMIT', 0, 20)),
+    ];
     for (const id of due) {
       const token = `${process.pid}:${Math.random().toString(36).slice(2)}`;
-      if ((await this.redis.set(this.k.deployGitHubLock(Number(id)), token, 'PX', this.o.claimMs, 'NX')) === 'OK') return { deployId: Number(id), token };
+      if ((await this.redis.set(this.k.deployGitHubLock(Number(id)), token, 'PX', this.o.claimMs, 'NX')) === 'OK')
+        return { deployId: Number(id), token };
     }
     if (due.length) return { wakeInMs: this.o.claimMs };
-    const [soon, later] = await Promise.all([this.redis.zrangebyscore(box, now, `(${LATER}`, 'WITHSCORES', 'LIMIT', 0, 1), this.redis.zrangebyscore(box, LATER + now, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)]);
+    const [soon, later] = await Promise.all([
+      this.redis.zrangebyscore(box, now, `(${LATER}`, 'WITHSCORES', 'LIMIT', 0, 1),
+      this.redis.zrangebyscore(box, LATER + now, '+inf', 'WITHSCORES', 'LIMIT', 0, 1),
+    ]);
     const next = Math.min(soon[1] !== undefined ? Number(soon[1]) : Infinity, later[1] !== undefined ? Number(later[1]) - LATER : Infinity);
     return { wakeInMs: Number.isFinite(next) ? Math.max(0, next - now) : undefined };
   }
@@ -141,6 +152,10 @@ export class GitHubOutbox<J> {
   async done(c: Claim, r: { created?: number; posted?: number; failed?: 'retry' | 'for-good' }): Promise<'done' | 'more' | 'gave-up'> {
     const failed = r.failed === 'for-good' ? 2 : r.failed ? 1 : 0;
     const args = [c.deployId, c.token, r.created ?? '', r.posted ?? 0, failed, Date.now(), this.o.retryMs, this.o.maxTries, KEEP_S];
-    return (await DONE.run(this.redis, [this.k.deployGitHub(c.deployId), this.k.githubOutbox, this.k.deployGitHubLock(c.deployId)], args)) as 'done' | 'more' | 'gave-up';
+    return (await DONE.run(
+      this.redis,
+      [this.k.deployGitHub(c.deployId), this.k.githubOutbox, this.k.deployGitHubLock(c.deployId)],
+      args,
+    )) as 'done' | 'more' | 'gave-up';
   }
 }

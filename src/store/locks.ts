@@ -16,7 +16,14 @@ export interface LockInfo {
 
 export function lockFromHash(h: Record<string, string>): LockInfo | undefined {
   if (!h.holder) return undefined;
-  return { holder: h.holder, reason: h.reason ?? '', since: Number(h.since), until: Number(h.until), token: Number(h.token), reserved: h.reserved === '1' };
+  return {
+    holder: h.holder,
+    reason: h.reason ?? '',
+    since: Number(h.since),
+    until: Number(h.until),
+    token: Number(h.token),
+    reserved: h.reserved === '1',
+  };
 }
 
 /**
@@ -129,7 +136,11 @@ export class LockStore {
   }
 
   async claim(app: string, env: string, user: string, now: number, until: number, reason: string): Promise<ClaimResult> {
-    const r = (await CLAIM.run(this.redis, [this.k.lock(app, env), this.k.lockSeq, this.k.waitlist(app, env)], [user, now, until, reason])) as string[];
+    const r = (await CLAIM.run(
+      this.redis,
+      [this.k.lock(app, env), this.k.lockSeq, this.k.waitlist(app, env)],
+      [user, now, until, reason],
+    )) as string[];
     if (r[0] === 'locked') return { kind: 'locked', lock: lockFromHash(pairs(r.slice(1)))! };
     if (r[0] === 'handing') return { kind: 'handing', next: r[1]! };
     return { kind: 'claimed', how: r[2] as 'new' | 'extended', lock: lockFromHash(pairs(r.slice(3)))! };
@@ -159,7 +170,12 @@ export class LockStore {
     return { kind: r[0] as 'none' | 'stale' | 'not_due' };
   }
 
-  async joinWaitlist(app: string, env: string, user: string, now: number): Promise<{ kind: 'holder' } | { kind: 'free' } | { kind: 'queued'; position: number }> {
+  async joinWaitlist(
+    app: string,
+    env: string,
+    user: string,
+    now: number,
+  ): Promise<{ kind: 'holder' } | { kind: 'free' } | { kind: 'queued'; position: number }> {
     const r = (await JOIN.run(this.redis, [this.k.lock(app, env), this.k.waitlist(app, env)], [user, now])) as (string | number)[];
     if (r[0] === 'queued') return { kind: 'queued', position: Number(r[1]) };
     return r[0] === 'holder' ? { kind: 'holder' } : { kind: 'free' };

@@ -86,14 +86,21 @@ export class LogStore {
     return this.read(id, fromLine, max, true);
   }
 
-  private async read(id: number, fromLine: number, max: number, withDeploy: boolean): Promise<{ slice: LogSlice; deploy: Deploy | undefined }> {
+  private async read(
+    id: number,
+    fromLine: number,
+    max: number,
+    withDeploy: boolean,
+  ): Promise<{ slice: LogSlice; deploy: Deploy | undefined }> {
     const from = Math.max(1, Math.floor(fromLine) || 1);
-    const r = (await SINCE.run(this.redis, [this.k.deployLog(id), this.k.deployLogCount(id), this.k.deploy(id)], [from, Math.max(0, Math.floor(max)), withDeploy ? '1' : '0'])) as [
-      number,
-      number,
-      string[],
-      string[],
-    ];
-    return { slice: { first: Number(r[0]), total: Number(r[1]), lines: r[2] }, deploy: withDeploy ? deployFromHash(pairs(r[3])) : undefined };
+    const r = (await SINCE.run(
+      this.redis,
+      [this.k.deployLog(id), this.k.deployLogCount(id), this.k.deploy(id)],
+      [from, Math.max(0, Math.floor(max)), withDeploy ? '1' : '0'],
+    )) as [number, number, string[], string[]];
+    return {
+      slice: { first: Number(r[0]), total: Number(r[1]), lines: r[2] },
+      deploy: withDeploy ? deployFromHash(pairs(r[3])) : undefined,
+    };
   }
 }

@@ -9,11 +9,21 @@ const IDEMPOTENCY_TTL_S = 86_400;
 /** A finished release (and its commits) is kept this long for the record. */
 const KEEP_S = 90 * 86_400;
 
-export type NewRelease = Pick<Release, 'app' | 'from' | 'to' | 'sourceSha' | 'requester' | 'createdAt' | 'commitCount' | 'authors' | 'fields'> &
+export type NewRelease = Pick<
+  Release,
+  'app' | 'from' | 'to' | 'sourceSha' | 'requester' | 'createdAt' | 'commitCount' | 'authors' | 'fields'
+> &
   Partial<Pick<Release, 'targetSha' | 'sourceRef' | 'tag' | 'diverged' | 'noBase' | 'compareUrl'>>;
 
-export type CreateResult = { kind: 'created'; id: number; replaced?: number } | { kind: 'duplicate'; id: number } | { kind: 'open'; id: number };
-export type AckResult = { kind: 'ok'; newAcks: number; approved: boolean } | { kind: 'closed'; status: string } | { kind: 'stale' } | { kind: 'missing' };
+export type CreateResult =
+  | { kind: 'created'; id: number; replaced?: number }
+  | { kind: 'duplicate'; id: number }
+  | { kind: 'open'; id: number };
+export type AckResult =
+  | { kind: 'ok'; newAcks: number; approved: boolean }
+  | { kind: 'closed'; status: string }
+  | { kind: 'stale' }
+  | { kind: 'missing' };
 export type ShipResult = { kind: 'ok'; attempt: number } | ShipRefusal;
 
 /** Releases in Redis: one hash per release, its acks, approvals and holds beside it; every change is a script. */
@@ -43,7 +53,12 @@ export class ReleaseStore {
     };
     const res = (await CREATE.run(
       this.redis,
-      [this.k.releaseSeq, this.k.releaseOpen(r.app, r.to), this.k.idempotency(`release:${idempotencyKey}`), this.k.releaseBySource(r.app, r.from)],
+      [
+        this.k.releaseSeq,
+        this.k.releaseOpen(r.app, r.to),
+        this.k.idempotency(`release:${idempotencyKey}`),
+        this.k.releaseBySource(r.app, r.from),
+      ],
       [`${this.k.prefix}:release:`, IDEMPOTENCY_TTL_S, JSON.stringify(commits), r.createdAt, ...Object.entries(fields).flat()],
     )) as string[];
     const id = Number(res[1]);
@@ -95,14 +110,26 @@ export class ReleaseStore {
 
   /** `keys`: the author keys `who` acks; `approve`: `who` approves as a required approver too. */
   async ack(id: number, who: string, keys: readonly string[], approve: boolean, now: number): Promise<AckResult> {
-    const r = (await ACK.run(this.redis, [this.k.release(id), this.k.releaseAcks(id), this.k.releaseApprovals(id)], [who, now, approve ? '1' : '0', ...keys])) as (string | number)[];
+    const r = (await ACK.run(
+      this.redis,
+      [this.k.release(id), this.k.releaseAcks(id), this.k.releaseApprovals(id)],
+      [who, now, approve ? '1' : '0', ...keys],
+    )) as (string | number)[];
     if (r[0] === 'ok') return { kind: 'ok', newAcks: Number(r[1]), approved: Number(r[2]) === 1 };
     if (r[0] === 'closed') return { kind: 'closed', status: String(r[1]) };
     return { kind: r[0] === 'stale' ? 'stale' : 'missing' };
   }
 
-  async hold(id: number, who: string, reason: string, now: number): Promise<{ kind: 'ok'; isNew: boolean } | { kind: 'closed'; status: string } | { kind: 'missing' }> {
-    const r = (await HOLD.run(this.redis, [this.k.release(id), this.k.releaseHolds(id)], [who, JSON.stringify({ reason, at: now })])) as (string | number)[];
+  async hold(
+    id: number,
+    who: string,
+    reason: string,
+    now: number,
+  ): Promise<{ kind: 'ok'; isNew: boolean } | { kind: 'closed'; status: string } | { kind: 'missing' }> {
+    const r = (await HOLD.run(this.redis, [this.k.release(id), this.k.releaseHolds(id)], [who, JSON.stringify({ reason, at: now })])) as (
+      | string
+      | number
+    )[];
     if (r[0] === 'ok') return { kind: 'ok', isNew: Number(r[1]) === 1 };
     if (r[0] === 'closed') return { kind: 'closed', status: String(r[1]) };
     return { kind: 'missing' };
@@ -112,7 +139,12 @@ export class ReleaseStore {
     return (await LIFT.run(this.redis, [this.k.release(id), this.k.releaseHolds(id)], [holder])) === 1;
   }
 
-  async ship(id: number, shipper: string, now: number, required: { keys: readonly string[]; approval: boolean; notCounting?: string }): Promise<ShipResult> {
+  async ship(
+    id: number,
+    shipper: string,
+    now: number,
+    required: { keys: readonly string[]; approval: boolean; notCounting?: string },
+  ): Promise<ShipResult> {
     const r = (await SHIP.run(
       this.redis,
       [this.k.release(id), this.k.releaseAcks(id), this.k.releaseApprovals(id), this.k.releaseHolds(id)],
@@ -143,15 +175,35 @@ export class ReleaseStore {
   }
 
   /** Ship attempt `attempt`'s deploy finished (a deploy of an earlier attempt changes nothing). */
-  async shipDone(r: Pick<Release, 'id' | 'app' | 'from' | 'to'>, attempt: number, deployId: number, status: string, now: number): Promise<boolean> {
-    const ok = (await SHIP_DONE.run(this.redis, [this.k.release(r.id), this.k.releaseOpen(r.app, r.to), this.k.releaseBySource(r.app, r.from)], [deployId, status, now, attempt])) === 1;
+  async shipDone(
+    r: Pick<Release, 'id' | 'app' | 'from' | 'to'>,
+    attempt: number,
+    deployId: number,
+    status: string,
+    now: number,
+  ): Promise<boolean> {
+    const ok =
+      (await SHIP_DONE.run(
+        this.redis,
+        [this.k.release(r.id), this.k.releaseOpen(r.app, r.to), this.k.releaseBySource(r.app, r.from)],
+        [deployId, status, now, attempt],
+      )) === 1;
     if (ok && status === 'succeeded') await this.expireLater(r.id);
     return ok;
   }
 
   /** Cancels or expires an open release; false (with its status) when it was not open. */
-  async end(r: Pick<Release, 'id' | 'app' | 'from' | 'to'>, how: 'cancelled' | 'expired', reason: string, now: number): Promise<{ ended: true } | { ended: false; status: string }> {
-    const res = (await END.run(this.redis, [this.k.release(r.id), this.k.releaseOpen(r.app, r.to), this.k.releaseBySource(r.app, r.from)], [how, reason, now])) as (string | number)[];
+  async end(
+    r: Pick<Release, 'id' | 'app' | 'from' | 'to'>,
+    how: 'cancelled' | 'expired',
+    reason: string,
+    now: number,
+  ): Promise<{ ended: true } | { ended: false; status: string }> {
+    const res = (await END.run(
+      this.redis,
+      [this.k.release(r.id), this.k.releaseOpen(r.app, r.to), this.k.releaseBySource(r.app, r.from)],
+      [how, reason, now],
+    )) as (string | number)[];
     if (Number(res[0]) !== 1) return { ended: false, status: String(res[1]) };
     await this.expireLater(r.id);
     return { ended: true };
@@ -203,12 +255,24 @@ export class ReleaseStore {
 
   private async expireLater(id: number): Promise<void> {
     const m = this.redis.multi();
-    for (const key of [this.k.release(id), this.k.releaseAcks(id), this.k.releaseApprovals(id), this.k.releaseHolds(id), this.k.releaseCommits(id)]) m.expire(key, KEEP_S);
+    for (const key of [
+      this.k.release(id),
+      this.k.releaseAcks(id),
+      this.k.releaseApprovals(id),
+      this.k.releaseHolds(id),
+      this.k.releaseCommits(id),
+    ])
+      m.expire(key, KEEP_S);
     await m.exec();
   }
 }
 
-function releaseFromHashes(h: Record<string, string>, acks: Record<string, string>, approvals: Record<string, string>, holds: Record<string, string>): Release | undefined {
+function releaseFromHashes(
+  h: Record<string, string>,
+  acks: Record<string, string>,
+  approvals: Record<string, string>,
+  holds: Record<string, string>,
+): Release | undefined {
   if (!h.id) return undefined;
   const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
   const r: Release = {

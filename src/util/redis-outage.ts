@@ -18,7 +18,12 @@ export const RECONNECT: Pick<RedisOptions, 'retryStrategy'> = {
 
 /** A connection error (Redis down or unreachable), as opposed to an error Redis answered with. */
 export function isConnectionError(err: Error): boolean {
-  return !isNotConnectionError(err) || /ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|Stream isn't writeable|max retries per request/i.test(`${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}`);
+  return (
+    !isNotConnectionError(err) ||
+    /ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|Stream isn't writeable|max retries per request/i.test(
+      `${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}`,
+    )
+  );
 }
 
 /**
@@ -59,10 +64,16 @@ export class RedisOutage {
     const now = this.now();
     if (this.since === undefined) {
       this.since = this.remindedAt = now;
-      this.log.warn({ err: err.message, connection: name }, 'Redis is unreachable; retrying with back-off (up to 5 s apart). Deploys wait, and Slack commands fail, until it answers: check that Redis is running and that REDIS_URL points at it');
+      this.log.warn(
+        { err: err.message, connection: name },
+        'Redis is unreachable; retrying with back-off (up to 5 s apart). Deploys wait, and Slack commands fail, until it answers: check that Redis is running and that REDIS_URL points at it',
+      );
     } else if (now - this.remindedAt >= REMIND_MS) {
       this.remindedAt = now;
-      this.log.warn({ err: err.message, connections: [...this.down.keys()] }, `Redis still unreachable after ${formatDuration(now - this.since!)}; still retrying`);
+      this.log.warn(
+        { err: err.message, connections: [...this.down.keys()] },
+        `Redis still unreachable after ${formatDuration(now - this.since!)}; still retrying`,
+      );
     }
   }
 

@@ -46,7 +46,7 @@ function localiseTimes(root: ParentNode): void {
   for (const el of Array.from(root.querySelectorAll<HTMLTimeElement>('time[datetime]'))) {
     const d = new Date(el.dateTime);
     if (Number.isNaN(d.getTime())) continue;
-    el.title = d.toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+    el.title = `${d.toISOString().replace('T', ' ').slice(0, 19)} UTC`;
     el.textContent = d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
   }
 }
@@ -128,7 +128,7 @@ class LogView {
     const follow = atBottom();
     const frag = document.createDocumentFragment();
     if (ev.first > this.next) frag.append(this.note(`… lines ${this.next}–${ev.first - 1} are no longer kept …`));
-    ev.lines.forEach((text, i) => frag.append(this.line(ev.first + i, text)));
+    for (const [i, text] of ev.lines.entries()) frag.append(this.line(ev.first + i, text));
     this.log.append(frag);
     this.next = ev.first + ev.lines.length;
     const empty = byId('log-empty');

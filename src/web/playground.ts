@@ -3,16 +3,41 @@
 // stand-in, which passes them to Ferry as Slack would. Message bodies arrive rendered (Block Kit
 // to HTML, escaped on the server); everything else is built with textContent.
 
-interface Person { id: string; name: string; realName: string }
-interface Channel { id: string; name: string; dmWith?: string }
-interface PageMessage {
-  id: string; channel: string; ts: string; threadTs?: string; author: string; authorName: string;
-  bot: boolean; ephemeral: boolean; edited: boolean; deleted: boolean; html: string;
+interface Person {
+  id: string;
+  name: string;
+  realName: string;
 }
-interface PageView { id: string; html: string }
+interface Channel {
+  id: string;
+  name: string;
+  dmWith?: string;
+}
+interface PageMessage {
+  id: string;
+  channel: string;
+  ts: string;
+  threadTs?: string;
+  author: string;
+  authorName: string;
+  bot: boolean;
+  ephemeral: boolean;
+  edited: boolean;
+  deleted: boolean;
+  html: string;
+}
+interface PageView {
+  id: string;
+  html: string;
+}
 interface Snapshot {
-  me: string; people: Person[]; channels: Channel[]; feedChannel: string; commands: string[];
-  messages: PageMessage[]; views: PageView[];
+  me: string;
+  people: Person[];
+  channels: Channel[];
+  feedChannel: string;
+  commands: string[];
+  messages: PageMessage[];
+  views: PageView[];
 }
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -171,14 +196,19 @@ function localiseDates(root: HTMLElement): void {
     const d = new Date(t.dateTime);
     if (Number.isNaN(d.getTime())) continue;
     const sameDay = d.toDateString() === new Date().toDateString();
-    t.textContent = sameDay ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+    t.textContent = sameDay
+      ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+      : d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
     t.title = d.toString();
   }
 }
 
 function upsert(m: PageMessage): void {
   state.messages.set(m.id, m);
-  if (m.channel !== state.channel) return markUnread(m);
+  if (m.channel !== state.channel) {
+    markUnread(m);
+    return;
+  }
   renderConversation();
 }
 
@@ -197,8 +227,15 @@ function highlightFromHash(): void {
   }
 }
 
-async function post(path: string, body: Record<string, unknown>): Promise<{ ok: boolean; error?: string; errors?: Record<string, string> }> {
-  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: state.me, ...body }) });
+async function post(
+  path: string,
+  body: Record<string, unknown>,
+): Promise<{ ok: boolean; error?: string; errors?: Record<string, string> }> {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user: state.me, ...body }),
+  });
   return (await res.json()) as { ok: boolean; error?: string };
 }
 

@@ -34,7 +34,9 @@ export class CancelWatch {
       for (const check of this.watching.get(Number(msg)) ?? []) void check();
     });
     // ioredis queues this until connected, and subscribes again after every reconnect.
-    subscriber.subscribe(channel).catch((err: Error) => log.warn({ err: err.message }, 'could not subscribe to cancel requests; the lease tick still checks them'));
+    subscriber
+      .subscribe(channel)
+      .catch((err: Error) => log.warn({ err: err.message }, 'could not subscribe to cancel requests; the lease tick still checks them'));
   }
 
   watch(id: number): DeployCancel {
@@ -59,7 +61,10 @@ export class CancelWatch {
       return checking;
     };
     let set = this.watching.get(id);
-    if (!set) this.watching.set(id, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.watching.set(id, set);
+    }
     set.add(check);
     // A request made between the deploy starting and this watch would have had no listener.
     void check();

@@ -79,7 +79,13 @@ export async function execute(x: Execution, d: ExecuteDeps): Promise<DeployOutco
   out.raw(SMOKE_MARKER);
   const s = await run(envCfg.smoke, smokeEnv(env, envCfg.url), envCfg.smokeTimeoutMs);
   const outcome = smokeOutcome(s, envCfg.smokeTimeoutMs);
-  out.say(outcome.status === 'succeeded' ? 'smoke check passed' : s.timedOut ? `smoke check timed out after ${formatDuration(envCfg.smokeTimeoutMs)}; stopped` : `smoke check failed (exit ${s.exitCode})`);
+  out.say(
+    outcome.status === 'succeeded'
+      ? 'smoke check passed'
+      : s.timedOut
+        ? `smoke check timed out after ${formatDuration(envCfg.smokeTimeoutMs)}; stopped`
+        : `smoke check failed (exit ${s.exitCode})`,
+  );
   return outcome;
 }
 

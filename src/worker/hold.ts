@@ -60,7 +60,8 @@ export async function holdIfBlocked(job: Job<DeployJobData>, token: string | und
   if (await d.deploys.setWaiting(deployId, why)) {
     d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
     // An automatic deploy for nobody in Slack (user `github`) is told about in the feed only.
-    if (isSlackUser(deploy.user)) await d.queues.dm(deploy.user, heldText(deployId, describeGate(decision, env, now)), `held-${deployId}-${cause}`);
+    if (isSlackUser(deploy.user))
+      await d.queues.dm(deploy.user, heldText(deployId, describeGate(decision, env, now)), `held-${deployId}-${cause}`);
   }
   d.log.info({ deployId, app, env, until, cause }, 'deploy held');
   // BullMQ's delays run on the wall clock; `until` is on Ferry's (the same, except in tests). The
@@ -82,7 +83,13 @@ export async function holdIfBlocked(job: Job<DeployJobData>, token: string | und
  * and asks again in a few seconds, the feed saying which checks it waits for, until they pass,
  * one fails, or `checks_timeout` (counted from its first wait) passes: then it fails naming them.
  */
-async function holdForChecks(job: Job<DeployJobData>, token: string | undefined, deploy: Deploy, skew: number, d: HoldDeps): Promise<'go' | 'ended'> {
+async function holdForChecks(
+  job: Job<DeployJobData>,
+  token: string | undefined,
+  deploy: Deploy,
+  skew: number,
+  d: HoldDeps,
+): Promise<'go' | 'ended'> {
   const { deployId, app, env } = job.data;
   if (!d.checks || deploy.override) return 'go';
   const envCfg = d.config.apps[app]?.envs[env];
@@ -94,7 +101,12 @@ async function holdForChecks(job: Job<DeployJobData>, token: string | undefined,
     // start now only to be replaced by the older one once its checks pass.
     const ahead = await earlierWaitingForChecks(deploy, d);
     if (ahead === undefined) return 'go';
-    if (await d.deploys.setWaiting(deployId, `waiting behind deploy #${ahead}, whose checks are still running (deploys to ${escapeMrkdwn(env)} go in order)`)) {
+    if (
+      await d.deploys.setWaiting(
+        deployId,
+        `waiting behind deploy #${ahead}, whose checks are still running (deploys to ${escapeMrkdwn(env)} go in order)`,
+      )
+    ) {
       d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
     }
     await job.moveToDelayed(Date.now() + poll, token);
@@ -102,14 +114,26 @@ async function holdForChecks(job: Job<DeployJobData>, token: string | undefined,
   }
   const now = Date.now() + skew;
   const how = typed(`/deploy ${app} ${env} ${deploy.ref} override <reason>`);
-  if (verdict.kind === 'failed') return failUnstarted(deploy, `checks failed on \`${shortSha(deploy.sha)}\`: ${checkList(verdict.failed)}; it did not start. ${how} deploys it anyway, if you may override`, now, d);
+  if (verdict.kind === 'failed')
+    return failUnstarted(
+      deploy,
+      `checks failed on \`${shortSha(deploy.sha)}\`: ${checkList(verdict.failed)}; it did not start. ${how} deploys it anyway, if you may override`,
+      now,
+      d,
+    );
   const since = await d.deploys.checksWaitSince(deployId, now);
   const left = since + envCfg.checksTimeoutMs - now;
   if (left <= 0) {
     const unknown = verdict.unknown ? ` (${escapeMrkdwn(verdict.unknown)})` : '';
-    return failUnstarted(deploy, `checks still pending after ${formatDuration(envCfg.checksTimeoutMs)}: ${checkList(verdict.pending)}${unknown}; it did not start. ${how} deploys it anyway, if you may override`, now, d);
+    return failUnstarted(
+      deploy,
+      `checks still pending after ${formatDuration(envCfg.checksTimeoutMs)}: ${checkList(verdict.pending)}${unknown}; it did not start. ${how} deploys it anyway, if you may override`,
+      now,
+      d,
+    );
   }
-  if (await d.deploys.setWaiting(deployId, waitingForChecksText(verdict))) d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
+  if (await d.deploys.setWaiting(deployId, waitingForChecksText(verdict)))
+    d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
   d.log.info({ deployId, app, env, pending: verdict.pending.map((c) => c.name), unknown: verdict.unknown }, 'deploy waits for checks');
   await job.moveToDelayed(Date.now() + Math.min(poll, left), token);
   throw new DelayedError();

@@ -43,7 +43,9 @@ export class LogBuffer {
   flush(): Promise<void> {
     const lines = this.pending.splice(0);
     if (lines.length) {
-      this.writing = this.writing.then(() => this.logs.append(this.deployId, lines)).catch((err: Error) => this.log.warn({ err: err.message }, 'log write failed'));
+      this.writing = this.writing
+        .then(() => this.logs.append(this.deployId, lines))
+        .catch((err: Error) => this.log.warn({ err: err.message }, 'log write failed'));
     }
     return this.writing;
   }

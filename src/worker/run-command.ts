@@ -30,7 +30,13 @@ export async function runCommand(supervisor: CommandSupervisor, opts: CommandOpt
   let stoppedBecause: string | undefined;
   const out = lineSplitter(opts.onLines);
   const err = lineSplitter(opts.onLines);
-  const run = supervisor.run({ argv: opts.argv, cwd: opts.cwd, env: opts.env, graceMs: opts.graceMs, onOutput: (s, d) => (s === 1 ? out : err).push(d) });
+  const run = supervisor.run({
+    argv: opts.argv,
+    cwd: opts.cwd,
+    env: opts.env,
+    graceMs: opts.graceMs,
+    onOutput: (s, d) => (s === 1 ? out : err).push(d),
+  });
   const timer = setTimeout(() => {
     timedOut = true;
     run.stop();

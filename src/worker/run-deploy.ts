@@ -69,7 +69,14 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
   }
 }
 
-async function runPrepared(job: DeployJobData, tree: Tree | undefined, out: LogBuffer, d: RunDeps, log: Logger, now: () => number): Promise<void> {
+async function runPrepared(
+  job: DeployJobData,
+  tree: Tree | undefined,
+  out: LogBuffer,
+  d: RunDeps,
+  log: Logger,
+  now: () => number,
+): Promise<void> {
   const { deployId, app, env } = job;
   const begun = await beginWhenFree(job, d, log);
   if (begun.kind === 'missing') return;
@@ -84,7 +91,11 @@ async function runPrepared(job: DeployJobData, tree: Tree | undefined, out: LogB
   const lease = begun.lease;
   const lost = new AbortController();
   const cancel = d.cancels?.watch(deployId);
-  const renewer = keepLease({ app, env, lease, ttlMs: d.config.leaseTtlMs, leases: d.leases, log }, lost, cancel && (() => void cancel.check()));
+  const renewer = keepLease(
+    { app, env, lease, ttlMs: d.config.leaseTtlMs, leases: d.leases, log },
+    lost,
+    cancel && (() => void cancel.check()),
+  );
   // `started` is undefined on the paths that end it without running it: anything may follow those.
   let started: Deploy | undefined;
   const finish = async (outcome: DeployOutcome) => {
@@ -92,26 +103,39 @@ async function runPrepared(job: DeployJobData, tree: Tree | undefined, out: LogB
     const r = await d.deploys.finish({ id: deployId, app, env }, lease, outcome, now());
     if (!r) throw new Error('lost the env lease before recording the outcome');
     log.info({ status: outcome.status, exitCode: outcome.exitCode, error: outcome.error }, 'deploy finished');
-    if (d.onFinished && (!started || hasFollowUps(d.config, started, outcome, r.releases))) d.feed.inBackground('after the deploy', () => d.onFinished!(deployId), deployId);
+    if (d.onFinished && (!started || hasFollowUps(d.config, started, outcome, r.releases)))
+      d.feed.inBackground('after the deploy', () => d.onFinished!(deployId), deployId);
   };
   try {
     const envCfg = d.config.apps[app]?.envs[env];
     if (!envCfg) return await finish({ status: 'failed', error: `\`${app}\` ${env} is no longer in the config` });
-    if (begun.kind === 'locked') return await finish({ status: 'failed', error: `${env} was locked by <@${begun.holder}> before it could start` });
+    if (begun.kind === 'locked')
+      return await finish({ status: 'failed', error: `${env} was locked by <@${begun.holder}> before it could start` });
     if (begun.kind === 'moved') {
       const now = begun.sha ? `\`${begun.sha.slice(0, 7)}\`` : 'nothing';
-      return await finish({ status: 'failed', error: `${env} runs ${now} now, not what its release was made from (a deploy ran there first), so it did not start; refresh the release` });
+      return await finish({
+        status: 'failed',
+        error: `${env} runs ${now} now, not what its release was made from (a deploy ran there first), so it did not start; refresh the release`,
+      });
     }
     if (begun.kind === 'lost') {
       await cancel?.check();
       const asked = cancel?.request();
-      if (asked) return await finish({ status: 'cancelled', error: `${cancelledBeforeStartReason(asked.by)}; the worker running it had stopped mid-deploy` });
+      if (asked)
+        return await finish({
+          status: 'cancelled',
+          error: `${cancelledBeforeStartReason(asked.by)}; the worker running it had stopped mid-deploy`,
+        });
       if (envCfg.onWorkerLost === 'fail' || begun.attempt >= MAX_ATTEMPTS) {
-        return await finish({ status: 'failed', error: `the worker running it stopped mid-deploy (attempt ${begun.attempt}); check the env, then deploy again` });
+        return await finish({
+          status: 'failed',
+          error: `the worker running it stopped mid-deploy (attempt ${begun.attempt}); check the env, then deploy again`,
+        });
       }
       log.warn({ attempt: begun.attempt }, 'the worker running this deploy was lost; running it again');
       const again = await d.deploys.start(deployId, app, env, lease, d.workerName, now());
-      if (again.kind === 'locked') return await finish({ status: 'failed', error: `${env} was locked by <@${again.holder}> before it could run again` });
+      if (again.kind === 'locked')
+        return await finish({ status: 'failed', error: `${env} was locked by <@${again.holder}> before it could run again` });
       if (again.kind === 'lease-lost') throw new Error('lost the env lease before starting');
     }
     started = begun.kind === 'started' ? begun.deploy : (await d.deploys.get(deployId))!;
@@ -121,12 +145,27 @@ async function runPrepared(job: DeployJobData, tree: Tree | undefined, out: LogB
     d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(app, env, 'next'));
     const stops = [lost.signal, d.shutdown, ...(cancel ? [cancel.signal] : [])];
     const ready = tree?.sha === started.sha ? tree : await prepareTree(deployId, d, out, log, started);
-    await finish(await execute({ deploy: started, envCfg, out, signal: AbortSignal.any(stops), tree: ready ?? { error: 'nothing to check out' }, ...(cancel && { cancel }) }, { ...d, now }));
+    await finish(
+      await execute(
+        {
+          deploy: started,
+          envCfg,
+          out,
+          signal: AbortSignal.any(stops),
+          tree: ready ?? { error: 'nothing to check out' },
+          ...(cancel && { cancel }),
+        },
+        { ...d, now },
+      ),
+    );
   } catch (err) {
     // Record what can be recorded; if even that fails (the lease is gone), the job's next attempt
     // finds the deploy still running and reports it as lost.
     log.error({ err: (err as Error).message }, 'deploy job failed');
-    await finish({ status: 'failed', error: `Ferry hit an error while running it: ${escapeMrkdwn((err as Error).message).slice(0, 200)}` }).catch(() => {});
+    await finish({
+      status: 'failed',
+      error: `Ferry hit an error while running it: ${escapeMrkdwn((err as Error).message).slice(0, 200)}`,
+    }).catch(() => {});
     throw err;
   } finally {
     renewer.stop();
@@ -194,8 +233,13 @@ async function beginWhenFree(job: DeployJobData, d: RunDeps, log: Logger): Promi
     const cause = r.kind === 'busy' ? `held by ${r.heldBy}` : `behind #${r.first}`;
     if (cause !== waitingFor) {
       waitingFor = cause;
-      log.info(r.kind === 'busy' ? { heldBy: r.heldBy } : { behind: r.first }, r.kind === 'busy' ? 'waiting for the env lease' : 'waiting for the deploy ahead in the env lease line');
-      await showExclusiveWait(job, ahead, r.kind === 'busy' ? 'running' : 'first', d).catch((err: Error) => log.warn({ err: err.message }, "could not show what the deploy waits for"));
+      log.info(
+        r.kind === 'busy' ? { heldBy: r.heldBy } : { behind: r.first },
+        r.kind === 'busy' ? 'waiting for the env lease' : 'waiting for the deploy ahead in the env lease line',
+      );
+      await showExclusiveWait(job, ahead, r.kind === 'busy' ? 'running' : 'first', d).catch((err: Error) =>
+        log.warn({ err: err.message }, 'could not show what the deploy waits for'),
+      );
     }
     if (d.shutdown.aborted) throw new Error('worker shutting down');
     await sleep(Math.min(1_000, d.config.leaseTtlMs / 10));

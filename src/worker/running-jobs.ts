@@ -4,12 +4,22 @@ import { withDeadline } from '../util/deadline';
 
 /** The jobs a worker process is running, so that a shutdown can wait for them and say which it left. */
 export class RunningJobs {
-  private readonly running = new Map<string, { done: Promise<void>; deployId: number | undefined; release?: () => void; reported?: boolean }>();
+  private readonly running = new Map<
+    string,
+    { done: Promise<void>; deployId: number | undefined; release?: () => void; reported?: boolean }
+  >();
   private report?: ShutdownReport;
 
   track<T>(label: string, deployId: number | undefined, work: () => Promise<T>): Promise<T> {
     const p = work();
-    const entry = { done: p.then(() => {}, () => {}), deployId, release: this.report?.wait(`${label} running`) };
+    const entry = {
+      done: p.then(
+        () => {},
+        () => {},
+      ),
+      deployId,
+      release: this.report?.wait(`${label} running`),
+    };
     this.running.set(label, entry);
     return p.finally(() => {
       if (this.running.get(label) === entry) this.running.delete(label);

@@ -20,7 +20,7 @@
  *               | {t:'exit', id, code, signal, error?} (once nothing of the command is left)
  * Nothing it is given reaches a shell: argv[0] is the program, the rest its arguments.
  */
-'use strict';
+
 const { spawn } = require('node:child_process');
 const { readdirSync, readFileSync } = require('node:fs');
 const { constants } = require('node:os');

@@ -60,7 +60,13 @@ export class CommandSupervisor {
   }
 
   /** Runs argv (no shell) in `cwd` with exactly `env`, in a process group of its own; output goes to onOutput as it comes (stdout 1, stderr 2; whole UTF-8 characters). */
-  run(o: { argv: string[]; cwd: string; env: Record<string, string>; graceMs: number; onOutput: (stream: 1 | 2, text: string) => void }): SupervisedRun {
+  run(o: {
+    argv: string[];
+    cwd: string;
+    env: Record<string, string>;
+    graceMs: number;
+    onOutput: (stream: 1 | 2, text: string) => void;
+  }): SupervisedRun {
     const id = ++this.seq;
     const done = new Promise<CommandExit>((resolve) => this.runs.set(id, { onOutput: o.onOutput, resolve }));
     const proc = this.process();
@@ -80,10 +86,19 @@ export class CommandSupervisor {
    * after `timeoutMs` its group is stopped (SIGTERM, SIGKILL a second later). Started by the
    * supervisor, so this process never forks, and it is stopped if this worker dies.
    */
-  async exec(argv: string[], o: { cwd?: string; env: Record<string, string>; timeoutMs: number }): Promise<{ code: number; stdout: string; stderr: string }> {
+  async exec(
+    argv: string[],
+    o: { cwd?: string; env: Record<string, string>; timeoutMs: number },
+  ): Promise<{ code: number; stdout: string; stderr: string }> {
     const out: string[] = [];
     const err: string[] = [];
-    const run = this.run({ argv, cwd: o.cwd ?? process.cwd(), env: o.env, graceMs: 1_000, onOutput: (s, d) => (s === 1 ? out : err).push(d) });
+    const run = this.run({
+      argv,
+      cwd: o.cwd ?? process.cwd(),
+      env: o.env,
+      graceMs: 1_000,
+      onOutput: (s, d) => (s === 1 ? out : err).push(d),
+    });
     const timer = setTimeout(() => run.stop(), o.timeoutMs);
     try {
       const exit = await run.done;
@@ -142,7 +157,13 @@ export class CommandSupervisor {
     this.runs.clear();
     for (const [, r] of orphans) {
       const pid = r.pid;
-      void killGroup(pid).then(() => r.resolve({ exitCode: 137, signal: 'SIGKILL', error: "Ferry's command supervisor stopped unexpectedly, so the command was killed" }));
+      void killGroup(pid).then(() =>
+        r.resolve({
+          exitCode: 137,
+          signal: 'SIGKILL',
+          error: "Ferry's command supervisor stopped unexpectedly, so the command was killed",
+        }),
+      );
     }
   }
 }

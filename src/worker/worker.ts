@@ -128,12 +128,19 @@ export function startWorkers(opts: {
       if (!(await jobs.idle(graceMs))) {
         log.warn({ running: jobs.labels() }, `the shutdown grace (${formatDuration(graceMs)}) ran out; stopping the running deploys`);
         shutdown.abort(`the worker was shut down (its shutdown_grace, ${formatDuration(graceMs)}, ran out)`);
-        if (!(await jobs.idle(opts.run.graceMs + RECORD_MS))) jobs.giveUp(report, config.leaseTtlMs, `the shutdown grace ran out (it was told to stop ${formatDuration(opts.run.graceMs + RECORD_MS)} earlier)`);
+        if (!(await jobs.idle(opts.run.graceMs + RECORD_MS)))
+          jobs.giveUp(
+            report,
+            config.leaseTtlMs,
+            `the shutdown grace ran out (it was told to stop ${formatDuration(opts.run.graceMs + RECORD_MS)} earlier)`,
+          );
       }
       const why = opts.outage.unreachable ? opts.outage.describe() : `not closed within ${CLOSE_MS / 1000}s`;
       if (opts.outage.unreachable || !(await report.bounded('closing the BullMQ workers', CLOSE_MS, () => closing))) {
         for (const w of workers) void w.disconnect().catch(() => {});
-        report.gaveUp(`could not close the BullMQ workers of ${workers.length} queues (${workers.map((w) => w.name).join(', ')}): ${why}; disconnected them`);
+        report.gaveUp(
+          `could not close the BullMQ workers of ${workers.length} queues (${workers.map((w) => w.name).join(', ')}): ${why}; disconnected them`,
+        );
         // A job fetched just as the stop began, which the close was waiting for.
         jobs.giveUp(report, config.leaseTtlMs, 'the BullMQ workers were disconnected');
       }

@@ -37,7 +37,8 @@ export class Workspaces {
     try {
       if (!(await exists(path.join(cache, 'HEAD')))) {
         // Another deploy of this process may be creating it; otherwise this one does.
-        if (!(await this.joinRunning(app, cache, onWait)) || !(await exists(path.join(cache, 'HEAD')))) await this.startOrJoin(app, cache, env, onWait);
+        if (!(await this.joinRunning(app, cache, onWait)) || !(await exists(path.join(cache, 'HEAD'))))
+          await this.startOrJoin(app, cache, env, onWait);
       }
       const dir = this.runDir(deployId);
       await rm(dir, { recursive: true, force: true });
@@ -56,7 +57,14 @@ export class Workspaces {
 
   async remove(dir: string): Promise<void> {
     // rm -r of a tree is thousands of system calls: done by the supervisor's child, off this thread.
-    if (this.exec && (await this.exec(['rm', '-rf', '--', dir], { env: { PATH: '/usr/local/bin:/usr/bin:/bin' }, timeoutMs: 120_000 }).then((r) => r.code === 0, () => false))) return;
+    if (
+      this.exec &&
+      (await this.exec(['rm', '-rf', '--', dir], { env: { PATH: '/usr/local/bin:/usr/bin:/bin' }, timeoutMs: 120_000 }).then(
+        (r) => r.code === 0,
+        () => false,
+      ))
+    )
+      return;
     await rm(dir, { recursive: true, force: true });
   }
 
@@ -87,7 +95,8 @@ export class Workspaces {
       const mine = this.fetchOnce(app, cache, env, onWait).finally(() => {
         if (this.fetching.get(cache) === mine) this.fetching.delete(cache);
       });
-      this.fetching.set(cache, (f = mine));
+      f = mine;
+      this.fetching.set(cache, f);
     } else {
       onWait(`waiting for a fetch of ${app.repo ?? app.cloneUrl} that another deploy started`);
     }
@@ -96,15 +105,20 @@ export class Workspaces {
 
   private async fetchOnce(app: AppConfig, cache: string, env: Record<string, string>, onWait: CheckoutWait): Promise<void> {
     await mkdir(path.dirname(cache), { recursive: true });
-    await withDirLock(`${cache}.lock`, async () => {
-      if (!(await exists(path.join(cache, 'HEAD')))) {
-        await rm(cache, { recursive: true, force: true });
-        await gitOk(['clone', '--quiet', '--mirror', '--', app.cloneUrl, cache], this.opts({ env, timeoutMs: 600_000 }));
-      } else {
-        // No automatic gc: running deploys' trees borrow the mirror's objects, which gc could prune.
-        await gitOk(['-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', 'origin'], this.opts({ cwd: cache, env, timeoutMs: 600_000 }));
-      }
-    }, 600_000, () => onWait(`waiting for another worker process's fetch of ${app.repo ?? app.cloneUrl}`));
+    await withDirLock(
+      `${cache}.lock`,
+      async () => {
+        if (!(await exists(path.join(cache, 'HEAD')))) {
+          await rm(cache, { recursive: true, force: true });
+          await gitOk(['clone', '--quiet', '--mirror', '--', app.cloneUrl, cache], this.opts({ env, timeoutMs: 600_000 }));
+        } else {
+          // No automatic gc: running deploys' trees borrow the mirror's objects, which gc could prune.
+          await gitOk(['-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', 'origin'], this.opts({ cwd: cache, env, timeoutMs: 600_000 }));
+        }
+      },
+      600_000,
+      () => onWait(`waiting for another worker process's fetch of ${app.repo ?? app.cloneUrl}`),
+    );
   }
 
   private opts(o: { cwd?: string; env: Record<string, string>; timeoutMs?: number }): GitOptions {
@@ -122,4 +136,8 @@ export class Workspaces {
   }
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );

@@ -22,13 +22,16 @@ let gate: string;
 beforeAll(async () => {
   // One after the other, so afterAll stops whichever started if the other fails.
   h = await Harness.start({
-      env: { FERRY_PUBLIC_URL: PUBLIC, FERRY_LINK_SECRET: 'browser-test-secret-0123456789abcdef' },
-      config: ({ dir, repo }) => {
-        gate = path.join(dir, 'gate');
-        const body = `echo "before the gate"\necho "a long line: $(printf 'word%.0s ' $(seq 1 60))$(printf 'x%.0s' $(seq 1 200))"\nwhile [ ! -f "${gate}" ]; do sleep 0.05; done\nfor i in $(seq 1 80); do echo "after the gate $i <i>not italic</i>"; done\nexit 2`;
-        return { feed_channel: 'C0FEED', apps: { web: { path: repo, environments: { dev: { deploy: [writeScript(dir, 'gate.sh', body)] } } } } };
-      },
-    });
+    env: { FERRY_PUBLIC_URL: PUBLIC, FERRY_LINK_SECRET: 'browser-test-secret-0123456789abcdef' },
+    config: ({ dir, repo }) => {
+      gate = path.join(dir, 'gate');
+      const body = `echo "before the gate"\necho "a long line: $(printf 'word%.0s ' $(seq 1 60))$(printf 'x%.0s' $(seq 1 200))"\nwhile [ ! -f "${gate}" ]; do sleep 0.05; done\nfor i in $(seq 1 80); do echo "after the gate $i <i>not italic</i>"; done\nexit 2`;
+      return {
+        feed_channel: 'C0FEED',
+        apps: { web: { path: repo, environments: { dev: { deploy: [writeScript(dir, 'gate.sh', body)] } } } },
+      };
+    },
+  });
   browser = await launchBrowser();
 }, 90_000);
 

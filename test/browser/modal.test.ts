@@ -24,7 +24,14 @@ beforeAll(async () => {
   const ws = new Workspace();
   receiver = new HTTPReceiver({ signingSecret: SECRET, endpoints: '/slack/events', logLevel: LogLevel.ERROR });
   const boltPort = await freePort();
-  standin = new StandIn({ ws, botToken: TOKEN, signingSecret: SECRET, eventsUrl: `http://127.0.0.1:${boltPort}/slack/events`, commands: ['/hold'], log: createLogger('silent', makeRedactor([])) });
+  standin = new StandIn({
+    ws,
+    botToken: TOKEN,
+    signingSecret: SECRET,
+    eventsUrl: `http://127.0.0.1:${boltPort}/slack/events`,
+    commands: ['/hold'],
+    log: createLogger('silent', makeRedactor([])),
+  });
   await standin.listen(0);
   bolt = new App({ token: TOKEN, receiver, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl: `${standin.url}api/` } });
   bolt.command('/hold', async ({ ack, body, client }) => {
@@ -39,8 +46,25 @@ beforeAll(async () => {
         submit: { type: 'plain_text', text: 'Hold' },
         close: { type: 'plain_text', text: 'Cancel' },
         blocks: [
-          { type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Why?' }, element: { type: 'plain_text_input', action_id: 'text', multiline: true } },
-          { type: 'input', block_id: 'until', label: { type: 'plain_text', text: 'Until' }, element: { type: 'static_select', action_id: 'pick', options: [{ text: { type: 'plain_text', text: 'Tomorrow' }, value: '1d' }, { text: { type: 'plain_text', text: 'Next week' }, value: '1w' }] } },
+          {
+            type: 'input',
+            block_id: 'reason',
+            label: { type: 'plain_text', text: 'Why?' },
+            element: { type: 'plain_text_input', action_id: 'text', multiline: true },
+          },
+          {
+            type: 'input',
+            block_id: 'until',
+            label: { type: 'plain_text', text: 'Until' },
+            element: {
+              type: 'static_select',
+              action_id: 'pick',
+              options: [
+                { text: { type: 'plain_text', text: 'Tomorrow' }, value: '1d' },
+                { text: { type: 'plain_text', text: 'Next week' }, value: '1w' },
+              ],
+            },
+          },
         ],
       },
     });
@@ -49,7 +73,8 @@ beforeAll(async () => {
     const values = view.state.values;
     submissions.push(values);
     const reason = values.reason?.text?.value ?? '';
-    if (reason.trim().length < 5) return ack({ response_action: 'errors', errors: { reason: 'Say why in a few words, so the authors know what to fix.' } });
+    if (reason.trim().length < 5)
+      return ack({ response_action: 'errors', errors: { reason: 'Say why in a few words, so the authors know what to fix.' } });
     await ack();
     const until = values.until?.pick?.selected_option?.text.text ?? 'further notice';
     await client.chat.postMessage({ channel: view.private_metadata, text: `Held until ${until}: ${reason}` });
@@ -89,4 +114,3 @@ test('a modal opened with views.open shows its inputs, shows field errors from t
   await page.locator('#messages article.msg', { hasText: 'Held until Next week: the checkout totals are wrong' }).waitFor();
   await page.close();
 });
-

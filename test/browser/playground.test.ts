@@ -45,7 +45,8 @@ async function type(page: Page, text: string): Promise<void> {
   await page.press('#text', 'Enter');
 }
 
-const feedMessage = (page: Page, id: number) => page.locator('#messages article.msg:not(.ephemeral)', { hasText: new RegExp(`Deploy #${id} ·`) });
+const feedMessage = (page: Page, id: number) =>
+  page.locator('#messages article.msg:not(.ephemeral)', { hasText: new RegExp(`Deploy #${id} ·`) });
 
 test('a deploy typed in the page queues, runs and succeeds in #deploys without a reload; its log opens from the feed; a tampered link is refused', async () => {
   const alice = await openAs(ALICE);
@@ -59,7 +60,9 @@ test('a deploy typed in the page queues, runs and succeeds in #deploys without a
   const message = feedMessage(alice, id);
   await message.waitFor();
   const messageId = await message.getAttribute('data-message-id');
-  await feedMessage(alice, id).filter({ hasText: /succeeded in/ }).waitFor({ timeout: 30_000 });
+  await feedMessage(alice, id)
+    .filter({ hasText: /succeeded in/ })
+    .waitFor({ timeout: 30_000 });
   // The same message changed in place, and the page never reloaded.
   expect(await feedMessage(alice, id).getAttribute('data-message-id')).toBe(messageId);
   await expect(feedMessage(alice, id).locator('.tag', { hasText: 'edited' }).count()).resolves.toBe(1);
@@ -92,7 +95,10 @@ test('a deploy typed in the page queues, runs and succeeds in #deploys without a
 test('a second person meets the lock, joins the wait-list with its button, and is DMed when the env is released', async () => {
   const alice = await openAs(ALICE);
   await type(alice, '/lock staging 1h testing the checkout');
-  await alice.locator('#messages article.msg.ephemeral', { hasText: /staging/ }).first().waitFor();
+  await alice
+    .locator('#messages article.msg.ephemeral', { hasText: /staging/ })
+    .first()
+    .waitFor();
 
   const bob = await openAs(BOB);
   await type(bob, '/deploy staging main');

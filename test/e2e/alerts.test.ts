@@ -49,12 +49,24 @@ describe('alerts: POST /alerts/<app>/<env>', () => {
   const file = (name: string) => path.join(h.dir, name);
   const release = (id: number) => writeFileSync(file(`release-${id}`), '');
   /** Top-level feed lines that are not deploy messages (freezes, alerts), oldest first. */
-  const feedLines = () => h.slack.messages.filter((m) => m.channel === 'C0FEED' && !m.thread_ts && !m.versions[0]!.text.includes('Deploy #')).map((m) => latest(m).text);
-  const feedLine = (what: string, match: RegExp) => h.slack.waitFor(`the feed to say ${what}`, () => feedLines().find((l) => match.test(l)));
+  const feedLines = () =>
+    h.slack.messages
+      .filter((m) => m.channel === 'C0FEED' && !m.thread_ts && !m.versions[0]!.text.includes('Deploy #'))
+      .map((m) => latest(m).text);
+  const feedLine = (what: string, match: RegExp) =>
+    h.slack.waitFor(`the feed to say ${what}`, () => feedLines().find((l) => match.test(l)));
   const freeze = () => h.redis.hgetall(`${h.prefix}:freeze:web:staging`);
 
-  async function send(body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }, where = '/alerts/web/staging'): Promise<{ status: number; text: string; json?: unknown }> {
-    const res = await fetch(h.url + where, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  async function send(
+    body: unknown,
+    headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` },
+    where = '/alerts/web/staging',
+  ): Promise<{ status: number; text: string; json?: unknown }> {
+    const res = await fetch(h.url + where, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     const text = await res.text();
     let json: unknown;
     try {
@@ -77,7 +89,12 @@ describe('alerts: POST /alerts/<app>/<env>', () => {
       config: ({ dir, repo }) => ({
         feed_channel: 'C0FEED',
         shutdown_grace: '1s',
-        apps: { web: { path: repo, environments: { dev: { deploy: ['/bin/true'] }, staging: { deploy: [writeScript(dir, 'gate.sh', GATE(dir))] } } } },
+        apps: {
+          web: {
+            path: repo,
+            environments: { dev: { deploy: ['/bin/true'] }, staging: { deploy: [writeScript(dir, 'gate.sh', GATE(dir))] } },
+          },
+        },
       }),
     });
   });
@@ -98,7 +115,12 @@ describe('alerts: POST /alerts/<app>/<env>', () => {
     expect(await feedLine('frozen by the alert', /^:rotating_light:/)).toBe(
       ':rotating_light: `web` *staging* frozen by the alert *HighErrorRate*: Error rate above 5% on checkout (<http://prometheus.example.org:9090/graph?g0.expr=HighErrorRate|details>). Deploys there wait until it is resolved.',
     );
-    expect(await freeze()).toMatchObject({ source: 'alert', name: 'HighErrorRate', by: 'alert', reason: 'Error rate above 5% on checkout' });
+    expect(await freeze()).toMatchObject({
+      source: 'alert',
+      name: 'HighErrorRate',
+      by: 'alert',
+      reason: 'Error rate above 5% on checkout',
+    });
 
     // a new deploy is refused, naming the alert
     expect(await refusal()).toMatch(
@@ -114,7 +136,9 @@ describe('alerts: POST /alerts/<app>/<env>', () => {
 
     const resolved = await send(amBody([amAlert('HighErrorRate', 'resolved', 'Error rate above 5% on checkout', 'fp-errors')]));
     expect(resolved).toMatchObject({ status: 200, json: { ok: true, frozen: [], resolved: ['HighErrorRate'], repeated: [] } });
-    expect(await feedLine('unfrozen', /^:white_check_mark:/)).toBe(':white_check_mark: `web` *staging* unfrozen: the alert *HighErrorRate* is resolved. 1 waiting deploy now goes ahead in order.');
+    expect(await feedLine('unfrozen', /^:white_check_mark:/)).toBe(
+      ':white_check_mark: `web` *staging* unfrozen: the alert *HighErrorRate* is resolved. 1 waiting deploy now goes ahead in order.',
+    );
     await h.slack.waitForFeed(queued.id, 'succeeded');
     expect(await freeze()).toEqual({});
 
@@ -127,7 +151,10 @@ describe('alerts: POST /alerts/<app>/<env>', () => {
 
     // the same resolution again changes nothing and posts nothing
     const lines = feedLines().length;
-    expect(await send(amBody([amAlert('HighErrorRate', 'resolved', 'x', 'fp-errors')]))).toMatchObject({ status: 200, json: { resolved: [], repeated: ['HighErrorRate'] } });
+    expect(await send(amBody([amAlert('HighErrorRate', 'resolved', 'x', 'fp-errors')]))).toMatchObject({
+      status: 200,
+      json: { resolved: [], repeated: ['HighErrorRate'] },
+    });
     expect(feedLines()).toHaveLength(lines);
   });
 
@@ -135,7 +162,9 @@ describe('alerts: POST /alerts/<app>/<env>', () => {
     const headers = { 'x-ferry-token': TOKEN };
     const body = { status: 'firing', name: 'DiskFull', summary: 'disk 95% full on db-1' };
     expect(await send(body, headers)).toMatchObject({ status: 200, json: { ok: true, frozen: ['DiskFull'] } });
-    expect(await feedLine('frozen', /^:rotating_light:/)).toBe(':rotating_light: `web` *staging* frozen by the alert *DiskFull*: disk 95% full on db-1. Deploys there wait until it is resolved.');
+    expect(await feedLine('frozen', /^:rotating_light:/)).toBe(
+      ':rotating_light: `web` *staging* frozen by the alert *DiskFull*: disk 95% full on db-1. Deploys there wait until it is resolved.',
+    );
     const since = (await freeze()).since;
 
     // Retried: answered, nothing changed, nothing posted (the post of a delivery is made before its answer)
@@ -147,7 +176,9 @@ describe('alerts: POST /alerts/<app>/<env>', () => {
 
     // a plain alert with no name is called "alert"; resolving DiskFull by name lifts the freeze
     expect(await send({ status: 'resolved', name: 'DiskFull' }, headers)).toMatchObject({ status: 200, json: { resolved: ['DiskFull'] } });
-    expect(await feedLine('unfrozen', /^:white_check_mark:/)).toBe(':white_check_mark: `web` *staging* unfrozen: the alert *DiskFull* is resolved.');
+    expect(await feedLine('unfrozen', /^:white_check_mark:/)).toBe(
+      ':white_check_mark: `web` *staging* unfrozen: the alert *DiskFull* is resolved.',
+    );
     expect(await freeze()).toEqual({});
     const ok = await h.deploy('staging main', ANA);
     await waitForFile(file(`ran-${ok.id}`));
@@ -155,7 +186,9 @@ describe('alerts: POST /alerts/<app>/<env>', () => {
   });
 
   test('two alerts firing: the first resolved keeps the env frozen (named after the other); the second resolved unfreezes it', async () => {
-    const both = await send(amBody([amAlert('HighErrorRate', 'firing', 'errors up', 'fp-a'), amAlert('HighLatency', 'firing', 'p99 over 2s', 'fp-b')]));
+    const both = await send(
+      amBody([amAlert('HighErrorRate', 'firing', 'errors up', 'fp-a'), amAlert('HighLatency', 'firing', 'p99 over 2s', 'fp-b')]),
+    );
     expect(both).toMatchObject({ status: 200, json: { frozen: ['HighErrorRate', 'HighLatency'] } });
     await feedLine('the second alert', /HighLatency/);
     expect(feedLines()).toEqual([
@@ -164,15 +197,21 @@ describe('alerts: POST /alerts/<app>/<env>', () => {
     ]);
 
     // Alertmanager sends the group's state: one resolved, the other still firing (a repeat)
-    const one = await send(amBody([amAlert('HighErrorRate', 'resolved', 'errors up', 'fp-a'), amAlert('HighLatency', 'firing', 'p99 over 2s', 'fp-b')]));
+    const one = await send(
+      amBody([amAlert('HighErrorRate', 'resolved', 'errors up', 'fp-a'), amAlert('HighLatency', 'firing', 'p99 over 2s', 'fp-b')]),
+    );
     expect(one).toMatchObject({ status: 200, json: { frozen: [], resolved: ['HighErrorRate'], repeated: ['HighLatency'] } });
-    expect(await feedLine('still frozen', /^:white_check_mark:/)).toBe(':white_check_mark: The alert *HighErrorRate* on `web` *staging* is resolved; it stays frozen while *HighLatency* is firing.');
+    expect(await feedLine('still frozen', /^:white_check_mark:/)).toBe(
+      ':white_check_mark: The alert *HighErrorRate* on `web` *staging* is resolved; it stays frozen while *HighLatency* is firing.',
+    );
     expect(await freeze()).toMatchObject({ source: 'alert', name: 'HighLatency', reason: 'p99 over 2s' });
     expect(await refusal()).toContain('is frozen by the alert *HighLatency* (p99 over 2s)');
 
     const two = await send(amBody([amAlert('HighLatency', 'resolved', 'p99 over 2s', 'fp-b')]));
     expect(two).toMatchObject({ status: 200, json: { resolved: ['HighLatency'] } });
-    expect(await feedLine('unfrozen', /unfrozen: the alert \*HighLatency\*/)).toBe(':white_check_mark: `web` *staging* unfrozen: the alert *HighLatency* is resolved.');
+    expect(await feedLine('unfrozen', /unfrozen: the alert \*HighLatency\*/)).toBe(
+      ':white_check_mark: `web` *staging* unfrozen: the alert *HighLatency* is resolved.',
+    );
     expect(await freeze()).toEqual({});
     expect(await h.redis.exists(`${h.prefix}:freeze:web:staging:alerts`)).toBe(0);
   });
@@ -182,14 +221,19 @@ describe('alerts: POST /alerts/<app>/<env>', () => {
     await h.answer(f.id);
     await feedLine('frozen by QA', /^:snowflake:/);
 
-    expect(await send({ status: 'firing', name: 'DiskFull', summary: 'disk full' })).toMatchObject({ status: 200, json: { frozen: ['DiskFull'] } });
+    expect(await send({ status: 'firing', name: 'DiskFull', summary: 'disk full' })).toMatchObject({
+      status: 200,
+      json: { frozen: ['DiskFull'] },
+    });
     expect(await feedLine('already frozen', /^:rotating_light:/)).toBe(
       ':rotating_light: The alert *DiskFull* is firing on `web` *staging*: disk full. It was already frozen by <@U0QA>; that freeze stays as it is.',
     );
     expect(await freeze()).toMatchObject({ source: 'manual', by: QA, reason: 'QA sign-off' });
 
     expect(await send({ status: 'resolved', name: 'DiskFull' })).toMatchObject({ status: 200, json: { resolved: ['DiskFull'] } });
-    expect(await feedLine('resolved', /^:white_check_mark:/)).toBe(':white_check_mark: The alert *DiskFull* on `web` *staging* is resolved. It stays frozen by <@U0QA>. `/unfreeze web staging` lifts it.');
+    expect(await feedLine('resolved', /^:white_check_mark:/)).toBe(
+      ':white_check_mark: The alert *DiskFull* on `web` *staging* is resolved. It stays frozen by <@U0QA>. `/unfreeze web staging` lifts it.',
+    );
     expect(await freeze()).toMatchObject({ source: 'manual', by: QA });
     expect(await refusal()).toContain('is frozen by <@U0QA> (QA sign-off)');
 
@@ -207,9 +251,14 @@ describe('alerts: POST /alerts/<app>/<env>', () => {
   test("a person's freeze lifted while an alert fires there: the env stays frozen, now by the alert, until it resolves", async () => {
     const f = await h.slash('/freeze', 'staging release checks', QA);
     await h.answer(f.id);
-    expect(await send({ status: 'firing', name: 'ErrorBudget', summary: 'error budget burning' })).toMatchObject({ status: 200, json: { frozen: ['ErrorBudget'] } });
+    expect(await send({ status: 'firing', name: 'ErrorBudget', summary: 'error budget burning' })).toMatchObject({
+      status: 200,
+      json: { frozen: ['ErrorBudget'] },
+    });
     const u = await h.slash('/unfreeze', 'staging', QA);
-    expect(await h.answer(u.id)).toBe('Lifted that freeze, but `web` *staging* stays frozen: the alert *ErrorBudget* is still firing there; it lifts when the alert is resolved.');
+    expect(await h.answer(u.id)).toBe(
+      'Lifted that freeze, but `web` *staging* stays frozen: the alert *ErrorBudget* is still firing there; it lifts when the alert is resolved.',
+    );
     expect(await feedLine('still frozen by the alert', /still firing, so it stays frozen/)).toBe(
       ":rotating_light: `web` *staging*: <@U0QA>'s freeze was lifted, but the alert *ErrorBudget* is still firing, so it stays frozen until the alert is resolved.",
     );
@@ -224,18 +273,29 @@ describe('alerts: POST /alerts/<app>/<env>', () => {
     const none = await send(firing, {});
     expect(none.status).toBe(401);
     expect(none.text).toBe('No token: send FERRY_ALERT_TOKEN as "Authorization: Bearer <token>" or "X-Ferry-Token: <token>".\n');
-    for (const headers of [{ authorization: 'Bearer nope' }, { 'x-ferry-token': `${TOKEN}x` }, { authorization: TOKEN }] as Record<string, string>[]) {
+    for (const headers of [{ authorization: 'Bearer nope' }, { 'x-ferry-token': `${TOKEN}x` }, { authorization: TOKEN }] as Record<
+      string,
+      string
+    >[]) {
       const r = await send(firing, headers);
       expect([r.status, r.text.split(':')[0]]).toEqual([401, headers.authorization === TOKEN ? 'No token' : 'Wrong token']);
     }
     // a wrong token learns nothing about the apps
     expect((await send(firing, { authorization: 'Bearer nope' }, '/alerts/nope/staging')).status).toBe(401);
 
-    expect(await send(firing, undefined, '/alerts/web/production')).toMatchObject({ status: 404, text: 'App "web" has no env "production"; its envs: dev, staging.\n' });
+    expect(await send(firing, undefined, '/alerts/web/production')).toMatchObject({
+      status: 404,
+      text: 'App "web" has no env "production"; its envs: dev, staging.\n',
+    });
     expect(await send(firing, undefined, '/alerts/api/staging')).toMatchObject({ status: 404, text: 'No app "api" here; apps: web.\n' });
     expect((await send(firing, undefined, '/alerts/web')).status).toBe(404);
 
-    for (const body of ['{not json', '[]', JSON.stringify({ status: 'on fire' }), JSON.stringify({ version: '4', alerts: [{ status: 'firing', labels: 'x' }, { status: 'bad' }] })]) {
+    for (const body of [
+      '{not json',
+      '[]',
+      JSON.stringify({ status: 'on fire' }),
+      JSON.stringify({ version: '4', alerts: [{ status: 'firing', labels: 'x' }, { status: 'bad' }] }),
+    ]) {
       const r = await send(body);
       expect(r.status).toBe(400);
       expect(r.text).toContain('Send JSON: either Prometheus Alertmanager');

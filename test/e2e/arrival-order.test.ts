@@ -40,7 +40,10 @@ describe('requests to one env queue in the order they arrived', () => {
     for (const r of [first, second, third]) expect(r.ack.status).toBe(200);
     // The second and third have their SHAs and wait for the first to join the queue (were they
     // accepted instead, the second's answer would come now, and the ids below would be out of order).
-    await eventually('the later two to wait for the first, or to be answered', () => h.running!.runtime.arrivals.held === 2 || h.slack.responses.has(second.id));
+    await eventually(
+      'the later two to wait for the first, or to be answered',
+      () => h.running!.runtime.arrivals.held === 2 || h.slack.responses.has(second.id),
+    );
     h.github.release();
     const ids = [deployIdOf(await h.answer(first.id)), deployIdOf(await h.answer(second.id)), deployIdOf(await h.answer(third.id))];
     expect(ids).toEqual([...ids].sort((a, b) => a - b));

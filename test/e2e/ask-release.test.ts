@@ -22,9 +22,11 @@ describe('"Ask them to release it" on a refusal because of a lock', () => {
 
     const clicks = await Promise.all([h.click('lock_ask_release', DEV, BEN), h.click('lock_ask_release', DEV, BEN)]);
     for (const c of clicks) expect(await h.answer(c.id)).toContain("I've asked <@U0ANA> to release `web` *dev*");
-    const dm = await h.slack.waitFor('the DM to the holder', () => h.slack.dmsTo(ANA).find((c) => String(c.body.text).includes('would like to deploy')));
+    const dm = await h.slack.waitFor('the DM to the holder', () =>
+      h.slack.dmsTo(ANA).find((c) => String(c.body.text).includes('would like to deploy')),
+    );
     expect(String(dm.body.text)).toContain('<@U0BEN> would like to deploy to `web` *dev*, which you hold until');
-    expect(String(dm.body.text)).toContain('(testing checkout). If you\'re done, `/unlock web dev` releases it');
+    expect(String(dm.body.text)).toContain("(testing checkout). If you're done, `/unlock web dev` releases it");
 
     // A third click after the DM went out still sends nothing new (one DM per person per lock).
     const again = await h.click('lock_ask_release', DEV, BEN);

@@ -31,19 +31,38 @@ const tagPush = (tag: string, sha: string) => ({
   ...who,
 });
 const tagCreate = (tag: string) => ({ ref: tag, ref_type: 'tag', master_branch: 'main', pusher_type: 'user', repository, ...who });
-const releasePublished = (tag: string) => ({ action: 'published', release: { tag_name: tag, name: tag, draft: false, prerelease: false }, repository, ...who });
+const releasePublished = (tag: string) => ({
+  action: 'published',
+  release: { tag_name: tag, name: tag, draft: false, prerelease: false },
+  repository,
+  ...who,
+});
 
 describe('auto_release: tags and GitHub releases open releases', () => {
   let h: Harness;
-  const git = (args: string[]) => execFileSync('git', args, { cwd: h.repo.path, encoding: 'utf8', env: { PATH: process.env.PATH!, HOME: h.dir } }).trim();
+  const git = (args: string[]) =>
+    execFileSync('git', args, { cwd: h.repo.path, encoding: 'utf8', env: { PATH: process.env.PATH!, HOME: h.dir } }).trim();
   const tag = (name: string, ref: string) => git(['tag', name, ref]);
   const store = () => h.running!.runtime.releaseStore;
   const seq = async () => Number((await h.redis.get(`${h.prefix}:release:seq`)) ?? 0);
   /** Release #id once it exists (the delivery's work follows its 202). */
-  const opened = (id: number) => eventually(`release #${id} to be opened`, () => store().get(id).then((r) => (r?.sourceSha ? r : undefined)));
+  const opened = (id: number) =>
+    eventually(`release #${id} to be opened`, () =>
+      store()
+        .get(id)
+        .then((r) => (r?.sourceSha ? r : undefined)),
+    );
   /** Top-level feed lines that are neither deploy messages nor release summaries. */
   const feedLines = () =>
-    h.slack.messages.filter((m) => m.channel === 'C0FEED' && !m.thread_ts && !m.versions[0]!.text.includes('Deploy #') && !/^Release #\d+ /.test(m.versions[0]!.text)).map((m) => latest(m).text);
+    h.slack.messages
+      .filter(
+        (m) =>
+          m.channel === 'C0FEED' &&
+          !m.thread_ts &&
+          !m.versions[0]!.text.includes('Deploy #') &&
+          !/^Release #\d+ /.test(m.versions[0]!.text),
+      )
+      .map((m) => latest(m).text);
   const deployed = async (env: string, sha: string) => h.slack.waitForFeed((await h.deploy(`web ${env} ${sha}`)).id, 'succeeded');
 
   const start = async (production: Record<string, unknown>) => {
@@ -71,7 +90,7 @@ describe('auto_release: tags and GitHub releases open releases', () => {
     await h?.stop();
   });
 
-  test('a tag push v1.2.0 opens a release of the tag\'s SHA to production, with the commits since production\'s SHA; the pusher is its requester', async () => {
+  test("a tag push v1.2.0 opens a release of the tag's SHA to production, with the commits since production's SHA; the pusher is its requester", async () => {
     await start({ auto_release: 'tags' });
     await deployed('production', h.repo.sha('main~1'));
     // Staging runs something else: the release is the tag's, not staging's.
@@ -82,10 +101,23 @@ describe('auto_release: tags and GitHub releases open releases', () => {
     const r = await deliver(h.url, 'push', tagPush('v1.2.0', sha));
     expect(r.status).toBe(202);
     const rel = await opened(1);
-    expect(rel).toMatchObject({ app: 'web', from: 'staging', to: 'production', sourceSha: sha, targetSha: h.repo.sha('main~1'), tag: 'v1.2.0', sourceRef: 'v1.2.0', requester: 'U0BEN', commitCount: 2, status: 'open' });
+    expect(rel).toMatchObject({
+      app: 'web',
+      from: 'staging',
+      to: 'production',
+      sourceSha: sha,
+      targetSha: h.repo.sha('main~1'),
+      tag: 'v1.2.0',
+      sourceRef: 'v1.2.0',
+      requester: 'U0BEN',
+      commitCount: 2,
+      status: 'open',
+    });
     expect((await store().commits(1)).map((c) => c.subject)).toEqual(['add app', 'work on feature/checkout']);
 
-    const summary = await h.slack.waitFor('release #1\'s summary', () => h.slack.messages.find((m) => m.channel === 'C0FEED' && !m.thread_ts && latest(m).text.startsWith('Release #1 ')));
+    const summary = await h.slack.waitFor("release #1's summary", () =>
+      h.slack.messages.find((m) => m.channel === 'C0FEED' && !m.thread_ts && latest(m).text.startsWith('Release #1 ')),
+    );
     const text = JSON.stringify(latest(summary).blocks);
     expect(text).toContain('tag `v1.2.0`');
     expect(text).toContain('from tag `v1.2.0` (auto release)');
@@ -148,7 +180,11 @@ describe('auto_release: tags and GitHub releases open releases', () => {
     await deployed('staging', h.repo.sha('fix-1'));
     // ...a deploy to production does (a hotfix it would undo); staleness is recorded once, so its env says which came first.
     await deployed('production', h.repo.sha('main'));
-    const stale = await eventually('release #1 to be stale', () => store().get(1).then((r) => r?.stale));
+    const stale = await eventually('release #1 to be stale', () =>
+      store()
+        .get(1)
+        .then((r) => r?.stale),
+    );
     expect(stale.env).toBe('production');
 
     const answer = await h.running!.runtime.releases.refresh(1, 'U0ANA', 'refresh-1');
@@ -159,17 +195,28 @@ describe('auto_release: tags and GitHub releases open releases', () => {
 
 describe('auto_release in the config', () => {
   const config = (production: Record<string, unknown>, app: Record<string, unknown> = { repo: 'acme/web' }) =>
-    JSON.stringify({ feed_channel: 'C0FEED', apps: { web: { ...app, environments: { staging: { deploy: ['/bin/true'] }, production: { deploy: ['/bin/true'], ...production } } } } });
+    JSON.stringify({
+      feed_channel: 'C0FEED',
+      apps: { web: { ...app, environments: { staging: { deploy: ['/bin/true'] }, production: { deploy: ['/bin/true'], ...production } } } },
+    });
   const file = path.join('/tmp', 'ferry.yml');
 
   test('auto_release without promote_from is a config error saying what to add', () => {
-    expect(() => parseConfig(config({ auto_release: 'tags' }), file)).toThrow(/apps\.web\.environments\.production\.auto_release: found "tags"; needs promote_from on the same env.*promote_from: staging/);
+    expect(() => parseConfig(config({ auto_release: 'tags' }), file)).toThrow(
+      /apps\.web\.environments\.production\.auto_release: found "tags"; needs promote_from on the same env.*promote_from: staging/,
+    );
   });
 
   test('auto_release on a path: app, release_tags without auto_release, and a bad value are config errors', () => {
-    expect(() => parseConfig(config({ promote_from: 'staging', auto_release: 'tags' }, { path: '.' }), file)).toThrow(/auto_release: found "tags"; needs the app to come from GitHub/);
-    expect(() => parseConfig(config({ promote_from: 'staging', release_tags: 'v*' }), file)).toThrow(/release_tags: found "v\*"; only means something with auto_release/);
-    expect(() => parseConfig(config({ promote_from: 'staging', auto_release: 'always' }), file)).toThrow(/auto_release: .*must be tags .* or releases/);
+    expect(() => parseConfig(config({ promote_from: 'staging', auto_release: 'tags' }, { path: '.' }), file)).toThrow(
+      /auto_release: found "tags"; needs the app to come from GitHub/,
+    );
+    expect(() => parseConfig(config({ promote_from: 'staging', release_tags: 'v*' }), file)).toThrow(
+      /release_tags: found "v\*"; only means something with auto_release/,
+    );
+    expect(() => parseConfig(config({ promote_from: 'staging', auto_release: 'always' }), file)).toThrow(
+      /auto_release: .*must be tags .* or releases/,
+    );
   });
 
   test('auto_release with promote_from reads as autoRelease, release_tags defaulting to v*', () => {

@@ -8,7 +8,14 @@ describe('bad input gets a specific answer in the ack and changes nothing', () =
       config: ({ repo, deployRoot }) => ({
         feed_channel: 'C0FEED',
         apps: {
-          web: { path: repo, environments: { dev: { deploy: ['/bin/true'], lock: true }, staging: { deploy: ['/bin/true'] }, production: { deploy: ['/bin/true'] } } },
+          web: {
+            path: repo,
+            environments: {
+              dev: { deploy: ['/bin/true'], lock: true },
+              staging: { deploy: ['/bin/true'] },
+              production: { deploy: ['/bin/true'] },
+            },
+          },
           api: { path: repo, environments: { staging: { deploy: ['/bin/true', deployRoot] } } },
         },
       }),
@@ -26,7 +33,11 @@ describe('bad input gets a specific answer in the ack and changes nothing', () =
   const cases: [string, string, RegExp][] = [
     ['empty text', '', /Tell me what to do\. Usage: `\/deploy \[app\] &lt;env&gt; \[ref\] \[override &lt;reason&gt;\]`/],
     ['an unknown app, with a suggestion', 'wbe dev', /There is no app `wbe`\. Did you mean `web`\? Apps: `web`, `api`/],
-    ['an unknown env, with a suggestion', 'web prod', /`web` has no environment `prod`\. Did you mean `production`\? It has `dev`, `staging`, `production`/],
+    [
+      'an unknown env, with a suggestion',
+      'web prod',
+      /`web` has no environment `prod`\. Did you mean `production`\? It has `dev`, `staging`, `production`/,
+    ],
     ['an env without its app when two apps have it', 'staging main', /Which app\? `web`, `api` have `staging`/],
     ['an app without an env', 'web', /Which environment of `web`\? It has `dev`, `staging`, `production`/],
     ['extra words', 'web dev main please now', /I don't know what to do with `please now`: a deploy takes one ref/],

@@ -39,7 +39,9 @@ function config(extra: Record<string, unknown> = {}) {
 }
 
 /** The Cancel button on a feed message version, if it has one. */
-function cancelButton(blocks: unknown[]): { action_id: string; value: string; style: string; confirm: { title: { text: string } } } | undefined {
+function cancelButton(
+  blocks: unknown[],
+): { action_id: string; value: string; style: string; confirm: { title: { text: string } } } | undefined {
   for (const b of blocks as { type: string; elements?: { action_id?: string }[] }[]) {
     const el = b.type === 'actions' ? b.elements?.find((e) => e.action_id === 'deploy_cancel') : undefined;
     if (el) return el as never;
@@ -75,7 +77,11 @@ describe('cancelling deploys', () => {
     const doomed = await h.deploy('dev fix-1');
     const after = await h.deploy('dev feature/checkout');
     const queued = await h.slack.waitForFeed(doomed.id, 'queued');
-    expect(cancelButton(latest(queued).blocks)).toMatchObject({ value: String(doomed.id), style: 'danger', confirm: { title: { text: `Cancel deploy #${doomed.id}?` } } });
+    expect(cancelButton(latest(queued).blocks)).toMatchObject({
+      value: String(doomed.id),
+      style: 'danger',
+      confirm: { title: { text: `Cancel deploy #${doomed.id}?` } },
+    });
 
     const answer = await cancel(`#${doomed.id}`);
     expect(answer).toContain(`Cancelled *deploy #${doomed.id}* (\`fix-1\` to \`web\` *dev*) before it started; it won't run.`);
@@ -140,7 +146,9 @@ describe('cancelling deploys', () => {
     const { id } = await h.deploy('staging main');
     await waitForFile(file(`ran-${id}`));
     const answer = await cancel(id, 'U0BEN');
-    expect(answer).toBe(`You can't cancel *deploy #${id}* (\`main\` to \`web\` *staging*): only <@U0ANA>, who asked for it, can. Nothing was changed.`);
+    expect(answer).toBe(
+      `You can't cancel *deploy #${id}* (\`main\` to \`web\` *staging*): only <@U0ANA>, who asked for it, can. Nothing was changed.`,
+    );
     const clicked = await h.click('deploy_cancel', String(id), 'U0CAT');
     expect(await h.answer(clicked.id)).toContain('only <@U0ANA>, who asked for it, can');
     const rec = await record(id);
@@ -152,14 +160,20 @@ describe('cancelling deploys', () => {
 
   test('an unknown id says it does not exist; a finished deploy says how it ended and that there is nothing to cancel', async () => {
     const newest = Number(await h.redis.get(`${h.prefix}:deploy:seq`));
-    expect(await cancel(9999)).toBe(`There is no deploy #9999. Deploy ids run from #1 to #${newest}; the id is in each deploy's feed message (Deploy #42).`);
+    expect(await cancel(9999)).toBe(
+      `There is no deploy #9999. Deploy ids run from #1 to #${newest}; the id is in each deploy's feed message (Deploy #42).`,
+    );
     const { id } = await h.deploy('staging main');
     await waitForFile(file(`ran-${id}`));
     release(id);
     await h.slack.waitForFeed(id, 'succeeded');
     const rev = (await record(id)).rev;
     const answer = await cancel(id);
-    expect(answer).toMatch(new RegExp(`^\\*Deploy #${id}\\* \\(\`main\` to \`web\` \\*staging\\*\\) already succeeded at <!date\\^\\d+\\^[^>]+>; nothing to cancel\\.$`));
+    expect(answer).toMatch(
+      new RegExp(
+        `^\\*Deploy #${id}\\* \\(\`main\` to \`web\` \\*staging\\*\\) already succeeded at <!date\\^\\d+\\^[^>]+>; nothing to cancel\\.$`,
+      ),
+    );
     expect((await record(id)).rev).toBe(rev);
     // bad ids are answered in the ack
     const bad = await h.slash('/deploy', 'cancel abc');
@@ -177,7 +191,9 @@ describe('cancelling deploys', () => {
     for (const c of clicks) expect(c.ack.status).toBe(200);
     const answers = await Promise.all(clicks.map((c) => h.answer(c.id)));
     expect(answers.filter((a) => a.includes(`Cancelled *deploy #${queued.id}*`))).toHaveLength(1);
-    expect(answers.filter((a) => a.includes(`*Deploy #${queued.id}* (\`fix-1\` to \`web\` *staging*) was already cancelled at`))).toHaveLength(1);
+    expect(
+      answers.filter((a) => a.includes(`*Deploy #${queued.id}* (\`fix-1\` to \`web\` *staging*) was already cancelled at`)),
+    ).toHaveLength(1);
     // answered privately, to the person who clicked
     for (const c of clicks) expect(h.slack.responses.get(c.id)![0]).toMatchObject({ response_type: 'ephemeral', replace_original: false });
     const msg = await h.slack.waitForFeed(queued.id, 'cancelled');
@@ -221,7 +237,10 @@ describe('cancelling across processes', () => {
     h.spawnWorker();
     const { id } = await h.deploy('staging main');
     await waitForFile(path.join(h.dir, `ran-${id}`), 30_000);
-    await eventually('the worker to mark the deploy running', async () => (await h.redis.hget(`${h.prefix}:deploy:${id}`, 'status')) === 'running');
+    await eventually(
+      'the worker to mark the deploy running',
+      async () => (await h.redis.hget(`${h.prefix}:deploy:${id}`, 'status')) === 'running',
+    );
     const r = await h.slash('/deploy', `cancel ${id}`);
     expect(await h.answer(r.id)).toContain(`Cancelling *deploy #${id}*`);
     const t0 = Date.now();

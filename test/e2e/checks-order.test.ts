@@ -10,7 +10,13 @@ describe('required checks keep deploys in order', () => {
       // checks_timeout 8s: held deploys look again every 2 s.
       config: ({ repo }) => ({
         feed_channel: 'C0FEED',
-        apps: { web: { repo: 'acme/web', clone_url: repo, environments: { staging: { deploy: ['/bin/true'], require_checks: ['ci/test'], checks_timeout: '8s' } } } },
+        apps: {
+          web: {
+            repo: 'acme/web',
+            clone_url: repo,
+            environments: { staging: { deploy: ['/bin/true'], require_checks: ['ci/test'], checks_timeout: '8s' } },
+          },
+        },
       }),
     });
   });
@@ -30,10 +36,14 @@ describe('required checks keep deploys in order', () => {
     h.github.statuses.set(newer, [{ context: 'ci/test', state: 'success' }]);
     const first = await h.deploy('staging older');
     await h.slack.waitForFeed(first.id, 'queued, waiting');
-    await h.slack.waitFor('the older deploy to be held for checks', () => JSON.stringify(latest(h.slack.feedMessage(first.id)!).blocks).includes('waiting for checks: ci/test'));
+    await h.slack.waitFor('the older deploy to be held for checks', () =>
+      JSON.stringify(latest(h.slack.feedMessage(first.id)!).blocks).includes('waiting for checks: ci/test'),
+    );
     const second = await h.deploy('staging newer');
     await h.slack.waitFor('the newer deploy to wait behind the older', () =>
-      JSON.stringify(latest(h.slack.feedMessage(second.id)!).blocks).includes(`waiting behind deploy #${first.id}, whose checks are still running (deploys to staging go in order)`),
+      JSON.stringify(latest(h.slack.feedMessage(second.id)!).blocks).includes(
+        `waiting behind deploy #${first.id}, whose checks are still running (deploys to staging go in order)`,
+      ),
     );
     h.github.statuses.set(older, [{ context: 'ci/test', state: 'success' }]);
     await h.slack.waitForFeed(first.id, 'succeeded');

@@ -17,7 +17,13 @@ describe('deploys that go wrong', () => {
             path: `${dir}/repo`,
             environments: {
               staging: {
-                deploy: [writeScript(dir, 'fail.sh', 'echo "migrating database"\necho "token xoxb-1111-2222-secretsecret leaked"\necho "ERROR: migration 42 failed" >&2\nexit 3')],
+                deploy: [
+                  writeScript(
+                    dir,
+                    'fail.sh',
+                    'echo "migrating database"\necho "token xoxb-1111-2222-secretsecret leaked"\necho "ERROR: migration 42 failed" >&2\nexit 3',
+                  ),
+                ],
               },
             },
           },
@@ -44,7 +50,12 @@ describe('deploys that go wrong', () => {
     h = await Harness.start({
       config: ({ dir }) => ({
         feed_channel: 'C0FEED',
-        apps: { web: { path: `${dir}/repo`, environments: { staging: { deploy: [writeScript(dir, 'hang.sh', 'echo started; sleep 600')], timeout: '1s' } } } },
+        apps: {
+          web: {
+            path: `${dir}/repo`,
+            environments: { staging: { deploy: [writeScript(dir, 'hang.sh', 'echo started; sleep 600')], timeout: '1s' } },
+          },
+        },
       }),
     });
     const { id } = await h.deploy('staging');
@@ -64,7 +75,9 @@ describe('deploys that go wrong', () => {
   test('a misspelt branch gets a suggestion of the one that exists', async () => {
     h = await Harness.start();
     const r = await h.slash('/deploy', 'dev featur/checkout');
-    expect(await h.answer(r.id)).toContain('There is no branch, tag or commit `featur/checkout` in ' + h.repo.path + '; nothing was queued. Did you mean `feature/checkout`?');
+    expect(await h.answer(r.id)).toContain(
+      `There is no branch, tag or commit \`featur/checkout\` in ${h.repo.path}; nothing was queued. Did you mean \`feature/checkout\`?`,
+    );
     expect(await h.redis.get(`${h.prefix}:deploy:seq`)).toBeNull();
   });
 
@@ -106,7 +119,17 @@ describe('a command that leaves a background process behind', () => {
     h = await Harness.start({
       config: ({ dir, repo }) => ({
         feed_channel: 'C0FEED',
-        apps: { web: { path: repo, environments: { staging: { timeout: '5m', deploy: [writeScript(dir, 'daemon.sh', `sleep 600 &\necho $! > ${dir}/daemon-$FERRY_DEPLOY_ID.pid\necho started`)] } } } },
+        apps: {
+          web: {
+            path: repo,
+            environments: {
+              staging: {
+                timeout: '5m',
+                deploy: [writeScript(dir, 'daemon.sh', `sleep 600 &\necho $! > ${dir}/daemon-$FERRY_DEPLOY_ID.pid\necho started`)],
+              },
+            },
+          },
+        },
       }),
     });
     const first = await h.deploy('staging');

@@ -32,7 +32,11 @@ describe('/deploys: the board, an env history and the audit log', () => {
     h = await Harness.start({
       config: ({ dir, repo, deployRoot }) => {
         // dev: fix-1 fails (exit 1); staging: waits for a gate file, so a deploy stays running while we look
-        const devScript = writeScript(dir, 'dev.sh', 'echo "deploying $FERRY_REF"\nif [ "$FERRY_REF" = fix-1 ]; then echo "boom" >&2; exit 1; fi\nexec "$@"');
+        const devScript = writeScript(
+          dir,
+          'dev.sh',
+          'echo "deploying $FERRY_REF"\nif [ "$FERRY_REF" = fix-1 ]; then echo "boom" >&2; exit 1; fi\nexec "$@"',
+        );
         const gated = writeScript(dir, 'gated.sh', 'while [ ! -f "$1" ]; do sleep 0.1; done\necho "through the gate"');
         return {
           feed_channel: 'C0FEED',
@@ -103,7 +107,11 @@ describe('/deploys: the board, an env history and the audit log', () => {
     expect(lines[0]).toMatch(new RegExp(`^\\*#${bad.id}\\* :x: failed after \\d+s \\(exit 1\\)`));
     expect(lines[0]).toContain('`fix-1`@`');
     expect(lines[0]).toContain('<@U0BEN>');
-    expect(lines[1]).toMatch(new RegExp(`^\\*#${ok.id}\\* :white_check_mark: succeeded in \\d+s · \`feature/checkout\`@\`${shaOk.slice(0, 7)}\` · <@U0ANA> · \\d+s ago`));
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^\\*#${ok.id}\\* :white_check_mark: succeeded in \\d+s · \`feature/checkout\`@\`${shaOk.slice(0, 7)}\` · <@U0ANA> · \\d+s ago`,
+      ),
+    );
 
     const devAudit = await deploys('audit dev');
     const devEntries = devAudit.split('\n').filter((l) => /: \*(deploy|lock|unlock)\* · /.test(l));

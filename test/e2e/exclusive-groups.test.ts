@@ -71,9 +71,14 @@ describe('exclusive app groups', () => {
     await waitForFile(started(shop.id));
     const payments = await h.deploy('payments staging fix-1', 'U0BEN');
     // payments' worker found the group's lease taken: its feed message says by which deploy.
-    await h.slack.waitFor('payments to show what it waits for', () => h.slack.feedMessage(payments.id) && feedBlocks(payments.id).includes('queued, waiting: '));
+    await h.slack.waitFor(
+      'payments to show what it waits for',
+      () => h.slack.feedMessage(payments.id) && feedBlocks(payments.id).includes('queued, waiting: '),
+    );
     expect(latest(h.slack.feedMessage(payments.id)!).text).toContain(': queued, waiting');
-    expect(feedBlocks(payments.id)).toContain(`queued, waiting: \`shop\` deploy #${shop.id} is running on staging (same exclusive group storefront)`);
+    expect(feedBlocks(payments.id)).toContain(
+      `queued, waiting: \`shop\` deploy #${shop.id} is running on staging (same exclusive group storefront)`,
+    );
 
     // search is in no group: it starts while shop still runs, and finishes.
     const search = await h.deploy('search staging main', 'U0CAT');
@@ -104,7 +109,10 @@ describe('exclusive app groups', () => {
     const first = await h.deploy('shop staging main', 'U0ANA');
     await waitForFile(started(first.id));
     const payments = await h.deploy('payments staging main', 'U0BEN');
-    await h.slack.waitFor('payments to wait for the first shop deploy', () => h.slack.feedMessage(payments.id) && feedBlocks(payments.id).includes(`\`shop\` deploy #${first.id} is running`));
+    await h.slack.waitFor(
+      'payments to wait for the first shop deploy',
+      () => h.slack.feedMessage(payments.id) && feedBlocks(payments.id).includes(`\`shop\` deploy #${first.id} is running`),
+    );
     const second = await h.deploy('shop staging fix-1', 'U0ANA');
     // When the first shop deploy ends, shop's queue goes straight on to the second, but payments
     // was accepted earlier and has been waiting: it goes first, and the second shop deploy says so.
@@ -112,7 +120,10 @@ describe('exclusive app groups', () => {
     const next = await eventually('the next deploy to start', () => [payments.id, second.id].find((id) => existsSync(started(id))));
     expect(next).toBe(payments.id);
     const waits = new RegExp(`queued, waiting: \`payments\` deploy #${payments.id} (is running|goes first) on staging`);
-    await h.slack.waitFor('the second shop deploy to say it waits for payments', () => h.slack.feedMessage(second.id) && waits.test(feedBlocks(second.id)));
+    await h.slack.waitFor(
+      'the second shop deploy to say it waits for payments',
+      () => h.slack.feedMessage(second.id) && waits.test(feedBlocks(second.id)),
+    );
     go(payments.id);
     go(second.id);
     await h.slack.waitForFeed(second.id, 'succeeded');

@@ -30,15 +30,28 @@ describe('freezes', () => {
   const release = (id: number) => writeFileSync(file(`release-${id}`), '');
   const record = async (id: number) => h.redis.hgetall(`${h.prefix}:deploy:${id}`);
   /** Top-level feed lines that are not deploy messages (freezes, unfreezes), oldest first. */
-  const feedLines = () => h.slack.messages.filter((m) => m.channel === 'C0FEED' && !m.thread_ts && !m.versions[0]!.text.includes('Deploy #')).map((m) => latest(m).text);
-  const feedLine = (what: string, match: RegExp) => h.slack.waitFor(`the feed to say ${what}`, () => feedLines().find((l) => match.test(l)));
+  const feedLines = () =>
+    h.slack.messages
+      .filter((m) => m.channel === 'C0FEED' && !m.thread_ts && !m.versions[0]!.text.includes('Deploy #'))
+      .map((m) => latest(m).text);
+  const feedLine = (what: string, match: RegExp) =>
+    h.slack.waitFor(`the feed to say ${what}`, () => feedLines().find((l) => match.test(l)));
   const dmTexts = (user: string) => h.slack.dmsTo(user).map((c) => String(c.body.text));
   const audit = () => new AuditLog(h.redis, keys(h.prefix));
   /** `/deploys audit ...`: its entries, newest first, without their times and SHAs ("<@U…> · :x: *action* · `web` env · detail"). */
   async function auditLines(text: string, user = ANA): Promise<string[]> {
     const r = await h.slash('/deploys', `audit ${text}`, user);
     const blocks = (await h.slack.waitForResponse(r.id)).blocks as { text: { text: string } }[];
-    return blocks.slice(1).flatMap((b) => b.text.text.split('\n')).map((l) => l.split(' · ').slice(1).join(' · ').replace(/ at [0-9a-f]{7}$/, ''));
+    return blocks
+      .slice(1)
+      .flatMap((b) => b.text.text.split('\n'))
+      .map((l) =>
+        l
+          .split(' · ')
+          .slice(1)
+          .join(' · ')
+          .replace(/ at [0-9a-f]{7}$/, ''),
+      );
   }
 
   async function start(): Promise<Harness> {
@@ -49,7 +62,12 @@ describe('freezes', () => {
         feed_channel: 'C0FEED',
         shutdown_grace: '1s',
         time_zone: 'Europe/London',
-        apps: { web: { path: repo, environments: { dev: { deploy: ['/bin/true'] }, staging: { deploy: [writeScript(dir, 'gate.sh', GATE(dir))] } } } },
+        apps: {
+          web: {
+            path: repo,
+            environments: { dev: { deploy: ['/bin/true'] }, staging: { deploy: [writeScript(dir, 'gate.sh', GATE(dir))] } },
+          },
+        },
       }),
     });
   }
@@ -59,7 +77,12 @@ describe('freezes', () => {
     const first = await h.deploy('staging main', ANA);
     await waitForFile(file(`ran-${first.id}`));
     const queued: number[] = [];
-    for (const [ref, user] of [['fix-1', BEN], ['feature/checkout', CAT], ['main', ANA]] as const) queued.push((await h.deploy(`staging ${ref}`, user)).id);
+    for (const [ref, user] of [
+      ['fix-1', BEN],
+      ['feature/checkout', CAT],
+      ['main', ANA],
+    ] as const)
+      queued.push((await h.deploy(`staging ${ref}`, user)).id);
     for (const id of queued) release(id);
     return { first: first.id, queued };
   }
@@ -96,12 +119,16 @@ describe('freezes', () => {
     expect(await h.answer(freeze.id)).toBe(
       ':snowflake: Froze `web` *staging* until someone runs `/unfreeze`. Deploys already queued there wait and go ahead in order when it lifts; new ones are refused. `/unfreeze web staging` lifts it.',
     );
-    expect(await feedLine('frozen', /^:snowflake:/)).toBe(':snowflake: `web` *staging* frozen by <@U0QA> until someone runs `/unfreeze`: release testing. Deploys there wait until it lifts.');
+    expect(await feedLine('frozen', /^:snowflake:/)).toBe(
+      ':snowflake: `web` *staging* frozen by <@U0QA> until someone runs `/unfreeze`: release testing. Deploys there wait until it lifts.',
+    );
 
     // a new deploy is refused with the cause, and offered a DM when it lifts
     const refused = await h.slash('/deploy', 'staging main', DAN);
     const answer = await h.slack.waitForResponse(refused.id);
-    expect(answer.text).toMatch(/^Can't deploy: \*staging\* is frozen by <@U0QA> \(release testing\) since <!date\^\d+\^[^>]+>, with no end set; `\/unfreeze` lifts it\. Nothing was queued\.$/);
+    expect(answer.text).toMatch(
+      /^Can't deploy: \*staging\* is frozen by <@U0QA> \(release testing\) since <!date\^\d+\^[^>]+>, with no end set; `\/unfreeze` lifts it\. Nothing was queued\.$/,
+    );
     const button = notifyButton(answer.blocks)!;
     expect(button.text.text).toBe('Notify me when unfrozen');
     expect(JSON.parse(button.value)).toEqual({ app: 'web', env: 'staging' });
@@ -113,11 +140,19 @@ describe('freezes', () => {
     await h.slack.waitForFeed(first, 'succeeded');
     for (const id of queued) {
       const msg = await h.slack.waitForFeed(id, 'queued, waiting');
-      expect(stateOf(latest(msg))).toMatch(/^queued, waiting: \*staging\* is frozen by <@U0QA> \(release testing\) since <!date\^\d+\^[^>]+>, with no end set; `\/unfreeze` lifts it\.$/);
+      expect(stateOf(latest(msg))).toMatch(
+        /^queued, waiting: \*staging\* is frozen by <@U0QA> \(release testing\) since <!date\^\d+\^[^>]+>, with no end set; `\/unfreeze` lifts it\.$/,
+      );
     }
     // each requester is told once, with how to drop it
-    for (const [id, user] of [[queued[0]!, BEN], [queued[1]!, CAT], [queued[2]!, ANA]] as const) {
-      const dm = await h.slack.waitFor(`the held DM to ${user}`, () => dmTexts(user).find((t) => t.includes(`Your deploy #${id} is waiting`)));
+    for (const [id, user] of [
+      [queued[0]!, BEN],
+      [queued[1]!, CAT],
+      [queued[2]!, ANA],
+    ] as const) {
+      const dm = await h.slack.waitFor(`the held DM to ${user}`, () =>
+        dmTexts(user).find((t) => t.includes(`Your deploy #${id} is waiting`)),
+      );
       expect(dm).toContain('*staging* is frozen by <@U0QA> (release testing)');
       expect(dm).toContain(`starts by itself, in order, when that changes; \`/deploy cancel ${id}\` drops it.`);
     }
@@ -126,12 +161,16 @@ describe('freezes', () => {
 
     const unfreeze = await h.slash('/unfreeze', 'staging', QA);
     expect(await h.answer(unfreeze.id)).toBe(':sunny: Unfroze `web` *staging*.');
-    expect(await feedLine('unfrozen', /^:sunny:/)).toBe(':sunny: `web` *staging* unfrozen by <@U0QA>. 3 waiting deploys now go ahead in order.');
+    expect(await feedLine('unfrozen', /^:sunny:/)).toBe(
+      ':sunny: `web` *staging* unfrozen by <@U0QA>. 3 waiting deploys now go ahead in order.',
+    );
     for (const id of queued) await h.slack.waitForFeed(id, 'succeeded');
     await expectRanInOrder(queued);
 
     const told = await h.slack.waitFor('the unfrozen DM', () => dmTexts(DAN)[0]);
-    expect(told).toBe(":sunny: `web` *staging* is no longer frozen. You asked me to tell you: `/deploy web staging &lt;ref&gt;` when you're ready.");
+    expect(told).toBe(
+      ":sunny: `web` *staging* is no longer frozen. You asked me to tell you: `/deploy web staging &lt;ref&gt;` when you're ready.",
+    );
     // one DM each: none repeated by the hold or the release
     expect(dmTexts(DAN)).toHaveLength(1);
     expect(dmTexts(BEN)).toHaveLength(1);
@@ -152,8 +191,14 @@ describe('freezes', () => {
       deployed(queued[0]!, BEN, 'fix-1'),
       deployed(first, ANA, 'main'),
     ]);
-    expect(await auditLines('<@U0QA>')).toEqual(['<@U0QA> · :sunny: *unfreeze* · `web` staging · lifted their own freeze', '<@U0QA> · :snowflake: *freeze* · `web` staging · release testing']);
-    expect(await auditLines('me', DAN)).toEqual([deployed(after.id, DAN, 'main'), '<@U0DAN> · :no_entry: *refused* · `web` staging · deploy: frozen by U0QA']);
+    expect(await auditLines('<@U0QA>')).toEqual([
+      '<@U0QA> · :sunny: *unfreeze* · `web` staging · lifted their own freeze',
+      '<@U0QA> · :snowflake: *freeze* · `web` staging · release testing',
+    ]);
+    expect(await auditLines('me', DAN)).toEqual([
+      deployed(after.id, DAN, 'main'),
+      '<@U0DAN> · :no_entry: *refused* · `web` staging · deploy: frozen by U0QA',
+    ]);
   });
 
   test('a freeze with an end lifts itself then: the feed says so, and the deploys it held run in order', async () => {
@@ -166,7 +211,9 @@ describe('freezes', () => {
 
     const freeze = await h.slash('/freeze', 'staging until 10:00 smoke tests', QA);
     expect(await h.answer(freeze.id)).toContain(`:snowflake: Froze \`web\` *staging* until ${dateToken(end)}`);
-    expect(await feedLine('frozen', /^:snowflake:/)).toMatch(new RegExp(`^:snowflake: \`web\` \\*staging\\* frozen by <@U0QA> until <!date\\^${end / 1000}\\^[^>]+> \\(\\d+s\\): smoke tests\\.`));
+    expect(await feedLine('frozen', /^:snowflake:/)).toMatch(
+      new RegExp(`^:snowflake: \`web\` \\*staging\\* frozen by <@U0QA> until <!date\\^${end / 1000}\\^[^>]+> \\(\\d+s\\): smoke tests\\.`),
+    );
     const refused = await h.slash('/deploy', 'staging main', DAN);
     const answer = await h.answer(refused.id);
     expect(answer).toMatch(/^Can't deploy: \*staging\* is frozen by <@U0QA> \(smoke tests\) since <!date\^\d+\^[^>]+>, until /);
@@ -180,7 +227,9 @@ describe('freezes', () => {
       expect(stateOf(latest(msg))).toContain(`(smoke tests) since <!date^`);
       expect(stateOf(latest(msg))).toContain(`until ${dateToken(end)}`);
     }
-    expect(await feedLine('the freeze ended', /^:sunny:/)).toMatch(/^:sunny: `web` \*staging\* lifted itself: <@U0QA>'s freeze: smoke tests has ended\./);
+    expect(await feedLine('the freeze ended', /^:sunny:/)).toMatch(
+      /^:sunny: `web` \*staging\* lifted itself: <@U0QA>'s freeze: smoke tests has ended\./,
+    );
     for (const id of queued) await h.slack.waitForFeed(id, 'succeeded');
     await expectRanInOrder(queued, end);
     expect(await h.slack.waitFor('the unfrozen DM', () => dmTexts(DAN)[0])).toContain('`web` *staging* is no longer frozen.');
@@ -201,8 +250,12 @@ describe('freezes', () => {
     const now = Math.floor(Date.now() / 1000);
     for (const ts of [now, now - 1]) expect((await post(`${h.url}/slack/events`, body, sign(SIGNING_SECRET, body, ts))).status).toBe(200);
     const answers = [await h.answer('again', 1), await h.answer('again', 2)];
-    expect(answers.filter((a) => a === 'Already done: that `/freeze` was handled a moment ago. `/freeze` lists what is frozen now.')).toHaveLength(1);
-    expect(answers.find((a) => a.startsWith(':snowflake:'))).toMatch(/^:snowflake: Froze `web` \*dev\*, \*staging\* until <!date\^\d+\^[^>]+> \(2h\)\. .* `\/unfreeze web all` lifts it\.$/);
+    expect(
+      answers.filter((a) => a === 'Already done: that `/freeze` was handled a moment ago. `/freeze` lists what is frozen now.'),
+    ).toHaveLength(1);
+    expect(answers.find((a) => a.startsWith(':snowflake:'))).toMatch(
+      /^:snowflake: Froze `web` \*dev\*, \*staging\* until <!date\^\d+\^[^>]+> \(2h\)\. .* `\/unfreeze web all` lifts it\.$/,
+    );
     await feedLine('frozen', /^:snowflake:/);
     expect((await audit().recent()).map((e) => `${e.action} ${e.env}`)).toEqual(['freeze staging', 'freeze dev']);
 
@@ -217,7 +270,7 @@ describe('freezes', () => {
     const first = await h.slash('/unfreeze', 'all', ANA);
     expect(await h.answer(first.id)).toBe(':sunny: Unfroze `web` *dev*.\n:sunny: Unfroze `web` *staging*.');
     const again = await h.slash('/unfreeze', 'staging', ANA);
-    expect(await h.answer(again.id)).toBe('`web` *staging* wasn\'t frozen.');
+    expect(await h.answer(again.id)).toBe("`web` *staging* wasn't frozen.");
     await h.slack.waitFor('two unfrozen lines', () => feedLines().filter((l) => l.startsWith(':sunny:')).length === 2);
     expect(feedLines()).toHaveLength(3);
   });
@@ -233,11 +286,23 @@ describe('freezes', () => {
       ['staging for 5 parsecs', `\`5\` is not a duration; use e.g. 30m, 4h, 2d, or ${forms}. ${usage}`],
       ['staging 91d', 'A freeze can be set for at most 90d; `91d` is longer. Leave the end out to freeze until `/unfreeze`.'],
       ['staging until 25:00', `\`25:00\` is not a time; use 24-hour HH:MM, e.g. 09:30 (read in Europe/London). ${usage}`],
-      ['staging until yesterday', `I can't read \`yesterday\` as a time; use e.g. ${forms} (24-hour, Europe/London). To freeze with no end, leave \`until\` out.`],
-      ['staging until today 09:00', '`today 09:00` has passed: it is 2030-03-12 14:00 in Europe/London. Give a later time, e.g. `until tomorrow 09:00`.'],
-      ['staging until 2030-03-11 17:00', `\`2030-03-11 17:00\` is in the past: it is 2030-03-12 14:00 in Europe/London. Give a later time, e.g. ${forms}.`],
+      [
+        'staging until yesterday',
+        `I can't read \`yesterday\` as a time; use e.g. ${forms} (24-hour, Europe/London). To freeze with no end, leave \`until\` out.`,
+      ],
+      [
+        'staging until today 09:00',
+        '`today 09:00` has passed: it is 2030-03-12 14:00 in Europe/London. Give a later time, e.g. `until tomorrow 09:00`.',
+      ],
+      [
+        'staging until 2030-03-11 17:00',
+        `\`2030-03-11 17:00\` is in the past: it is 2030-03-12 14:00 in Europe/London. Give a later time, e.g. ${forms}.`,
+      ],
       ['staging for 2h until 17:00', `Give the freeze one end: a duration (\`for 2h\`) or a time (\`until 17:00\`), not both. ${usage}`],
-      ['staging 17:00', `To freeze until a time, say so: \`until 17:00\`. A number right after the env is read as a duration, such as 2h. ${usage}`],
+      [
+        'staging 17:00',
+        `To freeze until a time, say so: \`until 17:00\`. A number right after the env is read as a duration, such as 2h. ${usage}`,
+      ],
     ];
     for (const [text, expected] of cases) {
       const r = await h.slash('/freeze', text, QA);
@@ -261,7 +326,10 @@ describe('a weekly scheduled freeze, in another zone than the config, across the
   const clock = new TestClock();
   const file = (name: string) => path.join(h.dir, name);
   const dmTexts = (user: string) => h.slack.dmsTo(user).map((c) => String(c.body.text));
-  const feedLines = () => h.slack.messages.filter((m) => m.channel === 'C0FEED' && !m.thread_ts && !m.versions[0]!.text.includes('Deploy #')).map((m) => latest(m).text);
+  const feedLines = () =>
+    h.slack.messages
+      .filter((m) => m.channel === 'C0FEED' && !m.thread_ts && !m.versions[0]!.text.includes('Deploy #'))
+      .map((m) => latest(m).text);
   // "Fri 16:00 to Mon 08:00" in London: the Friday start is in summer time (15:00 UTC); the UK
   // clocks go back on Sunday 25 October 2026, so the Monday end is 08:00 GMT, 08:00 UTC.
   const begins = Date.UTC(2026, 9, 23, 15, 0);
@@ -280,8 +348,21 @@ describe('a weekly scheduled freeze, in another zone than the config, across the
         feed_channel: 'C0FEED',
         shutdown_grace: '1s',
         time_zone: 'America/New_York',
-        freezes: [{ name: 'weekend', reason: 'no deploys at weekends', every: 'Fri 16:00 to Mon 08:00', time_zone: 'Europe/London', environments: ['production'] }],
-        apps: { web: { path: repo, environments: { staging: { deploy: ['/bin/true'] }, production: { deploy: [writeScript(dir, 'gate.sh', GATE(dir))] } } } },
+        freezes: [
+          {
+            name: 'weekend',
+            reason: 'no deploys at weekends',
+            every: 'Fri 16:00 to Mon 08:00',
+            time_zone: 'Europe/London',
+            environments: ['production'],
+          },
+        ],
+        apps: {
+          web: {
+            path: repo,
+            environments: { staging: { deploy: ['/bin/true'] }, production: { deploy: [writeScript(dir, 'gate.sh', GATE(dir))] } },
+          },
+        },
       }),
     });
     const first = await h.deploy('production main', ANA);
@@ -291,9 +372,13 @@ describe('a weekly scheduled freeze, in another zone than the config, across the
 
     // it begins at 16:00 London: the feed says so, with its end across the clock change (65 h, not 64)
     const on = await h.slack.waitFor('the freeze to begin', () => feedLines().find((l) => l.startsWith(':snowflake:')));
-    expect(on).toBe(`:snowflake: Scheduled freeze *weekend* is on for \`web\` *production* until ${dateToken(ends)}{date_short_pretty} {time}|2026-10-26 08:00 UTC> (2d 17h): no deploys at weekends. Deploys there wait until it ends.`);
+    expect(on).toBe(
+      `:snowflake: Scheduled freeze *weekend* is on for \`web\` *production* until ${dateToken(ends)}{date_short_pretty} {time}|2026-10-26 08:00 UTC> (2d 17h): no deploys at weekends. Deploys there wait until it ends.`,
+    );
     const friday = await h.slash('/deploy', 'production main', CAT);
-    expect(await h.answer(friday.id)).toContain(`Can't deploy: *production* is frozen by the schedule *weekend* (no deploys at weekends) until ${dateToken(ends)}`);
+    expect(await h.answer(friday.id)).toContain(
+      `Can't deploy: *production* is frozen by the schedule *weekend* (no deploys at weekends) until ${dateToken(ends)}`,
+    );
     const staging = await h.deploy('staging main', CAT);
     await h.slack.waitForFeed(staging.id, 'succeeded');
 
@@ -302,11 +387,15 @@ describe('a weekly scheduled freeze, in another zone than the config, across the
     const monday = await h.slash('/deploy', 'production main', CAT);
     const refusal = await h.slack.waitForResponse(monday.id);
     const untilEnds = `until ${dateToken(ends)}{date_short_pretty} {time}|2026-10-26 08:00 UTC>`;
-    expect(refusal.text).toMatch(/^Can't deploy: \*production\* is frozen by the schedule \*weekend\* \(no deploys at weekends\) until <[^>]+> \(in 59m 5\ds\)\. Nothing was queued\.$/);
+    expect(refusal.text).toMatch(
+      /^Can't deploy: \*production\* is frozen by the schedule \*weekend\* \(no deploys at weekends\) until <[^>]+> \(in 59m 5\ds\)\. Nothing was queued\.$/,
+    );
     expect(refusal.text).toContain(untilEnds);
     expect(JSON.stringify(refusal.blocks)).toContain('"action_id":"freeze_notify"');
     const unfreeze = await h.slash('/unfreeze', 'production', ANA);
-    expect(await h.answer(unfreeze.id)).toBe("`web` *production* is frozen by the schedule *weekend*, which `/unfreeze` can't lift; change `freezes:` in the config.");
+    expect(await h.answer(unfreeze.id)).toBe(
+      "`web` *production* is frozen by the schedule *weekend*, which `/unfreeze` can't lift; change `freezes:` in the config.",
+    );
     const list = await h.slash('/freeze', '', ANA);
     expect(await h.answer(list.id)).toMatch(
       /^:snowflake: \*Frozen now:\*\n• `web` \*production\*: by the schedule \*weekend\* since <[^>]+>, until <[^>]+> \(59m 5\ds\): no deploys at weekends$/,
@@ -322,7 +411,9 @@ describe('a weekly scheduled freeze, in another zone than the config, across the
     writeFileSync(file(`release-${held.id}`), '');
     writeFileSync(file(`release-${first.id}`), '');
     const waiting = await h.slack.waitForFeed(held.id, 'queued, waiting');
-    expect(stateOf(latest(waiting))).toBe(`queued, waiting: *production* is frozen by the schedule *weekend* (no deploys at weekends) until ${dateToken(ends)}{date_short_pretty} {time}|2026-10-26 08:00 UTC>.`);
+    expect(stateOf(latest(waiting))).toBe(
+      `queued, waiting: *production* is frozen by the schedule *weekend* (no deploys at weekends) until ${dateToken(ends)}{date_short_pretty} {time}|2026-10-26 08:00 UTC>.`,
+    );
     const heldDm = await h.slack.waitFor('the held DM', () => dmTexts(BEN).find((t) => t.includes(`Your deploy #${held.id} is waiting`)));
     expect(heldDm).toContain('frozen by the schedule *weekend*');
 

@@ -45,11 +45,16 @@ describe('GitHub Deployments', () => {
     await h.slack.waitForFeed(ok.id, 'succeeded');
     const bad = await h.deploy('production main');
     await h.slack.waitForFeed(bad.id, 'failed');
-    const ended = (env: string, state: string) => h.github.deployments.find((d) => d.environment === env && d.statuses.some((s) => s.state === state));
+    const ended = (env: string, state: string) =>
+      h.github.deployments.find((d) => d.environment === env && d.statuses.some((s) => s.state === state));
     const staging = await eventually('staging deployment to succeed', () => ended('staging', 'success'));
     const production = await eventually('production deployment to fail', () => ended('production', 'failure'));
     expect(h.github.deployments).toHaveLength(2);
-    expect(staging).toMatchObject({ repo: 'acme/web', ref: h.repo.sha('main'), body: { auto_merge: false, required_contexts: [], payload: { ferry_deploy_id: ok.id } } });
+    expect(staging).toMatchObject({
+      repo: 'acme/web',
+      ref: h.repo.sha('main'),
+      body: { auto_merge: false, required_contexts: [], payload: { ferry_deploy_id: ok.id } },
+    });
     // queued and in_progress are shown when GitHub has time for them: these deploys were quicker than a write's turn.
     for (const d of [staging, production]) expect(forward(d.statuses.map((s) => s.state))).toBe(true);
     expect(staging.statuses.at(-1)!.log_url).toMatch(new RegExp(`^https://ferry\\.acme\\.test/deploys/${ok.id}\\?t=`));
@@ -70,7 +75,10 @@ describe('GitHub Deployments under a burst of deploys', () => {
   const SPACING_MS = 80;
   const STAND_IN_MS = 25;
   const DEPLOYS = 60;
-  const config = parseConfig('feed_channel: C0FEED\napps:\n  api:\n    repo: acme/api\n    environments:\n      production:\n        deploy: [deploy.sh]\n', '/srv/ferry/ferry.yml');
+  const config = parseConfig(
+    'feed_channel: C0FEED\napps:\n  api:\n    repo: acme/api\n    environments:\n      production:\n        deploy: [deploy.sh]\n',
+    '/srv/ferry/ferry.yml',
+  );
   const k = keys(`t-ghburst-${process.pid}-${Date.now().toString(36)}`);
   const connections: Redis[] = [];
   let github: FakeGitHub;
@@ -91,16 +99,34 @@ describe('GitHub Deployments under a burst of deploys', () => {
       const redis = new Redis(process.env.FERRY_TEST_REDIS_URL!);
       connections.push(redis);
       const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
-      const client = createGitHubClient({ baseUrl: github.url, token: 'ghp_burst', log, writes: new RedisWritePacer(redis, k.githubWriteSlot, SPACING_MS) });
+      const client = createGitHubClient({
+        baseUrl: github.url,
+        token: 'ghp_burst',
+        log,
+        writes: new RedisWritePacer(redis, k.githubWriteSlot, SPACING_MS),
+      });
       return new GitHubDeployments({ client, config, redis, k, logUrl: (d) => `https://ferry.test/deploys/${d.id}`, log });
     };
     const [app, worker] = [replica(), replica()];
     const outcome = new Map<number, string>();
-    const at = (units: number, fn: () => Promise<void>) => new Promise<void>((resolve, reject) => setTimeout(() => fn().then(resolve, reject), units * SPACING_MS));
+    const at = (units: number, fn: () => Promise<void>) =>
+      new Promise<void>((resolve, reject) => setTimeout(() => fn().then(resolve, reject), units * SPACING_MS));
     const random = lcg(13);
     const lives = Array.from({ length: DEPLOYS }, (_, i) => {
       const id = i + 1;
-      const dep = (status: Deploy['status'], over: Partial<Deploy> = {}): Deploy => ({ id, app: 'api', env: 'production', ref: 'main', sha: 'a'.repeat(40), user: 'U0ANA', status, createdAt: 1, rev: 1, attempt: 1, ...over });
+      const dep = (status: Deploy['status'], over: Partial<Deploy> = {}): Deploy => ({
+        id,
+        app: 'api',
+        env: 'production',
+        ref: 'main',
+        sha: 'a'.repeat(40),
+        user: 'U0ANA',
+        status,
+        createdAt: 1,
+        rev: 1,
+        attempt: 1,
+        ...over,
+      });
       const wait = 1 + Math.floor(random() * 3);
       const run = 1 + Math.floor(random() * 5);
       const roll = random();
@@ -112,12 +138,15 @@ describe('GitHub Deployments under a burst of deploys', () => {
         const failed = roll < 0.3;
         outcome.set(id, failed ? 'failure' : 'success');
         steps.push(at(i + wait, () => worker.mirror(dep('running', { startedAt: 2 }))));
-        steps.push(at(i + wait + run, () => worker.mirror(dep(failed ? 'failed' : 'succeeded', { startedAt: 2, exitCode: failed ? 1 : 0 }))));
+        steps.push(
+          at(i + wait + run, () => worker.mirror(dep(failed ? 'failed' : 'succeeded', { startedAt: 2, exitCode: failed ? 1 : 0 }))),
+        );
       }
       return Promise.all(steps);
     });
     await Promise.all(lives);
-    const last = (id: number) => github.deployments.find((d) => (d.body.payload as { ferry_deploy_id: number }).ferry_deploy_id === id)?.statuses.at(-1)?.state;
+    const last = (id: number) =>
+      github.deployments.find((d) => (d.body.payload as { ferry_deploy_id: number }).ferry_deploy_id === id)?.statuses.at(-1)?.state;
     await eventually('every outcome on GitHub', () => [...outcome].every(([id, state]) => last(id) === state), 45_000);
     await Promise.all([app.settled(), worker.settled()]);
 
@@ -125,7 +154,10 @@ describe('GitHub Deployments under a burst of deploys', () => {
     for (const d of github.deployments) {
       const id = (d.body.payload as { ferry_deploy_id: number }).ferry_deploy_id;
       expect(byDeploy.has(id)).toBe(false); // one deployment per deploy
-      byDeploy.set(id, d.statuses.map((s) => s.state));
+      byDeploy.set(
+        id,
+        d.statuses.map((s) => s.state),
+      );
     }
     expect(byDeploy.size).toBe(DEPLOYS);
     for (const [id, states] of byDeploy) {

@@ -22,10 +22,14 @@ describe('GitHub webhooks: auto_deploy', () => {
     return m ? JSON.stringify(latest(m).blocks) : '';
   };
   /** Top-level feed lines that are not deploy messages. */
-  const feedLines = () => h.slack.messages.filter((m) => m.channel === 'C0FEED' && !m.thread_ts && !m.versions[0]!.text.includes('Deploy #')).map((m) => latest(m).text);
+  const feedLines = () =>
+    h.slack.messages
+      .filter((m) => m.channel === 'C0FEED' && !m.thread_ts && !m.versions[0]!.text.includes('Deploy #'))
+      .map((m) => latest(m).text);
   /** Waits until deploy #id exists (the push's work runs after the 202). */
   const accepted = (id: number) => eventually(`deploy #${id} to be accepted`, async () => ((await record(id)).id ? record(id) : undefined));
-  const push = (before: string, after: string, o: Parameters<typeof pushPayload>[0] extends infer P ? Partial<P> : never = {}) => deliver(h.url, 'push', pushPayload({ before, after, ...o }));
+  const push = (before: string, after: string, o: Parameters<typeof pushPayload>[0] extends infer P ? Partial<P> : never = {}) =>
+    deliver(h.url, 'push', pushPayload({ before, after, ...o }));
 
   beforeEach(async () => {
     h = await Harness.start({
@@ -57,7 +61,16 @@ describe('GitHub webhooks: auto_deploy', () => {
     expect(r.status).toBe(202);
     expect(r.ms).toBeLessThan(10_000);
     const rec = await accepted(1);
-    expect(rec).toMatchObject({ app: 'web', env: 'staging', ref: 'main', sha: c[1], user: 'github', autoBy: 'octocat', autoPushes: '1', autoCommits: '2' });
+    expect(rec).toMatchObject({
+      app: 'web',
+      env: 'staging',
+      ref: 'main',
+      sha: c[1],
+      user: 'github',
+      autoBy: 'octocat',
+      autoPushes: '1',
+      autoCommits: '2',
+    });
     await waitForFile(file('ran-1'));
     release(1);
     const msg = await h.slack.waitForFeed(1, 'succeeded');
@@ -68,7 +81,7 @@ describe('GitHub webhooks: auto_deploy', () => {
     expect(text).not.toContain('carries');
   });
 
-  test('a pusher listed in people: is the deploy\'s user, mentioned in the feed', async () => {
+  test("a pusher listed in people: is the deploy's user, mentioned in the feed", async () => {
     expect((await push(c[0]!, c[2]!, { login: 'Ben-GH' })).status).toBe(202);
     expect((await accepted(1)).user).toBe('U0BEN');
     release(1);
@@ -90,7 +103,9 @@ describe('GitHub webhooks: auto_deploy', () => {
     expect(await record(2)).toMatchObject({ status: 'cancelled', error: 'replaced by deploy #3, a newer push' });
     expect(await record(3)).toMatchObject({ status: 'cancelled', error: 'replaced by deploy #4, a newer push' });
     expect(await h.slack.waitForFeed(3, 'cancelled: replaced by deploy #4, a newer push')).toBeDefined();
-    await h.slack.waitFor('#4 to say what it carries', () => feedText(4).includes('carries 3 pushes (6 commits): `' + c[1]!.slice(0, 7) + '..' + c[0]!.slice(0, 7) + '`'));
+    await h.slack.waitFor('#4 to say what it carries', () =>
+      feedText(4).includes(`carries 3 pushes (6 commits): \`${c[1]!.slice(0, 7)}..${c[0]!.slice(0, 7)}\``),
+    );
     release(1);
     release(4);
     await h.slack.waitForFeed(4, 'succeeded');
@@ -106,7 +121,9 @@ describe('GitHub webhooks: auto_deploy', () => {
     expect((await push(c[0]!, c[1]!)).status).toBe(202);
     const rec = await accepted(1);
     expect(rec.status).toBe('queued');
-    await h.slack.waitFor('the feed to say it waits for the freeze', () => /queued, waiting: \*staging\* is frozen by <@U0QA>/.test(feedText(1)));
+    await h.slack.waitFor('the feed to say it waits for the freeze', () =>
+      /queued, waiting: \*staging\* is frozen by <@U0QA>/.test(feedText(1)),
+    );
     expect(existsSync(file('ran-1'))).toBe(false);
     const unfreeze = await h.slash('/unfreeze', 'staging', 'U0QA');
     expect(await h.answer(unfreeze.id)).toBe(':sunny: Unfroze `web` *staging*.');
@@ -122,7 +139,9 @@ describe('GitHub webhooks: auto_deploy', () => {
     expect(await h.answer(lock.id)).toContain('dev');
     expect((await push(c[0]!, c[2]!, { branch: 'develop' })).status).toBe(202);
     const line = await h.slack.waitFor('the feed line about the push', () => feedLines().find((l) => l.startsWith(':no_entry: A push')));
-    expect(line).toContain(`:no_entry: A push to \`develop\` (\`${c[0]!.slice(0, 7)}..${c[2]!.slice(0, 7)}\`) by octocat was not deployed to \`web\` *dev*:`);
+    expect(line).toContain(
+      `:no_entry: A push to \`develop\` (\`${c[0]!.slice(0, 7)}..${c[2]!.slice(0, 7)}\`) by octocat was not deployed to \`web\` *dev*:`,
+    );
     expect(line).toContain('<@U0ANA>');
     expect(await seq()).toBe(0);
   });
@@ -135,7 +154,10 @@ describe('GitHub webhooks: auto_deploy', () => {
     expect(missing.status).toBe(401);
     expect(missing.text).toContain('Missing X-Hub-Signature-256');
     // A body changed on the way (signed for another body) is forged too.
-    const tampered = await deliver(h.url, 'push', undefined, { rawBody: JSON.stringify(pushPayload({ before: c[0]!, after: c[3]! })), signature: hubSignature(WEBHOOK_SECRET, JSON.stringify(pushPayload({ before: c[0]!, after: c[2]! }))) });
+    const tampered = await deliver(h.url, 'push', undefined, {
+      rawBody: JSON.stringify(pushPayload({ before: c[0]!, after: c[3]! })),
+      signature: hubSignature(WEBHOOK_SECRET, JSON.stringify(pushPayload({ before: c[0]!, after: c[2]! }))),
+    });
     expect(tampered.status).toBe(401);
     // A genuine push afterwards is the first deploy: the refused ones did nothing.
     expect((await push(c[0]!, c[1]!)).status).toBe(202);
@@ -156,7 +178,7 @@ describe('GitHub webhooks: auto_deploy', () => {
     expect(await seq()).toBe(2);
   });
 
-  test('a push that reaches Ferry after a newer one to the same branch (by GitHub\'s pushed_at) deploys nothing', async () => {
+  test("a push that reaches Ferry after a newer one to the same branch (by GitHub's pushed_at) deploys nothing", async () => {
     expect((await push(c[1]!, c[3]!, { pushedAt: 1_800_000_200 })).status).toBe(202);
     expect((await accepted(1)).sha).toBe(c[3]);
     // The older push, late (another replica was slow, or it was redelivered): not deployed over the newer one.
@@ -187,7 +209,7 @@ describe('GitHub webhooks: auto_deploy and the deploy window', () => {
     await h?.stop();
   });
 
-  test('an auto deploy skips permissions.deploy but waits for the window like anyone\'s, and starts when it opens', async () => {
+  test("an auto deploy skips permissions.deploy but waits for the window like anyone's, and starts when it opens", async () => {
     // Tuesday 11 June 2030, 09:59:56 in London (BST): production's window opens in 4 s.
     const clock = new TestClock();
     clock.set(Date.UTC(2030, 5, 11, 8, 59, 56));
@@ -202,7 +224,13 @@ describe('GitHub webhooks: auto_deploy and the deploy window', () => {
             repo: 'acme/web',
             clone_url: repo,
             environments: {
-              production: { deploy: ['/bin/true'], window: 'Mon-Fri 10:00-16:00', time_zone: 'Europe/London', permissions: { deploy: ['U0REL'] }, auto_deploy: 'main' },
+              production: {
+                deploy: ['/bin/true'],
+                window: 'Mon-Fri 10:00-16:00',
+                time_zone: 'Europe/London',
+                permissions: { deploy: ['U0REL'] },
+                auto_deploy: 'main',
+              },
             },
           },
         },

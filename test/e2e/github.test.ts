@@ -25,13 +25,17 @@ describe('GitHub-backed apps', () => {
     const { id, answer } = await h.deploy('staging fix-1');
     expect(answer).toContain(`\`${sha.slice(0, 7)}\``);
     const msg = await h.slack.waitForFeed(id, 'succeeded');
-    expect(JSON.stringify(msg.versions.at(-1)!.blocks)).toContain(`${h.github.url}/acme/web/commit/${sha}`.replace('http://127.0.0.1', 'http://127.0.0.1'));
+    expect(JSON.stringify(msg.versions.at(-1)!.blocks)).toContain(
+      `${h.github.url}/acme/web/commit/${sha}`.replace('http://127.0.0.1', 'http://127.0.0.1'),
+    );
     expect(h.github.requests.some((r) => r.startsWith('GET /repos/acme/web/commits/fix-1'))).toBe(true);
   });
 
   test('a ref GitHub does not know is refused, with the closest branch GitHub lists', async () => {
     const r = await h.slash('/deploy', 'staging fix-2');
-    expect(await h.answer(r.id)).toContain('There is no branch, tag or commit `fix-2` in acme/web; nothing was queued. Did you mean `fix-1`?');
+    expect(await h.answer(r.id)).toContain(
+      'There is no branch, tag or commit `fix-2` in acme/web; nothing was queued. Did you mean `fix-1`?',
+    );
   });
 
   test('every command is acked within 3 s while the GitHub API hangs; the answer follows when GitHub is back', async () => {

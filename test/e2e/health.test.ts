@@ -13,8 +13,14 @@ async function ownRedis(): Promise<{ url: string; proc: ChildProcess }> {
       s.close(() => resolve(p));
     });
   });
-  const proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--dir', mkdtempSync(path.join(os.tmpdir(), 'ferry-redis-'))], { stdio: ['ignore', 'pipe', 'ignore'] });
-  await new Promise<void>((resolve) => proc.stdout!.on('data', (c: Buffer) => String(c).includes('Ready to accept connections') && resolve()));
+  const proc = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--dir', mkdtempSync(path.join(os.tmpdir(), 'ferry-redis-'))],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  await new Promise<void>((resolve) =>
+    proc.stdout!.on('data', (c: Buffer) => String(c).includes('Ready to accept connections') && resolve()),
+  );
   return { url: `redis://127.0.0.1:${port}`, proc };
 }
 

@@ -52,7 +52,9 @@ describe('the app process under hostile requests', () => {
       [payloadForm('{"type":"block_actions","user":{"id":"U0ANA"},"actions":[{"action_id":"deploy_cancel"')],
       [payloadForm({ type: 'block_actions', actions: [{ action_id: 'deploy_cancel', value: '1' }] })],
       [payloadForm({ type: 'block_actions', user: 'U0ANA', actions: [{ action_id: 'deploy_cancel', value: '1' }] })],
-      ...['view_closed', 'block_suggestion', 'message_action', 'shortcut', 'dialog_submission', 'no_such_type'].map((type): [string] => [payloadForm({ type, user })]),
+      ...['view_closed', 'block_suggestion', 'message_action', 'shortcut', 'dialog_submission', 'no_such_type'].map((type): [string] => [
+        payloadForm({ type, user }),
+      ]),
       [buttonBody('not_ferrys_button', 'x', 'U0ANA', h.slack.responseUrl('p1'))],
       [buttonBody('deploy_cancel', '$(reboot)', 'U0ANA', h.slack.responseUrl('p2'))],
       [slashBody('/weather', 'today', 'U0ANA', h.slack.responseUrl('p3'))],
@@ -62,7 +64,8 @@ describe('the app process under hostile requests', () => {
     ];
     for (const [body, type] of bodies) {
       const r = await post(body, type);
-      if ((r.status !== 200 && r.status !== 400) || r.ms >= 1_000) throw new Error(`${body}: HTTP ${r.status} after ${Math.round(r.ms)} ms`);
+      if ((r.status !== 200 && r.status !== 400) || r.ms >= 1_000)
+        throw new Error(`${body}: HTTP ${r.status} after ${Math.round(r.ms)} ms`);
     }
     expect(app.exitCode).toBeNull();
     expect((await fetch(`${target.url}/healthz`)).status).toBe(200);

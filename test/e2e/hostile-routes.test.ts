@@ -19,11 +19,20 @@ describe('hostile input to the other routes', () => {
   beforeAll(async () => {
     h = await Harness.start({
       role: 'app',
-      env: { GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET, FERRY_ALERT_TOKEN: TOKEN, FERRY_PUBLIC_URL: 'http://ferry.test', FERRY_LINK_SECRET: 'hostile-test-link-secret-0123456789' },
+      env: {
+        GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        FERRY_ALERT_TOKEN: TOKEN,
+        FERRY_PUBLIC_URL: 'http://ferry.test',
+        FERRY_LINK_SECRET: 'hostile-test-link-secret-0123456789',
+      },
       config: ({ repo }) => ({
         feed_channel: 'C0FEED',
         apps: {
-          web: { repo: 'acme/web', clone_url: repo, environments: { dev: { deploy: ['/bin/true'], lock: true }, staging: { deploy: ['/bin/true'], auto_deploy: 'main' } } },
+          web: {
+            repo: 'acme/web',
+            clone_url: repo,
+            environments: { dev: { deploy: ['/bin/true'], lock: true }, staging: { deploy: ['/bin/true'], auto_deploy: 'main' } },
+          },
         },
       }),
     });
@@ -63,12 +72,30 @@ describe('hostile input to the other routes', () => {
       const any = fc.tuple(event, fc.oneof(fc.json(), fc.string()));
       const signed = fc.constantFrom('valid', 'valid', 'valid', 'wrong', 'none', 'junk');
       await fc.assert(
-        fc.asyncProperty(fc.oneof({ weight: 3, arbitrary: paired }, { weight: 1, arbitrary: any }), signed, fc.option(headerValue, { freq: 8 }), headerValue, async ([e, b], how, delivery, junk) => {
-          const signature = how === 'valid' ? hubSignature(WEBHOOK_SECRET, b) : how === 'wrong' ? hubSignature('not-the-secret', b) : how === 'junk' ? junk : undefined;
-          const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': e, ...(delivery !== null && { 'x-github-delivery': delivery }), ...(signature !== undefined && { 'x-hub-signature-256': signature }) };
-          const res = await fetch(`${h.url}/github/webhook`, { method: 'POST', body: b, headers });
-          noServerError(res.status, `${e} ${how}: ${b.slice(0, 200)}`, await res.text());
-        }),
+        fc.asyncProperty(
+          fc.oneof({ weight: 3, arbitrary: paired }, { weight: 1, arbitrary: any }),
+          signed,
+          fc.option(headerValue, { freq: 8 }),
+          headerValue,
+          async ([e, b], how, delivery, junk) => {
+            const signature =
+              how === 'valid'
+                ? hubSignature(WEBHOOK_SECRET, b)
+                : how === 'wrong'
+                  ? hubSignature('not-the-secret', b)
+                  : how === 'junk'
+                    ? junk
+                    : undefined;
+            const headers: Record<string, string> = {
+              'content-type': 'application/json',
+              'x-github-event': e,
+              ...(delivery !== null && { 'x-github-delivery': delivery }),
+              ...(signature !== undefined && { 'x-hub-signature-256': signature }),
+            };
+            const res = await fetch(`${h.url}/github/webhook`, { method: 'POST', body: b, headers });
+            noServerError(res.status, `${e} ${how}: ${b.slice(0, 200)}`, await res.text());
+          },
+        ),
         fuzz(250),
       );
     },
@@ -78,14 +105,44 @@ describe('hostile input to the other routes', () => {
   test(
     'alerts to any path, with or without the token, with any body, never get a 5xx',
     async () => {
-      const alert = { status: 'firing', labels: { alertname: 'HighErrorRate', job: 'web' }, annotations: { summary: 'errors' }, fingerprint: 'abc', generatorURL: 'http://prometheus/graph' };
-      const bases = [{ version: '4', status: 'firing', alerts: [alert, { ...alert, status: 'resolved', fingerprint: 'def' }] }, { status: 'firing', summary: 'Checkout errors', name: 'errors', url: 'https://grafana/d/1' }, { status: 'resolved', name: 'errors' }];
-      const body = fc.oneof({ weight: 3, arbitrary: mutatedFrom(bases).map((p) => JSON.stringify(p)) }, { weight: 1, arbitrary: fc.json() }, { weight: 1, arbitrary: fc.string() });
+      const alert = {
+        status: 'firing',
+        labels: { alertname: 'HighErrorRate', job: 'web' },
+        annotations: { summary: 'errors' },
+        fingerprint: 'abc',
+        generatorURL: 'http://prometheus/graph',
+      };
+      const bases = [
+        { version: '4', status: 'firing', alerts: [alert, { ...alert, status: 'resolved', fingerprint: 'def' }] },
+        { status: 'firing', summary: 'Checkout errors', name: 'errors', url: 'https://grafana/d/1' },
+        { status: 'resolved', name: 'errors' },
+      ];
+      const body = fc.oneof(
+        { weight: 3, arbitrary: mutatedFrom(bases).map((p) => JSON.stringify(p)) },
+        { weight: 1, arbitrary: fc.json() },
+        { weight: 1, arbitrary: fc.string() },
+      );
       const path = fc.oneof(
-        fc.constantFrom('/alerts/web/dev', '/alerts/web/staging', '/alerts/web', '/alerts/', '/alerts/web/dev/x', '/alerts/%E0%A4%A/dev', '/alerts/__proto__/dev', '/alerts/web/constructor', '/alerts/%2e%2e/dev'),
+        fc.constantFrom(
+          '/alerts/web/dev',
+          '/alerts/web/staging',
+          '/alerts/web',
+          '/alerts/',
+          '/alerts/web/dev/x',
+          '/alerts/%E0%A4%A/dev',
+          '/alerts/__proto__/dev',
+          '/alerts/web/constructor',
+          '/alerts/%2e%2e/dev',
+        ),
         fc.stringMatching(/^\/alerts\/[\x21-\x7e]{0,30}$/),
       );
-      const auth = fc.constantFrom<Record<string, string>>({ authorization: `Bearer ${TOKEN}` }, { 'x-ferry-token': TOKEN }, { authorization: 'Bearer wrong' }, { authorization: TOKEN }, {});
+      const auth = fc.constantFrom<Record<string, string>>(
+        { authorization: `Bearer ${TOKEN}` },
+        { 'x-ferry-token': TOKEN },
+        { authorization: 'Bearer wrong' },
+        { authorization: TOKEN },
+        {},
+      );
       await fc.assert(
         fc.asyncProperty(path, auth, body, async (p, a, b) => {
           const res = await fetch(`${h.url}${p}`, { method: 'POST', body: b, headers: { 'content-type': 'application/json', ...a } });
@@ -101,16 +158,55 @@ describe('hostile input to the other routes', () => {
     'any method, path, query and headers to any route never get a 5xx',
     async () => {
       const path = fc.oneof(
-        fc.constantFrom('/healthz', '/slack/events', '/github/webhook', '/alerts/web/dev', '/deploys/1', '/deploys/1/events', '/deploys/999999999999999', '/deploys/abc', '/assets/log-page.js', '/assets/../../etc/passwd', '/favicon.ico', '/', '//', '/%00'),
+        fc.constantFrom(
+          '/healthz',
+          '/slack/events',
+          '/github/webhook',
+          '/alerts/web/dev',
+          '/deploys/1',
+          '/deploys/1/events',
+          '/deploys/999999999999999',
+          '/deploys/abc',
+          '/assets/log-page.js',
+          '/assets/../../etc/passwd',
+          '/favicon.ico',
+          '/',
+          '//',
+          '/%00',
+        ),
         fc.stringMatching(/^\/[\x21-\x7e]{0,40}$/),
       );
-      const query = fc.oneof(fc.constant(''), fc.constantFrom('?t=', '?t=abc', '?t=zzzzzzzz.aaaa', '?t=1.x&from=-5', '?from=1e308'), fc.stringMatching(/^\?[\x21-\x7e]{0,40}$/));
+      const query = fc.oneof(
+        fc.constant(''),
+        fc.constantFrom('?t=', '?t=abc', '?t=zzzzzzzz.aaaa', '?t=1.x&from=-5', '?from=1e308'),
+        fc.stringMatching(/^\?[\x21-\x7e]{0,40}$/),
+      );
       const method = fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH');
-      const headers = fc.dictionary(fc.constantFrom('last-event-id', 'accept', 'content-type', 'authorization', 'x-slack-signature', 'x-slack-request-timestamp', 'x-hub-signature-256', 'x-github-event', 'range', 'if-none-match'), headerValue, { maxKeys: 4 });
+      const headers = fc.dictionary(
+        fc.constantFrom(
+          'last-event-id',
+          'accept',
+          'content-type',
+          'authorization',
+          'x-slack-signature',
+          'x-slack-request-timestamp',
+          'x-hub-signature-256',
+          'x-github-event',
+          'range',
+          'if-none-match',
+        ),
+        headerValue,
+        { maxKeys: 4 },
+      );
       await fc.assert(
         fc.asyncProperty(method, path, query, headers, fc.string({ maxLength: 50 }), async (m, p, q, hs, b) => {
           const ctl = new AbortController();
-          const res = await fetch(`${h.url}${p}${q}`, { method: m, headers: hs, signal: ctl.signal, ...(m !== 'GET' && m !== 'HEAD' && { body: b }) });
+          const res = await fetch(`${h.url}${p}${q}`, {
+            method: m,
+            headers: hs,
+            signal: ctl.signal,
+            ...(m !== 'GET' && m !== 'HEAD' && { body: b }),
+          });
           ctl.abort(); // an event stream would stay open; its status is all this needs
           noServerError(res.status, `${m} ${p}${q}`, '');
         }),
@@ -129,7 +225,10 @@ describe('hostile input to the other routes', () => {
         fc.asyncProperty(junk, fc.option(junk), async (from, lastEventId) => {
           const page = await fetch(`${h.url}/deploys/${id}?t=${token}&from=${encodeURIComponent(from)}`);
           expect(page.status).toBe(200);
-          const s = await SseClient.open(`${h.url}/deploys/${id}/events?t=${token}&from=${encodeURIComponent(from)}`, lastEventId === null ? {} : { 'last-event-id': lastEventId });
+          const s = await SseClient.open(
+            `${h.url}/deploys/${id}/events?t=${token}&from=${encodeURIComponent(from)}`,
+            lastEventId === null ? {} : { 'last-event-id': lastEventId },
+          );
           try {
             expect(s.status).toBe(200);
             await s.waitFor('the deploy event', () => s.events.find((e) => e.event === 'deploy'), 2_000);

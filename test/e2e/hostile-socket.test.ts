@@ -31,7 +31,16 @@ describe('hostile envelopes over Socket Mode', () => {
 
   test('malformed envelopes are acked empty, others answered as over HTTP, and the app keeps answering', async () => {
     // What Slack's SDK can't read (no object, no payload) is not acked, and stops nothing.
-    for (const raw of ['null', '123', '"x"', '[]', '{', '{"type":"events_api","envelope_id":"e1","payload":null}', '{"type":"interactive","envelope_id":"e2"}']) await h.slack.sendRaw(raw);
+    for (const raw of [
+      'null',
+      '123',
+      '"x"',
+      '[]',
+      '{',
+      '{"type":"events_api","envelope_id":"e1","payload":null}',
+      '{"type":"interactive","envelope_id":"e2"}',
+    ])
+      await h.slack.sendRaw(raw);
     expect(await send('interactive', null)).toEqual({});
     expect(await send('interactive', 123)).toEqual({});
     expect(await send('interactive', { type: 'block_actions', user: 'U0ANA' })).toEqual({});

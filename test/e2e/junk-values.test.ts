@@ -1,6 +1,16 @@
 import { CANCEL_ACTION } from '../../src/core/cancel';
 import { ASK_RELEASE_ACTION, NOTIFY_UNFROZEN_ACTION, WAITLIST_ACTION } from '../../src/core/fix-buttons';
-import { FIELDS_VIEW, HOLD_VIEW, RELEASE_ACK, RELEASE_CANCEL, RELEASE_EDIT, RELEASE_HOLD, RELEASE_LIFT, RELEASE_REFRESH, RELEASE_SHIP } from '../../src/core/release/actions';
+import {
+  FIELDS_VIEW,
+  HOLD_VIEW,
+  RELEASE_ACK,
+  RELEASE_CANCEL,
+  RELEASE_EDIT,
+  RELEASE_HOLD,
+  RELEASE_LIFT,
+  RELEASE_REFRESH,
+  RELEASE_SHIP,
+} from '../../src/core/release/actions';
 import { changes, JUNK_VALUES, stateSnapshot } from '../helpers/hostile';
 import { ANA, DAN, type Ferry, openRelease, startFerry } from '../helpers/release-kit';
 import { eventually } from '../helpers/wait';
@@ -31,12 +41,16 @@ describe('a button or form carrying a value its listener cannot use', () => {
   const clickAnswer = (action: string, value: string) => unchanged(async () => f.h.answer((await f.h.click(action, value, ANA)).id));
 
   test.each(JUNK_VALUES)('Cancel with the value %j names no deploy', async (value) => {
-    expect(await clickAnswer(CANCEL_ACTION, value)).toContain("That button doesn't name a deploy I can cancel. Use `/deploy cancel &lt;id&gt;`");
+    expect(await clickAnswer(CANCEL_ACTION, value)).toContain(
+      "That button doesn't name a deploy I can cancel. Use `/deploy cancel &lt;id&gt;`",
+    );
   });
 
   describe.each([WAITLIST_ACTION, ASK_RELEASE_ACTION, NOTIFY_UNFROZEN_ACTION])('%s', (action) => {
     test.each(JUNK_VALUES)('with the value %j names no environment', async (value) => {
-      expect(await clickAnswer(action, value)).toMatch(/^That button (doesn't say which environment it is for|is for an environment I no longer know \(.*\)), so I did nothing\./);
+      expect(await clickAnswer(action, value)).toMatch(
+        /^That button (doesn't say which environment it is for|is for an environment I no longer know \(.*\)), so I did nothing\./,
+      );
     });
   });
 
@@ -73,7 +87,9 @@ describe('a button or form carrying a value its listener cannot use', () => {
     ['inputs of another form', { reason: { reason: { value: 'x' } }, other: { field: { value: 'y' } } }],
   ])('the details form for release #1 with %s saves nothing (it would clear every field)', async (_name, values) => {
     const r = await unchanged(() => f.h.submitView(FIELDS_VIEW, '{"id":1}', values, DAN));
-    expect(errorsOf(r.body)).toEqual({ description: 'This form came without its fields, so nothing was saved. Close it and click Edit details again.' });
+    expect(errorsOf(r.body)).toEqual({
+      description: 'This form came without its fields, so nothing was saved. Close it and click Edit details again.',
+    });
   });
 
   test.each([

@@ -17,7 +17,9 @@ describe('shared-env locks', () => {
 
     const refused = await h.slash('/deploy', 'dev fix-1', BEN);
     const answer = await h.slack.waitForResponse(refused.id);
-    expect(answer.text).toMatch(/Can't deploy: `web` \*dev\* is locked by <@U0ANA> \(deploying feature\/checkout\) since <!date\^\d+\^.*, until <!date\^\d+\^.*\(in 4h\)\. Nothing was queued\./);
+    expect(answer.text).toMatch(
+      /Can't deploy: `web` \*dev\* is locked by <@U0ANA> \(deploying feature\/checkout\) since <!date\^\d+\^.*, until <!date\^\d+\^.*\(in 4h\)\. Nothing was queued\./,
+    );
     const button = JSON.stringify(answer.blocks);
     expect(button).toContain('Join the wait-list');
     expect((await h.slash('/lock', 'dev 1h', BEN)).ack.status).toBe(200);
@@ -32,9 +34,13 @@ describe('shared-env locks', () => {
     expect(await h.answer(notHolder.id)).toContain('Only <@U0ANA> can release it');
 
     const unlock = await h.slash('/unlock', 'dev', ANA);
-    expect(await h.answer(unlock.id)).toContain("Released your lock on `web` *dev*. It's held for <@U0BEN>, who was next on the wait-list; I've told them.");
+    expect(await h.answer(unlock.id)).toContain(
+      "Released your lock on `web` *dev*. It's held for <@U0BEN>, who was next on the wait-list; I've told them.",
+    );
     const dm = await h.slack.waitFor('the hand-off DM', () => h.slack.dmsTo(BEN)[0]);
-    expect(String(dm.body.text)).toContain("`web` *dev* is free: <@U0ANA>'s lock was released. You were next on the wait-list, so it's yours to take until");
+    expect(String(dm.body.text)).toContain(
+      "`web` *dev* is free: <@U0ANA>'s lock was released. You were next on the wait-list, so it's yours to take until",
+    );
 
     // held for Ben: someone else can't jump the line
     const jumper = await h.slash('/deploy', 'dev main', 'U0CAT');
@@ -55,18 +61,24 @@ describe('shared-env locks', () => {
       }),
     });
     const lock = await h.slash('/lock', 'staging 5s testing checkout', ANA);
-    expect(await h.answer(lock.id)).toMatch(/:lock: `web` \*staging\* is yours until <!date.*\(testing checkout\)\. Nobody else can deploy there until then/);
+    expect(await h.answer(lock.id)).toMatch(
+      /:lock: `web` \*staging\* is yours until <!date.*\(testing checkout\)\. Nobody else can deploy there until then/,
+    );
 
     const refused = await h.slash('/deploy', 'staging', BEN);
     expect(await h.answer(refused.id)).toContain('locked by <@U0ANA> (testing checkout)');
     const join = await h.click('waitlist_join', JSON.stringify({ app: 'web', env: 'staging' }), BEN);
     expect(await h.answer(join.id)).toContain("You're #1 on the wait-list");
 
-    const reminder = await h.slack.waitFor('the reminder DM', () => h.slack.dmsTo(ANA).find((c) => String(c.body.text).includes('Your lock on')));
+    const reminder = await h.slack.waitFor('the reminder DM', () =>
+      h.slack.dmsTo(ANA).find((c) => String(c.body.text).includes('Your lock on')),
+    );
     expect(String(reminder.body.text)).toContain('`/lock web staging 2h`');
     const handoff = await h.slack.waitFor('the hand-off DM after expiry', () => h.slack.dmsTo(BEN)[0], 15_000);
     expect(String(handoff.body.text)).toContain("<@U0ANA>'s lock expired");
-    await h.slack.waitFor('the expiry DM to the old holder', () => h.slack.dmsTo(ANA).find((c) => String(c.body.text).includes('has expired')));
+    await h.slack.waitFor('the expiry DM to the old holder', () =>
+      h.slack.dmsTo(ANA).find((c) => String(c.body.text).includes('has expired')),
+    );
 
     const after = await h.deploy('staging', BEN);
     await h.slack.waitForFeed(after.id, 'succeeded');

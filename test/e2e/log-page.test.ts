@@ -9,7 +9,8 @@ import { SseClient } from '../helpers/sse';
 const PUBLIC = 'http://ferry.test';
 const LINK_SECRET = 'log-page-test-secret-0123456789abcdef';
 const LINK = /http:\/\/ferry\.test\/deploys\/(\d+)\?t=([0-9a-z]+\.[A-Za-z0-9_-]{43})/;
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** One app, `web`: staging prints a known log, dev waits for a file the test writes, production fails. */
 function config(gate: string) {
@@ -20,10 +21,18 @@ function config(gate: string) {
         path: repo,
         environments: {
           staging: {
-            deploy: [writeScript(dir, 'print.sh', 'echo "hello from deploy $FERRY_DEPLOY_ID"\necho "<b>not bold</b> & \\"quoted\\""\nfor i in $(seq 1 30); do echo "line $i"; done')],
+            deploy: [
+              writeScript(
+                dir,
+                'print.sh',
+                'echo "hello from deploy $FERRY_DEPLOY_ID"\necho "<b>not bold</b> & \\"quoted\\""\nfor i in $(seq 1 30); do echo "line $i"; done',
+              ),
+            ],
           },
           dev: {
-            deploy: [writeScript(dir, 'gate.sh', `echo "before the gate"\nwhile [ ! -f "${gate}" ]; do sleep 0.05; done\necho "after the gate"`)],
+            deploy: [
+              writeScript(dir, 'gate.sh', `echo "before the gate"\nwhile [ ! -f "${gate}" ]; do sleep 0.05; done\necho "after the gate"`),
+            ],
           },
           production: { deploy: [writeScript(dir, 'fail.sh', 'echo "about to fail"\nexit 4')] },
         },
@@ -141,7 +150,11 @@ describe('the deploy log page', () => {
 
     // No record, nothing to check a token against: even one signed with the right secret and
     // prefix (for whatever createdAt) is just "not valid"; a missing deploy is never told apart.
-    const noRecord = signLogToken({ secret: LINK_SECRET, redisPrefix: h.prefix }, { id: 99999, createdAt: Date.now() }, Date.now() + 60_000);
+    const noRecord = signLogToken(
+      { secret: LINK_SECRET, redisPrefix: h.prefix },
+      { id: 99999, createdAt: Date.now() },
+      Date.now() + 60_000,
+    );
     await expectNotValid(`${h.url}/deploys/99999?t=${noRecord}`, 99999);
     expect((await fetch(`${h.url}/deploys/99999/events?t=${noRecord}`)).status).toBe(403);
     await expectNotValid(`${h.url}/deploys/99999?t=${token}`, 99999);
@@ -183,7 +196,9 @@ describe('the deploy log page', () => {
     const res = await fetch(`${h.url}/deploys/${id}?t=${await sign(id, expiredAt)}`);
     expect(res.status).toBe(403);
     const html = await res.text();
-    expect(html).toContain(`This link to the log of deploy #${id} has expired (it was valid until <time datetime="${new Date(expiredAt).toISOString()}">`);
+    expect(html).toContain(
+      `This link to the log of deploy #${id} has expired (it was valid until <time datetime="${new Date(expiredAt).toISOString()}">`,
+    );
     expect(html).toContain(`Ask Ferry for a fresh one: type <code>/deploy log ${id}</code> in Slack.`);
     const events = await fetch(`${h.url}/deploys/${id}/events?t=${await sign(id, expiredAt)}`);
     expect(events.status).toBe(403);
@@ -192,7 +207,7 @@ describe('the deploy log page', () => {
   test('the event stream delivers the lines of a running deploy as they are printed, then its end', async () => {
     const { id } = await h.deploy('dev');
     const url = await feedLink(id, 'running');
-    const stream = await SseClient.open(url.replace(`/deploys/${id}?`, `/deploys/${id}/events?`) + '&from=1');
+    const stream = await SseClient.open(`${url.replace(`/deploys/${id}?`, `/deploys/${id}/events?`)}&from=1`);
     try {
       expect(stream.status).toBe(200);
       expect(stream.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
@@ -225,7 +240,9 @@ describe('the deploy log page', () => {
 
       // A reconnect with Last-Event-ID resumes after that line.
       const resumeAfter = chunks[0]!.id!;
-      const again = await SseClient.open(url.replace(`/deploys/${id}?`, `/deploys/${id}/events?`) + '&from=1', { 'last-event-id': resumeAfter });
+      const again = await SseClient.open(`${url.replace(`/deploys/${id}?`, `/deploys/${id}/events?`)}&from=1`, {
+        'last-event-id': resumeAfter,
+      });
       await again.closed();
       const resumed = again.all<Lines>('lines');
       if (Number(resumeAfter) < next - 1) expect(resumed[0]!.first).toBe(Number(resumeAfter) + 1);
@@ -264,10 +281,12 @@ describe('the deploy log page', () => {
       expect(await res.text()).toContain(`hello from deploy ${id}`);
     }
     const none = await h.slash('/deploy', 'log 9999');
-    expect(await h.answer(none.id)).toMatch(/^There is no deploy #9999\. Deploy ids run from #1 to #\d+; the id is in each deploy's feed message/);
+    expect(await h.answer(none.id)).toMatch(
+      /^There is no deploy #9999\. Deploy ids run from #1 to #\d+; the id is in each deploy's feed message/,
+    );
   });
 
-  test('a failed deploy\'s thread post ends with a link to the full log', async () => {
+  test("a failed deploy's thread post ends with a link to the full log", async () => {
     const { id } = await h.deploy('production main');
     const msg = await h.slack.waitForFeed(id, 'failed');
     const thread = await h.slack.waitFor('the failure log in the thread', () => h.slack.messages.find((m) => m.thread_ts === msg.ts));
@@ -303,7 +322,9 @@ describe('without FERRY_PUBLIC_URL', () => {
     const r = await h.slash('/deploy', `log ${id}`);
     const answer = await h.answer(r.id);
     expect(answer).toContain(`Deploy #${id} · web to staging: succeeded in`);
-    expect(answer).toContain("The deploy log page is off: whoever runs Ferry can turn it on by setting FERRY_PUBLIC_URL to the address where Slack users reach Ferry's HTTP port");
+    expect(answer).toContain(
+      "The deploy log page is off: whoever runs Ferry can turn it on by setting FERRY_PUBLIC_URL to the address where Slack users reach Ferry's HTTP port",
+    );
     expect(answer).toContain('Last 10 lines of the log:\n```');
     expect(answer).toContain('line 30');
     expect(answer).not.toContain('line 19\n');

@@ -47,7 +47,15 @@ describe("a deploy command never outlives its worker's supervision", () => {
       config: ({ dir, repo }) => {
         record = path.join(dir, 'runs.txt');
         const script = stubbornScript({ record, marker: path.join(dir, 'first-run'), firstSeconds: '600', seconds: '0.5' });
-        return { feed_channel: 'C0FEED', apps: { web: { path: repo, environments: { staging: { on_worker_lost: onWorkerLost, deploy: [writeScript(dir, 'stubborn.sh', script)] } } } } };
+        return {
+          feed_channel: 'C0FEED',
+          apps: {
+            web: {
+              path: repo,
+              environments: { staging: { on_worker_lost: onWorkerLost, deploy: [writeScript(dir, 'stubborn.sh', script)] } },
+            },
+          },
+        };
       },
     });
     watch = new CommandWatch(record);
@@ -64,7 +72,11 @@ describe("a deploy command never outlives its worker's supervision", () => {
   /** What of `run` is still alive GONE_WITHIN_MS after `killedAt`, in words (empty when nothing is). */
   async function leftAlive(w: CommandWatch, run: CommandRun, killedAt: number): Promise<string[]> {
     const { alive } = await w.waitGone(run, killedAt + GONE_WITHIN_MS);
-    return alive.length ? [`${alive.length} process(es) of deploy #${run.deployId}'s command still alive ${GONE_WITHIN_MS / 1000} s after the kill: ${describeProcs(alive, killedAt)}`] : [];
+    return alive.length
+      ? [
+          `${alive.length} process(es) of deploy #${run.deployId}'s command still alive ${GONE_WITHIN_MS / 1000} s after the kill: ${describeProcs(alive, killedAt)}`,
+        ]
+      : [];
   }
 
   const overlapsOf = (w: CommandWatch) => overlaps(w, w.runs()).map((o) => o.text);
@@ -87,7 +99,10 @@ describe("a deploy command never outlives its worker's supervision", () => {
       await h.slack.waitForFeed(next.id, 'succeeded');
 
       expect(overlapsOf(watch)).toEqual([]);
-      expect({ [id]: finalState(h.slack.feedMessage(id)), [next.id]: finalState(h.slack.feedMessage(next.id)) }).toEqual({ [id]: 'failed', [next.id]: 'succeeded' });
+      expect({ [id]: finalState(h.slack.feedMessage(id)), [next.id]: finalState(h.slack.feedMessage(next.id)) }).toEqual({
+        [id]: 'failed',
+        [next.id]: 'succeeded',
+      });
     },
   );
 
@@ -144,7 +159,10 @@ describe("a deploy command never outlives its worker's supervision", () => {
     expect(overlapsOf(watch)).toEqual([]);
     expect(next.startMs).toBeGreaterThanOrEqual(watch.lastAlive(killed));
     expect(await leftAlive(watch, killed, killedAt)).toEqual([]);
-    expect({ [id]: finalState(h.slack.feedMessage(id)), [queued.id]: finalState(h.slack.feedMessage(queued.id)) }).toEqual({ [id]: 'failed', [queued.id]: 'succeeded' });
+    expect({ [id]: finalState(h.slack.feedMessage(id)), [queued.id]: finalState(h.slack.feedMessage(queued.id)) }).toEqual({
+      [id]: 'failed',
+      [queued.id]: 'succeeded',
+    });
   });
 
   test("kill -9 of the command's supervisor (its parent) mid-deploy: the worker stops the command's group, and the deploy queued behind starts only once it is gone", async () => {
@@ -163,7 +181,10 @@ describe("a deploy command never outlives its worker's supervision", () => {
     await h.slack.waitForFeed(id, 'failed', 30_000);
     await h.slack.waitForFeed(queued.id, 'succeeded', 30_000);
     expect(overlapsOf(watch)).toEqual([]);
-    expect({ [id]: finalState(h.slack.feedMessage(id)), [queued.id]: finalState(h.slack.feedMessage(queued.id)) }).toEqual({ [id]: 'failed', [queued.id]: 'succeeded' });
+    expect({ [id]: finalState(h.slack.feedMessage(id)), [queued.id]: finalState(h.slack.feedMessage(queued.id)) }).toEqual({
+      [id]: 'failed',
+      [queued.id]: 'succeeded',
+    });
     // the worker itself lived on and ran the next deploy
     expect(worker.exitCode === null && worker.signalCode === null).toBe(true);
   });

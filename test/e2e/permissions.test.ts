@@ -33,7 +33,8 @@ describe('permissions', () => {
     return harness;
   }
 
-  const audit = async (): Promise<AuditEntry[]> => (await h.redis.lrange(`${h.prefix}:audit:all`, 0, -1)).map((e) => JSON.parse(e) as AuditEntry);
+  const audit = async (): Promise<AuditEntry[]> =>
+    (await h.redis.lrange(`${h.prefix}:audit:all`, 0, -1)).map((e) => JSON.parse(e) as AuditEntry);
   const groupLookups = () => h.slack.calls.filter((c) => c.method === 'usergroups.users.list');
 
   test('a user group member deploys; a non-member is refused with the rule and who can help, nothing is queued, the refusal is audited; the group is looked up once', async () => {
@@ -42,10 +43,21 @@ describe('permissions', () => {
     expect(await h.answer(refused.id)).toBe(
       "You can't deploy to `web` *staging*: `apps.web.environments.staging.permissions.deploy` allows <!subteam^S0REL> and <@U0ANA>. Ask one of them, or an admin (<@U0ADM>). Nothing was queued.",
     );
-    expect(await audit()).toEqual([{ at: expect.any(Number), user: CAT, action: 'refused', app: 'web', env: 'staging', detail: 'deploy: apps.web.environments.staging.permissions.deploy' }]);
+    expect(await audit()).toEqual([
+      {
+        at: expect.any(Number),
+        user: CAT,
+        action: 'refused',
+        app: 'web',
+        env: 'staging',
+        detail: 'deploy: apps.web.environments.staging.permissions.deploy',
+      },
+    ]);
 
     const lock = await h.slash('/lock', 'staging 1h', CAT);
-    expect(await h.answer(lock.id)).toBe("You can't lock `web` *staging*: `apps.web.environments.staging.permissions.lock` allows <!subteam^S0REL>. Ask one of them, or an admin (<@U0ADM>).");
+    expect(await h.answer(lock.id)).toBe(
+      "You can't lock `web` *staging*: `apps.web.environments.staging.permissions.lock` allows <!subteam^S0REL>. Ask one of them, or an admin (<@U0ADM>).",
+    );
     expect(await h.redis.exists(`${h.prefix}:lock:web:staging`)).toBe(0);
 
     const ok = await h.deploy('staging main', BEN);
@@ -101,8 +113,15 @@ describe('permissions', () => {
     const toAna = await h.slack.waitFor('the DM to the previous holder', () => h.slack.dmsTo(ANA)[0]);
     expect(String(toAna.body.text)).toContain('<@U0ADM> released your lock on `web` *dev*');
     const toBen = await h.slack.waitFor('the hand-off DM', () => h.slack.dmsTo(BEN)[0]);
-    expect(String(toBen.body.text)).toContain("`web` *dev* is free: <@U0ANA>'s lock was released by <@U0ADM>. You were next on the wait-list, so it's yours to take until");
-    expect((await audit()).find((e) => e.action === 'unlock')).toMatchObject({ user: ADM, app: 'web', env: 'dev', detail: "released U0ANA's lock as an admin; held for U0BEN, next on the wait-list" });
+    expect(String(toBen.body.text)).toContain(
+      "`web` *dev* is free: <@U0ANA>'s lock was released by <@U0ADM>. You were next on the wait-list, so it's yours to take until",
+    );
+    expect((await audit()).find((e) => e.action === 'unlock')).toMatchObject({
+      user: ADM,
+      app: 'web',
+      env: 'dev',
+      detail: "released U0ANA's lock as an admin; held for U0BEN, next on the wait-list",
+    });
 
     // the env is Ben's to take: others are refused meanwhile
     const jumper = await h.slash('/deploy', 'dev main', CAT);

@@ -29,7 +29,11 @@ function seen(m: { blocks: unknown[] }): string {
 
 /** `git log --no-merges --reverse <args>` as the fields a release stores: SHA, subject, author. */
 function gitLog(repo: string, args: string[]): { sha: string; subject: string; authorName: string; authorEmail: string }[] {
-  const out = execFileSync('git', ['log', '--no-merges', '--reverse', '--format=%H%x1f%s%x1f%an%x1f%ae%x1e', ...args], { cwd: repo, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync('git', ['log', '--no-merges', '--reverse', '--format=%H%x1f%s%x1f%an%x1f%ae%x1e', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return out
     .split('\x1e')
     .map((r) => r.replace(/^\n/, ''))
@@ -75,10 +79,13 @@ async function unlessRefused<T>(h: Harness, what: string, pick: () => T | undefi
 
 /** Release #id's summary in the feed channel. */
 function summaryOf(h: Harness, id: number): Promise<PostedMessage> {
-  return unlessRefused(h, `release #${id}'s summary`, () => h.slack.messages.find((m) => m.channel === 'C0FEED' && !m.thread_ts && latest(m).text.startsWith(`Release #${id} `)));
+  return unlessRefused(h, `release #${id}'s summary`, () =>
+    h.slack.messages.find((m) => m.channel === 'C0FEED' && !m.thread_ts && latest(m).text.startsWith(`Release #${id} `)),
+  );
 }
 
-const releaseFeedMessages = (h: Harness) => h.slack.messages.filter((m) => m.channel === 'C0FEED' && m.versions.some((v) => /^Release #\d+ /.test(v.text)));
+const releaseFeedMessages = (h: Harness) =>
+  h.slack.messages.filter((m) => m.channel === 'C0FEED' && m.versions.some((v) => /^Release #\d+ /.test(v.text)));
 
 describe('a range of more than 250 commits, through local git and through GitHub', () => {
   let h: Harness;
@@ -110,45 +117,55 @@ describe('a range of more than 250 commits, through local git and through GitHub
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  test.each(['local', 'gh'])('%s: the stored commits are exactly git log --no-merges --reverse base..head, and the summary counts them', async (app) => {
-    const expected = gitLog(long.path, [`${long.base}..${long.head}`]);
-    const authors = new Set(expected.map((c) => c.authorEmail)).size;
-    // The premise: more than GitHub's 250 (one unpaged compare) and more than a summary can list.
-    expect(expected.length).toBeGreaterThan(300);
-    const comparesBefore = h.github.requests.filter((r) => r.includes('/compare/')).length;
+  test.each(['local', 'gh'])(
+    '%s: the stored commits are exactly git log --no-merges --reverse base..head, and the summary counts them',
+    async (app) => {
+      const expected = gitLog(long.path, [`${long.base}..${long.head}`]);
+      const authors = new Set(expected.map((c) => c.authorEmail)).size;
+      // The premise: more than GitHub's 250 (one unpaged compare) and more than a summary can list.
+      expect(expected.length).toBeGreaterThan(300);
+      const comparesBefore = h.github.requests.filter((r) => r.includes('/compare/')).length;
 
-    const { id, answer } = await openRelease(h, app);
-    expect(answer).toContain(`${expected.length} commits by ${authors} authors`);
-    const store = h.running!.runtime.releaseStore;
-    const stored = await store.commits(id);
-    expect(stored.map(({ sha, subject, authorName, authorEmail }) => ({ sha, subject, authorName, authorEmail }))).toEqual(expected);
-    const r = (await store.get(id))!;
-    expect(r).toMatchObject({ app, from: 'staging', to: 'production', sourceSha: long.head, targetSha: long.base, commitCount: expected.length });
+      const { id, answer } = await openRelease(h, app);
+      expect(answer).toContain(`${expected.length} commits by ${authors} authors`);
+      const store = h.running!.runtime.releaseStore;
+      const stored = await store.commits(id);
+      expect(stored.map(({ sha, subject, authorName, authorEmail }) => ({ sha, subject, authorName, authorEmail }))).toEqual(expected);
+      const r = (await store.get(id))!;
+      expect(r).toMatchObject({
+        app,
+        from: 'staging',
+        to: 'production',
+        sourceSha: long.head,
+        targetSha: long.base,
+        commitCount: expected.length,
+      });
 
-    const summary = latest(await summaryOf(h, id));
-    const text = seen(summary);
-    expect(summary.text).toContain(`${expected.length} commits by ${authors} authors`);
-    expect(text).toContain(`*${expected.length} commits* by *${authors} authors*`);
-    // Condensed: the oldest commits, then what was left off, counted.
-    const listed = text.split('\n').filter((l) => /^• (<[^|]+\||`)[0-9a-f]{7}/.test(l));
-    expect(listed.length).toBeGreaterThan(5);
-    expect(listed.length).toBeLessThanOrEqual(40);
-    expect(listed[0]).toContain(short(expected[0]!.sha));
-    expect(text).toContain(`…and ${expected.length - listed.length} more commits`);
+      const summary = latest(await summaryOf(h, id));
+      const text = seen(summary);
+      expect(summary.text).toContain(`${expected.length} commits by ${authors} authors`);
+      expect(text).toContain(`*${expected.length} commits* by *${authors} authors*`);
+      // Condensed: the oldest commits, then what was left off, counted.
+      const listed = text.split('\n').filter((l) => /^• (<[^|]+\||`)[0-9a-f]{7}/.test(l));
+      expect(listed.length).toBeGreaterThan(5);
+      expect(listed.length).toBeLessThanOrEqual(40);
+      expect(listed[0]).toContain(short(expected[0]!.sha));
+      expect(text).toContain(`…and ${expected.length - listed.length} more commits`);
 
-    const compares = h.github.requests.filter((q) => q.includes('/compare/')).slice(comparesBefore);
-    if (app === 'gh') {
-      // GitHub's compare lists 250 commits unpaged: Ferry paged it, 100 a page.
-      const pages = compares.map((q) => Number(new URL(q.split(' ')[1]!, 'http://x').searchParams.get('page')));
-      expect(new Set(pages)).toEqual(new Set([1, 2, 3, 4]));
-      expect(text).toContain(`see the <${h.github.url}/acme/web/compare/${long.base}...${long.head}|compare link>`);
-      expect(r.compareUrl).toBe(`${h.github.url}/acme/web/compare/${long.base}...${long.head}`);
-    } else {
-      expect(compares).toEqual([]);
-      expect(r.compareUrl).toBeUndefined();
-    }
-    noneRefused(h);
-  });
+      const compares = h.github.requests.filter((q) => q.includes('/compare/')).slice(comparesBefore);
+      if (app === 'gh') {
+        // GitHub's compare lists 250 commits unpaged: Ferry paged it, 100 a page.
+        const pages = compares.map((q) => Number(new URL(q.split(' ')[1]!, 'http://x').searchParams.get('page')));
+        expect(new Set(pages)).toEqual(new Set([1, 2, 3, 4]));
+        expect(text).toContain(`see the <${h.github.url}/acme/web/compare/${long.base}...${long.head}|compare link>`);
+        expect(r.compareUrl).toBe(`${h.github.url}/acme/web/compare/${long.base}...${long.head}`);
+      } else {
+        expect(compares).toEqual([]);
+        expect(r.compareUrl).toBeUndefined();
+      }
+      noneRefused(h);
+    },
+  );
 });
 
 /** Commit subjects that try to ping, link, format or overflow; long enough that 40 of them don't fit the summary's budget. */
@@ -172,12 +189,17 @@ describe('1,000 commits by 80 authors with hostile subjects stay within Slack’
   const slackId = (n: number) => `U0DEV${n}`;
   /** Author 0 wrote every other commit, 500 (a long DM); the other 79 take turns with the rest. */
   const authorOf = (i: number) => (i % 2 === 0 ? 0 : 1 + (((i - 1) / 2) % (AUTHORS - 1)));
-  const nameOf = (n: number) => (n === 1 ? `Eve *bold* & _co_ ~x~ \`tick\` ${'long name '.repeat(40)}` : n === 2 ? '@here !channel Mallory' : `Dev ${n}`);
+  const nameOf = (n: number) =>
+    n === 1 ? `Eve *bold* & _co_ ~x~ \`tick\` ${'long name '.repeat(40)}` : n === 2 ? '@here !channel Mallory' : `Dev ${n}`;
 
   beforeAll(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'ferry-release-hostile-'));
     const commits: LinearCommit[] = [{ message: 'root\n', author: ['Dev 0', 'dev0@example.com'] }];
-    for (let i = 1; i <= N; i++) commits.push({ message: `${HOSTILE[(i - 1) % HOSTILE.length]!(i)}\n`, author: [nameOf(authorOf(i)), `dev${authorOf(i)}@example.com`] });
+    for (let i = 1; i <= N; i++)
+      commits.push({
+        message: `${HOSTILE[(i - 1) % HOSTILE.length]!(i)}\n`,
+        author: [nameOf(authorOf(i)), `dev${authorOf(i)}@example.com`],
+      });
     const t0 = performance.now();
     repo = makeLinearRepo(path.join(tmp, 'hostile'), commits);
     // Fast enough to build in every run.
@@ -204,7 +226,8 @@ describe('1,000 commits by 80 authors with hostile subjects stay within Slack’
     const text = seen(summary);
     expect(text).toContain(`*${N} commits* by *${AUTHORS} authors*`);
     // Nothing from git pings, links or mentions anyone.
-    for (const raw of ['<!channel>', '<!here>', '<!everyone>', '<@U0MALLORY>', '<#C0SECRET>', '<!subteam^S0OPS>', '<https://evil']) expect(text).not.toContain(raw);
+    for (const raw of ['<!channel>', '<!here>', '<!everyone>', '<@U0MALLORY>', '<#C0SECRET>', '<!subteam^S0OPS>', '<https://evil'])
+      expect(text).not.toContain(raw);
     expect(text).toContain('&lt;!channel&gt; deploy now 1');
     expect(text).toContain('Fix &amp; improve &lt;https://evil.example/2|click here&gt; 2');
     // So do the authors' names (author 1's, on commit 1).
@@ -371,7 +394,9 @@ describe('what /release refuses, and when GitHub is away', () => {
     const { id, answer } = await openRelease(h, app);
     expect(answer).toContain('50 commits by 3 authors');
     const store = h.running!.runtime.releaseStore;
-    expect((await store.commits(id)).map(({ sha, subject, authorName, authorEmail }) => ({ sha, subject, authorName, authorEmail }))).toEqual(expected);
+    expect(
+      (await store.commits(id)).map(({ sha, subject, authorName, authorEmail }) => ({ sha, subject, authorName, authorEmail })),
+    ).toEqual(expected);
     expect(await store.get(id)).toMatchObject({ noBase: true, commitCount: 50, sourceSha: long.head });
     expect((await store.get(id))!.targetSha).toBeUndefined();
     const text = seen(latest(await summaryOf(h, id)));
@@ -392,7 +417,9 @@ describe('what /release refuses, and when GitHub is away', () => {
     await h.github.waitForRequests(before + 1);
     expect(h.github.requests.slice(before).some((q) => q.includes('/compare/'))).toBe(true);
     const answer = await h.answer(r.id);
-    expect(answer).toMatch(/^GitHub did not answer within \d+s while I compared [0-9a-f]{7}\.\.\.[0-9a-f]{7} in acme\/web\. Try again in a minute\. No release was opened\.$/);
+    expect(answer).toMatch(
+      /^GitHub did not answer within \d+s while I compared [0-9a-f]{7}\.\.\.[0-9a-f]{7} in acme\/web\. Try again in a minute\. No release was opened\.$/,
+    );
     await nothingOpened('gh');
     h.github.release();
     noneRefused(h);

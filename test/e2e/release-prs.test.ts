@@ -51,14 +51,21 @@ describe('pull requests of a release: from the compare first, lookups after the 
       }),
     });
     h.github.repos.set('acme/web', history.path);
-    for (const [sha, pulls] of history.pulls) h.github.pulls.set(sha, pulls.map((p) => ({ ...p, html_url: prUrl(p.number) })));
+    for (const [sha, pulls] of history.pulls)
+      h.github.pulls.set(
+        sha,
+        pulls.map((p) => ({ ...p, html_url: prUrl(p.number) })),
+      );
     for (const p of history.people) {
       for (const e of p.emails) {
         if (p.login) h.github.logins.set(e, p.login);
         if (p.slack) h.slack.emails.set(e, p.slack);
       }
     }
-    for (const [env, sha] of [['production', history.base], ['staging', history.head]] as const) {
+    for (const [env, sha] of [
+      ['production', history.base],
+      ['staging', history.head],
+    ] as const) {
       const d = await h.deploy(`web ${env} ${sha}`);
       await h.slack.waitForFeed(d.id, 'succeeded');
     }
@@ -77,13 +84,17 @@ describe('pull requests of a release: from the compare first, lookups after the 
     const answer = await h.answer(r.id);
     const id = Number(/Opened \*release #(\d+)\*/.exec(answer)?.[1]);
     if (!id) throw new Error(`no release was opened: ${answer}`);
-    const summary = await h.slack.waitFor(`release #${id}'s summary`, () => h.slack.messages.find((m) => m.channel === FEED && !m.thread_ts && m.versions[0]!.text.startsWith(`Release #${id} `)));
+    const summary = await h.slack.waitFor(`release #${id}'s summary`, () =>
+      h.slack.messages.find((m) => m.channel === FEED && !m.thread_ts && m.versions[0]!.text.startsWith(`Release #${id} `)),
+    );
     return { id, summary };
   }
 
-  const stored = async (id: number): Promise<Map<string, Commit['pr']>> => new Map((await h.running!.runtime.releaseStore.commits(id)).map((c) => [c.sha, c.pr]));
+  const stored = async (id: number): Promise<Map<string, Commit['pr']>> =>
+    new Map((await h.running!.runtime.releaseStore.commits(id)).map((c) => [c.sha, c.pr]));
 
-  const cancel = async (id: number) => expect(await h.answer((await h.slash('/release', `cancel ${id}`, OPENER)).id)).toContain(`Cancelled release #${id}`);
+  const cancel = async (id: number) =>
+    expect(await h.answer((await h.slash('/release', `cancel ${id}`, OPENER)).id)).toContain(`Cancelled release #${id}`);
 
   test('the first summary has the PRs that merge commits and squash subjects name; the lookups answer later, into the same message', async () => {
     // The premise: every kind of change, and a range the summary lists whole.
@@ -97,7 +108,8 @@ describe('pull requests of a release: from the compare first, lookups after the 
     for (const [sha, pr] of truth(['merge', 'squash'])) expect(first.get(short(sha))).toContain(`<${prUrl(pr.number)}|`);
     for (const [sha] of truth(['rebase'])) expect(first.get(short(sha))).not.toContain('/pull/');
     const before = await stored(id);
-    for (const [sha, pr] of truth(['merge', 'squash'])) expect(before.get(sha)).toEqual({ number: pr.number, title: pr.title, url: prUrl(pr.number) });
+    for (const [sha, pr] of truth(['merge', 'squash']))
+      expect(before.get(sha)).toEqual({ number: pr.number, title: pr.title, url: prUrl(pr.number) });
     for (const [sha] of truth(['rebase'])) expect(before.get(sha)).toBeUndefined();
     // Nested: the commit of a PR merged into another PR's branch keeps its own PR.
     const numbers = new Set(truth(['merge']).map(([, pr]) => pr.number));
@@ -105,9 +117,17 @@ describe('pull requests of a release: from the compare first, lookups after the 
 
     h.github.releasePulls();
     const rebased = truth(['rebase']);
-    await h.slack.waitFor('the rebase-merged commits’ PR links in the summary', () => rebased.every(([sha, pr]) => commitLines(summary).get(short(sha))?.includes(`<${prUrl(pr.number)}|`)));
+    await h.slack.waitFor('the rebase-merged commits’ PR links in the summary', () =>
+      rebased.every(([sha, pr]) =>
+        commitLines(summary)
+          .get(short(sha))
+          ?.includes(`<${prUrl(pr.number)}|`),
+      ),
+    );
     // The same message, updated in place: no second summary of this release.
-    expect(h.slack.messages.filter((m) => m.channel === FEED && m.versions.some((v) => v.text.startsWith(`Release #${id} `)))).toEqual([summary]);
+    expect(h.slack.messages.filter((m) => m.channel === FEED && m.versions.some((v) => v.text.startsWith(`Release #${id} `)))).toEqual([
+      summary,
+    ]);
     expect(summary.versions.length).toBeGreaterThan(1);
     const after = await stored(id);
     for (const [sha, pr] of rebased) expect(after.get(sha)).toEqual({ number: pr.number, title: pr.title, url: prUrl(pr.number) });
@@ -126,8 +146,12 @@ describe('pull requests of a release: from the compare first, lookups after the 
     const dmTo = r.authors.filter((a) => a.slack && mapped.includes(a.slack)).map((a) => a.slack!);
     expect(dmTo.length).toBeGreaterThan(0);
     // The DMs follow the lookups, failed or not.
-    await h.slack.waitFor('a DM to each mapped author', () => dmTo.every((u) => h.slack.dmsTo(u).some((c) => String(c.body.text).startsWith(`Release #${id} `))));
-    expect(h.github.requests.filter((q) => /\/commits\/[0-9a-f]{40}\/pulls/.test(q)).length - lookupsBefore).toBe(history.pulls.size + history.counts.direct);
+    await h.slack.waitFor('a DM to each mapped author', () =>
+      dmTo.every((u) => h.slack.dmsTo(u).some((c) => String(c.body.text).startsWith(`Release #${id} `))),
+    );
+    expect(h.github.requests.filter((q) => /\/commits\/[0-9a-f]{40}\/pulls/.test(q)).length - lookupsBefore).toBe(
+      history.pulls.size + history.counts.direct,
+    );
     const lines = commitLines(summary);
     for (const [sha, pr] of truth(['merge', 'squash'])) expect(lines.get(short(sha))).toContain(`<${prUrl(pr.number)}|`);
     const now = await stored(id);

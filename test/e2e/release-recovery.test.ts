@@ -4,7 +4,25 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LOCAL_DEPLOY, TestClock, writeScript } from '../helpers/harness';
 import { waitForFile } from '../helpers/wait';
-import { ADMIN, ANA, actionsOf, BEN, CARLA, DAN, deployCount, deployed, deployRecord, FEED, type Ferry, openRelease, QA, short, startFerry, summaryWhen, textOf } from '../helpers/release-kit';
+import {
+  ADMIN,
+  ANA,
+  actionsOf,
+  BEN,
+  CARLA,
+  DAN,
+  deployCount,
+  deployed,
+  deployRecord,
+  FEED,
+  type Ferry,
+  openRelease,
+  QA,
+  short,
+  startFerry,
+  summaryWhen,
+  textOf,
+} from '../helpers/release-kit';
 
 /** What can go wrong around a release, and how it comes back: the target moving, a refused automatic ship, a ship cut short, a Slack that doesn't answer. */
 describe('releases: moves, refusals and recovery', () => {
@@ -14,7 +32,8 @@ describe('releases: moves, refusals and recovery', () => {
     f = undefined;
   });
   const at = (o: { summary: { ts: string } }) => ({ channel: FEED, ts: o.summary.ts });
-  const answer = async (action: string, user: string, where?: { channel: string; ts: string }, value = '1') => f!.h.answer((await f!.h.click(action, value, user, where)).id);
+  const answer = async (action: string, user: string, where?: { channel: string; ts: string }, value = '1') =>
+    f!.h.answer((await f!.h.click(action, value, user, where)).id);
 
   test('a deploy to production outside the release (a hotfix) makes it stale: it never ships over the hotfix', async () => {
     f = await startFerry();
@@ -22,15 +41,24 @@ describe('releases: moves, refusals and recovery', () => {
     const o = await openRelease(f);
     for (const u of [ANA, BEN, CARLA]) await answer(RELEASE_ACK, u, at(o));
     await deployed(h, 'production', 'hotfix', BEN);
-    const stale = await summaryWhen(h, o.summary, 'stale', (t) => t.includes(`*production* was deployed outside this release (it runs \`${short(repo.sha('hotfix'))}\` now)`));
+    const stale = await summaryWhen(h, o.summary, 'stale', (t) =>
+      t.includes(`*production* was deployed outside this release (it runs \`${short(repo.sha('hotfix'))}\` now)`),
+    );
     expect(actionsOf(stale)).not.toContain(RELEASE_SHIP);
     // Each author's DM says so too, and asks for nothing more.
     for (const u of [ANA, BEN, CARLA]) {
-      const dm = await h.slack.waitFor(`${u}'s DM to say it is stale`, () => h.slack.messages.find((m) => m.channel === u && latest(m).text.startsWith('Release #1 ') && textOf(latest(m)).includes('was deployed outside this release')));
+      const dm = await h.slack.waitFor(`${u}'s DM to say it is stale`, () =>
+        h.slack.messages.find(
+          (m) =>
+            m.channel === u && latest(m).text.startsWith('Release #1 ') && textOf(latest(m)).includes('was deployed outside this release'),
+        ),
+      );
       expect(actionsOf(latest(dm))).toEqual([]);
     }
     const refused = await answer(RELEASE_SHIP, BEN, at(o));
-    expect(refused).toBe(`release #1 can't ship: \`web\` *production* was deployed outside this release (it runs \`${short(repo.sha('hotfix'))}\` now), so its list of commits is no longer what would ship. Press *Refresh* on it for a fresh summary.`);
+    expect(refused).toBe(
+      `release #1 can't ship: \`web\` *production* was deployed outside this release (it runs \`${short(repo.sha('hotfix'))}\` now), so its list of commits is no longer what would ship. Press *Refresh* on it for a fresh summary.`,
+    );
     expect(await deployCount(h)).toBe(3);
     expect((await deployRecord(h, 3)).sha).toBe(repo.sha('hotfix'));
   });
@@ -39,7 +67,11 @@ describe('releases: moves, refusals and recovery', () => {
     // production deploys wait for the test's go (ran-<id>, then go-<id>) once a `hold` file exists
     f = await startFerry({
       productionDeploy: ({ dir, deployRoot }) => [
-        writeScript(dir, 'production.sh', `if [ -f "${dir}/hold" ]; then touch "${dir}/ran-$FERRY_DEPLOY_ID"; while [ ! -f "${dir}/go-$FERRY_DEPLOY_ID" ]; do sleep 0.05; done; fi\nexec "${LOCAL_DEPLOY}" "${deployRoot}"`),
+        writeScript(
+          dir,
+          'production.sh',
+          `if [ -f "${dir}/hold" ]; then touch "${dir}/ran-$FERRY_DEPLOY_ID"; while [ ! -f "${dir}/go-$FERRY_DEPLOY_ID" ]; do sleep 0.05; done; fi\nexec "${LOCAL_DEPLOY}" "${deployRoot}"`,
+        ),
       ],
     });
     const { h, repo } = f;
@@ -54,8 +86,12 @@ describe('releases: moves, refusals and recovery', () => {
     writeFileSync(file(`go-${hotfix.id}`), '');
     await h.slack.waitForFeed(hotfix.id, 'succeeded');
     await h.slack.waitForFeed(4, 'failed');
-    expect((await deployRecord(h, 4)).error).toBe(`production runs \`${short(repo.sha('hotfix'))}\` now, not what its release was made from (a deploy ran there first), so it did not start; refresh the release`);
-    const back = await summaryWhen(h, o.summary, 'open again and stale', (t) => t.includes('*production* was deployed outside this release'));
+    expect((await deployRecord(h, 4)).error).toBe(
+      `production runs \`${short(repo.sha('hotfix'))}\` now, not what its release was made from (a deploy ran there first), so it did not start; refresh the release`,
+    );
+    const back = await summaryWhen(h, o.summary, 'open again and stale', (t) =>
+      t.includes('*production* was deployed outside this release'),
+    );
     expect(textOf(back)).toContain(':x: Its deploy #4 failed');
     expect(actionsOf(back)).not.toContain(RELEASE_SHIP);
     // What production runs is the hotfix, not the release.
@@ -66,9 +102,11 @@ describe('releases: moves, refusals and recovery', () => {
     f = await startFerry({ release: { ship: 'auto' } });
     const { h } = f;
     const o = await openRelease(f);
-    expect((await h.answer((await h.slash('/freeze', 'production incident review', ADMIN)).id))).toContain('Froze');
+    expect(await h.answer((await h.slash('/freeze', 'production incident review', ADMIN)).id)).toContain('Froze');
     for (const u of [ANA, BEN, CARLA]) await answer(RELEASE_ACK, u, at(o));
-    const refused = await summaryWhen(h, o.summary, 'the refusal', (t) => t.includes(":warning: It couldn't ship: Can't deploy: *production* is frozen by <@U0ADMIN>"));
+    const refused = await summaryWhen(h, o.summary, 'the refusal', (t) =>
+      t.includes(":warning: It couldn't ship: Can't deploy: *production* is frozen by <@U0ADMIN>"),
+    );
     expect(textOf(refused)).toContain(':white_check_mark: *Ready*: everyone said OK; press *Ship* to deploy.');
     expect(actionsOf(refused)).toContain(RELEASE_SHIP);
     expect(await deployCount(h)).toBe(2);
@@ -125,7 +163,10 @@ describe('releases: moves, refusals and recovery', () => {
     const refused = await h.submitView(FIELDS_VIEW, JSON.stringify({ id: 1 }), values, QA);
     expect(JSON.parse(refused.body)).toEqual({
       response_action: 'errors',
-      errors: { description: 'Only <@U0DAN>, who opened release #1, its approvers, admins, and people who may deploy to production can change its details.' },
+      errors: {
+        description:
+          'Only <@U0DAN>, who opened release #1, its approvers, admins, and people who may deploy to production can change its details.',
+      },
     });
     expect((await h.running!.runtime.releaseStore.get(1))!.fields.description).toBeUndefined();
     const ok = await h.submitView(FIELDS_VIEW, JSON.stringify({ id: 1 }), values, BEN);

@@ -23,7 +23,10 @@ describe('required checks', () => {
   async function auditLines(text: string): Promise<string[]> {
     const r = await h.slash('/deploys', `audit ${text}`, ADM);
     const blocks = (await h.slack.waitForResponse(r.id)).blocks as { text: { text: string } }[];
-    return blocks.slice(1).flatMap((b) => b.text.text.split('\n')).map((l) => l.split(' · ').slice(1).join(' · '));
+    return blocks
+      .slice(1)
+      .flatMap((b) => b.text.text.split('\n'))
+      .map((l) => l.split(' · ').slice(1).join(' · '));
   }
   const seq = async () => Number(await h.redis.get(`${h.prefix}:deploy:seq`));
 
@@ -58,7 +61,9 @@ describe('required checks', () => {
     h.github.checkRuns.set(c.sha, [{ name: 'build', status: 'in_progress' }]);
     const d = await h.deploy(`staging ${c.ref}`);
     expect(d.answer).toContain(`Accepted as *deploy #${d.id}*`);
-    expect(d.answer).toContain(`:hourglass_flowing_sand: It waits for checks on \`${c.sha.slice(0, 7)}\`: ci/test (<https://ci.example.com/1|details>), build. It starts by itself when they pass`);
+    expect(d.answer).toContain(
+      `:hourglass_flowing_sand: It waits for checks on \`${c.sha.slice(0, 7)}\`: ci/test (<https://ci.example.com/1|details>), build. It starts by itself when they pass`,
+    );
     await h.slack.waitForFeed(d.id, 'queued, waiting');
     const waiting = latest(h.slack.feedMessage(d.id)!);
     expect(JSON.stringify(waiting.blocks)).toContain('queued, waiting: waiting for checks: ci/test, build');
@@ -66,10 +71,16 @@ describe('required checks', () => {
     const asked = h.github.requests.filter((r) => r.includes(`${c.sha}/check-runs`)).length;
     await h.github.waitForRequests(h.github.requests.length + 4);
     expect(h.github.requests.filter((r) => r.includes(`${c.sha}/check-runs`)).length).toBeGreaterThan(asked);
-    expect((await h.redis.hget(`${h.prefix}:deploy:${d.id}`, 'status'))).toBe('queued');
+    expect(await h.redis.hget(`${h.prefix}:deploy:${d.id}`, 'status')).toBe('queued');
     // one turns green: still waiting, now for the other only
-    h.github.statuses.set(c.sha, [{ context: 'ci/test', state: 'success' }, { context: 'lint', state: 'failure' }]);
-    await h.slack.waitFor('the feed to wait for build only', () => JSON.stringify(latest(h.slack.feedMessage(d.id)!).blocks).includes('waiting for checks: build') || undefined);
+    h.github.statuses.set(c.sha, [
+      { context: 'ci/test', state: 'success' },
+      { context: 'lint', state: 'failure' },
+    ]);
+    await h.slack.waitFor(
+      'the feed to wait for build only',
+      () => JSON.stringify(latest(h.slack.feedMessage(d.id)!).blocks).includes('waiting for checks: build') || undefined,
+    );
     h.github.checkRuns.set(c.sha, [{ name: 'build', status: 'completed', conclusion: 'success' }]);
     await h.slack.waitForFeed(d.id, 'succeeded');
   });
@@ -94,15 +105,21 @@ describe('required checks', () => {
 
     // Ana is no admin (override without a list: admins)
     const notAllowed = await h.slash('/deploy', `production ${c.ref} override trust me`, ANA);
-    expect(await h.answer(notAllowed.id)).toBe("You can't override the deploy rules of `web` *production*: `admins` (override without a list) allows <@U0ADM>. Ask one of them. Nothing was queued.");
+    expect(await h.answer(notAllowed.id)).toBe(
+      "You can't override the deploy rules of `web` *production*: `admins` (override without a list) allows <@U0ADM>. Ask one of them. Nothing was queued.",
+    );
     expect(await seq()).toBe(before);
 
     const ok = await h.deploy(`production ${c.ref} override flaky lint, ci/test fixed in next`, ADM);
     expect(ok.answer).toContain(':warning: Checks overridden (ci/test failed, lint failed)');
     const msg = await h.slack.waitForFeed(ok.id, 'succeeded');
-    expect(factsOf(latest(msg))).toContain(':warning: checks overridden by <@U0ADM>: flaky lint, ci/test fixed in next (ci/test failed, lint failed)');
+    expect(factsOf(latest(msg))).toContain(
+      ':warning: checks overridden by <@U0ADM>: flaky lint, ci/test fixed in next (ci/test failed, lint failed)',
+    );
     const lines = await auditLines('production');
-    expect(lines).toContain(`<@U0ADM> · :warning: *override* · \`web\` production #${ok.id} · flaky lint, ci/test fixed in next (checks overridden: ci/test failed, lint failed)`);
+    expect(lines).toContain(
+      `<@U0ADM> · :warning: *override* · \`web\` production #${ok.id} · flaky lint, ci/test fixed in next (checks overridden: ci/test failed, lint failed)`,
+    );
     expect(lines).toContain(`<@U0ANA> · :no_entry: *refused* · \`web\` production · deploy: checks failed on ${short}: ci/test, lint`);
     expect(lines).toContain('<@U0ANA> · :no_entry: *refused* · `web` production · override: admins (override without a list)');
   });
@@ -124,7 +141,9 @@ describe('required checks', () => {
     const w = await h.deploy(`production ${bare.ref}`);
     expect(w.answer).toContain('It waits for checks');
     await h.slack.waitForFeed(w.id, 'queued, waiting');
-    expect(JSON.stringify(latest(h.slack.feedMessage(w.id)!).blocks)).toContain('waiting for checks: any check (none has reported on this commit yet)');
+    expect(JSON.stringify(latest(h.slack.feedMessage(w.id)!).blocks)).toContain(
+      'waiting for checks: any check (none has reported on this commit yet)',
+    );
     h.github.checkRuns.set(bare.sha, [{ name: 'build', status: 'completed', conclusion: 'success' }]);
     await h.slack.waitForFeed(w.id, 'succeeded');
   });
@@ -161,7 +180,9 @@ describe('required checks', () => {
       expect(d.answer).toContain('It waits for checks');
       expect(d.answer).toContain('GitHub failed (500) when asked for the checks');
       await h.slack.waitForFeed(d.id, 'queued, waiting');
-      expect(JSON.stringify(latest(h.slack.feedMessage(d.id)!).blocks)).toContain('waiting for checks: ci/test (GitHub failed (500) when asked for the checks; Ferry asks again shortly)');
+      expect(JSON.stringify(latest(h.slack.feedMessage(d.id)!).blocks)).toContain(
+        'waiting for checks: ci/test (GitHub failed (500) when asked for the checks; Ferry asks again shortly)',
+      );
       h.github.checksStatus = undefined;
       await h.slack.waitForFeed(d.id, 'succeeded');
     } finally {

@@ -18,8 +18,12 @@ describe('/rollback end to end', () => {
   });
 
   const revision = () => readFileSync(path.join(h.deployRoot, 'web/staging/REVISION'), 'utf8').trim();
-  const lastLogLine = () => readFileSync(path.join(h.deployRoot, 'web/staging/deploys.log'), 'utf8').trim().split('\n').pop()!.split('\t').slice(1);
-  const audit = async () => (await h.redis.lrange(`${h.prefix}:audit:env:web:staging`, 0, -1)).map((e) => JSON.parse(e) as AuditEntry).filter((e) => e.action === 'rollback');
+  const lastLogLine = () =>
+    readFileSync(path.join(h.deployRoot, 'web/staging/deploys.log'), 'utf8').trim().split('\n').pop()!.split('\t').slice(1);
+  const audit = async () =>
+    (await h.redis.lrange(`${h.prefix}:audit:env:web:staging`, 0, -1))
+      .map((e) => JSON.parse(e) as AuditEntry)
+      .filter((e) => e.action === 'rollback');
 
   /** Deploys A (feature/checkout) then B (fix-1) to staging, both succeeded. */
   async function deployAThenB(): Promise<{ a: string; b: string }> {
@@ -36,13 +40,17 @@ describe('/rollback end to end', () => {
     return h.answer(r.id);
   }
 
-  test("puts back the previous good SHA through the queue, marks it in the feed, locks the env for the requester, and a deploy #N or SHA picks that one", async () => {
+  test('puts back the previous good SHA through the queue, marks it in the feed, locks the env for the requester, and a deploy #N or SHA picks that one', async () => {
     const { a, b } = await deployAThenB();
     expect(revision()).toBe(b);
 
     const answer = await rollback('staging', BEN);
-    expect(answer).toContain(`Accepted as *deploy #3*: rollback to \`${a.slice(0, 7)}\` (from #1) (\`feature/checkout\`) on \`web\` *staging*`);
-    expect(answer).toMatch(/:lock: `web` \*staging\* is locked for you \(rolled back by u0ben\) until you `\/unlock web staging` \(at the latest <!date\^\d+\^/);
+    expect(answer).toContain(
+      `Accepted as *deploy #3*: rollback to \`${a.slice(0, 7)}\` (from #1) (\`feature/checkout\`) on \`web\` *staging*`,
+    );
+    expect(answer).toMatch(
+      /:lock: `web` \*staging\* is locked for you \(rolled back by u0ben\) until you `\/unlock web staging` \(at the latest <!date\^\d+\^/,
+    );
     expect(answer).toContain('https://acme.slack.test/archives/C0FEED/');
 
     const msg = await h.slack.waitForFeed(3, 'succeeded');
@@ -57,12 +65,23 @@ describe('/rollback end to end', () => {
     // the env is Ben's until he unlocks it: a routine deploy by someone else is refused, naming the lock
     const refused = await h.slash('/deploy', 'staging main', ANA);
     const refusal = await h.slack.waitForResponse(refused.id);
-    expect(refusal.text).toMatch(/^Can't deploy: `web` \*staging\* is locked by <@U0BEN> \(rolled back by u0ben\) since <!date.*\(in 7d\)\. Nothing was queued\.$/);
+    expect(refusal.text).toMatch(
+      /^Can't deploy: `web` \*staging\* is locked by <@U0BEN> \(rolled back by u0ben\) since <!date.*\(in 7d\)\. Nothing was queued\.$/,
+    );
     expect(JSON.stringify(refusal.blocks)).toContain('Join the wait-list');
     expect(await rollback('staging', ANA)).toMatch(/^Can't roll back: `web` \*staging\* is locked by <@U0BEN> \(rolled back by u0ben\)/);
     expect(await h.redis.get(`${h.prefix}:deploy:seq`)).toBe('3');
 
-    expect(await audit()).toEqual([expect.objectContaining({ user: BEN, action: 'rollback', app: 'web', env: 'staging', deployId: 3, detail: `to ${a.slice(0, 7)} (from #1)` })]);
+    expect(await audit()).toEqual([
+      expect.objectContaining({
+        user: BEN,
+        action: 'rollback',
+        app: 'web',
+        env: 'staging',
+        deployId: 3,
+        detail: `to ${a.slice(0, 7)} (from #1)`,
+      }),
+    ]);
 
     // a named deploy: #2's SHA (B) comes back
     expect(await rollback('staging #2', BEN)).toContain(`Accepted as *deploy #4*: rollback to \`${b.slice(0, 7)}\` (from #2) (\`fix-1\`)`);
@@ -70,17 +89,26 @@ describe('/rollback end to end', () => {
     expect(revision()).toBe(b);
 
     // a SHA, short: A again (its newest successful deploy is the rollback #3)
-    expect(await rollback(`staging ${a.slice(0, 7)}`, BEN)).toContain(`Accepted as *deploy #5*: rollback to \`${a.slice(0, 7)}\` (from #3)`);
+    expect(await rollback(`staging ${a.slice(0, 7)}`, BEN)).toContain(
+      `Accepted as *deploy #5*: rollback to \`${a.slice(0, 7)}\` (from #3)`,
+    );
     await h.slack.waitForFeed(5, 'succeeded');
     expect(revision()).toBe(a);
     expect(lastLogLine()).toEqual(['5', a, 'feature/checkout', BEN]);
 
     // a SHA never deployed here: its short SHA is the ref
     const main = h.repo.sha('main');
-    expect(await rollback(`staging ${main}`, BEN)).toContain(`Accepted as *deploy #6*: rollback to \`${main.slice(0, 7)}\` on \`web\` *staging*`);
+    expect(await rollback(`staging ${main}`, BEN)).toContain(
+      `Accepted as *deploy #6*: rollback to \`${main.slice(0, 7)}\` on \`web\` *staging*`,
+    );
     await h.slack.waitForFeed(6, 'succeeded');
     expect(lastLogLine()).toEqual(['6', main, main.slice(0, 7), BEN]);
-    expect((await audit()).map((e) => e.detail)).toEqual([`to ${main.slice(0, 7)}`, `to ${a.slice(0, 7)} (from #3)`, `to ${b.slice(0, 7)} (from #2)`, `to ${a.slice(0, 7)} (from #1)`]);
+    expect((await audit()).map((e) => e.detail)).toEqual([
+      `to ${main.slice(0, 7)}`,
+      `to ${a.slice(0, 7)} (from #3)`,
+      `to ${b.slice(0, 7)} (from #2)`,
+      `to ${a.slice(0, 7)} (from #1)`,
+    ]);
 
     // unlocking ends it; then others deploy as usual
     expect(await h.answer((await h.slash('/unlock', 'staging', BEN)).id)).toContain('Released your lock on `web` *staging*');
@@ -96,8 +124,12 @@ describe('/rollback end to end', () => {
     await h.slack.waitForFeed(only.id, 'succeeded');
     const a7 = h.repo.sha('feature/checkout').slice(0, 7);
 
-    expect(await rollback('staging', BEN)).toContain(`#1 deployed \`${a7}\`, which runs on \`web\` *staging* now, and nothing older succeeded there; there is nothing earlier to roll back to.`);
-    expect(await rollback('staging #1', BEN)).toContain(`Deploy #1 deployed \`${a7}\`, which is what runs on \`web\` *staging* now; there is nothing to roll back.`);
+    expect(await rollback('staging', BEN)).toContain(
+      `#1 deployed \`${a7}\`, which runs on \`web\` *staging* now, and nothing older succeeded there; there is nothing earlier to roll back to.`,
+    );
+    expect(await rollback('staging #1', BEN)).toContain(
+      `Deploy #1 deployed \`${a7}\`, which is what runs on \`web\` *staging* now; there is nothing to roll back.`,
+    );
     expect(await rollback(`staging ${a7}`, BEN)).toContain(`\`${a7}\` is what runs on \`web\` *staging* already`);
     expect(await rollback('staging #9', BEN)).toContain('There is no deploy #9.');
     expect(await rollback('staging 0000000', BEN)).toContain('There is no commit `0000000` in');
@@ -145,8 +177,12 @@ describe('/rollback end to end', () => {
     );
     expect(await h.redis.get(`${h.prefix}:deploy:seq`)).toBe('2');
     expect(await h.redis.exists(`${h.prefix}:lock:web:staging`)).toBe(0);
-    const refusals = (await h.redis.lrange(`${h.prefix}:audit:env:web:staging`, 0, -1)).map((e) => JSON.parse(e) as AuditEntry).filter((e) => e.action === 'refused');
-    expect(refusals).toEqual([expect.objectContaining({ user: BEN, detail: 'rollback: apps.web.environments.staging.permissions.deploy' })]);
+    const refusals = (await h.redis.lrange(`${h.prefix}:audit:env:web:staging`, 0, -1))
+      .map((e) => JSON.parse(e) as AuditEntry)
+      .filter((e) => e.action === 'refused');
+    expect(refusals).toEqual([
+      expect.objectContaining({ user: BEN, detail: 'rollback: apps.web.environments.staging.permissions.deploy' }),
+    ]);
     expect(await rollback('staging', ANA)).toContain(`Accepted as *deploy #3*: rollback to \`${a.slice(0, 7)}\` (from #1)`);
     await h.slack.waitForFeed(3, 'succeeded');
   });

@@ -15,18 +15,35 @@ describe('a scheduled freeze tells the feed when it begins and ends', () => {
       config: ({ repo, deployRoot }) => ({
         feed_channel: 'C0FEED',
         time_zone: 'America/New_York',
-        freezes: [{ name: 'weekend', reason: 'no deploys at weekends', every: 'Fri 16:00 to Mon 08:00', time_zone: 'Europe/London', environments: ['production'] }],
-        apps: { web: { path: repo, environments: { staging: { deploy: [LOCAL_DEPLOY, deployRoot] }, production: { deploy: [LOCAL_DEPLOY, deployRoot] } } } },
+        freezes: [
+          {
+            name: 'weekend',
+            reason: 'no deploys at weekends',
+            every: 'Fri 16:00 to Mon 08:00',
+            time_zone: 'Europe/London',
+            environments: ['production'],
+          },
+        ],
+        apps: {
+          web: {
+            path: repo,
+            environments: { staging: { deploy: [LOCAL_DEPLOY, deployRoot] }, production: { deploy: [LOCAL_DEPLOY, deployRoot] } },
+          },
+        },
       }),
     });
   });
   afterAll(() => h?.stop());
 
   test('at its start the feed says which envs it covers, until when, and why; the audit log records it', async () => {
-    const post = await h.slack.waitFor('the scheduled freeze to be announced', () => h.slack.messages.find((m) => m.channel === 'C0FEED' && m.versions[0]!.text.includes('Scheduled freeze *weekend*')));
+    const post = await h.slack.waitFor('the scheduled freeze to be announced', () =>
+      h.slack.messages.find((m) => m.channel === 'C0FEED' && m.versions[0]!.text.includes('Scheduled freeze *weekend*')),
+    );
     const text = post.versions[0]!.text;
     // Ends Mon 08:00 London, which is 08:00 UTC: the clocks went back on Sunday the 25th.
-    expect(text).toContain(`:snowflake: Scheduled freeze *weekend* is on for \`web\` *production* until <!date^${Date.UTC(2026, 9, 26, 8, 0) / 1000}^`);
+    expect(text).toContain(
+      `:snowflake: Scheduled freeze *weekend* is on for \`web\` *production* until <!date^${Date.UTC(2026, 9, 26, 8, 0) / 1000}^`,
+    );
     expect(text).toContain(': no deploys at weekends.');
     expect(text).not.toContain('*staging*');
 

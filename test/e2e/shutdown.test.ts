@@ -31,7 +31,22 @@ function config(graceMs: number, dir: string): HarnessOptions['config'] {
   return ({ repo }) => ({
     feed_channel: 'C0FEED',
     shutdown_grace: `${graceMs / 1000}s`,
-    apps: { web: { path: repo, environments: { staging: { deploy: [writeScript(dir, 'long.sh', `echo $$ > ${path.join(dir, 'command.pid')}.tmp\nmv ${path.join(dir, 'command.pid')}.tmp ${path.join(dir, 'command.pid')}\nexec sleep 600`)] } } } },
+    apps: {
+      web: {
+        path: repo,
+        environments: {
+          staging: {
+            deploy: [
+              writeScript(
+                dir,
+                'long.sh',
+                `echo $$ > ${path.join(dir, 'command.pid')}.tmp\nmv ${path.join(dir, 'command.pid')}.tmp ${path.join(dir, 'command.pid')}\nexec sleep 600`,
+              ),
+            ],
+          },
+        },
+      },
+    },
   });
 }
 
@@ -40,7 +55,9 @@ async function terminate(p: FerryProcess, withinMs = EXIT_WITHIN_MS): Promise<Ex
   const t0 = Date.now();
   p.signal('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`still running ${withinMs / 1000}s after SIGTERM:\n${p.tail()}`)), withinMs)));
+  const late = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`still running ${withinMs / 1000}s after SIGTERM:\n${p.tail()}`)), withinMs)),
+  );
   try {
     const exit = await Promise.race([p.exited, late]);
     return { ...exit, tookMs: exit.at - t0 };
@@ -118,7 +135,11 @@ describe('shutdown is bounded', () => {
       await killRedis(p);
       const exit = await terminate(p);
       expect(exit.code).toBe(1);
-      expect(p.warnings()).toContainEqual(expect.stringMatching(new RegExp(`^deploy #${id} \\(web to staging\\) was still running when the shutdown grace ran out.*reports it lost`)));
+      expect(p.warnings()).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^deploy #${id} \\(web to staging\\) was still running when the shutdown grace ran out.*reports it lost`),
+        ),
+      );
       expect(p.warnings()).toContainEqual(expect.stringMatching(new RegExp(`^stopped, leaving unfinished: .*deploy #${id} `)));
       // The command supervisor stops what the worker ran once the worker is gone.
       await eventually(`the deploy command (pid ${pid}) to be gone`, () => !alive(pid), 15_000);

@@ -6,7 +6,13 @@ import { ROOT } from '../helpers/harness';
 // message that says what to set, as before there was a playground.
 test('ferry start without Slack credentials exits 1 naming what to set, and starts nothing', () => {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/src/bin/ferry.js'), 'start'], {
-    env: { PATH: process.env.PATH!, HOME: ROOT, FERRY_CONFIG: path.join(ROOT, 'ferry.example.yml'), REDIS_URL: process.env.FERRY_TEST_REDIS_URL!, PORT: '0' },
+    env: {
+      PATH: process.env.PATH!,
+      HOME: ROOT,
+      FERRY_CONFIG: path.join(ROOT, 'ferry.example.yml'),
+      REDIS_URL: process.env.FERRY_TEST_REDIS_URL!,
+      PORT: '0',
+    },
     encoding: 'utf8',
     timeout: 20_000,
   });

@@ -19,13 +19,19 @@ describe('deploy windows and overrides', () => {
   let clock: TestClock;
   const record = async (id: number) => h.redis.hgetall(`${h.prefix}:deploy:${id}`);
   const seq = async () => Number(await h.redis.get(`${h.prefix}:deploy:seq`));
-  const deployMessages = () => h.slack.messages.filter((m) => m.channel === 'C0FEED' && !m.thread_ts && m.versions[0]!.text.includes('Deploy #'));
+  const deployMessages = () =>
+    h.slack.messages.filter((m) => m.channel === 'C0FEED' && !m.thread_ts && m.versions[0]!.text.includes('Deploy #'));
 
   /** Windows read in London while the config's zone is UTC; production's override is for S0LEADS, dev's (no list) for admins. */
   async function start(at: number): Promise<Harness> {
     clock = new TestClock();
     clock.set(at);
-    const window = (w: string, extra: Record<string, unknown> = {}) => ({ deploy: ['/bin/true'], window: w, time_zone: 'Europe/London', ...extra });
+    const window = (w: string, extra: Record<string, unknown> = {}) => ({
+      deploy: ['/bin/true'],
+      window: w,
+      time_zone: 'Europe/London',
+      ...extra,
+    });
     const harness = await Harness.start({
       now: clock.now,
       config: ({ repo }) => ({
@@ -52,7 +58,10 @@ describe('deploy windows and overrides', () => {
   async function auditLines(text: string, user = ANA): Promise<string[]> {
     const r = await h.slash('/deploys', `audit ${text}`, user);
     const blocks = (await h.slack.waitForResponse(r.id)).blocks as { text: { text: string } }[];
-    return blocks.slice(1).flatMap((b) => b.text.text.split('\n')).map((l) => l.split(' · ').slice(1).join(' · '));
+    return blocks
+      .slice(1)
+      .flatMap((b) => b.text.text.split('\n'))
+      .map((l) => l.split(' · ').slice(1).join(' · '));
   }
 
   afterEach(async () => {
@@ -71,13 +80,17 @@ describe('deploy windows and overrides', () => {
     expect(first.answer).toContain(
       `:clock3: It waits for the window: *staging* deploys start in its window (Mon-Thu 09:30-17:00 Europe/London); it opens at ${dateToken(opens)}`,
     );
-    expect(first.answer).toMatch(/\(in \ds\)\. It starts by itself then\. If it can't wait, `\/deploy web staging main override &lt;reason&gt;` starts it now, if you may override\./);
+    expect(first.answer).toMatch(
+      /\(in \ds\)\. It starts by itself then\. If it can't wait, `\/deploy web staging main override &lt;reason&gt;` starts it now, if you may override\./,
+    );
     const second = await h.deploy('staging fix-1', BEN);
     expect(second.answer).toContain('to `web` *staging*, #2 in line (1 ahead of it).\n:clock3: It waits for the window');
 
     for (const id of [first.id, second.id]) {
       const msg = await h.slack.waitForFeed(id, 'queued, waiting');
-      expect(stateOf(latest(msg))).toBe(`queued, waiting: *staging* deploys start in its window (Mon-Thu 09:30-17:00 Europe/London); it opens at ${dateToken(opens)}{date_short_pretty} {time}|2030-06-11 08:30 UTC>.`);
+      expect(stateOf(latest(msg))).toBe(
+        `queued, waiting: *staging* deploys start in its window (Mon-Thu 09:30-17:00 Europe/London); it opens at ${dateToken(opens)}{date_short_pretty} {time}|2030-06-11 08:30 UTC>.`,
+      );
     }
     await h.slack.waitForFeed(first.id, 'succeeded');
     await h.slack.waitForFeed(second.id, 'succeeded');
@@ -109,17 +122,23 @@ describe('deploy windows and overrides', () => {
     );
     // no list: admins only
     const notAdmin = await h.slash('/deploy', 'dev main override quick fix', ANA);
-    expect(await h.answer(notAdmin.id)).toBe("You can't override the deploy rules of `web` *dev*: `admins` (override without a list) allows <@U0ADM>. Ask one of them. Nothing was queued.");
+    expect(await h.answer(notAdmin.id)).toBe(
+      "You can't override the deploy rules of `web` *dev*: `admins` (override without a list) allows <@U0ADM>. Ask one of them. Nothing was queued.",
+    );
     expect(await seq()).toBe(ok.id);
     expect(deployMessages()).toHaveLength(1);
     const admin = await h.deploy('dev main override quick fix', ADM);
-    expect(factsOf(latest(await h.slack.waitForFeed(admin.id, 'succeeded')))).toContain(':warning: outside its window, by <@U0ADM>: quick fix');
+    expect(factsOf(latest(await h.slack.waitForFeed(admin.id, 'succeeded')))).toContain(
+      ':warning: outside its window, by <@U0ADM>: quick fix',
+    );
 
     // a freeze stands, override or not
     const freeze = await h.slash('/freeze', 'production incident 4521', ADM);
     expect(await h.answer(freeze.id)).toContain(':snowflake: Froze `web` *production*');
     const frozen = await h.slash('/deploy', 'production main override hotfix again', BEN);
-    expect(await h.answer(frozen.id)).toMatch(/^Can't deploy: \*production\* is frozen by <@U0ADM> \(incident 4521\) since <!date\^\d+\^[^>]+>, with no end set; `\/unfreeze` lifts it\. Nothing was queued\.$/);
+    expect(await h.answer(frozen.id)).toMatch(
+      /^Can't deploy: \*production\* is frozen by <@U0ADM> \(incident 4521\) since <!date\^\d+\^[^>]+>, with no end set; `\/unfreeze` lifts it\. Nothing was queued\.$/,
+    );
     expect(await seq()).toBe(admin.id);
 
     // the audit log, by env and by person
@@ -136,7 +155,9 @@ describe('deploy windows and overrides', () => {
       `<@U0BEN> · :warning: *override* · \`web\` production #${ok.id} · hotfix for &lt;!here&gt; checkout`,
       `<@U0BEN> · :rocket: *deploy* · \`web\` production #${ok.id} · main at ${sha}`,
     ]);
-    expect(await auditLines('me', ANA)).toEqual(['<@U0ANA> · :no_entry: *refused* · `web` dev · override: admins (override without a list)']);
+    expect(await auditLines('me', ANA)).toEqual([
+      '<@U0ANA> · :no_entry: *refused* · `web` dev · override: admins (override without a list)',
+    ]);
   });
 
   test('a config with a bad time zone or window does not start, and says which key is wrong and why', async () => {
@@ -148,6 +169,8 @@ describe('deploy windows and overrides', () => {
       }),
     });
     await expect(started).rejects.toThrow(/time_zone: "Europe\/Londn" is not a time zone; did you mean Europe\/London\?/);
-    await expect(started).rejects.toThrow(/apps\.web\.environments\.staging\.window: "Mon-Thu 9:30-5pm": "5pm" is not a time; use 24-hour HH:MM/);
+    await expect(started).rejects.toThrow(
+      /apps\.web\.environments\.staging\.window: "Mon-Thu 9:30-5pm": "5pm" is not a time; use 24-hour HH:MM/,
+    );
   });
 });

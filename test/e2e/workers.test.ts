@@ -51,7 +51,12 @@ describe('per-env queue across worker processes', () => {
     h.spawnWorker();
     h.spawnWorker();
     const ids: number[] = [];
-    for (const [user, ref] of [['U0ANA', 'main'], ['U0BEN', 'fix-1'], ['U0CAT', 'feature/checkout']] as const) ids.push((await h.deploy(`staging ${ref}`, user)).id);
+    for (const [user, ref] of [
+      ['U0ANA', 'main'],
+      ['U0BEN', 'fix-1'],
+      ['U0CAT', 'feature/checkout'],
+    ] as const)
+      ids.push((await h.deploy(`staging ${ref}`, user)).id);
     const dev = await h.deploy('dev main', 'U0DAN');
     const last = await h.slack.waitForFeed(ids[2]!, 'succeeded');
     await h.slack.waitForFeed(dev.id, 'succeeded');
@@ -75,7 +80,22 @@ describe('per-env queue across worker processes', () => {
         pidFile = path.join(dir, 'pid');
         return {
           feed_channel: 'C0FEED',
-          apps: { web: { path: repo, environments: { staging: { deploy: [writeScript(dir, 'slow.sh', `echo $$ > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}\nif [ "$FERRY_DEPLOY_ID" = 1 ]; then sleep 600; fi`)] } } } },
+          apps: {
+            web: {
+              path: repo,
+              environments: {
+                staging: {
+                  deploy: [
+                    writeScript(
+                      dir,
+                      'slow.sh',
+                      `echo $$ > ${pidFile}.tmp && mv ${pidFile}.tmp ${pidFile}\nif [ "$FERRY_DEPLOY_ID" = 1 ]; then sleep 600; fi`,
+                    ),
+                  ],
+                },
+              },
+            },
+          },
         };
       },
     });
@@ -105,7 +125,12 @@ describe('per-env queue across worker processes', () => {
           apps: {
             web: {
               path: repo,
-              environments: { staging: { on_worker_lost: 'retry', deploy: [writeScript(dir, 'flaky.sh', `if [ ! -e ${marker} ]; then touch ${marker}; sleep 600; fi\necho second attempt`)] } },
+              environments: {
+                staging: {
+                  on_worker_lost: 'retry',
+                  deploy: [writeScript(dir, 'flaky.sh', `if [ ! -e ${marker} ]; then touch ${marker}; sleep 600; fi\necho second attempt`)],
+                },
+              },
             },
           },
         };

@@ -14,11 +14,21 @@ export const ARTIFACTS = path.join(ROOT, '.ferry/artifacts');
  * machine's closed network refuses (and which tests must not touch anyway).
  */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: npm test installs Debian's chromium package (apt-get install chromium)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: npm test installs Debian's chromium package (apt-get install chromium)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -39,7 +49,14 @@ export interface RunningPlayground {
 export async function startPlayground(): Promise<RunningPlayground> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-playground-'));
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/playground/main.js')], {
-    env: { PATH: process.env.PATH!, HOME: dir, PLAYGROUND_PORT: '0', PLAYGROUND_DIR: dir, REDIS_URL: process.env.FERRY_TEST_REDIS_URL!, LOG_LEVEL: 'info' },
+    env: {
+      PATH: process.env.PATH!,
+      HOME: dir,
+      PLAYGROUND_PORT: '0',
+      PLAYGROUND_DIR: dir,
+      REDIS_URL: process.env.FERRY_TEST_REDIS_URL!,
+      LOG_LEVEL: 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

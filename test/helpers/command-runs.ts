@@ -30,7 +30,10 @@ export const STUBBORN_PROCESSES = 4;
  */
 export function stubbornScript(o: { record: string; seconds: string; firstSeconds?: string; marker?: string }): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const length = o.marker && o.firstSeconds ? `if mkdir ${q(o.marker)} 2>/dev/null; then secs=${o.firstSeconds}; else secs=${o.seconds}; fi` : `secs=${o.seconds}`;
+  const length =
+    o.marker && o.firstSeconds
+      ? `if mkdir ${q(o.marker)} 2>/dev/null; then secs=${o.firstSeconds}; else secs=${o.seconds}; fi`
+      : `secs=${o.seconds}`;
   return `trap '' TERM
 rec=${q(o.record)}
 echo "start $FERRY_ENV $FERRY_DEPLOY_ID $$ $(date +%s%N)" >> "$rec"
@@ -191,7 +194,10 @@ export class CommandWatch {
   /** SIGKILLs every watched process still alive (the same process, never a reused pid). */
   killLeftovers(): TrackedProcess[] {
     this.tick();
-    const left = [...this.byPid.values()].flatMap((r) => [...r.procs.values()]).concat([...this.extra.values()]).filter((p) => p.goneAt === undefined && aliveNow(p));
+    const left = [...this.byPid.values()]
+      .flatMap((r) => [...r.procs.values()])
+      .concat([...this.extra.values()])
+      .filter((p) => p.goneAt === undefined && aliveNow(p));
     for (const p of left) {
       try {
         process.kill(p.pid, 'SIGKILL');
@@ -290,22 +296,38 @@ function sample(p: TrackedProcess): void {
 }
 
 export const describeProcs = (ps: TrackedProcess[], since: number): string =>
-  ps.map((p) => `pid ${p.pid} (${p.comm})${p.lastSeenAlive !== undefined ? `, seen alive ${((p.lastSeenAlive - since) / 1000).toFixed(2)} s after` : ''}`).join('; ');
+  ps
+    .map(
+      (p) =>
+        `pid ${p.pid} (${p.comm})${p.lastSeenAlive !== undefined ? `, seen alive ${((p.lastSeenAlive - since) / 1000).toFixed(2)} s after` : ''}`,
+    )
+    .join('; ');
 
 /**
  * Pairs of runs of one env that provably ran at the same time: the later one started before the
  * last moment the earlier one was known to run (its recorded end, or the last time one of its
  * processes was seen alive). Each is described in words (times relative to `t0`).
  */
-export function overlaps(watch: CommandWatch, runs: CommandRun[], t0 = runs[0]?.startMs ?? 0): { earlier: CommandRun; later: CommandRun; text: string }[] {
+export function overlaps(
+  watch: CommandWatch,
+  runs: CommandRun[],
+  t0 = runs[0]?.startMs ?? 0,
+): { earlier: CommandRun; later: CommandRun; text: string }[] {
   const out: { earlier: CommandRun; later: CommandRun; text: string }[] = [];
   const s = (ms: number) => (ms === Infinity ? 'now (still running)' : `+${((ms - t0) / 1000).toFixed(2)} s`);
   for (const [i, a] of runs.entries()) {
     const until = watch.lastAlive(a);
     for (const b of runs.slice(i + 1)) {
       if (b.env !== a.env || b.startMs >= until) continue;
-      const what = b.deployId === a.deployId ? `a later attempt of deploy #${a.deployId} (command pid ${b.runPid})` : `deploy #${b.deployId} (command pid ${b.runPid})`;
-      out.push({ earlier: a, later: b, text: `${a.env}: ${what} started at ${s(b.startMs)} while deploy #${a.deployId}'s command (pid ${a.runPid}, started ${s(a.startMs)}) was still running at ${s(until)}` });
+      const what =
+        b.deployId === a.deployId
+          ? `a later attempt of deploy #${a.deployId} (command pid ${b.runPid})`
+          : `deploy #${b.deployId} (command pid ${b.runPid})`;
+      out.push({
+        earlier: a,
+        later: b,
+        text: `${a.env}: ${what} started at ${s(b.startMs)} while deploy #${a.deployId}'s command (pid ${a.runPid}, started ${s(a.startMs)}) was still running at ${s(until)}`,
+      });
     }
   }
   return out;

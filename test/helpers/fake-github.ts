@@ -162,7 +162,12 @@ export class FakeGitHub {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (this.rateLimitNext > 0) {
       this.rateLimitNext--;
-      res.writeHead(403, { 'content-type': 'application/json', 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1) });
+      res.writeHead(403, {
+        'content-type': 'application/json',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1),
+      });
       res.end(JSON.stringify({ message: 'API rate limit exceeded for installation ID 123.' }));
       return;
     }
@@ -171,7 +176,13 @@ export class FakeGitHub {
     if (this.tooSoon(req)) {
       this.spacingRefusals.push(`${req.method} ${req.url}`);
       res.writeHead(403, { 'content-type': 'application/json', 'retry-after': String(Math.max(1, Math.ceil(this.writeSpacingMs / 1000))) });
-      res.end(JSON.stringify({ message: 'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' }));
+      res.end(
+        JSON.stringify({
+          message:
+            'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.',
+          documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+        }),
+      );
       return;
     }
     const route = /^\/repos\/([^/]+)\/([^/]+)\/(.*)$/.exec(url.pathname);
@@ -181,7 +192,14 @@ export class FakeGitHub {
     const repo = this.repos.get(full);
 
     if (req.method === 'POST' && rest === 'deployments') {
-      const d: FakeDeployment = { id: this.deployments.length + 1, repo: full, ref: String(body.ref), environment: String(body.environment), body, statuses: [] };
+      const d: FakeDeployment = {
+        id: this.deployments.length + 1,
+        repo: full,
+        ref: String(body.ref),
+        environment: String(body.environment),
+        body,
+        statuses: [],
+      };
       this.deployments.push(d);
       return json(201, { id: d.id, ref: d.ref, environment: d.environment, sha: d.ref });
     }
@@ -193,12 +211,19 @@ export class FakeGitHub {
         this.deploymentStatusFailures--;
         return json(422, { message: 'Validation Failed' });
       }
-      d.statuses.push({ state: String(body.state), ...(body.log_url ? { log_url: String(body.log_url) } : {}), ...(body.description ? { description: String(body.description) } : {}) });
+      d.statuses.push({
+        state: String(body.state),
+        ...(body.log_url ? { log_url: String(body.log_url) } : {}),
+        ...(body.description ? { description: String(body.description) } : {}),
+      });
       return json(201, { id: d.statuses.length, state: body.state });
     }
     if (rest.startsWith('branches')) {
       const prefix = `${full}@`;
-      return json(200, [...this.refs.keys()].filter((k) => k.startsWith(prefix)).map((k) => ({ name: k.slice(prefix.length) })));
+      return json(
+        200,
+        [...this.refs.keys()].filter((k) => k.startsWith(prefix)).map((k) => ({ name: k.slice(prefix.length) })),
+      );
     }
     const compare = /^compare\/(.+)$/.exec(rest);
     if (compare) return json(...this.compare(full, repo, decodeURIComponent(compare[1]!), url.searchParams));
@@ -212,11 +237,25 @@ export class FakeGitHub {
       if (checks[2] === 'status') {
         const all = this.statuses.get(sha) ?? [];
         const states = all.map((x) => x.state);
-        const state = states.some((x) => x === 'failure' || x === 'error') ? 'failure' : states.length === 0 || states.some((x) => x === 'pending') ? 'pending' : 'success';
-        return json(200, { sha, state, total_count: all.length, statuses: all.slice((page - 1) * perPage, page * perPage).map((x) => ({ ...x, target_url: x.target_url ?? null })) });
+        const state = states.some((x) => x === 'failure' || x === 'error')
+          ? 'failure'
+          : states.length === 0 || states.some((x) => x === 'pending')
+            ? 'pending'
+            : 'success';
+        return json(200, {
+          sha,
+          state,
+          total_count: all.length,
+          statuses: all.slice((page - 1) * perPage, page * perPage).map((x) => ({ ...x, target_url: x.target_url ?? null })),
+        });
       }
       const all = this.checkRuns.get(sha) ?? [];
-      return json(200, { total_count: all.length, check_runs: all.slice((page - 1) * perPage, page * perPage).map((x, i) => ({ id: i + 1, head_sha: sha, ...x, conclusion: x.conclusion ?? null })) });
+      return json(200, {
+        total_count: all.length,
+        check_runs: all
+          .slice((page - 1) * perPage, page * perPage)
+          .map((x, i) => ({ id: i + 1, head_sha: sha, ...x, conclusion: x.conclusion ?? null })),
+      });
     }
     const pulls = /^commits\/([^/]+)\/pulls$/.exec(rest);
     if (pulls) {
@@ -229,7 +268,8 @@ export class FakeGitHub {
     if (!one) return json(404, { message: 'Not Found' });
     const ref = decodeURIComponent(one[1]!);
     const sha = this.refs.get(`${full}@${ref}`);
-    if (sha) return json(200, { sha, commit: { message: 'x', author: { name: 'A', email: 'a@example.com', date: new Date().toISOString() } } });
+    if (sha)
+      return json(200, { sha, commit: { message: 'x', author: { name: 'A', email: 'a@example.com', date: new Date().toISOString() } } });
     const found = repo && resolve(repo, ref);
     if (!found) return json(422, { message: `No commit found for SHA: ${ref}` });
     json(200, this.commitsOf(repo, ['--max-count=1', found])[0]);
@@ -256,7 +296,14 @@ export class FakeGitHub {
     if (!this.appPublicKey || !h || !p || !sig) return [401, { message: 'A JSON web token could not be decoded' }];
     const ok = createVerify('RSA-SHA256').update(`${h}.${p}`).verify(this.appPublicKey, Buffer.from(sig, 'base64url'));
     if (!ok) return [401, { message: "'Issuer' claim ('iss') must be an Integer" }];
-    return [201, { token: this.installationToken, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: { contents: 'read', deployments: 'write' } }];
+    return [
+      201,
+      {
+        token: this.installationToken,
+        expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+        permissions: { contents: 'read', deployments: 'write' },
+      },
+    ];
   }
 
   /** `GET /repos/{o}/{r}/compare/{base}...{head}`: git's base..head with GitHub's status, counts and paging. */
@@ -277,7 +324,18 @@ export class FakeGitHub {
     } else {
       commits = all.slice(-UNPAGED_COMPARE_LIMIT);
     }
-    return [200, { url: `${this.url}/repos/${full}/compare/${basehead}`, html_url: `${this.url}/${full}/compare/${basehead}`, status, ahead_by: ahead, behind_by: behind, total_commits: all.length, commits }];
+    return [
+      200,
+      {
+        url: `${this.url}/repos/${full}/compare/${basehead}`,
+        html_url: `${this.url}/${full}/compare/${basehead}`,
+        status,
+        ahead_by: ahead,
+        behind_by: behind,
+        total_commits: all.length,
+        commits,
+      },
+    ];
   }
 
   /** `GET /repos/{o}/{r}/commits?sha=&per_page=&page=`: newest first, merges included, like GitHub. */
@@ -302,7 +360,11 @@ export class FakeGitHub {
         return {
           sha,
           html_url: `${this.url}/commit/${sha}`,
-          commit: { message: message.join('\x1f').replace(/\n$/, ''), author: { name: an, email: ae, date: iso(at) }, committer: { name: cn, email: ce, date: iso(ct) } },
+          commit: {
+            message: message.join('\x1f').replace(/\n$/, ''),
+            author: { name: an, email: ae, date: iso(at) },
+            committer: { name: cn, email: ce, date: iso(ct) },
+          },
           author: login ? { login } : null,
           parents: parents ? parents.split(' ').map((p) => ({ sha: p })) : [],
         };
@@ -319,7 +381,12 @@ function paging(q: URLSearchParams): { page: number; perPage: number } {
 /** git's stdout, or undefined when it fails. */
 function run(repo: string, args: string[]): string | undefined {
   try {
-    return execFileSync('git', args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 }).trim();
+    return execFileSync('git', args, {
+      cwd: repo,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 64 * 1024 * 1024,
+    }).trim();
   } catch {
     return undefined;
   }

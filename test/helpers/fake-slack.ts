@@ -81,7 +81,14 @@ export class FakeSlack {
         if (msg.envelope_id) this.socketAcks.set(msg.envelope_id, msg.payload ?? {});
         this.events.emit('request');
       });
-      ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake', approximate_connection_time: 3600 }, connection_info: { app_id: 'A0FERRY' } }));
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: 1,
+          debug_info: { host: 'fake', approximate_connection_time: 3600 },
+          connection_info: { app_id: 'A0FERRY' },
+        }),
+      );
       this.events.emit('request');
     });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
@@ -165,10 +172,14 @@ export class FakeSlack {
 
   /** Waits until deploy #id's feed message reads `status` (e.g. "succeeded"). */
   waitForFeed(id: number, status: string, timeoutMs?: number): Promise<PostedMessage> {
-    return this.waitFor(`deploy #${id}'s feed message to say ${status}`, () => {
-      const m = this.feedMessage(id);
-      return m && latest(m).text.includes(`: ${status}`) ? m : undefined;
-    }, timeoutMs);
+    return this.waitFor(
+      `deploy #${id}'s feed message to say ${status}`,
+      () => {
+        const m = this.feedMessage(id);
+        return m && latest(m).text.includes(`: ${status}`) ? m : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   dmsTo(user: string): ApiCall[] {
@@ -220,7 +231,15 @@ export class FakeSlack {
     this.calls.push({ method, body, ...(req.headers.authorization && { auth: req.headers.authorization }) });
     switch (method) {
       case 'auth.test':
-        return reply(200, { ok: true, url: 'https://acme.slack.test/', team: 'Acme', user_id: 'UFERRYBOT', bot_id: 'BFERRY', team_id: 'T0TEST', user: 'ferry' });
+        return reply(200, {
+          ok: true,
+          url: 'https://acme.slack.test/',
+          team: 'Acme',
+          user_id: 'UFERRYBOT',
+          bot_id: 'BFERRY',
+          team_id: 'T0TEST',
+          user: 'ferry',
+        });
       case 'chat.postMessage': {
         const ts = `${1_700_000_000 + ++this.seq}.000100`;
         const channel = String(body.channel);
@@ -247,7 +266,10 @@ export class FakeSlack {
       case 'views.open':
         return reply(200, { ok: true, view: { id: `V${++this.seq}`, ...(body.view as object) } });
       case 'chat.getPermalink':
-        return reply(200, { ok: true, permalink: `https://acme.slack.test/archives/${String(body.channel)}/p${String(body.message_ts).replace('.', '')}` });
+        return reply(200, {
+          ok: true,
+          permalink: `https://acme.slack.test/archives/${String(body.channel)}/p${String(body.message_ts).replace('.', '')}`,
+        });
       default:
         return reply(200, { ok: true });
     }
@@ -276,7 +298,8 @@ const LIMITED_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEp
  * Returns Slack's error code and what broke, or undefined when the message is within every limit.
  */
 export function slackLimitError(body: Record<string, unknown>): { error: string; reason: string } | undefined {
-  if (typeof body.text === 'string' && body.text.length > 40_000) return { error: 'msg_too_long', reason: `text is ${body.text.length} characters (max 40,000)` };
+  if (typeof body.text === 'string' && body.text.length > 40_000)
+    return { error: 'msg_too_long', reason: `text is ${body.text.length} characters (max 40,000)` };
   const blocks = body.blocks;
   if (blocks === undefined) return undefined;
   if (!Array.isArray(blocks)) return { error: 'invalid_blocks_format', reason: 'blocks is not an array' };
@@ -286,7 +309,8 @@ export function slackLimitError(body: Record<string, unknown>): { error: string;
   for (const [i, raw] of blocks.entries()) {
     const b = (raw ?? {}) as Block;
     const at = `blocks[${i}] (${String(b.type)})`;
-    if (typeof b.block_id === 'string' && b.block_id.length > 255) return bad(`${at}.block_id is ${b.block_id.length} characters (max 255)`);
+    if (typeof b.block_id === 'string' && b.block_id.length > 255)
+      return bad(`${at}.block_id is ${b.block_id.length} characters (max 255)`);
     switch (b.type) {
       case 'section': {
         if (b.text !== undefined) {
@@ -357,7 +381,12 @@ function elementError(el: Block): string | undefined {
   if (typeof el.url === 'string' && el.url.length > 3_000) return `button url is ${el.url.length} characters (max 3,000)`;
   const c = el.confirm as Block | undefined;
   if (c) {
-    for (const [k, max] of [['title', 100], ['text', 300], ['confirm', 30], ['deny', 30]] as const) {
+    for (const [k, max] of [
+      ['title', 100],
+      ['text', 300],
+      ['confirm', 30],
+      ['deny', 30],
+    ] as const) {
       const len = textOf(c[k]).length;
       if (len > max) return `confirm.${k} is ${len} characters (max ${max})`;
     }

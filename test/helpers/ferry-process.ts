@@ -28,7 +28,10 @@ export class FerryProcess {
   private stderr = '';
 
   constructor(role: 'app' | 'worker' | 'start', env: Record<string, string>) {
-    this.proc = spawn(process.execPath, [path.join(ROOT, 'dist/src/bin/ferry.js'), role], { env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(process.execPath, [path.join(ROOT, 'dist/src/bin/ferry.js'), role], {
+      env: { ...env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     // 'close' (its output read to the end), with the time of 'exit'.
     let at = 0;
     this.proc.once('exit', () => (at = Date.now()));

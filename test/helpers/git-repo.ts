@@ -14,7 +14,14 @@ export function makeRepo(dir: string, branches: string[] = ['feature/checkout'])
     execFileSync('git', args, {
       cwd: dir,
       encoding: 'utf8',
-      env: { PATH: process.env.PATH!, HOME: dir, GIT_AUTHOR_NAME: author[0], GIT_AUTHOR_EMAIL: author[1], GIT_COMMITTER_NAME: author[0], GIT_COMMITTER_EMAIL: author[1] },
+      env: {
+        PATH: process.env.PATH!,
+        HOME: dir,
+        GIT_AUTHOR_NAME: author[0],
+        GIT_AUTHOR_EMAIL: author[1],
+        GIT_COMMITTER_NAME: author[0],
+        GIT_COMMITTER_EMAIL: author[1],
+      },
     }).trim();
   git(['init', '--quiet', '--initial-branch=main']);
   writeFileSync(path.join(dir, 'README.md'), '# app\n');
@@ -65,8 +72,16 @@ export const LONG_REPO_AUTHORS = [
  */
 export function makeLongRepo(dir: string): LongRepo {
   mkdirSync(dir, { recursive: true });
-  const env = { PATH: process.env.PATH!, HOME: dir, GIT_AUTHOR_NAME: 'Ana Lima', GIT_AUTHOR_EMAIL: 'ana@example.com', GIT_COMMITTER_NAME: 'Ana Lima', GIT_COMMITTER_EMAIL: 'ana@example.com' };
-  const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env, ...(input !== undefined && { input }) }).trim();
+  const env = {
+    PATH: process.env.PATH!,
+    HOME: dir,
+    GIT_AUTHOR_NAME: 'Ana Lima',
+    GIT_AUTHOR_EMAIL: 'ana@example.com',
+    GIT_COMMITTER_NAME: 'Ana Lima',
+    GIT_COMMITTER_EMAIL: 'ana@example.com',
+  };
+  const git = (args: string[], input?: string) =>
+    execFileSync('git', args, { cwd: dir, encoding: 'utf8', env, ...(input !== undefined && { input }) }).trim();
   git(['init', '--quiet', '--initial-branch=main']);
 
   const out: string[] = [];
@@ -74,11 +89,16 @@ export function makeLongRepo(dir: string): LongRepo {
   let mark = 0;
   let time = 1_700_000_000;
   /** Writes one commit on `branch`, returns its mark. */
-  const commit = (branch: string, o: { message: string; author: number; from?: number; merge?: number; files: Record<string, string> }): number => {
+  const commit = (
+    branch: string,
+    o: { message: string; author: number; from?: number; merge?: number; files: Record<string, string> },
+  ): number => {
     const [name, email] = LONG_REPO_AUTHORS[o.author % LONG_REPO_AUTHORS.length]!;
     mark += 1;
     time += 60;
-    out.push(`commit refs/heads/${branch}\nmark :${mark}\nauthor ${name} <${email}> ${time} +0000\ncommitter ${name} <${email}> ${time} +0000\n${data(o.message)}`);
+    out.push(
+      `commit refs/heads/${branch}\nmark :${mark}\nauthor ${name} <${email}> ${time} +0000\ncommitter ${name} <${email}> ${time} +0000\n${data(o.message)}`,
+    );
     if (o.from) out.push(`from :${o.from}\n`);
     if (o.merge) out.push(`merge :${o.merge}\n`);
     for (const [file, content] of Object.entries(o.files)) out.push(`M 100644 inline ${file}\n${data(content)}`);
@@ -92,22 +112,40 @@ export function makeLongRepo(dir: string): LongRepo {
   const marks = { base: main, mid: 0, fork: 0, feature: 0 };
   const trail = [main];
   for (let i = 1; i <= 310; i++) {
-    const message = i % 10 === 0 ? `Feature ${i} (#${100 + i})\n` : i === 137 ? 'Rework billing\n\nThe long story of why,\nover two lines.\n' : `Update app ${i}\n`;
+    const message =
+      i % 10 === 0
+        ? `Feature ${i} (#${100 + i})\n`
+        : i === 137
+          ? 'Rework billing\n\nThe long story of why,\nover two lines.\n'
+          : `Update app ${i}\n`;
     main = commit('main', { message, author: i, from: main, files: { 'app.txt': `v${i}\n` } });
     trail.push(main);
     if (i % 40 === 20) {
       // Forked 2 commits back, so main moved on meanwhile: a real two-sided merge.
       const file = `features/f${i}.txt`;
       let f = trail.at(-3)!;
-      for (let k = 1; k <= 3; k++) f = commit(`feature-${i}`, { message: `Checkout step ${k} of feature ${i}\n`, author: i + k, from: f, files: { [file]: `step ${k}\n` } });
+      for (let k = 1; k <= 3; k++)
+        f = commit(`feature-${i}`, {
+          message: `Checkout step ${k} of feature ${i}\n`,
+          author: i + k,
+          from: f,
+          files: { [file]: `step ${k}\n` },
+        });
       marks.feature = f;
-      main = commit('main', { message: `Merge pull request #${500 + i} from acme/feature-${i}\n\nCheckout feature ${i}\n`, author: 0, from: main, merge: f, files: { [file]: 'step 3\n' } });
+      main = commit('main', {
+        message: `Merge pull request #${500 + i} from acme/feature-${i}\n\nCheckout feature ${i}\n`,
+        author: 0,
+        from: main,
+        merge: f,
+        files: { [file]: 'step 3\n' },
+      });
     }
     if (i === 150) marks.mid = main;
     if (i === 200) marks.fork = main;
   }
   let hotfix = marks.fork;
-  for (let k = 1; k <= 3; k++) hotfix = commit('hotfix', { message: `Hotfix ${k}\n`, author: k, from: hotfix, files: { 'hotfix.txt': `${k}\n` } });
+  for (let k = 1; k <= 3; k++)
+    hotfix = commit('hotfix', { message: `Hotfix ${k}\n`, author: k, from: hotfix, files: { 'hotfix.txt': `${k}\n` } });
   out.push(`checkpoint\n`);
   const shaOf = fastImport(dir, out.join(''), git);
   const at = (m: number) => shaOf.get(m)!;
@@ -160,7 +198,16 @@ export function makeTeamRepo(dir: string): TeamRepo {
     return execFileSync('git', args, {
       cwd: dir,
       encoding: 'utf8',
-      env: { PATH: process.env.PATH!, HOME: dir, GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+      env: {
+        PATH: process.env.PATH!,
+        HOME: dir,
+        GIT_AUTHOR_NAME: name,
+        GIT_AUTHOR_EMAIL: email,
+        GIT_COMMITTER_NAME: name,
+        GIT_COMMITTER_EMAIL: email,
+        GIT_AUTHOR_DATE: date,
+        GIT_COMMITTER_DATE: date,
+      },
     }).trim();
   };
   let n = 0;
@@ -201,7 +248,14 @@ export interface LinearCommit {
 export function makeLinearRepo(dir: string, commits: readonly LinearCommit[]): { path: string; shas: string[] } {
   mkdirSync(dir, { recursive: true });
   const env = { PATH: process.env.PATH!, HOME: dir, GIT_COMMITTER_NAME: 'Ferry Tests', GIT_COMMITTER_EMAIL: 'tests@example.com' };
-  const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024, ...(input !== undefined && { input }) }).trim();
+  const git = (args: string[], input?: string) =>
+    execFileSync('git', args, {
+      cwd: dir,
+      encoding: 'utf8',
+      env,
+      maxBuffer: 64 * 1024 * 1024,
+      ...(input !== undefined && { input }),
+    }).trim();
   git(['init', '--quiet', '--initial-branch=main']);
   const data = (s: string) => `data ${Buffer.byteLength(s)}\n${s}\n`;
   const out: string[] = [];
@@ -209,7 +263,9 @@ export function makeLinearRepo(dir: string, commits: readonly LinearCommit[]): {
   commits.forEach((c, i) => {
     time += 60;
     const [name, email] = c.author;
-    out.push(`commit refs/heads/main\nmark :${i + 1}\nauthor ${name} <${email}> ${time} +0000\ncommitter Ferry Tests <tests@example.com> ${time} +0000\n${data(c.message)}`);
+    out.push(
+      `commit refs/heads/main\nmark :${i + 1}\nauthor ${name} <${email}> ${time} +0000\ncommitter Ferry Tests <tests@example.com> ${time} +0000\n${data(c.message)}`,
+    );
     if (i > 0) out.push(`from :${i}\n`);
     out.push(`M 100644 inline log.txt\n${data(`${i}\n`)}\n`);
   });

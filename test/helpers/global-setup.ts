@@ -9,9 +9,13 @@ import { freePort } from './ports';
 export default async function globalSetup(): Promise<void> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-test-redis-'));
-  const proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
-    stdio: 'ignore',
-  });
+  const proc = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+    {
+      stdio: 'ignore',
+    },
+  );
   (globalThis as Record<string, unknown>).__FERRY_REDIS__ = proc;
   for (let i = 0; i < 100; i++) {
     if (await canConnect(port)) {

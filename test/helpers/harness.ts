@@ -13,7 +13,9 @@ import { makeRepo } from './git-repo';
 import { buttonBody, post, type SignedResponse, sign, slashBody, viewSubmissionBody } from './slack-requests';
 
 /** The repository: two levels up from test/helpers/ (jest), three from dist/test/helpers/ (compiled, as bench/ uses it). */
-export const ROOT = [path.resolve(__dirname, '../..'), path.resolve(__dirname, '../../..')].find((d) => existsSync(path.join(d, 'package.json')))!;
+export const ROOT = [path.resolve(__dirname, '../..'), path.resolve(__dirname, '../../..')].find((d) =>
+  existsSync(path.join(d, 'package.json')),
+)!;
 export const LOCAL_DEPLOY = path.join(ROOT, 'commands/local-deploy.sh');
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 export const BOT_TOKEN = 'xoxb-000000000000-000000000000-testtokenvalue1234';
@@ -113,7 +115,10 @@ export class Harness {
             },
           },
         };
-    writeFileSync(this.configFile, YAML.stringify({ redis_prefix: this.prefix, workspace_dir: path.join(this.dir, 'work'), lease_ttl: '3s', ...config }));
+    writeFileSync(
+      this.configFile,
+      YAML.stringify({ redis_prefix: this.prefix, workspace_dir: path.join(this.dir, 'work'), lease_ttl: '3s', ...config }),
+    );
   }
 
   get url(): string {
@@ -135,14 +140,24 @@ export class Harness {
   }
 
   /** Clicks a button as `user`; `where` is the message it is on when that matters (a DM: channel D…). */
-  async click(actionId: string, value: string, user: string, where?: { channel: string; ts: string }): Promise<{ ack: SignedResponse; id: string }> {
+  async click(
+    actionId: string,
+    value: string,
+    user: string,
+    where?: { channel: string; ts: string },
+  ): Promise<{ ack: SignedResponse; id: string }> {
     const id = `r${++this.responses}`;
     const body = buttonBody(actionId, value, user, this.slack.responseUrl(id), where);
     return { ack: await post(`${this.url}/slack/events`, body, sign(SIGNING_SECRET, body)), id };
   }
 
   /** Submits a modal as `user`; returns Slack's view of the ack (an empty body closes it, response_action errors keep it open). */
-  async submitView(callbackId: string, privateMetadata: string, values: Record<string, Record<string, unknown>>, user: string): Promise<SignedResponse> {
+  async submitView(
+    callbackId: string,
+    privateMetadata: string,
+    values: Record<string, Record<string, unknown>>,
+    user: string,
+  ): Promise<SignedResponse> {
     const body = viewSubmissionBody(callbackId, privateMetadata, values, user);
     return post(`${this.url}/slack/events`, body, sign(SIGNING_SECRET, body));
   }

@@ -10,17 +10,28 @@ export { fuzz, fuzzTimeout } from './fuzz';
  * POSTs a body signed with the signing secret to /slack/events, then forgets its signature in the
  * replay guard: fast-check repeats inputs while it shrinks, and a repeat must not be a replay.
  */
-export async function postSlack(h: Pick<Harness, 'url' | 'redis' | 'prefix'>, body: string | Buffer, headers: Record<string, string>, secret = SIGNING_SECRET): Promise<SignedResponse> {
+export async function postSlack(
+  h: Pick<Harness, 'url' | 'redis' | 'prefix'>,
+  body: string | Buffer,
+  headers: Record<string, string>,
+  secret = SIGNING_SECRET,
+): Promise<SignedResponse> {
   const text = Buffer.isBuffer(body) ? body.toString('utf8') : body;
   const signed = sign(secret, text);
   const t0 = performance.now();
-  const res = await fetch(`${h.url}/slack/events`, { method: 'POST', body, headers: { ...headers, ...signed }, signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${h.url}/slack/events`, {
+    method: 'POST',
+    body,
+    headers: { ...headers, ...signed },
+    signal: AbortSignal.timeout(10_000),
+  });
   const out = { status: res.status, body: await res.text(), ms: performance.now() - t0 };
   await h.redis.del(`${h.prefix}:slack-sig:${signed['x-slack-signature']}`);
   return out;
 }
 
-export const payloadForm = (payload: unknown): string => new URLSearchParams({ payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }).toString();
+export const payloadForm = (payload: unknown): string =>
+  new URLSearchParams({ payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }).toString();
 
 export type Snapshot = Record<string, { value: string; ttlMs: number }>;
 
@@ -39,7 +50,13 @@ export async function stateSnapshot(h: Pick<Harness, 'redis' | 'prefix'>): Promi
   for (const k of keys) (isDeploy(k) ? pipe.hgetall(k) : pipe.dumpBuffer(k)).pttl(k);
   const r = (await pipe.exec()) ?? [];
   const digest = (k: string, v: unknown) => {
-    const bytes = isDeploy(k) ? JSON.stringify(Object.entries(v as Record<string, string>).filter(([f]) => f !== 'feedTs').sort()) : ((v as Buffer | null) ?? Buffer.alloc(0));
+    const bytes = isDeploy(k)
+      ? JSON.stringify(
+          Object.entries(v as Record<string, string>)
+            .filter(([f]) => f !== 'feedTs')
+            .sort(),
+        )
+      : ((v as Buffer | null) ?? Buffer.alloc(0));
     return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   };
   return Object.fromEntries(keys.map((k, i) => [k, { value: digest(k, r[2 * i]?.[1]), ttlMs: Number(r[2 * i + 1]?.[1]) }]));
@@ -60,19 +77,94 @@ export function changes(before: Snapshot, after: Snapshot): string[] {
 }
 
 /** A ref a shell and git read as a plain name: what every deploy Ferry accepts must have. */
-export const isPlainRef = (ref: string | null): boolean => ref !== null && /^[A-Za-z0-9._/-]+$/.test(ref) && !ref.startsWith('-') && !ref.includes('..');
+export const isPlainRef = (ref: string | null): boolean =>
+  ref !== null && /^[A-Za-z0-9._/-]+$/.test(ref) && !ref.startsWith('-') && !ref.includes('..');
 
 const WORDS = [
-  'web', 'api', 'dev', 'staging', 'production', 'prod', 'main', 'feature/checkout', 'fix-1', 'v1.0.0', 'help', 'cancel', 'log', 'audit', 'me', 'all',
-  'for', 'until', 'override', 'force', '2h', '30m', '7d', '99d', '0m', '#1', '1', '2', '42', '-1', '999999999999999999', '<@U0BEN>', '<@U0BEN|ben>',
-  '@ben', 'tomorrow', '17:00', 'friday', 'because', 'QA',
+  'web',
+  'api',
+  'dev',
+  'staging',
+  'production',
+  'prod',
+  'main',
+  'feature/checkout',
+  'fix-1',
+  'v1.0.0',
+  'help',
+  'cancel',
+  'log',
+  'audit',
+  'me',
+  'all',
+  'for',
+  'until',
+  'override',
+  'force',
+  '2h',
+  '30m',
+  '7d',
+  '99d',
+  '0m',
+  '#1',
+  '1',
+  '2',
+  '42',
+  '-1',
+  '999999999999999999',
+  '<@U0BEN>',
+  '<@U0BEN|ben>',
+  '@ben',
+  'tomorrow',
+  '17:00',
+  'friday',
+  'because',
+  'QA',
 ];
 const HOSTILE = [
-  '-x', '--upload-pack=touch /tmp/ferry-pwned', '--exec=id', '-c', '$(id)', '`id`', ';reboot', 'main;reboot', '|cat', '&&', 'a&&b', '>/tmp/x', '<x',
-  'main..evil', '../../etc/passwd', '~', 'HEAD^', 'main@{1}', '\\', "'", '"', '\u0000', '\n', '\t', '*', '?', '[a]', '{a,b}', '!', '%s', 'é', '🚀',
-  '\u202e', '<!channel>', '&lt;', '__proto__', 'constructor',
+  '-x',
+  '--upload-pack=touch /tmp/ferry-pwned',
+  '--exec=id',
+  '-c',
+  '$(id)',
+  '`id`',
+  ';reboot',
+  'main;reboot',
+  '|cat',
+  '&&',
+  'a&&b',
+  '>/tmp/x',
+  '<x',
+  'main..evil',
+  '../../etc/passwd',
+  '~',
+  'HEAD^',
+  'main@{1}',
+  '\\',
+  "'",
+  '"',
+  '\u0000',
+  '\n',
+  '\t',
+  '*',
+  '?',
+  '[a]',
+  '{a,b}',
+  '!',
+  '%s',
+  'é',
+  '🚀',
+  '\u202e',
+  '<!channel>',
+  '&lt;',
+  '__proto__',
+  'constructor',
 ];
-const token = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...WORDS) }, { weight: 3, arbitrary: fc.constantFrom(...HOSTILE) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) });
+const token = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...WORDS) },
+  { weight: 3, arbitrary: fc.constantFrom(...HOSTILE) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+);
 
 const REFS = ['main', 'feature/checkout', 'fix-1', 'v1.0.0', 'HEAD', 'no-such-branch'];
 /** `[app] <env> [more]`, the shape of most commands, so that many runs are valid (and accepted) ones. */
@@ -80,7 +172,14 @@ const shaped = fc
   .tuple(
     fc.constantFrom('web', 'web', 'api', ''),
     fc.constantFrom('dev', 'staging', 'staging', 'production', 'all'),
-    fc.array(fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...REFS) }, { weight: 3, arbitrary: fc.constantFrom(...HOSTILE) }, { weight: 2, arbitrary: fc.constantFrom(...WORDS) }), { maxLength: 2 }),
+    fc.array(
+      fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom(...REFS) },
+        { weight: 3, arbitrary: fc.constantFrom(...HOSTILE) },
+        { weight: 2, arbitrary: fc.constantFrom(...WORDS) },
+      ),
+      { maxLength: 2 },
+    ),
   )
   .map(([app, env, more]) => [app, env, ...more].filter(Boolean).join(' '));
 
@@ -103,10 +202,39 @@ export const commandText: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** Values a listener parses out of a button or a form: junk of every kind. */
-export const JUNK_VALUES = ['', 'abc', '-1', '0', '1e3', '0x10', '12.5', ' 12', '99999999999999999999', 'null', '{}', '[]', '{"app":"__proto__","env":"x"}', '{"app":"web"}', '{"app":1,"env":2}', '12:', ':U0ANA', '1:<!channel>'];
+export const JUNK_VALUES = [
+  '',
+  'abc',
+  '-1',
+  '0',
+  '1e3',
+  '0x10',
+  '12.5',
+  ' 12',
+  '99999999999999999999',
+  'null',
+  '{}',
+  '[]',
+  '{"app":"__proto__","env":"x"}',
+  '{"app":"web"}',
+  '{"app":1,"env":2}',
+  '12:',
+  ':U0ANA',
+  '1:<!channel>',
+];
 
 /** JSON values that trip careless code: String() throws on the first, the next two are prototype pollution attempts. */
-const HOSTILE_JSON: unknown[] = [JSON.parse('{"toString":1}'), JSON.parse('{"__proto__":{"polluted":true}}'), JSON.parse('{"constructor":{"prototype":{"polluted":true}}}'), 1e308, -1, 0, [], {}, null];
+const HOSTILE_JSON: unknown[] = [
+  JSON.parse('{"toString":1}'),
+  JSON.parse('{"__proto__":{"polluted":true}}'),
+  JSON.parse('{"constructor":{"prototype":{"polluted":true}}}'),
+  1e308,
+  -1,
+  0,
+  [],
+  {},
+  null,
+];
 
 /** One valid payload of every interaction type, with every action and view Ferry knows, and some it doesn't. */
 export function validPayloads(responseUrl: string): Record<string, unknown>[] {
@@ -123,17 +251,36 @@ export function validPayloads(responseUrl: string): Record<string, unknown>[] {
   const view = (callbackId: string, values: Record<string, unknown>) => ({
     type: 'view_submission',
     ...common,
-    view: { id: 'V1', team_id: 'T0TEST', type: 'modal', callback_id: callbackId, private_metadata: '{"id":1}', state: { values }, hash: '1', app_id: 'A0FERRY' },
+    view: {
+      id: 'V1',
+      team_id: 'T0TEST',
+      type: 'modal',
+      callback_id: callbackId,
+      private_metadata: '{"id":1}',
+      state: { values },
+      hash: '1',
+      app_id: 'A0FERRY',
+    },
     response_urls: [],
   });
   return [
     ...[...FERRY_LISTENERS.actions, 'not_ferrys_button'].flatMap((a) => [click(a, '1'), click(a, '{"app":"web","env":"dev"}')]),
     view('release_hold_view', { reason: { reason: { type: 'plain_text_input', value: 'QA found a bug' } } }),
-    view('release_fields_view', { version: { version: { type: 'plain_text_input', value: '1.2' } }, deployType: { deployType: { type: 'static_select', selected_option: null } } }),
+    view('release_fields_view', {
+      version: { version: { type: 'plain_text_input', value: '1.2' } },
+      deployType: { deployType: { type: 'static_select', selected_option: null } },
+    }),
     view('not_ferrys_view', {}),
     { type: 'view_closed', ...common, view: { id: 'V1', callback_id: 'release_hold_view' }, is_cleared: false },
     { type: 'block_suggestion', ...common, action_id: 'x', block_id: 'b', value: 'a' },
-    { type: 'message_action', ...common, callback_id: 'x', message: { ts: '1.2' }, channel: { id: 'C0GENERAL' }, response_url: responseUrl },
+    {
+      type: 'message_action',
+      ...common,
+      callback_id: 'x',
+      message: { ts: '1.2' },
+      channel: { id: 'C0GENERAL' },
+      response_url: responseUrl,
+    },
     { type: 'shortcut', ...common, callback_id: 'x' },
     { type: 'dialog_submission', ...common, callback_id: 'x', submission: {}, channel: { id: 'C0GENERAL' } },
   ];

@@ -25,13 +25,80 @@ export interface PrHistory {
   pulls: Map<string, FakePull[]>;
   /** Every non-merge commit of base..head: the pull request it came from (innermost), none for direct pushes. */
   prOf: Map<string, { number: number; title: string; how: 'merge' | 'squash' | 'rebase' }>;
-  counts: { commits: number; merges: number; nonMerge: number; mergedPrs: number; squashed: number; rebased: number; direct: number; nested: number };
+  counts: {
+    commits: number;
+    merges: number;
+    nonMerge: number;
+    mergedPrs: number;
+    squashed: number;
+    rebased: number;
+    direct: number;
+    nested: number;
+  };
 }
 
-const FIRST = ['Ana', 'Ben', 'Carla', 'Dmitri', 'Eun-ji', 'Farah', 'Goran', 'Hana', 'Ivo', 'Jonas', 'Kemi', 'Luca', 'Mei', 'Nadia', 'Omar', 'Priya', 'Quinn', 'Rosa', 'Sven', 'Tomás'];
-const LAST = ['Lima', 'Okafor', 'Diaz', 'Petrov', 'Kim', 'Haddad', 'Novak', 'Sato', 'Marić', 'Berg', 'Adeyemi', 'Rossi', 'Chen', 'Karimi', 'Farouk', 'Nair', 'Walsh', 'Ortiz', 'Lund', 'Ruiz'];
+const FIRST = [
+  'Ana',
+  'Ben',
+  'Carla',
+  'Dmitri',
+  'Eun-ji',
+  'Farah',
+  'Goran',
+  'Hana',
+  'Ivo',
+  'Jonas',
+  'Kemi',
+  'Luca',
+  'Mei',
+  'Nadia',
+  'Omar',
+  'Priya',
+  'Quinn',
+  'Rosa',
+  'Sven',
+  'Tomás',
+];
+const LAST = [
+  'Lima',
+  'Okafor',
+  'Diaz',
+  'Petrov',
+  'Kim',
+  'Haddad',
+  'Novak',
+  'Sato',
+  'Marić',
+  'Berg',
+  'Adeyemi',
+  'Rossi',
+  'Chen',
+  'Karimi',
+  'Farouk',
+  'Nair',
+  'Walsh',
+  'Ortiz',
+  'Lund',
+  'Ruiz',
+];
 const VERBS = ['Add', 'Fix', 'Refactor', 'Speed up', 'Remove', 'Rename', 'Document', 'Test', 'Harden', 'Simplify', 'Cache', 'Retry'];
-const THINGS = ['checkout flow', 'cart totals', 'webhook delivery', 'invoice PDF', 'search index', 'login rate limit', 'receipt email', 'feature flags', 'CSV export', 'audit log', 'price rounding', 'session cookies', 'image upload', 'order history', 'coupon codes'];
+const THINGS = [
+  'checkout flow',
+  'cart totals',
+  'webhook delivery',
+  'invoice PDF',
+  'search index',
+  'login rate limit',
+  'receipt email',
+  'feature flags',
+  'CSV export',
+  'audit log',
+  'price rounding',
+  'session cookies',
+  'image upload',
+  'order history',
+  'coupon codes',
+];
 const WIP = ['Wire it up', 'Fix the tests', 'Address review comments', 'Handle the empty case', 'Tidy up', 'Add a test', 'Log failures'];
 
 /** mulberry32: a small seeded PRNG, so a history is the same every time. */
@@ -55,13 +122,27 @@ function team(n: number): HistoryPerson[] {
   const people: HistoryPerson[] = [];
   for (let i = 0; i < n - 1; i++) {
     const name = `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]}${i >= FIRST.length ? ` ${i}` : ''}`;
-    const login = `${name.split(' ')[0]!.toLowerCase().replace(/[^a-z]/g, '')}${i}`;
+    const login = `${name
+      .split(' ')[0]!
+      .toLowerCase()
+      .replace(/[^a-z]/g, '')}${i}`;
     const work = `${login}@acme.example`;
     if (i === 3 || i === 4) people.push({ name, emails: [`${10_000 + i}+${login}@users.noreply.github.com`], login });
     else if (i === 5 || i === 6) people.push({ name, emails: [`${login}@contractor.example`], login });
-    else people.push({ name, emails: i === 1 || i === 2 ? [work, `${login}@home.example`] : [work], login, slack: `U0P${String(i).padStart(3, '0')}` });
+    else
+      people.push({
+        name,
+        emails: i === 1 || i === 2 ? [work, `${login}@home.example`] : [work],
+        login,
+        slack: `U0P${String(i).padStart(3, '0')}`,
+      });
   }
-  people.push({ name: 'dependabot[bot]', emails: ['49699333+dependabot[bot]@users.noreply.github.com'], login: 'dependabot[bot]', bot: true });
+  people.push({
+    name: 'dependabot[bot]',
+    emails: ['49699333+dependabot[bot]@users.noreply.github.com'],
+    login: 'dependabot[bot]',
+    bot: true,
+  });
   return people;
 }
 
@@ -101,7 +182,9 @@ export function makePrHistory(dir: string, o: { events?: number; people?: number
     mark += 1;
     time += 37 + Math.floor(rand() * 600);
     const email = emailOf(by);
-    out.push(`commit refs/heads/${branch}\nmark :${mark}\nauthor ${by.name} <${email}> ${time} +0000\ncommitter ${by.name} <${email}> ${time} +0000\n${data(message)}`);
+    out.push(
+      `commit refs/heads/${branch}\nmark :${mark}\nauthor ${by.name} <${email}> ${time} +0000\ncommitter ${by.name} <${email}> ${time} +0000\n${data(message)}`,
+    );
     if (from) out.push(`from :${from}\n`);
     if (merge) out.push(`merge :${merge}\n`);
     if (!merge) out.push(`M 100644 inline src/f${++file % 97}.txt\n${data(`${mark}\n`)}`);
@@ -147,7 +230,15 @@ export function makePrHistory(dir: string, o: { events?: number; people?: number
         b = commit(branch, author, `Merge pull request #${inner.number} from ${other.login}/pr${inner.number}\n\n${inner.title}\n`, b, sub);
         counts.nested++;
       }
-      main.push(commit('main', rand() < 0.6 ? author : pick(maintainers), `Merge pull request #${pr.number} from ${author.login}/${branch}\n\n${pr.title}\n`, tip, b));
+      main.push(
+        commit(
+          'main',
+          rand() < 0.6 ? author : pick(maintainers),
+          `Merge pull request #${pr.number} from ${author.login}/${branch}\n\n${pr.title}\n`,
+          tip,
+          b,
+        ),
+      );
       counts.mergedPrs++;
     } else if (r < 0.92) {
       const dependabot = rand() < 0.15;
@@ -170,11 +261,20 @@ export function makePrHistory(dir: string, o: { events?: number; people?: number
 
   mkdirSync(dir, { recursive: true });
   const env = { PATH: process.env.PATH!, HOME: dir };
-  const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: dir, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024, ...(input !== undefined && { input }) }).trim();
+  const git = (args: string[], input?: string) =>
+    execFileSync('git', args, {
+      cwd: dir,
+      encoding: 'utf8',
+      env,
+      maxBuffer: 64 * 1024 * 1024,
+      ...(input !== undefined && { input }),
+    }).trim();
   git(['init', '--quiet', '--initial-branch=main']);
   const sha = fastImport(dir, out.join(''), git);
   // Delete the PR branches, as GitHub's "delete branch" does: only main remains.
-  const branches = git(['for-each-ref', '--format=%(refname)', 'refs/heads/']).split('\n').filter((b) => b && b !== 'refs/heads/main');
+  const branches = git(['for-each-ref', '--format=%(refname)', 'refs/heads/'])
+    .split('\n')
+    .filter((b) => b && b !== 'refs/heads/main');
   git(['update-ref', '--stdin'], branches.map((b) => `delete ${b}\n`).join(''));
 
   const web = o.webUrl ?? 'https://github.com/acme/web';
@@ -192,7 +292,14 @@ export function makePrHistory(dir: string, o: { events?: number; people?: number
     const rebased = rebasedMarks.get(m);
     const merged = branchOf.get(m);
     if (rebased) {
-      pulls.set(s, [{ number: rebased.number, title: rebased.title, html_url: `${web}/pull/${rebased.number}`, merged_at: new Date(time * 1000).toISOString() }]);
+      pulls.set(s, [
+        {
+          number: rebased.number,
+          title: rebased.title,
+          html_url: `${web}/pull/${rebased.number}`,
+          merged_at: new Date(time * 1000).toISOString(),
+        },
+      ]);
       prOf.set(s, { ...rebased, how: 'rebase' });
     } else if (merged) prOf.set(s, { ...merged, how: 'merge' });
   }

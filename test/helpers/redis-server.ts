@@ -15,7 +15,9 @@ export interface OwnRedis {
 export async function startOwnRedis(port?: number): Promise<OwnRedis> {
   port ??= await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-own-redis-'));
-  const proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   await ready(proc, exited);
   return {

@@ -60,7 +60,12 @@ export async function startFerry(o: FerryOptions = {}): Promise<Ferry> {
             ...source,
             environments: {
               staging: { deploy: [LOCAL_DEPLOY, deployRoot] },
-              production: { deploy: productionDeploy, promote_from: 'staging', permissions: { deploy: [ANA, BEN, DAN, ADMIN] }, release: o.release ?? {} },
+              production: {
+                deploy: productionDeploy,
+                promote_from: 'staging',
+                permissions: { deploy: [ANA, BEN, DAN, ADMIN] },
+                release: o.release ?? {},
+              },
             },
           },
         },
@@ -110,13 +115,17 @@ export async function openRelease(f: Ferry, o: { target?: string; source?: strin
 
 /** Release #id's one message in the feed. */
 export function summaryMessage(h: Harness, id: number): Promise<PostedMessage> {
-  return h.slack.waitFor(`release #${id}'s summary`, () => h.slack.messages.find((m) => m.channel === FEED && !m.thread_ts && m.versions[0]!.text.startsWith(`Release #${id} of `)));
+  return h.slack.waitFor(`release #${id}'s summary`, () =>
+    h.slack.messages.find((m) => m.channel === FEED && !m.thread_ts && m.versions[0]!.text.startsWith(`Release #${id} of `)),
+  );
 }
 
 /** Every text of a message's blocks (header, sections, context), one after the other. */
 export function textOf(v: MessageVersion): string {
   return (v.blocks as { type: string; text?: { text?: string }; elements?: { text?: unknown }[] }[])
-    .map((b) => (b.type === 'context' ? (b.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : '')).join(' ') : (b.text?.text ?? '')))
+    .map((b) =>
+      b.type === 'context' ? (b.elements ?? []).map((e) => (typeof e.text === 'string' ? e.text : '')).join(' ') : (b.text?.text ?? ''),
+    )
     .filter(Boolean)
     .join('\n');
 }
@@ -140,7 +149,12 @@ export function authorLineOf(v: MessageVersion, who: string): string | undefined
 }
 
 /** Waits until the summary's latest version passes `ok`; returns that version. */
-export function summaryWhen(h: Harness, m: PostedMessage, what: string, ok: (text: string, v: MessageVersion) => boolean): Promise<MessageVersion> {
+export function summaryWhen(
+  h: Harness,
+  m: PostedMessage,
+  what: string,
+  ok: (text: string, v: MessageVersion) => boolean,
+): Promise<MessageVersion> {
   return h.slack.waitFor(`the summary to show ${what}`, () => {
     const v = latest(m);
     return ok(textOf(v), v) ? v : undefined;
@@ -159,12 +173,16 @@ export function liveSha(h: Harness, env: string): string {
 
 /** The audit log of web/production (newest first), release entries only. */
 export async function releaseAudit(h: Harness): Promise<AuditEntry[]> {
-  return (await h.redis.lrange(`${h.prefix}:audit:env:web:production`, 0, -1)).map((e) => JSON.parse(e) as AuditEntry).filter((e) => e.action === 'release');
+  return (await h.redis.lrange(`${h.prefix}:audit:env:web:production`, 0, -1))
+    .map((e) => JSON.parse(e) as AuditEntry)
+    .filter((e) => e.action === 'release');
 }
 
 /** Top-level feed messages that are neither deploys nor release summaries (freezes, unfreezes). */
 export function feedLines(h: Harness): string[] {
-  return h.slack.messages.filter((m) => m.channel === FEED && !m.thread_ts && !/^(Deploy|Release) #\d+ /.test(m.versions[0]!.text)).map((m) => latest(m).text);
+  return h.slack.messages
+    .filter((m) => m.channel === FEED && !m.thread_ts && !/^(Deploy|Release) #\d+ /.test(m.versions[0]!.text))
+    .map((m) => latest(m).text);
 }
 
 /** How many deploys Ferry has accepted so far. */
@@ -196,7 +214,9 @@ export const initialOf = (m: Modal, block: string): string | undefined => {
 
 /** The DM Ferry sent `user` that matches `match` (a message posted to the user ID; Slack's channel for it is D<user>). */
 export function dmMessage(h: Harness, user: string, match: RegExp = /./): Promise<PostedMessage> {
-  return h.slack.waitFor(`a DM to ${user} matching ${match}`, () => h.slack.messages.find((m) => m.channel === user && match.test(m.versions[0]!.text)));
+  return h.slack.waitFor(`a DM to ${user} matching ${match}`, () =>
+    h.slack.messages.find((m) => m.channel === user && match.test(m.versions[0]!.text)),
+  );
 }
 
 /** Where a button on a DM is clicked. */

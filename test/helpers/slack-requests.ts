@@ -39,7 +39,13 @@ export function slashBody(command: string, text: string, user: string, responseU
 }
 
 /** A button click's form body (block_actions). */
-export function buttonBody(actionId: string, value: string, user: string, responseUrl: string, where?: { channel: string; ts: string }): string {
+export function buttonBody(
+  actionId: string,
+  value: string,
+  user: string,
+  responseUrl: string,
+  where?: { channel: string; ts: string },
+): string {
   const channel = where?.channel ?? 'C0GENERAL';
   const payload = {
     type: 'block_actions',
@@ -51,13 +57,27 @@ export function buttonBody(actionId: string, value: string, user: string, respon
     team: { id: 'T0TEST', domain: 'acme' },
     channel: { id: channel, name: channel.startsWith('D') ? 'directmessage' : 'general' },
     response_url: responseUrl,
-    actions: [{ type: 'button', action_id: actionId, block_id: 'b1', value, text: { type: 'plain_text', text: 'x' }, action_ts: String(Date.now() / 1000) }],
+    actions: [
+      {
+        type: 'button',
+        action_id: actionId,
+        block_id: 'b1',
+        value,
+        text: { type: 'plain_text', text: 'x' },
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 
 /** A modal's submission (view_submission), with `values` in Slack's view.state.values shape. */
-export function viewSubmissionBody(callbackId: string, privateMetadata: string, values: Record<string, Record<string, unknown>>, user: string): string {
+export function viewSubmissionBody(
+  callbackId: string,
+  privateMetadata: string,
+  values: Record<string, Record<string, unknown>>,
+  user: string,
+): string {
   const payload = {
     type: 'view_submission',
     team: { id: 'T0TEST', domain: 'acme' },

@@ -18,7 +18,10 @@ export class SseClient {
   private readonly emitter = new EventEmitter();
   private readonly abort = new AbortController();
 
-  private constructor(readonly status: number, readonly headers: Headers) {}
+  private constructor(
+    readonly status: number,
+    readonly headers: Headers,
+  ) {}
 
   static async open(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
     const ctl = new AbortController();
@@ -76,8 +79,7 @@ export class SseClient {
     try {
       for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
         buf += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buf.indexOf('\n\n')) >= 0) {
+        for (let end = buf.indexOf('\n\n'); end >= 0; end = buf.indexOf('\n\n')) {
           this.parse(buf.slice(0, end));
           buf = buf.slice(end + 2);
         }

@@ -3,7 +3,12 @@
  * (fake servers nudge on every request they receive) and at a slow fallback pace for state that
  * changes elsewhere (Redis written by a worker process). Fails with `what` after `timeoutMs`.
  */
-export async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, pollMs = 25): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+  pollMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

@@ -38,8 +38,22 @@ export async function deliver(
 }
 
 /** A `push` payload with the fields GitHub sends that Ferry reads (and a few it does not). */
-export function pushPayload(p: { repo?: string; branch?: string; before: string; after: string; commits?: number; login?: string; email?: string; deleted?: boolean; pushedAt?: number }): Record<string, unknown> {
-  const commits = Array.from({ length: p.commits ?? 1 }, (_, i) => ({ id: `${i}`.padStart(40, '0'), message: `commit ${i}`, distinct: true }));
+export function pushPayload(p: {
+  repo?: string;
+  branch?: string;
+  before: string;
+  after: string;
+  commits?: number;
+  login?: string;
+  email?: string;
+  deleted?: boolean;
+  pushedAt?: number;
+}): Record<string, unknown> {
+  const commits = Array.from({ length: p.commits ?? 1 }, (_, i) => ({
+    id: `${i}`.padStart(40, '0'),
+    message: `commit ${i}`,
+    distinct: true,
+  }));
   return {
     ref: `refs/heads/${p.branch ?? 'main'}`,
     before: p.before,
@@ -49,7 +63,11 @@ export function pushPayload(p: { repo?: string; branch?: string; before: string;
     forced: false,
     commits,
     head_commit: commits.at(-1) ?? null,
-    repository: { full_name: p.repo ?? 'acme/web', name: (p.repo ?? 'acme/web').split('/')[1], ...(p.pushedAt !== undefined && { pushed_at: p.pushedAt }) },
+    repository: {
+      full_name: p.repo ?? 'acme/web',
+      name: (p.repo ?? 'acme/web').split('/')[1],
+      ...(p.pushedAt !== undefined && { pushed_at: p.pushedAt }),
+    },
     pusher: { name: p.login ?? 'octocat', email: p.email ?? 'octocat@users.noreply.github.com' },
     sender: { login: p.login ?? 'octocat', type: 'User' },
   };

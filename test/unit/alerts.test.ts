@@ -1,14 +1,39 @@
 import { ACCEPTED_FORMATS, alertFiringText, alertResolvedText, parseAlerts } from '../../src/core/alerts';
 
 const am = (alerts: unknown[], over: Record<string, unknown> = {}) =>
-  JSON.stringify({ receiver: 'ferry', status: 'firing', alerts, groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am:9093', version: '4', groupKey: '{}:{}', truncatedAlerts: 0, ...over });
+  JSON.stringify({
+    receiver: 'ferry',
+    status: 'firing',
+    alerts,
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://am:9093',
+    version: '4',
+    groupKey: '{}:{}',
+    truncatedAlerts: 0,
+    ...over,
+  });
 
 describe('parseAlerts', () => {
   test("Alertmanager's webhook: each alert with its own status, name, summary (or description), link and fingerprint", () => {
     const r = parseAlerts(
       am([
-        { status: 'firing', labels: { alertname: 'HighErrorRate', job: 'web' }, annotations: { summary: 'errors  above\n5%', description: 'long' }, startsAt: '2026-11-30T10:00:00Z', generatorURL: 'http://prom:9090/graph?g0.expr=x', fingerprint: 'abc' },
-        { status: 'resolved', labels: { alertname: 'HighLatency' }, annotations: { description: 'p99 over 2s' }, fingerprint: 'def', generatorURL: 'javascript:alert(1)' },
+        {
+          status: 'firing',
+          labels: { alertname: 'HighErrorRate', job: 'web' },
+          annotations: { summary: 'errors  above\n5%', description: 'long' },
+          startsAt: '2026-11-30T10:00:00Z',
+          generatorURL: 'http://prom:9090/graph?g0.expr=x',
+          fingerprint: 'abc',
+        },
+        {
+          status: 'resolved',
+          labels: { alertname: 'HighLatency' },
+          annotations: { description: 'p99 over 2s' },
+          fingerprint: 'def',
+          generatorURL: 'javascript:alert(1)',
+        },
         { status: 'firing', labels: { job: 'web', instance: 'a' }, annotations: {} },
       ]),
     );
@@ -24,9 +49,19 @@ describe('parseAlerts', () => {
   });
 
   test('plain JSON: status, summary, optional name and url', () => {
-    expect(parseAlerts('{"status":"firing","summary":"disk full","name":"DiskFull"}')).toEqual({ ok: true, format: 'plain', alerts: [{ key: 'name:DiskFull', name: 'DiskFull', firing: true, summary: 'disk full' }] });
-    expect(parseAlerts('{"status":"resolved"}')).toEqual({ ok: true, format: 'plain', alerts: [{ key: 'name:alert', name: 'alert', firing: false, summary: '' }] });
-    expect(parseAlerts('{"status":"firing","summary":"x","url":"https://status.example.com/i/1"}')).toMatchObject({ alerts: [{ url: 'https://status.example.com/i/1' }] });
+    expect(parseAlerts('{"status":"firing","summary":"disk full","name":"DiskFull"}')).toEqual({
+      ok: true,
+      format: 'plain',
+      alerts: [{ key: 'name:DiskFull', name: 'DiskFull', firing: true, summary: 'disk full' }],
+    });
+    expect(parseAlerts('{"status":"resolved"}')).toEqual({
+      ok: true,
+      format: 'plain',
+      alerts: [{ key: 'name:alert', name: 'alert', firing: false, summary: '' }],
+    });
+    expect(parseAlerts('{"status":"firing","summary":"x","url":"https://status.example.com/i/1"}')).toMatchObject({
+      alerts: [{ url: 'https://status.example.com/i/1' }],
+    });
   });
 
   test('long names and summaries are clipped', () => {
@@ -53,7 +88,11 @@ describe('parseAlerts', () => {
     ['another Alertmanager version', am([], { version: '3' }), 'Alertmanager webhook version "3" is not supported (only "4").'],
     ['alerts that are not a list', am([], { alerts: {} }), '`alerts` must be a list.'],
     ['an alert that is not an object', am(['x']), 'alerts[0] is not an object.'],
-    ['an alert without a status', am([{ status: 'firing', labels: {} }, { labels: {} }]), 'alerts[1].status must be "firing" or "resolved".'],
+    [
+      'an alert without a status',
+      am([{ status: 'firing', labels: {} }, { labels: {} }]),
+      'alerts[1].status must be "firing" or "resolved".',
+    ],
   ])('%s is refused, saying what is accepted', (_what, body, error) => {
     expect(parseAlerts(body)).toEqual({ ok: false, error: `${error} ${ACCEPTED_FORMATS}` });
   });
@@ -67,12 +106,19 @@ describe('alert feed lines', () => {
     );
   });
   test('an env already frozen by a release, and several alerts still firing', () => {
-    expect(alertFiringText('web', 'production', { ...a, name: 'X', summary: '', url: undefined } as never, { kind: 'kept', freeze: { source: 'release', by: 'ferry', name: '#12' } })).toBe(
+    expect(
+      alertFiringText('web', 'production', { ...a, name: 'X', summary: '', url: undefined } as never, {
+        kind: 'kept',
+        freeze: { source: 'release', by: 'ferry', name: '#12' },
+      }),
+    ).toBe(
       ':rotating_light: The alert *X* is firing on `web` *production*. It was already frozen by the release *#12*; that freeze stays as it is.',
     );
     expect(alertResolvedText('web', 'production', { name: 'X' }, { kind: 'still', firing: ['A', 'B', 'C', 'D', 'E'] })).toBe(
       ':white_check_mark: The alert *X* on `web` *production* is resolved; it stays frozen while *A*, *B*, *C* and 2 more are firing.',
     );
-    expect(alertResolvedText('web', 'production', { name: 'X' }, { kind: 'not-frozen' })).toBe(':white_check_mark: The alert *X* on `web` *production* is resolved.');
+    expect(alertResolvedText('web', 'production', { name: 'X' }, { kind: 'not-frozen' })).toBe(
+      ':white_check_mark: The alert *X* on `web` *production* is resolved.',
+    );
   });
 });

@@ -35,9 +35,26 @@ describe('tagMatches (release_tags: glob)', () => {
 });
 
 describe('parseTagEvent', () => {
-  const push = (o: Record<string, unknown> = {}) => ({ ref: 'refs/tags/v1.2.0', before: ZERO, after: A, created: true, deleted: false, repository, sender, pusher: { name: 'octocat', email: 'Octo@Example.com' }, ...o });
+  const push = (o: Record<string, unknown> = {}) => ({
+    ref: 'refs/tags/v1.2.0',
+    before: ZERO,
+    after: A,
+    created: true,
+    deleted: false,
+    repository,
+    sender,
+    pusher: { name: 'octocat', email: 'Octo@Example.com' },
+    ...o,
+  });
   test('a tag push that creates the tag: the tag and its SHA (after), who pushed', () => {
-    expect(parseTagEvent('push', push())).toEqual({ kind: 'tags', repo: 'acme/web', tag: 'v1.2.0', sha: A, login: 'octocat', email: 'octo@example.com' });
+    expect(parseTagEvent('push', push())).toEqual({
+      kind: 'tags',
+      repo: 'acme/web',
+      tag: 'v1.2.0',
+      sha: A,
+      login: 'octocat',
+      email: 'octo@example.com',
+    });
   });
   test('an annotated tag push: the tagged commit (head_commit.id), not the tag object (after)', () => {
     const commit = 'c'.repeat(40);
@@ -55,14 +72,20 @@ describe('parseTagEvent', () => {
     expect(parseTagEvent('push', null)).toBe('the payload is not a JSON object');
   });
   test('create of a tag: the tag, no SHA (resolved later); create of a branch is not one', () => {
-    expect(parseTagEvent('create', { ref: 'v1.2.0', ref_type: 'tag', repository, sender })).toEqual({ kind: 'tags', repo: 'acme/web', tag: 'v1.2.0', login: 'octocat' });
+    expect(parseTagEvent('create', { ref: 'v1.2.0', ref_type: 'tag', repository, sender })).toEqual({
+      kind: 'tags',
+      repo: 'acme/web',
+      tag: 'v1.2.0',
+      login: 'octocat',
+    });
     expect(parseTagEvent('create', { ref: 'feature', ref_type: 'branch', repository, sender })).toBeUndefined();
     expect(parseTagEvent('create', { ref_type: 'tag', repository, sender })).toBe('ref is missing');
   });
   test('release published: its tag_name; other actions are not', () => {
     const rel = (action: string, release: unknown = { tag_name: 'v2.0.0' }) => ({ action, release, repository, sender });
     expect(parseTagEvent('release', rel('published'))).toEqual({ kind: 'releases', repo: 'acme/web', tag: 'v2.0.0', login: 'octocat' });
-    for (const action of ['created', 'edited', 'prereleased', 'released', 'deleted']) expect(parseTagEvent('release', rel(action))).toBeUndefined();
+    for (const action of ['created', 'edited', 'prereleased', 'released', 'deleted'])
+      expect(parseTagEvent('release', rel(action))).toBeUndefined();
     expect(parseTagEvent('release', rel('published', {}))).toBe('release.tag_name is missing');
   });
   test('other events are not tag events', () => {
@@ -84,7 +107,13 @@ describe('autoReleaseTargets', () => {
             canary: { deploy: ['/bin/true'], promote_from: 'staging', auto_release: 'releases', release_tags: 'release-*' },
           },
         },
-        other: { repo: 'acme/other', environments: { staging: { deploy: ['/bin/true'] }, production: { deploy: ['/bin/true'], promote_from: 'staging', auto_release: 'tags' } } },
+        other: {
+          repo: 'acme/other',
+          environments: {
+            staging: { deploy: ['/bin/true'] },
+            production: { deploy: ['/bin/true'], promote_from: 'staging', auto_release: 'tags' },
+          },
+        },
       },
     }),
     '/tmp/ferry.yml',

@@ -8,8 +8,14 @@ const SHA = 'abcdef0123456789abcdef0123456789abcdef01';
 
 type Block = { type: string; text?: { type: string; text: string }; elements?: { text: string }[] };
 const blocksOf = (r: { blocks: Record<string, unknown>[] }) => r.blocks as unknown as Block[];
-const sections = (r: { blocks: Record<string, unknown>[] }) => blocksOf(r).filter((b) => b.type === 'section').map((b) => b.text!.text);
-const all = (r: { blocks: Record<string, unknown>[] }) => blocksOf(r).map((b) => b.text?.text ?? b.elements?.map((e) => e.text).join(' ') ?? '').join('\n');
+const sections = (r: { blocks: Record<string, unknown>[] }) =>
+  blocksOf(r)
+    .filter((b) => b.type === 'section')
+    .map((b) => b.text!.text);
+const all = (r: { blocks: Record<string, unknown>[] }) =>
+  blocksOf(r)
+    .map((b) => b.text?.text ?? b.elements?.map((e) => e.text).join(' ') ?? '')
+    .join('\n');
 
 function withinLimits(r: { blocks: Record<string, unknown>[] }): void {
   expect(r.blocks.length).toBeLessThanOrEqual(MAX_BLOCKS);
@@ -18,7 +24,14 @@ function withinLimits(r: { blocks: Record<string, unknown>[] }): void {
 
 const dev: BoardEnv = {
   env: 'dev',
-  running: { deployId: 7, sha: SHA, ref: 'feature/checkout', user: 'U0ANA', at: NOW - 2 * H, commitUrl: `https://github.com/acme/web/commit/${SHA}` },
+  running: {
+    deployId: 7,
+    sha: SHA,
+    ref: 'feature/checkout',
+    user: 'U0ANA',
+    at: NOW - 2 * H,
+    commitUrl: `https://github.com/acme/web/commit/${SHA}`,
+  },
   lock: { holder: 'U0BEN', reason: 'testing checkout', until: NOW + 3 * H },
   queue: { waiting: 2, held: 1, runningId: 9 },
 };
@@ -33,7 +46,9 @@ describe('the /deploys board', () => {
     expect(b.at(-1)!.type).toBe('context');
     const [d, s] = sections(r);
     expect(d).toContain('*dev*');
-    expect(d).toContain(`runs <https://github.com/acme/web/commit/${SHA}|abcdef0> \`feature/checkout\` (deploy #7) by <@U0ANA>, 2h ago (<!date^${(NOW - 2 * H) / 1000}^`);
+    expect(d).toContain(
+      `runs <https://github.com/acme/web/commit/${SHA}|abcdef0> \`feature/checkout\` (deploy #7) by <@U0ANA>, 2h ago (<!date^${(NOW - 2 * H) / 1000}^`,
+    );
     expect(d).toMatch(/:lock: locked by <@U0BEN> \(testing checkout\) until <!date\^\d+\^\{time\}\|2025-03-04 15:00 UTC> \(in 3h\)/);
     expect(d).toContain('queue: #9 running, 2 waiting (1 held by a freeze or window)');
     expect(s).toContain('*staging*');
@@ -44,7 +59,11 @@ describe('the /deploys board', () => {
   });
 
   test('without a commit URL the SHA is shown as code; a reservation names who it is held for', () => {
-    const env: BoardEnv = { ...dev, running: { ...dev.running!, commitUrl: undefined as never }, lock: { holder: 'U0CAT', reason: 'their turn', until: NOW + 10 * MIN, reserved: true } };
+    const env: BoardEnv = {
+      ...dev,
+      running: { ...dev.running!, commitUrl: undefined as never },
+      lock: { holder: 'U0CAT', reason: 'their turn', until: NOW + 10 * MIN, reserved: true },
+    };
     delete (env.running as { commitUrl?: string }).commitUrl;
     const d = sections(renderBoard({ now: NOW, apps: [{ app: 'web', envs: [env] }] }))[0]!;
     expect(d).toContain('runs `abcdef0` `feature/checkout`');
@@ -67,9 +86,23 @@ describe('the /deploys board', () => {
 
   test('freeze and deploy window lines, when the providers give them', () => {
     const envs: BoardEnv[] = [
-      { ...staging, freeze: { by: 'U0CAT', reason: 'QA on the release candidate', until: NOW + 5 * H, source: 'manual' }, window: { open: true, text: 'Mon-Thu 09:30-17:00', changesAt: NOW + 5 * H } },
-      { env: 'production', queue: { waiting: 0 }, freeze: { by: 'U0CAT', reason: '', source: 'manual' }, window: { open: false, text: 'Mon-Thu 09:30-17:00', changesAt: NOW + 2 * 24 * H } },
-      { env: 'qa', queue: { waiting: 0 }, freeze: { by: 'xmas', reason: 'holidays', until: NOW + 24 * H, source: 'schedule' }, window: { open: false, text: 'Mon-Fri 10:00-16:00' } },
+      {
+        ...staging,
+        freeze: { by: 'U0CAT', reason: 'QA on the release candidate', until: NOW + 5 * H, source: 'manual' },
+        window: { open: true, text: 'Mon-Thu 09:30-17:00', changesAt: NOW + 5 * H },
+      },
+      {
+        env: 'production',
+        queue: { waiting: 0 },
+        freeze: { by: 'U0CAT', reason: '', source: 'manual' },
+        window: { open: false, text: 'Mon-Thu 09:30-17:00', changesAt: NOW + 2 * 24 * H },
+      },
+      {
+        env: 'qa',
+        queue: { waiting: 0 },
+        freeze: { by: 'xmas', reason: 'holidays', until: NOW + 24 * H, source: 'schedule' },
+        window: { open: false, text: 'Mon-Fri 10:00-16:00' },
+      },
     ];
     const [s, p, q] = sections(renderBoard({ now: NOW, apps: [{ app: 'web', envs }] }));
     expect(s).toContain(':snowflake: frozen by <@U0CAT> (QA on the release candidate) until <!date^');
@@ -89,7 +122,16 @@ describe('the /deploys board', () => {
       freeze: { by: 'U0CAT', reason: '<!here> stop', source: 'manual' },
       window: { open: true, text: '<b>9-5</b>' },
     };
-    for (const r of [renderBoard({ now: NOW, apps: [{ app: 'web', envs: [env] }] }), renderBoard({ now: NOW, apps: [{ app: 'web', envs: [env] }, { app: 'api', envs: [env] }] })]) {
+    for (const r of [
+      renderBoard({ now: NOW, apps: [{ app: 'web', envs: [env] }] }),
+      renderBoard({
+        now: NOW,
+        apps: [
+          { app: 'web', envs: [env] },
+          { app: 'api', envs: [env] },
+        ],
+      }),
+    ]) {
       const text = all(r);
       expect(text).toContain('feat/&lt;script&gt;&amp;x');
       expect(text).toContain('&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;');
@@ -110,7 +152,9 @@ describe('the /deploys board', () => {
     expect(blocksOf(r).map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'context']);
     const [web, api, admin] = sections(r);
     expect(web!.split('\n')).toHaveLength(3);
-    expect(web).toMatch(/^\*web\*\n• \*dev\*: <https:\/\/github\.com\/acme\/web\/commit\/abcdef0[0-9a-f]+\|abcdef0> `feature\/checkout` by <@U0ANA> 2h ago · :lock: locked by <@U0BEN> \(testing checkout\) until <!date[^·]+ · #9 running, 2 waiting/);
+    expect(web).toMatch(
+      /^\*web\*\n• \*dev\*: <https:\/\/github\.com\/acme\/web\/commit\/abcdef0[0-9a-f]+\|abcdef0> `feature\/checkout` by <@U0ANA> 2h ago · :lock: locked by <@U0BEN> \(testing checkout\) until <!date[^·]+ · #9 running, 2 waiting/,
+    );
     expect(web).toContain('• *staging*: nothing deployed yet · free · queue empty');
     expect(api).toBe('*api*\n• *dev*: nothing deployed yet · free · queue empty');
     expect(admin).toContain('1 waiting · :snowflake: frozen by <@U0CAT> (incident), until someone lifts it');
@@ -179,7 +223,14 @@ describe("an env's history", () => {
         deploy({ id: 6, status: 'queued', startedAt: undefined as never, finishedAt: undefined as never, createdAt: NOW - MIN }),
         deploy({ id: 5, status: 'running', finishedAt: undefined as never, startedAt: NOW - 90_000 }),
         deploy({ id: 4, status: 'cancelled', user: 'U0BEN', startedAt: undefined as never, error: 'cancelled by <@U0BEN>' }),
-        deploy({ id: 3, status: 'failed', exitCode: 1, error: 'the command exited with 1: &lt;b&gt;boom&lt;/b&gt; &amp; more', user: 'U0BEN', ref: 'fix/<x>' }),
+        deploy({
+          id: 3,
+          status: 'failed',
+          exitCode: 1,
+          error: 'the command exited with 1: &lt;b&gt;boom&lt;/b&gt; &amp; more',
+          user: 'U0BEN',
+          ref: 'fix/<x>',
+        }),
         deploy({ id: 2, status: 'succeeded', rollbackOf: '1' }),
         deploy({ id: 1, status: 'succeeded' }),
       ].map((d) => Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined)) as unknown as Deploy),
@@ -197,11 +248,18 @@ describe("an env's history", () => {
     expect(lines[3]).toContain('`fix/&lt;x&gt;`@<https://github.com/acme/web/commit/');
     expect(lines[3]).toContain('<@U0BEN>');
     expect(lines[4]).toContain(":white_check_mark: succeeded in 1m 3s · :rewind: rollback to #1's commit");
-    expect(lines[5]).toMatch(/^\*#1\* :white_check_mark: succeeded in 1m 3s · `main`@<https:\/\/github\.com\/acme\/web\/commit\/abcdef0[0-9a-f]+\|abcdef0> · <@U0ANA> · 1h ago \(<!date\^\d+\^/);
+    expect(lines[5]).toMatch(
+      /^\*#1\* :white_check_mark: succeeded in 1m 3s · `main`@<https:\/\/github\.com\/acme\/web\/commit\/abcdef0[0-9a-f]+\|abcdef0> · <@U0ANA> · 1h ago \(<!date\^\d+\^/,
+    );
   });
 
   test('a cancelled running deploy names who cancelled it and after how long', () => {
-    const r = renderHistory({ app: 'web', env: 'dev', now: NOW, deploys: [deploy({ status: 'cancelled', cancelRequestedBy: 'U0CAT', error: 'cancelled by <@U0CAT> after 1m 3s' })] });
+    const r = renderHistory({
+      app: 'web',
+      env: 'dev',
+      now: NOW,
+      deploys: [deploy({ status: 'cancelled', cancelRequestedBy: 'U0CAT', error: 'cancelled by <@U0CAT> after 1m 3s' })],
+    });
     expect(sections(r)[1]).toContain('cancelled by <@U0CAT> after 1m 3s');
     expect(sections(r)[0]).toBe('*Last deploy to `web` dev*, newest first');
   });
@@ -212,7 +270,9 @@ describe("an env's history", () => {
   });
 
   test('a long failure reason is cut short, keeping its mentions', () => {
-    expect(briefError(`staging was locked by <@U0ANA> before it could start ${'z'.repeat(300)}`, 60)).toBe(`staging was locked by <@U0ANA> before it could start ${'z'.repeat(8)}…`);
+    expect(briefError(`staging was locked by <@U0ANA> before it could start ${'z'.repeat(300)}`, 60)).toBe(
+      `staging was locked by <@U0ANA> before it could start ${'z'.repeat(8)}…`,
+    );
     expect(briefError('timed out after 1s\nand more')).toBe('timed out after 1s and more');
   });
 });

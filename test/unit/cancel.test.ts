@@ -39,7 +39,19 @@ const SHA = '0123456789abcdef0123456789abcdef01234567';
 const T0 = Date.UTC(2025, 2, 4, 13, 5, 0);
 
 function deploy(over: Partial<Deploy> = {}): Deploy {
-  return { id: 42, app: 'web', env: 'dev', ref: 'feature/checkout', sha: SHA, user: 'U0ANA', status: 'queued', createdAt: T0, rev: 1, attempt: 0, ...over };
+  return {
+    id: 42,
+    app: 'web',
+    env: 'dev',
+    ref: 'feature/checkout',
+    sha: SHA,
+    user: 'U0ANA',
+    status: 'queued',
+    createdAt: T0,
+    rev: 1,
+    attempt: 0,
+    ...over,
+  };
 }
 
 function errorOf(p: DeployParse): string {
@@ -61,11 +73,15 @@ describe('/deploy cancel <id>', () => {
   });
 
   test.each(['abc', '0', '#', '4.2', '-3', '#x1', '1234567890123456', 'dev'])('`cancel %s` says it is not a deploy id', (id) => {
-    expect(errorOf(parseDeploy(`cancel ${id}`, oneApp()))).toContain("is not a deploy id; use the number from the deploy's feed message (Deploy #42), e.g. `/deploy cancel 42`.");
+    expect(errorOf(parseDeploy(`cancel ${id}`, oneApp()))).toContain(
+      "is not a deploy id; use the number from the deploy's feed message (Deploy #42), e.g. `/deploy cancel 42`.",
+    );
   });
 
   test('extra words are refused', () => {
-    expect(errorOf(parseDeploy('cancel 42 now', oneApp()))).toBe(`I don't know what to do with \`now\`: ${CANCEL_USAGE} takes one deploy id, e.g. \`/deploy cancel 42\`.`);
+    expect(errorOf(parseDeploy('cancel 42 now', oneApp()))).toBe(
+      `I don't know what to do with \`now\`: ${CANCEL_USAGE} takes one deploy id, e.g. \`/deploy cancel 42\`.`,
+    );
   });
 
   test('help mentions it', () => {
@@ -73,7 +89,10 @@ describe('/deploy cancel <id>', () => {
   });
 
   test('an env that merely starts with cancel still deploys', () => {
-    const config = parseConfig('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      cancels:\n        deploy: [x.sh]\n', '/srv/ferry/ferry.yml');
+    const config = parseConfig(
+      'feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      cancels:\n        deploy: [x.sh]\n',
+      '/srv/ferry/ferry.yml',
+    );
     expect(parseDeploy('cancels 42', config)).toEqual({ kind: 'ok', value: { app: 'web', env: 'cancels', ref: '42' } });
   });
 });
@@ -96,19 +115,25 @@ describe('mayCancel', () => {
     expect(mayCancel('U0BEN', deploy({ user: 'github' }), false, true)).toBe(true);
     expect(mayCancel('U0BEN', deploy({ user: 'github' }), false, false)).toBe(false);
     expect(mayCancel('U0BEN', deploy(), false, true)).toBe(false);
-    expect(cancelRefusedText(deploy({ user: 'github' }), ['U0BOSS'])).toMatch(/it is an automatic deploy, which whoever may deploy to \w+, or <@U0BOSS> can cancel\. Nothing was changed\.$/);
+    expect(cancelRefusedText(deploy({ user: 'github' }), ['U0BOSS'])).toMatch(
+      /it is an automatic deploy, which whoever may deploy to \w+, or <@U0BOSS> can cancel\. Nothing was changed\.$/,
+    );
   });
 });
 
 describe('cancel answers', () => {
   test('a refusal names who can: the requester, and admins when there are any', () => {
-    expect(cancelRefusedText(deploy(), [])).toBe("You can't cancel *deploy #42* (`feature/checkout` to `web` *dev*): only <@U0ANA>, who asked for it, can. Nothing was changed.");
+    expect(cancelRefusedText(deploy(), [])).toBe(
+      "You can't cancel *deploy #42* (`feature/checkout` to `web` *dev*): only <@U0ANA>, who asked for it, can. Nothing was changed.",
+    );
     expect(cancelRefusedText(deploy(), ['U0BOSS'])).toContain('only <@U0ANA>, who asked for it, or <@U0BOSS> can');
   });
 
   test('a finished deploy: how and when it ended, nothing to cancel', () => {
     const done = deploy({ status: 'succeeded', startedAt: T0, finishedAt: T0 + 60_000 });
-    expect(alreadyFinishedText(done)).toBe(`*Deploy #42* (\`feature/checkout\` to \`web\` *dev*) already succeeded at <!date^${(T0 + 60_000) / 1000}^{date_short_pretty} {time}|2025-03-04 13:06 UTC>; nothing to cancel.`);
+    expect(alreadyFinishedText(done)).toBe(
+      `*Deploy #42* (\`feature/checkout\` to \`web\` *dev*) already succeeded at <!date^${(T0 + 60_000) / 1000}^{date_short_pretty} {time}|2025-03-04 13:06 UTC>; nothing to cancel.`,
+    );
     expect(alreadyFinishedText(deploy({ status: 'failed', finishedAt: T0 }))).toContain('already failed at');
     const cancelled = deploy({ status: 'cancelled', finishedAt: T0, error: 'cancelled by <@U0ANA>' });
     expect(alreadyFinishedText(cancelled)).toContain('was already cancelled at');
@@ -121,18 +146,26 @@ describe('cancel answers', () => {
 
   test('a running deploy: stopping, with the kill grace, and a second ask says it is under way', () => {
     const running = deploy({ status: 'running', startedAt: T0 });
-    expect(stoppingText(running, T0 + 12_000, 5_000)).toContain('(running for 12s): its worker is stopping the command now (SIGTERM, then SIGKILL if it is still running 5s later)');
-    expect(alreadyCancellingText({ ...running, cancelRequestedBy: 'U0ANA', cancelRequestedAt: T0 + 12_000 })).toContain('is already being cancelled (asked by <@U0ANA> at');
+    expect(stoppingText(running, T0 + 12_000, 5_000)).toContain(
+      '(running for 12s): its worker is stopping the command now (SIGTERM, then SIGKILL if it is still running 5s later)',
+    );
+    expect(alreadyCancellingText({ ...running, cancelRequestedBy: 'U0ANA', cancelRequestedAt: T0 + 12_000 })).toContain(
+      'is already being cancelled (asked by <@U0ANA> at',
+    );
   });
 
   test('the lock note: only while the requester holds the env, "you" when they asked', () => {
     const lock: LockInfo = { holder: 'U0ANA', reason: 'deploying main', since: T0, until: T0 + 3_600_000, token: 1, reserved: false };
-    expect(lockStaysText(deploy(), lock, 'U0ANA')).toMatch(/^dev stays locked to you until <!date\^\d+\^[^>]+>; `\/unlock web dev` to release it\.$/);
+    expect(lockStaysText(deploy(), lock, 'U0ANA')).toMatch(
+      /^dev stays locked to you until <!date\^\d+\^[^>]+>; `\/unlock web dev` to release it\.$/,
+    );
     expect(lockStaysText(deploy(), lock, 'U0BOSS')).toContain('dev stays locked to <@U0ANA> until');
     expect(lockStaysText(deploy(), { ...lock, holder: 'U0BEN' }, 'U0ANA')).toBeUndefined();
     expect(lockStaysText(deploy(), { ...lock, reserved: true }, 'U0ANA')).toBeUndefined();
     expect(lockStaysText(deploy(), undefined, 'U0ANA')).toBeUndefined();
-    expect(cancelledQueuedText(deploy(), 'NOTE')).toBe(":no_entry_sign: Cancelled *deploy #42* (`feature/checkout` to `web` *dev*) before it started; it won't run.\nNOTE");
+    expect(cancelledQueuedText(deploy(), 'NOTE')).toBe(
+      ":no_entry_sign: Cancelled *deploy #42* (`feature/checkout` to `web` *dev*) before it started; it won't run.\nNOTE",
+    );
   });
 
   test('the reason recorded for a stopped deploy', () => {
@@ -142,7 +175,9 @@ describe('cancel answers', () => {
 
 describe('the feed message’s Cancel button', () => {
   const button = (d: Deploy) => {
-    const actions = renderDeployMessage(d, { now: T0 }).blocks.find((b) => b.type === 'actions') as { elements: Record<string, unknown>[] } | undefined;
+    const actions = renderDeployMessage(d, { now: T0 }).blocks.find((b) => b.type === 'actions') as
+      | { elements: Record<string, unknown>[] }
+      | undefined;
     return actions?.elements[0];
   };
 
@@ -183,9 +218,14 @@ describe('the feed message’s Cancel button', () => {
   });
 
   test('a cancelled deploy reads "cancelled by <@U> after 12s", not "cancelled: cancelled by"', () => {
-    const m = renderDeployMessage(deploy({ status: 'cancelled', startedAt: T0, finishedAt: T0 + 12_000, error: 'cancelled by <@U0ANA> after 12s' }), { now: T0 });
+    const m = renderDeployMessage(
+      deploy({ status: 'cancelled', startedAt: T0, finishedAt: T0 + 12_000, error: 'cancelled by <@U0ANA> after 12s' }),
+      { now: T0 },
+    );
     expect(m.text).toBe(':no_entry_sign: Deploy #42 · web to dev: cancelled by <@U0ANA> after 12s');
-    expect(renderDeployMessage(deploy({ status: 'cancelled', error: 'the env was removed' }), { now: T0 }).text).toContain(': cancelled: the env was removed');
+    expect(renderDeployMessage(deploy({ status: 'cancelled', error: 'the env was removed' }), { now: T0 }).text).toContain(
+      ': cancelled: the env was removed',
+    );
   });
 
   test('same deploy, same message', () => {
@@ -202,7 +242,10 @@ describe('CancelStore (real Redis)', () => {
   let idem = 0;
   const NOW = Date.now();
   const accept = async (user = 'U0ANA') => {
-    const r = await deploys.accept({ app: 'web', env: 'dev', ref: 'main', sha: SHA, user, feedChannel: 'C0FEED', idempotencyKey: `c-${++idem}` }, NOW);
+    const r = await deploys.accept(
+      { app: 'web', env: 'dev', ref: 'main', sha: SHA, user, feedChannel: 'C0FEED', idempotencyKey: `c-${++idem}` },
+      NOW,
+    );
     if (r.kind !== 'accepted') throw new Error(r.kind);
     return r.id;
   };
@@ -226,7 +269,10 @@ describe('CancelStore (real Redis)', () => {
   test('a queued deploy is cancelled once: status, finishedAt, reason, rev; a second call changes nothing', async () => {
     const id = await accept();
     const r = await cancels.cancel(id, 'U0ANA', NOW + 5, 'cancelled by <@U0ANA>');
-    expect(r).toMatchObject({ kind: 'cancelled', deploy: { status: 'cancelled', finishedAt: NOW + 5, error: 'cancelled by <@U0ANA>', rev: 2 } });
+    expect(r).toMatchObject({
+      kind: 'cancelled',
+      deploy: { status: 'cancelled', finishedAt: NOW + 5, error: 'cancelled by <@U0ANA>', rev: 2 },
+    });
     const again = await cancels.cancel(id, 'U0ANA', NOW + 9, 'cancelled by <@U0ANA>');
     expect(again).toMatchObject({ kind: 'finished', deploy: { status: 'cancelled', finishedAt: NOW + 5, rev: 2 } });
   });
@@ -243,7 +289,10 @@ describe('CancelStore (real Redis)', () => {
     const id = await accept();
     expect(await begin(id)).toMatchObject({ kind: 'started' });
     const r = await cancels.cancel(id, 'U0ANA', NOW + 20, 'x');
-    expect(r).toMatchObject({ kind: 'requested', deploy: { status: 'running', cancelRequestedBy: 'U0ANA', cancelRequestedAt: NOW + 20, rev: 3 } });
+    expect(r).toMatchObject({
+      kind: 'requested',
+      deploy: { status: 'running', cancelRequestedBy: 'U0ANA', cancelRequestedAt: NOW + 20, rev: 3 },
+    });
     expect(await cancels.requested(id)).toEqual({ by: 'U0ANA', at: NOW + 20 });
     const again = await cancels.cancel(id, 'U0BOSS', NOW + 30, 'x');
     expect(again).toMatchObject({ kind: 'already-requested', deploy: { cancelRequestedBy: 'U0ANA', cancelRequestedAt: NOW + 20, rev: 3 } });
@@ -288,15 +337,25 @@ describe('a cancelled deploy whose worker was lost', () => {
       );
       const deploys = new DeployStore(redis, k);
       const cancels = new CancelStore(redis, k);
-      const accepted = await deploys.accept({ app: 'web', env: 'dev', ref: 'main', sha: repo.sha('main'), user: 'U0ANA', feedChannel: 'C0FEED', idempotencyKey: 'l1' }, Date.now());
+      const accepted = await deploys.accept(
+        { app: 'web', env: 'dev', ref: 'main', sha: repo.sha('main'), user: 'U0ANA', feedChannel: 'C0FEED', idempotencyKey: 'l1' },
+        Date.now(),
+      );
       if (accepted.kind !== 'accepted') throw new Error(accepted.kind);
       const id = accepted.id;
       // A worker began it, was cancelled while running, and died before it could stop it: its lease expired.
-      expect(await deploys.begin(id, 'web', 'dev', { holder: 'dead', leaseTtlMs: 30_000, worker: 'dead', now: Date.now() })).toMatchObject({ kind: 'started' });
+      expect(await deploys.begin(id, 'web', 'dev', { holder: 'dead', leaseTtlMs: 30_000, worker: 'dead', now: Date.now() })).toMatchObject({
+        kind: 'started',
+      });
       expect(await cancels.cancel(id, 'U0ANA', Date.now(), 'x')).toMatchObject({ kind: 'requested' });
       await redis.del(k.lease('web', 'dev'));
 
-      const feed = { inBackground: () => {}, refresh: async () => {}, refreshWaiting: async () => {}, postFailureLog: async () => {} } as unknown as FeedPublisher;
+      const feed = {
+        inBackground: () => {},
+        refresh: async () => {},
+        refreshWaiting: async () => {},
+        postFailureLog: async () => {},
+      } as unknown as FeedPublisher;
       const log = pino({ level: 'silent' });
       // Its own subscriber, as every worker process has (quit below ends it).
       const watch = new CancelWatch(sub, cancels, k.cancelChannel, log);
@@ -319,7 +378,11 @@ describe('a cancelled deploy whose worker was lost', () => {
           cancels: watch,
         },
       );
-      expect(await deploys.get(id)).toMatchObject({ status: 'cancelled', error: 'cancelled by <@U0ANA>; the worker running it had stopped mid-deploy', attempt: 1 });
+      expect(await deploys.get(id)).toMatchObject({
+        status: 'cancelled',
+        error: 'cancelled by <@U0ANA>; the worker running it had stopped mid-deploy',
+        attempt: 1,
+      });
       expect(existsSync(marker)).toBe(false);
       expect(await redis.get(k.lease('web', 'dev'))).toBeNull();
     } finally {

@@ -32,18 +32,34 @@ describe('decideChecks', () => {
       failed: [{ name: 'ci/test', url: 'https://ci/1' }, { name: 'lint', url: 'https://gh/2' }, { name: 'deploy-preview' }],
       pending: [{ name: 'build' }],
     });
-    expect(checkList((v as { failed: { name: string; url?: string }[] }).failed)).toBe('ci/test (<https://ci/1|details>), lint (<https://gh/2|details>), deploy-preview');
+    expect(checkList((v as { failed: { name: string; url?: string }[] }).failed)).toBe(
+      'ci/test (<https://ci/1|details>), lint (<https://gh/2|details>), deploy-preview',
+    );
   });
   test('one name reported twice: failure beats pending beats success; a status context counts once (the newest, listed first)', () => {
-    expect(decideChecks(['build'], [{ context: 'build', state: 'success' }], [{ name: 'build', status: 'completed', conclusion: 'failure' }]).kind).toBe('failed');
+    expect(
+      decideChecks(['build'], [{ context: 'build', state: 'success' }], [{ name: 'build', status: 'completed', conclusion: 'failure' }])
+        .kind,
+    ).toBe('failed');
     expect(decideChecks(['build'], [{ context: 'build', state: 'success' }], [{ name: 'build', status: 'queued' }]).kind).toBe('pending');
-    expect(decideChecks(['ci'], [{ context: 'ci', state: 'success' }, { context: 'ci', state: 'failure' }], []).kind).toBe('green');
+    expect(
+      decideChecks(
+        ['ci'],
+        [
+          { context: 'ci', state: 'success' },
+          { context: 'ci', state: 'failure' },
+        ],
+        [],
+      ).kind,
+    ).toBe('green');
   });
   test('the waiting text names the pending checks, without links, and says when GitHub did not answer', () => {
-    expect(waitingForChecksText({ kind: 'pending', pending: [{ name: 'ci/test', url: 'https://x' }, { name: 'a<b' }] })).toBe('waiting for checks: ci/test, a&lt;b');
-    expect(waitingForChecksText({ kind: 'pending', pending: [{ name: 'ci' }], unknown: 'GitHub failed (502) when asked for the checks' })).toBe(
-      'waiting for checks: ci (GitHub failed (502) when asked for the checks; Ferry asks again shortly)',
+    expect(waitingForChecksText({ kind: 'pending', pending: [{ name: 'ci/test', url: 'https://x' }, { name: 'a<b' }] })).toBe(
+      'waiting for checks: ci/test, a&lt;b',
     );
+    expect(
+      waitingForChecksText({ kind: 'pending', pending: [{ name: 'ci' }], unknown: 'GitHub failed (502) when asked for the checks' }),
+    ).toBe('waiting for checks: ci (GitHub failed (502) when asked for the checks; Ferry asks again shortly)');
   });
 });
 
@@ -57,11 +73,17 @@ describe('require_checks in the config', () => {
     expect(c.apps.web!.envs.production).toMatchObject({ requireChecks: 'all', checksTimeoutMs: 10 * 60_000 });
   });
   test('a path: app with require_checks, or a bad value, is a config error that says why', () => {
-    expect(() => parseConfig('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      dev:\n        deploy: [/bin/true]\n        require_checks: all\n', '/tmp/ferry.yml')).toThrow(
-      /apps\.web\.environments\.dev\.require_checks.*needs the app to come from GitHub \(repo: owner\/name\)/s,
-    );
-    expect(() => parseConfig('feed_channel: C0FEED\napps:\n  web:\n    repo: acme/web\n    environments:\n      dev:\n        deploy: [/bin/true]\n        require_checks: some\n', '/tmp/ferry.yml')).toThrow(
-      /require_checks.*must be all .* or a list of check names/s,
-    );
+    expect(() =>
+      parseConfig(
+        'feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      dev:\n        deploy: [/bin/true]\n        require_checks: all\n',
+        '/tmp/ferry.yml',
+      ),
+    ).toThrow(/apps\.web\.environments\.dev\.require_checks.*needs the app to come from GitHub \(repo: owner\/name\)/s);
+    expect(() =>
+      parseConfig(
+        'feed_channel: C0FEED\napps:\n  web:\n    repo: acme/web\n    environments:\n      dev:\n        deploy: [/bin/true]\n        require_checks: some\n',
+        '/tmp/ferry.yml',
+      ),
+    ).toThrow(/require_checks.*must be all .* or a list of check names/s);
   });
 });

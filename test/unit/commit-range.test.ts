@@ -48,7 +48,8 @@ const gitLog = (args: string[]) =>
       const [sha, subject, authorName, authorEmail] = l.split('\x1f');
       return { sha, subject, authorName, authorEmail };
     });
-const picked = (commits: Commit[]) => commits.map(({ sha, subject, authorName, authorEmail }) => ({ sha, subject, authorName, authorEmail }));
+const picked = (commits: Commit[]) =>
+  commits.map(({ sha, subject, authorName, authorEmail }) => ({ sha, subject, authorName, authorEmail }));
 const commitsOf = (r: CommitRange): Commit[] => ('commits' in r ? r.commits : []);
 
 async function failure(p: Promise<unknown>): Promise<FerryError> {
@@ -60,7 +61,8 @@ async function failure(p: Promise<unknown>): Promise<FerryError> {
   return err as FerryError;
 }
 
-const newGitHubSource = (timeoutMs?: number) => new GitHubSource(createGitHubClient({ baseUrl: github.url, log: pino({ level: 'silent' }) }), 'acme/web', github.url, timeoutMs);
+const newGitHubSource = (timeoutMs?: number) =>
+  new GitHubSource(createGitHubClient({ baseUrl: github.url, log: pino({ level: 'silent' }) }), 'acme/web', github.url, timeoutMs);
 
 const SOURCES: [string, () => CommitSource][] = [
   ['GitHub', () => newGitHubSource()],
@@ -69,7 +71,9 @@ const SOURCES: [string, () => CommitSource][] = [
 
 test('the long repository builds quickly with three authors, merge commits and squash subjects', () => {
   expect(buildMs).toBeLessThan(2_000);
-  expect(new Set(gitLog([repo.head]).map((c) => c.authorEmail))).toEqual(new Set(['ana@example.com', 'ben@example.com', 'carla@example.com']));
+  expect(new Set(gitLog([repo.head]).map((c) => c.authorEmail))).toEqual(
+    new Set(['ana@example.com', 'ben@example.com', 'carla@example.com']),
+  );
   expect(count(`${repo.base}..${repo.head}`) - gitLog([`${repo.base}..${repo.head}`]).length).toBe(8);
   expect(gitLog([`${repo.base}..${repo.head}`]).length).toBeGreaterThan(300);
 });
@@ -155,7 +159,10 @@ describe.each(SOURCES)('%s source', (kind, make) => {
     expect(head.message).not.toContain(GHOST.slice(0, 8));
     expect(head.message).toContain('Deploy the source env again, then run /release.');
     expect(head.details).toEqual({ sha: GHOST, side: 'head' });
-    if (isGitHub) expect(head.message).toBe(`GitHub can't find commit 0123456 in acme/web (was it force-pushed away?). Deploy the source env again, then run /release.`);
+    if (isGitHub)
+      expect(head.message).toBe(
+        `GitHub can't find commit 0123456 in acme/web (was it force-pushed away?). Deploy the source env again, then run /release.`,
+      );
 
     const base = await failure(source.compare(GHOST, repo.head));
     expect(base.code).toBe('UNKNOWN_SHA');
@@ -194,13 +201,20 @@ describe('GitHub source only', () => {
     expect(body.commits).toHaveLength(250);
     // The newest 250, oldest first: the last one is the head.
     expect(body.commits.at(-1)!.sha).toBe(repo.head);
-    const capped = (await (await fetch(`${github.url}/repos/acme/web/compare/${repo.base}...${repo.head}?per_page=500`)).json()) as { commits: unknown[] };
+    const capped = (await (await fetch(`${github.url}/repos/acme/web/compare/${repo.base}...${repo.head}?per_page=500`)).json()) as {
+      commits: unknown[];
+    };
     expect(capped.commits).toHaveLength(100);
     expect((await fetch(`${github.url}/repos/acme/web/compare/${repo.base}...${GHOST}`)).status).toBe(404);
   });
 
   const isLookup = (r: string) => /\/commits\/[0-9a-f]{40}\/pulls/.test(r);
-  const pull = (number: number, title: string, merged = true) => ({ number, title, html_url: `${github.url}/acme/web/pull/${number}`, merged_at: merged ? '2024-01-02T03:04:05Z' : null });
+  const pull = (number: number, title: string, merged = true) => ({
+    number,
+    title,
+    html_url: `${github.url}/acme/web/pull/${number}`,
+    merged_at: merged ? '2024-01-02T03:04:05Z' : null,
+  });
 
   test('compare looks nothing up: squash subjects and "Merge pull request #N" merge commits name the PRs of their commits', async () => {
     const source = newGitHubSource();
@@ -268,11 +282,17 @@ describe('GitHub source only', () => {
       const err = await failure(source.compare(repo.base, repo.head));
       expect(performance.now() - t0).toBeLessThan(3_000);
       expect(err.code).toBe('SOURCE_UNAVAILABLE');
-      expect(err.message).toBe(`GitHub did not answer within 1s while I compared ${repo.base.slice(0, 7)}...${repo.head.slice(0, 7)} in acme/web. Try again in a minute.`);
+      expect(err.message).toBe(
+        `GitHub did not answer within 1s while I compared ${repo.base.slice(0, 7)}...${repo.head.slice(0, 7)} in acme/web. Try again in a minute.`,
+      );
       const history = await failure(source.history(repo.head, 10));
-      expect(history.message).toBe(`GitHub did not answer within 1s while I listed the commits of ${repo.head.slice(0, 7)} in acme/web. Try again in a minute.`);
+      expect(history.message).toBe(
+        `GitHub did not answer within 1s while I listed the commits of ${repo.head.slice(0, 7)} in acme/web. Try again in a minute.`,
+      );
       const ref = await failure(source.resolveRef('main'));
-      expect(ref.message).toBe('GitHub did not answer within 1s while I looked up the ref in acme/web; nothing was queued. Try again in a minute.');
+      expect(ref.message).toBe(
+        'GitHub did not answer within 1s while I looked up the ref in acme/web; nothing was queued. Try again in a minute.',
+      );
     } finally {
       github.release();
     }

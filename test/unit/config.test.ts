@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { childBaseEnv, githubWebUrl, readEnv, requireSlack } from '../../src/config/env';
 import { loadConfig, parseConfig } from '../../src/config/load';
-import { FerryError, isFerryError } from '../../src/errors';
+import { type FerryError, isFerryError } from '../../src/errors';
 import { GOVERNED_YAML, ONE_APP_YAML } from './fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -71,7 +71,10 @@ apps:
   });
 
   test('defaults: workspace, prefix, durations, lock off, fail on a lost worker, default branch main', () => {
-    const c = parseConfig('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      dev:\n        deploy: [x/y.sh]\n', file);
+    const c = parseConfig(
+      'feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      dev:\n        deploy: [x/y.sh]\n',
+      file,
+    );
     expect(c.workspaceDir).toBe('/srv/ferry/.ferry/work');
     expect(c.redisPrefix).toBe('ferry');
     expect(c.lockReminderMs).toBe(15 * 60_000);
@@ -100,7 +103,17 @@ apps:
       // No required checks; a deploy waiting for them would wait 30 minutes at most.
       checksTimeoutMs: 30 * 60_000,
       // Releases to an env ask every author and wait for Ship, remind twice 4h apart, expire after 3 days.
-      release: { ship: 'button', freezeSource: false, approvers: [], selfApproval: true, unmapped: 'none', remindAfterMs: 4 * 3_600_000, remindEveryMs: 4 * 3_600_000, reminders: 2, expireAfterMs: 3 * 86_400_000 },
+      release: {
+        ship: 'button',
+        freezeSource: false,
+        approvers: [],
+        selfApproval: true,
+        unmapped: 'none',
+        remindAfterMs: 4 * 3_600_000,
+        remindEveryMs: 4 * 3_600_000,
+        reminders: 2,
+        expireAfterMs: 3 * 86_400_000,
+      },
     });
     expect(c.admins).toEqual([]);
     expect(c.people).toEqual({});
@@ -113,7 +126,8 @@ apps:
   });
 
   test('a GitHub repo clones from the GitHub web URL given; clone_url overrides it and may be a relative path', () => {
-    const yaml = (extra: string) => `feed_channel: C0FEED\napps:\n  api:\n    repo: acme/api\n${extra}    environments:\n      dev:\n        deploy: [bash]\n`;
+    const yaml = (extra: string) =>
+      `feed_channel: C0FEED\napps:\n  api:\n    repo: acme/api\n${extra}    environments:\n      dev:\n        deploy: [bash]\n`;
     expect(parseConfig(yaml(''), file, 'https://ghe.example.com/').apps.api!.cloneUrl).toBe('https://ghe.example.com/acme/api.git');
     expect(parseConfig(yaml(''), file).apps.api!.repo).toBe('acme/api');
     expect(parseConfig(yaml('    clone_url: ssh://git@ghe/acme/api.git\n'), file).apps.api!.cloneUrl).toBe('ssh://git@ghe/acme/api.git');
@@ -134,7 +148,7 @@ describe('parseConfig errors name the key path, what was found and the fix', () 
 
   test("pass_env may not hand Ferry's own tokens to deploy commands", () => {
     const err = problems(withDev('deploy: [x.sh]\npass_env: [AWS_PROFILE, GITHUB_TOKEN]'));
-    expect(err.message).toContain("apps.web.environments.dev.pass_env.1: found \"GITHUB_TOKEN\"; is one of Ferry's own secrets");
+    expect(err.message).toContain('apps.web.environments.dev.pass_env.1: found "GITHUB_TOKEN"; is one of Ferry\'s own secrets');
   });
 
   test.each([
@@ -160,16 +174,26 @@ describe('parseConfig errors name the key path, what was found and the fix', () 
     );
     const app = problems('feed_channel: C0FEED\napps:\n  log:\n    path: .\n    environments:\n      dev:\n        deploy: [x.sh]\n');
     expect(app.message).toContain('apps.log: "log" is not a valid name; is reserved');
-    expect(parseConfig('feed_channel: C0FEED\napps:\n  logs:\n    path: .\n    environments:\n      logging:\n        deploy: [x.sh]\n', file).appNames).toEqual(['logs']);
+    expect(
+      parseConfig('feed_channel: C0FEED\napps:\n  logs:\n    path: .\n    environments:\n      logging:\n        deploy: [x.sh]\n', file)
+        .appNames,
+    ).toEqual(['logs']);
   });
 
   test('`cancel` is reserved too, because `/deploy cancel <id>` cancels a deploy; the message names both words', () => {
     const env = problems('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      cancel:\n        deploy: [x.sh]\n');
-    expect(env.message).toContain('apps.web.environments.cancel: "cancel" is not a valid name; is reserved: `log` and `cancel` are words of /deploy');
+    expect(env.message).toContain(
+      'apps.web.environments.cancel: "cancel" is not a valid name; is reserved: `log` and `cancel` are words of /deploy',
+    );
     expect(env.message).toContain('`/deploy cancel <id>` cancels one); call it something else, e.g. cancellations');
     const app = problems('feed_channel: C0FEED\napps:\n  cancel:\n    path: .\n    environments:\n      dev:\n        deploy: [x.sh]\n');
     expect(app.message).toContain('apps.cancel: "cancel" is not a valid name; is reserved');
-    expect(parseConfig('feed_channel: C0FEED\napps:\n  cancels:\n    path: .\n    environments:\n      cancelled:\n        deploy: [x.sh]\n', file).appNames).toEqual(['cancels']);
+    expect(
+      parseConfig(
+        'feed_channel: C0FEED\napps:\n  cancels:\n    path: .\n    environments:\n      cancelled:\n        deploy: [x.sh]\n',
+        file,
+      ).appNames,
+    ).toEqual(['cancels']);
   });
 
   test('a lease_ttl under 3s is refused', () => {
@@ -194,7 +218,9 @@ describe('parseConfig errors name the key path, what was found and the fix', () 
 
   test('deploy as a shell string instead of a list', () => {
     const err = problems(withDev('deploy: ./deploy.sh --prod'));
-    expect(err.message).toContain('apps.web.environments.dev.deploy: found "./deploy.sh --prod"; must be a list of arguments run without a shell');
+    expect(err.message).toContain(
+      'apps.web.environments.dev.deploy: found "./deploy.sh --prod"; must be a list of arguments run without a shell',
+    );
   });
 
   test('an empty deploy list', () => {
@@ -230,7 +256,9 @@ apps:
   });
 
   test('a bad on_worker_lost value shows what was found', () => {
-    expect(problems(withDev('deploy: [x.sh]\non_worker_lost: ignore')).message).toContain('apps.web.environments.dev.on_worker_lost: found "ignore"; must be fail or retry');
+    expect(problems(withDev('deploy: [x.sh]\non_worker_lost: ignore')).message).toContain(
+      'apps.web.environments.dev.on_worker_lost: found "ignore"; must be fail or retry',
+    );
   });
 
   test('an env name with capitals says what names may contain', () => {
@@ -297,7 +325,9 @@ describe('loadConfig', () => {
     const missing = path.join(dir, 'nope.yml');
     const err = ferryErrorOf(() => loadConfig(missing));
     expect(err.code).toBe('CONFIG_INVALID');
-    expect(err.message).toBe(`Can't read config ${missing}: no such file. Copy ferry.example.yml to ferry.yml, or set FERRY_CONFIG to your file.`);
+    expect(err.message).toBe(
+      `Can't read config ${missing}: no such file. Copy ferry.example.yml to ferry.yml, or set FERRY_CONFIG to your file.`,
+    );
   });
 
   test('a folder instead of a file is a clear error, not a crash', () => {
@@ -399,7 +429,10 @@ describe('readEnv', () => {
   });
 
   test('child processes get only the base variables and the ones passed by name', () => {
-    const base = childBaseEnv({ PATH: '/bin', HOME: '/home/f', SLACK_BOT_TOKEN: 'xoxb-secret', AWS_PROFILE: 'dev', GITHUB_TOKEN: 'ghp_x' }, ['AWS_PROFILE']);
+    const base = childBaseEnv(
+      { PATH: '/bin', HOME: '/home/f', SLACK_BOT_TOKEN: 'xoxb-secret', AWS_PROFILE: 'dev', GITHUB_TOKEN: 'ghp_x' },
+      ['AWS_PROFILE'],
+    );
     expect(base).toEqual({ PATH: '/bin', HOME: '/home/f', AWS_PROFILE: 'dev' });
   });
 });
@@ -510,13 +543,7 @@ apps:
         deploy: [x.sh]
 `;
   /** As withTop, with one freeze whose keys are the given lines. */
-  const withFreeze = (lines: string): string =>
-    withTop(
-      `freezes:\n  - ${lines
-        .trim()
-        .split('\n')
-        .join('\n    ')}`,
-    );
+  const withFreeze = (lines: string): string => withTop(`freezes:\n  - ${lines.trim().split('\n').join('\n    ')}`);
 
   test('read from the governed fixture: zone, weekly and one-off freezes, windows per env with their zones', () => {
     const c = parseConfig(GOVERNED_YAML, file);
@@ -531,7 +558,15 @@ apps:
         envs: ['production'],
       },
       // London is on GMT in late November: local times equal UTC.
-      { name: 'black-friday', reason: 'peak trading', tz: 'Europe/London', start: utc('2026-11-27T00:00'), end: utc('2026-11-30T08:00'), apps: ['*'], envs: ['*'] },
+      {
+        name: 'black-friday',
+        reason: 'peak trading',
+        tz: 'Europe/London',
+        start: utc('2026-11-27T00:00'),
+        end: utc('2026-11-30T08:00'),
+        apps: ['*'],
+        envs: ['*'],
+      },
     ]);
     expect(c.apps.web!.envs.production!.window).toEqual({
       spans: [0, 1, 2, 3].map((d) => ({ startDay: d, startMinute: 570, endDay: d, endMinute: 1020 })),
@@ -585,60 +620,90 @@ apps:
     expect(problems(withDev('deploy: [x.sh]\nwindow: [Mon-Thu 09:30-17:00, Fri 25:00-12:00]')).message).toContain(
       'apps.web.environments.dev.window.1: "Fri 25:00-12:00": "25:00" is not a time; use 24-hour HH:MM, e.g. 09:30',
     );
-    expect(problems(withDev('deploy: [x.sh]\nwindow: 9')).message).toContain('apps.web.environments.dev.window: must be a window such as Mon-Thu 09:30-17:00, or a list of them');
+    expect(problems(withDev('deploy: [x.sh]\nwindow: 9')).message).toContain(
+      'apps.web.environments.dev.window: must be a window such as Mon-Thu 09:30-17:00, or a list of them',
+    );
   });
 
   test('an env time_zone is checked too', () => {
-    expect(problems(withDev('deploy: [x.sh]\nwindow: daily 09:00-17:00\ntime_zone: Mars/Olympus')).message).toContain('apps.web.environments.dev.time_zone: "Mars/Olympus" is not a time zone;');
+    expect(problems(withDev('deploy: [x.sh]\nwindow: daily 09:00-17:00\ntime_zone: Mars/Olympus')).message).toContain(
+      'apps.web.environments.dev.time_zone: "Mars/Olympus" is not a time zone;',
+    );
   });
 
   test('a freeze needs every, or start and end, but not both', () => {
-    expect(problems(withFreeze('name: x\nreason: y')).message).toContain('freezes.0: needs every (weekly, e.g. every: Fri 16:00 to Mon 08:00) or start and end (one-off');
+    expect(problems(withFreeze('name: x\nreason: y')).message).toContain(
+      'freezes.0: needs every (weekly, e.g. every: Fri 16:00 to Mon 08:00) or start and end (one-off',
+    );
     expect(problems(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\nstart: 2026-11-27 00:00')).message).toContain(
       'freezes.0: has both every and start/end; a freeze is either weekly (every: Fri 16:00 to Mon 08:00) or one-off (start and end)',
     );
-    expect(problems(withFreeze('name: x\nreason: y\nstart: 2026-11-27 00:00')).message).toContain('freezes.0.end: is required with start: when the freeze ends, e.g. 2026-11-30 08:00');
-    expect(problems(withFreeze('name: x\nreason: y\nend: 2026-11-27 00:00')).message).toContain('freezes.0.start: is required with end: when the freeze begins');
+    expect(problems(withFreeze('name: x\nreason: y\nstart: 2026-11-27 00:00')).message).toContain(
+      'freezes.0.end: is required with start: when the freeze ends, e.g. 2026-11-30 08:00',
+    );
+    expect(problems(withFreeze('name: x\nreason: y\nend: 2026-11-27 00:00')).message).toContain(
+      'freezes.0.start: is required with end: when the freeze begins',
+    );
   });
 
   test('an end not after the start, and a date that does not exist', () => {
-    expect(problems(withTop('time_zone: Europe/London\n' + 'freezes:\n  - name: x\n    reason: y\n    start: 2026-11-27 00:00\n    end: 2026-11-26 00:00')).message).toContain(
-      'freezes.0.end: found "2026-11-26 00:00"; must be after start (2026-11-27 00:00 Europe/London)',
-    );
+    expect(
+      problems(
+        withTop(
+          'time_zone: Europe/London\n' + 'freezes:\n  - name: x\n    reason: y\n    start: 2026-11-27 00:00\n    end: 2026-11-26 00:00',
+        ),
+      ).message,
+    ).toContain('freezes.0.end: found "2026-11-26 00:00"; must be after start (2026-11-27 00:00 Europe/London)');
     expect(problems(withFreeze('name: x\nreason: y\nstart: 2026-11-31 00:00\nend: 2026-12-01 00:00')).message).toContain(
       'freezes.0.start: "2026-11-31 00:00": 2026-11-31 is not a date (write YYYY-MM-DD HH:MM, e.g. 2026-11-27 09:00)',
     );
   });
 
   test('apps and environments a freeze names must exist; the answer names what does', () => {
-    expect(problems(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\napps: [wbe]')).message).toContain('freezes.0.apps.0: there is no app "wbe"; did you mean web? apps: web');
+    expect(problems(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\napps: [wbe]')).message).toContain(
+      'freezes.0.apps.0: there is no app "wbe"; did you mean web? apps: web',
+    );
     expect(problems(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\nenvironments: [dev, prod]')).message).toContain(
       'freezes.0.environments.1: there is no environment "prod"; did you mean production? the apps have dev, production',
     );
     expect(problems(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\napps: [web]\nenvironments: [all]')).message).toContain(
       'freezes.0.environments.0: there is no environment "all"; leave environments out for every environment; web has dev, production',
     );
-    expect(problems(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\napps: []')).message).toContain('freezes.0.apps: list at least one app, or leave the key out for every app');
+    expect(problems(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\napps: []')).message).toContain(
+      'freezes.0.apps: list at least one app, or leave the key out for every app',
+    );
   });
 
   test('"*" means every env, as leaving environments out does', () => {
-    expect(parseConfig(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\nenvironments: ["*"]'), file).freezes[0]!.envs).toEqual(['*']);
+    expect(
+      parseConfig(withFreeze('name: x\nreason: y\nevery: Fri 16:00 to Mon 08:00\nenvironments: ["*"]'), file).freezes[0]!.envs,
+    ).toEqual(['*']);
   });
 
   test('a freeze needs a name and a reason, each name once', () => {
-    expect(problems(withFreeze('name: x\nevery: Fri 16:00 to Mon 08:00')).message).toContain('freezes.0.reason: is required (every freeze needs a reason, e.g. no deploys at weekends');
-    expect(problems(withFreeze('name: x\nreason: "  "\nevery: Fri 16:00 to Mon 08:00')).message).toContain('freezes.0.reason: found "  "; may not be empty: say why');
-    const twice = withTop('freezes:\n  - { name: x, reason: a, every: Fri 16:00 to Mon 08:00 }\n  - { name: x, reason: b, every: Sat 00:00 to Sun 00:00 }');
+    expect(problems(withFreeze('name: x\nevery: Fri 16:00 to Mon 08:00')).message).toContain(
+      'freezes.0.reason: is required (every freeze needs a reason, e.g. no deploys at weekends',
+    );
+    expect(problems(withFreeze('name: x\nreason: "  "\nevery: Fri 16:00 to Mon 08:00')).message).toContain(
+      'freezes.0.reason: found "  "; may not be empty: say why',
+    );
+    const twice = withTop(
+      'freezes:\n  - { name: x, reason: a, every: Fri 16:00 to Mon 08:00 }\n  - { name: x, reason: b, every: Sat 00:00 to Sun 00:00 }',
+    );
     expect(problems(twice).message).toContain('freezes.1.name: "x" is also the name of freezes.0; give each freeze its own name');
   });
 
   test('an unknown key in a freeze', () => {
-    expect(problems(withFreeze('name: x\nreason: y\nevry: Fri 16:00 to Mon 08:00')).message).toContain('freezes.0: unknown key evry; check the spelling against ferry.example.yml');
+    expect(problems(withFreeze('name: x\nreason: y\nevry: Fri 16:00 to Mon 08:00')).message).toContain(
+      'freezes.0: unknown key evry; check the spelling against ferry.example.yml',
+    );
   });
 
   test('`all` is reserved as an env or app name, because `/freeze all` means every env', () => {
     const env = problems('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      all:\n        deploy: [x.sh]\n');
-    expect(env.message).toContain('apps.web.environments.all: "all" is not a valid name; is reserved: `/freeze all` means every environment; call it something else');
+    expect(env.message).toContain(
+      'apps.web.environments.all: "all" is not a valid name; is reserved: `/freeze all` means every environment; call it something else',
+    );
   });
 });
 
@@ -663,7 +728,10 @@ ${perms
 `;
 
   test('lists are read per env (repeats dropped); envs without them have none; admins at the top', () => {
-    const c = parseConfig(prod('deploy: [S0RELEASERS, U0ANA, U0ANA]\noverride: [U0LEAD]', 'admins: [U0123ADMIN, W0GRID, S0OPSGROUP]\n'), file);
+    const c = parseConfig(
+      prod('deploy: [S0RELEASERS, U0ANA, U0ANA]\noverride: [U0LEAD]', 'admins: [U0123ADMIN, W0GRID, S0OPSGROUP]\n'),
+      file,
+    );
     expect(c.admins).toEqual(['U0123ADMIN', 'W0GRID', 'S0OPSGROUP']);
     expect(c.apps.web!.envs.production!.permissions).toEqual({ deploy: ['S0RELEASERS', 'U0ANA'], override: ['U0LEAD'] });
     expect(c.apps.web!.envs.dev!.permissions).toEqual({});
@@ -671,12 +739,16 @@ ${perms
 
   test.each([
     ['"@alice"', 'apps.web.environments.production.permissions.deploy.1: "@alice" is a Slack name, not an ID', 'Copy member ID'],
-    ['"#ops"', 'apps.web.environments.production.permissions.deploy.1: "#ops" is a channel; permissions name people and user groups, not channels', "user group's ID (S…"],
+    [
+      '"#ops"',
+      'apps.web.environments.production.permissions.deploy.1: "#ops" is a channel; permissions name people and user groups, not channels',
+      "user group's ID (S…",
+    ],
     ['C0OPS', '"C0OPS" is a channel', 'Copy member ID'],
     ['alice@acme.com', '"alice@acme.com" is an email address', 'Copy member ID'],
     ['u0ana', '"u0ana": Slack IDs are upper case; write U0ANA', ''],
     ['"<@U0ANA>"', '"<@U0ANA>" is a Slack mention; write just the ID inside it', ''],
-    ['alice', '"alice" is not a Slack user or user group ID', "profile -> ⋮ -> Copy member ID"],
+    ['alice', '"alice" is not a Slack user or user group ID', 'profile -> ⋮ -> Copy member ID'],
   ])('a permissions entry %s is refused with how to find the ID', (entry, message, hint) => {
     const m = problems(prod(`deploy: [S0RELEASERS, ${entry}]`));
     expect(m).toContain(message);
@@ -686,7 +758,9 @@ ${perms
   test('an unquoted @name, which YAML itself refuses, gets the same hint', () => {
     const m = problems(prod('deploy: [@alice]'));
     expect(m).toContain('is not valid YAML');
-    expect(m).toContain("admins: and permissions: take Slack IDs, not @names: use the person's member ID (in Slack: their profile -> ⋮ -> Copy member ID)");
+    expect(m).toContain(
+      "admins: and permissions: take Slack IDs, not @names: use the person's member ID (in Slack: their profile -> ⋮ -> Copy member ID)",
+    );
   });
 
   test('admins entries are checked the same way', () => {
@@ -695,8 +769,12 @@ ${perms
 
   test('an unknown action, an empty list and a list that is not a list', () => {
     expect(problems(prod('rollback: [U0ANA]'))).toContain('apps.web.environments.production.permissions: unknown key rollback');
-    expect(problems(prod('lock: []'))).toContain('apps.web.environments.production.permissions.lock: is empty; list who may lock this env (user IDs U…, user group IDs S…), or leave the key out to let everyone');
-    expect(problems(prod('deploy: U0ANA'))).toContain('apps.web.environments.production.permissions.deploy: found "U0ANA"; must be a list of Slack user IDs');
+    expect(problems(prod('lock: []'))).toContain(
+      'apps.web.environments.production.permissions.lock: is empty; list who may lock this env (user IDs U…, user group IDs S…), or leave the key out to let everyone',
+    );
+    expect(problems(prod('deploy: U0ANA'))).toContain(
+      'apps.web.environments.production.permissions.deploy: found "U0ANA"; must be a list of Slack user IDs',
+    );
   });
 });
 
@@ -721,7 +799,12 @@ ${['shop', 'payments', 'search', 'admin'].map((a) => `  ${a}:\n    path: ../${a}
       { name: 'storefront', apps: ['shop', 'payments'] },
       { name: 'search+admin', apps: ['search', 'admin'] },
     ]);
-    expect({ ...c.exclusiveGroupOf }).toEqual({ shop: 'storefront', payments: 'storefront', search: 'search+admin', admin: 'search+admin' });
+    expect({ ...c.exclusiveGroupOf }).toEqual({
+      shop: 'storefront',
+      payments: 'storefront',
+      search: 'search+admin',
+      admin: 'search+admin',
+    });
     expect(c.exclusiveGroupOf.constructor).toBeUndefined();
   });
 
@@ -735,22 +818,30 @@ ${['shop', 'payments', 'search', 'admin'].map((a) => `  ${a}:\n    path: ../${a}
     expect(problems(withGroups('- name: storefront\n  apps: [shop, paymnts]'))).toContain(
       'exclusive_groups.0.apps.1: there is no app "paymnts"; did you mean payments? apps: shop, payments, search, admin',
     );
-    expect(problems(withGroups('- apps: [shop, billing]'))).toContain('exclusive_groups.0.apps.1: there is no app "billing"; apps: shop, payments, search, admin');
+    expect(problems(withGroups('- apps: [shop, billing]'))).toContain(
+      'exclusive_groups.0.apps.1: there is no app "billing"; apps: shop, payments, search, admin',
+    );
   });
 
   test('at least two apps, each listed once', () => {
     expect(problems(withGroups('- name: storefront\n  apps: [shop]'))).toContain(
       'exclusive_groups.0.apps: list at least two apps: deploys of one app to an env already run one at a time',
     );
-    expect(problems(withGroups('- name: storefront\n  apps: [shop, shop]'))).toContain('exclusive_groups.0.apps.1: "shop" is listed twice in this group; list each app once');
-    expect(problems(withGroups('- name: storefront'))).toContain('exclusive_groups.0.apps: is required (must be a list of app names, e.g. [shop, payments])');
+    expect(problems(withGroups('- name: storefront\n  apps: [shop, shop]'))).toContain(
+      'exclusive_groups.0.apps.1: "shop" is listed twice in this group; list each app once',
+    );
+    expect(problems(withGroups('- name: storefront'))).toContain(
+      'exclusive_groups.0.apps: is required (must be a list of app names, e.g. [shop, payments])',
+    );
   });
 
   test('an app in two groups: says which, and how to merge them', () => {
     expect(problems(withGroups('- name: storefront\n  apps: [shop, payments]\n- name: back-office\n  apps: [admin, payments]'))).toContain(
       'exclusive_groups.1.apps.1: "payments" is also in exclusive_groups.0 (storefront); an app may be in one exclusive group only, so merge the two groups into one (apps: [shop, payments, admin])',
     );
-    expect(problems(withGroups('- apps: [shop, payments]\n- apps: [shop, search]'))).toContain('exclusive_groups.1.apps.0: "shop" is also in exclusive_groups.0 (shop+payments);');
+    expect(problems(withGroups('- apps: [shop, payments]\n- apps: [shop, search]'))).toContain(
+      'exclusive_groups.1.apps.0: "shop" is also in exclusive_groups.0 (shop+payments);',
+    );
   });
 
   test('group names are unique and written like app names', () => {
@@ -764,7 +855,7 @@ ${['shop', 'payments', 'search', 'admin'].map((a) => `  ${a}:\n    path: ../${a}
 
   test("ferry.example.yml's commented example, uncommented, is valid", () => {
     const example = readFileSync(path.join(ROOT, 'ferry.example.yml'), 'utf8');
-    const block = /^# exclusive_groups:\n(?:#   .*\n)+/m.exec(example)![0].replace(/^# ?/gm, '');
+    const block = /^# exclusive_groups:\n(?:# {3}.*\n)+/m.exec(example)![0].replace(/^# ?/gm, '');
     const c = parseConfig(withGroups('- apps: [search, admin]').replace(/exclusive_groups:\n.*\n/, block), file);
     expect(c.exclusiveGroups).toEqual([{ name: 'storefront', apps: ['shop', 'payments'] }]);
   });
@@ -775,7 +866,11 @@ ${['shop', 'payments', 'search', 'admin'].map((a) => `  ${a}:\n    path: ../${a}
     try {
       const yml = path.join(dir, 'ferry.yml');
       writeFileSync(yml, withGroups('- name: storefront\n  apps: [shop, payments]\n- apps: [search, admin]'));
-      const out = execFileSync(process.execPath, [CLI, 'check', yml], { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir }, encoding: 'utf8' });
+      const out = execFileSync(process.execPath, [CLI, 'check', yml], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
+        encoding: 'utf8',
+      });
       expect(out).toBe(
         `${yml} is valid.\n  shop: staging\n  payments: staging\n  search: staging\n  admin: staging\nexclusive groups (one deploy at a time per env):\n  storefront: shop, payments\n  search+admin: search, admin\n`,
       );
@@ -788,7 +883,11 @@ ${['shop', 'payments', 'search', 'admin'].map((a) => `  ${a}:\n    path: ../${a}
     expect(problems(withGroups('- name: storefront\n  apps: [shop, payments]\n  environments: [staging]'))).toContain(
       'exclusive_groups.0: unknown key environments; check the spelling against ferry.example.yml',
     );
-    expect(problems('feed_channel: C0FEED\nexclusive_groups: shop\napps:\n  shop:\n    path: .\n    environments:\n      dev:\n        deploy: [x.sh]\n')).toContain(
+    expect(
+      problems(
+        'feed_channel: C0FEED\nexclusive_groups: shop\napps:\n  shop:\n    path: .\n    environments:\n      dev:\n        deploy: [x.sh]\n',
+      ),
+    ).toContain(
       'exclusive_groups: found "shop"; must be a list of groups, each with apps (and an optional name), e.g. [{ name: storefront, apps: [shop, payments] }]',
     );
   });

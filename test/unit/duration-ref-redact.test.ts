@@ -22,9 +22,12 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  test.each(['', '4', 'h', '4hours', '4 hours', '4 h', '1.5h', '-1h', '0s', '0h0m', '4h ago', '4y', 'm30'])('%j is not a duration', (text) => {
-    expect(parseDuration(text)).toBeUndefined();
-  });
+  test.each(['', '4', 'h', '4hours', '4 hours', '4 h', '1.5h', '-1h', '0s', '0h0m', '4h ago', '4y', 'm30'])(
+    '%j is not a duration',
+    (text) => {
+      expect(parseDuration(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('formatDuration', () => {
@@ -55,13 +58,18 @@ describe('formatDuration', () => {
 });
 
 describe('refProblem', () => {
-  test.each(['main', 'feature/checkout', 'release-2024.06', 'v1.2.3', 'user_name/fix-1', 'a'.repeat(40), 'HEAD', 'a.b'])('%j is acceptable', (ref) => {
-    expect(refProblem(ref)).toBeUndefined();
-  });
+  test.each(['main', 'feature/checkout', 'release-2024.06', 'v1.2.3', 'user_name/fix-1', 'a'.repeat(40), 'HEAD', 'a.b'])(
+    '%j is acceptable',
+    (ref) => {
+      expect(refProblem(ref)).toBeUndefined();
+    },
+  );
 
   test('a ref at the length limit is fine; one over says how long it is', () => {
     expect(refProblem('a'.repeat(MAX_REF_LENGTH))).toBeUndefined();
-    expect(refProblem('a'.repeat(MAX_REF_LENGTH + 1))).toBe(`that ref is ${MAX_REF_LENGTH + 1} characters long; refs here are at most ${MAX_REF_LENGTH}`);
+    expect(refProblem('a'.repeat(MAX_REF_LENGTH + 1))).toBe(
+      `that ref is ${MAX_REF_LENGTH + 1} characters long; refs here are at most ${MAX_REF_LENGTH}`,
+    );
   });
 
   test.each([
@@ -86,7 +94,7 @@ describe('refProblem', () => {
   });
 
   test('a backtick is named in a way that does not open a code span', () => {
-    expect(refProblem('`id`')).toBe("`'id'` contains \"`\"; refs may only use letters, digits and `.` `_` `-` `/`");
+    expect(refProblem('`id`')).toBe('`\'id\'` contains "`"; refs may only use letters, digits and `.` `_` `-` `/`');
   });
 
   test.each(['-x', '--upload-pack=touch', '--exec=id', '-'])('%j would be a git option', (ref) => {
@@ -115,7 +123,9 @@ describe('refProblem', () => {
 describe('makeRedactor', () => {
   test('replaces every occurrence of each configured secret', () => {
     const redact = makeRedactor(['s3cr3t-signing', 'hunter2-password']);
-    expect(redact('sig=s3cr3t-signing and again s3cr3t-signing; pw hunter2-password')).toBe('sig=[redacted] and again [redacted]; pw [redacted]');
+    expect(redact('sig=s3cr3t-signing and again s3cr3t-signing; pw hunter2-password')).toBe(
+      'sig=[redacted] and again [redacted]; pw [redacted]',
+    );
   });
 
   test('a longer secret that contains a shorter one is replaced whole', () => {

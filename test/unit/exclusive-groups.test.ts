@@ -76,8 +76,12 @@ describe('DeployStore.begin with a shared lease', () => {
     // Renewals and the finish are fenced by the shared key: payments can't finish on shop's lease.
     const leases = new LeaseStore(redis, k);
     expect(await leases.renew('shop', 'staging', lease, 30_000)).toBe(true);
-    expect(await deploys.finish({ id: pay, app: 'payments', env: 'staging' }, 'host:1:deploy-2#999', { status: 'succeeded' }, NOW)).toBeUndefined();
-    expect(await deploys.finish({ id: shop, app: 'shop', env: 'staging' }, lease, { status: 'succeeded', exitCode: 0 }, NOW + 1_000)).toEqual({ releases: false });
+    expect(
+      await deploys.finish({ id: pay, app: 'payments', env: 'staging' }, 'host:1:deploy-2#999', { status: 'succeeded' }, NOW),
+    ).toBeUndefined();
+    expect(
+      await deploys.finish({ id: shop, app: 'shop', env: 'staging' }, lease, { status: 'succeeded', exitCode: 0 }, NOW + 1_000),
+    ).toEqual({ releases: false });
     await leases.release('shop', 'staging', lease);
 
     const next = leaseOf(await begin(pay, 'payments'));
@@ -148,6 +152,8 @@ describe('exclusiveWaitText', () => {
     expect(exclusiveWaitText({ group: 'shop+payments', env: 'staging', why: 'first', ahead: { id: 14, app: 'payments' } })).toBe(
       '`payments` deploy #14 goes first on staging: it was accepted earlier (same exclusive group shop+payments)',
     );
-    expect(exclusiveWaitText({ group: 'storefront', env: 'staging', why: 'running' })).toBe('another deploy of exclusive group storefront is running on staging');
+    expect(exclusiveWaitText({ group: 'storefront', env: 'staging', why: 'running' })).toBe(
+      'another deploy of exclusive group storefront is running on staging',
+    );
   });
 });

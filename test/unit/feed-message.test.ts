@@ -7,7 +7,19 @@ const PREV = 'fedcba9876543210fedcba9876543210fedcba98';
 const T0 = Date.UTC(2025, 2, 4, 13, 5, 0); // 2025-03-04 13:05:00 UTC
 
 function deploy(over: Partial<Deploy> = {}): Deploy {
-  return { id: 7, app: 'web', env: 'dev', ref: 'feature/checkout', sha: SHA, user: 'U0ANA', status: 'queued', createdAt: T0, rev: 1, attempt: 0, ...over };
+  return {
+    id: 7,
+    app: 'web',
+    env: 'dev',
+    ref: 'feature/checkout',
+    sha: SHA,
+    user: 'U0ANA',
+    status: 'queued',
+    createdAt: T0,
+    rev: 1,
+    attempt: 0,
+    ...over,
+  };
 }
 
 /** The message's main section (state line) and its context line (facts). */
@@ -69,7 +81,8 @@ describe('renderDeployMessage: log link', () => {
 
 describe('renderDeployMessage: running', () => {
   const startedAt = T0 + 60_000;
-  const running = (over: Partial<Deploy> = {}) => deploy({ status: 'running', startedAt, worker: 'host-a:123', attempt: 1, rev: 3, ...over });
+  const running = (over: Partial<Deploy> = {}) =>
+    deploy({ status: 'running', startedAt, worker: 'host-a:123', attempt: 1, rev: 3, ...over });
 
   test('without recent durations: since when and on which worker, no estimate', () => {
     const m = renderDeployMessage(running(), { now: startedAt + 5_000, recentDurationsMs: [] });
@@ -112,7 +125,14 @@ describe('renderDeployMessage: finished', () => {
   });
 
   test('failed shows how long, the exit code, the error and mentions the requester', () => {
-    const d = deploy({ status: 'failed', startedAt: T0, finishedAt: T0 + 42_000, exitCode: 3, error: 'the deploy command exited with 3', attempt: 1 });
+    const d = deploy({
+      status: 'failed',
+      startedAt: T0,
+      finishedAt: T0 + 42_000,
+      exitCode: 3,
+      error: 'the deploy command exited with 3',
+      attempt: 1,
+    });
     const m = renderDeployMessage(d, { now: T0 + 50_000 });
     expect(m.text).toBe(':x: Deploy #7 · web to dev: failed after 42s (exit 3)');
     expect(parts(m).section).toBe(':x: *Deploy #7 · web to dev*\n*failed* after 42s (exit 3): the deploy command exited with 3 <@U0ANA>');
@@ -132,7 +152,12 @@ describe('renderDeployMessage: finished', () => {
   });
 
   test('already-escaped outside text in the error is not escaped twice', () => {
-    const d = deploy({ status: 'failed', startedAt: T0, finishedAt: T0 + 1_000, error: "couldn't check out 0123456: fatal: bad object &lt;x&gt; &amp; y" });
+    const d = deploy({
+      status: 'failed',
+      startedAt: T0,
+      finishedAt: T0 + 1_000,
+      error: "couldn't check out 0123456: fatal: bad object &lt;x&gt; &amp; y",
+    });
     expect(parts(renderDeployMessage(d, { now: T0 })).section).toContain('fatal: bad object &lt;x&gt; &amp; y');
   });
 

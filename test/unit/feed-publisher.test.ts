@@ -48,7 +48,10 @@ class FakeChat {
     },
     getPermalink: async (args: Args) => {
       this.record('getPermalink', args);
-      return { ok: true, permalink: `https://acme.slack.test/archives/${String(args.channel)}/p${String(args.message_ts).replace('.', '')}` };
+      return {
+        ok: true,
+        permalink: `https://acme.slack.test/archives/${String(args.channel)}/p${String(args.message_ts).replace('.', '')}`,
+      };
     },
   };
 
@@ -64,7 +67,10 @@ class FakeChat {
   until(what: string, cond: () => boolean, timeoutMs = 5_000): Promise<void> {
     if (cond()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; calls: ${this.calls.map((c) => c.method).join(', ')}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what}; calls: ${this.calls.map((c) => c.method).join(', ')}`)),
+        timeoutMs,
+      );
       const check = () => {
         if (!cond()) return;
         clearTimeout(timer);
@@ -82,7 +88,7 @@ class FakeChat {
 }
 
 /** The mrkdwn of a message's first section (its state line). */
-const sectionText = (args: Args): string => ((args.blocks as { text: { text: string } }[])[0]!).text.text;
+const sectionText = (args: Args): string => (args.blocks as { text: { text: string } }[])[0]!.text.text;
 
 let redis: Redis;
 let k: Keys;
@@ -142,7 +148,11 @@ describe('FeedPublisher.refresh', () => {
 
     const posts = slack.of('postMessage');
     expect(posts).toHaveLength(1);
-    expect(posts[0]).toMatchObject({ channel: 'C0FEED', unfurl_links: false, text: ':hourglass_flowing_sand: Deploy #1 · web to dev: queued, starting next' });
+    expect(posts[0]).toMatchObject({
+      channel: 'C0FEED',
+      unfurl_links: false,
+      text: ':hourglass_flowing_sand: Deploy #1 · web to dev: queued, starting next',
+    });
     expect(JSON.stringify(posts[0]!.blocks)).toContain(`<https://github.com/acme/web/commit/${SHA}|abcdef0>`);
     expect(await new DeployStore(redis, k).get(id)).toMatchObject({ feedChannel: 'C0FEED', feedTs: '1760000000.000001' });
     expect(slack.of('update')).toHaveLength(0);
@@ -195,7 +205,9 @@ describe('FeedPublisher.refresh', () => {
     await publisher(slack, { queues }).refresh(third);
     expect(slack.of('postMessage')[0]!.text).toBe(`:hourglass_flowing_sand: Deploy #${third} · web to dev: queued behind #${second}`);
     await publisher(slack, { queues }).refresh(second);
-    expect(slack.of('postMessage')[1]!.text).toBe(`:hourglass_flowing_sand: Deploy #${second} · web to dev: queued, next in line, behind #${first} (running)`);
+    expect(slack.of('postMessage')[1]!.text).toBe(
+      `:hourglass_flowing_sand: Deploy #${second} · web to dev: queued, next in line, behind #${first} (running)`,
+    );
   });
 
   test('20 refreshes while an update is in flight collapse into at most 2 more updates, and the last one shows the newest state', async () => {
@@ -332,7 +344,11 @@ describe('FeedPublisher.postFailureLog', () => {
     const slack = new FakeChat();
     const feed = publisher(slack, { redact: makeRedactor(['sup3r-s3cret-value']) });
     const id = await failedDeploy(feed);
-    await new LogStore(redis, k, 1_000).append(id, ['export TOKEN=sup3r-s3cret-value', `curl -H "Authorization: token ghp_${'a'.repeat(36)}"`, 'git clone https://bot:pw123@git.example/web']);
+    await new LogStore(redis, k, 1_000).append(id, [
+      'export TOKEN=sup3r-s3cret-value',
+      `curl -H "Authorization: token ghp_${'a'.repeat(36)}"`,
+      'git clone https://bot:pw123@git.example/web',
+    ]);
     await feed.postFailureLog(id);
     const body = JSON.stringify(slack.of('postMessage').at(-1));
     expect(body).not.toContain('sup3r-s3cret-value');

@@ -25,7 +25,14 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const byAna = (over: Partial<FreezeState> = {}): FreezeState => ({ by: 'U0ANA', reason: 'QA', since: NOW, until: NOW + 2 * H, source: 'manual', ...over });
+const byAna = (over: Partial<FreezeState> = {}): FreezeState => ({
+  by: 'U0ANA',
+  reason: 'QA',
+  since: NOW,
+  until: NOW + 2 * H,
+  source: 'manual',
+  ...over,
+});
 
 describe('FreezeStore', () => {
   test('`all` freezes every env in one step; an env frozen by an alert keeps that freeze and is reported', async () => {
@@ -52,7 +59,10 @@ describe('FreezeStore', () => {
     expect(await store.expire('web', 'staging', old!.token, NOW + H)).toEqual({ kind: 'not-frozen' }); // not over yet
     const [renewed] = (await store.freeze('web', ['staging'], byAna({ until: NOW + 5 * H }))) as { token: number }[];
     expect(await store.expire('web', 'staging', old!.token, NOW + 3 * H)).toEqual({ kind: 'not-frozen' }); // a newer freeze stands
-    expect(await store.expire('web', 'staging', renewed!.token, NOW + 5 * H)).toMatchObject({ kind: 'lifted', previous: { token: renewed!.token } });
+    expect(await store.expire('web', 'staging', renewed!.token, NOW + 5 * H)).toMatchObject({
+      kind: 'lifted',
+      previous: { token: renewed!.token },
+    });
     expect(await store.get('web', 'staging')).toBeUndefined();
   });
 
@@ -79,7 +89,10 @@ describe('FreezeStore', () => {
       expect(still.kind === 'still' && [...still.firing].sort()).toEqual(rest);
       expect(await store.get('web', 'production')).toMatchObject({ source: 'alert', name: rest[0], reason: `${rest[0]} summary` });
       expect((await store.alertResolved('web', 'production', `name:${rest[0]}`)).kind).toBe('still');
-      expect(await store.alertResolved('web', 'production', `name:${rest[1]}`)).toMatchObject({ kind: 'lifted', previous: { source: 'alert', by: 'alert', name: rest[1] } });
+      expect(await store.alertResolved('web', 'production', `name:${rest[1]}`)).toMatchObject({
+        kind: 'lifted',
+        previous: { source: 'alert', by: 'alert', name: rest[1] },
+      });
       expect(await store.get('web', 'production')).toBeUndefined();
       expect(await store.alertResolved('web', 'production', `name:${rest[1]}`)).toEqual({ kind: 'unknown' });
     });
@@ -92,11 +105,23 @@ describe('FreezeStore', () => {
 
     test("a release's or a person's freeze stays: the alert is recorded, and its resolution leaves that freeze", async () => {
       await store.freeze('web', ['staging'], byAna({ source: 'release', by: 'ferry', name: '#12', until: undefined }));
-      expect(await store.alertFiring('web', 'staging', alert('A'), NOW)).toEqual({ kind: 'kept', freeze: { source: 'release', by: 'ferry', name: '#12' } });
-      expect(await store.alertFiring('web', 'staging', alert('B'), NOW)).toEqual({ kind: 'kept', freeze: { source: 'release', by: 'ferry', name: '#12' } });
+      expect(await store.alertFiring('web', 'staging', alert('A'), NOW)).toEqual({
+        kind: 'kept',
+        freeze: { source: 'release', by: 'ferry', name: '#12' },
+      });
+      expect(await store.alertFiring('web', 'staging', alert('B'), NOW)).toEqual({
+        kind: 'kept',
+        freeze: { source: 'release', by: 'ferry', name: '#12' },
+      });
       // still one alert firing, but the freeze is the release's: it is reported, untouched
-      expect(await store.alertResolved('web', 'staging', 'name:A')).toEqual({ kind: 'kept', freeze: { source: 'release', by: 'ferry', name: '#12' } });
-      expect(await store.alertResolved('web', 'staging', 'name:B')).toEqual({ kind: 'kept', freeze: { source: 'release', by: 'ferry', name: '#12' } });
+      expect(await store.alertResolved('web', 'staging', 'name:A')).toEqual({
+        kind: 'kept',
+        freeze: { source: 'release', by: 'ferry', name: '#12' },
+      });
+      expect(await store.alertResolved('web', 'staging', 'name:B')).toEqual({
+        kind: 'kept',
+        freeze: { source: 'release', by: 'ferry', name: '#12' },
+      });
       expect(await store.get('web', 'staging')).toMatchObject({ source: 'release', name: '#12', reason: 'QA' });
       // the person's freeze lifted while A fires: the env is frozen by A instead, in the same step, and A's resolution lifts that
       await store.freeze('web', ['dev'], byAna());
@@ -126,7 +151,10 @@ describe('FreezeStore', () => {
 describe('DeployStore.begin and a freeze set after the gate looked', () => {
   test('a queued deploy of a frozen env is not begun and takes no lease; after the freeze it begins', async () => {
     const deploys = new DeployStore(redis, k);
-    const a = await deploys.accept({ app: 'web', env: 'staging', ref: 'main', sha: '1'.repeat(40), user: 'U0ANA', feedChannel: 'C0FEED', idempotencyKey: 'k1' }, NOW);
+    const a = await deploys.accept(
+      { app: 'web', env: 'staging', ref: 'main', sha: '1'.repeat(40), user: 'U0ANA', feedChannel: 'C0FEED', idempotencyKey: 'k1' },
+      NOW,
+    );
     if (a.kind !== 'accepted') throw new Error(a.kind);
     await store.freeze('web', ['staging'], byAna());
     const opts = { holder: 'w1', leaseTtlMs: 10_000, worker: 'w1', now: NOW };

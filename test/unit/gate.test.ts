@@ -25,7 +25,14 @@ function gateFor(app: string, env: string, now: number, extra: Partial<GateInput
   return gate({ now, scheduled: config.freezes, app, env, ...(window && { window }), ...extra });
 }
 
-const manual = (over: Partial<FreezeState> = {}): FreezeState => ({ by: 'U1', reason: 'QA is checking rc-3', since: THU_10 - H, until: THU_10 + 2 * H, source: 'manual', ...over });
+const manual = (over: Partial<FreezeState> = {}): FreezeState => ({
+  by: 'U1',
+  reason: 'QA is checking rc-3',
+  since: THU_10 - H,
+  until: THU_10 + 2 * H,
+  source: 'manual',
+  ...over,
+});
 
 describe('gate: windows', () => {
   test('inside the window with no freeze: go', () => {
@@ -33,7 +40,11 @@ describe('gate: windows', () => {
   });
 
   test('outside the window: refused with when it next opens (Friday is not in Mon-Thu)', () => {
-    expect(gateFor('web', 'production', THU_18)).toEqual({ kind: 'window', opensAt: MON_0930, window: 'Mon-Thu 09:30-17:00 Europe/London' });
+    expect(gateFor('web', 'production', THU_18)).toEqual({
+      kind: 'window',
+      opensAt: MON_0930,
+      window: 'Mon-Thu 09:30-17:00 Europe/London',
+    });
   });
 
   test('an env without a window is always open', () => {
@@ -42,7 +53,9 @@ describe('gate: windows', () => {
   });
 
   test('an override skips the window', () => {
-    expect(gateFor('web', 'production', THU_18, { override: { by: 'U2', reason: 'hotfix for the checkout outage' } })).toEqual({ kind: 'go' });
+    expect(gateFor('web', 'production', THU_18, { override: { by: 'U2', reason: 'hotfix for the checkout outage' } })).toEqual({
+      kind: 'go',
+    });
   });
 
   test("an env's own time zone: api production opens daily 22:00-02:00 New York time", () => {
@@ -61,12 +74,19 @@ describe('gate: freezes', () => {
   test('a scheduled weekly freeze, reported as a freeze by the schedule with its name, reason and end', () => {
     expect(gateFor('web', 'production', SAT_NOON)).toEqual({
       kind: 'frozen',
-      freeze: { by: 'schedule', reason: 'no deploys at weekends', since: utc('2026-03-06T16:00'), until: utc('2026-03-09T08:00'), source: 'schedule', name: 'weekend' },
+      freeze: {
+        by: 'schedule',
+        reason: 'no deploys at weekends',
+        since: utc('2026-03-06T16:00'),
+        until: utc('2026-03-09T08:00'),
+        source: 'schedule',
+        name: 'weekend',
+      },
       retryAt: utc('2026-03-09T08:00'),
     });
   });
 
-  test("a freeze limited to web production leaves web staging alone; api production is held by its window instead", () => {
+  test('a freeze limited to web production leaves web staging alone; api production is held by its window instead', () => {
     expect(gateFor('web', 'staging', SAT_NOON)).toEqual({ kind: 'go' });
     expect(gateFor('api', 'production', SAT_NOON)).toMatchObject({ kind: 'window' });
   });
@@ -75,20 +95,33 @@ describe('gate: freezes', () => {
     const start = utc('2026-11-27T00:00');
     const end = utc('2026-11-30T08:00');
     expect(gateFor('api', 'dev', start - 1)).toEqual({ kind: 'go' });
-    expect(gateFor('api', 'dev', start)).toMatchObject({ kind: 'frozen', freeze: { name: 'black-friday', reason: 'peak trading', since: start, until: end }, retryAt: end });
+    expect(gateFor('api', 'dev', start)).toMatchObject({
+      kind: 'frozen',
+      freeze: { name: 'black-friday', reason: 'peak trading', since: start, until: end },
+      retryAt: end,
+    });
     expect(gateFor('web', 'staging', end - 1)).toMatchObject({ kind: 'frozen', freeze: { name: 'black-friday' } });
     expect(gateFor('web', 'staging', end)).toEqual({ kind: 'go' });
   });
 
   test('an override does not lift a freeze', () => {
-    expect(gateFor('web', 'production', SAT_NOON, { override: { by: 'U2', reason: 'urgent' } })).toMatchObject({ kind: 'frozen', freeze: { name: 'weekend' } });
-    expect(gateFor('web', 'staging', THU_10, { manualFreeze: manual(), override: { by: 'U2', reason: 'urgent' } })).toMatchObject({ kind: 'frozen', freeze: { source: 'manual' } });
+    expect(gateFor('web', 'production', SAT_NOON, { override: { by: 'U2', reason: 'urgent' } })).toMatchObject({
+      kind: 'frozen',
+      freeze: { name: 'weekend' },
+    });
+    expect(gateFor('web', 'staging', THU_10, { manualFreeze: manual(), override: { by: 'U2', reason: 'urgent' } })).toMatchObject({
+      kind: 'frozen',
+      freeze: { source: 'manual' },
+    });
   });
 
   test('a manual freeze wins over the schedule and the window', () => {
     const m = manual({ since: SAT_NOON - H, until: SAT_NOON + H });
     expect(gateFor('web', 'production', SAT_NOON, { manualFreeze: m })).toEqual({ kind: 'frozen', freeze: m, retryAt: SAT_NOON + H });
-    expect(gateFor('web', 'production', THU_18, { manualFreeze: manual({ until: THU_18 + H }) })).toMatchObject({ kind: 'frozen', freeze: { source: 'manual' } });
+    expect(gateFor('web', 'production', THU_18, { manualFreeze: manual({ until: THU_18 + H }) })).toMatchObject({
+      kind: 'frozen',
+      freeze: { source: 'manual' },
+    });
   });
 
   test('a manual freeze with no end has no retry time', () => {
@@ -98,7 +131,10 @@ describe('gate: freezes', () => {
 
   test('a manual freeze that has ended is ignored: the schedule or the window decides', () => {
     expect(gateFor('web', 'staging', THU_10, { manualFreeze: manual({ until: THU_10 }) })).toEqual({ kind: 'go' });
-    expect(gateFor('web', 'production', SAT_NOON, { manualFreeze: manual({ until: SAT_NOON - 1 }) })).toMatchObject({ kind: 'frozen', freeze: { source: 'schedule' } });
+    expect(gateFor('web', 'production', SAT_NOON, { manualFreeze: manual({ until: SAT_NOON - 1 }) })).toMatchObject({
+      kind: 'frozen',
+      freeze: { source: 'schedule' },
+    });
   });
 });
 
@@ -111,19 +147,41 @@ describe('activeScheduledFreeze', () => {
   const freezes: ScheduledFreeze[] = [
     { name: 'friday-afternoon', reason: 'quiet Friday', tz: 'UTC', weekly: weekly('Fri 12:00 to Fri 18:00'), apps: ['*'], envs: ['*'] },
     { name: 'weekend', reason: 'weekend', tz: 'UTC', weekly: weekly('Fri 16:00 to Mon 08:00'), apps: ['*'], envs: ['production'] },
-    { name: 'api-only', reason: 'migration', tz: 'UTC', start: utc('2026-03-06T00:00'), end: utc('2026-03-06T17:00'), apps: ['api'], envs: ['*'] },
+    {
+      name: 'api-only',
+      reason: 'migration',
+      tz: 'UTC',
+      start: utc('2026-03-06T00:00'),
+      end: utc('2026-03-06T17:00'),
+      apps: ['api'],
+      envs: ['*'],
+    },
   ];
   const FRI_1630 = utc('2026-03-06T16:30');
 
   test('when several overlap, the one that ends last is reported', () => {
-    expect(activeScheduledFreeze(freezes, 'web', 'production', FRI_1630)).toMatchObject({ freeze: { name: 'weekend' }, until: utc('2026-03-09T08:00'), since: utc('2026-03-06T16:00') });
-    expect(activeScheduledFreezes(freezes, 'api', 'production', FRI_1630).map((a) => a.freeze.name)).toEqual(['weekend', 'friday-afternoon', 'api-only']);
+    expect(activeScheduledFreeze(freezes, 'web', 'production', FRI_1630)).toMatchObject({
+      freeze: { name: 'weekend' },
+      until: utc('2026-03-09T08:00'),
+      since: utc('2026-03-06T16:00'),
+    });
+    expect(activeScheduledFreezes(freezes, 'api', 'production', FRI_1630).map((a) => a.freeze.name)).toEqual([
+      'weekend',
+      'friday-afternoon',
+      'api-only',
+    ]);
   });
 
   test('apps and envs limit where a freeze applies', () => {
-    expect(activeScheduledFreeze(freezes, 'web', 'dev', FRI_1630)).toMatchObject({ freeze: { name: 'friday-afternoon' }, until: utc('2026-03-06T18:00') });
+    expect(activeScheduledFreeze(freezes, 'web', 'dev', FRI_1630)).toMatchObject({
+      freeze: { name: 'friday-afternoon' },
+      until: utc('2026-03-06T18:00'),
+    });
     expect(activeScheduledFreeze(freezes, 'api', 'dev', FRI_1630)).toMatchObject({ freeze: { name: 'friday-afternoon' } });
-    expect(activeScheduledFreeze(freezes, 'api', 'dev', utc('2026-03-06T11:00'))).toMatchObject({ freeze: { name: 'api-only' }, until: utc('2026-03-06T17:00') });
+    expect(activeScheduledFreeze(freezes, 'api', 'dev', utc('2026-03-06T11:00'))).toMatchObject({
+      freeze: { name: 'api-only' },
+      until: utc('2026-03-06T17:00'),
+    });
     expect(activeScheduledFreeze(freezes, 'web', 'dev', utc('2026-03-06T11:00'))).toBeUndefined();
   });
 });

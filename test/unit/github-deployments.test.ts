@@ -52,11 +52,37 @@ afterAll(async () => {
 
 const log = () => pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as { msg: string }) });
 const client = (o: { url?: string; timeoutMs?: number } = {}) =>
-  createGitHubClient({ baseUrl: o.url ?? github.url, log: log(), writes: new RedisWritePacer(redis, k.githubWriteSlot, SPACING_MS), ...(o.timeoutMs && { timeoutMs: o.timeoutMs }) });
+  createGitHubClient({
+    baseUrl: o.url ?? github.url,
+    log: log(),
+    writes: new RedisWritePacer(redis, k.githubWriteSlot, SPACING_MS),
+    ...(o.timeoutMs && { timeoutMs: o.timeoutMs }),
+  });
 const mirror = (o: { url?: string; timeoutMs?: number; claimMs?: number } = {}) =>
-  new GitHubDeployments({ client: client(o), config, redis, k, logUrl: (d) => `https://ferry.test/deploys/${d.id}?t=x`, log: log(), retryMs: 20, ...(o.claimMs && { claimMs: o.claimMs }) });
+  new GitHubDeployments({
+    client: client(o),
+    config,
+    redis,
+    k,
+    logUrl: (d) => `https://ferry.test/deploys/${d.id}?t=x`,
+    log: log(),
+    retryMs: 20,
+    ...(o.claimMs && { claimMs: o.claimMs }),
+  });
 
-const deploy = (status: Deploy['status'], over: Partial<Deploy> = {}): Deploy => ({ id: 7, app: 'api', env: 'production', ref: 'v1.2.0', sha: SHA, user: 'U0ANA', status, createdAt: 1, rev: 1, attempt: 1, ...over });
+const deploy = (status: Deploy['status'], over: Partial<Deploy> = {}): Deploy => ({
+  id: 7,
+  app: 'api',
+  env: 'production',
+  ref: 'v1.2.0',
+  sha: SHA,
+  user: 'U0ANA',
+  status,
+  createdAt: 1,
+  rev: 1,
+  attempt: 1,
+  ...over,
+});
 const states = (id = 1) => github.deployments.find((d) => d.id === id)?.statuses.map((s) => s.state);
 const writes = () => github.requests.filter((r) => r.startsWith('POST /repos/'));
 
@@ -139,7 +165,11 @@ test('a write GitHub did not take is tried again after a backoff, with the newes
 
 test('two replicas mirroring the same deploy at once create one deployment', async () => {
   const replicas = [mirror(), mirror(), mirror()];
-  await Promise.all([replicas[0]!.mirror(deploy('queued')), replicas[1]!.mirror(deploy('failed', { startedAt: 2 })), replicas[2]!.mirror(deploy('queued'))]);
+  await Promise.all([
+    replicas[0]!.mirror(deploy('queued')),
+    replicas[1]!.mirror(deploy('failed', { startedAt: 2 })),
+    replicas[2]!.mirror(deploy('queued')),
+  ]);
   await eventually('the outcome on GitHub', () => states()?.includes('failure'));
   await Promise.all(replicas.map((r) => r.settled()));
   expect(github.deployments).toHaveLength(1);
@@ -179,16 +209,26 @@ test('apps from a local repository are not mirrored; a write GitHub does not ans
 });
 
 test("a write's timeout starts when it is sent, not while it waits its turn", async () => {
-  const c = createGitHubClient({ baseUrl: github.url, log: log(), writes: new RedisWritePacer(redis, k.githubWriteSlot, 100), timeoutMs: 250 });
+  const c = createGitHubClient({
+    baseUrl: github.url,
+    log: log(),
+    writes: new RedisWritePacer(redis, k.githubWriteSlot, 100),
+    timeoutMs: 250,
+  });
   // Six writes at once: the last waits some 500 ms for its turn, twice its timeout.
-  const made = await Promise.all(Array.from({ length: 6 }, (_, i) => c.rest.repos.createDeployment({ owner: 'acme', repo: 'api', ref: SHA, environment: `e${i}` })));
+  const made = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => c.rest.repos.createDeployment({ owner: 'acme', repo: 'api', ref: SHA, environment: `e${i}` })),
+  );
   expect(made.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
   expect(warnings).toEqual([]);
   // One that GitHub does not answer fails as an abort, at once: not a "500" retried three times.
   github.hang = true;
   try {
     const before = github.requests.length;
-    await expect(c.rest.repos.getCommit({ owner: 'acme', repo: 'api', ref: 'main' })).rejects.toMatchObject({ name: 'AbortError', message: expect.stringMatching(/aborted/) });
+    await expect(c.rest.repos.getCommit({ owner: 'acme', repo: 'api', ref: 'main' })).rejects.toMatchObject({
+      name: 'AbortError',
+      message: expect.stringMatching(/aborted/),
+    });
     expect(github.requests.length - before).toBe(1);
   } finally {
     github.hang = false; // the held request stays unanswered
@@ -196,7 +236,12 @@ test("a write's timeout starts when it is sent, not while it waits its turn", as
 });
 
 test('the stand-in refuses a write sooner than its spacing after the last from the same token, as GitHub does', async () => {
-  const post = (token: string) => fetch(`${github.url}/repos/acme/api/deployments`, { method: 'POST', headers: { authorization: `token ${token}` }, body: JSON.stringify({ ref: SHA, environment: 'x' }) });
+  const post = (token: string) =>
+    fetch(`${github.url}/repos/acme/api/deployments`, {
+      method: 'POST',
+      headers: { authorization: `token ${token}` },
+      body: JSON.stringify({ ref: SHA, environment: 'x' }),
+    });
   github.writeSpacingMs = 60_000;
   try {
     const [first, second, other] = [await post('a'), await post('a'), await post('b')];

@@ -75,7 +75,11 @@ describe('githubLimits: retries, rate limits, write spacing and concurrency with
 
   test('a primary rate limit is waited out when the handler says so, then reported', async () => {
     const reset = String(Math.floor(Date.now() / 1000));
-    const limited = { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }, body: { message: 'API rate limit exceeded' } };
+    const limited = {
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset },
+      body: { message: 'API rate limit exceeded' },
+    };
     gh.answers = [limited, { status: 200, body: { ok: 1 } }];
     await expect(client().request('GET /x')).resolves.toMatchObject({ data: { ok: 1 } });
     gh.answers = [limited, limited];

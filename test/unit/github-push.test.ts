@@ -2,7 +2,17 @@ import { createHmac } from 'node:crypto';
 import { parseConfig } from '../../src/config/load';
 import type { Deploy } from '../../src/core/deploy';
 import { renderDeployMessage } from '../../src/core/feed-message';
-import { autoDeployTargets, carriesText, GITHUB_USER, parsePush, type Push, pushedBy, pushNotDeployedText, pushUser, signatureValid } from '../../src/core/github-push';
+import {
+  autoDeployTargets,
+  carriesText,
+  GITHUB_USER,
+  parsePush,
+  type Push,
+  pushedBy,
+  pushNotDeployedText,
+  pushUser,
+  signatureValid,
+} from '../../src/core/github-push';
 import { mention } from '../../src/core/slack-format';
 import { FerryError } from '../../src/errors';
 
@@ -43,7 +53,16 @@ describe('parsePush', () => {
     ...over,
   });
   test('reads the branch, SHAs, commit count, login and email', () => {
-    expect(parsePush(payload())).toEqual({ repo: 'acme/web', branch: 'main', before: A, after: B, deleted: false, commits: 2, login: 'octocat', email: 'octo@example.com' });
+    expect(parsePush(payload())).toEqual({
+      repo: 'acme/web',
+      branch: 'main',
+      before: A,
+      after: B,
+      deleted: false,
+      commits: 2,
+      login: 'octocat',
+      email: 'octo@example.com',
+    });
   });
   test('a tag push has no branch; a deleted branch is marked deleted', () => {
     expect((parsePush(payload({ ref: 'refs/tags/v1' })) as Push).branch).toBeUndefined();
@@ -81,7 +100,16 @@ ${app}
       staging: { deploy: [/bin/true], auto_deploy: main }`),
     '/srv/ferry/ferry.yml',
   );
-  const push = (over: Partial<Push> = {}): Push => ({ repo: 'acme/web', branch: 'main', before: A, after: B, deleted: false, commits: 1, login: 'octocat', ...over });
+  const push = (over: Partial<Push> = {}): Push => ({
+    repo: 'acme/web',
+    branch: 'main',
+    before: A,
+    after: B,
+    deleted: false,
+    commits: 1,
+    login: 'octocat',
+    ...over,
+  });
 
   test('a push deploys to the envs of apps with that repo whose auto_deploy is its branch', () => {
     expect(config.apps.web!.envs.staging!.autoDeploy).toBe('main');
@@ -99,7 +127,10 @@ ${app}
   test('auto_deploy on a path: app is refused with the reason and the fix', () => {
     let err: unknown;
     try {
-      parseConfig(yaml(`  web:\n    path: ../web\n    environments:\n      staging: { deploy: [/bin/true], auto_deploy: main }`), '/srv/ferry/ferry.yml');
+      parseConfig(
+        yaml(`  web:\n    path: ../web\n    environments:\n      staging: { deploy: [/bin/true], auto_deploy: main }`),
+        '/srv/ferry/ferry.yml',
+      );
     } catch (e) {
       err = e;
     }
@@ -116,10 +147,25 @@ ${app}
 });
 
 describe('texts of automatic deploys', () => {
-  const dep = (over: Partial<Deploy> = {}): Deploy => ({ id: 7, app: 'web', env: 'staging', ref: 'main', sha: B, user: GITHUB_USER, status: 'queued', createdAt: 0, rev: 1, attempt: 0, auto: { by: 'octo<cat>', from: A, pushes: 1, commits: 2 }, ...over });
+  const dep = (over: Partial<Deploy> = {}): Deploy => ({
+    id: 7,
+    app: 'web',
+    env: 'staging',
+    ref: 'main',
+    sha: B,
+    user: GITHUB_USER,
+    status: 'queued',
+    createdAt: 0,
+    rev: 1,
+    attempt: 0,
+    auto: { by: 'octo<cat>', from: A, pushes: 1, commits: 2 },
+    ...over,
+  });
   test('one push carries nothing to say; several say how many and the range', () => {
     expect(carriesText(dep())).toBeUndefined();
-    expect(carriesText(dep({ auto: { by: 'x', from: A, pushes: 3, commits: 5 } }))).toBe('carries 3 pushes (5 commits): `aaaaaaa..bbbbbbb`');
+    expect(carriesText(dep({ auto: { by: 'x', from: A, pushes: 3, commits: 5 } }))).toBe(
+      'carries 3 pushes (5 commits): `aaaaaaa..bbbbbbb`',
+    );
     expect(carriesText(dep({ auto: { by: 'x', from: A, pushes: 2, commits: 0 } }))).toBe('carries 2 pushes: `aaaaaaa..bbbbbbb`');
   });
   test('a pusher with no Slack user is plain escaped text, never a mention', () => {
@@ -136,6 +182,8 @@ describe('texts of automatic deploys', () => {
   });
   test('a push that was not deployed names the push, the env and why', () => {
     const push: Push = { repo: 'acme/web', branch: 'main', before: A, after: B, deleted: false, commits: 1, login: 'octocat' };
-    expect(pushNotDeployedText(push, 'web', 'dev', 'dev is locked by <@U0ANA>.')).toBe(':no_entry: A push to `main` (`aaaaaaa..bbbbbbb`) by octocat was not deployed to `web` *dev*: dev is locked by <@U0ANA>.');
+    expect(pushNotDeployedText(push, 'web', 'dev', 'dev is locked by <@U0ANA>.')).toBe(
+      ':no_entry: A push to `main` (`aaaaaaa..bbbbbbb`) by octocat was not deployed to `web` *dev*: dev is locked by <@U0ANA>.',
+    );
   });
 });

@@ -30,19 +30,30 @@ describe('lease watchdog', () => {
     const repo = makeRepo(path.join(dir, 'repo'));
     const marks = path.join(dir, 'marks');
     const script = path.join(dir, 'slow.sh');
-    writeFileSync(script, `#!/usr/bin/env bash\necho "start $(date +%s%3N)" >> ${marks}\ntrap 'echo "stopped $(date +%s%3N)" >> ${marks}; exit 143' TERM\nsleep 60 & wait\n`);
+    writeFileSync(
+      script,
+      `#!/usr/bin/env bash\necho "start $(date +%s%3N)" >> ${marks}\ntrap 'echo "stopped $(date +%s%3N)" >> ${marks}; exit 143' TERM\nsleep 60 & wait\n`,
+    );
     chmodSync(script, 0o755);
     const config = parseConfig(
       `feed_channel: C0FEED\nredis_prefix: ${k.prefix}\nlease_ttl: 3s\nworkspace_dir: ${dir}/work\napps:\n  web:\n    path: ${repo.path}\n    environments:\n      dev: { deploy: [${script}] }\n`,
       path.join(dir, 'ferry.yml'),
     );
     const deploys = new DeployStore(redis, k);
-    const accepted = await deploys.accept({ app: 'web', env: 'dev', ref: 'main', sha: repo.sha('main'), user: 'U0ANA', feedChannel: 'C0FEED', idempotencyKey: 'w1' }, Date.now());
+    const accepted = await deploys.accept(
+      { app: 'web', env: 'dev', ref: 'main', sha: repo.sha('main'), user: 'U0ANA', feedChannel: 'C0FEED', idempotencyKey: 'w1' },
+      Date.now(),
+    );
     if (accepted.kind !== 'accepted') throw new Error(accepted.kind);
 
     const real = new LeaseStore(redis, k);
     const hanging = Object.assign(Object.create(real) as LeaseStore, { renew: () => new Promise<boolean>(() => {}) });
-    const feed = { inBackground: () => {}, refresh: async () => {}, refreshWaiting: async () => {}, postFailureLog: async () => {} } as unknown as FeedPublisher;
+    const feed = {
+      inBackground: () => {},
+      refresh: async () => {},
+      refreshWaiting: async () => {},
+      postFailureLog: async () => {},
+    } as unknown as FeedPublisher;
     const env = readEnv({ PATH: process.env.PATH!, HOME: dir });
     const supervisor = new CommandSupervisor(pino({ level: 'silent' }), { PATH: process.env.PATH! });
     const t0 = Date.now();

@@ -20,12 +20,16 @@ describe('log page tokens', () => {
 
   test('the signature is the HMAC of ferry-log:v2:<prefix>:<id>:<createdAt>:<expiry>', () => {
     const t = signLogToken(KEY, D42, NOW + HOUR);
-    const mac = createHmac('sha256', SECRET).update(`ferry-log:v2:ferry:42:${CREATED}:${NOW + HOUR}`).digest('base64url');
+    const mac = createHmac('sha256', SECRET)
+      .update(`ferry-log:v2:ferry:42:${CREATED}:${NOW + HOUR}`)
+      .digest('base64url');
     expect(t).toBe(`${(NOW + HOUR).toString(36)}.${mac}`);
   });
 
   test('a v1 token (which signed only the id and expiry) is refused as a bad signature', () => {
-    const mac = createHmac('sha256', SECRET).update(`ferry-log:v1:42:${NOW + HOUR}`).digest('base64url');
+    const mac = createHmac('sha256', SECRET)
+      .update(`ferry-log:v1:42:${NOW + HOUR}`)
+      .digest('base64url');
     expect(verifyLogToken(KEY, D42, `${(NOW + HOUR).toString(36)}.${mac}`, NOW)).toEqual({ ok: false, reason: 'bad-signature' });
   });
 

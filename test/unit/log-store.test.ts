@@ -77,7 +77,10 @@ describe('LogStore.since', () => {
 
   test("sinceWithDeploy reads the deploy's record with the lines", async () => {
     const deploys = new DeployStore(redis, k);
-    const r = await deploys.accept({ app: 'web', env: 'dev', ref: 'main', sha: 'a'.repeat(40), user: 'U0ANA', feedChannel: 'C0FEED', idempotencyKey: 'x' }, Date.now());
+    const r = await deploys.accept(
+      { app: 'web', env: 'dev', ref: 'main', sha: 'a'.repeat(40), user: 'U0ANA', feedChannel: 'C0FEED', idempotencyKey: 'x' },
+      Date.now(),
+    );
     if (r.kind !== 'accepted') throw new Error(r.kind);
     const logs = new LogStore(redis, k, 100);
     await logs.append(r.id, ['hello']);

@@ -37,7 +37,10 @@ beforeEach(async () => {
   logs = new LogStore(redis, k, 1_000);
   const deploys = new DeployStore(redis, k);
   createdAt = Date.now();
-  const r = await deploys.accept({ app: 'web', env: 'dev', ref: 'main', sha: 'a'.repeat(40), user: 'U0ANA', feedChannel: 'C0FEED', idempotencyKey: 'x' }, createdAt);
+  const r = await deploys.accept(
+    { app: 'web', env: 'dev', ref: 'main', sha: 'a'.repeat(40), user: 'U0ANA', feedChannel: 'C0FEED', idempotencyKey: 'x' },
+    createdAt,
+  );
   if (r.kind !== 'accepted') throw new Error(r.kind);
   id = r.id;
   page = new LogPage({

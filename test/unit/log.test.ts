@@ -18,7 +18,9 @@ describe('logs never carry secrets', () => {
   test('a secret value is redacted in messages and in fields, and known secret fields are censored', () => {
     const { lines, stream } = capture();
     const log = createLogger('info', makeRedactor([SECRET, 'my-signing-secret']), stream);
-    log.child({ deployId: 7 }).info({ url: `https://x/?t=${SECRET}`, token: 'anything', headers: { authorization: 'Bearer abc' } }, `calling Slack with ${SECRET}`);
+    log
+      .child({ deployId: 7 })
+      .info({ url: `https://x/?t=${SECRET}`, token: 'anything', headers: { authorization: 'Bearer abc' } }, `calling Slack with ${SECRET}`);
     log.warn('signing secret is my-signing-secret; a GitHub token ghp_abcdefghijklmnopqrstuvwxyz0123 leaked');
     const out = lines.join('');
     expect(out).not.toContain('abcdefghijklmnop');

@@ -15,10 +15,14 @@ const range = (lines: string[]): RangeCommit[] =>
     return { sha: sha.trim(), parents: parents.trim() ? parents.trim().split(/\s+/) : [], message: message.replace(/\\n/g, '\n') };
   });
 
-const asObject = (m: Map<string, { number: number; title: string }>) => Object.fromEntries([...m].map(([sha, pr]) => [sha, `#${pr.number} ${pr.title}`]));
+const asObject = (m: Map<string, { number: number; title: string }>) =>
+  Object.fromEntries([...m].map(([sha, pr]) => [sha, `#${pr.number} ${pr.title}`]));
 
 test('prOfMerge: GitHub merge messages (title on the third line, else the branch), "Title (#N)" merges, and other merges', () => {
-  expect(prOfMerge('Merge pull request #123 from octo/fix-login\n\nFix the login redirect\n\nLonger text')).toEqual({ number: 123, title: 'Fix the login redirect' });
+  expect(prOfMerge('Merge pull request #123 from octo/fix-login\n\nFix the login redirect\n\nLonger text')).toEqual({
+    number: 123,
+    title: 'Fix the login redirect',
+  });
   expect(prOfMerge('Merge pull request #7 from octo/fix-login')).toEqual({ number: 7, title: 'octo/fix-login' });
   expect(prOfMerge('Fix the login redirect (#124)\n\n* a\n* b')).toEqual({ number: 124, title: 'Fix the login redirect' });
   expect(prOfMerge("Merge branch 'main' into octo/fix-login")).toBeUndefined();
@@ -58,7 +62,13 @@ test('each PR merge owns what its second parent brought in; main merged into a b
 });
 
 test('an octopus merge and a PR branch that forked below the range', () => {
-  const r = range(['x1: b0 | One', 'y1: b0 | Two', 'z1: x1 | Three', 'O: z1 y1 w9 | Merge pull request #5 from a/b\\n\\nBoth', 'w1: O | After']);
+  const r = range([
+    'x1: b0 | One',
+    'y1: b0 | Two',
+    'z1: x1 | Three',
+    'O: z1 y1 w9 | Merge pull request #5 from a/b\\n\\nBoth',
+    'w1: O | After',
+  ]);
   // y1 came in through the merge; w9 (below the range) is ignored; z1, x1 are on the first-parent line.
   expect(asObject(prsFromMerges(r, 'w1'))).toEqual({ y1: '#5 Both' });
 });
@@ -73,7 +83,11 @@ describe('a realistic history (test/helpers/pr-history.ts)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('every commit a PR merge brought in gets that PR (the innermost), and nothing else gets one', () => {
-    const log = execFileSync('git', ['log', '--format=%H%x1f%P%x1f%B%x1e', `${h.base}..${h.head}`], { cwd: h.path, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const log = execFileSync('git', ['log', '--format=%H%x1f%P%x1f%B%x1e', `${h.base}..${h.head}`], {
+      cwd: h.path,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const commits: RangeCommit[] = log
       .split('\x1e')
       .map((r) => r.replace(/^\n/, ''))
@@ -86,7 +100,9 @@ describe('a realistic history (test/helpers/pr-history.ts)', () => {
     expect(h.counts.merges).toBeGreaterThan(200);
     expect(h.counts.nested).toBeGreaterThan(2);
     expect(commits.some((c) => c.message.startsWith("Merge branch 'main' into"))).toBe(true);
-    const expected = new Map([...h.prOf].filter(([, pr]) => pr.how === 'merge').map(([sha, pr]) => [sha, { number: pr.number, title: pr.title }]));
+    const expected = new Map(
+      [...h.prOf].filter(([, pr]) => pr.how === 'merge').map(([sha, pr]) => [sha, { number: pr.number, title: pr.title }]),
+    );
     expect(asObject(prsFromMerges(commits, h.head))).toEqual(asObject(expected));
   });
 });

@@ -80,16 +80,21 @@ describe('/deploy with one app', () => {
   });
 
   test('the app name alone asks which environment', () => {
-    expect(errorOf(parseDeploy('web', config))).toBe(`Which environment of \`web\`? It has \`dev\`, \`staging\`, \`production\`. Usage: ${DEPLOY_USAGE}`);
+    expect(errorOf(parseDeploy('web', config))).toBe(
+      `Which environment of \`web\`? It has \`dev\`, \`staging\`, \`production\`. Usage: ${DEPLOY_USAGE}`,
+    );
   });
 
-  test.each(['constructor', 'toString', 'valueOf'])('a word that is a JavaScript object property (`%s`) is refused as an unknown env', (word) => {
-    let result: DeployParse | undefined;
-    expect(() => {
-      result = parseDeploy(word, config);
-    }).not.toThrow();
-    expect(errorOf(result!)).toContain(`\`web\` has no environment \`${word}\``);
-  });
+  test.each(['constructor', 'toString', 'valueOf'])(
+    'a word that is a JavaScript object property (`%s`) is refused as an unknown env',
+    (word) => {
+      let result: DeployParse | undefined;
+      expect(() => {
+        result = parseDeploy(word, config);
+      }).not.toThrow();
+      expect(errorOf(result!)).toContain(`\`web\` has no environment \`${word}\``);
+    },
+  );
 
   test('env names are matched exactly; a different case gets a suggestion', () => {
     expect(errorOf(parseDeploy('DEV', config))).toContain('Did you mean `dev`?');
@@ -159,13 +164,16 @@ describe('/deploy with two apps', () => {
     expect(help).toContain('`api`: dev, production (default ref `develop`)');
   });
 
-  test.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('a word that is a JavaScript object property (`%s`) is an unknown app, not a crash', (word) => {
-    let result: DeployParse | undefined;
-    expect(() => {
-      result = parseDeploy(`${word} dev main`, config);
-    }).not.toThrow();
-    expect(errorOf(result!)).toContain(`There is no app \`${word}\``);
-  });
+  test.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'a word that is a JavaScript object property (`%s`) is an unknown app, not a crash',
+    (word) => {
+      let result: DeployParse | undefined;
+      expect(() => {
+        result = parseDeploy(`${word} dev main`, config);
+      }).not.toThrow();
+      expect(errorOf(result!)).toContain(`There is no app \`${word}\``);
+    },
+  );
 });
 
 describe('/deploy refuses refs and text that could do harm, and says why', () => {
@@ -176,11 +184,15 @@ describe('/deploy refuses refs and text that could do harm, and says why', () =>
 
   test('more than one ref', () => {
     const msg = errorOf(parseDeploy('dev feature/x feature/y', config));
-    expect(msg).toBe(`I don't know what to do with \`feature/y\`: a deploy takes one ref, then optionally \`override &lt;reason&gt;\`. Usage: ${DEPLOY_USAGE}`);
+    expect(msg).toBe(
+      `I don't know what to do with \`feature/y\`: a deploy takes one ref, then optionally \`override &lt;reason&gt;\`. Usage: ${DEPLOY_USAGE}`,
+    );
   });
 
   test('a ref with spaces is read as extra words', () => {
-    expect(errorOf(parseDeploy('dev my branch name', config))).toContain("I don't know what to do with `branch name`: a deploy takes one ref, then optionally");
+    expect(errorOf(parseDeploy('dev my branch name', config))).toContain(
+      "I don't know what to do with `branch name`: a deploy takes one ref, then optionally",
+    );
   });
 
   test('a shell substitution with spaces is refused as extra words', () => {
@@ -264,7 +276,7 @@ describe('what a person typed is shown, never interpreted', () => {
     expect(message).toContain('`&lt;@U1&gt;` contains `&lt;` `@` `&gt;`');
     expect(message).not.toContain('<@U1>');
     const backtick = (parseDeploy('web dev main `rm`', config) as { message: string }).message;
-    expect(backtick).toContain("`'rm'` contains \"`\"");
+    expect(backtick).toContain('`\'rm\'` contains "`"');
   });
 });
 
@@ -284,7 +296,10 @@ describe('the most dangerous problem is named first', () => {
   });
 
   test('a reason after override may say anything', () => {
-    expect(parseDeploy('web dev main override fix; the -x flag broke it', twoApps())).toMatchObject({ kind: 'ok', value: { ref: 'main', override: 'fix; the -x flag broke it' } });
+    expect(parseDeploy('web dev main override fix; the -x flag broke it', twoApps())).toMatchObject({
+      kind: 'ok',
+      value: { ref: 'main', override: 'fix; the -x flag broke it' },
+    });
   });
 });
 
@@ -302,7 +317,7 @@ describe('/deploy log <id>', () => {
 
   test.each(['abc', '0', '#', '4.2', '-3', '#x1', '1234567890123456'])('`log %s` says it is not a deploy id', (id) => {
     const msg = errorOf(parseDeploy(`log ${id}`, oneApp()));
-    expect(msg).toContain('is not a deploy id; use the number from the deploy\'s feed message');
+    expect(msg).toContain("is not a deploy id; use the number from the deploy's feed message");
   });
 
   test('extra words are refused', () => {
@@ -314,7 +329,10 @@ describe('/deploy log <id>', () => {
   });
 
   test('an env or app name that merely starts with log still deploys', () => {
-    const config = parseConfig('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      logs:\n        deploy: [x.sh]\n', '/srv/ferry/ferry.yml');
+    const config = parseConfig(
+      'feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      logs:\n        deploy: [x.sh]\n',
+      '/srv/ferry/ferry.yml',
+    );
     expect(parseDeploy('logs 42', config)).toEqual({ kind: 'ok', value: { app: 'web', env: 'logs', ref: '42' } });
   });
 });
@@ -326,11 +344,17 @@ describe('/deploy … override <reason> starts outside the deploy window, with t
   });
 
   test('after a ref', () => {
-    expect(parseDeploy('dev feature/x override hotfix for checkout', config)).toEqual({ kind: 'ok', value: { app: 'web', env: 'dev', ref: 'feature/x', override: 'hotfix for checkout' } });
+    expect(parseDeploy('dev feature/x override hotfix for checkout', config)).toEqual({
+      kind: 'ok',
+      value: { app: 'web', env: 'dev', ref: 'feature/x', override: 'hotfix for checkout' },
+    });
   });
 
   test('without a ref: the default branch', () => {
-    expect(parseDeploy('dev OVERRIDE customer demo', config)).toEqual({ kind: 'ok', value: { app: 'web', env: 'dev', ref: 'trunk', override: 'customer demo' } });
+    expect(parseDeploy('dev OVERRIDE customer demo', config)).toEqual({
+      kind: 'ok',
+      value: { app: 'web', env: 'dev', ref: 'trunk', override: 'customer demo' },
+    });
   });
 
   test('without a reason: refused with an example', () => {
@@ -340,10 +364,15 @@ describe('/deploy … override <reason> starts outside the deploy window, with t
   });
 
   test('a branch named override is deployed by its full name', () => {
-    expect(parseDeploy('dev refs/heads/override', config)).toEqual({ kind: 'ok', value: { app: 'web', env: 'dev', ref: 'refs/heads/override' } });
+    expect(parseDeploy('dev refs/heads/override', config)).toEqual({
+      kind: 'ok',
+      value: { app: 'web', env: 'dev', ref: 'refs/heads/override' },
+    });
   });
 
   test('words between the ref and override are refused', () => {
-    expect(errorOf(parseDeploy('dev feature/x now override because', config))).toContain("I don't know what to do with `now override because`");
+    expect(errorOf(parseDeploy('dev feature/x now override because', config))).toContain(
+      "I don't know what to do with `now override because`",
+    );
   });
 });

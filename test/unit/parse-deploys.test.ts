@@ -30,12 +30,16 @@ describe('/deploys with one app', () => {
   });
 
   test('an unknown env gets a "did you mean" and the list', () => {
-    expect(errorOf(parse('stagign'))).toBe('`web` has no environment `stagign`. Did you mean `staging`? It has `dev`, `staging`, `production`. Usage: `/deploys [app] [env]`');
+    expect(errorOf(parse('stagign'))).toBe(
+      '`web` has no environment `stagign`. Did you mean `staging`? It has `dev`, `staging`, `production`. Usage: `/deploys [app] [env]`',
+    );
     expect(errorOf(parse('web prod'))).toContain('Did you mean `production`?');
   });
 
   test('extra words are refused', () => {
-    expect(errorOf(parse('dev main'))).toBe("I don't know what to do with `main`: `/deploys` takes an app and an environment. Usage: `/deploys [app] [env]`");
+    expect(errorOf(parse('dev main'))).toBe(
+      "I don't know what to do with `main`: `/deploys` takes an app and an environment. Usage: `/deploys [app] [env]`",
+    );
   });
 
   test('help, and text too long', () => {
@@ -103,7 +107,10 @@ describe('/deploys audit', () => {
   });
 
   test('a person: as Slack sends a mention (should_escape), a bare member ID, or me', () => {
-    const user = (u: string, app?: string) => ({ kind: 'ok', value: { kind: 'audit', scope: { kind: 'user', user: u, ...(app && { app }) } } });
+    const user = (u: string, app?: string) => ({
+      kind: 'ok',
+      value: { kind: 'audit', scope: { kind: 'user', user: u, ...(app && { app }) } },
+    });
     expect(audit('<@U0ANA|ana>')).toEqual(user('U0ANA'));
     expect(audit('<@U0ANA>')).toEqual(user('U0ANA'));
     expect(audit('W0123ABCD')).toEqual(user('W0123ABCD'));
@@ -114,8 +121,12 @@ describe('/deploys audit', () => {
   });
 
   test('a person named without picking them from the @ suggestions, or with other words', () => {
-    expect(errorOf(audit('@ana'))).toContain("I can't tell who `@ana` is: Slack sends a person's ID only when you pick them from the @ suggestions");
-    expect(errorOf(audit('<@U0ANA|ana> dev'))).toBe("I don't know what to do with `dev` after the person. Usage: `/deploys audit [app] [env]` or `/deploys audit @person`");
+    expect(errorOf(audit('@ana'))).toContain(
+      "I can't tell who `@ana` is: Slack sends a person's ID only when you pick them from the @ suggestions",
+    );
+    expect(errorOf(audit('<@U0ANA|ana> dev'))).toBe(
+      "I don't know what to do with `dev` after the person. Usage: `/deploys audit [app] [env]` or `/deploys audit @person`",
+    );
     expect(errorOf(audit('web dev <@U0ANA>'))).toContain("A person's audit log can be narrowed to an app, not an env");
     expect(errorOf(audit('wbe <@U0ANA>'))).toContain('There is no app `wbe`. Did you mean `web`?');
   });
@@ -132,9 +143,14 @@ describe('/deploys audit', () => {
 test('`audit` is reserved as an app or env name, because `/deploys audit` shows the audit log', () => {
   let err: Error | undefined;
   try {
-    parseConfig('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      audit:\n        deploy: [x.sh]\n', '/srv/ferry/ferry.yml');
+    parseConfig(
+      'feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      audit:\n        deploy: [x.sh]\n',
+      '/srv/ferry/ferry.yml',
+    );
   } catch (e) {
     err = e as Error;
   }
-  expect(err?.message).toContain('apps.web.environments.audit: "audit" is not a valid name; is reserved: `/deploys audit` shows the audit log');
+  expect(err?.message).toContain(
+    'apps.web.environments.audit: "audit" is not a valid name; is reserved: `/deploys audit` shows the audit log',
+  );
 });

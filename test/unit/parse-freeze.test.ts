@@ -27,7 +27,11 @@ describe('/freeze: what and for how long', () => {
     config = oneApp();
   });
 
-  test.each([['empty', ''], ['spaces', '   '], ['missing', undefined]])('%s text lists the freezes', (_, text) => {
+  test.each([
+    ['empty', ''],
+    ['spaces', '   '],
+    ['missing', undefined],
+  ])('%s text lists the freezes', (_, text) => {
     expect(parseFreeze(text, config, NOW, LONDON)).toEqual({ kind: 'ok', value: { list: true } });
   });
 
@@ -46,18 +50,29 @@ describe('/freeze: what and for how long', () => {
   });
 
   test('`for` not followed by a number is part of the reason', () => {
-    expect(parseFreeze('production for the release', config, NOW, LONDON)).toEqual({ kind: 'ok', value: { app: 'web', envs: ['production'], reason: 'for the release' } });
+    expect(parseFreeze('production for the release', config, NOW, LONDON)).toEqual({
+      kind: 'ok',
+      value: { app: 'web', envs: ['production'], reason: 'for the release' },
+    });
   });
 
   test('`all` freezes every env of the app, in the order of the file', () => {
-    expect(parseFreeze('all 1h incident', config, NOW, LONDON)).toEqual({ kind: 'ok', value: { app: 'web', envs: ['dev', 'staging', 'production'], until: NOW + H, reason: 'incident' } });
+    expect(parseFreeze('all 1h incident', config, NOW, LONDON)).toEqual({
+      kind: 'ok',
+      value: { app: 'web', envs: ['dev', 'staging', 'production'], until: NOW + H, reason: 'incident' },
+    });
     expect(parseFreeze('web ALL', config, NOW, LONDON)).toMatchObject({ kind: 'ok', value: { envs: ['dev', 'staging', 'production'] } });
   });
 
   test('with two apps, `all` needs the app', () => {
     const two = twoApps();
-    expect(parseFreeze('api all', two, NOW, LONDON)).toEqual({ kind: 'ok', value: { app: 'api', envs: ['dev', 'production'], reason: '' } });
-    expect(errorOf(parseFreeze('all 2h', two, NOW, LONDON))).toBe('Which app? `all` means every environment of one app; e.g. `/freeze web all`. Apps: `web`, `api`.');
+    expect(parseFreeze('api all', two, NOW, LONDON)).toEqual({
+      kind: 'ok',
+      value: { app: 'api', envs: ['dev', 'production'], reason: '' },
+    });
+    expect(errorOf(parseFreeze('all 2h', two, NOW, LONDON))).toBe(
+      'Which app? `all` means every environment of one app; e.g. `/freeze web all`. Apps: `web`, `api`.',
+    );
     expect(errorOf(parseFreeze('dev 2h', two, NOW, LONDON))).toBe('Which app? `web`, `api` have `dev`; e.g. `/freeze web dev`.');
   });
 
@@ -80,7 +95,9 @@ describe('/freeze: what and for how long', () => {
 
   test('90d is the longest end; longer is refused with how to freeze without an end', () => {
     expect(untilOf('90d')).toBe(NOW + 90 * D);
-    expect(errorOf(parseFreeze('production 91d', config, NOW, LONDON))).toBe('A freeze can be set for at most 90d; `91d` is longer. Leave the end out to freeze until `/unfreeze`.');
+    expect(errorOf(parseFreeze('production 91d', config, NOW, LONDON))).toBe(
+      'A freeze can be set for at most 90d; `91d` is longer. Leave the end out to freeze until `/unfreeze`.',
+    );
   });
 
   test('a bare time is not taken for a duration', () => {
@@ -90,13 +107,20 @@ describe('/freeze: what and for how long', () => {
   });
 
   test('two ends are refused', () => {
-    expect(errorOf(parseFreeze('production 2h until 17:00', config, NOW, LONDON))).toContain('Give the freeze one end: a duration (`for 2h`) or a time (`until 17:00`), not both.');
+    expect(errorOf(parseFreeze('production 2h until 17:00', config, NOW, LONDON))).toContain(
+      'Give the freeze one end: a duration (`for 2h`) or a time (`until 17:00`), not both.',
+    );
     expect(errorOf(parseFreeze('production until 17:00 for 2h', config, NOW, LONDON))).toContain('not both');
   });
 
   test('a reason of 200 characters is fine; 201 is refused with its length', () => {
-    expect(parseFreeze(`production 1h ${'r'.repeat(200)}`, config, NOW, LONDON)).toMatchObject({ kind: 'ok', value: { reason: 'r'.repeat(200) } });
-    expect(errorOf(parseFreeze(`production 1h ${'r'.repeat(201)}`, config, NOW, LONDON))).toBe('That reason is 201 characters; keep it to 200 at most.');
+    expect(parseFreeze(`production 1h ${'r'.repeat(200)}`, config, NOW, LONDON)).toMatchObject({
+      kind: 'ok',
+      value: { reason: 'r'.repeat(200) },
+    });
+    expect(errorOf(parseFreeze(`production 1h ${'r'.repeat(201)}`, config, NOW, LONDON))).toBe(
+      'That reason is 201 characters; keep it to 200 at most.',
+    );
   });
 });
 
@@ -109,7 +133,10 @@ describe('/freeze ... until <time>, read in the given zone', () => {
 
   test('the reason follows the time', () => {
     const p = parseFreeze('production until 17:00 release testing', oneApp(), NOW, LONDON);
-    expect(p).toEqual({ kind: 'ok', value: { app: 'web', envs: ['production'], until: utc('2026-03-05T17:00'), reason: 'release testing' } });
+    expect(p).toEqual({
+      kind: 'ok',
+      value: { app: 'web', envs: ['production'], until: utc('2026-03-05T17:00'), reason: 'release testing' },
+    });
   });
 
   test('today and tomorrow', () => {
@@ -154,7 +181,9 @@ describe('/freeze ... until <time>, read in the given zone', () => {
 
   test('not a time: says what a time looks like', () => {
     const c = oneApp();
-    expect(errorOf(parseFreeze('production until 25:00', c, NOW, LONDON))).toBe(`\`25:00\` is not a time; use 24-hour HH:MM, e.g. 09:30 (read in Europe/London). Usage: ${FREEZE_USAGE}`);
+    expect(errorOf(parseFreeze('production until 25:00', c, NOW, LONDON))).toBe(
+      `\`25:00\` is not a time; use 24-hour HH:MM, e.g. 09:30 (read in Europe/London). Usage: ${FREEZE_USAGE}`,
+    );
     expect(errorOf(parseFreeze('production until 5pm', c, NOW, LONDON))).toContain('`5pm` is not a time; use 24-hour HH:MM');
     expect(errorOf(parseFreeze('production until mon 9am', c, NOW, LONDON))).toContain('`9am` is not a time');
   });
@@ -168,13 +197,21 @@ describe('/freeze ... until <time>, read in the given zone', () => {
 
   test('a day or date without a time asks for the time', () => {
     const c = oneApp();
-    expect(errorOf(parseFreeze('production until tomorrow', c, NOW, LONDON))).toBe('At what time tomorrow? e.g. `until tomorrow 09:00` (24-hour, Europe/London).');
-    expect(errorOf(parseFreeze('production until mon release', c, NOW, LONDON))).toBe('At what time on `mon`? e.g. `until mon 09:00` (24-hour, Europe/London).');
-    expect(errorOf(parseFreeze('production until 2026-03-10', c, NOW, LONDON))).toBe('At what time on `2026-03-10`? e.g. `until 2026-03-10 09:00` (24-hour, Europe/London).');
+    expect(errorOf(parseFreeze('production until tomorrow', c, NOW, LONDON))).toBe(
+      'At what time tomorrow? e.g. `until tomorrow 09:00` (24-hour, Europe/London).',
+    );
+    expect(errorOf(parseFreeze('production until mon release', c, NOW, LONDON))).toBe(
+      'At what time on `mon`? e.g. `until mon 09:00` (24-hour, Europe/London).',
+    );
+    expect(errorOf(parseFreeze('production until 2026-03-10', c, NOW, LONDON))).toBe(
+      'At what time on `2026-03-10`? e.g. `until 2026-03-10 09:00` (24-hour, Europe/London).',
+    );
   });
 
   test('a date that does not exist', () => {
-    expect(errorOf(parseFreeze('production until 2026-02-30 09:00', oneApp(), NOW, LONDON))).toContain('`2026-02-30` is not a date; write it as YYYY-MM-DD');
+    expect(errorOf(parseFreeze('production until 2026-02-30 09:00', oneApp(), NOW, LONDON))).toContain(
+      '`2026-02-30` is not a date; write it as YYYY-MM-DD',
+    );
   });
 
   test('a time in the past says what time it is now, there', () => {
@@ -182,7 +219,9 @@ describe('/freeze ... until <time>, read in the given zone', () => {
     expect(errorOf(parseFreeze('production until 2026-03-01 09:00', c, NOW, LONDON))).toBe(
       '`2026-03-01 09:00` is in the past: it is 2026-03-05 14:02 in Europe/London. Give a later time, e.g. `until 17:00`, `until tomorrow 09:00`, `until mon 09:00` or `until 2026-11-23 09:00`.',
     );
-    expect(errorOf(parseFreeze('production until today 09:00', c, NOW, LONDON))).toBe('`today 09:00` has passed: it is 2026-03-05 14:02 in Europe/London. Give a later time, e.g. `until tomorrow 09:00`.');
+    expect(errorOf(parseFreeze('production until today 09:00', c, NOW, LONDON))).toBe(
+      '`today 09:00` has passed: it is 2026-03-05 14:02 in Europe/London. Give a later time, e.g. `until tomorrow 09:00`.',
+    );
   });
 
   test('more than 90 days ahead', () => {
@@ -224,7 +263,9 @@ describe('freezeHelp', () => {
     expect(help).toContain('`/freeze web production 2h release testing`');
     expect(help).toContain('read in Europe/London');
     expect(help).toContain('• *weekend* (no deploys at weekends) every Fri 16:00 to Mon 08:00 (Europe/London), on web: production');
-    expect(help).toContain('• *black-friday* (peak trading) from 2026-11-27 00:00 to 2026-11-30 08:00 (Europe/London), on every app: every environment');
+    expect(help).toContain(
+      '• *black-friday* (peak trading) from 2026-11-27 00:00 to 2026-11-30 08:00 (Europe/London), on every app: every environment',
+    );
     expect(help).toContain('• `web` *production*: Mon-Thu 09:30-17:00 (Europe/London)');
     expect(help).toContain('• `api` *production*: daily 22:00-02:00 (America/New_York)');
   });

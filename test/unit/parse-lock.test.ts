@@ -18,7 +18,10 @@ describe('/lock', () => {
   });
 
   test('duration and reason', () => {
-    expect(parseLock('dev 2h testing checkout', config)).toEqual({ kind: 'ok', value: { app: 'web', env: 'dev', durationMs: 2 * H, reason: 'testing checkout' } });
+    expect(parseLock('dev 2h testing checkout', config)).toEqual({
+      kind: 'ok',
+      value: { app: 'web', env: 'dev', durationMs: 2 * H, reason: 'testing checkout' },
+    });
   });
 
   test("without a duration the env's lock_ttl applies", () => {
@@ -43,11 +46,16 @@ describe('/lock', () => {
   });
 
   test('with two apps the app comes first', () => {
-    expect(parseLock('api dev 30m', twoApps())).toEqual({ kind: 'ok', value: { app: 'api', env: 'dev', durationMs: 30 * 60_000, reason: '' } });
+    expect(parseLock('api dev 30m', twoApps())).toEqual({
+      kind: 'ok',
+      value: { app: 'api', env: 'dev', durationMs: 30 * 60_000, reason: '' },
+    });
   });
 
   test('`4hours` is not a duration, and the answer shows the accepted forms', () => {
-    expect(errorOf(parseLock('dev 4hours testing', config))).toBe(`\`4hours\` is not a duration; use e.g. 30m, 4h, 2d. Usage: ${LOCK_USAGE}`);
+    expect(errorOf(parseLock('dev 4hours testing', config))).toBe(
+      `\`4hours\` is not a duration; use e.g. 30m, 4h, 2d. Usage: ${LOCK_USAGE}`,
+    );
   });
 
   test('a zero duration is refused', () => {
@@ -89,7 +97,7 @@ describe('/lock', () => {
     expect(errorOf(parseLock('', config))).toBe(`Tell me what to do. Usage: ${LOCK_USAGE}`);
   });
 
-  test("a JavaScript object property as env (`constructor`) is an unknown env, not a crash", () => {
+  test('a JavaScript object property as env (`constructor`) is an unknown env, not a crash', () => {
     expect(errorOf(parseLock('constructor 2h', config))).toContain('`web` has no environment `constructor`');
   });
 

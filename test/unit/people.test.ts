@@ -25,10 +25,19 @@ afterAll(async () => {
 });
 
 let n = 0;
-const commit = (authorName: string, authorEmail: string, authorLogin?: string): Commit => ({ sha: String(++n), subject: 's', authorName, authorEmail, date: n, ...(authorLogin && { authorLogin }) });
+const commit = (authorName: string, authorEmail: string, authorLogin?: string): Commit => ({
+  sha: String(++n),
+  subject: 's',
+  authorName,
+  authorEmail,
+  date: n,
+  ...(authorLogin && { authorLogin }),
+});
 
 /** Slack's users.lookupByEmail over `members` (email -> user), counting the calls; others are users_not_found. */
-function slackWith(members: Record<string, { id: string; is_bot?: boolean; deleted?: boolean } | 'fail'>): UsersClient & { asked: string[] } {
+function slackWith(
+  members: Record<string, { id: string; is_bot?: boolean; deleted?: boolean } | 'fail'>,
+): UsersClient & { asked: string[] } {
   const asked: string[] = [];
   return {
     asked,
@@ -36,7 +45,8 @@ function slackWith(members: Record<string, { id: string; is_bot?: boolean; delet
       lookupByEmail: async ({ email }) => {
         asked.push(email);
         const m = members[email];
-        if (m === 'fail') throw Object.assign(new Error('An API error occurred: internal_error'), { data: { ok: false, error: 'internal_error' } });
+        if (m === 'fail')
+          throw Object.assign(new Error('An API error occurred: internal_error'), { data: { ok: false, error: 'internal_error' } });
         if (!m) throw Object.assign(new Error('An API error occurred: users_not_found'), { data: { ok: false, error: 'users_not_found' } });
         return { ok: true, user: m };
       },
@@ -49,7 +59,11 @@ const people = (slack: UsersClient, map: Record<string, string> = {}, deadlineMs
 
 test('people: by GitHub login, by email (any case) and by the login in a noreply email; nobody mapped there is looked up', async () => {
   const slack = slackWith({});
-  const cs = [commit('Octo', 'octo@example.com', 'OctoCat'), commit('Ana', 'Ana@Example.COM'), commit('Hub', '12345+hubber@users.noreply.github.com')];
+  const cs = [
+    commit('Octo', 'octo@example.com', 'OctoCat'),
+    commit('Ana', 'Ana@Example.COM'),
+    commit('Hub', '12345+hubber@users.noreply.github.com'),
+  ];
   const { slackOf } = await people(slack, { octocat: 'U0OCTO', 'ana@example.com': 'U0ANA', hubber: 'U0HUB' }).resolver(cs);
   expect(cs.map(slackOf)).toEqual(['U0OCTO', 'U0ANA', 'U0HUB']);
   expect(slack.asked).toEqual([]);
@@ -73,7 +87,12 @@ test('the others are looked up once per email (lower-cased); bots, noreply email
 });
 
 test('found and not found are cached (a week and an hour); a deleted or bot Slack user maps to nobody; a failed lookup is not cached', async () => {
-  const slack = slackWith({ 'ben@example.com': { id: 'U0BEN' }, 'gone@example.com': { id: 'U0GONE', deleted: true }, 'app@example.com': { id: 'U0APP', is_bot: true }, 'flaky@example.com': 'fail' });
+  const slack = slackWith({
+    'ben@example.com': { id: 'U0BEN' },
+    'gone@example.com': { id: 'U0GONE', deleted: true },
+    'app@example.com': { id: 'U0APP', is_bot: true },
+    'flaky@example.com': 'fail',
+  });
   const cs = ['ben', 'carla', 'gone', 'app', 'flaky'].map((who) => commit(who, `${who}@example.com`));
   const first = await people(slack).resolver(cs);
   expect(cs.map(first.slackOf)).toEqual(['U0BEN', undefined, undefined, undefined, undefined]);
@@ -115,7 +134,11 @@ test('a Slack that does not answer holds the release up one deadline in all, how
 
   // Slack answers after all: the answers are cached, so the next release knows them without asking.
   for (const answer of late) answer();
-  await eventually('the late answers to be cached', async () => (await Promise.all(asked.map((e) => redis.get(k.personByEmail(e))))).every((v) => v !== null), 2_000);
+  await eventually(
+    'the late answers to be cached',
+    async () => (await Promise.all(asked.map((e) => redis.get(k.personByEmail(e))))).every((v) => v !== null),
+    2_000,
+  );
   expect(await redis.get(k.personByEmail('dev2@example.com'))).toBe('U0DEV2');
   const next = await people(slack, {}, 300).resolver(cs.slice(0, 4));
   expect(cs.slice(0, 4).map(next.slackOf)).toEqual(['U0DEV0', 'U0DEV1', 'U0DEV2', 'U0DEV3']);

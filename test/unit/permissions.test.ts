@@ -43,7 +43,11 @@ describe('decide (pure)', () => {
 
   test('a non-member is refused with the rule and the allowed list', () => {
     expect(decide(input({ rules: { deploy: [REL, ANA] } }))).toEqual({ ok: false, rule: RULE, allowed: [REL, ANA] });
-    expect(decide(input({ action: 'lock', rules: { lock: [ANA] } }))).toEqual({ ok: false, rule: 'apps.web.environments.production.permissions.lock', allowed: [ANA] });
+    expect(decide(input({ action: 'lock', rules: { lock: [ANA] } }))).toEqual({
+      ok: false,
+      rule: 'apps.web.environments.production.permissions.lock',
+      allowed: [ANA],
+    });
   });
 
   test('an admin may do everything, listed by ID or through an admin group', () => {
@@ -57,15 +61,26 @@ describe('decide (pure)', () => {
 
   test('override without a list: admins only', () => {
     const rules = { deploy: [ANA] };
-    expect(decide(input({ action: 'override', user: ANA, rules, admins: [ADM] }))).toEqual({ ok: false, rule: 'admins (override without a list)', allowed: [ADM] });
+    expect(decide(input({ action: 'override', user: ANA, rules, admins: [ADM] }))).toEqual({
+      ok: false,
+      rule: 'admins (override without a list)',
+      allowed: [ADM],
+    });
     expect(decide(input({ action: 'override', user: ADM, rules, admins: [ADM] }))).toEqual({ ok: true, via: 'admin' });
-    expect(decide(input({ action: 'override', user: ANA, admins: [ADM] }))).toMatchObject({ ok: false, rule: 'admins (override without a list)' });
+    expect(decide(input({ action: 'override', user: ANA, admins: [ADM] }))).toMatchObject({
+      ok: false,
+      rule: 'admins (override without a list)',
+    });
   });
 
   test('override without a list or admins: whoever may deploy there (everyone, when deploy is open)', () => {
     const rules = { deploy: [REL] };
     expect(decide(input({ action: 'override', rules, memberOf: (g) => g === REL }))).toEqual({ ok: true, via: 'group' });
-    expect(decide(input({ action: 'override', rules }))).toEqual({ ok: false, rule: `${RULE} (override without a list or admins)`, allowed: [REL] });
+    expect(decide(input({ action: 'override', rules }))).toEqual({
+      ok: false,
+      rule: `${RULE} (override without a list or admins)`,
+      allowed: [REL],
+    });
     expect(decide(input({ action: 'override' }))).toEqual({ ok: true, via: 'open' });
   });
 
@@ -73,7 +88,10 @@ describe('decide (pure)', () => {
     const d = decide(input({ rules: { deploy: [REL, ANA] }, admins: [OPS], memberOf: () => undefined }));
     expect(d).toEqual({ ok: false, rule: RULE, allowed: [REL, ANA], unknownGroups: [REL, OPS] });
     // membership found in another group wins over an unknown one
-    expect(decide(input({ rules: { deploy: [REL, 'S0OTHER'] }, memberOf: (g) => (g === REL ? undefined : true) }))).toEqual({ ok: true, via: 'group' });
+    expect(decide(input({ rules: { deploy: [REL, 'S0OTHER'] }, memberOf: (g) => (g === REL ? undefined : true) }))).toEqual({
+      ok: true,
+      via: 'group',
+    });
   });
 });
 
@@ -151,7 +169,8 @@ apps:
           this.calls.push(usergroup);
           await this.gate;
           const users = this.groups.get(usergroup);
-          if (!users) throw Object.assign(new Error('An API error occurred: no_such_subteam'), { data: { ok: false, error: 'no_such_subteam' } });
+          if (!users)
+            throw Object.assign(new Error('An API error occurred: no_such_subteam'), { data: { ok: false, error: 'no_such_subteam' } });
           return { ok: true, users };
         },
       },
@@ -191,12 +210,21 @@ apps:
     const open = slack.hold();
     const a = new Permissions(slack, redis, k, config, log);
     const b = new Permissions(slack, redis, k, config, log);
-    const checks = [a.check('deploy', BEN, 'web', 'production'), a.check('deploy', BEN, 'web', 'production'), b.check('deploy', BEN, 'web', 'production'), b.isAdmin(BEN)];
+    const checks = [
+      a.check('deploy', BEN, 'web', 'production'),
+      a.check('deploy', BEN, 'web', 'production'),
+      b.check('deploy', BEN, 'web', 'production'),
+      b.isAdmin(BEN),
+    ];
     // both groups are being fetched (once each) before any answer comes back
     while (slack.calls.length < 2) await new Promise((r) => setImmediate(r));
     open();
     const [d1, d2, d3, admin] = await Promise.all(checks);
-    expect([d1, d2, d3]).toEqual([{ ok: true, via: 'group' }, { ok: true, via: 'group' }, { ok: true, via: 'group' }]);
+    expect([d1, d2, d3]).toEqual([
+      { ok: true, via: 'group' },
+      { ok: true, via: 'group' },
+      { ok: true, via: 'group' },
+    ]);
     expect(admin).toBe(false);
     expect(slack.calls.sort()).toEqual([OPS, REL]);
   });

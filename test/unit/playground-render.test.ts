@@ -15,10 +15,48 @@ const md = (text: string) => mrkdwnToHtml(text, names);
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const T0 = Date.UTC(2025, 2, 4, 13, 5, 0); // 2025-03-04 13:05:00 UTC
-const deploy = (over: Partial<Deploy> = {}): Deploy => ({ id: 7, app: 'web', env: 'dev', ref: 'feature/checkout', sha: SHA, user: 'U0ANA', status: 'queued', createdAt: T0, rev: 1, attempt: 0, ...over });
+const deploy = (over: Partial<Deploy> = {}): Deploy => ({
+  id: 7,
+  app: 'web',
+  env: 'dev',
+  ref: 'feature/checkout',
+  sha: SHA,
+  user: 'U0ANA',
+  status: 'queued',
+  createdAt: T0,
+  rev: 1,
+  attempt: 0,
+  ...over,
+});
 
 /** No element of HTML other than the ones the renderer itself writes. */
-const OWN_TAGS = new Set(['a', 'br', 'blockquote', 'button', 'code', 'del', 'div', 'em', 'form', 'h2', 'h3', 'hr', 'input', 'label', 'li', 'ol', 'optgroup', 'option', 'pre', 'select', 'span', 'strong', 'textarea', 'time', 'ul']);
+const OWN_TAGS = new Set([
+  'a',
+  'br',
+  'blockquote',
+  'button',
+  'code',
+  'del',
+  'div',
+  'em',
+  'form',
+  'h2',
+  'h3',
+  'hr',
+  'input',
+  'label',
+  'li',
+  'ol',
+  'optgroup',
+  'option',
+  'pre',
+  'select',
+  'span',
+  'strong',
+  'textarea',
+  'time',
+  'ul',
+]);
 function foreignTags(html: string): string[] {
   return [...html.matchAll(/<\/?([a-zA-Z][\w-]*)/g)].map((m) => m[1]!.toLowerCase()).filter((t) => !OWN_TAGS.has(t));
 }
@@ -59,7 +97,9 @@ describe('mrkdwn', () => {
   });
 
   test('links: labelled, bare and mailto open in a new tab; other schemes are text', () => {
-    expect(md('<https://example.com/a?b=1&amp;c=2|the docs>')).toBe('<a href="https://example.com/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">the docs</a>');
+    expect(md('<https://example.com/a?b=1&amp;c=2|the docs>')).toBe(
+      '<a href="https://example.com/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">the docs</a>',
+    );
     expect(md('<https://example.com>')).toContain('>https://example.com</a>');
     expect(md('<mailto:ops@example.com>')).toContain('href="mailto:ops@example.com"');
     expect(md('<javascript:alert(1)|click me>')).toBe('click me');
@@ -67,7 +107,9 @@ describe('mrkdwn', () => {
   });
 
   test('mentions of people, channels, groups and everyone', () => {
-    expect(md('<@U0ANA> <@U0ZED|zed>')).toBe('<span class="mention" data-user-id="U0ANA">@Ana</span> <span class="mention" data-user-id="U0ZED">@zed</span>');
+    expect(md('<@U0ANA> <@U0ZED|zed>')).toBe(
+      '<span class="mention" data-user-id="U0ANA">@Ana</span> <span class="mention" data-user-id="U0ZED">@zed</span>',
+    );
     expect(md('<#C0FEED>')).toContain('>#deploys</span>');
     expect(md('<!here> <!channel> <!everyone>')).toMatch(/@here<\/span> .*@channel<\/span> .*@everyone<\/span>/);
     expect(md('<!subteam^S0OPS|@ops-team>')).toContain('>@ops-team</span>');
@@ -77,7 +119,9 @@ describe('mrkdwn', () => {
     expect(md('<!date^1700000000^{date_short_pretty} at {time}|Nov 14, 2023>')).toBe(
       '<time class="date" datetime="2023-11-14T22:13:20.000Z" data-format="{date_short_pretty} at {time}">Nov 14, 2023</time>',
     );
-    expect(md('<!date^1700000000^{date}^https://example.com/x|then>')).toMatch(/^<a href="https:\/\/example.com\/x"[^>]*><time [^>]*>then<\/time><\/a>$/);
+    expect(md('<!date^1700000000^{date}^https://example.com/x|then>')).toMatch(
+      /^<a href="https:\/\/example.com\/x"[^>]*><time [^>]*>then<\/time><\/a>$/,
+    );
   });
 
   test('known emoji become characters, unknown ones stay as typed', () => {
@@ -103,9 +147,13 @@ describe("Ferry's deploy feed message", () => {
   });
 
   test('running: rocket, and the start time as a <time> the browser localises', () => {
-    const html = render(deploy({ status: 'running', startedAt: T0 + 60_000, worker: 'host-a:123', attempt: 1 }), T0 + 90_000, { recentDurationsMs: [100_000] });
+    const html = render(deploy({ status: 'running', startedAt: T0 + 60_000, worker: 'host-a:123', attempt: 1 }), T0 + 90_000, {
+      recentDurationsMs: [100_000],
+    });
     expect(html).toContain('🚀 <strong>Deploy #7');
-    expect(html).toContain('running since <time class="date" datetime="2025-03-04T13:06:00.000Z" data-format="{time}">2025-03-04 13:06 UTC</time> on host-a:123');
+    expect(html).toContain(
+      'running since <time class="date" datetime="2025-03-04T13:06:00.000Z" data-format="{time}">2025-03-04 13:06 UTC</time> on host-a:123',
+    );
     expect(html).toContain('done around <time class="date" datetime="2025-03-04T13:07:40.000Z"');
   });
 
@@ -120,15 +168,26 @@ describe("Ferry's deploy feed message", () => {
   });
 
   test('failed: a bold "failed", the error with its mention, and the requester pinged', () => {
-    const d = deploy({ status: 'failed', startedAt: T0, finishedAt: T0 + 42_000, exitCode: 3, error: 'dev was locked by <@U0BOB> before it could run again', attempt: 1 });
+    const d = deploy({
+      status: 'failed',
+      startedAt: T0,
+      finishedAt: T0 + 42_000,
+      exitCode: 3,
+      error: 'dev was locked by <@U0BOB> before it could run again',
+      attempt: 1,
+    });
     const html = render(d);
     expect(html).toContain('❌ <strong>Deploy #7');
-    expect(html).toContain('<strong>failed</strong> after 42s (exit 3): dev was locked by <span class="mention" data-user-id="U0BOB">@Bob</span> before it could run again <span class="mention" data-user-id="U0ANA">@Ana</span>');
+    expect(html).toContain(
+      '<strong>failed</strong> after 42s (exit 3): dev was locked by <span class="mention" data-user-id="U0BOB">@Bob</span> before it could run again <span class="mention" data-user-id="U0ANA">@Ana</span>',
+    );
   });
 
   test('cancelled: no-entry sign and the reason', () => {
     const html = render(deploy({ status: 'cancelled', error: 'cancelled by <@U0BOB>' }));
-    expect(html).toContain('🚫 <strong>Deploy #7 · web to dev</strong><br>cancelled by <span class="mention" data-user-id="U0BOB">@Bob</span>');
+    expect(html).toContain(
+      '🚫 <strong>Deploy #7 · web to dev</strong><br>cancelled by <span class="mention" data-user-id="U0BOB">@Bob</span>',
+    );
   });
 
   test('its `text` fallback renders as mrkdwn when a message has no blocks', () => {
@@ -143,7 +202,9 @@ describe("Ferry's lock refusal with the wait-list button", () => {
   const html = messageToHtml({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, waitlistButton('web', 'dev')] }, ctx);
 
   test('the holder, reason and times read as in Slack', () => {
-    expect(html).toContain('<code>web</code> <strong>dev</strong> is locked by <span class="mention" data-user-id="U0BOB">@Bob</span> (testing &lt;checkout&gt; &amp; &quot;more&quot;) since <time class="date"');
+    expect(html).toContain(
+      '<code>web</code> <strong>dev</strong> is locked by <span class="mention" data-user-id="U0BOB">@Bob</span> (testing &lt;checkout&gt; &amp; &quot;more&quot;) since <time class="date"',
+    );
     expect(html).toContain('data-format="{date_short_pretty} {time}">2025-03-04 17:05 UTC</time> (in 3h 50m)');
   });
 
@@ -162,7 +223,9 @@ describe("Ferry's help text", () => {
   test('bold headings, code, and one bullet line per app', () => {
     const html = md(deployHelp(oneApp()));
     expect(html).toMatch(/^<strong>Deploy:<\/strong> <code>\/deploy \[app\] &lt;env&gt; \[ref\] \[override &lt;reason&gt;\]<\/code>/);
-    expect(html).toContain('<strong>Apps and environments:</strong><br>• <code>web</code>: dev, staging, production (default ref <code>trunk</code>)');
+    expect(html).toContain(
+      '<strong>Apps and environments:</strong><br>• <code>web</code>: dev, staging, production (default ref <code>trunk</code>)',
+    );
     expect(html).toContain('<code>/deploy dev my-branch</code>');
   });
 
@@ -204,7 +267,10 @@ describe('nothing from a message becomes markup', () => {
     const html = blocksToHtml(
       [
         { type: 'section', text: { type: 'mrkdwn', text: '<javascript:alert(1)|x> <data:text/html,hi|y> < javascript:z>' } },
-        { type: 'actions', elements: [{ type: 'button', action_id: 'go', url: 'javascript:alert(1)', text: { type: 'plain_text', text: 'Go' } }] },
+        {
+          type: 'actions',
+          elements: [{ type: 'button', action_id: 'go', url: 'javascript:alert(1)', text: { type: 'plain_text', text: 'Go' } }],
+        },
         { type: 'image', image_url: 'javascript:alert(1)', alt_text: 'pic' },
       ],
       ctx,
@@ -234,8 +300,20 @@ describe('blocks', () => {
                 { type: 'text', text: 'x<y', style: { code: true, italic: true } },
               ],
             },
-            { type: 'rich_text_list', style: 'ordered', indent: 1, elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: 'first' }] }, { type: 'rich_text_section', elements: [{ type: 'text', text: 'second' }] }] },
-            { type: 'rich_text_list', style: 'bullet', elements: [{ type: 'rich_text_section', elements: [{ type: 'broadcast', range: 'here' }] }] },
+            {
+              type: 'rich_text_list',
+              style: 'ordered',
+              indent: 1,
+              elements: [
+                { type: 'rich_text_section', elements: [{ type: 'text', text: 'first' }] },
+                { type: 'rich_text_section', elements: [{ type: 'text', text: 'second' }] },
+              ],
+            },
+            {
+              type: 'rich_text_list',
+              style: 'bullet',
+              elements: [{ type: 'rich_text_section', elements: [{ type: 'broadcast', range: 'here' }] }],
+            },
             { type: 'rich_text_quote', elements: [{ type: 'text', text: 'quoted' }] },
             { type: 'rich_text_preformatted', elements: [{ type: 'text', text: 'a\n  b' }] },
           ],
@@ -262,47 +340,114 @@ describe('blocks', () => {
             { type: 'mrkdwn', text: '*Env*\ndev' },
             { type: 'plain_text', text: 'Ref: main' },
           ],
-          accessory: { type: 'button', action_id: 'cancel', value: '7', style: 'danger', text: { type: 'plain_text', text: 'Cancel' }, confirm: { title: { type: 'plain_text', text: 'Sure?' }, text: { type: 'mrkdwn', text: 'Cancel deploy *#7* of <@U0ANA>?' }, confirm: { type: 'plain_text', text: 'Yes' }, deny: { type: 'plain_text', text: 'No' } } },
+          accessory: {
+            type: 'button',
+            action_id: 'cancel',
+            value: '7',
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Cancel' },
+            confirm: {
+              title: { type: 'plain_text', text: 'Sure?' },
+              text: { type: 'mrkdwn', text: 'Cancel deploy *#7* of <@U0ANA>?' },
+              confirm: { type: 'plain_text', text: 'Yes' },
+              deny: { type: 'plain_text', text: 'No' },
+            },
+          },
         },
       ],
       ctx,
     );
     expect(html).toContain('<div class="bk-block bk-header" data-block-id="b0"><h3 class="bk-header-text">Deploys 🚢</h3></div>');
     expect(html).toContain('<div class="bk-block bk-divider" data-block-id="b1"><hr></div>');
-    expect(html).toContain('<div class="bk-fields"><div class="bk-field"><strong>Env</strong><br>dev</div><div class="bk-field">Ref: main</div></div>');
-    expect(html).toMatch(/<div class="bk-accessory"><button type="button" class="bk-button bk-danger" data-action-id="cancel" data-block-id="facts" data-value="7" data-confirm="Cancel deploy \*#7\* of @Ana\?"[^>]*>Cancel<\/button><\/div>/);
+    expect(html).toContain(
+      '<div class="bk-fields"><div class="bk-field"><strong>Env</strong><br>dev</div><div class="bk-field">Ref: main</div></div>',
+    );
+    expect(html).toMatch(
+      /<div class="bk-accessory"><button type="button" class="bk-button bk-danger" data-action-id="cancel" data-block-id="facts" data-value="7" data-confirm="Cancel deploy \*#7\* of @Ana\?"[^>]*>Cancel<\/button><\/div>/,
+    );
   });
 
   test('a URL button is a link that still sends its action', () => {
-    const html = blocksToHtml([{ type: 'actions', block_id: 'links', elements: [{ type: 'button', action_id: 'logs', url: 'https://ferry.example/logs/7', style: 'primary', text: { type: 'plain_text', text: 'Logs' } }] }], ctx);
-    expect(html).toContain('<a href="https://ferry.example/logs/7" target="_blank" rel="noopener noreferrer" class="bk-button bk-primary" data-action-id="logs" data-block-id="links" data-url="https://ferry.example/logs/7">Logs</a>');
+    const html = blocksToHtml(
+      [
+        {
+          type: 'actions',
+          block_id: 'links',
+          elements: [
+            {
+              type: 'button',
+              action_id: 'logs',
+              url: 'https://ferry.example/logs/7',
+              style: 'primary',
+              text: { type: 'plain_text', text: 'Logs' },
+            },
+          ],
+        },
+      ],
+      ctx,
+    );
+    expect(html).toContain(
+      '<a href="https://ferry.example/logs/7" target="_blank" rel="noopener noreferrer" class="bk-button bk-primary" data-action-id="logs" data-block-id="links" data-url="https://ferry.example/logs/7">Logs</a>',
+    );
   });
 
   test('images are links, not loaded', () => {
     const html = blocksToHtml(
       [
-        { type: 'image', image_url: 'https://example.com/chart.png', alt_text: 'deploys per day', title: { type: 'plain_text', text: 'Chart' } },
-        { type: 'context', elements: [{ type: 'image', image_url: 'https://example.com/a.png', alt_text: 'avatar' }, { type: 'mrkdwn', text: '_by_ <@U0ANA>' }] },
+        {
+          type: 'image',
+          image_url: 'https://example.com/chart.png',
+          alt_text: 'deploys per day',
+          title: { type: 'plain_text', text: 'Chart' },
+        },
+        {
+          type: 'context',
+          elements: [
+            { type: 'image', image_url: 'https://example.com/a.png', alt_text: 'avatar' },
+            { type: 'mrkdwn', text: '_by_ <@U0ANA>' },
+          ],
+        },
       ],
       ctx,
     );
     expect(html).not.toContain('<img');
     expect(html).toMatch(/<a href="https:\/\/example.com\/chart.png" [^>]*class="bk-image" title="deploys per day">.*Chart<\/a>/);
-    expect(html).toMatch(/<span class="bk-context-item"><a href="https:\/\/example.com\/a.png" [^>]*class="bk-image bk-image-small"[^>]*>.*avatar<\/a><\/span><span class="bk-context-item"><em>by<\/em> <span class="mention"/);
+    expect(html).toMatch(
+      /<span class="bk-context-item"><a href="https:\/\/example.com\/a.png" [^>]*class="bk-image bk-image-small"[^>]*>.*avatar<\/a><\/span><span class="bk-context-item"><em>by<\/em> <span class="mention"/,
+    );
   });
 
   test('other action elements are shown disabled, with their placeholder', () => {
     const html = blocksToHtml(
-      [{ type: 'actions', elements: [{ type: 'static_select', action_id: 'env', placeholder: { type: 'plain_text', text: 'Pick an env' }, options: [{ text: { type: 'plain_text', text: 'dev' }, value: 'dev' }] }, { type: 'overflow', options: [] }, { type: 'datepicker' }] }],
+      [
+        {
+          type: 'actions',
+          elements: [
+            {
+              type: 'static_select',
+              action_id: 'env',
+              placeholder: { type: 'plain_text', text: 'Pick an env' },
+              options: [{ text: { type: 'plain_text', text: 'dev' }, value: 'dev' }],
+            },
+            { type: 'overflow', options: [] },
+            { type: 'datepicker' },
+          ],
+        },
+      ],
       ctx,
     );
-    expect(html).toMatch(/<select class="bk-select" data-element-type="static_select" data-action-id="env" data-block-id="b0" disabled><option value="" disabled selected>Pick an env<\/option><option value="dev">dev<\/option><\/select>/);
+    expect(html).toMatch(
+      /<select class="bk-select" data-element-type="static_select" data-action-id="env" data-block-id="b0" disabled><option value="" disabled selected>Pick an env<\/option><option value="dev">dev<\/option><\/select>/,
+    );
     expect(html).toContain('<button type="button" class="bk-overflow" disabled');
     expect(html).toMatch(/<input type="date"[^>]* disabled/);
   });
 
   test('unknown and malformed blocks are a muted note; the rest still renders', () => {
-    const html = messageToHtml({ blocks: [{ type: 'carousel' }, null, { type: 'section' }, { type: 'divider' }, { type: 'constructor' }] }, ctx);
+    const html = messageToHtml(
+      { blocks: [{ type: 'carousel' }, null, { type: 'section' }, { type: 'divider' }, { type: 'constructor' }] },
+      ctx,
+    );
     expect(html).toContain('<span class="bk-muted">unsupported block: carousel</span>');
     expect(html).toContain('unsupported block: unknown');
     expect(html).toContain('unsupported block: section');
@@ -311,12 +456,28 @@ describe('blocks', () => {
   });
 
   test('anything at all renders without throwing', () => {
-    const junk: unknown[] = [undefined, 1, 'x', [], { type: 'section', text: 5 }, { type: 'actions', elements: 'no' }, { type: 'rich_text', elements: [{ type: 'rich_text_list', elements: [null, 3] }] }, { type: 'input', element: { type: 'checkboxes', options: [null] } }];
+    const junk: unknown[] = [
+      undefined,
+      1,
+      'x',
+      [],
+      { type: 'section', text: 5 },
+      { type: 'actions', elements: 'no' },
+      { type: 'rich_text', elements: [{ type: 'rich_text_list', elements: [null, 3] }] },
+      { type: 'input', element: { type: 'checkboxes', options: [null] } },
+    ];
     expect(() => blocksToHtml(junk, ctx)).not.toThrow();
     expect(() => messageToHtml(null as unknown as { text?: string }, ctx)).not.toThrow();
     expect(() => viewToHtml('nope', ctx)).not.toThrow();
-    const badNames: Names = { user: () => { throw new Error('no'); }, channel: () => '' };
-    expect(mrkdwnToHtml('<@U1> <#C1|general>', badNames)).toBe('<span class="mention" data-user-id="U1">@U1</span> <span class="mention channel" data-channel-id="C1">#general</span>');
+    const badNames: Names = {
+      user: () => {
+        throw new Error('no');
+      },
+      channel: () => '',
+    };
+    expect(mrkdwnToHtml('<@U1> <#C1|general>', badNames)).toBe(
+      '<span class="mention" data-user-id="U1">@U1</span> <span class="mention channel" data-channel-id="C1">#general</span>',
+    );
   });
 });
 
@@ -349,16 +510,41 @@ describe('modals', () => {
         optional: true,
         label: { type: 'plain_text', text: 'Notes' },
         hint: { type: 'plain_text', text: 'Shown in the feed' },
-        element: { type: 'plain_text_input', action_id: 'notes', multiline: true, max_length: 500, initial_value: 'a < b', placeholder: { type: 'plain_text', text: 'Why?' } },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'notes',
+          multiline: true,
+          max_length: 500,
+          initial_value: 'a < b',
+          placeholder: { type: 'plain_text', text: 'Why?' },
+        },
       },
-      { type: 'input', label: { type: 'plain_text', text: 'Checks' }, element: { type: 'checkboxes', options: [{ text: { type: 'mrkdwn', text: '*tests*' }, value: 't' }, { text: { type: 'plain_text', text: 'lint' }, value: 'l' }], initial_options: [{ value: 'l' }] } },
-      { type: 'input', block_id: 'when', label: { type: 'plain_text', text: 'When' }, element: { type: 'datepicker', action_id: 'day', initial_date: '2025-03-04' } },
+      {
+        type: 'input',
+        label: { type: 'plain_text', text: 'Checks' },
+        element: {
+          type: 'checkboxes',
+          options: [
+            { text: { type: 'mrkdwn', text: '*tests*' }, value: 't' },
+            { text: { type: 'plain_text', text: 'lint' }, value: 'l' },
+          ],
+          initial_options: [{ value: 'l' }],
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'when',
+        label: { type: 'plain_text', text: 'When' },
+        element: { type: 'datepicker', action_id: 'day', initial_date: '2025-03-04' },
+      },
     ],
   };
   const html = viewToHtml(view, ctx);
 
   test('a form with the title, the view and callback IDs, submit and close buttons', () => {
-    expect(html).toMatch(/^<form class="bk-modal" data-callback-id="deploy_form" data-view-id="V123"><h2 class="bk-modal-title">Deploy something<\/h2>/);
+    expect(html).toMatch(
+      /^<form class="bk-modal" data-callback-id="deploy_form" data-view-id="V123"><h2 class="bk-modal-title">Deploy something<\/h2>/,
+    );
     expect(html).toContain('<button type="submit" class="bk-button bk-primary">Deploy</button>');
     expect(html).toContain('<button type="button" class="bk-close" data-close>Cancel</button>');
     expect(html).toContain('Pick <strong>carefully</strong>.');
@@ -375,7 +561,9 @@ describe('modals', () => {
   test('a multiline text input is a <textarea> with its limits, value, hint and "(optional)"; default block_id b<index>', () => {
     expect(html).toContain('<div class="bk-block bk-input" data-block-id="b2" data-optional>');
     expect(html).toContain('Notes <span class="bk-optional">(optional)</span></label>');
-    expect(html).toMatch(/<textarea class="bk-field-input" [^>]*name="b2\/notes" data-element-type="plain_text_input"[^>]* placeholder="Why\?" maxlength="500">a &lt; b<\/textarea>/);
+    expect(html).toMatch(
+      /<textarea class="bk-field-input" [^>]*name="b2\/notes" data-element-type="plain_text_input"[^>]* placeholder="Why\?" maxlength="500">a &lt; b<\/textarea>/,
+    );
     expect(html).not.toMatch(/<textarea[^>]* required/);
     expect(html).toContain('<div class="bk-hint">Shown in the feed</div>');
   });
@@ -387,11 +575,16 @@ describe('modals', () => {
     expect(boxes[0]).toContain('value="t"');
     expect(boxes[1]).toMatch(/value="l" checked/);
     expect(html).toContain('<span><strong>tests</strong></span>');
-    expect(html).toMatch(/<input type="date" class="bk-field-input" id="bk-field-when-day" name="when\/day" data-element-type="datepicker"[^>]* value="2025-03-04" required>/);
+    expect(html).toMatch(
+      /<input type="date" class="bk-field-input" id="bk-field-when-day" name="when\/day" data-element-type="datepicker"[^>]* value="2025-03-04" required>/,
+    );
   });
 
   test('without submit there is no submit button; close has its own label', () => {
-    const plain = viewToHtml({ type: 'modal', title: { type: 'plain_text', text: 'Info' }, close: { type: 'plain_text', text: 'Done' }, blocks: [] }, ctx);
+    const plain = viewToHtml(
+      { type: 'modal', title: { type: 'plain_text', text: 'Info' }, close: { type: 'plain_text', text: 'Done' }, blocks: [] },
+      ctx,
+    );
     expect(plain).not.toContain('type="submit"');
     expect(plain).toContain('data-close>Done</button>');
   });

@@ -21,12 +21,18 @@ function setup(now = () => Date.now()) {
 describe('the stand-in Web API', () => {
   test('a call with the wrong token is refused as Slack refuses it, and posts nothing', () => {
     const { ws, api } = setup();
-    expect(api.call('chat.postMessage', { channel: FEED_CHANNEL.id, text: 'hi' }, 'Bearer xoxb-wrong').body).toEqual({ ok: false, error: 'invalid_auth' });
-    expect(api.call('chat.postMessage', { channel: FEED_CHANNEL.id, text: 'hi' }, undefined).body).toEqual({ ok: false, error: 'not_authed' });
+    expect(api.call('chat.postMessage', { channel: FEED_CHANNEL.id, text: 'hi' }, 'Bearer xoxb-wrong').body).toEqual({
+      ok: false,
+      error: 'invalid_auth',
+    });
+    expect(api.call('chat.postMessage', { channel: FEED_CHANNEL.id, text: 'hi' }, undefined).body).toEqual({
+      ok: false,
+      error: 'not_authed',
+    });
     expect(ws.messages).toHaveLength(0);
   });
 
-  test('posting to a person\'s ID lands in their DM with Ferry, which only they see', () => {
+  test("posting to a person's ID lands in their DM with Ferry, which only they see", () => {
     const { ws, api } = setup();
     const r = api.call('chat.postMessage', { channel: BOB, text: 'It is yours to take' }, AUTH);
     expect(r.body).toMatchObject({ ok: true, channel: dmId(BOB) });
@@ -41,12 +47,18 @@ describe('the stand-in Web API', () => {
     expect(r.body).toMatchObject({ ok: true, ts: posted.ts });
     expect(ws.messages).toHaveLength(1);
     expect(ws.messages[0]).toMatchObject({ text: 'running', edited: true });
-    expect(api.call('chat.update', { channel: FEED_CHANNEL.id, ts: '1.000001', text: 'x' }, AUTH).body).toEqual({ ok: false, error: 'message_not_found' });
+    expect(api.call('chat.update', { channel: FEED_CHANNEL.id, ts: '1.000001', text: 'x' }, AUTH).body).toEqual({
+      ok: false,
+      error: 'message_not_found',
+    });
   });
 
   test('a thread reply needs its parent; unknown methods say unknown_method', () => {
     const { api } = setup();
-    expect(api.call('chat.postMessage', { channel: FEED_CHANNEL.id, text: 'log', thread_ts: '9.000001' }, AUTH).body).toEqual({ ok: false, error: 'thread_not_found' });
+    expect(api.call('chat.postMessage', { channel: FEED_CHANNEL.id, text: 'log', thread_ts: '9.000001' }, AUTH).body).toEqual({
+      ok: false,
+      error: 'thread_not_found',
+    });
     expect(api.call('admin.teams.create', {}, AUTH)).toMatchObject({ status: 404, body: { ok: false, error: 'unknown_method' } });
   });
 
@@ -102,16 +114,38 @@ describe('what each person sees', () => {
 describe('modal submissions', () => {
   const blocks = [
     { type: 'input', block_id: 'reason', element: { type: 'plain_text_input', action_id: 'text' } },
-    { type: 'input', block_id: 'until', element: { type: 'static_select', action_id: 'pick', options: [{ text: { type: 'plain_text', text: 'Tomorrow' }, value: '1d' }] } },
-    { type: 'input', element: { type: 'checkboxes', action_id: 'who', options: [{ text: { type: 'plain_text', text: 'QA' }, value: 'qa' }, { text: { type: 'plain_text', text: 'Ops' }, value: 'ops' }] } },
+    {
+      type: 'input',
+      block_id: 'until',
+      element: { type: 'static_select', action_id: 'pick', options: [{ text: { type: 'plain_text', text: 'Tomorrow' }, value: '1d' }] },
+    },
+    {
+      type: 'input',
+      element: {
+        type: 'checkboxes',
+        action_id: 'who',
+        options: [
+          { text: { type: 'plain_text', text: 'QA' }, value: 'qa' },
+          { text: { type: 'plain_text', text: 'Ops' }, value: 'ops' },
+        ],
+      },
+    },
     { type: 'section', text: { type: 'mrkdwn', text: 'not an input' } },
   ];
 
-  test('form values become Slack\'s state.values, with options looked up in the view', () => {
+  test("form values become Slack's state.values, with options looked up in the view", () => {
     expect(viewStateValues(blocks, { 'reason/text': 'totals wrong', 'until/pick': '1d', 'b2/who': ['ops', 'qa'] })).toEqual({
       reason: { text: { type: 'plain_text_input', value: 'totals wrong' } },
       until: { pick: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Tomorrow' }, value: '1d' } } },
-      b2: { who: { type: 'checkboxes', selected_options: [{ text: { type: 'plain_text', text: 'Ops' }, value: 'ops' }, { text: { type: 'plain_text', text: 'QA' }, value: 'qa' }] } },
+      b2: {
+        who: {
+          type: 'checkboxes',
+          selected_options: [
+            { text: { type: 'plain_text', text: 'Ops' }, value: 'ops' },
+            { text: { type: 'plain_text', text: 'QA' }, value: 'qa' },
+          ],
+        },
+      },
     });
   });
 
@@ -128,7 +162,14 @@ describe('the stand-in over HTTP', () => {
   let standin: StandIn;
   beforeAll(async () => {
     // No Ferry behind it: these requests never get as far as /slack/events.
-    standin = new StandIn({ ws: new Workspace(), botToken: TOKEN, signingSecret: 'unused-secret', eventsUrl: 'http://127.0.0.1:9/slack/events', commands: ['/deploy'], log: createLogger('silent', makeRedactor([])) });
+    standin = new StandIn({
+      ws: new Workspace(),
+      botToken: TOKEN,
+      signingSecret: 'unused-secret',
+      eventsUrl: 'http://127.0.0.1:9/slack/events',
+      commands: ['/deploy'],
+      log: createLogger('silent', makeRedactor([])),
+    });
     await standin.listen(0);
   });
   afterAll(() => standin.close());
@@ -146,7 +187,9 @@ describe('the stand-in over HTTP', () => {
 
   test('a page served under another host name gets nothing (DNS rebinding)', async () => {
     const res = await new Promise<number>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: standin.port, path: '/', headers: { host: 'attacker.example:3100' } }, (r) => resolve(r.statusCode!));
+      const req = http.request({ host: '127.0.0.1', port: standin.port, path: '/', headers: { host: 'attacker.example:3100' } }, (r) =>
+        resolve(r.statusCode!),
+      );
       req.on('error', reject);
       req.end();
     });
@@ -155,7 +198,11 @@ describe('the stand-in over HTTP', () => {
 
   test('form-encoded Web API calls decode blocks from JSON, and leave other fields as the strings they are', async () => {
     const form = new URLSearchParams({ channel: FEED_CHANNEL.id, text: '[1]', blocks: JSON.stringify([{ type: 'divider' }]) });
-    const res = await fetch(`${standin.url}api/chat.postMessage`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+    const res = await fetch(`${standin.url}api/chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: AUTH, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    });
     const body = (await res.json()) as { ok: boolean; message: { text: string } };
     expect(body).toMatchObject({ ok: true, message: { text: '[1]' } });
   });
@@ -163,12 +210,32 @@ describe('the stand-in over HTTP', () => {
 
 describe('a click', () => {
   const blocks = [
-    { type: 'section', text: { type: 'mrkdwn', text: 'Locked' }, accessory: { type: 'button', text: { type: 'plain_text', text: ':lock: Ask' }, value: 'ask' } },
-    { type: 'actions', block_id: 'acts', elements: [{ type: 'button', action_id: 'waitlist_join', text: { type: 'plain_text', text: 'Join' }, value: '{"app":"web"}', style: 'primary' }] },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: 'Locked' },
+      accessory: { type: 'button', text: { type: 'plain_text', text: ':lock: Ask' }, value: 'ask' },
+    },
+    {
+      type: 'actions',
+      block_id: 'acts',
+      elements: [
+        {
+          type: 'button',
+          action_id: 'waitlist_join',
+          text: { type: 'plain_text', text: 'Join' },
+          value: '{"app":"web"}',
+          style: 'primary',
+        },
+      ],
+    },
   ];
 
   test('is sent with the element as the message defined it, found by the ids the page shows', () => {
-    expect(findAction(blocks, 'acts', 'waitlist_join')).toEqual({ blockId: 'acts', actionId: 'waitlist_join', element: blocks[1]!.elements![0] });
+    expect(findAction(blocks, 'acts', 'waitlist_join')).toEqual({
+      blockId: 'acts',
+      actionId: 'waitlist_join',
+      element: blocks[1]!.elements![0],
+    });
     expect(findAction(blocks, 'b0', 'a0')?.element).toMatchObject({ value: 'ask', text: { text: ':lock: Ask' } });
   });
 

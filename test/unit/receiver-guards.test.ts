@@ -23,7 +23,10 @@ function capture() {
 }
 
 /** One request through a real server whose handler is `handle`; resolves with what the client got. */
-async function roundTrip(handle: (req: IncomingMessage & { rawBody?: Buffer }, res: ServerResponse) => void, rawBody: Buffer): Promise<{ status: number; body: string }> {
+async function roundTrip(
+  handle: (req: IncomingMessage & { rawBody?: Buffer }, res: ServerResponse) => void,
+  rawBody: Buffer,
+): Promise<{ status: number; body: string }> {
   const server = http.createServer((req, res) => handle(Object.assign(req, { rawBody }), res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
@@ -40,7 +43,17 @@ describe("Bolt's HTTP receiver guards", () => {
   test("a listener's error is a 200; a slash command gets the reference that is in the log, with the secret redacted", async () => {
     const { lines, log, redact } = capture();
     const g = httpReceiverGuards(log, redact);
-    const r = await roundTrip((request, response) => void g.processEventErrorHandler!({ error: new Error(`boom with ${SECRET}`), logger: bolt, request, response, storedResponse: undefined }), COMMAND);
+    const r = await roundTrip(
+      (request, response) =>
+        void g.processEventErrorHandler!({
+          error: new Error(`boom with ${SECRET}`),
+          logger: bolt,
+          request,
+          response,
+          storedResponse: undefined,
+        }),
+      COMMAND,
+    );
     expect(r.status).toBe(200);
     const text = String((JSON.parse(r.body) as { text: string }).text);
     const ref = /reference `([0-9a-f]{8})`/.exec(text)?.[1];
@@ -54,7 +67,11 @@ describe("Bolt's HTTP receiver guards", () => {
   test("a click's error is an empty 200", async () => {
     const { log, redact } = capture();
     const g = httpReceiverGuards(log, redact);
-    const r = await roundTrip((request, response) => void g.processEventErrorHandler!({ error: new Error('boom'), logger: bolt, request, response, storedResponse: undefined }), CLICK);
+    const r = await roundTrip(
+      (request, response) =>
+        void g.processEventErrorHandler!({ error: new Error('boom'), logger: bolt, request, response, storedResponse: undefined }),
+      CLICK,
+    );
     expect(r).toEqual({ status: 200, body: '' });
   });
 
@@ -65,7 +82,9 @@ describe("Bolt's HTTP receiver guards", () => {
     const r = await roundTrip((request, response) => {
       response.writeHead(200);
       response.end('acked');
-      void g.processEventErrorHandler!({ error: new Error('late'), logger: bolt, request, response, storedResponse: undefined }).then((v) => (handled = v));
+      void g.processEventErrorHandler!({ error: new Error('late'), logger: bolt, request, response, storedResponse: undefined }).then(
+        (v) => (handled = v),
+      );
     }, CLICK);
     expect(r).toEqual({ status: 200, body: 'acked' });
     expect(handled).toBe(false);
@@ -111,7 +130,13 @@ describe('the Socket Mode guard', () => {
     new SocketModeGuard(log, redact).install(c);
     const bad = envelope('interactive', null);
     c.emit('slack_event', bad.args);
-    const good = envelope('slash_commands', { command: '/deploy', text: '', user_id: 'U0ANA', trigger_id: '1.2', response_url: 'http://x/' });
+    const good = envelope('slash_commands', {
+      command: '/deploy',
+      text: '',
+      user_id: 'U0ANA',
+      trigger_id: '1.2',
+      response_url: 'http://x/',
+    });
     c.emit('slack_event', good.args);
     await new Promise(setImmediate);
     expect(bad.acks).toEqual([null]);
@@ -124,7 +149,11 @@ describe('the Socket Mode guard', () => {
     const { lines, log, redact } = capture();
     const guard = new SocketModeGuard(log, redact);
     const c = client(async (args) => {
-      await guard.processEventErrorHandler({ error: new Error('boom'), logger: bolt, event: { body: args.body, ack: async () => {} } as never });
+      await guard.processEventErrorHandler({
+        error: new Error('boom'),
+        logger: bolt,
+        event: { body: args.body, ack: async () => {} } as never,
+      });
     });
     guard.install(c);
     const e = envelope('slash_commands', { command: '/deploy', text: '', user_id: 'U0ANA', trigger_id: '1.2', response_url: 'http://x/' });

@@ -42,12 +42,15 @@ describe('a Redis outage is logged once, not per connection and retry', () => {
     const port = await freePort();
     const { lines, log } = capture();
     const outage = new RedisOutage(log);
-    for (const name of ['main', 'worker', 'cancel subscriber']) clients.push(outage.watch(new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: null, ...RECONNECT }), name));
+    for (const name of ['main', 'worker', 'cancel subscriber'])
+      clients.push(outage.watch(new Redis(`redis://127.0.0.1:${port}`, { maxRetriesPerRequest: null, ...RECONNECT }), name));
     // Each connection fails its first try and three retries (0.2 s, 0.4 s, 0.8 s apart).
     await Promise.all(clients.map((c) => errors(c, 4)));
     expect(outage.unreachable).toBe(true);
     expect(outage.describe()).toMatch(/^Redis unreachable for \d+s \(.*ECONNREFUSED/);
-    expect(lines.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([expect.stringMatching(/^Redis is unreachable; retrying with back-off .*check that Redis is running and that REDIS_URL points at it/)]);
+    expect(lines.filter((l) => l.level >= 40).map((l) => l.msg)).toEqual([
+      expect.stringMatching(/^Redis is unreachable; retrying with back-off .*check that Redis is running and that REDIS_URL points at it/),
+    ]);
 
     redis = await startOwnRedis(port);
     await Promise.all(clients.map((c) => (c.status === 'ready' ? undefined : new Promise((r) => c.once('ready', r)))));

@@ -92,7 +92,7 @@ describe('parseRelease', () => {
 
   test('one env nobody is promoted from, or several are: where does it go?', () => {
     expect(error('web dev')).toBe(
-      "Where does `dev` go? No env names it in `promote_from`, and it has none itself. Name both, `/release web &lt;from-env&gt; &lt;to-env&gt;`, or set `promote_from` on the target env in the config.",
+      'Where does `dev` go? No env names it in `promote_from`, and it has none itself. Name both, `/release web &lt;from-env&gt; &lt;to-env&gt;`, or set `promote_from` on the target env in the config.',
     );
     expect(error('shop staging')).toContain('Where does `staging` go? `eu`, `us` are promoted from it.');
   });
@@ -104,7 +104,9 @@ describe('parseRelease', () => {
   });
 
   test('the same env twice is refused, with the configured pipeline as the example', () => {
-    expect(error('web staging staging')).toBe('A release goes from one env to another; both are `staging`. e.g. `/release web staging production`');
+    expect(error('web staging staging')).toBe(
+      'A release goes from one env to another; both are `staging`. e.g. `/release web staging production`',
+    );
   });
 
   test('force, last, opens a diverged release; anywhere else it is an env name', () => {
@@ -123,24 +125,30 @@ describe('parseRelease', () => {
   });
 
   test('an unknown app: the closest one, and every app', () => {
-    expect(error('wbe')).toBe('There is no app `wbe`. Did you mean `web`? Apps: `web`, `api`, `shop`, `chain`. Usage: ' + RELEASE_USAGE);
-    expect(error('zzzzzz')).toBe('There is no app `zzzzzz`. Apps: `web`, `api`, `shop`, `chain`. Usage: ' + RELEASE_USAGE);
-    expect(error('')).toBe('Which app? Apps: `web`, `api`, `shop`, `chain`. Usage: ' + RELEASE_USAGE);
+    expect(error('wbe')).toBe(`There is no app \`wbe\`. Did you mean \`web\`? Apps: \`web\`, \`api\`, \`shop\`, \`chain\`. Usage: ${RELEASE_USAGE}`);
+    expect(error('zzzzzz')).toBe(`There is no app \`zzzzzz\`. Apps: \`web\`, \`api\`, \`shop\`, \`chain\`. Usage: ${RELEASE_USAGE}`);
+    expect(error('')).toBe(`Which app? Apps: \`web\`, \`api\`, \`shop\`, \`chain\`. Usage: ${RELEASE_USAGE}`);
   });
 
   test('an unknown env: the closest one, and the app’s envs', () => {
-    expect(error('web prodution')).toBe('`web` has no environment `prodution`. Did you mean `production`? It has `dev`, `staging`, `production`. Usage: ' + RELEASE_USAGE);
+    expect(error('web prodution')).toBe(
+      `\`web\` has no environment \`prodution\`. Did you mean \`production\`? It has \`dev\`, \`staging\`, \`production\`. Usage: ${RELEASE_USAGE}`,
+    );
     expect(error('web dev nowhere')).toContain('`web` has no environment `nowhere`. It has');
   });
 
   test('an app whose target is not clear from the config asks for both envs', () => {
-    expect(error('api')).toBe('Which release of `api`? No env of it has `promote_from`. Name both, `/release api &lt;from-env&gt; &lt;to-env&gt;`, or set `promote_from` on the target env in the config.');
+    expect(error('api')).toBe(
+      'Which release of `api`? No env of it has `promote_from`. Name both, `/release api &lt;from-env&gt; &lt;to-env&gt;`, or set `promote_from` on the target env in the config.',
+    );
     expect(error('shop')).toContain('Which release of `shop`? `eu`, `us` all have `promote_from`.');
     expect(error('chain')).toContain('`qa`, `live` all have `promote_from`');
   });
 
   test('more than two envs, and text that is too long, are refused', () => {
-    expect(error('web dev staging production')).toContain("I don't know what to do with `production`: a release names at most two envs, from and to.");
+    expect(error('web dev staging production')).toContain(
+      "I don't know what to do with `production`: a release names at most two envs, from and to.",
+    );
     expect(error(`web ${'x'.repeat(400)}`)).toMatch(/^That is 404 characters; a command here is at most 300\./);
   });
 
@@ -148,7 +156,9 @@ describe('parseRelease', () => {
     for (const h of ['help', 'HELP', '-h', '--help', '?']) expect(parseRelease(h, pipelines())).toEqual({ kind: 'help' });
     const help = releaseHelp(pipelines());
     expect(help).toContain(RELEASE_USAGE);
-    expect(help).toContain('Releases set up (`promote_from`): `web`: staging → production; `shop`: staging → eu; `shop`: staging → us; `chain`: dev → qa; `chain`: qa → live.');
+    expect(help).toContain(
+      'Releases set up (`promote_from`): `web`: staging → production; `shop`: staging → eu; `shop`: staging → us; `chain`: dev → qa; `chain`: qa → live.',
+    );
     expect(help).toContain('`/release cancel <id>`');
     const none = parseConfig(ONE_APP_YAML.replace(', promote_from: staging', ''), FILE);
     expect(releaseHelp(none)).toContain('No env has `promote_from` yet, so name both envs');
@@ -165,7 +175,12 @@ function commit(authorName: string, authorEmail: string, over: Partial<Commit> =
 
 describe('groupAuthors', () => {
   test('commits of one Slack user are one author, whatever emails and names they used; in order of first commit', () => {
-    const cs = [commit('Ben Okafor', 'ben@work.example'), commit('Ana Lima', 'ana@example.com'), commit('Ben O.', 'Ben@Home.example'), commit('Ana', 'ANA@example.com')];
+    const cs = [
+      commit('Ben Okafor', 'ben@work.example'),
+      commit('Ana Lima', 'ana@example.com'),
+      commit('Ben O.', 'Ben@Home.example'),
+      commit('Ana', 'ANA@example.com'),
+    ];
     const slack: Record<string, string> = { 'ben@work.example': 'U0BEN', 'ben@home.example': 'U0BEN', 'ana@example.com': 'U0ANA' };
     const { authors, commits } = groupAuthors(cs, (c) => slack[c.authorEmail.toLowerCase()], 'none');
     expect(authors).toEqual([
@@ -216,7 +231,14 @@ describe('groupAuthors', () => {
 
 // ---- state ---------------------------------------------------------------------------------------
 
-const author = (key: string, ackBy: Author['ackBy'], slack?: string): Author => ({ key, name: key, ...(slack && { slack }), bot: false, commits: 1, ackBy });
+const author = (key: string, ackBy: Author['ackBy'], slack?: string): Author => ({
+  key,
+  name: key,
+  ...(slack && { slack }),
+  bot: false,
+  commits: 1,
+  ackBy,
+});
 
 function release(over: Partial<Release> = {}): Release {
   return {
@@ -230,7 +252,11 @@ function release(over: Partial<Release> = {}): Release {
     createdAt: 0,
     status: 'open',
     commitCount: 3,
-    authors: [author('slack:U0ANA', 'self', 'U0ANA'), author('email:carla@example.com', 'approver'), author('email:bot@example.com', 'none')],
+    authors: [
+      author('slack:U0ANA', 'self', 'U0ANA'),
+      author('email:carla@example.com', 'approver'),
+      author('email:bot@example.com', 'none'),
+    ],
     acks: {},
     approvals: {},
     holds: {},
@@ -241,7 +267,11 @@ function release(over: Partial<Release> = {}): Release {
   };
 }
 
-const policy = (over: Partial<Pick<ReleasePolicy, 'approvers' | 'selfApproval'>> = {}) => ({ approvers: [] as string[], selfApproval: true, ...over });
+const policy = (over: Partial<Pick<ReleasePolicy, 'approvers' | 'selfApproval'>> = {}) => ({
+  approvers: [] as string[],
+  selfApproval: true,
+  ...over,
+});
 const acked = { 'slack:U0ANA': { by: 'U0ANA', at: 1 }, 'email:carla@example.com': { by: 'U0ADMIN', at: 2 } };
 
 describe('releaseState and approvalCounts', () => {
@@ -272,7 +302,10 @@ describe('releaseState and approvalCounts', () => {
   });
 
   test('holds, oldest first, keep it from being ready', () => {
-    const s = releaseState(release({ acks: acked, holds: { U0BEN: { reason: 'later', at: 20 }, U0CAT: { reason: 'first', at: 10 } } }), policy());
+    const s = releaseState(
+      release({ acks: acked, holds: { U0BEN: { reason: 'later', at: 20 }, U0CAT: { reason: 'first', at: 10 } } }),
+      policy(),
+    );
     expect(s.holds).toEqual([
       { user: 'U0CAT', reason: 'first', at: 10 },
       { user: 'U0BEN', reason: 'later', at: 20 },
@@ -282,7 +315,8 @@ describe('releaseState and approvalCounts', () => {
 
   test('a stale release, or one that is not open, is never ready', () => {
     expect(releaseState(release({ acks: acked, stale: { sha: 'b'.repeat(40), at: 1, env: 'staging' } }), policy()).ready).toBe(false);
-    for (const status of ['shipping', 'shipped', 'cancelled', 'expired'] as const) expect(releaseState(release({ acks: acked, status }), policy()).ready).toBe(false);
+    for (const status of ['shipping', 'shipped', 'cancelled', 'expired'] as const)
+      expect(releaseState(release({ acks: acked, status }), policy()).ready).toBe(false);
   });
 });
 
@@ -290,9 +324,17 @@ describe('releaseState and approvalCounts', () => {
 
 describe('the modals’ submissions', () => {
   test('holdReasonFromState: a reason of at least 3 characters, trimmed and clipped; otherwise why not', () => {
-    expect(holdReasonFromState({ reason: { reason: { value: '  QA found a bug in #481  ' } } })).toEqual({ reason: 'QA found a bug in #481' });
+    expect(holdReasonFromState({ reason: { reason: { value: '  QA found a bug in #481  ' } } })).toEqual({
+      reason: 'QA found a bug in #481',
+    });
     const tooShort = { error: 'Say why it must wait (at least a few words), so its authors know what to fix.' };
-    const empty: Parameters<typeof holdReasonFromState>[0][] = [{}, { reason: {} }, { reason: { reason: {} } }, { reason: { reason: { value: null } } }, { reason: { reason: { value: '  ab  ' } } }];
+    const empty: Parameters<typeof holdReasonFromState>[0][] = [
+      {},
+      { reason: {} },
+      { reason: { reason: {} } },
+      { reason: { reason: { value: null } } },
+      { reason: { reason: { value: '  ab  ' } } },
+    ];
     for (const values of empty) {
       expect(holdReasonFromState(values)).toEqual(tooShort);
     }
@@ -317,10 +359,27 @@ describe('the modals’ submissions', () => {
 
   test('viewOrigin: the release id (and the DM it came from); anything else is not ours', () => {
     expect(viewOrigin(JSON.stringify({ id: 12 }))).toEqual({ id: 12 });
-    expect(viewOrigin(JSON.stringify({ id: 12, channel: 'DU0ANA', ts: '1700000000.000100' }))).toEqual({ id: 12, channel: 'DU0ANA', ts: '1700000000.000100' });
+    expect(viewOrigin(JSON.stringify({ id: 12, channel: 'DU0ANA', ts: '1700000000.000100' }))).toEqual({
+      id: 12,
+      channel: 'DU0ANA',
+      ts: '1700000000.000100',
+    });
     // Junk fields are dropped, not trusted.
     expect(viewOrigin(JSON.stringify({ id: 3, channel: 5, ts: { x: 1 }, extra: 'x' }))).toEqual({ id: 3 });
-    for (const junk of [undefined, '', 'not json', 'null', '12', '[]', '"x"', '{"id":"12"}', '{"id":1.5}', '{"id":null}', '{}', '{"channel":"C1"}']) {
+    for (const junk of [
+      undefined,
+      '',
+      'not json',
+      'null',
+      '12',
+      '[]',
+      '"x"',
+      '{"id":"12"}',
+      '{"id":1.5}',
+      '{"id":null}',
+      '{}',
+      '{"channel":"C1"}',
+    ]) {
       expect(viewOrigin(junk)).toBeUndefined();
     }
   });
@@ -406,13 +465,17 @@ release:
   test('promote_from naming an env the app does not have: the path, the closest env, and the envs', () => {
     const msg = configError(releaseConfig('promote_from: stagign'));
     expect(msg).toContain(`${FILE} has 1 problem:`);
-    expect(msg).toContain('apps.web.environments.production.promote_from: there is no env "stagign" in web; did you mean staging? its envs: staging, production');
-    expect(configError(releaseConfig('promote_from: qa'))).toContain('apps.web.environments.production.promote_from: there is no env "qa" in web; its envs: staging, production');
+    expect(msg).toContain(
+      'apps.web.environments.production.promote_from: there is no env "stagign" in web; did you mean staging? its envs: staging, production',
+    );
+    expect(configError(releaseConfig('promote_from: qa'))).toContain(
+      'apps.web.environments.production.promote_from: there is no env "qa" in web; its envs: staging, production',
+    );
   });
 
   test('promote_from naming the env itself', () => {
     expect(configError(releaseConfig('promote_from: production'))).toContain(
-      "apps.web.environments.production.promote_from: found \"production\"; an env can't be promoted from itself; name the env before production, e.g. staging",
+      'apps.web.environments.production.promote_from: found "production"; an env can\'t be promoted from itself; name the env before production, e.g. staging',
     );
   });
 
@@ -433,7 +496,9 @@ release:
     expect(configError(releaseConfig('promote_from: staging\nrelease: { product_channel: "#product" }'))).toContain(
       'apps.web.environments.production.release.product_channel: found "#product"; must be a Slack channel ID like C0123PRODUCT (not a #name)',
     );
-    const msg = configError(releaseConfig('promote_from: staging\nrelease: { ship: yes, unmapped: ask, remind_after: soon, approvers: [] , shipp: auto }'));
+    const msg = configError(
+      releaseConfig('promote_from: staging\nrelease: { ship: yes, unmapped: ask, remind_after: soon, approvers: [] , shipp: auto }'),
+    );
     expect(msg).toContain('release: unknown key shipp');
     expect(msg).toContain('release.ship: found "yes"; must be auto (ships once every ack is in) or button (waits for Ship)');
     expect(msg).toContain('release.unmapped: found "ask"; must be approver');
@@ -445,8 +510,14 @@ release:
     expect(configError(releaseConfig('promote_from: staging\nrelease: { unmapped: approver }'))).toContain(
       'apps.web.environments.production.release.unmapped: found "approver"; nobody could approve for them: list release.approvers here (or admins: at the top), or use unmapped: none',
     );
-    expect(parseConfig(releaseConfig('promote_from: staging\nrelease: { unmapped: approver, approvers: [S0QA] }'), FILE).apps.web!.envs.production!.release.unmapped).toBe('approver');
-    expect(parseConfig(releaseConfig('promote_from: staging\nrelease: { unmapped: approver }', 'admins: [U0BOSS]'), FILE).apps.web!.envs.production!.release.unmapped).toBe('approver');
+    expect(
+      parseConfig(releaseConfig('promote_from: staging\nrelease: { unmapped: approver, approvers: [S0QA] }'), FILE).apps.web!.envs
+        .production!.release.unmapped,
+    ).toBe('approver');
+    expect(
+      parseConfig(releaseConfig('promote_from: staging\nrelease: { unmapped: approver }', 'admins: [U0BOSS]'), FILE).apps.web!.envs
+        .production!.release.unmapped,
+    ).toBe('approver');
   });
 
   test('config errors are FerryErrors of kind CONFIG_INVALID', () => {

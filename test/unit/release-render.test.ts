@@ -1,4 +1,12 @@
-import { RELEASE_ACK, RELEASE_CANCEL, RELEASE_EDIT, RELEASE_HOLD, RELEASE_LIFT, RELEASE_REFRESH, RELEASE_SHIP } from '../../src/core/release/actions';
+import {
+  RELEASE_ACK,
+  RELEASE_CANCEL,
+  RELEASE_EDIT,
+  RELEASE_HOLD,
+  RELEASE_LIFT,
+  RELEASE_REFRESH,
+  RELEASE_SHIP,
+} from '../../src/core/release/actions';
 import { renderAuthorDm, renderReminder } from '../../src/core/release/dm';
 import { renderProductPost } from '../../src/core/release/product-post';
 import { releaseState } from '../../src/core/release/state';
@@ -32,7 +40,8 @@ function seen(m: Msg): string {
   return out.join('\n');
 }
 
-const buttons = (m: Msg): Button[] => (m.blocks as { type: string; elements?: Button[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
+const buttons = (m: Msg): Button[] =>
+  (m.blocks as { type: string; elements?: Button[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
 const labels = (m: Msg): string[] => buttons(m).map((b) => b.text.text);
 const headerOf = (m: Msg): string => (m.blocks[0] as { type: string; text: { text: string } }).text.text;
 
@@ -88,10 +97,38 @@ function noStrayTokens(m: Msg, ids: string[]): void {
 // ---- a realistic release ----------------------------------------------------------------------
 
 const commits: Commit[] = [
-  { sha: sha(1), subject: 'Fix login redirect loop (#101)', authorName: 'Ana Lima', authorEmail: 'ana@acme.io', authorLogin: 'ana', date: CREATED - 5 * H, pr: { number: 101, title: 'Fix login redirect loop', url: `${REPO}/pull/101` } },
-  { sha: sha(2), subject: 'Bump lodash from 4.17.20 to 4.17.21', authorName: 'dependabot[bot]', authorEmail: 'bot@github.com', date: CREATED - 4 * H },
-  { sha: sha(3), subject: 'Add checkout totals', authorName: 'Ben Ode', authorEmail: 'ben@acme.io', date: CREATED - 3 * H, pr: { number: 102, title: 'Checkout: totals and taxes', url: `${REPO}/pull/102` } },
-  { sha: sha(4), subject: 'Taxes per region', authorName: 'Ben Ode', authorEmail: 'ben@acme.io', date: CREATED - 2 * H, pr: { number: 102, title: 'Checkout: totals and taxes', url: `${REPO}/pull/102` } },
+  {
+    sha: sha(1),
+    subject: 'Fix login redirect loop (#101)',
+    authorName: 'Ana Lima',
+    authorEmail: 'ana@acme.io',
+    authorLogin: 'ana',
+    date: CREATED - 5 * H,
+    pr: { number: 101, title: 'Fix login redirect loop', url: `${REPO}/pull/101` },
+  },
+  {
+    sha: sha(2),
+    subject: 'Bump lodash from 4.17.20 to 4.17.21',
+    authorName: 'dependabot[bot]',
+    authorEmail: 'bot@github.com',
+    date: CREATED - 4 * H,
+  },
+  {
+    sha: sha(3),
+    subject: 'Add checkout totals',
+    authorName: 'Ben Ode',
+    authorEmail: 'ben@acme.io',
+    date: CREATED - 3 * H,
+    pr: { number: 102, title: 'Checkout: totals and taxes', url: `${REPO}/pull/102` },
+  },
+  {
+    sha: sha(4),
+    subject: 'Taxes per region',
+    authorName: 'Ben Ode',
+    authorEmail: 'ben@acme.io',
+    date: CREATED - 2 * H,
+    pr: { number: 102, title: 'Checkout: totals and taxes', url: `${REPO}/pull/102` },
+  },
   { sha: sha(5), subject: 'Tidy logging', authorName: 'Ana Lima', authorEmail: 'ana@acme.io', date: CREATED - H },
 ];
 
@@ -140,8 +177,13 @@ const policy: ReleasePolicy = {
 function ctxFor(r: Release, p: ReleasePolicy = policy, more: Partial<SummaryContext> = {}): SummaryContext {
   return { policy: p, state: releaseState(r, p), now: NOW, timeZone: 'Europe/London', commitUrl, ...more };
 }
-const summary = (r: Release, p: ReleasePolicy = policy, more: Partial<SummaryContext> = {}, list: Commit[] = commits) => renderSummary(r, list, ctxFor(r, p, more));
-const allAcked = { 'slack:U0ANA': { by: 'U0ANA', at: CREATED + H }, 'slack:U0BEN': { by: 'U0BEN', at: CREATED + H }, 'email:bot@github.com': { by: 'U0APP', at: CREATED + H } };
+const summary = (r: Release, p: ReleasePolicy = policy, more: Partial<SummaryContext> = {}, list: Commit[] = commits) =>
+  renderSummary(r, list, ctxFor(r, p, more));
+const allAcked = {
+  'slack:U0ANA': { by: 'U0ANA', at: CREATED + H },
+  'slack:U0BEN': { by: 'U0BEN', at: CREATED + H },
+  'email:bot@github.com': { by: 'U0APP', at: CREATED + H },
+};
 /** Slack's relative date token, as each reader sees "2 hours ago". */
 const ago = (ms: number) => `<!date^${ms / 1000}^{ago}|${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC>`;
 
@@ -151,7 +193,9 @@ describe('the release summary', () => {
     checkBlockLimits(m.blocks);
     expect(m.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Production deploy · 22 Nov', emoji: true } });
     const t = seen(m);
-    expect(t).toContain(`*Release #12* · \`web\` · *staging* <${REPO}/commit/${SRC}|a1b2c3d> (\`main\`) → *production* <${REPO}/commit/${TGT}|f0e1d2c>`);
+    expect(t).toContain(
+      `*Release #12* · \`web\` · *staging* <${REPO}/commit/${SRC}|a1b2c3d> (\`main\`) → *production* <${REPO}/commit/${TGT}|f0e1d2c>`,
+    );
     expect(t).toContain(`*5 commits* by *3 authors* · <${COMPARE}|compare>`);
     expect(t).toContain(`Requested by <@U0REQ> ${ago(CREATED)}`);
     // Oldest first; a squash merge shows its PR's title, linked; other PR commits keep their subject and name the PR.
@@ -163,8 +207,12 @@ describe('the release summary', () => {
       `• <${REPO}/commit/${sha(4)}|0000000> Taxes per region · <${REPO}/pull/102|Checkout: totals and taxes (#102)> — Ben Ode`,
       `• <${REPO}/commit/${sha(5)}|0000000> Tidy logging — Ana Lima`,
     ]);
-    expect(t).toContain('*Who says OK*\n• <@U0ANA> · 2 commits · :hourglass_flowing_sand: waiting\n• <@U0BEN> · 2 commits · :hourglass_flowing_sand: waiting\n• dependabot[bot] (bot) · 1 commit · :hourglass_flowing_sand: waiting for an approver');
-    expect(t).toContain(':hourglass_flowing_sand: *Waiting for OK from 3 authors*, then someone allowed to deploy to *production* presses *Ship*.');
+    expect(t).toContain(
+      '*Who says OK*\n• <@U0ANA> · 2 commits · :hourglass_flowing_sand: waiting\n• <@U0BEN> · 2 commits · :hourglass_flowing_sand: waiting\n• dependabot[bot] (bot) · 1 commit · :hourglass_flowing_sand: waiting for an approver',
+    );
+    expect(t).toContain(
+      ':hourglass_flowing_sand: *Waiting for OK from 3 authors*, then someone allowed to deploy to *production* presses *Ship*.',
+    );
     expect(m.text).toBe('Release #12 of web: staging a1b2c3d → production, 5 commits by 3 authors · waiting for 3 OKs');
   });
 
@@ -190,12 +238,17 @@ describe('the release summary', () => {
 
   test('a forced diverged range warns that shipping takes the target’s own commits off it', () => {
     const t = seen(summary(release({ diverged: { ahead: 5, behind: 2 } })));
-    expect(t).toContain(":warning: *Diverged*, forced by <@U0REQ>: *staging* has 5 commits *production* doesn't, and *production* has 2 commits *staging* doesn't; shipping takes those off *production*.");
+    expect(t).toContain(
+      ":warning: *Diverged*, forced by <@U0REQ>: *staging* has 5 commits *production* doesn't, and *production* has 2 commits *staging* doesn't; shipping takes those off *production*.",
+    );
   });
 
   test('text from git and people is escaped: it can neither ping nor link', () => {
     const evil = '<!channel> & <@U123>';
-    const list: Commit[] = [{ ...commits[0]!, subject: evil, pr: undefined, authorName: '<!here>' }, { ...commits[2]!, pr: { number: 7, title: evil, url: `${REPO}/pull/7` } }];
+    const list: Commit[] = [
+      { ...commits[0]!, subject: evil, pr: undefined, authorName: '<!here>' },
+      { ...commits[2]!, pr: { number: 7, title: evil, url: `${REPO}/pull/7` } },
+    ];
     const r = release({
       commitCount: 2,
       sourceRef: '<!everyone>',
@@ -218,11 +271,21 @@ describe('the release summary', () => {
   });
 
   test('the release fields are shown when set, clipped', () => {
-    const r = release({ fields: { description: 'Checkout v2\nwith regional taxes', deployType: 'standard', backout: 'Roll back to f0e1d2c', version: '2025.11.3', configChanges: 'x'.repeat(5_000) } });
+    const r = release({
+      fields: {
+        description: 'Checkout v2\nwith regional taxes',
+        deployType: 'standard',
+        backout: 'Roll back to f0e1d2c',
+        version: '2025.11.3',
+        configChanges: 'x'.repeat(5_000),
+      },
+    });
     const m = summary(r);
     checkBlockLimits(m.blocks);
     const t = seen(m);
-    expect(t).toContain('*Description:* Checkout v2\nwith regional taxes\n*Deploy type:* standard\n*Backout plan:* Roll back to f0e1d2c\n*Version:* 2025.11.3\n*Config changes:* xxx');
+    expect(t).toContain(
+      '*Description:* Checkout v2\nwith regional taxes\n*Deploy type:* standard\n*Backout plan:* Roll back to f0e1d2c\n*Version:* 2025.11.3\n*Config changes:* xxx',
+    );
     expect(t).toMatch(/\*Config changes:\* x{399}…/);
     expect(seen(summary(release()))).not.toContain('*Description:*');
   });
@@ -261,7 +324,9 @@ describe('the summary’s buttons follow the state', () => {
     const m = summary(r);
     expect(labels(m)).not.toContain('Ship');
     // Waiting authors come first.
-    expect(seen(m)).toContain('*Who says OK*\n• <@U0BEN> · 2 commits · :hourglass_flowing_sand: waiting\n• dependabot[bot] (bot) · 1 commit · :hourglass_flowing_sand: waiting for an approver\n• <@U0ANA> · 2 commits · :white_check_mark: OK');
+    expect(seen(m)).toContain(
+      '*Who says OK*\n• <@U0BEN> · 2 commits · :hourglass_flowing_sand: waiting\n• dependabot[bot] (bot) · 1 commit · :hourglass_flowing_sand: waiting for an approver\n• <@U0ANA> · 2 commits · :white_check_mark: OK',
+    );
     expect(seen(m)).toContain('*Waiting for OK from 2 authors*');
   });
 
@@ -269,26 +334,41 @@ describe('the summary’s buttons follow the state', () => {
     const m = summary(release({ acks: allAcked, stale: { sha: 'beef0001'.padEnd(40, '0'), at: CREATED + H, env: 'staging' } }));
     expect(labels(m)).toEqual(['OK to ship', 'Hold…', 'Edit details', 'Refresh', 'Cancel']);
     expect(buttons(m)[3]).toMatchObject({ action_id: RELEASE_REFRESH, value: '12' });
-    expect(seen(m)).toContain(":warning: *staging* moved to `beef000` after this was put together: this release can't ship as it is; *Refresh* it for a fresh list of commits.");
+    expect(seen(m)).toContain(
+      ":warning: *staging* moved to `beef000` after this was put together: this release can't ship as it is; *Refresh* it for a fresh list of commits.",
+    );
     expect(m.text).toContain('needs a refresh');
   });
 
   test('held: the hold and its reason are shown, with a Lift hold button naming the holder', () => {
     const m = summary(release({ acks: allAcked, holds: { U0BEN: { reason: 'QA still on checkout', at: CREATED + H } } }));
     expect(seen(m)).toContain(`:octagonal_sign: *Held* by <@U0BEN>: QA still on checkout · since <!date^${(CREATED + H) / 1000}^`);
-    expect(seen(m)).toContain(':octagonal_sign: *On hold* (1 hold): once lifted, someone allowed to deploy to *production* presses *Ship*.');
+    expect(seen(m)).toContain(
+      ':octagonal_sign: *On hold* (1 hold): once lifted, someone allowed to deploy to *production* presses *Ship*.',
+    );
     expect(labels(m)).toEqual(['OK to ship', 'Hold…', 'Edit details', 'Cancel', 'Lift hold']);
     expect(buttons(m)[4]).toMatchObject({ action_id: RELEASE_LIFT, value: '12:U0BEN' });
     expect(m.text).toContain('on hold');
   });
 
   test('several holds are numbered like their Lift buttons; the buttons stay within 25', () => {
-    const two = summary(release({ holds: { U0BEN: { reason: 'QA', at: CREATED + 2 * H }, U0ANA: { reason: 'migration', at: CREATED + H } } }));
+    const two = summary(
+      release({ holds: { U0BEN: { reason: 'QA', at: CREATED + 2 * H }, U0ANA: { reason: 'migration', at: CREATED + H } } }),
+    );
     expect(seen(two)).toContain(':octagonal_sign: *On hold* (2 holds), and waiting for OK from 3 authors.');
     expect(seen(two)).toContain(':octagonal_sign: 1. *Held* by <@U0ANA>: migration');
     expect(seen(two)).toContain(':octagonal_sign: 2. *Held* by <@U0BEN>: QA');
-    expect(buttons(two).filter((b) => b.action_id === RELEASE_LIFT).map((b) => [b.text.text, b.value])).toEqual([['Lift hold 1', '12:U0ANA'], ['Lift hold 2', '12:U0BEN']]);
-    const holds = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`U0H${i}`, { reason: `reason ${i} `.repeat(40), at: CREATED + i }]));
+    expect(
+      buttons(two)
+        .filter((b) => b.action_id === RELEASE_LIFT)
+        .map((b) => [b.text.text, b.value]),
+    ).toEqual([
+      ['Lift hold 1', '12:U0ANA'],
+      ['Lift hold 2', '12:U0BEN'],
+    ]);
+    const holds = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [`U0H${i}`, { reason: `reason ${i} `.repeat(40), at: CREATED + i }]),
+    );
     const many = summary(release({ holds, stale: { sha: SRC, at: NOW, env: 'staging' } }));
     checkBlockLimits(many.blocks);
     expect(buttons(many)).toHaveLength(25);
@@ -296,14 +376,18 @@ describe('the summary’s buttons follow the state', () => {
   });
 
   test('shipping, shipped, cancelled and expired: no buttons, and the status says why', () => {
-    const shipping = summary(release({ acks: allAcked, status: 'shipping', deployId: 345, shippedBy: 'U0REQ' }), policy, { shipDeployUrl: 'https://ferry.acme.io/deploys/345' });
+    const shipping = summary(release({ acks: allAcked, status: 'shipping', deployId: 345, shippedBy: 'U0REQ' }), policy, {
+      shipDeployUrl: 'https://ferry.acme.io/deploys/345',
+    });
     expect(buttons(shipping)).toEqual([]);
     expect(seen(shipping)).toContain(':rocket: *Shipping* as <https://ferry.acme.io/deploys/345|deploy #345>, started by <@U0REQ>');
     const shipped = summary(release({ acks: allAcked, status: 'shipped', deployId: 345, shippedBy: 'U0REQ', shippedAt: NOW }));
     expect(buttons(shipped)).toEqual([]);
     expect(seen(shipped)).toContain(`:white_check_mark: *Shipped* as deploy #345 by <@U0REQ> ${ago(NOW)}`);
     expect(shipped.text).toContain('shipped');
-    const cancelled = summary(release({ status: 'cancelled', endReason: 'cancelled by <@U0REQ>', holds: { U0BEN: { reason: 'x', at: CREATED } } }));
+    const cancelled = summary(
+      release({ status: 'cancelled', endReason: 'cancelled by <@U0REQ>', holds: { U0BEN: { reason: 'x', at: CREATED } } }),
+    );
     expect(buttons(cancelled)).toEqual([]);
     expect(seen(cancelled)).toContain(':no_entry_sign: *Cancelled*: cancelled by <@U0REQ>');
     const expired = summary(release({ status: 'expired', endReason: 'nobody shipped it within 24h' }));
@@ -317,7 +401,9 @@ describe('the required approver', () => {
 
   test('waiting for one of the approvers (people and user groups); the requester’s own approval does not count', () => {
     const m = summary(release({ acks: allAcked, approvals: { U0REQ: CREATED + H } }), withApprovers);
-    expect(seen(m)).toContain(":hourglass_flowing_sand: Needs an approval from one of <@U0APP>, <!subteam^S0REL> (the requester's own approval doesn't count here)");
+    expect(seen(m)).toContain(
+      ":hourglass_flowing_sand: Needs an approval from one of <@U0APP>, <!subteam^S0REL> (the requester's own approval doesn't count here)",
+    );
     expect(seen(m)).toContain('*Waiting for an approval*');
     expect(labels(m)).not.toContain('Ship');
   });
@@ -343,7 +429,14 @@ function huge(): { r: Release; list: Commit[] } {
   const authors: Author[] = Array.from({ length: 200 }, (_, i) =>
     i % 10 === 9
       ? { key: `email:bot${i}@ci.io`, name: `${HOSTILE}bot ${i}`, bot: true, commits: 5, ackBy: 'approver' as const }
-      : { key: `slack:U0A${i}`, name: `Author ${i}`, slack: `U0A${String(i).padStart(3, '0')}`, bot: false, commits: 5, ackBy: 'self' as const },
+      : {
+          key: `slack:U0A${i}`,
+          name: `Author ${i}`,
+          slack: `U0A${String(i).padStart(3, '0')}`,
+          bot: false,
+          commits: 5,
+          ackBy: 'self' as const,
+        },
   );
   const list: Commit[] = Array.from({ length: 1_000 }, (_, i) => ({
     sha: sha(i + 1),
@@ -351,7 +444,9 @@ function huge(): { r: Release; list: Commit[] } {
     authorName: `${HOSTILE}${i % 200}`,
     authorEmail: `a${i % 200}@acme.io`,
     date: CREATED - i * MIN,
-    ...(i % 3 === 0 && { pr: { number: 1_000 + Math.floor(i / 2), title: HOSTILE.repeat(8), url: `${REPO}/pull/${1_000 + Math.floor(i / 2)}` } }),
+    ...(i % 3 === 0 && {
+      pr: { number: 1_000 + Math.floor(i / 2), title: HOSTILE.repeat(8), url: `${REPO}/pull/${1_000 + Math.floor(i / 2)}` },
+    }),
   }));
   const acks = Object.fromEntries(authors.filter((_, i) => i % 4 !== 0).map((a) => [a.key, { by: a.slack ?? 'U0APP', at: CREATED + H }]));
   const r = release({
@@ -360,7 +455,13 @@ function huge(): { r: Release; list: Commit[] } {
     authors,
     acks,
     holds: { U0BEN: { reason: HOSTILE.repeat(50), at: CREATED + H } },
-    fields: { description: HOSTILE.repeat(100), deployType: HOSTILE.repeat(10), backout: HOSTILE.repeat(100), version: HOSTILE, configChanges: HOSTILE.repeat(100) },
+    fields: {
+      description: HOSTILE.repeat(100),
+      deployType: HOSTILE.repeat(10),
+      backout: HOSTILE.repeat(100),
+      version: HOSTILE,
+      configChanges: HOSTILE.repeat(100),
+    },
     endReason: HOSTILE.repeat(100),
     diverged: { ahead: 1_000, behind: 3 },
   });
@@ -373,10 +474,18 @@ describe('a 1,000-commit release by 200 authors with hostile text stays within S
     const m = summary(r, { ...policy, approvers: Array.from({ length: 30 }, (_, i) => `U0P${i}`) }, {}, list);
     const counted = checkBlockLimits(m.blocks);
     expect(counted.blocks).toBeLessThan(20);
-    noStrayTokens(m, ['U0REQ', 'U0BEN', 'U0APP', ...r.authors.flatMap((a) => (a.slack ? [a.slack] : [])), ...Array.from({ length: 30 }, (_, i) => `U0P${i}`)]);
+    noStrayTokens(m, [
+      'U0REQ',
+      'U0BEN',
+      'U0APP',
+      ...r.authors.flatMap((a) => (a.slack ? [a.slack] : [])),
+      ...Array.from({ length: 30 }, (_, i) => `U0P${i}`),
+    ]);
     const t = seen(m);
     const shownCommits = t.split('\n').filter((l) => l.startsWith(`• <${REPO}/commit/`)).length;
-    const more = /_…and (\d+) more commits — see the <https:\/\/github\.com\/acme\/web\/compare\/f0e1d2c\.\.\.a1b2c3d\|compare link>_/.exec(t);
+    const more = /_…and (\d+) more commits — see the <https:\/\/github\.com\/acme\/web\/compare\/f0e1d2c\.\.\.a1b2c3d\|compare link>_/.exec(
+      t,
+    );
     expect(more).not.toBeNull();
     expect(shownCommits).toBeGreaterThanOrEqual(10);
     expect(shownCommits + Number(more![1])).toBe(1_000);
@@ -398,7 +507,9 @@ describe('a 1,000-commit release by 200 authors with hostile text stays within S
     const author: Author = { ...r.authors[0]!, commits: 600 };
     const dm = renderAuthorDm(r, author, list.slice(0, 600), ctxFor(r));
     checkBlockLimits(dm.blocks);
-    expect(seen(dm)).toMatch(/_…and \d+ more commits — see the <https:\/\/github.com\/acme\/web\/compare\/f0e1d2c...a1b2c3d\|compare link>_/);
+    expect(seen(dm)).toMatch(
+      /_…and \d+ more commits — see the <https:\/\/github.com\/acme\/web\/compare\/f0e1d2c...a1b2c3d\|compare link>_/,
+    );
     checkBlockLimits(renderReminder(r, author, CREATED).blocks);
     const post = renderProductPost({ ...r, status: 'shipped' }, list, { shipper: 'U0REQ', commitUrl });
     checkBlockLimits(post.blocks);
@@ -412,14 +523,26 @@ describe('a 1,000-commit release by 200 authors with hostile text stays within S
       return seed % n;
     };
     const pick = <T>(xs: T[]): T => xs[rand(xs.length)]!;
-    const str = () => pick(['', 'x', HOSTILE, HOSTILE.repeat(200), '`'.repeat(500), '*_~'.repeat(300), '\n\n'.repeat(100), '😀'.repeat(2_000), 'U0ABC'.repeat(300)]);
-    const url = () => pick([undefined, COMPARE, `https://x.io/${'a'.repeat(5_000)}`, 'https://a b|c>d', 'javascript:alert(1)', `${REPO}/pull/1?q=<&>|`]);
+    const str = () =>
+      pick([
+        '',
+        'x',
+        HOSTILE,
+        HOSTILE.repeat(200),
+        '`'.repeat(500),
+        '*_~'.repeat(300),
+        '\n\n'.repeat(100),
+        '😀'.repeat(2_000),
+        'U0ABC'.repeat(300),
+      ]);
+    const url = () =>
+      pick([undefined, COMPARE, `https://x.io/${'a'.repeat(5_000)}`, 'https://a b|c>d', 'javascript:alert(1)', `${REPO}/pull/1?q=<&>|`]);
     for (let round = 0; round < 60; round++) {
       const nAuthors = pick([0, 1, 3, 50, 400]);
       const authors: Author[] = Array.from({ length: nAuthors }, (_, i) => ({
         key: `k${i}`,
         name: str(),
-        ...(rand(2) ? { slack: pick(['U0X' + i, str()]) } : {}),
+        ...(rand(2) ? { slack: pick([`U0X${i}`, str()]) } : {}),
         bot: rand(2) === 1,
         commits: pick([0, 1, 9_999_999]),
         ackBy: pick(['self', 'approver', 'none'] as const),
@@ -432,7 +555,12 @@ describe('a 1,000-commit release by 200 authors with hostile text stays within S
         date: CREATED,
         ...(rand(2) ? { pr: { number: rand(50), title: str(), url: url() } } : {}),
       }));
-      const holds = Object.fromEntries(Array.from({ length: pick([0, 1, 60]) }, (_, i) => [pick([`U0H${i}`, `${str()}${i}`]), { reason: str(), at: pick([CREATED, NaN]) }]));
+      const holds = Object.fromEntries(
+        Array.from({ length: pick([0, 1, 60]) }, (_, i) => [
+          pick([`U0H${i}`, `${str()}${i}`]),
+          { reason: str(), at: pick([CREATED, NaN]) },
+        ]),
+      );
       const r = release({
         app: str(),
         from: str(),
@@ -456,8 +584,17 @@ describe('a 1,000-commit release by 200 authors with hostile text stays within S
         ...(rand(2) ? { diverged: { ahead: 1e9, behind: 1e9 } } : {}),
         ...(rand(2) ? { noBase: true } : {}),
       });
-      const p: ReleasePolicy = { ...policy, ship: pick(['auto', 'button'] as const), approvers: Array.from({ length: pick([0, 2, 300]) }, () => pick(['U0APP', 'S0REL', str()])) };
-      const ctx: SummaryContext = { ...ctxFor(r, p), timeZone: str(), commitUrl: (s) => pick([undefined, commitUrl(s), url()]), shipDeployUrl: url() };
+      const p: ReleasePolicy = {
+        ...policy,
+        ship: pick(['auto', 'button'] as const),
+        approvers: Array.from({ length: pick([0, 2, 300]) }, () => pick(['U0APP', 'S0REL', str()])),
+      };
+      const ctx: SummaryContext = {
+        ...ctxFor(r, p),
+        timeZone: str(),
+        commitUrl: (s) => pick([undefined, commitUrl(s), url()]),
+        shipDeployUrl: url(),
+      };
       checkBlockLimits(renderSummary(r, list, ctx).blocks);
       const author = authors[0] ?? ana;
       checkBlockLimits(renderAuthorDm(r, author, list, ctx).blocks);
@@ -480,7 +617,9 @@ describe('the author’s DM', () => {
     const t = seen(m);
     expect(t).toContain('*Release #12* of `web` to *production* includes 2 of your commits; OK to ship?');
     expect(t).toContain(`Requested by <@U0REQ> ${ago(CREATED)} · <${COMPARE}|compare>`);
-    expect(t).toContain(`*Your commits*, oldest first\n• <${REPO}/commit/${sha(1)}|0000000> <${REPO}/pull/101|Fix login redirect loop (#101)>\n• <${REPO}/commit/${sha(5)}|0000000> Tidy logging`);
+    expect(t).toContain(
+      `*Your commits*, oldest first\n• <${REPO}/commit/${sha(1)}|0000000> <${REPO}/pull/101|Fix login redirect loop (#101)>\n• <${REPO}/commit/${sha(5)}|0000000> Tidy logging`,
+    );
     expect(t).not.toContain('Checkout');
     expect(t).not.toContain('lodash');
     expect(buttons(m).map((b) => [b.action_id, b.text.text, b.value])).toEqual([
@@ -511,7 +650,9 @@ describe('the author’s DM', () => {
     checkBlockLimits(m.blocks);
     expect(seen(m)).toContain(`Release #12 to *production* is still waiting for your OK (opened ${ago(CREATED)}`);
     expect(seen(m)).toContain('`web`: 2 of your commits');
-    expect(m.text).toMatch(/^Release #12 to production is still waiting for your OK \(opened <!date\^\d+\^\{ago\}\|2025-11-22 09:30 UTC>\)$/);
+    expect(m.text).toMatch(
+      /^Release #12 to production is still waiting for your OK \(opened <!date\^\d+\^\{ago\}\|2025-11-22 09:30 UTC>\)$/,
+    );
     expect(labels(m)).toEqual(['OK to ship', 'Hold…']);
     expect(buttons(renderReminder(release({ acks: { 'slack:U0ANA': { by: 'U0ANA', at: NOW } } }), ana, CREATED))).toEqual([]);
   });
@@ -521,7 +662,13 @@ describe('the author’s DM', () => {
 
 describe('the product post', () => {
   test('one bullet per pull request, commit subjects for the rest, the compare link and who shipped it', () => {
-    const r = release({ status: 'shipped', deployId: 345, shippedBy: 'U0REQ', shippedAt: NOW, fields: { description: 'Checkout v2 for everyone', version: '2025.11.3' } });
+    const r = release({
+      status: 'shipped',
+      deployId: 345,
+      shippedBy: 'U0REQ',
+      shippedAt: NOW,
+      fields: { description: 'Checkout v2 for everyone', version: '2025.11.3' },
+    });
     const m = renderProductPost(r, commits, { shipper: 'U0REQ', commitUrl });
     checkBlockLimits(m.blocks);
     expect(m.text).toBe('Shipped to production: web (4 changes)');
@@ -540,7 +687,12 @@ describe('the product post', () => {
   });
 
   test('long releases list 15 changes and count the rest', () => {
-    const list: Commit[] = Array.from({ length: 40 }, (_, i) => ({ ...commits[4]!, sha: sha(i), subject: `Change ${i}`, pr: { number: i, title: `PR ${i} & more`, url: `${REPO}/pull/${i}` } }));
+    const list: Commit[] = Array.from({ length: 40 }, (_, i) => ({
+      ...commits[4]!,
+      sha: sha(i),
+      subject: `Change ${i}`,
+      pr: { number: i, title: `PR ${i} & more`, url: `${REPO}/pull/${i}` },
+    }));
     const m = renderProductPost(release({ commitCount: 40 }), list, { shipper: 'U0REQ' });
     checkBlockLimits(m.blocks);
     const t = seen(m);

@@ -34,7 +34,15 @@ const CARLA: Author = { key: 'email:carla@example.com', name: 'Carla Diaz', bot:
 const BOT: Author = { key: 'email:bot@example.com', name: 'dependabot[bot]', bot: true, commits: 1, ackBy: 'none' };
 
 const COMMITS: Commit[] = [
-  { sha: SHA2, subject: 'Add checkout (#12)', authorName: 'Ana Lima', authorEmail: 'ana@example.com', date: 1, pr: { number: 12, title: 'Add checkout' }, authorKey: ANA.key },
+  {
+    sha: SHA2,
+    subject: 'Add checkout (#12)',
+    authorName: 'Ana Lima',
+    authorEmail: 'ana@example.com',
+    date: 1,
+    pr: { number: 12, title: 'Add checkout' },
+    authorKey: ANA.key,
+  },
   { sha: SHA1, subject: 'Fix & <tidy>', authorName: 'Ben Okafor', authorEmail: 'ben@example.com', date: 2, authorKey: BEN.key },
 ];
 
@@ -118,7 +126,10 @@ describe('create', () => {
     await store.markStale(first, 'staging', SHA2, NOW);
     const second = await store.create(newRelease({ sourceSha: SHA2 }), COMMITS, 'other-2');
     expect(second).toEqual({ kind: 'created', id: first + 1, replaced: first });
-    expect(await store.get(first)).toMatchObject({ status: 'cancelled', endReason: `replaced by release #${first + 1} (what it summarised had moved)` });
+    expect(await store.get(first)).toMatchObject({
+      status: 'cancelled',
+      endReason: `replaced by release #${first + 1} (what it summarised had moved)`,
+    });
     expect(await store.openId('web', 'production')).toBe(first + 1);
     expect(await store.fromSource('web', 'staging')).toEqual([first + 1]);
     // Replaced by a release from another env: the old one leaves its own source's set.
@@ -144,13 +155,21 @@ describe('ack', () => {
   test('HSETNX: the first ack of an author counts; a second (a double click, another replica) changes nothing', async () => {
     const id = await created();
     const [a, b] = await Promise.all([store.ack(id, 'U0ANA', [ANA.key], false, NOW), store.ack(id, 'U0ANA', [ANA.key], false, NOW + 5)]);
-    expect([a, b]).toEqual(expect.arrayContaining([{ kind: 'ok', newAcks: 1, approved: false }, { kind: 'ok', newAcks: 0, approved: false }]));
+    expect([a, b]).toEqual(
+      expect.arrayContaining([
+        { kind: 'ok', newAcks: 1, approved: false },
+        { kind: 'ok', newAcks: 0, approved: false },
+      ]),
+    );
     const r = (await store.get(id))!;
     expect(r.acks).toEqual({ [ANA.key]: { by: 'U0ANA', at: expect.any(Number) } });
     expect(r.rev).toBe(2);
     // An approver acking for Carla later does not overwrite Ana's ack either.
     expect(await store.ack(id, 'U0ADMIN', [ANA.key, CARLA.key], false, NOW + 10)).toEqual({ kind: 'ok', newAcks: 1, approved: false });
-    expect((await store.get(id))!.acks).toEqual({ [ANA.key]: { by: 'U0ANA', at: expect.any(Number) }, [CARLA.key]: { by: 'U0ADMIN', at: NOW + 10 } });
+    expect((await store.get(id))!.acks).toEqual({
+      [ANA.key]: { by: 'U0ANA', at: expect.any(Number) },
+      [CARLA.key]: { by: 'U0ADMIN', at: NOW + 10 },
+    });
   });
 
   test('an approval counts once too', async () => {
@@ -205,7 +224,7 @@ describe('ship', () => {
     await store.ack(id, 'U0REQ', [], true, NOW);
     expect(await store.ship(id, 'U0REQ', NOW, required)).toEqual({ kind: 'approver' });
     // The same approval counts where self approval is allowed.
-    expect((await store.ship(id, 'U0REQ', NOW, { ...REQUIRED, approval: true }))).toEqual({ kind: 'ok', attempt: 1 });
+    expect(await store.ship(id, 'U0REQ', NOW, { ...REQUIRED, approval: true })).toEqual({ kind: 'ok', attempt: 1 });
   });
 
   test('an approval by someone else counts', async () => {
@@ -226,7 +245,10 @@ describe('ship', () => {
     expect(r.status).toBe('shipping');
     expect(['U0ANA', 'U0BEN']).toContain(r.shippedBy);
     // It takes no ack, hold-free ship or end while shipping.
-    expect(await store.end({ id, app: 'web', from: 'staging', to: 'production' }, 'cancelled', 'x', NOW)).toEqual({ ended: false, status: 'shipping' });
+    expect(await store.end({ id, app: 'web', from: 'staging', to: 'production' }, 'cancelled', 'x', NOW)).toEqual({
+      ended: false,
+      status: 'shipping',
+    });
     expect(await store.ack(id, 'U0ANA', [ANA.key], false, NOW)).toEqual({ kind: 'closed', status: 'shipping' });
     // Still the open release of its env: no second release while it ships.
     expect((await store.create(newRelease({ sourceSha: SHA2 }), COMMITS, 'during-ship')).kind).toBe('open');
@@ -333,11 +355,18 @@ describe('end and markStale', () => {
 });
 
 describe('addPullRequests', () => {
-  test("adds the PRs found later to the commits that have none (in one script, the revision bumped), and keeps everything else as it was", async () => {
+  test('adds the PRs found later to the commits that have none (in one script, the revision bumped), and keeps everything else as it was', async () => {
     const date = 1_764_000_000_123;
     const commits: Commit[] = [
       ...COMMITS,
-      { sha: TARGET, subject: 'Ünïcödé 🚀 "quoted" \\ back/slash', authorName: 'Ana Lima', authorEmail: 'ana@example.com', date, authorKey: ANA.key },
+      {
+        sha: TARGET,
+        subject: 'Ünïcödé 🚀 "quoted" \\ back/slash',
+        authorName: 'Ana Lima',
+        authorEmail: 'ana@example.com',
+        date,
+        authorKey: ANA.key,
+      },
     ];
     const r = await store.create(newRelease(), commits, `key-${++idem}`);
     const id = r.id;
@@ -362,7 +391,9 @@ describe('addPullRequests', () => {
     await store.end({ id, app: 'web', from: 'staging', to: 'production' }, 'cancelled', 'x', NOW);
     const ttl = await redis.ttl(k.releaseCommits(id));
     expect(ttl).toBeGreaterThan(0);
-    expect(await store.addPullRequests(id, new Map([[SHA1, { number: 40, title: 'T', url: 'https://github.com/acme/web/pull/40' }]]))).toBe(1);
+    expect(await store.addPullRequests(id, new Map([[SHA1, { number: 40, title: 'T', url: 'https://github.com/acme/web/pull/40' }]]))).toBe(
+      1,
+    );
     expect(await redis.ttl(k.releaseCommits(id))).toBeGreaterThanOrEqual(ttl - 1);
     expect(await store.addPullRequests(4321, new Map([[SHA1, { number: 40, title: 'T' }]]))).toBe(0);
     expect(await redis.exists(k.releaseCommits(4321))).toBe(0);

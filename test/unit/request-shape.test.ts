@@ -39,7 +39,13 @@ const submission = (over: Record<string, unknown> = {}, view: Record<string, unk
   type: 'view_submission',
   user: { id: 'U0ANA' },
   team: { id: 'T0TEST' },
-  view: { id: 'V1', callback_id: HOLD_VIEW, private_metadata: '{"id":1}', state: { values: { reason: { reason: { type: 'plain_text_input', value: 'QA found a bug' } } } }, ...view },
+  view: {
+    id: 'V1',
+    callback_id: HOLD_VIEW,
+    private_metadata: '{"id":1}',
+    state: { values: { reason: { reason: { type: 'plain_text_input', value: 'QA found a bug' } } } },
+    ...view,
+  },
   ...over,
 });
 
@@ -80,7 +86,9 @@ describe('slash commands', () => {
   test("one Ferry doesn't register is acked with a note that lists Ferry's commands", () => {
     const s = screenForm(command({ command: '/weather' }));
     expect(s).toMatchObject({ kind: 'ack', body: { response_type: 'ephemeral' } });
-    expect(String((s as { body?: { text?: string } }).body?.text)).toMatch(/^Ferry doesn't handle `\/weather`\. Its commands are `\/deploy`, .*`\/release`; `\/deploy help` explains them\.$/);
+    expect(String((s as { body?: { text?: string } }).body?.text)).toMatch(
+      /^Ferry doesn't handle `\/weather`\. Its commands are `\/deploy`, .*`\/release`; `\/deploy help` explains them\.$/,
+    );
   });
 
   test.each([
@@ -120,12 +128,18 @@ describe('interactions (payload=)', () => {
     expect(reason(screenPayload(JSON.parse(JSON.stringify(click(over)))))).toMatch(expected);
   });
 
-  test.each([['view_closed'], ['message_action'], ['shortcut'], ['dialog_submission'], ['interactive_message'], ['something_new']])('%s, which Ferry has no listener for, is acked empty', (type) => {
-    expect(screenPayload({ type, user: { id: 'U0ANA' } })).toEqual({ kind: 'ack', what: type });
-  });
+  test.each([['view_closed'], ['message_action'], ['shortcut'], ['dialog_submission'], ['interactive_message'], ['something_new']])(
+    '%s, which Ferry has no listener for, is acked empty',
+    (type) => {
+      expect(screenPayload({ type, user: { id: 'U0ANA' } })).toEqual({ kind: 'ack', what: type });
+    },
+  );
 
   test('block_suggestion is acked with no options', () => {
-    expect(screenPayload({ type: 'block_suggestion', user: { id: 'U0ANA' }, action_id: 'x', value: 'a' })).toMatchObject({ kind: 'ack', body: { options: [] } });
+    expect(screenPayload({ type: 'block_suggestion', user: { id: 'U0ANA' }, action_id: 'x', value: 'a' })).toMatchObject({
+      kind: 'ack',
+      body: { options: [] },
+    });
   });
 
   test("a click on one of Ferry's buttons goes to Bolt; on any other button it is acked", () => {
@@ -158,8 +172,16 @@ describe('interactions (payload=)', () => {
   test.each([
     ['no view', { view: undefined }, /`view`: is missing/],
     ['no state', { view: { callback_id: HOLD_VIEW } }, /`view.state`: is missing/],
-    ['a state value that is a number', { view: { callback_id: HOLD_VIEW, state: { values: { reason: { reason: { value: 5 } } } } } }, /`view.state.values.reason.reason.value`/],
-    ['private_metadata that is an object', { view: { callback_id: HOLD_VIEW, private_metadata: { id: 1 }, state: { values: {} } } }, /`view.private_metadata`: must be a string/],
+    [
+      'a state value that is a number',
+      { view: { callback_id: HOLD_VIEW, state: { values: { reason: { reason: { value: 5 } } } } } },
+      /`view.state.values.reason.reason.value`/,
+    ],
+    [
+      'private_metadata that is an object',
+      { view: { callback_id: HOLD_VIEW, private_metadata: { id: 1 }, state: { values: {} } } },
+      /`view.private_metadata`: must be a string/,
+    ],
     ['an `actions` field, which Bolt would route as a click', { actions: [{ action_id: 'x' }] }, /does not carry `actions`/],
   ])('a submission with %s is refused', (_name, over, expected) => {
     expect(reason(screenPayload(JSON.parse(JSON.stringify(submission(over)))))).toMatch(expected);
@@ -173,7 +195,11 @@ describe('other bodies', () => {
 
   test('the Events API: the URL check is answered with its challenge, events are acked, anything else refused', () => {
     const json = (v: unknown) => screenHttp('application/json', Buffer.from(JSON.stringify(v)));
-    expect(json({ type: 'url_verification', challenge: 'abc' })).toEqual({ kind: 'ack', what: 'url_verification', body: { challenge: 'abc' } });
+    expect(json({ type: 'url_verification', challenge: 'abc' })).toEqual({
+      kind: 'ack',
+      what: 'url_verification',
+      body: { challenge: 'abc' },
+    });
     expect(kind(json({ type: 'event_callback', event: { type: 'app_mention' } }))).toBe('ack');
     expect(reason(json({ type: 'url_verification' }))).toBe('url_verification without a `challenge`');
     expect(reason(json({ type: 'event_callback', event: 'x' }))).toBe('event_callback without an `event` that has a `type`');
@@ -210,9 +236,17 @@ describe('never throws', () => {
 
   test('whatever the body and Content-Type, the answer is one of bolt, ack or bad', () => {
     fc.assert(
-      fc.property(contentTypes, fc.oneof(fc.string(), fc.json(), fc.json().map((j) => `payload=${encodeURIComponent(j)}`)), (type, body) => {
-        expect(['bolt', 'ack', 'bad']).toContain(screenHttp(type, Buffer.from(body)).kind);
-      }),
+      fc.property(
+        contentTypes,
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.json().map((j) => `payload=${encodeURIComponent(j)}`),
+        ),
+        (type, body) => {
+          expect(['bolt', 'ack', 'bad']).toContain(screenHttp(type, Buffer.from(body)).kind);
+        },
+      ),
       params,
     );
   });
@@ -220,7 +254,8 @@ describe('never throws', () => {
   test('whatever the payload JSON, the answer is one of bolt, ack or bad', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.constantFrom('block_actions', 'view_submission', 'block_suggestion'), (value, type) => {
-        const merged = typeof value === 'object' && value !== null && !Array.isArray(value) ? { type, user: { id: 'U1' }, ...value } : value;
+        const merged =
+          typeof value === 'object' && value !== null && !Array.isArray(value) ? { type, user: { id: 'U1' }, ...value } : value;
         expect(['bolt', 'ack', 'bad']).toContain(screenPayload(merged).kind);
       }),
       params,

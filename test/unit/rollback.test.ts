@@ -39,7 +39,9 @@ describe('chooseRollback without an argument', () => {
     expect(errorOf(chooseRollback([], undefined, PREVIOUS, AT))).toBe(
       'Nothing has been deployed to `web` *staging* yet, so there is nothing to roll back. `/deploy web staging &lt;ref&gt;` deploys something.',
     );
-    expect(errorOf(chooseRollback([dep(1, A, 'failed')], undefined, PREVIOUS, AT))).toContain('Nothing has been deployed to `web` *staging* yet');
+    expect(errorOf(chooseRollback([dep(1, A, 'failed')], undefined, PREVIOUS, AT))).toContain(
+      'Nothing has been deployed to `web` *staging* yet',
+    );
   });
 
   test('several deploys of the running SHA and nothing older: names them', () => {
@@ -47,15 +49,21 @@ describe('chooseRollback without an argument', () => {
     expect(e).toBe(
       '#41 and #40 are the same SHA (`aaaaaaa`, which runs on `web` *staging* now); nothing older succeeded there, so there is nothing earlier to roll back to. To put back another commit, name it: `/rollback web staging &lt;sha&gt;`.',
     );
-    expect(errorOf(chooseRollback([dep(5, A), dep(4, A), dep(3, B, 'failed'), dep(2, A), dep(1, A), dep(0, A)], A, PREVIOUS, AT))).toMatch(/^#5, #4, #2 and 2 more are the same SHA/);
+    expect(errorOf(chooseRollback([dep(5, A), dep(4, A), dep(3, B, 'failed'), dep(2, A), dep(1, A), dep(0, A)], A, PREVIOUS, AT))).toMatch(
+      /^#5, #4, #2 and 2 more are the same SHA/,
+    );
   });
 
   test('one deploy, which runs now', () => {
-    expect(errorOf(chooseRollback([dep(1, A)], A, PREVIOUS, AT))).toMatch(/^#1 deployed `aaaaaaa`, which runs on `web` \*staging\* now, and nothing older succeeded there/);
+    expect(errorOf(chooseRollback([dep(1, A)], A, PREVIOUS, AT))).toMatch(
+      /^#1 deployed `aaaaaaa`, which runs on `web` \*staging\* now, and nothing older succeeded there/,
+    );
   });
 
   test('something runs but no deploy in the history succeeded', () => {
-    expect(errorOf(chooseRollback([dep(2, B, 'failed')], A, PREVIOUS, AT))).toContain('`web` *staging* runs `aaaaaaa`, but I know of no earlier successful deploy there');
+    expect(errorOf(chooseRollback([dep(2, B, 'failed')], A, PREVIOUS, AT))).toContain(
+      '`web` *staging* runs `aaaaaaa`, but I know of no earlier successful deploy there',
+    );
   });
 });
 
@@ -63,7 +71,7 @@ describe('chooseRollback to a named deploy', () => {
   const history = [dep(3, C), dep(2, B, 'failed'), dep(1, A)];
   const named = (d: Deploy | undefined, id = d?.id ?? 99): RollbackArg => ({ kind: 'deploy', id, deploy: d });
 
-  test("a succeeded deploy of this env: its SHA and ref", () => {
+  test('a succeeded deploy of this env: its SHA and ref', () => {
     expect(chooseRollback(history, C, named(history[2]), AT)).toEqual({ sha: A, fromDeploy: 1, ref: 'ref-1' });
   });
 
@@ -72,22 +80,30 @@ describe('chooseRollback to a named deploy', () => {
       'Deploy #2 failed, so `bbbbbbb` never ran on `web` *staging* through it; roll back to a deploy that succeeded, or name the commit SHA if you are sure.',
     );
     expect(errorOf(chooseRollback(history, C, named(dep(7, B, 'cancelled')), AT))).toMatch(/^Deploy #7 was cancelled/);
-    expect(errorOf(chooseRollback(history, C, named(dep(8, B, 'running')), AT))).toBe('Deploy #8 is still running; roll back to a deploy that has succeeded.');
+    expect(errorOf(chooseRollback(history, C, named(dep(8, B, 'running')), AT))).toBe(
+      'Deploy #8 is still running; roll back to a deploy that has succeeded.',
+    );
   });
 
   test('a deploy to another env or app says where it went', () => {
     expect(errorOf(chooseRollback(history, C, named(dep(9, A, 'succeeded', { env: 'production' })), AT))).toBe(
       "Deploy #9 was to `web` *production*, not `web` *staging*; pick one of `web` *staging*'s own deploys, or name a commit SHA.",
     );
-    expect(errorOf(chooseRollback(history, C, named(dep(10, A, 'succeeded', { app: 'api' })), AT))).toContain('Deploy #10 was to `api` *staging*');
+    expect(errorOf(chooseRollback(history, C, named(dep(10, A, 'succeeded', { app: 'api' })), AT))).toContain(
+      'Deploy #10 was to `api` *staging*',
+    );
   });
 
   test('no such deploy', () => {
-    expect(errorOf(chooseRollback(history, C, named(undefined, 42), AT))).toBe('There is no deploy #42. The ids are in the deploy feed (Deploy #41).');
+    expect(errorOf(chooseRollback(history, C, named(undefined, 42), AT))).toBe(
+      'There is no deploy #42. The ids are in the deploy feed (Deploy #41).',
+    );
   });
 
   test('the deploy whose SHA runs now', () => {
-    expect(errorOf(chooseRollback(history, C, named(history[0]), AT))).toBe('Deploy #3 deployed `ccccccc`, which is what runs on `web` *staging* now; there is nothing to roll back.');
+    expect(errorOf(chooseRollback(history, C, named(history[0]), AT))).toBe(
+      'Deploy #3 deployed `ccccccc`, which is what runs on `web` *staging* now; there is nothing to roll back.',
+    );
   });
 });
 
@@ -101,7 +117,9 @@ describe('chooseRollback to a SHA', () => {
   });
 
   test('the SHA that runs already', () => {
-    expect(errorOf(chooseRollback([dep(2, B)], B, { kind: 'sha', sha: B }, AT))).toBe('`bbbbbbb` is what runs on `web` *staging* already; there is nothing to roll back.');
+    expect(errorOf(chooseRollback([dep(2, B)], B, { kind: 'sha', sha: B }, AT))).toBe(
+      '`bbbbbbb` is what runs on `web` *staging* already; there is nothing to roll back.',
+    );
   });
 });
 
@@ -122,7 +140,10 @@ describe('how a rollback reads', () => {
       ':hourglass_flowing_sand: *Deploy #43 · web to staging*\n:rewind: rollback to `aaaaaaa` (from #41)\nqueued, starting next',
     );
     expect(renderDeployMessage(d, { now: T0, position: 1 })).toEqual(m);
-    const done = renderDeployMessage({ ...d, status: 'succeeded', startedAt: T0, finishedAt: T0 + 3_000, previousSha: B }, { now: T0 + 5_000 });
+    const done = renderDeployMessage(
+      { ...d, status: 'succeeded', startedAt: T0, finishedAt: T0 + 3_000, previousSha: B },
+      { now: T0 + 5_000 },
+    );
     expect(done.text).toBe(':white_check_mark: Deploy #43 · web to staging (rollback to aaaaaaa): succeeded in 3s');
     expect(JSON.stringify(done.blocks)).toContain('replacing `bbbbbbb`');
   });
@@ -204,22 +225,38 @@ describe('accepting a rollback (ACCEPT script)', () => {
   test('marks the record and claims the lock with the given reason, atomically; a repeat is the same deploy', async () => {
     const deploys = new DeployStore(redis, k);
     const locks = new LockStore(redis, k);
-    const r = await deploys.accept({ ...base, idempotencyKey: 'rb1', claimLockMs: 7 * 86_400_000, lockReason: 'rolled back by ana', rollbackOf: '41' }, T0);
+    const r = await deploys.accept(
+      { ...base, idempotencyKey: 'rb1', claimLockMs: 7 * 86_400_000, lockReason: 'rolled back by ana', rollbackOf: '41' },
+      T0,
+    );
     expect(r).toMatchObject({ kind: 'accepted', id: 1, lock: { until: T0 + 7 * 86_400_000 } });
     expect(await deploys.get(1)).toMatchObject({ rollbackOf: '41', sha: A, ref: 'main' });
     expect(await locks.get('web', 'staging', T0)).toMatchObject({ holder: 'U0ANA', reason: 'rolled back by ana', since: T0 });
     expect(await deploys.acceptedAs('rb1')).toBe(1);
     expect(await deploys.acceptedAs('rb2')).toBeUndefined();
-    expect(await deploys.accept({ ...base, idempotencyKey: 'rb1', claimLockMs: 1, lockReason: 'x', rollbackOf: '9' }, T0 + 1)).toEqual({ kind: 'duplicate', id: 1 });
+    expect(await deploys.accept({ ...base, idempotencyKey: 'rb1', claimLockMs: 1, lockReason: 'x', rollbackOf: '9' }, T0 + 1)).toEqual({
+      kind: 'duplicate',
+      id: 1,
+    });
   });
 
   test("the reason replaces the requester's own lock reason and keeps its start; someone else's lock refuses it", async () => {
     const deploys = new DeployStore(redis, k);
     const locks = new LockStore(redis, k);
     await locks.claim('web', 'staging', 'U0ANA', T0, T0 + 3_600_000, 'testing checkout');
-    await deploys.accept({ ...base, idempotencyKey: 'rb1', claimLockMs: 7 * 86_400_000, lockReason: 'rolled back by ana', rollbackOf: '41' }, T0 + 10);
-    expect(await locks.get('web', 'staging', T0 + 10)).toMatchObject({ reason: 'rolled back by ana', since: T0, until: T0 + 10 + 7 * 86_400_000 });
-    const other = await deploys.accept({ ...base, user: 'U0BEN', idempotencyKey: 'rb2', claimLockMs: 7 * 86_400_000, lockReason: 'rolled back by ben', rollbackOf: '41' }, T0 + 20);
+    await deploys.accept(
+      { ...base, idempotencyKey: 'rb1', claimLockMs: 7 * 86_400_000, lockReason: 'rolled back by ana', rollbackOf: '41' },
+      T0 + 10,
+    );
+    expect(await locks.get('web', 'staging', T0 + 10)).toMatchObject({
+      reason: 'rolled back by ana',
+      since: T0,
+      until: T0 + 10 + 7 * 86_400_000,
+    });
+    const other = await deploys.accept(
+      { ...base, user: 'U0BEN', idempotencyKey: 'rb2', claimLockMs: 7 * 86_400_000, lockReason: 'rolled back by ben', rollbackOf: '41' },
+      T0 + 20,
+    );
     expect(other).toMatchObject({ kind: 'locked', lock: { holder: 'U0ANA', reason: 'rolled back by ana' } });
     // a plain deploy's record has no mark, and its lock reason is still "deploying <ref>"
     await deploys.accept({ ...base, env: 'dev', idempotencyKey: 'd1', claimLockMs: 60_000 }, T0);

@@ -26,7 +26,15 @@ describe('nextScheduleEdge: when the feed is next told about a scheduled freeze'
   });
 
   test('a one-off: its start, then its end, then nothing', () => {
-    const once: ScheduledFreeze = { name: 'black-friday', reason: 'peak', tz: 'UTC', start: utc('2026-11-27T00:00'), end: utc('2026-11-30T08:00'), apps: ['*'], envs: ['*'] };
+    const once: ScheduledFreeze = {
+      name: 'black-friday',
+      reason: 'peak',
+      tz: 'UTC',
+      start: utc('2026-11-27T00:00'),
+      end: utc('2026-11-30T08:00'),
+      apps: ['*'],
+      envs: ['*'],
+    };
     expect(nextScheduleEdge(once, utc('2026-11-01T00:00'))).toEqual({ kind: 'start', at: utc('2026-11-27T00:00') });
     expect(nextScheduleEdge(once, utc('2026-11-28T00:00'))).toEqual({ kind: 'end', at: utc('2026-11-30T08:00') });
     expect(nextScheduleEdge(once, utc('2026-11-30T08:00'))).toBeUndefined();
@@ -57,8 +65,12 @@ describe('scheduleTargets and the feed line', () => {
     ];
     const now = utc('2026-10-23T15:00');
     const start = scheduleEdgeText('start', 'weekend <b>', 'no deploys at weekends', targets, utc('2026-10-26T08:00'), now);
-    expect(start).toContain(':snowflake: Scheduled freeze *weekend &lt;b&gt;* is on for `web` *staging*, *production* until <!date^1793001600^');
+    expect(start).toContain(
+      ':snowflake: Scheduled freeze *weekend &lt;b&gt;* is on for `web` *staging*, *production* until <!date^1793001600^',
+    );
     expect(start).toContain(': no deploys at weekends. Deploys there wait until it ends.');
-    expect(scheduleEdgeText('end', 'weekend', '', targets, undefined, now)).toBe(':sunny: Scheduled freeze *weekend* has ended for `web` *staging*, *production*. Deploys that waited go ahead in order.');
+    expect(scheduleEdgeText('end', 'weekend', '', targets, undefined, now)).toBe(
+      ':sunny: Scheduled freeze *weekend* has ended for `web` *staging*, *production*. Deploys that waited go ahead in order.',
+    );
   });
 });

@@ -26,7 +26,15 @@ describe('files a newcomer copies', () => {
     for (const c of m.features.slash_commands) expect(c.url).toMatch(/\/slack\/events$/);
     expect(m.settings.interactivity.is_enabled).toBe(true);
     expect(m.settings.interactivity.request_url).toMatch(/\/slack\/events$/);
-    expect(m.oauth_config.scopes.bot.sort()).toEqual(['chat:write', 'chat:write.public', 'commands', 'im:write', 'usergroups:read', 'users:read', 'users:read.email']);
+    expect(m.oauth_config.scopes.bot.sort()).toEqual([
+      'chat:write',
+      'chat:write.public',
+      'commands',
+      'im:write',
+      'usergroups:read',
+      'users:read',
+      'users:read.email',
+    ]);
     expect(typeof m.settings.socket_mode_enabled).toBe('boolean');
   });
 });

@@ -81,10 +81,13 @@ describe('DeployStore.accept', () => {
     const deploys = new DeployStore(redis, k);
     await locks.claim('web', 'dev', 'U0BOB', NOW, NOW + 2 * H, 'testing checkout');
     const r = await deploys.accept(request({ user: 'U0ANA', claimLockMs: H }), NOW + 1000);
-    expect(r).toEqual({ kind: 'locked', lock: { holder: 'U0BOB', reason: 'testing checkout', since: NOW, until: NOW + 2 * H, token: 1, reserved: false } });
+    expect(r).toEqual({
+      kind: 'locked',
+      lock: { holder: 'U0BOB', reason: 'testing checkout', since: NOW, until: NOW + 2 * H, token: 1, reserved: false },
+    });
     expect(await redis.exists(k.deploy(1))).toBe(0);
     // A refused request may be retried once the lock is gone: its key was not used up.
-    expect(await redis.exists(k.idempotency('req-' + idem))).toBe(0);
+    expect(await redis.exists(k.idempotency(`req-${idem}`))).toBe(0);
   });
 
   test('refused even without claiming when someone else holds the env', async () => {
@@ -106,7 +109,14 @@ describe('DeployStore.accept', () => {
     const locks = new LockStore(redis, k);
     const r = await deploys.accept(request({ ref: 'feature/x', claimLockMs: 4 * H }), NOW);
     expect(r).toEqual({ kind: 'accepted', id: 1, lock: { token: 1, until: NOW + 4 * H } });
-    expect(await locks.get('web', 'dev', NOW)).toEqual({ holder: 'U0ANA', reason: 'deploying feature/x', since: NOW, until: NOW + 4 * H, token: 1, reserved: false });
+    expect(await locks.get('web', 'dev', NOW)).toEqual({
+      holder: 'U0ANA',
+      reason: 'deploying feature/x',
+      since: NOW,
+      until: NOW + 4 * H,
+      token: 1,
+      reserved: false,
+    });
     // ...and others are now refused
     expect((await deploys.accept(request({ user: 'U0BOB' }), NOW + 1)).kind).toBe('locked');
   });
@@ -117,7 +127,12 @@ describe('DeployStore.accept', () => {
     await locks.claim('web', 'dev', 'U0ANA', NOW, NOW + 8 * H, 'testing checkout');
     const r = await deploys.accept(request({ claimLockMs: H }), NOW + H);
     expect(r).toMatchObject({ kind: 'accepted', id: 1, lock: { until: NOW + 8 * H } });
-    expect(await locks.get('web', 'dev', NOW + H)).toMatchObject({ holder: 'U0ANA', reason: 'testing checkout', since: NOW, until: NOW + 8 * H });
+    expect(await locks.get('web', 'dev', NOW + H)).toMatchObject({
+      holder: 'U0ANA',
+      reason: 'testing checkout',
+      since: NOW,
+      until: NOW + 8 * H,
+    });
   });
 
   test("the requester's own shorter lock is extended", async () => {
@@ -125,7 +140,12 @@ describe('DeployStore.accept', () => {
     const locks = new LockStore(redis, k);
     await locks.claim('web', 'dev', 'U0ANA', NOW, NOW + H, 'testing checkout');
     await deploys.accept(request({ claimLockMs: 4 * H }), NOW + 30 * 60_000);
-    expect(await locks.get('web', 'dev', NOW)).toMatchObject({ holder: 'U0ANA', reason: 'testing checkout', since: NOW, until: NOW + 30 * 60_000 + 4 * H });
+    expect(await locks.get('web', 'dev', NOW)).toMatchObject({
+      holder: 'U0ANA',
+      reason: 'testing checkout',
+      since: NOW,
+      until: NOW + 30 * 60_000 + 4 * H,
+    });
   });
 
   test('other envs and apps are not affected by a lock', async () => {
@@ -162,10 +182,18 @@ describe('LockStore', () => {
   test('claim: new, then extended by the holder (keeping since and reason), locked for others', async () => {
     const locks = new LockStore(redis, k);
     const first = await locks.claim('web', 'dev', 'U0ANA', NOW, NOW + 2 * H, 'testing checkout');
-    expect(first).toEqual({ kind: 'claimed', how: 'new', lock: { holder: 'U0ANA', reason: 'testing checkout', since: NOW, until: NOW + 2 * H, token: 1, reserved: false } });
+    expect(first).toEqual({
+      kind: 'claimed',
+      how: 'new',
+      lock: { holder: 'U0ANA', reason: 'testing checkout', since: NOW, until: NOW + 2 * H, token: 1, reserved: false },
+    });
 
     const ext = await locks.claim('web', 'dev', 'U0ANA', NOW + H, NOW + 5 * H, '');
-    expect(ext).toEqual({ kind: 'claimed', how: 'extended', lock: { holder: 'U0ANA', reason: 'testing checkout', since: NOW, until: NOW + 5 * H, token: 2, reserved: false } });
+    expect(ext).toEqual({
+      kind: 'claimed',
+      how: 'extended',
+      lock: { holder: 'U0ANA', reason: 'testing checkout', since: NOW, until: NOW + 5 * H, token: 2, reserved: false },
+    });
 
     if (ext.kind !== 'claimed') throw new Error(ext.kind);
     const other = await locks.claim('web', 'dev', 'U0BOB', NOW + H, NOW + 2 * H, 'mine');
@@ -183,7 +211,11 @@ describe('LockStore', () => {
     const locks = new LockStore(redis, k);
     await locks.claim('web', 'dev', 'U0ANA', NOW, NOW + H, 'a');
     expect(await locks.get('web', 'dev', NOW + H)).toBeUndefined();
-    expect(await locks.claim('web', 'dev', 'U0BOB', NOW + H, NOW + 2 * H, 'b')).toMatchObject({ kind: 'claimed', how: 'new', lock: { holder: 'U0BOB', since: NOW + H } });
+    expect(await locks.claim('web', 'dev', 'U0BOB', NOW + H, NOW + 2 * H, 'b')).toMatchObject({
+      kind: 'claimed',
+      how: 'new',
+      lock: { holder: 'U0BOB', since: NOW + H },
+    });
   });
 
   test('the lock key expires in Redis a day after the lock ends, so old locks do not pile up', async () => {
@@ -201,7 +233,11 @@ describe('LockStore', () => {
     expect(await locks.joinWaitlist('web', 'dev', 'U0CAT', NOW + 2)).toEqual({ kind: 'queued', position: 2 });
 
     const r = await locks.release('web', 'dev', 'U0ANA', NOW + 10);
-    expect(r).toEqual({ kind: 'released', previous: { holder: 'U0ANA', reason: 'x', since: NOW, until: NOW + H, token: 1, reserved: false }, next: expect.objectContaining({ user: 'U0BOB' }) });
+    expect(r).toEqual({
+      kind: 'released',
+      previous: { holder: 'U0ANA', reason: 'x', since: NOW, until: NOW + H, token: 1, reserved: false },
+      next: expect.objectContaining({ user: 'U0BOB' }),
+    });
     // The env is now held for Bob, for the hand-off time (10 minutes by default); others are refused.
     expect(await locks.get('web', 'dev', NOW + 10)).toMatchObject({ holder: 'U0BOB', reserved: true, until: NOW + 10 + 10 * 60_000 });
     expect((await locks.claim('web', 'dev', 'U0CAT', NOW + 20, NOW + H, '')).kind).toBe('locked');
@@ -211,7 +247,11 @@ describe('LockStore', () => {
     expect((await locks.release('web', 'dev', 'U0ANA', NOW + 11)).kind).toBe('not_holder');
 
     // Bob taking it makes it his lock, from now, with his reason.
-    expect(await locks.claim('web', 'dev', 'U0BOB', NOW + 30, NOW + H, 'testing')).toMatchObject({ kind: 'claimed', how: 'new', lock: { since: NOW + 30, reason: 'testing', reserved: false } });
+    expect(await locks.claim('web', 'dev', 'U0BOB', NOW + 30, NOW + H, 'testing')).toMatchObject({
+      kind: 'claimed',
+      how: 'new',
+      lock: { since: NOW + 30, reason: 'testing', reserved: false },
+    });
     expect(await redis.zrange(k.waitlist('web', 'dev'), '0', '-1')).toEqual(['U0CAT']);
   });
 
@@ -256,7 +296,10 @@ describe('LockStore', () => {
     if (claimed.kind !== 'claimed') throw new Error('not claimed');
     await locks.joinWaitlist('web', 'dev', 'U0BOB', NOW);
     await locks.joinWaitlist('web', 'dev', 'U0CAT', NOW + 1);
-    const rs = await Promise.all([locks.release('web', 'dev', 'U0ANA', NOW + H + 5), locks.expire('web', 'dev', claimed.lock.token, NOW + H + 5)]);
+    const rs = await Promise.all([
+      locks.release('web', 'dev', 'U0ANA', NOW + H + 5),
+      locks.expire('web', 'dev', claimed.lock.token, NOW + H + 5),
+    ]);
     const released = rs.filter((r) => r.kind === 'released');
     expect(released).toHaveLength(1);
     expect(released[0]).toMatchObject({ next: expect.objectContaining({ user: 'U0BOB' }) });
@@ -271,7 +314,10 @@ describe('LockStore', () => {
     await locks.claim('web', 'dev', 'U0ANA', NOW, NOW + H, 'qa');
     await locks.joinWaitlist('web', 'dev', 'U0BOB', NOW);
     const r = await locks.release('web', 'dev', 'U0BOB', NOW + 1);
-    expect(r).toEqual({ kind: 'not_holder', lock: { holder: 'U0ANA', reason: 'qa', since: NOW, until: NOW + H, token: 1, reserved: false } });
+    expect(r).toEqual({
+      kind: 'not_holder',
+      lock: { holder: 'U0ANA', reason: 'qa', since: NOW, until: NOW + H, token: 1, reserved: false },
+    });
     expect(await locks.get('web', 'dev', NOW + 1)).toMatchObject({ holder: 'U0ANA' });
     expect(await redis.zrange(k.waitlist('web', 'dev'), '0', '-1')).toEqual(['U0BOB']);
   });
@@ -280,7 +326,7 @@ describe('LockStore', () => {
     expect(await new LockStore(redis, k).release('web', 'dev', 'U0ANA', NOW)).toEqual({ kind: 'none' });
   });
 
-  test("the expiry timer of a lock that was since extended does nothing", async () => {
+  test('the expiry timer of a lock that was since extended does nothing', async () => {
     const locks = new LockStore(redis, k);
     const first = await locks.claim('web', 'dev', 'U0ANA', NOW, NOW + H, '');
     await locks.claim('web', 'dev', 'U0ANA', NOW + 1, NOW + 3 * H, '');
@@ -298,7 +344,10 @@ describe('LockStore', () => {
     await locks.joinWaitlist('web', 'dev', 'U0BOB', NOW);
     expect(await locks.expire('web', 'dev', c.lock.token, NOW + H - 1)).toEqual({ kind: 'not_due' });
     expect(await locks.get('web', 'dev', NOW + H - 1)).toMatchObject({ holder: 'U0ANA' });
-    expect(await locks.expire('web', 'dev', c.lock.token, NOW + H)).toMatchObject({ kind: 'released', next: expect.objectContaining({ user: 'U0BOB' }) });
+    expect(await locks.expire('web', 'dev', c.lock.token, NOW + H)).toMatchObject({
+      kind: 'released',
+      next: expect.objectContaining({ user: 'U0BOB' }),
+    });
   });
 
   test('joining the wait-list twice keeps the first place; the holder cannot join; a free env needs no wait-list', async () => {
@@ -398,7 +447,9 @@ describe('DeployStore.start and finish are fenced by the env lease', () => {
     await lease(leases, 'worker-b');
     const before = await redis.hgetall(k.deploy(id));
 
-    expect(await deploys.finish({ id, app: 'web', env: 'dev' }, old.value, { status: 'succeeded', exitCode: 0 }, NOW + 60_000)).toBeUndefined();
+    expect(
+      await deploys.finish({ id, app: 'web', env: 'dev' }, old.value, { status: 'succeeded', exitCode: 0 }, NOW + 60_000),
+    ).toBeUndefined();
     expect(await redis.hgetall(k.deploy(id))).toEqual(before);
     expect(await deploys.envState('web', 'dev')).toEqual({});
     expect(await deploys.recentDurations('web', 'dev')).toEqual([]);
@@ -410,11 +461,19 @@ describe('DeployStore.start and finish are fenced by the env lease', () => {
     const id = await queued(deploys, { ref: 'feature/x' });
     const l = await lease(leases);
     await deploys.start(id, 'web', 'dev', l.value, 'host-a:1', NOW + 1_000);
-    expect(await deploys.finish({ id, app: 'web', env: 'dev' }, l.value, { status: 'succeeded', exitCode: 0 }, NOW + 91_000)).toEqual({ releases: false });
+    expect(await deploys.finish({ id, app: 'web', env: 'dev' }, l.value, { status: 'succeeded', exitCode: 0 }, NOW + 91_000)).toEqual({
+      releases: false,
+    });
 
     expect(await deploys.get(id)).toMatchObject({ status: 'succeeded', exitCode: 0, finishedAt: NOW + 91_000, rev: 3 });
     expect((await deploys.get(id))!.error).toBeUndefined();
-    expect(await deploys.envState('web', 'dev')).toEqual({ deployId: String(id), sha: SHA1, ref: 'feature/x', user: 'U0ANA', at: String(NOW + 91_000) });
+    expect(await deploys.envState('web', 'dev')).toEqual({
+      deployId: String(id),
+      sha: SHA1,
+      ref: 'feature/x',
+      user: 'U0ANA',
+      at: String(NOW + 91_000),
+    });
     expect(await deploys.recentDurations('web', 'dev')).toEqual([90_000]);
 
     // The next deploy on the env knows what it replaces.
@@ -428,7 +487,14 @@ describe('DeployStore.start and finish are fenced by the env lease', () => {
     const l = await lease(new LeaseStore(redis, k));
     const id = await queued(deploys);
     await deploys.start(id, 'web', 'dev', l.value, 'w', NOW);
-    expect(await deploys.finish({ id, app: 'web', env: 'dev' }, l.value, { status: 'failed', exitCode: 2, error: 'the deploy command exited with 2' }, NOW + 5_000)).toEqual({ releases: false });
+    expect(
+      await deploys.finish(
+        { id, app: 'web', env: 'dev' },
+        l.value,
+        { status: 'failed', exitCode: 2, error: 'the deploy command exited with 2' },
+        NOW + 5_000,
+      ),
+    ).toEqual({ releases: false });
     expect(await deploys.get(id)).toMatchObject({ status: 'failed', exitCode: 2, error: 'the deploy command exited with 2' });
     expect(await deploys.envState('web', 'dev')).toEqual({});
     expect(await deploys.recentDurations('web', 'dev')).toEqual([]);
@@ -464,7 +530,11 @@ describe('DeployStore feed helpers', () => {
   test('claim() is true for one caller at a time; once settled done never again, settled not done it may be retried', async () => {
     const deploys = new DeployStore(redis, k);
     await deploys.accept(request(), NOW);
-    const rs = await Promise.all([deploys.claim(1, 'failure-thread', 60_000), deploys.claim(1, 'failure-thread', 60_000), deploys.claim(1, 'failure-thread', 60_000)]);
+    const rs = await Promise.all([
+      deploys.claim(1, 'failure-thread', 60_000),
+      deploys.claim(1, 'failure-thread', 60_000),
+      deploys.claim(1, 'failure-thread', 60_000),
+    ]);
     expect(rs.filter(Boolean)).toHaveLength(1);
     expect(await deploys.claim(1, 'other', 60_000)).toBe(true);
     await deploys.settle(1, 'failure-thread', false);

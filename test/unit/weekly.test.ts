@@ -73,7 +73,9 @@ describe('time zones', () => {
     expect(parseDateTime('2026-11-27 00:00')).toEqual({ year: 2026, month: 11, day: 27, hour: 0, minute: 0 });
     expect(parseDateTime('2026-11-27T09:30')).toEqual({ year: 2026, month: 11, day: 27, hour: 9, minute: 30 });
     expect(parseDateTime('2026-11-27')).toEqual({ year: 2026, month: 11, day: 27, hour: 0, minute: 0 });
-    expect(parseDateTime('2026-02-30 09:00')).toBe('"2026-02-30 09:00": 2026-02-30 is not a date (write YYYY-MM-DD HH:MM, e.g. 2026-11-27 09:00)');
+    expect(parseDateTime('2026-02-30 09:00')).toBe(
+      '"2026-02-30 09:00": 2026-02-30 is not a date (write YYYY-MM-DD HH:MM, e.g. 2026-11-27 09:00)',
+    );
     expect(parseDateTime('2026-11-27 25:00')).toBe('"2026-11-27 25:00": "25:00" is not a time; use 24-hour HH:MM, e.g. 09:30');
     expect(parseDateTime('27/11/2026')).toBe('"27/11/2026" is not a date and time; write YYYY-MM-DD HH:MM, e.g. 2026-11-27 09:00');
   });
@@ -95,7 +97,9 @@ describe('parseWeeklySpan', () => {
   });
 
   test('a misspelt day', () => {
-    expect(spanError('Fry 16:00 to Mon 08:00')).toBe('"Fry 16:00 to Mon 08:00": "Fry" is not a day; use Mon, Tue, Wed, Thu, Fri, Sat or Sun');
+    expect(spanError('Fry 16:00 to Mon 08:00')).toBe(
+      '"Fry 16:00 to Mon 08:00": "Fry" is not a day; use Mon, Tue, Wed, Thu, Fri, Sat or Sun',
+    );
   });
 
   test('an hour past 23', () => {
@@ -104,7 +108,9 @@ describe('parseWeeklySpan', () => {
   });
 
   test('a missing time or day says which', () => {
-    expect(spanError('Fri to Mon 08:00')).toBe('"Fri to Mon 08:00": "Fri" has no time; write <day> HH:MM to <day> HH:MM, e.g. Fri 16:00 to Mon 08:00');
+    expect(spanError('Fri to Mon 08:00')).toBe(
+      '"Fri to Mon 08:00": "Fri" has no time; write <day> HH:MM to <day> HH:MM, e.g. Fri 16:00 to Mon 08:00',
+    );
     expect(spanError('16:00 to Mon 08:00')).toContain('"16:00" has no day');
   });
 
@@ -113,13 +119,17 @@ describe('parseWeeklySpan', () => {
   });
 
   test('a span that starts where it ends', () => {
-    expect(spanError('Fri 16:00 to Fri 16:00')).toBe('"Fri 16:00 to Fri 16:00" starts and ends at the same moment; a span needs a length, e.g. Fri 16:00 to Mon 08:00');
+    expect(spanError('Fri 16:00 to Fri 16:00')).toBe(
+      '"Fri 16:00 to Fri 16:00" starts and ends at the same moment; a span needs a length, e.g. Fri 16:00 to Mon 08:00',
+    );
   });
 });
 
 describe('parseWindow', () => {
   test('a range of days: one span per day', () => {
-    expect(windowSpans('Mon-Thu 09:30-17:00')).toEqual([0, 1, 2, 3].map((d) => ({ startDay: d, startMinute: 570, endDay: d, endMinute: 1020 })));
+    expect(windowSpans('Mon-Thu 09:30-17:00')).toEqual(
+      [0, 1, 2, 3].map((d) => ({ startDay: d, startMinute: 570, endDay: d, endMinute: 1020 })),
+    );
   });
 
   test('a list of days', () => {
@@ -158,13 +168,17 @@ describe('parseWindow', () => {
   });
 
   test('a misspelt day, a bad time, 12-hour times', () => {
-    expect(windowError('Mon-Thx 09:00-17:00')).toBe('"Mon-Thx 09:00-17:00": "Thx" is not a day; use Mon, Tue, Wed, Thu, Fri, Sat or Sun (or daily, weekdays)');
+    expect(windowError('Mon-Thx 09:00-17:00')).toBe(
+      '"Mon-Thx 09:00-17:00": "Thx" is not a day; use Mon, Tue, Wed, Thu, Fri, Sat or Sun (or daily, weekdays)',
+    );
     expect(windowError('Mon-Thu 09:00-25:00')).toBe('"Mon-Thu 09:00-25:00": "25:00" is not a time; use 24-hour HH:MM, e.g. 09:30');
     expect(windowError('Mon-Thu 9am-5pm')).toContain('"9am" is not a time');
   });
 
   test('days without times', () => {
-    expect(windowError('Mon-Thu')).toBe('"Mon-Thu" is not a window; write the days then HH:MM-HH:MM, e.g. Mon-Thu 09:30-17:00, Mon,Wed,Fri 10:00-12:00 or daily 09:00-17:00');
+    expect(windowError('Mon-Thu')).toBe(
+      '"Mon-Thu" is not a window; write the days then HH:MM-HH:MM, e.g. Mon-Thu 09:30-17:00, Mon,Wed,Fri 10:00-12:00 or daily 09:00-17:00',
+    );
   });
 });
 
@@ -173,11 +187,19 @@ describe('weeklyState: a weekend freeze in Europe/London across its 2026 changes
   const tz = 'Europe/London';
 
   test('the weekend the clocks go forward (29 Mar): starts at 16:00 GMT, ends at 08:00 BST', () => {
-    expect(weeklyState(weekend, tz, utc('2026-03-28T12:00'))).toEqual({ inside: true, startedAt: utc('2026-03-27T16:00'), endsAt: utc('2026-03-30T07:00') });
+    expect(weeklyState(weekend, tz, utc('2026-03-28T12:00'))).toEqual({
+      inside: true,
+      startedAt: utc('2026-03-27T16:00'),
+      endsAt: utc('2026-03-30T07:00'),
+    });
   });
 
   test('the weekend the clocks go back (25 Oct): starts at 16:00 BST, ends at 08:00 GMT', () => {
-    expect(weeklyState(weekend, tz, utc('2026-10-24T12:00'))).toEqual({ inside: true, startedAt: utc('2026-10-23T15:00'), endsAt: utc('2026-10-26T08:00') });
+    expect(weeklyState(weekend, tz, utc('2026-10-24T12:00'))).toEqual({
+      inside: true,
+      startedAt: utc('2026-10-23T15:00'),
+      endsAt: utc('2026-10-26T08:00'),
+    });
   });
 
   test('the end is exclusive and the start inclusive', () => {
@@ -192,7 +214,11 @@ describe('weeklyState: a weekend freeze in Europe/London across its 2026 changes
 
   test('Sunday evening, between the end of the week and Monday, is inside', () => {
     // 21:00 BST on Sunday 29 Mar
-    expect(weeklyState(weekend, tz, utc('2026-03-29T20:00'))).toEqual({ inside: true, startedAt: utc('2026-03-27T16:00'), endsAt: utc('2026-03-30T07:00') });
+    expect(weeklyState(weekend, tz, utc('2026-03-29T20:00'))).toEqual({
+      inside: true,
+      startedAt: utc('2026-03-27T16:00'),
+      endsAt: utc('2026-03-30T07:00'),
+    });
   });
 });
 
@@ -202,11 +228,19 @@ describe('weeklyState: America/New_York windows across its 2026 changes', () => 
 
   test('opening after the spring change (8 Mar) is 09:00 EDT', () => {
     expect(weeklyState(office, tz, utc('2026-03-08T12:00'))).toEqual({ inside: false, nextStartAt: utc('2026-03-09T13:00') });
-    expect(weeklyState(office, tz, utc('2026-03-09T13:00'))).toEqual({ inside: true, startedAt: utc('2026-03-09T13:00'), endsAt: utc('2026-03-09T21:00') });
+    expect(weeklyState(office, tz, utc('2026-03-09T13:00'))).toEqual({
+      inside: true,
+      startedAt: utc('2026-03-09T13:00'),
+      endsAt: utc('2026-03-09T21:00'),
+    });
   });
 
   test('the Friday before it was 09:00 EST', () => {
-    expect(weeklyState(office, tz, utc('2026-03-06T15:00'))).toEqual({ inside: true, startedAt: utc('2026-03-06T14:00'), endsAt: utc('2026-03-06T22:00') });
+    expect(weeklyState(office, tz, utc('2026-03-06T15:00'))).toEqual({
+      inside: true,
+      startedAt: utc('2026-03-06T14:00'),
+      endsAt: utc('2026-03-06T22:00'),
+    });
   });
 
   test('opening after the autumn change (1 Nov) is 09:00 EST again', () => {
@@ -214,13 +248,23 @@ describe('weeklyState: America/New_York windows across its 2026 changes', () => 
   });
 
   test('a span starting in the skipped hour starts when the clocks jump', () => {
-    expect(weeklyState([span('Sun 02:30 to Sun 04:00')], tz, utc('2026-03-08T06:00'))).toEqual({ inside: false, nextStartAt: utc('2026-03-08T07:00') });
+    expect(weeklyState([span('Sun 02:30 to Sun 04:00')], tz, utc('2026-03-08T06:00'))).toEqual({
+      inside: false,
+      nextStartAt: utc('2026-03-08T07:00'),
+    });
   });
 
   test('a span starting in the repeated hour starts at its first occurrence', () => {
-    expect(weeklyState([span('Sun 01:30 to Sun 03:00')], tz, utc('2026-11-01T05:00'))).toEqual({ inside: false, nextStartAt: utc('2026-11-01T05:30') });
+    expect(weeklyState([span('Sun 01:30 to Sun 03:00')], tz, utc('2026-11-01T05:00'))).toEqual({
+      inside: false,
+      nextStartAt: utc('2026-11-01T05:30'),
+    });
     // 03:00 EST is 08:00 UTC: this occurrence lasts 2h30m of real time.
-    expect(weeklyState([span('Sun 01:30 to Sun 03:00')], tz, utc('2026-11-01T06:45'))).toEqual({ inside: true, startedAt: utc('2026-11-01T05:30'), endsAt: utc('2026-11-01T08:00') });
+    expect(weeklyState([span('Sun 01:30 to Sun 03:00')], tz, utc('2026-11-01T06:45'))).toEqual({
+      inside: true,
+      startedAt: utc('2026-11-01T05:30'),
+      endsAt: utc('2026-11-01T08:00'),
+    });
   });
 });
 
@@ -228,28 +272,50 @@ describe('weeklyState: zones where the local day is not the UTC day', () => {
   test('America/Los_Angeles: Friday evening local is Saturday in UTC', () => {
     const friEvening = windowSpans('Fri 16:00-20:00');
     // Sat 02:00 UTC = Fri 19:00 PDT
-    expect(weeklyState(friEvening, 'America/Los_Angeles', utc('2026-06-06T02:00'))).toEqual({ inside: true, startedAt: utc('2026-06-05T23:00'), endsAt: utc('2026-06-06T03:00') });
+    expect(weeklyState(friEvening, 'America/Los_Angeles', utc('2026-06-06T02:00'))).toEqual({
+      inside: true,
+      startedAt: utc('2026-06-05T23:00'),
+      endsAt: utc('2026-06-06T03:00'),
+    });
     // Sat 04:00 UTC = Fri 21:00 PDT: closed until next Friday
-    expect(weeklyState(friEvening, 'America/Los_Angeles', utc('2026-06-06T04:00'))).toEqual({ inside: false, nextStartAt: utc('2026-06-12T23:00') });
+    expect(weeklyState(friEvening, 'America/Los_Angeles', utc('2026-06-06T04:00'))).toEqual({
+      inside: false,
+      nextStartAt: utc('2026-06-12T23:00'),
+    });
   });
 
   test('Pacific/Auckland: Monday 08:00 local is Sunday 20:00 UTC', () => {
     const weekend = [span('Fri 16:00 to Mon 08:00')];
-    expect(weeklyState(weekend, 'Pacific/Auckland', utc('2026-06-07T19:00'))).toEqual({ inside: true, startedAt: utc('2026-06-05T04:00'), endsAt: utc('2026-06-07T20:00') });
-    expect(weeklyState(weekend, 'Pacific/Auckland', utc('2026-06-07T20:00'))).toEqual({ inside: false, nextStartAt: utc('2026-06-12T04:00') });
+    expect(weeklyState(weekend, 'Pacific/Auckland', utc('2026-06-07T19:00'))).toEqual({
+      inside: true,
+      startedAt: utc('2026-06-05T04:00'),
+      endsAt: utc('2026-06-07T20:00'),
+    });
+    expect(weeklyState(weekend, 'Pacific/Auckland', utc('2026-06-07T20:00'))).toEqual({
+      inside: false,
+      nextStartAt: utc('2026-06-12T04:00'),
+    });
   });
 });
 
 describe('weeklyState: the week boundary and joined spans', () => {
   test('a window from Sunday night into Monday morning (UTC)', () => {
     const night = windowSpans('Sun 22:00-02:00');
-    expect(weeklyState(night, 'UTC', utc('2026-03-02T01:00'))).toEqual({ inside: true, startedAt: utc('2026-03-01T22:00'), endsAt: utc('2026-03-02T02:00') });
+    expect(weeklyState(night, 'UTC', utc('2026-03-02T01:00'))).toEqual({
+      inside: true,
+      startedAt: utc('2026-03-01T22:00'),
+      endsAt: utc('2026-03-02T02:00'),
+    });
     expect(weeklyState(night, 'UTC', utc('2026-03-02T03:00'))).toEqual({ inside: false, nextStartAt: utc('2026-03-08T22:00') });
   });
 
   test('spans that touch count as one', () => {
     const spans = [...windowSpans('Mon 09:00-12:00'), ...windowSpans('Mon 12:00-17:00')];
-    expect(weeklyState(spans, 'UTC', utc('2026-03-02T11:00'))).toEqual({ inside: true, startedAt: utc('2026-03-02T09:00'), endsAt: utc('2026-03-02T17:00') });
+    expect(weeklyState(spans, 'UTC', utc('2026-03-02T11:00'))).toEqual({
+      inside: true,
+      startedAt: utc('2026-03-02T09:00'),
+      endsAt: utc('2026-03-02T17:00'),
+    });
   });
 
   test('a window of every hour of the week is always open', () => {

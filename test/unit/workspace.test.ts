@@ -37,7 +37,9 @@ describe('Workspaces', () => {
     const fresh = branchWithCommit(repo.path, 'pushed-later');
     const [a, b] = await Promise.all([ws.checkout(app('web'), fresh, 101), ws.checkout(app('api'), fresh, 102)]);
     for (const d of [a, b]) expect(execFileSync('git', ['rev-parse', 'HEAD'], { cwd: d, encoding: 'utf8' }).trim()).toBe(fresh);
-    await expect(ws.checkout(app('web'), 'f'.repeat(40), 103)).rejects.toThrow(`commit ${'f'.repeat(40)} is not in ${repo.path} (was the branch force-pushed?)`);
+    await expect(ws.checkout(app('web'), 'f'.repeat(40), 103)).rejects.toThrow(
+      `commit ${'f'.repeat(40)} is not in ${repo.path} (was the branch force-pushed?)`,
+    );
     expect(existsSync(path.join(first, 'README.md'))).toBe(true);
     expect(readFileSync(path.join(a, 'README.md'), 'utf8')).toContain('app');
   });

@@ -57,11 +57,19 @@ export function parseDeploy(text: string | undefined, config: FerryConfig): Depl
   if (at >= 0) {
     override = rest.slice(at + 1).join(' ');
     rest = rest.slice(0, at);
-    if (!override) return { kind: 'error', message: `An override needs a reason, recorded and shown in the feed, e.g. \`/deploy ${app.name} ${env} ${rest[0] ?? app.defaultBranch} override hotfix for the checkout outage\`. Usage: ${OVERRIDE_USAGE}` };
-    if (override.length > MAX_OVERRIDE_REASON) return { kind: 'error', message: `That override reason is ${override.length} characters; keep it under ${MAX_OVERRIDE_REASON}.` };
+    if (!override)
+      return {
+        kind: 'error',
+        message: `An override needs a reason, recorded and shown in the feed, e.g. \`/deploy ${app.name} ${env} ${rest[0] ?? app.defaultBranch} override hotfix for the checkout outage\`. Usage: ${OVERRIDE_USAGE}`,
+      };
+    if (override.length > MAX_OVERRIDE_REASON)
+      return { kind: 'error', message: `That override reason is ${override.length} characters; keep it under ${MAX_OVERRIDE_REASON}.` };
   }
   if (rest.length > 1) {
-    return { kind: 'error', message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: a deploy takes one ref, then optionally \`override &lt;reason&gt;\`. Usage: ${DEPLOY_USAGE}` };
+    return {
+      kind: 'error',
+      message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: a deploy takes one ref, then optionally \`override &lt;reason&gt;\`. Usage: ${DEPLOY_USAGE}`,
+    };
   }
   const ref = rest[0] ?? app.defaultBranch;
   const problem = refProblem(ref);
@@ -72,18 +80,42 @@ export function parseDeploy(text: string | undefined, config: FerryConfig): Depl
 const MAX_OVERRIDE_REASON = 200;
 
 function parseLog(rest: string[]): Parse<never> | LogRequest {
-  if (rest.length === 0) return { kind: 'error', message: `Which deploy's log? Usage: ${LOG_USAGE}, e.g. \`/deploy log 42\`; the id is in the deploy's feed message (Deploy #42).` };
-  if (rest.length > 1) return { kind: 'error', message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: ${LOG_USAGE} takes one deploy id, e.g. \`/deploy log 42\`.` };
+  if (rest.length === 0)
+    return {
+      kind: 'error',
+      message: `Which deploy's log? Usage: ${LOG_USAGE}, e.g. \`/deploy log 42\`; the id is in the deploy's feed message (Deploy #42).`,
+    };
+  if (rest.length > 1)
+    return {
+      kind: 'error',
+      message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: ${LOG_USAGE} takes one deploy id, e.g. \`/deploy log 42\`.`,
+    };
   const id = deployId(rest[0]!);
-  if (id < 1) return { kind: 'error', message: `${typed(rest[0]!)} is not a deploy id; use the number from the deploy's feed message (Deploy #42), e.g. \`/deploy log 42\`.` };
+  if (id < 1)
+    return {
+      kind: 'error',
+      message: `${typed(rest[0]!)} is not a deploy id; use the number from the deploy's feed message (Deploy #42), e.g. \`/deploy log 42\`.`,
+    };
   return { kind: 'log', id };
 }
 
 function parseCancel(rest: string[]): Parse<never> | CancelRequest {
-  if (rest.length === 0) return { kind: 'error', message: `Which deploy should I cancel? Usage: ${CANCEL_USAGE}, e.g. \`/deploy cancel 42\`; the id is in the deploy's feed message (Deploy #42), which also has a Cancel button.` };
-  if (rest.length > 1) return { kind: 'error', message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: ${CANCEL_USAGE} takes one deploy id, e.g. \`/deploy cancel 42\`.` };
+  if (rest.length === 0)
+    return {
+      kind: 'error',
+      message: `Which deploy should I cancel? Usage: ${CANCEL_USAGE}, e.g. \`/deploy cancel 42\`; the id is in the deploy's feed message (Deploy #42), which also has a Cancel button.`,
+    };
+  if (rest.length > 1)
+    return {
+      kind: 'error',
+      message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: ${CANCEL_USAGE} takes one deploy id, e.g. \`/deploy cancel 42\`.`,
+    };
   const id = deployId(rest[0]!);
-  if (id < 1) return { kind: 'error', message: `${typed(rest[0]!)} is not a deploy id; use the number from the deploy's feed message (Deploy #42), e.g. \`/deploy cancel 42\`.` };
+  if (id < 1)
+    return {
+      kind: 'error',
+      message: `${typed(rest[0]!)} is not a deploy id; use the number from the deploy's feed message (Deploy #42), e.g. \`/deploy cancel 42\`.`,
+    };
   return { kind: 'cancel', id };
 }
 
@@ -94,11 +126,15 @@ function deployId(word: string): number {
 }
 
 export function deployHelp(config: FerryConfig): string {
-  const apps = config.appNames.map((a) => `• \`${a}\`: ${config.apps[a]!.envNames.join(', ')} (default ref \`${config.apps[a]!.defaultBranch}\`)`);
+  const apps = config.appNames.map(
+    (a) => `• \`${a}\`: ${config.apps[a]!.envNames.join(', ')} (default ref \`${config.apps[a]!.defaultBranch}\`)`,
+  );
   return [
     `*Deploy:* ${DEPLOY_USAGE}`,
-    'Queues a deploy of `ref` (a branch, tag or commit; the app\'s default branch when left out). The ref is pinned to its commit SHA when I accept it, and deploys to one environment run one at a time, in order.',
-    config.appNames.length === 1 ? 'With one app you can leave `app` out: `/deploy dev my-branch`.' : `Example: \`/deploy ${config.appNames[0]} ${config.apps[config.appNames[0]!]!.envNames[0]} my-branch\``,
+    "Queues a deploy of `ref` (a branch, tag or commit; the app's default branch when left out). The ref is pinned to its commit SHA when I accept it, and deploys to one environment run one at a time, in order.",
+    config.appNames.length === 1
+      ? 'With one app you can leave `app` out: `/deploy dev my-branch`.'
+      : `Example: \`/deploy ${config.appNames[0]} ${config.apps[config.appNames[0]!]!.envNames[0]} my-branch\``,
     'On environments that lock, deploying claims the environment for you; see `/lock help`.',
     `*Outside the deploy window:* the deploy waits in the queue and starts when the window opens. If you may override (\`permissions.override\`), ${OVERRIDE_USAGE} starts it now; the reason is recorded and shown in the feed. An override never lifts a freeze.`,
     `*Log:* ${LOG_USAGE} (also \`#42\`): where a deploy stands and its log (a link to the full log when the log page is on).`,

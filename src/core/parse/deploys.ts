@@ -39,7 +39,10 @@ export function parseDeploys(text: string | undefined, config: FerryConfig, user
   const one = w.value.length === 1 ? config.apps[first!] : undefined;
   if (one) return { kind: 'ok', value: { kind: 'board', app: one.name } };
   if (mentionedUser(first!) || first!.startsWith('@')) {
-    return { kind: 'error', message: `To see what someone did, ask the audit log: ${typed(`/deploys audit ${first}`)}. Usage: ${DEPLOYS_USAGE} (status and history), ${AUDIT_USAGE}` };
+    return {
+      kind: 'error',
+      message: `To see what someone did, ask the audit log: ${typed(`/deploys audit ${first}`)}. Usage: ${DEPLOYS_USAGE} (status and history), ${AUDIT_USAGE}`,
+    };
   }
   const only = envOfOneApp(w.value, config, '/deploys');
   if (only) return only.kind === 'ok' ? { kind: 'ok', value: { kind: 'history', ...only.value } } : only;
@@ -47,7 +50,10 @@ export function parseDeploys(text: string | undefined, config: FerryConfig, user
   if (target.kind !== 'ok') return target;
   const { app, env, rest: extra } = target.value;
   if (extra.length > 0) {
-    return { kind: 'error', message: `I don't know what to do with ${typed(extra.join(' '))}: \`/deploys\` takes an app and an environment. Usage: ${DEPLOYS_USAGE}` };
+    return {
+      kind: 'error',
+      message: `I don't know what to do with ${typed(extra.join(' '))}: \`/deploys\` takes an app and an environment. Usage: ${DEPLOYS_USAGE}`,
+    };
   }
   return { kind: 'ok', value: { kind: 'history', app: app.name, env } };
 }
@@ -67,11 +73,16 @@ function parseAudit(parts: string[], config: FerryConfig, user: string): Parse<D
     }
     const before = parts.slice(0, personAt);
     const after = parts.slice(personAt + 1);
-    if (after.length > 0) return { kind: 'error', message: `I don't know what to do with ${typed(after.join(' '))} after the person. Usage: ${AUDIT_USAGE}` };
+    if (after.length > 0)
+      return { kind: 'error', message: `I don't know what to do with ${typed(after.join(' '))} after the person. Usage: ${AUDIT_USAGE}` };
     if (before.length === 0) return { kind: 'ok', value: { kind: 'audit', scope: { kind: 'user', user: who } } };
-    if (before.length === 1 && config.apps[before[0]!]) return { kind: 'ok', value: { kind: 'audit', scope: { kind: 'user', user: who, app: before[0]! } } };
+    if (before.length === 1 && config.apps[before[0]!])
+      return { kind: 'ok', value: { kind: 'audit', scope: { kind: 'user', user: who, app: before[0]! } } };
     if (before.length === 1) return { kind: 'error', message: unknownApp(before[0]!, config) };
-    return { kind: 'error', message: `A person's audit log can be narrowed to an app, not an env: ${typed(`/deploys audit ${before[0]} ${word}`)}. Usage: ${AUDIT_USAGE}` };
+    return {
+      kind: 'error',
+      message: `A person's audit log can be narrowed to an app, not an env: ${typed(`/deploys audit ${before[0]} ${word}`)}. Usage: ${AUDIT_USAGE}`,
+    };
   }
   if (parts.length === 1 && config.apps[parts[0]!]) {
     const app = config.apps[parts[0]!]!;
@@ -83,7 +94,10 @@ function parseAudit(parts: string[], config: FerryConfig, user: string): Parse<D
   const target = readTarget(parts, config, AUDIT_USAGE);
   if (target.kind !== 'ok') return target;
   if (target.value.rest.length > 0) {
-    return { kind: 'error', message: `I don't know what to do with ${typed(target.value.rest.join(' '))}: the audit log takes an app and an environment, or a person. Usage: ${AUDIT_USAGE}` };
+    return {
+      kind: 'error',
+      message: `I don't know what to do with ${typed(target.value.rest.join(' '))}: the audit log takes an app and an environment, or a person. Usage: ${AUDIT_USAGE}`,
+    };
   }
   return { kind: 'ok', value: { kind: 'audit', scope: { kind: 'env', app: target.value.app.name, env: target.value.env } } };
 }
@@ -98,7 +112,8 @@ function envOfOneApp(parts: string[], config: FerryConfig, command: string): Par
   const env = parts[0]!;
   const apps = config.appNames.filter((a) => config.apps[a]!.envs[env]);
   if (apps.length === 1) return { kind: 'ok', value: { app: apps[0]!, env } };
-  if (apps.length > 1) return { kind: 'error', message: `Which app? ${list(apps)} have ${typed(env)}; e.g. ${typed(`${command} ${apps[0]} ${env}`)}.` };
+  if (apps.length > 1)
+    return { kind: 'error', message: `Which app? ${list(apps)} have ${typed(env)}; e.g. ${typed(`${command} ${apps[0]} ${env}`)}.` };
   return undefined;
 }
 

@@ -54,7 +54,9 @@ export function parseFreeze(text: string | undefined, config: FerryConfig, now: 
     reasonWords = rest.slice(2);
   } else if (first !== undefined && /^\d/.test(first)) {
     if (parseClock(first) !== undefined || /^\d{4}-\d/.test(first)) {
-      return error(`To freeze until a time, say so: ${typed(`until ${rest[0]!}`, 40)}. A number right after the env is read as a duration, such as 2h. Usage: ${FREEZE_USAGE}`);
+      return error(
+        `To freeze until a time, say so: ${typed(`until ${rest[0]!}`, 40)}. A number right after the env is read as a duration, such as 2h. Usage: ${FREEZE_USAGE}`,
+      );
     }
     const ms = readDuration(rest[0]!);
     if (typeof ms !== 'number') return ms;
@@ -77,7 +79,9 @@ export function parseUnfreeze(text: string | undefined, config: FerryConfig): Pa
   const t = readEnvs(w.value, config, UNFREEZE_USAGE);
   if (t.kind !== 'ok') return t;
   if (t.value.rest.length > 0) {
-    return error(`\`/unfreeze\` takes only the app and env (or \`all\`); I don't know what to do with ${typed(t.value.rest.join(' '))}. Usage: ${UNFREEZE_USAGE}`);
+    return error(
+      `\`/unfreeze\` takes only the app and env (or \`all\`); I don't know what to do with ${typed(t.value.rest.join(' '))}. Usage: ${UNFREEZE_USAGE}`,
+    );
   }
   return { kind: 'ok', value: { app: t.value.app.name, envs: t.value.envs } };
 }
@@ -95,7 +99,8 @@ function readEnvs(parts: string[], config: FerryConfig, usage: string): Parse<{ 
     return error(`Which app? \`all\` means every environment of one app; e.g. \`${command} ${config.appNames[0]} all\`. Apps: ${apps}.`);
   }
   const named = config.apps[first];
-  if (named && second?.toLowerCase() === 'all') return { kind: 'ok', value: { app: named, envs: [...named.envNames], rest: parts.slice(2) } };
+  if (named && second?.toLowerCase() === 'all')
+    return { kind: 'ok', value: { app: named, envs: [...named.envNames], rest: parts.slice(2) } };
   const t = readTarget(parts, config, usage);
   if (t.kind !== 'ok') return t;
   return { kind: 'ok', value: { app: t.value.app, envs: [t.value.env], rest: t.value.rest } };
@@ -104,7 +109,8 @@ function readEnvs(parts: string[], config: FerryConfig, usage: string): Parse<{ 
 function readDuration(word: string): number | Err {
   const ms = parseDuration(word);
   if (ms === undefined) return error(`${typed(word, 40)} is not a duration; ${DURATION_HINT}, or ${UNTIL_FORMS}. Usage: ${FREEZE_USAGE}`);
-  if (ms > MAX_FREEZE_MS) return error(`A freeze can be set for at most 90d; ${typed(word, 40)} is longer. Leave the end out to freeze until \`/unfreeze\`.`);
+  if (ms > MAX_FREEZE_MS)
+    return error(`A freeze can be set for at most 90d; ${typed(word, 40)} is longer. Leave the end out to freeze until \`/unfreeze\`.`);
   return ms;
 }
 
@@ -124,22 +130,34 @@ function readUntil(w: string[], now: number, tz: string): { at: number; used: nu
   let shown: string;
   if (/^\d{4}-\d{1,2}-\d{1,2}t/i.test(first)) {
     const d = parseDateTime(first);
-    if (typeof d === 'string') return error(`${typed(first, 40)} is not a date and time; write it as 2026-11-23 09:00 or 2026-11-23T09:00.`);
+    if (typeof d === 'string')
+      return error(`${typed(first, 40)} is not a date and time; write it as 2026-11-23 09:00 or 2026-11-23T09:00.`);
     [at, used, shown] = [zonedInstant(d, tz), 1, first];
   } else if (/^\d{4}-\d{1,2}-\d{1,2}$/.test(first)) {
     const d = parseDateTime(first);
     if (typeof d === 'string') return error(`${typed(first, 40)} is not a date; write it as YYYY-MM-DD, e.g. \`until 2026-11-23 09:00\`.`);
     const minute = second === undefined ? undefined : parseClock(second);
-    if (minute === undefined) return second !== undefined && looksLikeTime(second) ? notTime(second) : error(`At what time on ${typed(first)}? e.g. \`until ${first} 09:00\` (24-hour, ${tz}).`);
+    if (minute === undefined)
+      return second !== undefined && looksLikeTime(second)
+        ? notTime(second)
+        : error(`At what time on ${typed(first)}? e.g. \`until ${first} 09:00\` (24-hour, ${tz}).`);
     [at, used, shown] = [atMinute(d, minute, tz), 2, `${first} ${second}`];
   } else if (lower === 'today' || lower === 'tomorrow' || dayNumber(lower) !== undefined) {
     const minute = second === undefined ? undefined : parseClock(second);
-    if (minute === undefined) return second !== undefined && looksLikeTime(second) ? notTime(second) : error(`At what time ${lower === 'today' || lower === 'tomorrow' ? lower : `on ${typed(first)}`}? e.g. \`until ${lower} 09:00\` (24-hour, ${tz}).`);
+    if (minute === undefined)
+      return second !== undefined && looksLikeTime(second)
+        ? notTime(second)
+        : error(
+            `At what time ${lower === 'today' || lower === 'tomorrow' ? lower : `on ${typed(first)}`}? e.g. \`until ${lower} 09:00\` (24-hour, ${tz}).`,
+          );
     shown = `${first} ${second}`;
     used = 2;
     if (lower === 'today' || lower === 'tomorrow') {
       at = atMinute(addDays(today, lower === 'today' ? 0 : 1), minute, tz);
-      if (at <= now) return error(`${typed(shown)} has passed: it is ${formatWall(now, tz)} in ${tz}. Give a later time, e.g. \`until tomorrow ${second}\`.`);
+      if (at <= now)
+        return error(
+          `${typed(shown)} has passed: it is ${formatWall(now, tz)} in ${tz}. Give a later time, e.g. \`until tomorrow ${second}\`.`,
+        );
     } else {
       // The next such day and time: later today when the day is today and the time is still ahead.
       at = atMinute(addDays(today, (dayNumber(lower)! - today.weekday + 7) % 7), minute, tz);
@@ -154,11 +172,16 @@ function readUntil(w: string[], now: number, tz: string): { at: number; used: nu
   } else if (looksLikeTime(first)) {
     return notTime(first);
   } else {
-    return error(`I can't read ${typed(first, 40)} as a time; use e.g. ${UNTIL_FORMS} (24-hour, ${tz}). To freeze with no end, leave \`until\` out.`);
+    return error(
+      `I can't read ${typed(first, 40)} as a time; use e.g. ${UNTIL_FORMS} (24-hour, ${tz}). To freeze with no end, leave \`until\` out.`,
+    );
   }
-  if (at <= now) return error(`${typed(shown)} is in the past: it is ${formatWall(now, tz)} in ${tz}. Give a later time, e.g. ${UNTIL_FORMS}.`);
+  if (at <= now)
+    return error(`${typed(shown)} is in the past: it is ${formatWall(now, tz)} in ${tz}. Give a later time, e.g. ${UNTIL_FORMS}.`);
   if (at - now > MAX_FREEZE_MS) {
-    return error(`${typed(shown)} is more than 90 days ahead; a freeze can be set for at most 90d. Leave the end out to freeze until \`/unfreeze\`.`);
+    return error(
+      `${typed(shown)} is more than 90 days ahead; a freeze can be set for at most 90d. Leave the end out to freeze until \`/unfreeze\`.`,
+    );
   }
   return { at, used };
 }

@@ -27,13 +27,19 @@ export function parseLock(text: string | undefined, config: FerryConfig): Parse<
   let reasonWords = rest;
   if (rest[0] !== undefined && /^\d/.test(rest[0])) {
     const ms = parseDuration(rest[0]);
-    if (ms === undefined) return { kind: 'error', message: `${typed(rest[0], 40)} is not a duration; ${DURATION_HINT}. Usage: ${LOCK_USAGE}` };
-    if (ms > MAX_LOCK_MS) return { kind: 'error', message: `A lock lasts at most 7d; ${typed(rest[0], 40)} is longer. Lock for less and extend it with \`/lock\` again.` };
+    if (ms === undefined)
+      return { kind: 'error', message: `${typed(rest[0], 40)} is not a duration; ${DURATION_HINT}. Usage: ${LOCK_USAGE}` };
+    if (ms > MAX_LOCK_MS)
+      return {
+        kind: 'error',
+        message: `A lock lasts at most 7d; ${typed(rest[0], 40)} is longer. Lock for less and extend it with \`/lock\` again.`,
+      };
     durationMs = ms;
     reasonWords = rest.slice(1);
   }
   const reason = reasonWords.join(' ');
-  if (reason.length > MAX_REASON) return { kind: 'error', message: `That reason is ${reason.length} characters; keep it to ${MAX_REASON} at most.` };
+  if (reason.length > MAX_REASON)
+    return { kind: 'error', message: `That reason is ${reason.length} characters; keep it to ${MAX_REASON} at most.` };
   return { kind: 'ok', value: { app: app.name, env, durationMs, reason } };
 }
 
@@ -44,7 +50,10 @@ export function parseUnlock(text: string | undefined, config: FerryConfig): Pars
   const t = readTarget(w.value, config, UNLOCK_USAGE);
   if (t.kind !== 'ok') return t;
   if (t.value.rest.length > 0) {
-    return { kind: 'error', message: `\`/unlock\` takes only the app and env; I don't know what to do with ${typed(t.value.rest.join(' '))}. Usage: ${UNLOCK_USAGE}` };
+    return {
+      kind: 'error',
+      message: `\`/unlock\` takes only the app and env; I don't know what to do with ${typed(t.value.rest.join(' '))}. Usage: ${UNLOCK_USAGE}`,
+    };
   }
   return { kind: 'ok', value: { app: t.value.app.name, env: t.value.env } };
 }
@@ -52,7 +61,7 @@ export function parseUnlock(text: string | undefined, config: FerryConfig): Pars
 export function lockHelp(): string {
   return [
     `*Lock:* ${LOCK_USAGE}`,
-    'Claims an environment so nobody else deploys there until it expires or you `/unlock` it, e.g. `/lock dev 2h testing checkout`. Without a duration the environment\'s `lock_ttl` applies. Locking again while you hold it sets a new end time.',
+    "Claims an environment so nobody else deploys there until it expires or you `/unlock` it, e.g. `/lock dev 2h testing checkout`. Without a duration the environment's `lock_ttl` applies. Locking again while you hold it sets a new end time.",
     'On environments with `lock: true`, every deploy claims the environment for its requester.',
     'If someone else holds it, I tell you who, why and until when, and offer the wait-list: I DM the next person in line when the lock is released or expires.',
     `*Unlock:* ${UNLOCK_USAGE} releases your lock.`,

@@ -30,15 +30,23 @@ export function parseRollback(text: string | undefined, config: FerryConfig): Pa
   const { app, env, rest } = t.value;
   const base = { app: app.name, env };
   const danger = dangerousWord(rest, { hash: true });
-  if (danger) return { kind: 'error', message: `Can't roll back to that: ${danger.problem}. Name a deploy id (\`#42\`) or a commit SHA. Usage: ${ROLLBACK_USAGE}` };
+  if (danger)
+    return {
+      kind: 'error',
+      message: `Can't roll back to that: ${danger.problem}. Name a deploy id (\`#42\`) or a commit SHA. Usage: ${ROLLBACK_USAGE}`,
+    };
   if (rest.length > 1) {
-    return { kind: 'error', message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: a rollback takes at most one deploy id or SHA. Usage: ${ROLLBACK_USAGE}` };
+    return {
+      kind: 'error',
+      message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: a rollback takes at most one deploy id or SHA. Usage: ${ROLLBACK_USAGE}`,
+    };
   }
   const word = rest[0];
   if (word === undefined) return { kind: 'ok', value: { ...base, target: { kind: 'previous' } } };
   const id = /^#(\d{1,15})$/.exec(word)?.[1] ?? /^(\d{1,6})$/.exec(word)?.[1];
   if (id !== undefined) {
-    if (Number(id) < 1) return { kind: 'error', message: `${typed(word)} is not a deploy id; use the number from the deploy's feed message (Deploy #42).` };
+    if (Number(id) < 1)
+      return { kind: 'error', message: `${typed(word)} is not a deploy id; use the number from the deploy's feed message (Deploy #42).` };
     return { kind: 'ok', value: { ...base, target: { kind: 'deploy', id: Number(id) } } };
   }
   if (/^[0-9a-fA-F]{7,40}$/.test(word)) return { kind: 'ok', value: { ...base, target: { kind: 'sha', sha: word.toLowerCase() } } };
@@ -54,7 +62,7 @@ export function rollbackHelp(config: FerryConfig): string {
   const pre = config.appNames.length === 1 ? '' : `${app} `;
   return [
     `*Rollback:* ${ROLLBACK_USAGE}`,
-    'Puts back what ran before. Without an argument: the SHA of the newest successful deploy to the environment that differs from what runs there now. With a deploy id (`#41` or `41`): that deploy\'s SHA, if it succeeded there. With a commit SHA (7 to 40 hex characters): that commit.',
+    "Puts back what ran before. Without an argument: the SHA of the newest successful deploy to the environment that differs from what runs there now. With a deploy id (`#41` or `41`): that deploy's SHA, if it succeeded there. With a commit SHA (7 to 40 hex characters): that commit.",
     'It queues like any deploy (same locks, same order, same feed message, marked as a rollback), and locks the environment for you ("rolled back by …") until you `/unlock` it (7 days at most), so the next routine deploy doesn\'t undo it unknowingly. If someone else holds the environment, I say who and offer the wait-list.',
     `Examples: \`/rollback ${pre}${env}\`, \`/rollback ${pre}${env} #41\`, \`/rollback ${pre}${env} abc1234\`.`,
     config.appNames.length === 1 ? 'With one app you can leave `app` out.' : `Apps: ${config.appNames.map((a) => `\`${a}\``).join(', ')}.`,

@@ -17,8 +17,9 @@ const list = (names: readonly string[]): string => names.map((n) => `\`${n}\``).
 /** Splits command text into words, refusing what no command could mean. */
 export function words(text: string | undefined, usage: string): Parse<string[]> {
   const t = (text ?? '').trim();
-  if (t.length > MAX_TEXT) return { kind: 'error', message: `That is ${t.length} characters; a command here is at most ${MAX_TEXT}. Usage: ${usage}` };
-  if (t === '' ) return { kind: 'error', message: `Tell me what to do. Usage: ${usage}` };
+  if (t.length > MAX_TEXT)
+    return { kind: 'error', message: `That is ${t.length} characters; a command here is at most ${MAX_TEXT}. Usage: ${usage}` };
+  if (t === '') return { kind: 'error', message: `Tell me what to do. Usage: ${usage}` };
   const parts = t.split(/\s+/);
   if (parts.length === 1 && ['help', '-h', '--help', '?'].includes(parts[0]!.toLowerCase())) return { kind: 'help' };
   return { kind: 'ok', value: parts };
@@ -32,7 +33,8 @@ export function readTarget(parts: string[], config: FerryConfig, usage: string):
     return { kind: 'ok', value: { app: firstApp, env: second, rest: parts.slice(2) } };
   }
   if (firstApp && config.appNames.length > 1) {
-    if (second === undefined) return { kind: 'error', message: `Which environment of \`${firstApp.name}\`? It has ${list(firstApp.envNames)}. Usage: ${usage}` };
+    if (second === undefined)
+      return { kind: 'error', message: `Which environment of \`${firstApp.name}\`? It has ${list(firstApp.envNames)}. Usage: ${usage}` };
     return { kind: 'error', message: unknownEnv(firstApp, second, usage) };
   }
   if (config.appNames.length === 1) {
@@ -45,7 +47,10 @@ export function readTarget(parts: string[], config: FerryConfig, usage: string):
   const withEnv = config.appNames.filter((a) => config.apps[a]!.envs[first ?? '']);
   if (withEnv.length > 0) {
     const command = usage.replace(/`/g, '').split(' ')[0];
-    return { kind: 'error', message: `Which app? ${list(withEnv)} ${withEnv.length > 1 ? 'have' : 'has'} ${typed(first ?? '')}; e.g. ${typed(`${command} ${withEnv[0]} ${first}`)}.` };
+    return {
+      kind: 'error',
+      message: `Which app? ${list(withEnv)} ${withEnv.length > 1 ? 'have' : 'has'} ${typed(first ?? '')}; e.g. ${typed(`${command} ${withEnv[0]} ${first}`)}.`,
+    };
   }
   const guess = closest(first ?? '', config.appNames);
   return {

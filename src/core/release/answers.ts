@@ -21,9 +21,15 @@ export type ShipRefusal =
 /** The rest of an answer after an OK, a lift: where the release stands now. */
 export function stateLine(r: Release, s: ReleaseState, policy: ReleasePolicy): string {
   if (r.status === 'shipping' || r.status === 'shipped') return `It is ${r.status}${r.deployId ? ` as deploy #${r.deployId}` : ''}.`;
-  if (s.ready) return policy.ship === 'auto' ? 'Every OK is in; it ships now.' : 'Every OK is in: it is ready, and *Ship* on its message ships it.';
+  if (s.ready)
+    return policy.ship === 'auto' ? 'Every OK is in; it ships now.' : 'Every OK is in: it is ready, and *Ship* on its message ships it.';
   const parts = [
-    s.waiting.length ? `${s.waiting.length} author${s.waiting.length === 1 ? '' : 's'} (${s.waiting.slice(0, 5).map((a) => (a.slack ? mention(a.slack) : escapeMrkdwn(a.name))).join(', ')}${s.waiting.length > 5 ? ', …' : ''})` : '',
+    s.waiting.length
+      ? `${s.waiting.length} author${s.waiting.length === 1 ? '' : 's'} (${s.waiting
+          .slice(0, 5)
+          .map((a) => (a.slack ? mention(a.slack) : escapeMrkdwn(a.name)))
+          .join(', ')}${s.waiting.length > 5 ? ', …' : ''})`
+      : '',
     s.approverMissing ? 'an approver' : '',
     s.holds.length ? `${s.holds.length} hold${s.holds.length === 1 ? '' : 's'} to be lifted` : '',
   ].filter(Boolean);
@@ -32,7 +38,10 @@ export function stateLine(r: Release, s: ReleaseState, policy: ReleasePolicy): s
 
 /** To someone whose OK the release doesn't need. */
 export function notYoursText(r: Release, policy: ReleasePolicy): string {
-  const authors = r.authors.filter((a) => a.slack).slice(0, 10).map((a) => mention(a.slack!));
+  const authors = r.authors
+    .filter((a) => a.slack)
+    .slice(0, 10)
+    .map((a) => mention(a.slack!));
   const approvers = policy.approvers.map(who);
   return [
     `You have no commits in ${releaseName(r)}, so there is no OK of yours to give: each author says OK for their own commits${authors.length ? ` (${authors.join(', ')})` : ''}.`,
@@ -79,7 +88,13 @@ export function alreadyOpenText(r: Release, link: string | undefined): string {
   return `${releaseName(r)} to ${where(r.app, r.to)} is ${r.status} already (\`${shortSha(r.sourceSha)}\` from ${escapeMrkdwn(r.from)}).${see} One release to an env at a time: ship it, or cancel it with \`/release cancel ${r.id}\` first.`;
 }
 
-export function openedText(r: Release, how: 'Opened' | 'Already opened', waitingAuthors: number, freezeSource: boolean, link: string | undefined): string {
+export function openedText(
+  r: Release,
+  how: 'Opened' | 'Already opened',
+  waitingAuthors: number,
+  freezeSource: boolean,
+  link: string | undefined,
+): string {
   return [
     `${how} *${releaseName(r)}*: ${r.commitCount} commit${r.commitCount === 1 ? '' : 's'} by ${r.authors.length} author${r.authors.length === 1 ? '' : 's'} from ${where(r.app, r.from)} (\`${shortSha(r.sourceSha)}\`) to ${where(r.app, r.to)}${r.targetSha ? ` (\`${shortSha(r.targetSha)}\`)` : ' (nothing deployed there yet, so these are the newest commits of the source)'}.`,
     waitingAuthors ? `I've asked ${waitingAuthors === 1 ? 'its author' : `its ${waitingAuthors} authors`} for an OK by DM.` : '',

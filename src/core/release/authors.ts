@@ -18,7 +18,11 @@ export function loginOfNoreplyEmail(email: string): string | undefined {
  * people ack for themselves; bots and people with no Slack user are acked by an approver or only
  * shown, as `unmapped` says.
  */
-export function groupAuthors(commits: readonly Commit[], slackOf: (c: Commit) => string | undefined, unmapped: 'approver' | 'none'): { authors: Author[]; commits: Commit[] } {
+export function groupAuthors(
+  commits: readonly Commit[],
+  slackOf: (c: Commit) => string | undefined,
+  unmapped: 'approver' | 'none',
+): { authors: Author[]; commits: Commit[] } {
   const byKey = new Map<string, Author>();
   const keyed = commits.map((c) => {
     const slack = slackOf(c);
@@ -28,7 +32,14 @@ export function groupAuthors(commits: readonly Commit[], slackOf: (c: Commit) =>
     if (found) found.commits++;
     else {
       const ackBy: AckBy = slack ? 'self' : unmapped;
-      byKey.set(key, { key, name: c.authorName || email || 'unknown', ...(slack && { slack }), bot: !slack && isBot(c), commits: 1, ackBy });
+      byKey.set(key, {
+        key,
+        name: c.authorName || email || 'unknown',
+        ...(slack && { slack }),
+        bot: !slack && isBot(c),
+        commits: 1,
+        ackBy,
+      });
     }
     return { ...c, authorKey: key };
   });

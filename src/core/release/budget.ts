@@ -31,7 +31,12 @@ export function clipRaw(text: string, max: number): string {
 
 /** Text from git or people for mrkdwn: on one line (unless `multiline`), escaped, at most `max` characters. */
 export function esc(text: string, max: number, multiline = false): string {
-  const t = multiline ? text.replace(/\r\n?/g, '\n').replace(/\n{3,}/g, '\n\n').trim() : text.replace(/\s+/g, ' ').trim();
+  const t = multiline
+    ? text
+        .replace(/\r\n?/g, '\n')
+        .replace(/\n{3,}/g, '\n\n')
+        .trim()
+    : text.replace(/\s+/g, ' ').trim();
   return escapeMrkdwn(clipRaw(t, max));
 }
 
@@ -76,7 +81,13 @@ export const plural = (n: number, one: string, many = `${one}s`): string => `${n
  * As many of `lines` as fit in `budget` characters (joined by newlines), at most `maxLines`,
  * followed by `more(left off)` when some don't fit (or always, with `always`). Lines are taken in order.
  */
-export function fitLines(lines: readonly string[], budget: number, maxLines: number, more: (hidden: number) => string, always = false): string[] {
+export function fitLines(
+  lines: readonly string[],
+  budget: number,
+  maxLines: number,
+  more: (hidden: number) => string,
+  always = false,
+): string[] {
   const total = lines.reduce((n, l) => n + l.length + 1, 0);
   const end = always ? [more(0)] : [];
   if (lines.length <= maxLines && total + (end[0]?.length ?? -1) <= budget) return [...lines, ...end];
@@ -109,7 +120,10 @@ export type Block = Record<string, unknown>;
 
 export const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clipMrkdwn(text, SECTION_MAX) } });
 export const context = (text: string): Block => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clipMrkdwn(text, SECTION_MAX) }] });
-export const header = (text: string): Block => ({ type: 'header', text: { type: 'plain_text', text: plainClip(text, SLACK.header), emoji: true } });
+export const header = (text: string): Block => ({
+  type: 'header',
+  text: { type: 'plain_text', text: plainClip(text, SLACK.header), emoji: true },
+});
 
 /** Plain text on one line, at most `max` characters. */
 export function plainClip(text: string, max: number): string {

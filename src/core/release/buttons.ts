@@ -38,14 +38,16 @@ export function summaryActions(r: Release, policy: ReleasePolicy, state: Release
   const id = String(r.id);
   const els = answerButtons(r);
   // With ship: auto a ready release ships by itself; Ship is there for when that was refused or failed.
-  if (state.ready && (policy.ship === 'button' || r.shipNote !== undefined || r.lastShip !== undefined)) els.push(button(RELEASE_SHIP, 'Ship', id, 'primary'));
+  if (state.ready && (policy.ship === 'button' || r.shipNote !== undefined || r.lastShip !== undefined))
+    els.push(button(RELEASE_SHIP, 'Ship', id, 'primary'));
   els.push(button(RELEASE_EDIT, 'Edit details', id));
   if (r.stale) els.push(button(RELEASE_REFRESH, 'Refresh', id));
   els.push(cancelButton(r));
   // Slack takes values of up to 2,000 characters; a holder that is not a Slack ID can't be lifted from here.
   state.holds.forEach((h, i) => {
     const value = `${id}:${h.user}`;
-    if (els.length < SLACK.actionElements && value.length <= 2_000) els.push(button(RELEASE_LIFT, state.holds.length === 1 ? 'Lift hold' : `Lift hold ${i + 1}`, value));
+    if (els.length < SLACK.actionElements && value.length <= 2_000)
+      els.push(button(RELEASE_LIFT, state.holds.length === 1 ? 'Lift hold' : `Lift hold ${i + 1}`, value));
   });
   return { type: 'actions', block_id: `release-${id}-actions`, elements: els };
 }

@@ -29,11 +29,19 @@ export function prText(pr: NonNullable<Commit['pr']>, max = 120): string {
 
 /** Whether the subject is just the pull request's title (a squash merge's "Title (#123)"). */
 const sameAsPr = (c: Commit): boolean =>
-  !!c.pr && c.subject.replace(/\s*\(#\d+\)\s*$/, '').trim().toLowerCase() === c.pr.title.trim().toLowerCase();
+  !!c.pr &&
+  c.subject
+    .replace(/\s*\(#\d+\)\s*$/, '')
+    .trim()
+    .toLowerCase() === c.pr.title.trim().toLowerCase();
 
 /** "`abc1234` subject — Ana", with the pull request's title when the commit came from one. */
 export function commitLine(c: Commit, commitUrl?: CommitUrl, withAuthor = true): string {
-  const what = !c.pr ? esc(c.subject, 140) || '_(no subject)_' : sameAsPr(c) ? prText(c.pr) : `${esc(c.subject, 100)} · ${prText(c.pr, 80)}`;
+  const what = !c.pr
+    ? esc(c.subject, 140) || '_(no subject)_'
+    : sameAsPr(c)
+      ? prText(c.pr)
+      : `${esc(c.subject, 100)} · ${prText(c.pr, 80)}`;
   const by = withAuthor ? ` — ${esc(c.authorName || c.authorLogin || c.authorEmail || 'unknown', 40)}` : '';
   return `• ${shaRef(c.sha, urlOf(c.sha, commitUrl))} ${what}${by}`;
 }

@@ -21,18 +21,34 @@ export function renderAuthorDm(r: Release, author: Author, commits: Commit[], ct
   const open = r.status === 'open';
   const release = `*Release #${r.id}* of ${code(r.app, 60)} to ${envName(r.to)}`;
   const compare = linkable(r.compareUrl) ? ` · ${link(r.compareUrl, 'compare')}` : '';
-  const lines = [`${release} includes ${n} of your commits${ack ? '.' : '; OK to ship?'}`, `Requested by ${who(r.requester)} ${ago(r.createdAt)}${compare}`];
-  if (ack) lines.push(`:white_check_mark: ${author.slack !== undefined && ack.by === author.slack ? 'You' : who(ack.by)} said OK to ship ${ago(ack.at)}.`);
+  const lines = [
+    `${release} includes ${n} of your commits${ack ? '.' : '; OK to ship?'}`,
+    `Requested by ${who(r.requester)} ${ago(r.createdAt)}${compare}`,
+  ];
+  if (ack)
+    lines.push(
+      `:white_check_mark: ${author.slack !== undefined && ack.by === author.slack ? 'You' : who(ack.by)} said OK to ship ${ago(ack.at)}.`,
+    );
   if (!ack || !open) lines.push(statusLine(r, ctx.policy, ctx.state, ctx.shipDeployUrl));
   const stale = staleLine(r);
   if (stale) lines.push(stale);
-  const list = commitLines(commits, { total: n, budget: LIST_BUDGET, commitUrl: ctx.commitUrl, compareUrl: r.compareUrl, withAuthor: false });
+  const list = commitLines(commits, {
+    total: n,
+    budget: LIST_BUDGET,
+    commitUrl: ctx.commitUrl,
+    compareUrl: r.compareUrl,
+    withAuthor: false,
+  });
   const answer = open && !ack && !r.stale;
   const plain = `Release #${r.id} of ${esc(r.app, 60)} to ${esc(r.to, 40)}`;
   const now = open ? 'open' : esc(r.status, 20);
   return {
     text: answer ? `${plain} includes ${n} of your commits; OK to ship?` : ack ? `${plain}: you said OK (${now})` : `${plain} is ${now}`,
-    blocks: [section(lines.join('\n')), ...packSections(['*Your commits*, oldest first', ...list]).map(section), ...(answer ? [answerBlock(r)] : [])],
+    blocks: [
+      section(lines.join('\n')),
+      ...packSections(['*Your commits*, oldest first', ...list]).map(section),
+      ...(answer ? [answerBlock(r)] : []),
+    ],
   };
 }
 

@@ -20,8 +20,11 @@ export function renderProductPost(r: Release, commits: Commit[], ctx: ProductPos
   const items = changes(commits, ctx.commitUrl);
   const unlisted = Math.max(0, r.commitCount - commits.length);
   const see = linkable(r.compareUrl) ? ` — see the ${link(r.compareUrl, 'compare link')}` : '';
-  const more = (hidden: number) => `_…and ${plural(hidden, 'more change')}${unlisted ? ` (${plural(r.commitCount, 'commit')} in all)` : ''}${see}_`;
-  const head = [`:rocket: *Shipped to ${esc(r.to, 60)}*: ${code(r.app, 60)}${r.fields.version?.trim() ? ` · version ${code(r.fields.version, 60)}` : ''}`];
+  const more = (hidden: number) =>
+    `_…and ${plural(hidden, 'more change')}${unlisted ? ` (${plural(r.commitCount, 'commit')} in all)` : ''}${see}_`;
+  const head = [
+    `:rocket: *Shipped to ${esc(r.to, 60)}*: ${code(r.app, 60)}${r.fields.version?.trim() ? ` · version ${code(r.fields.version, 60)}` : ''}`,
+  ];
   if (r.fields.description?.trim()) head.push(esc(r.fields.description, 700, true));
   const listed = fitLines(items, TOTAL_BUDGET - 3_000, MAX_ITEMS, more, unlisted > 0);
   const compare = linkable(r.compareUrl) ? ` · ${link(r.compareUrl, `compare ${plural(r.commitCount, 'commit')}`)}` : '';

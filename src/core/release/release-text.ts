@@ -41,7 +41,10 @@ export function ackOf(r: Release, a: Author): AckShown {
 /** ":white_check_mark: OK" / ":hourglass_flowing_sand: waiting" / "shown only", with who acked for an approver's ack. */
 export function ackText(r: Release, a: Author): string {
   const ack = r.acks[a.key];
-  if (ack) return a.ackBy === 'approver' || (a.slack !== undefined && ack.by !== a.slack) ? `:white_check_mark: OK by ${who(ack.by)}` : ':white_check_mark: OK';
+  if (ack)
+    return a.ackBy === 'approver' || (a.slack !== undefined && ack.by !== a.slack)
+      ? `:white_check_mark: OK by ${who(ack.by)}`
+      : ':white_check_mark: OK';
   if (a.ackBy === 'none') return 'shown only';
   return a.ackBy === 'approver' ? ':hourglass_flowing_sand: waiting for an approver' : ':hourglass_flowing_sand: waiting';
 }
@@ -74,14 +77,18 @@ export function holdLine(h: ReleaseState['holds'][number], n: number | undefined
 export function staleLine(r: Release): string | undefined {
   if (!r.stale || r.status !== 'open') return undefined;
   const env = r.stale.env || r.from;
-  const moved = env === r.from ? `${envName(r.from)} moved to ${code(shortSha(r.stale.sha), 7)} after this was put together` : `${envName(r.to)} was deployed outside this release (it runs ${code(shortSha(r.stale.sha), 7)} now)`;
+  const moved =
+    env === r.from
+      ? `${envName(r.from)} moved to ${code(shortSha(r.stale.sha), 7)} after this was put together`
+      : `${envName(r.to)} was deployed outside this release (it runs ${code(shortSha(r.stale.sha), 7)} now)`;
   return `:warning: ${moved}: this release can't ship as it is; *Refresh* it for a fresh list of commits.`;
 }
 
 /** Why the last ship attempt didn't ship (its deploy failed, or it was refused), while the release is open again. */
 export function lastShipLine(r: Release): string | undefined {
   if (r.status !== 'open') return undefined;
-  if (r.lastShip) return `:x: Its deploy #${r.lastShip.deployId} ${r.lastShip.status === 'failed' ? 'failed' : 'was cancelled'}; the OKs stand, and *Ship* tries again.`;
+  if (r.lastShip)
+    return `:x: Its deploy #${r.lastShip.deployId} ${r.lastShip.status === 'failed' ? 'failed' : 'was cancelled'}; the OKs stand, and *Ship* tries again.`;
   if (r.shipNote) return `:warning: It couldn't ship: ${clipMrkdwn(r.shipNote, 600)}`;
   return undefined;
 }
@@ -109,7 +116,9 @@ export function statusLine(r: Release, policy: ReleasePolicy, state: ReleaseStat
   if (state.ready) {
     // An automatic ship that was refused or failed waits for Ship like any other.
     const auto = policy.ship === 'auto' && !r.shipNote && !r.lastShip;
-    return auto ? ':white_check_mark: *Ready*: everyone said OK; it ships by itself.' : ':white_check_mark: *Ready*: everyone said OK; press *Ship* to deploy.';
+    return auto
+      ? ':white_check_mark: *Ready*: everyone said OK; it ships by itself.'
+      : ':white_check_mark: *Ready*: everyone said OK; press *Ship* to deploy.';
   }
   const wants: string[] = [];
   if (state.waiting.length > 0) wants.push(`OK from ${plural(state.waiting.length, 'author')}`);

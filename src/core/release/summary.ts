@@ -5,9 +5,35 @@
  */
 import { shortSha } from '../deploy';
 import { summaryActions } from './buttons';
-import { type Block, code, esc, fitLines, header, link, linkable, packSections, plural, section, TOTAL_BUDGET, textChars, who, ago } from './budget';
+import {
+  type Block,
+  code,
+  esc,
+  fitLines,
+  header,
+  link,
+  linkable,
+  packSections,
+  plural,
+  section,
+  TOTAL_BUDGET,
+  textChars,
+  who,
+  ago,
+} from './budget';
 import { type CommitUrl, commitLines, shaRef, urlOf } from './commit-lines';
-import { ackOf, approverLine, authorLine, dayMonth, envName, envTitle, holdLine, lastShipLine, staleLine, statusLine } from './release-text';
+import {
+  ackOf,
+  approverLine,
+  authorLine,
+  dayMonth,
+  envName,
+  envTitle,
+  holdLine,
+  lastShipLine,
+  staleLine,
+  statusLine,
+} from './release-text';
 import type { ReleaseState } from './state';
 import type { Commit, Release, ReleaseFields, ReleasePolicy } from './types';
 
@@ -34,14 +60,26 @@ const MAX_HOLD_LINES = 10;
 export function renderSummary(r: Release, commits: Commit[], ctx: SummaryContext): ReleaseMessage {
   const fields = fieldsText(r.fields);
   const actions = summaryActions(r, ctx.policy, ctx.state);
-  const top = [header(`${envTitle(r.to)} deploy · ${dayMonth(r.createdAt, ctx.timeZone)}`), section(overview(r, ctx.commitUrl)), section(standing(r, ctx))];
+  const top = [
+    header(`${envTitle(r.to)} deploy · ${dayMonth(r.createdAt, ctx.timeZone)}`),
+    section(overview(r, ctx.commitUrl)),
+    section(standing(r, ctx)),
+  ];
   if (fields) top.push(section(fields));
   // What the lists may take: the rest of the budget, about a third of it for authors.
   let room = TOTAL_BUDGET - textChars([...top, ...(actions ? [actions] : [])]);
   const people = packSections(authorLines(r, Math.min(3_000, Math.floor(room * 0.35))));
   room -= people.reduce((n, s) => n + s.length, 0);
   const heading = `*Commits*, oldest first${r.noBase ? ` (${envName(r.from)}'s recent history)` : ''}`;
-  const list = packSections([heading, ...commitLines(commits, { total: r.commitCount, budget: room - heading.length - 1, commitUrl: ctx.commitUrl, compareUrl: r.compareUrl })]);
+  const list = packSections([
+    heading,
+    ...commitLines(commits, {
+      total: r.commitCount,
+      budget: room - heading.length - 1,
+      commitUrl: ctx.commitUrl,
+      compareUrl: r.compareUrl,
+    }),
+  ]);
   return { text: fallback(r, ctx.state), blocks: [...top, ...people.map(section), ...list.map(section), ...(actions ? [actions] : [])] };
 }
 
@@ -50,12 +88,21 @@ function overview(r: Release, commitUrl?: CommitUrl): string {
   const source = r.tag
     ? `tag ${code(r.tag, 60)} ${shaRef(r.sourceSha, urlOf(r.sourceSha, commitUrl))}`
     : `${envName(r.from)} ${shaRef(r.sourceSha, urlOf(r.sourceSha, commitUrl))}${r.sourceRef ? ` (${code(r.sourceRef, 60)})` : ''}`;
-  const target = r.targetSha && !r.noBase ? `${envName(r.to)} ${shaRef(r.targetSha, urlOf(r.targetSha, commitUrl))}` : `${envName(r.to)} (nothing deployed yet)`;
+  const target =
+    r.targetSha && !r.noBase
+      ? `${envName(r.to)} ${shaRef(r.targetSha, urlOf(r.targetSha, commitUrl))}`
+      : `${envName(r.to)} (nothing deployed yet)`;
   const lines = [`*Release #${r.id}* · ${code(r.app, 60)} · ${source} → ${target}`];
   const counts = `*${plural(r.commitCount, 'commit')}* by *${plural(r.authors.length, 'author')}*`;
   const compare = linkable(r.compareUrl) ? ` · ${link(r.compareUrl, 'compare')}` : '';
-  lines.push(r.noBase || !r.targetSha ? `${counts}: ${envName(r.to)} has nothing deployed yet, so these are ${envName(r.from)}'s recent commits${compare}` : `${counts}${compare}`);
-  lines.push(`Requested by ${who(r.requester)} ${ago(r.createdAt)}${r.tag ? ` · from tag ${code(r.tag, 60)} (auto release), not what ${envName(r.from)} runs` : ''}`);
+  lines.push(
+    r.noBase || !r.targetSha
+      ? `${counts}: ${envName(r.to)} has nothing deployed yet, so these are ${envName(r.from)}'s recent commits${compare}`
+      : `${counts}${compare}`,
+  );
+  lines.push(
+    `Requested by ${who(r.requester)} ${ago(r.createdAt)}${r.tag ? ` · from tag ${code(r.tag, 60)} (auto release), not what ${envName(r.from)} runs` : ''}`,
+  );
   if (r.diverged) {
     const { ahead, behind } = r.diverged;
     lines.push(
@@ -102,11 +149,25 @@ function authorLines(r: Release, budget: number): string[] {
   // How many of each are among the last `hidden` authors.
   const tail = (k: keyof typeof order, hidden: number) => authors.slice(authors.length - hidden).filter((a) => ackOf(r, a) === k).length;
   const more = (hidden: number) => {
-    const parts = [[tail('ok', hidden), 'OK'], [tail('waiting', hidden), 'waiting'], [tail('shown', hidden), 'shown only']].filter(([n]) => n).map(([n, w]) => `${n} ${w}`);
+    const parts = [
+      [tail('ok', hidden), 'OK'],
+      [tail('waiting', hidden), 'waiting'],
+      [tail('shown', hidden), 'shown only'],
+    ]
+      .filter(([n]) => n)
+      .map(([n, w]) => `${n} ${w}`);
     return `_…and ${plural(hidden, 'more author')}: ${parts.join(', ')}_`;
   };
   if (authors.length === 0) return [];
-  return ['*Who says OK*', ...fitLines(authors.map((a) => authorLine(r, a)), budget - 20, MAX_AUTHOR_LINES, more)];
+  return [
+    '*Who says OK*',
+    ...fitLines(
+      authors.map((a) => authorLine(r, a)),
+      budget - 20,
+      MAX_AUTHOR_LINES,
+      more,
+    ),
+  ];
 }
 
 /** The notification's plain text: which release, what range, and where it stands. */

@@ -28,7 +28,14 @@ export function holdView(r: Pick<Release, 'id' | 'to'>, origin: ViewOrigin): Rec
         block_id: 'reason',
         label: plain('Why must it wait?'),
         hint: plain(`Everyone sees this on the release. It doesn't ship to ${r.to} until you (or an admin) lift the hold.`.slice(0, 150)),
-        element: { type: 'plain_text_input', action_id: 'reason', multiline: true, min_length: 3, max_length: HOLD_REASON_MAX, placeholder: plain('e.g. QA found a checkout bug in #481') },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'reason',
+          multiline: true,
+          min_length: 3,
+          max_length: HOLD_REASON_MAX,
+          placeholder: plain('e.g. QA found a checkout bug in #481'),
+        },
       },
     ],
   };
@@ -61,7 +68,12 @@ export function fieldsView(r: Pick<Release, 'id' | 'fields'>, origin: ViewOrigin
         block_id: 'deployType',
         optional: true,
         label: plain('Deploy type'),
-        element: { type: 'static_select', action_id: 'deployType', options: DEPLOY_TYPES.map(option), ...(type && (DEPLOY_TYPES as readonly string[]).includes(type) && { initial_option: option(type) }) },
+        element: {
+          type: 'static_select',
+          action_id: 'deployType',
+          options: DEPLOY_TYPES.map(option),
+          ...(type && (DEPLOY_TYPES as readonly string[]).includes(type) && { initial_option: option(type) }),
+        },
       },
       ...FIELD_INPUTS.slice(2).map((f) => input(f, r.fields[f.key])),
     ],
@@ -74,7 +86,14 @@ function input(f: (typeof FIELD_INPUTS)[number], value: string | undefined): Rec
     block_id: f.key,
     optional: true,
     label: plain(f.label),
-    element: { type: 'plain_text_input', action_id: f.key, multiline: f.multiline, max_length: FIELD_MAX, placeholder: plain(f.placeholder), ...(value && { initial_value: value }) },
+    element: {
+      type: 'plain_text_input',
+      action_id: f.key,
+      multiline: f.multiline,
+      max_length: FIELD_MAX,
+      placeholder: plain(f.placeholder),
+      ...(value && { initial_value: value }),
+    },
   };
 }
 
@@ -111,7 +130,9 @@ export function holdReasonFromState(values: StateValues): { reason: string } | {
 export function viewOrigin(metadata: string | undefined): ViewOrigin | undefined {
   try {
     const o = JSON.parse(metadata ?? '') as Partial<ViewOrigin>;
-    return typeof o.id === 'number' && Number.isInteger(o.id) ? { id: o.id, ...(typeof o.channel === 'string' && { channel: o.channel }), ...(typeof o.ts === 'string' && { ts: o.ts }) } : undefined;
+    return typeof o.id === 'number' && Number.isInteger(o.id)
+      ? { id: o.id, ...(typeof o.channel === 'string' && { channel: o.channel }), ...(typeof o.ts === 'string' && { ts: o.ts }) }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -37,7 +37,10 @@ export function viewToHtml(view: unknown, ctx: RenderContext): string {
   const form = attrs({ 'data-callback-id': str(v.callback_id), 'data-view-id': str(v.id), 'data-external-id': str(v.external_id) });
   const title = textHtml(v.title, ctx.names) ?? '';
   const close = textHtml(v.close, ctx.names) || 'Cancel';
-  const submit = v.submit === undefined || v.submit === null ? '' : `<button type="submit" class="bk-button bk-primary">${textHtml(v.submit, ctx.names) || 'Submit'}</button>`;
+  const submit =
+    v.submit === undefined || v.submit === null
+      ? ''
+      : `<button type="submit" class="bk-button bk-primary">${textHtml(v.submit, ctx.names) || 'Submit'}</button>`;
   return (
     `<form class="bk-modal"${form}><h2 class="bk-modal-title">${title}</h2>` +
     `<div class="bk-modal-body">${blocksToHtml(list(v.blocks), ctx)}</div>` +
@@ -65,7 +68,8 @@ function blockHtml(raw: unknown, index: number, names: Names): string {
   }
 }
 
-const unsupported = (type: string): string => `<div class="bk-block bk-unsupported">${muted(`unsupported block: ${type || 'unknown'}`)}</div>`;
+const unsupported = (type: string): string =>
+  `<div class="bk-block bk-unsupported">${muted(`unsupported block: ${type || 'unknown'}`)}</div>`;
 
 /** Each renderer returns the block's inner HTML, or undefined when the block is malformed. */
 const BLOCKS = new Map<string, (b: Obj, at: At) => string | undefined>([
@@ -82,7 +86,8 @@ const BLOCKS = new Map<string, (b: Obj, at: At) => string | undefined>([
   ['markdown', (b) => wrapIf(typeof b.text === 'string' ? plainToHtml(b.text, false) : undefined, 'div', 'bk-markdown')],
 ]);
 
-const wrapIf = (html: string | undefined, tag: string, cls: string): string | undefined => (html === undefined ? undefined : `<${tag} class="${cls}">${html}</${tag}>`);
+const wrapIf = (html: string | undefined, tag: string, cls: string): string | undefined =>
+  html === undefined ? undefined : `<${tag} class="${cls}">${html}</${tag}>`;
 
 /** Text and/or two-column fields, and an optional accessory (button, image, or another element) on the right. */
 function section(b: Obj, at: At): string | undefined {
@@ -94,7 +99,9 @@ function section(b: Obj, at: At): string | undefined {
   let body = wrapIf(text, 'div', 'bk-section-text') ?? '';
   if (fields.length) body += `<div class="bk-fields">${fields.map((f) => `<div class="bk-field">${f}</div>`).join('')}</div>`;
   const acc = isObj(b.accessory) ? b.accessory : undefined;
-  const accessory = acc ? `<div class="bk-accessory">${elementHtml(acc, { blockId: at.blockId, actionId: str(acc.action_id) ?? `a${at.index}`, names: at.names })}</div>` : '';
+  const accessory = acc
+    ? `<div class="bk-accessory">${elementHtml(acc, { blockId: at.blockId, actionId: str(acc.action_id) ?? `a${at.index}`, names: at.names })}</div>`
+    : '';
   return `<div class="bk-section-body">${body}</div>${accessory}`;
 }
 
@@ -112,7 +119,9 @@ function context(b: Obj, at: At): string | undefined {
 function actions(b: Obj, at: At): string | undefined {
   const els = list(b.elements).filter(isObj);
   if (!els.length) return undefined;
-  const html = els.map((e, i) => elementHtml(e, { blockId: at.blockId, actionId: str(e.action_id) ?? `a${at.index}-${i}`, names: at.names }));
+  const html = els.map((e, i) =>
+    elementHtml(e, { blockId: at.blockId, actionId: str(e.action_id) ?? `a${at.index}-${i}`, names: at.names }),
+  );
   return `<div class="bk-elements">${html.join('')}</div>`;
 }
 
@@ -138,6 +147,8 @@ function video(b: Obj, at: At): string | undefined {
   const title = textPlain(b.title, at.names) || str(b.alt_text) || 'video';
   const href = safeHref(b.title_url) ?? safeHref(b.video_url);
   const description = textHtml(b.description, at.names);
-  const head = href ? linkHtml(href, `<span aria-hidden="true">▶️</span> ${escapeHtml(title)}`, ' class="bk-video-link"') : muted(`video: ${title}`);
+  const head = href
+    ? linkHtml(href, `<span aria-hidden="true">▶️</span> ${escapeHtml(title)}`, ' class="bk-video-link"')
+    : muted(`video: ${title}`);
   return head + (description === undefined ? '' : `<div class="bk-muted">${description}</div>`);
 }

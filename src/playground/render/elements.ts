@@ -57,8 +57,11 @@ export function elementHtml(el: Obj, p: Place): string {
     disabled: !p.input,
   };
   const required = !!p.input && !p.input.optional;
-  const field = (inputType: string, value: string | number | undefined, extra: Record<string, string | number | boolean | undefined> = {}) =>
-    `<input type="${inputType}" class="bk-field-input"${attrs({ ...base, value, placeholder, required, ...extra })}>`;
+  const field = (
+    inputType: string,
+    value: string | number | undefined,
+    extra: Record<string, string | number | boolean | undefined> = {},
+  ) => `<input type="${inputType}" class="bk-field-input"${attrs({ ...base, value, placeholder, required, ...extra })}>`;
   switch (type) {
     case 'button':
       return buttonHtml(el, p);
@@ -79,16 +82,24 @@ export function elementHtml(el: Obj, p: Place): string {
     case 'url_text_input':
       return field('url', str(el.initial_value));
     case 'number_input':
-      return field('number', str(el.initial_value) ?? num(el.initial_value), { step: el.is_decimal_allowed === true ? 'any' : '1', min: str(el.min_value), max: str(el.max_value) });
+      return field('number', str(el.initial_value) ?? num(el.initial_value), {
+        step: el.is_decimal_allowed === true ? 'any' : '1',
+        min: str(el.min_value),
+        max: str(el.max_value),
+      });
     case 'datepicker':
       return field('date', str(el.initial_date));
     case 'timepicker':
       return field('time', str(el.initial_time));
     case 'users_select':
-      return p.input ? field('text', str(el.initial_user), { placeholder: placeholder ?? 'user ID' }) : selectHtml(el, base, placeholder, p.names);
+      return p.input
+        ? field('text', str(el.initial_user), { placeholder: placeholder ?? 'user ID' })
+        : selectHtml(el, base, placeholder, p.names);
     case 'conversations_select':
     case 'channels_select':
-      return p.input ? field('text', str(el.initial_conversation) ?? str(el.initial_channel), { placeholder: placeholder ?? 'channel ID' }) : selectHtml(el, base, placeholder, p.names);
+      return p.input
+        ? field('text', str(el.initial_conversation) ?? str(el.initial_channel), { placeholder: placeholder ?? 'channel ID' })
+        : selectHtml(el, base, placeholder, p.names);
     case 'static_select':
     case 'multi_static_select':
     case 'external_select':
@@ -106,7 +117,12 @@ export function elementHtml(el: Obj, p: Place): string {
 }
 
 /** `<select>` with the placeholder as its first, disabled option. */
-function selectHtml(el: Obj, a: Record<string, string | number | boolean | undefined>, placeholder: string | undefined, names: Names): string {
+function selectHtml(
+  el: Obj,
+  a: Record<string, string | number | boolean | undefined>,
+  placeholder: string | undefined,
+  names: Names,
+): string {
   const chosen = new Set(chosenValues(el));
   const option = (o: unknown): string => {
     if (!isObj(o)) return '';
@@ -122,7 +138,13 @@ function selectHtml(el: Obj, a: Record<string, string | number | boolean | undef
 }
 
 /** Checkboxes or radio buttons: one input per option, all with the element's name, each with its option's value. */
-function choicesHtml(el: Obj, type: string, a: Record<string, string | number | boolean | undefined>, required: boolean, names: Names): string {
+function choicesHtml(
+  el: Obj,
+  type: string,
+  a: Record<string, string | number | boolean | undefined>,
+  required: boolean,
+  names: Names,
+): string {
   const chosen = new Set(chosenValues(el));
   const { id, ...each } = a;
   const inputType = type === 'checkboxes' ? 'checkbox' : 'radio';

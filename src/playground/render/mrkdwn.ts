@@ -173,7 +173,13 @@ function tokenHtml(body: string, names: Names): string {
     const [kind = '', ...args] = target.slice(1).split('^');
     if (kind === 'here' || kind === 'channel' || kind === 'everyone') return groupHtml(kind);
     if (kind === 'subteam') return groupHtml(label || args[0] || 'group');
-    if (kind === 'date') return dateHtml(Number(args[0]), decodeSlack(args[1] ?? ''), label, args.length > 2 ? decodeSlack(args.slice(2).join('^')) : undefined);
+    if (kind === 'date')
+      return dateHtml(
+        Number(args[0]),
+        decodeSlack(args[1] ?? ''),
+        label,
+        args.length > 2 ? decodeSlack(args.slice(2).join('^')) : undefined,
+      );
     return escapeHtml(label ?? `<${decodeSlack(body)}>`);
   }
   const url = decodeSlack(target);

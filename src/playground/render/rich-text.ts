@@ -58,7 +58,12 @@ function inlineHtml(e: Obj, names: Names, pre: boolean): string {
     case 'emoji':
       return escapeHtml(emoji(e));
     case 'date':
-      return dateHtml(typeof e.timestamp === 'number' ? e.timestamp : Number(e.timestamp), str(e.format) ?? '{date_short_pretty} {time}', str(e.fallback), str(e.url));
+      return dateHtml(
+        typeof e.timestamp === 'number' ? e.timestamp : Number(e.timestamp),
+        str(e.format) ?? '{date_short_pretty} {time}',
+        str(e.fallback),
+        str(e.url),
+      );
     case 'color':
       return escapeHtml(str(e.value) ?? '');
     default:

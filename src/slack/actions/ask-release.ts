@@ -13,7 +13,10 @@ import { answerAfterAck } from '../answer';
  * "Ask them to release it", next to "Join the wait-list" on a refusal because of a lock: the holder
  * gets a DM saying who asks and how to release. One DM per person per lock, however often clicked.
  */
-export function registerAskRelease(app: App, d: { config: FerryConfig; locks: LockStore; queues: Pick<Queues, 'dm'>; log: Logger; limiter: Limiter; now?: () => number }): void {
+export function registerAskRelease(
+  app: App,
+  d: { config: FerryConfig; locks: LockStore; queues: Pick<Queues, 'dm'>; log: Logger; limiter: Limiter; now?: () => number },
+): void {
   const now = d.now ?? Date.now;
   app.action<BlockAction<ButtonAction>>(ASK_RELEASE_ACTION, async ({ action, body, ack, respond }) => {
     await ack();
@@ -23,10 +26,15 @@ export function registerAskRelease(app: App, d: { config: FerryConfig; locks: Lo
       if (!d.config.apps[appName]?.envs[env]) return { text: unknownTargetText({ app: appName, env }) };
       const target = `\`${appName}\` *${env}*`;
       const lock = await d.locks.get(appName, env, now());
-      if (!lock || lock.reserved) return { text: `${target} isn't locked by anyone now${lock?.reserved ? ` (it's held for ${mention(lock.holder)}, next on the wait-list)` : ''}; nobody to ask.` };
+      if (!lock || lock.reserved)
+        return {
+          text: `${target} isn't locked by anyone now${lock?.reserved ? ` (it's held for ${mention(lock.holder)}, next on the wait-list)` : ''}; nobody to ask.`,
+        };
       if (lock.holder === user) return { text: `You hold the lock on ${target} yourself; \`/unlock ${appName} ${env}\` releases it.` };
       await d.queues.dm(lock.holder, askReleaseText(appName, env, user, lock), `ask-release-${appName}-${env}-${lock.token}-${user}`);
-      return { text: `:wave: I've asked ${mention(lock.holder)} to release ${target} (theirs until ${slackTime(lock.until)}). Join the wait-list to be next when they do.` };
+      return {
+        text: `:wave: I've asked ${mention(lock.holder)} to release ${target} (theirs until ${slackTime(lock.until)}). Join the wait-list to be next when they do.`,
+      };
     });
   });
 }

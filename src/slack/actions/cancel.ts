@@ -15,7 +15,10 @@ export function registerCancel(app: App, d: { cancels: CancelService; log: Logge
     const id = /^\d{1,15}$/.test(action.value ?? '') ? Number(action.value) : 0;
     const log = d.log.child({ action: CANCEL_ACTION, user: body.user.id, deployId: id });
     await answerAfterAck(respond, log, d.limiter, async () => {
-      if (id < 1) return { text: `That button doesn't name a deploy I can cancel. Use \`/deploy cancel &lt;id&gt;\` with the number from the feed message (Deploy #42).` };
+      if (id < 1)
+        return {
+          text: `That button doesn't name a deploy I can cancel. Use \`/deploy cancel &lt;id&gt;\` with the number from the feed message (Deploy #42).`,
+        };
       return d.cancels.cancel(id, body.user.id);
     });
   });

@@ -32,7 +32,10 @@ export function registerReleaseViews(app: App, d: ReleaseActionDeps): void {
     const o = viewOrigin(view.private_metadata);
     if (!o) return ack({ response_action: 'errors', errors: { description: 'This form is not for a release I know.' } });
     if (fieldsFormMissing(view.state.values as never)) {
-      return ack({ response_action: 'errors', errors: { description: 'This form came without its fields, so nothing was saved. Close it and click Edit details again.' } });
+      return ack({
+        response_action: 'errors',
+        errors: { description: 'This form came without its fields, so nothing was saved. Close it and click Edit details again.' },
+      });
     }
     const saved = d.releases.setFields(o.id, body.user.id, fieldsFromState(view.state.values as never)).catch((err: Error) => {
       d.log.error({ err: err.message, releaseId: o.id }, 'saving release details failed');

@@ -7,7 +7,10 @@ import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
 
 /** The "Join the wait-list" button on a lock refusal. Clicking twice keeps one place in line. */
-export function registerWaitlist(app: App, d: { config: FerryConfig; locks: LockStore; log: Logger; limiter: Limiter; now?: () => number }): void {
+export function registerWaitlist(
+  app: App,
+  d: { config: FerryConfig; locks: LockStore; log: Logger; limiter: Limiter; now?: () => number },
+): void {
   const now = d.now ?? Date.now;
   app.action<BlockAction<ButtonAction>>(WAITLIST_ACTION, async ({ action, body, ack, respond }) => {
     await ack();
@@ -15,9 +18,14 @@ export function registerWaitlist(app: App, d: { config: FerryConfig; locks: Lock
       const { app: appName, env } = buttonTarget(action.value);
       if (!d.config.apps[appName]?.envs[env]) return { text: unknownTargetText({ app: appName, env }) };
       const r = await d.locks.joinWaitlist(appName, env, body.user.id, now());
-      if (r.kind === 'free') return { text: `\`${appName}\` *${env}* is free now: go ahead with \`/deploy ${appName} ${env} &lt;ref&gt;\` or \`/lock ${appName} ${env}\`.` };
+      if (r.kind === 'free')
+        return {
+          text: `\`${appName}\` *${env}* is free now: go ahead with \`/deploy ${appName} ${env} &lt;ref&gt;\` or \`/lock ${appName} ${env}\`.`,
+        };
       if (r.kind === 'holder') return { text: `You hold the lock on \`${appName}\` *${env}* yourself.` };
-      return { text: `:ballot_box_with_check: You're #${r.position} on the wait-list for \`${appName}\` *${env}*. I'll DM you when it's yours to take.` };
+      return {
+        text: `:ballot_box_with_check: You're #${r.position} on the wait-list for \`${appName}\` *${env}*. I'll DM you when it's yours to take.`,
+      };
     });
   });
 }

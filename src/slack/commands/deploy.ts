@@ -15,7 +15,18 @@ import { COMMANDS } from './names';
  * `/deploy log <id>` answers with a link to the deploy's log page, also after the ack;
  * `/deploy cancel <id>` cancels a deploy after the ack.
  */
-export function registerDeploy(app: App, d: { config: FerryConfig; requests: DeployRequests; deployLog: DeployLogDeps; cancels: CancelService; log: Logger; limiter: Limiter; arrivals: ArrivalOrder }): void {
+export function registerDeploy(
+  app: App,
+  d: {
+    config: FerryConfig;
+    requests: DeployRequests;
+    deployLog: DeployLogDeps;
+    cancels: CancelService;
+    log: Logger;
+    limiter: Limiter;
+    arrivals: ArrivalOrder;
+  },
+): void {
   app.command(COMMANDS.deploy, async ({ command, ack, respond }) => {
     const parsed = parseDeploy(command.text, d.config);
     if (parsed.kind === 'help') return ack({ response_type: 'ephemeral', text: deployHelp(d.config) });
@@ -24,7 +35,13 @@ export function registerDeploy(app: App, d: { config: FerryConfig; requests: Dep
       // Its place in line is taken now, and its work handed over before the ack, in arrival order.
       const log = d.log.child({ command: '/deploy', user: command.user_id });
       const place = d.arrivals.arrive(lineOf(parsed.value.app, parsed.value.env));
-      const answered = answerAfterAck(respond, log, d.limiter, () => d.requests.request(parsed.value, command.user_id, `deploy:${command.trigger_id}`, { place }), place);
+      const answered = answerAfterAck(
+        respond,
+        log,
+        d.limiter,
+        () => d.requests.request(parsed.value, command.user_id, `deploy:${command.trigger_id}`, { place }),
+        place,
+      );
       await ack();
       return answered;
     }

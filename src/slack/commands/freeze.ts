@@ -12,7 +12,10 @@ import { COMMANDS } from './names';
  * and `/unfreeze [app] <env>|all`. Parsed in the ack (times read in the config's time_zone), so bad
  * input is answered at once and changes nothing; the freeze itself happens after the ack.
  */
-export function registerFreeze(app: App, d: { config: FerryConfig; freezes: FreezeService; log: Logger; limiter: Limiter; now?: () => number }): void {
+export function registerFreeze(
+  app: App,
+  d: { config: FerryConfig; freezes: FreezeService; log: Logger; limiter: Limiter; now?: () => number },
+): void {
   const now = d.now ?? Date.now;
   app.command(COMMANDS.freeze, async ({ command, ack, respond }) => {
     const parsed = parseFreeze(command.text, d.config, now(), d.config.timeZone);
@@ -30,6 +33,8 @@ export function registerFreeze(app: App, d: { config: FerryConfig; freezes: Free
     if (parsed.kind === 'help') return ack({ response_type: 'ephemeral', text: freezeHelp(d.config) });
     if (parsed.kind === 'error') return ack({ response_type: 'ephemeral', text: parsed.message });
     await ack();
-    await answerAfterAck(respond, d.log.child({ command: '/unfreeze', user: command.user_id }), d.limiter, () => d.freezes.unfreeze(parsed.value, command.user_id));
+    await answerAfterAck(respond, d.log.child({ command: '/unfreeze', user: command.user_id }), d.limiter, () =>
+      d.freezes.unfreeze(parsed.value, command.user_id),
+    );
   });
 }

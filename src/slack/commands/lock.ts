@@ -52,7 +52,9 @@ export function registerLock(app: App, d: LockDeps): void {
         .catch((err: Error) => d.log.error({ err: err.message, app: a, env }, 'could not record the lock in the audit log'));
       const why = r.lock.reason ? ` (${escapeMrkdwn(r.lock.reason)})` : '';
       const verb = r.how === 'new' ? 'is yours' : 'is still yours, now';
-      return { text: `:lock: \`${a}\` *${env}* ${verb} until ${slackTime(r.lock.until)}${why}. Nobody else can deploy there until then; \`/unlock ${a} ${env}\` releases it.` };
+      return {
+        text: `:lock: \`${a}\` *${env}* ${verb} until ${slackTime(r.lock.until)}${why}. Nobody else can deploy there until then; \`/unlock ${a} ${env}\` releases it.`,
+      };
     });
   });
 
@@ -68,16 +70,28 @@ export function registerLock(app: App, d: LockDeps): void {
         case 'released': {
           const next = r.next ? ` It's held for ${mention(r.next.user)}, who was next on the wait-list; I've told them.` : '';
           await d.audit
-            .record({ at: now(), user: command.user_id, action: 'unlock', app: a, env, detail: unlockAuditDetail(command.user_id, r.previous, r.next?.user) })
+            .record({
+              at: now(),
+              user: command.user_id,
+              action: 'unlock',
+              app: a,
+              env,
+              detail: unlockAuditDetail(command.user_id, r.previous, r.next?.user),
+            })
             .catch((err: Error) => d.log.error({ err: err.message, app: a, env }, 'could not record the unlock in the audit log'));
-          const whose = r.previous.holder === command.user_id ? 'Released your lock' : `${mention(r.previous.holder)}'s lock had already expired; cleared it`;
+          const whose =
+            r.previous.holder === command.user_id
+              ? 'Released your lock'
+              : `${mention(r.previous.holder)}'s lock had already expired; cleared it`;
           return { text: `:unlock: ${whose} on \`${a}\` *${env}*.${next}` };
         }
         case 'not_holder': {
           if (await d.permissions.isAdmin(command.user_id)) return releaseAsAdmin(d, a, env, command.user_id, r.lock, now);
           const admins = d.permissions.admins.filter((x) => x !== r.lock.holder);
           const orAdmin = admins.length > 0 ? `\nAn admin can release it too: ${mentionList(admins)}.` : '';
-          return { text: `Only ${mention(r.lock.holder)} can release it: ${describeLock(a, env, r.lock, now())} Ask them, or wait for it to expire.${orAdmin}` };
+          return {
+            text: `Only ${mention(r.lock.holder)} can release it: ${describeLock(a, env, r.lock, now())} Ask them, or wait for it to expire.${orAdmin}`,
+          };
         }
         default:
           return { text: `\`${a}\` *${env}* isn't locked; there is nothing to release.` };
@@ -90,7 +104,9 @@ export function registerLock(app: App, d: LockDeps): void {
 async function releaseAsAdmin(d: LockDeps, a: string, env: string, admin: string, lock: LockInfo, now: () => number): Promise<Answer> {
   const r = await d.lockService.releaseAsAdmin(a, env, admin, lock.token);
   if (r.kind !== 'released') {
-    return { text: `The lock on \`${a}\` *${env}* changed while I was releasing it, so I left it alone. \`/unlock ${a} ${env}\` again to see who holds it now.` };
+    return {
+      text: `The lock on \`${a}\` *${env}* changed while I was releasing it, so I left it alone. \`/unlock ${a} ${env}\` again to see who holds it now.`,
+    };
   }
   const holder = r.previous.holder;
   const detail = `released ${holder}'s ${r.previous.reserved ? 'wait-list turn' : 'lock'} as an admin${r.next ? `; held for ${r.next.user}, next on the wait-list` : ''}`;

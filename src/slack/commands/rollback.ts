@@ -13,7 +13,10 @@ import { COMMANDS } from './names';
  * `/rollback [app] <env> [deploy-id|sha]`: parse and ack at once (bad input is answered in the
  * ack), then choose the SHA and queue the rollback after the ack.
  */
-export function registerRollback(app: App, d: { config: FerryConfig; rollbacks: RollbackService; log: Logger; limiter: Limiter; arrivals: ArrivalOrder }): void {
+export function registerRollback(
+  app: App,
+  d: { config: FerryConfig; rollbacks: RollbackService; log: Logger; limiter: Limiter; arrivals: ArrivalOrder },
+): void {
   app.command(COMMANDS.rollback, async ({ command, ack, respond }) => {
     const parsed = parseRollback(command.text, d.config);
     if (parsed.kind === 'help') return ack({ response_type: 'ephemeral', text: rollbackHelp(d.config) });
@@ -22,7 +25,13 @@ export function registerRollback(app: App, d: { config: FerryConfig; rollbacks: 
     const name = command.user_name || command.user_id;
     // Its place in line is taken now, and its work handed over before the ack, in arrival order.
     const place = d.arrivals.arrive(lineOf(parsed.value.app, parsed.value.env));
-    const answered = answerAfterAck(respond, log, d.limiter, () => d.rollbacks.rollback(parsed.value, command.user_id, name, `rollback:${command.trigger_id}`, { place }), place);
+    const answered = answerAfterAck(
+      respond,
+      log,
+      d.limiter,
+      () => d.rollbacks.rollback(parsed.value, command.user_id, name, `rollback:${command.trigger_id}`, { place }),
+      place,
+    );
     await ack();
     await answered;
   });
