@@ -68,11 +68,11 @@ export class DeployRequests {
    * it takes one now. The deploy is accepted and queued in its turn, after the earlier requests.
    */
   async request(order: DeployOrder, idempotencyKey: string, place?: Place): Promise<Answer> {
-    const inLine = place ?? this.d.arrivals.arrive(lineOf(order.app, order.env));
+    const ours = place ?? this.d.arrivals.arrive(lineOf(order.app, order.env));
     try {
-      return await this.inLine(order, idempotencyKey, inLine);
+      return await this.inLine(order, idempotencyKey, ours);
     } finally {
-      inLine.leave();
+      ours.leave();
     }
   }
 
