@@ -206,8 +206,27 @@ export class Runtime {
       deploys: this.deploys,
       queues: this.queues,
       lockService: this.lockService,
-      feed: this.feed,
-      permalink,
+      // (Until the composition roots move these to deploy event subscribers.) A new deploy's feed
+      // message is posted by feedLink; one that left the line is updated, and the line behind it.
+      events: {
+        emit: (e) => {
+          if (e.type !== 'left-line') return;
+          this.feed.inBackground('feed update', () => this.feed.refresh(e.deployId), e.deployId);
+          this.feed.inBackground('queue positions update', () => this.feed.refreshWaiting(e.app, e.env));
+        },
+      },
+      feedLink: async (id) => {
+        const posted = this.feed.refresh(id);
+        this.feed.inBackground('feed post', () => posted, id);
+        await withDeadline(
+          posted.catch(() => {}),
+          5_000,
+          undefined,
+        );
+        const dep = await this.deploys.get(id);
+        if (!dep?.feedTs || !dep.feedChannel) return undefined;
+        return permalink(dep.feedChannel, dep.feedTs).catch(() => undefined);
+      },
       log,
       audit: this.audit,
       permissions: this.permissions,

@@ -5,7 +5,7 @@ import type { Deploy } from './deploy';
 /** The user Ferry's own deploys (promotions, smoke-failure freezes) are made as. */
 export const FERRY_USER = 'ferry';
 
-/** AutoOrder.by of a promoted deploy: "promotion:<source env>#<deploy id>". */
+/** Deploy.auto.by of a promoted deploy: "promotion:<source env>#<deploy id>". */
 export const promotionBy = (env: string, id: number): string => `promotion:${env}#${id}`;
 
 /** Where a promoted deploy came from (its auto.by), or undefined for any other deploy. */

@@ -124,3 +124,6 @@ export const rollbackLockReason = (name: string): string => `rolled back by ${na
 export function rollbackLockText(app: string, env: string, reason: string, until: number): string {
   return `:lock: \`${app}\` *${env}* is locked for you (${escapeMrkdwn(reason)}) until you \`/unlock ${app} ${env}\` (at the latest ${slackTime(until)}), so the next routine deploy doesn't undo the rollback unknowingly.`;
 }
+
+/** How the lock's reason names Ferry when it rolls back after deploy #id's smoke check failed. */
+export const smokeRollbackName = (id: number): string => `Ferry (the smoke check of deploy #${id} failed)`;

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { autoDeployTargets, type Push, pushNotDeployedText, pushUser } from '../core/github-push';
 import type { ArrivalOrder, Place } from './arrival-order';
-import { type DeployRequests, lineOf } from './deploy-requests';
+import { lineOf } from '../core/orders/order';
+import type { DeployRequests } from './deploy-requests';
 
 export interface AutoDeployDeps {
   config: FerryConfig;
@@ -20,7 +21,7 @@ export interface AutoDeployDeps {
 
 /**
  * `auto_deploy:`: a push to an env's branch of the app's GitHub repository deploys the pushed head
- * SHA there, through the normal path (DeployRequests.request, as an AutoOrder): freezes hold it,
+ * SHA there, through the normal path (DeployRequests.request, as a push order): freezes hold it,
  * windows queue it, a lock refuses it (said in the feed), a newer push replaces it while queued.
  */
 export class AutoDeploys {
@@ -57,10 +58,17 @@ export class AutoDeploys {
         continue;
       }
       const answer = await this.d.requests.request(
-        { app, env, ref: push.branch!, sha: push.after },
-        user,
+        {
+          kind: 'push',
+          app,
+          env,
+          ref: push.branch!,
+          sha: push.after,
+          user,
+          push: { by: push.login, from: push.before, commits: push.commits },
+        },
         `github:${delivery}:${app}:${env}`,
-        { auto: { by: push.login, from: push.before, commits: push.commits }, place },
+        place,
       );
       if (answer.deployId !== undefined) {
         log.info({ app, env, deployId: answer.deployId, sha: push.after }, 'push deploy accepted');

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { type Deploy, shortSha } from '../core/deploy';
-import { FERRY_USER, promotionBy, promotionKey, promotionStep } from '../core/promotion';
+import { FERRY_USER, promotionKey, promotionStep } from '../core/promotion';
 import type { DeployStore } from '../store/deploys';
 import type { Answer, DeployRequests } from './deploy-requests';
 
@@ -40,9 +40,19 @@ export class Promotions {
 
   private async deploy(dep: Deploy, to: string): Promise<void> {
     const before = (await this.d.deploys.envState(dep.app, to)).sha ?? '';
-    const answer = await this.d.requests.request({ app: dep.app, env: to, ref: dep.ref, sha: dep.sha }, FERRY_USER, promotionKey(dep.id), {
-      auto: { by: promotionBy(dep.env, dep.id), from: before, commits: 0 },
-    });
+    const answer = await this.d.requests.request(
+      {
+        kind: 'promotion',
+        app: dep.app,
+        env: to,
+        ref: dep.ref,
+        sha: dep.sha,
+        user: FERRY_USER,
+        from: { env: dep.env, deployId: dep.id },
+        before,
+      },
+      promotionKey(dep.id),
+    );
     const what = `\`${shortSha(dep.sha)}\` of \`${dep.app}\``;
     if (answer.deployId !== undefined) {
       this.d.log.info({ deployId: dep.id, to, promoted: answer.deployId }, 'promoted');

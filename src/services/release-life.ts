@@ -14,7 +14,8 @@ import type { DeployStore } from '../store/deploys';
 import type { ReleaseStore } from '../store/releases';
 import { authorize } from './authorize';
 import type { Place } from './arrival-order';
-import { type Answer, type DeployRequests, lineOf } from './deploy-requests';
+import { lineOf } from '../core/orders/order';
+import type { Answer, DeployRequests } from './deploy-requests';
 import type { FreezeService } from './freezes';
 import type { Permissions } from './permissions';
 
@@ -85,10 +86,17 @@ export class ReleaseLife {
       // The target must still run what the release was made from when its deploy starts (the worker checks).
       await this.d.queues.releaseTimer({ kind: 'release-settle', id, attempt }, this.d.now() + ABANDONED_SHIP_MS + 1_000, this.d.now());
       answer = await this.d.requests.request(
-        { app: r.app, env: r.to, ref: `release-${id}`, sha: r.sourceSha, release: { id, attempt, base: r.targetSha ?? 'none' } },
-        user,
+        {
+          kind: 'ship',
+          app: r.app,
+          env: r.to,
+          ref: `release-${id}`,
+          sha: r.sourceSha,
+          user,
+          release: { id, attempt, base: r.targetSha ?? 'none' },
+        },
         key,
-        { ...(place && { place }) },
+        place,
       );
     } catch (err) {
       // Reopened only if no deploy was accepted; otherwise the deploy's end settles it.

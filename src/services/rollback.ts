@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
-import { type RollbackArg, chooseRollback, rollbackLockReason, rollbackOf } from '../core/rollback';
-import { ROLLBACK_LOCK_MS, type RollbackRequest } from '../core/parse/rollback';
+import type { RollbackAsker, RollbackOrder } from '../core/orders/order';
+import { type RollbackArg, chooseRollback, rollbackOf } from '../core/rollback';
+import type { RollbackRequest } from '../core/parse/rollback';
 import { typed } from '../core/slack-format';
 import { FerryError } from '../errors';
 import type { CommitSource } from '../source/types';
@@ -16,7 +17,7 @@ export interface RollbackDeps {
   config: FerryConfig;
   sources: Record<string, CommitSource>;
   deploys: DeployStore;
-  requests: DeployRequests;
+  requests: Pick<DeployRequests, 'request'>;
   /** A rollback is a deploy: it needs `permissions.deploy`, checked before anything else. */
   permissions: Pick<Permissions, 'check' | 'admins'>;
   audit?: AuditLog;
@@ -29,37 +30,29 @@ export const ROLLBACK_HISTORY_DEPTH = 200;
 
 /**
  * What happens after `/rollback` is acked: choose the SHA (core/rollback.ts), then hand it to the
- * normal deploy path (same locks, queue, feed message and idempotency), marked as a rollback and
- * locking the env for the requester.
+ * normal deploy path as a rollback order (same locks, queue, feed message and idempotency), which
+ * locks the env for the requester.
  */
 export class RollbackService {
   constructor(private readonly d: RollbackDeps) {}
 
   /**
-   * `name`: how the lock's reason names the requester ("rolled back by ana"). `system`: Ferry's own
-   * rollback (after a failed smoke check): no permission check, and a freeze holds it.
+   * `by`: a person's `/rollback` (its permission is checked first, and the lock's reason names
+   * them), or Ferry's own after a failed smoke check (no permission needed; a freeze holds it).
+   * `place`: the request's place in line (ArrivalOrder).
    */
-  async rollback(
-    req: RollbackRequest,
-    user: string,
-    name: string,
-    idempotencyKey: string,
-    { system = false, place }: { system?: boolean; place?: Place } = {},
-  ): Promise<Answer> {
-    if (!system) {
-      const refused = await authorize(this.d, 'deploy', user, req.app, req.env, 'rollback');
+  async rollback(req: RollbackRequest, by: RollbackAsker, idempotencyKey: string, place?: Place): Promise<Answer> {
+    if (by.kind === 'rollback') {
+      const refused = await authorize(this.d, 'deploy', by.user, req.app, req.env, 'rollback');
       if (refused) return { text: `${refused} Nothing was queued.` };
     }
-    const order = { lockMs: ROLLBACK_LOCK_MS, lockReason: rollbackLockReason(name), ...(system && { system }) };
     // A retried delivery answers with the rollback it already queued, even if what runs on the env
     // has changed since (the choice would differ now).
     const dupId = await this.d.deploys.acceptedAs(idempotencyKey);
     const dup = dupId === undefined ? undefined : await this.d.deploys.get(dupId);
     if (dup) {
-      return this.d.requests.request({ app: dup.app, env: dup.env, ref: dup.ref }, user, idempotencyKey, {
-        rollback: { ...order, sha: dup.sha, of: dup.rollbackOf ?? dup.sha },
-        ...(place && { place }),
-      });
+      const order: RollbackOrder = { ...by, app: dup.app, env: dup.env, ref: dup.ref, sha: dup.sha, of: dup.rollbackOf ?? dup.sha };
+      return this.d.requests.request(order, idempotencyKey, place);
     }
     const [arg, history, state] = await Promise.all([
       this.arg(req),
@@ -68,10 +61,8 @@ export class RollbackService {
     ]);
     const choice = chooseRollback(history, state.sha || undefined, arg, req);
     if ('error' in choice) return { text: `Can't roll back: ${choice.error} Nothing was queued.` };
-    return this.d.requests.request({ app: req.app, env: req.env, ref: choice.ref }, user, idempotencyKey, {
-      rollback: { ...order, sha: choice.sha, of: rollbackOf(choice) },
-      ...(place && { place }),
-    });
+    const order: RollbackOrder = { ...by, app: req.app, env: req.env, ref: choice.ref, sha: choice.sha, of: rollbackOf(choice) };
+    return this.d.requests.request(order, idempotencyKey, place);
   }
 
   private async arg(req: RollbackRequest): Promise<RollbackArg> {

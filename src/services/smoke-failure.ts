@@ -40,13 +40,11 @@ export class SmokeFailures {
     // A rollback whose own smoke check failed is not rolled back again (that could walk back through the whole history).
     if (actions.includes('rollback') && dep.rollbackOf === undefined) {
       await this.once(dep.id, 'smoke-rollback', async () => {
-        const name = `Ferry (the smoke check of deploy #${dep.id} failed)`;
+        // As the failed deploy's requester; the rollback's lock names Ferry and the failed smoke check.
         const answer = await this.d.rollbacks.rollback(
           { app: dep.app, env: dep.env, target: { kind: 'previous' } },
-          dep.user,
-          name,
+          { kind: 'smoke-rollback', user: dep.user, failedDeploy: dep.id },
           smokeRollbackKey(dep.id),
-          { system: true },
         );
         if (answer.deployId === undefined)
           await this.d.postFeed(

@@ -159,8 +159,18 @@ describe('Promotions once per deploy', () => {
     await p.deployFinished(dep);
     await p.deployFinished(dep);
     expect(request).toHaveBeenCalledTimes(1);
-    expect(request).toHaveBeenCalledWith({ app: 'web', env: 'staging', ref: 'main', sha: dep.sha }, 'ferry', 'promote:1', {
-      auto: { by: 'promotion:dev#1', from: '', commits: 0 },
-    });
+    expect(request).toHaveBeenCalledWith(
+      {
+        kind: 'promotion',
+        app: 'web',
+        env: 'staging',
+        ref: 'main',
+        sha: dep.sha,
+        user: 'ferry',
+        from: { env: 'dev', deployId: 1 },
+        before: '',
+      },
+      'promote:1',
+    );
   });
 });

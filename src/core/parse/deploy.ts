@@ -16,10 +16,6 @@ export interface DeployRequest {
   ref: string;
   /** Start outside the env's deploy window, for this stated reason (needs `permissions.override`). */
   override?: string;
-  /** Already pinned (a release ships the SHA it summarised): deploy this SHA; `ref` is then only its label. */
-  sha?: string;
-  /** The release (and ship attempt) this deploy ships, and the SHA its target must still run when it starts ('none': nothing). */
-  release?: { id: number; attempt: number; base: string };
 }
 
 /** `/deploy log <id>`: a link to the deploy's log page (`log` is reserved as an app or env name). */

@@ -5,7 +5,8 @@ import { deployHelp, parseDeploy } from '../../core/parse/deploy';
 import type { CancelService } from '../../services/cancel';
 import { answerDeployLog, type DeployLogDeps } from '../../services/deploy-log';
 import type { ArrivalOrder } from '../../services/arrival-order';
-import { type DeployRequests, lineOf } from '../../services/deploy-requests';
+import { lineOf } from '../../core/orders/order';
+import type { DeployRequests } from '../../services/deploy-requests';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
 import { COMMANDS } from './names';
@@ -19,7 +20,7 @@ export function registerDeploy(
   app: App,
   d: {
     config: FerryConfig;
-    requests: DeployRequests;
+    requests: Pick<DeployRequests, 'request'>;
     deployLog: DeployLogDeps;
     cancels: CancelService;
     log: Logger;
@@ -39,7 +40,7 @@ export function registerDeploy(
         respond,
         log,
         d.limiter,
-        () => d.requests.request(parsed.value, command.user_id, `deploy:${command.trigger_id}`, { place }),
+        () => d.requests.request({ kind: 'deploy', ...parsed.value, user: command.user_id }, `deploy:${command.trigger_id}`, place),
         place,
       );
       await ack();

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { FerryConfig } from '../../config/types';
 import { parseRollback, rollbackHelp } from '../../core/parse/rollback';
 import type { ArrivalOrder } from '../../services/arrival-order';
-import { lineOf } from '../../services/deploy-requests';
+import { lineOf } from '../../core/orders/order';
 import type { RollbackService } from '../../services/rollback';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
@@ -29,7 +29,7 @@ export function registerRollback(
       respond,
       log,
       d.limiter,
-      () => d.rollbacks.rollback(parsed.value, command.user_id, name, `rollback:${command.trigger_id}`, { place }),
+      () => d.rollbacks.rollback(parsed.value, { kind: 'rollback', user: command.user_id, name }, `rollback:${command.trigger_id}`, place),
       place,
     );
     await ack();
