@@ -19,14 +19,16 @@ import { deletePrefix, newRedis, uniqueKeys } from './fixtures';
 // Every script's keys come in through KEYS, and all of them carry Ferry's key prefix: a Redis
 // Cluster deployment puts one hash tag in the prefix and every script runs on one slot. Run
 // against a real Redis, through a client that records the KEYS of every script call; this also
-// shows that a script runs again after Redis forgot it (EVALSHA, then EVAL).
+// shows that a script runs again when Redis has forgotten it (EVALSHA answers NOSCRIPT, then EVAL).
 
 const NOW = Date.now();
 const SHA = '1111111111111111111111111111111111111111';
 
 let raw: Redis;
 let k: Keys;
-const calls: { sha: string; keys: string[] }[] = [];
+const calls: { how: string; sha: string; keys: string[] }[] = [];
+/** While set, EVALSHA answers NOSCRIPT, as after a Redis restart (a real SCRIPT FLUSH would disturb the other test files sharing this Redis). */
+let forgotten = false;
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
 
 /** `raw`, recording the KEYS of each EVALSHA/EVAL. */
@@ -36,7 +38,8 @@ function recording(redis: Redis): Redis {
       const v = Reflect.get(target, prop, receiver) as unknown;
       if ((prop === 'evalsha' || prop === 'eval') && typeof v === 'function') {
         return (script: string, n: number, ...rest: (string | number)[]) => {
-          calls.push({ sha: prop === 'eval' ? sha1(script) : script, keys: rest.slice(0, n).map(String) });
+          calls.push({ how: prop, sha: prop === 'eval' ? sha1(script) : script, keys: rest.slice(0, n).map(String) });
+          if (prop === 'evalsha' && forgotten) return Promise.reject(new Error('NOSCRIPT No matching script. Please use EVAL.'));
           return (v as (...a: unknown[]) => unknown).call(target, script, n, ...rest);
         };
       }
@@ -151,11 +154,14 @@ test("every key of every store's scripts carries Ferry's prefix", async () => {
   await outbox.enqueue(id, 1, { state: 'queued' });
   const claim = await outbox.claim();
   if ('deployId' in claim) await outbox.done(claim, { created: 5 });
-  // Redis forgets its scripts (a restart, SCRIPT FLUSH): the next call loads it again.
-  await raw.script('FLUSH');
+  // Redis forgets its scripts (a restart): each call runs its script with EVAL instead.
+  forgotten = true;
+  const before = calls.length;
   const pacer = new RedisWritePacer(redis, k.githubWriteSlot, 1);
   await pacer.turn();
   await pacer.holdOff(1);
+  expect(calls.slice(before).map((c) => c.how)).toEqual(['evalsha', 'eval', 'evalsha', 'eval']);
+  expect(Number(await raw.get(k.githubWriteSlot))).toBeGreaterThan(0);
 
   // every script ran but the user group fetch claim's release (its one key is k.usergroupFetch; test/unit/permissions.test.ts runs it)
   const byName = new Map(readdirSync(LUA_DIR).map((f) => [sha1(readFileSync(path.join(LUA_DIR, f), 'utf8')), f.replace(/\.lua$/, '')]));
