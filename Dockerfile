@@ -18,6 +18,8 @@ WORKDIR /app
 ENV NODE_ENV=production FERRY_CONFIG=/app/ferry.yml PORT=3000
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The store's Lua scripts are read from src/store/lua at run time (src/store/lua.ts), not from dist/.
+COPY --from=build /app/src/store/lua ./src/store/lua
 COPY package.json manifest.yml ferry.example.yml ./
 COPY commands ./commands
 RUN mkdir -p /app/.ferry && chown -R node:node /app/.ferry

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { decide, groupsToCheck, isGroupId, isUserId, type PermAction, type PermDecision } from '../core/permissions';
 import type { Keys } from '../store/keys';
-import { LuaScript } from '../store/lua';
+import { luaCommand } from '../store/lua';
 import { sleep, withDeadline } from '../util/deadline';
 
 /** The one Slack method this needs (a WebClient has it; tests may pass a stand-in). */
@@ -22,17 +22,11 @@ const FETCH_LEASE_MS = 15_000;
 const LOOKUP_DEADLINE_MS = 10_000;
 const WAIT_POLL_MS = 50;
 
-/**
- * KEYS: 1 fetch key   ARGV: 1 token
- * Deletes the fetch key only if this process still holds it.
- */
-const RELEASE_FETCH = new LuaScript(
-  'release-usergroup-fetch',
-  `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`,
-);
+/** Deletes a group's fetch claim only if this process still holds it (release-usergroup-fetch.lua). */
+const RELEASE_FETCH = luaCommand<{ fetchKey: string; token: string }, number>('release-usergroup-fetch', (i) => ({
+  keys: { fetchKey: i.fetchKey },
+  argv: { token: i.token },
+}));
 
 /**
  * Permission checks with user group membership from Slack (`usergroups.users.list`, scope
@@ -141,7 +135,7 @@ export class Permissions {
       await m.set(this.k.usergroupFresh(group), String(this.now()), 'PX', GROUP_FRESH_MS).exec();
       return true;
     } finally {
-      await RELEASE_FETCH.run(this.redis, [fetchKey], [token]).catch(() => {});
+      await RELEASE_FETCH(this.redis, { fetchKey, token }).catch(() => {});
     }
   }
 

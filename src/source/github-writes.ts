@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { LuaScript } from '../store/lua';
+import { luaCommand } from '../store/lua';
 import { sleep } from '../util/deadline';
 
 /** GitHub asks for writes (POST, PATCH, PUT, DELETE) a second apart per token, and counts them across all of a token's clients. */
@@ -13,32 +13,17 @@ export interface WritePacer {
   holdOff(ms: number): Promise<void>;
 }
 
-/**
- * Takes the next turn: the later of now and the slot, which moves one spacing on. KEYS: 1 slot
- * (ms); ARGV: 1 spacing ms. Returns how long the caller waits. Redis's clock: one for every host.
- */
-const TURN = new LuaScript(
-  'github-write-turn',
-  `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local at = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
-local spacing = tonumber(ARGV[1])
-redis.call('SET', KEYS[1], at + spacing, 'PX', at + spacing - now + 60000)
-return at - now
-`,
-);
+/** Takes the next turn, `spacingMs` after the last; resolves to how long to wait (github-write-turn.lua). */
+const TURN = luaCommand<{ slot: string; spacingMs: number }, number>('github-write-turn', (i) => ({
+  keys: { slot: i.slot },
+  argv: { spacingMs: i.spacingMs },
+}));
 
-/** Pushes the slot to at least now + ms. KEYS: 1 slot; ARGV: 1 ms. */
-const HOLD_OFF = new LuaScript(
-  'github-write-hold-off',
-  `
-local t = redis.call('TIME')
-local until_ = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
-if until_ > tonumber(redis.call('GET', KEYS[1]) or '0') then redis.call('SET', KEYS[1], until_, 'PX', tonumber(ARGV[1]) + 60000) end
-return 0
-`,
-);
+/** Pushes the slot to at least now + ms (github-write-hold-off.lua). */
+const HOLD_OFF = luaCommand<{ slot: string; ms: number }, number>('github-write-hold-off', (i) => ({
+  keys: { slot: i.slot },
+  argv: { ms: i.ms },
+}));
 
 /**
  * Turns shared by every process on one Redis (the app, its worker thread, worker replicas): they
@@ -53,12 +38,12 @@ export class RedisWritePacer implements WritePacer {
   ) {}
 
   async turn(): Promise<void> {
-    const wait = Number(await TURN.run(this.redis, [this.key], [this.spacingMs]));
+    const wait = Number(await TURN(this.redis, { slot: this.key, spacingMs: this.spacingMs }));
     if (wait > 0) await sleep(wait);
   }
 
   async holdOff(ms: number): Promise<void> {
-    await HOLD_OFF.run(this.redis, [this.key], [Math.max(0, Math.ceil(ms))]);
+    await HOLD_OFF(this.redis, { slot: this.key, ms: Math.max(0, Math.ceil(ms)) });
   }
 }
 

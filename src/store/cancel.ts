@@ -1,43 +1,13 @@
 import type { Redis } from 'ioredis';
 import { type Deploy, deployFromHash } from '../core/deploy';
 import type { Keys } from './keys';
-import { LuaScript, pairs } from './lua';
+import { luaCommand, pairs } from './lua';
 
-/**
- * Cancels a deploy in one step, whatever state it has reached by then:
- * - queued: it becomes cancelled at once (finishedAt, the reason in `error`, rev bumped). The
- *   begin script never starts a deploy that is not queued, so this holds even if a worker has
- *   already picked up its job;
- * - running: records who asked and when (`cancelRequestedBy`, `cancelRequestedAt`, rev bumped),
- *   once; the worker running it notices and stops the command, then records the outcome itself;
- * - anything else is left alone.
- * KEYS: 1 deploy
- * ARGV: 1 user, 2 now ms, 3 reason (mrkdwn; recorded when a queued deploy is cancelled)
- * Returns {what, ...the deploy's hash after}, what being 'missing' | 'cancelled' (was queued) |
- * 'requested' (was running) | 'already-requested' (running, someone asked before) | 'finished'.
- */
-const CANCEL = new LuaScript(
-  'cancel',
-  `
-local d = redis.call('HMGET', KEYS[1], 'status', 'cancelRequestedBy')
-if not d[1] then return {'missing'} end
-local what = 'finished'
-if d[1] == 'queued' then
-  redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finishedAt', ARGV[2], 'error', ARGV[3])
-  redis.call('HINCRBY', KEYS[1], 'rev', 1)
-  what = 'cancelled'
-elseif d[1] == 'running' then
-  if d[2] then
-    what = 'already-requested'
-  else
-    redis.call('HSET', KEYS[1], 'cancelRequestedBy', ARGV[1], 'cancelRequestedAt', ARGV[2])
-    redis.call('HINCRBY', KEYS[1], 'rev', 1)
-    what = 'requested'
-  end
-end
-return {what, unpack(redis.call('HGETALL', KEYS[1]))}
-`,
-);
+/** Cancels a deploy in one step, whatever state it has reached by then (cancel.lua). */
+const CANCEL = luaCommand<{ k: Keys; id: number; user: string; now: number; reason: string }, string[]>('cancel', (i) => ({
+  keys: { deploy: i.k.deploy(i.id) },
+  argv: { user: i.user, now: i.now, reason: i.reason },
+}));
 
 export type CancelResult = { kind: 'missing' } | { kind: 'cancelled' | 'requested' | 'already-requested' | 'finished'; deploy: Deploy };
 
@@ -59,7 +29,7 @@ export class CancelStore {
   ) {}
 
   async cancel(id: number, user: string, now: number, reason: string): Promise<CancelResult> {
-    const r = (await CANCEL.run(this.redis, [this.k.deploy(id)], [user, now, reason])) as string[];
+    const r = await CANCEL(this.redis, { k: this.k, id, user, now, reason });
     const what = r[0] as CancelResult['kind'];
     if (what === 'missing') return { kind: 'missing' };
     const deploy = deployFromHash(pairs(r.slice(1)));

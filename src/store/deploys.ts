@@ -71,41 +71,13 @@ export class DeployStore {
   ) {}
 
   async accept(d: NewDeploy, now: number): Promise<AcceptResult> {
-    const r = (await ACCEPT.run(
-      this.redis,
-      [
-        this.k.lock(d.app, d.env),
-        this.k.deploySeq,
-        this.k.idempotency(d.idempotencyKey),
-        this.k.lockSeq,
-        this.k.waitlist(d.app, d.env),
-        this.k.envDeploys(d.app, d.env),
-        this.k.release(d.release?.id ?? 0),
-        this.k.autoDeploy(d.app, d.env),
-      ],
-      [
-        d.user,
-        now,
-        d.claimLockMs ? 1 : 0,
-        d.claimLockMs ?? 0,
-        this.k.deployPrefix,
-        IDEMPOTENCY_TTL_S,
-        d.app,
-        d.env,
-        d.ref,
-        d.sha,
-        d.feedChannel,
-        ENV_HISTORY_KEEP,
-        d.rollbackOf ?? '',
-        d.lockReason ?? '',
-        d.override ?? '',
-        d.release ? `${d.release.id}:${d.release.attempt}` : '',
-        d.release?.base ?? '',
-        d.auto?.by ?? '',
-        d.auto?.from ?? '',
-        d.auto?.commits ?? 0,
-      ],
-    )) as string[];
+    const r = await ACCEPT(this.redis, {
+      ...d,
+      k: this.k,
+      now,
+      idempotencyTtlS: IDEMPOTENCY_TTL_S,
+      historyKeep: ENV_HISTORY_KEEP,
+    });
     if (r[0] === 'dup') return { kind: 'duplicate', id: Number(r[1]) };
     if (r[0] === 'locked') return { kind: 'locked', lock: lockFromHash(pairs(r.slice(1)))! };
     if (r[0] === 'handing') return { kind: 'handing', next: r[1]! };
@@ -144,20 +116,7 @@ export class DeployStore {
     env: string,
     o: { holder: string; leaseTtlMs: number; worker: string; now: number; lineStaleMs?: number },
   ): Promise<BeginResult> {
-    const r = (await BEGIN.run(
-      this.redis,
-      [
-        this.k.deploy(id),
-        this.k.lease(app, env),
-        this.k.fenceSeq,
-        this.k.lock(app, env),
-        this.k.envState(app, env),
-        this.k.freeze(app, env),
-        this.k.leaseLine(app, env),
-        this.k.leaseLineSeen(app, env),
-      ],
-      [o.holder, o.leaseTtlMs, o.now, o.worker, o.lineStaleMs ?? o.leaseTtlMs, id],
-    )) as string[];
+    const r = await BEGIN(this.redis, { k: this.k, id, app, env, ...o, lineStaleMs: o.lineStaleMs ?? o.leaseTtlMs });
     switch (r[0]) {
       case 'busy':
         return { kind: 'busy', heldBy: r[1]! };
@@ -192,11 +151,7 @@ export class DeployStore {
     worker: string,
     now: number,
   ): Promise<{ kind: 'started' | 'lease-lost' } | { kind: 'locked'; holder: string }> {
-    const r = (await START.run(
-      this.redis,
-      [this.k.deploy(id), this.k.lease(app, env), this.k.envState(app, env), this.k.lock(app, env)],
-      [leaseValue, now, worker],
-    )) as [number, string?];
+    const r = await START(this.redis, { k: this.k, id, app, env, leaseValue, now, worker });
     if (r[0] === 2) return { kind: 'locked', holder: r[1]! };
     return { kind: r[0] === 1 ? 'started' : 'lease-lost' };
   }
@@ -211,18 +166,7 @@ export class DeployStore {
     outcome: DeployOutcome,
     now: number,
   ): Promise<{ releases: boolean } | undefined> {
-    const r = (await FINISH.run(
-      this.redis,
-      [
-        this.k.deploy(d.id),
-        this.k.lease(d.app, d.env),
-        this.k.envState(d.app, d.env),
-        this.k.envDurations(d.app, d.env),
-        this.k.releaseOpen(d.app, d.env),
-        this.k.releaseBySource(d.app, d.env),
-      ],
-      [leaseValue, now, outcome.status, outcome.exitCode ?? '', outcome.error ?? '', outcome.smoke ?? ''],
-    )) as 0 | [number, number];
+    const r = await FINISH(this.redis, { k: this.k, id: d.id, app: d.app, env: d.env, leaseValue, now, ...outcome });
     return r === 0 ? undefined : { releases: r[1] === 1 };
   }
 
@@ -265,7 +209,7 @@ export class DeployStore {
    * retry) for its checkout. Only while it has that status; true when that changed the record.
    */
   async setWaiting(id: number, why: string, status: 'queued' | 'running' = 'queued'): Promise<boolean> {
-    return (await SET_WAITING.run(this.redis, [this.k.deploy(id)], [why, status])) === 1;
+    return (await SET_WAITING(this.redis, { k: this.k, id, why, status })) === 1;
   }
 
   /** Records which required checks an override went past (shown on the feed message). */
@@ -285,7 +229,7 @@ export class DeployStore {
 
   /** Fails a deploy that is still queued (it never started), e.g. its required checks failed; false if it was not queued. */
   async failQueued(id: number, error: string, now: number): Promise<boolean> {
-    return (await FAIL_QUEUED.run(this.redis, [this.k.deploy(id)], [now, error])) === 1;
+    return (await FAIL_QUEUED(this.redis, { k: this.k, id, now, error })) === 1;
   }
 
   /** The env's deploys, newest first (at most `limit`; the env keeps ENV_HISTORY_KEEP ids). */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { FreezeState } from '../core/gate';
 import type { Keys } from './keys';
-import { LuaScript, pairs } from './lua';
+import { luaCommand, pairs } from './lua';
 
 /** A freeze as stored: its state and the token its expiry timer carries. */
 export interface StoredFreeze extends FreezeState {
@@ -9,142 +9,59 @@ export interface StoredFreeze extends FreezeState {
 }
 
 /**
- * Freezes envs, all in one script so `/freeze web all` freezes every env or none. A freeze of an
- * env that is frozen already replaces it (new reason and end) unless the existing one comes from
- * another source (an alert's freeze is not replaced by a person's, nor the reverse): those envs
- * are reported as kept.
- * KEYS: the freeze keys; ARGV: 1 freeze seq key, 2 by, 3 reason, 4 since, 5 until ('' for none),
- * 6 source, 7 name, 8 idempotency key ('' for none: a repeated request with the same key changes
- * nothing and returns 'dup'). Returns per key: {token} or {0, existing source}.
+ * Freezes envs, all or none, in one script (freeze.lua): an env frozen already from another source
+ * is kept. With an idempotency key, a repeated request changes nothing and returns 'dup'.
  */
-const FREEZE = new LuaScript(
-  'freeze',
-  `
-if ARGV[8] ~= '' and not redis.call('SET', ARGV[8], '1', 'NX', 'EX', 86400) then return 'dup' end
-local out = {}
-for i, key in ipairs(KEYS) do
-  local source = redis.call('HGET', key, 'source')
-  if source and source ~= ARGV[6] then
-    out[i] = {0, source}
-  else
-    local token = redis.call('INCR', ARGV[1])
-    redis.call('DEL', key)
-    redis.call('HSET', key, 'by', ARGV[2], 'reason', ARGV[3], 'since', ARGV[4], 'source', ARGV[6], 'token', token)
-    if ARGV[5] ~= '' then
-      redis.call('HSET', key, 'until', ARGV[5])
-      redis.call('PEXPIREAT', key, tonumber(ARGV[5]) + 86400000)
-    end
-    if ARGV[7] ~= '' then redis.call('HSET', key, 'name', ARGV[7]) end
-    out[i] = {token}
-  end
-end
-return out
-`,
-);
+const FREEZE = luaCommand<
+  { k: Keys; app: string; envs: readonly string[]; f: FreezeState; idempotencyKey?: string },
+  [number, string?][] | 'dup'
+>('freeze', (i) => ({
+  // Without a key the guard is off; the key stands in only to keep KEYS under Ferry's prefix.
+  keys: { freezeSeq: i.k.freezeSeq, idempotency: i.k.idempotency(i.idempotencyKey ?? '') },
+  argv: {
+    by: i.f.by,
+    reason: i.f.reason,
+    since: i.f.since,
+    until: i.f.until ?? '',
+    source: i.f.source,
+    name: i.f.name ?? '',
+    guard: i.idempotencyKey ? '1' : '0',
+  },
+  moreKeys: i.envs.map((e) => i.k.freeze(i.app, e)),
+}));
 
 /**
- * Lifts a freeze: only one from `source` (a person's /unfreeze lifts manual and release freezes,
- * an alert's resolution only its own), and in 'expire' mode only the freeze with that token once
- * its end has passed. Returns the lifted freeze's hash, or {} when nothing was lifted.
- * When alerts are still firing on the env (a person's or a release's freeze stood when they fired),
- * the env is frozen again at once for the oldest of them, in the same step: {'alerting', name, ...hash}.
- * KEYS: 1 freeze key, 2 the env's firing alerts, 3 freeze seq; ARGV: 1 mode ('lift' | 'expire'),
- * 2 sources allowed (comma list), 3 token, 4 now, 5 name ('' for any; else only the freeze of that
- * name is lifted, e.g. release #12's)
+ * Lifts a freeze from an allowed source, or (mode 'expire') the freeze with that token once its
+ * end has passed; freezes the env again at once while alerts still fire there (unfreeze.lua).
  */
-const UNFREEZE = new LuaScript(
-  'unfreeze',
-  `
-local f = redis.call('HGETALL', KEYS[1])
-if #f == 0 then return {} end
-local h = {}
-for i = 1, #f, 2 do h[f[i]] = f[i + 1] end
-if ARGV[1] == 'expire' then
-  if h.token ~= ARGV[3] or not h['until'] or tonumber(h['until']) > tonumber(ARGV[4]) then return {} end
-else
-  local ok = false
-  for s in string.gmatch(ARGV[2], '[^,]+') do if s == h.source then ok = true end end
-  if not ok or (ARGV[5] ~= '' and h.name ~= ARGV[5]) then return {'kept', h.source} end
-end
-redis.call('DEL', KEYS[1])
-if h.source ~= 'alert' then
-  local oldest
-  for _, v in ipairs(redis.call('HVALS', KEYS[2])) do
-    local a = cjson.decode(v)
-    if not oldest or tonumber(a.since) < tonumber(oldest.since) then oldest = a end
-  end
-  if oldest then
-    local token = redis.call('INCR', KEYS[3])
-    redis.call('HSET', KEYS[1], 'by', 'alert', 'reason', oldest.summary or '', 'since', ARGV[4], 'source', 'alert', 'token', token, 'name', oldest.name)
-    local out = {'alerting', oldest.name}
-    for _, x in ipairs(f) do out[#out + 1] = x end
-    return out
-  end
-end
-return f
-`,
-);
+const UNFREEZE = luaCommand<
+  { k: Keys; app: string; env: string; mode: 'lift' | 'expire'; sources: string; token: number | ''; now: number; name: string },
+  string[]
+>('unfreeze', (i) => ({
+  keys: { freeze: i.k.freeze(i.app, i.env), alerts: i.k.freezeAlerts(i.app, i.env), freezeSeq: i.k.freezeSeq },
+  argv: { mode: i.mode, sources: i.sources, token: i.token, now: i.now, name: i.name },
+}));
 
-/**
- * An alert fires on an env: records it among the env's firing alerts and, unless a freeze stands
- * already, freezes the env with a freeze of source 'alert' named after it. The same alert again
- * (a repeated delivery) changes nothing: 'dup'. A freeze whose end has passed (its timer is due)
- * counts as none.
- * KEYS: 1 freeze key, 2 the env's alerts hash, 3 freeze seq key; ARGV: 1 alert key, 2 its JSON
- * ({name, summary, since}), 3 name, 4 summary, 5 now. Returns {'dup'} | {'frozen', token} |
- * {'also', name of the alert whose freeze stands} | {'kept', source, by, name}.
- */
-const ALERT_FIRING = new LuaScript(
+/** An alert fires on an env: recorded, and the env frozen for it unless a freeze stands (alert-firing.lua). */
+const ALERT_FIRING = luaCommand<{ k: Keys; app: string; env: string; key: string; name: string; summary: string; now: number }, string[]>(
   'alert-firing',
-  `
-if redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2]) == 0 then return {'dup'} end
-local f = redis.call('HGETALL', KEYS[1])
-local h = {}
-for i = 1, #f, 2 do h[f[i]] = f[i + 1] end
-if h.source and h['until'] and tonumber(h['until']) <= tonumber(ARGV[5]) then h = {} end
-if h.source == 'alert' then return {'also', h.name or ''} end
-if h.source then return {'kept', h.source, h.by or '', h.name or ''} end
-local token = redis.call('INCR', KEYS[3])
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'by', 'alert', 'reason', ARGV[4], 'since', ARGV[5], 'source', 'alert', 'token', token, 'name', ARGV[3])
-return {'frozen', token}
-`,
+  (i) => ({
+    keys: { freeze: i.k.freeze(i.app, i.env), alerts: i.k.freezeAlerts(i.app, i.env), freezeSeq: i.k.freezeSeq },
+    argv: {
+      key: i.key,
+      alert: JSON.stringify({ name: i.name, summary: i.summary, since: i.now }),
+      name: i.name,
+      summary: i.summary,
+      now: i.now,
+    },
+  }),
 );
 
-/**
- * An alert is resolved: drops it from the env's firing alerts; when it was the last, lifts the
- * env's freeze if it is an alert's (never a person's or a release's). While others still fire, an
- * alert freeze stays and takes the name and summary of the oldest of them. An alert not recorded
- * (a repeated delivery, or one never seen firing) changes nothing: 'unknown'.
- * KEYS: 1 freeze key, 2 the env's alerts hash; ARGV: 1 alert key. Returns {'unknown'} |
- * {'still', names...} | {'lifted', hash} | {'kept', source, by, name} | {'not-frozen'}.
- */
-const ALERT_RESOLVED = new LuaScript(
-  'alert-resolved',
-  `
-if redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then return {'unknown'} end
-local source = redis.call('HGET', KEYS[1], 'source')
-local rest = redis.call('HVALS', KEYS[2])
-if #rest > 0 and source == 'alert' then
-  local out = {'still'}
-  local oldest
-  for _, v in ipairs(rest) do
-    local a = cjson.decode(v)
-    out[#out + 1] = a.name
-    if not oldest or tonumber(a.since) < tonumber(oldest.since) then oldest = a end
-  end
-  redis.call('HSET', KEYS[1], 'name', oldest.name, 'reason', oldest.summary)
-  return out
-end
-if not source then return {'not-frozen'} end
-if source ~= 'alert' then
-  return {'kept', source, redis.call('HGET', KEYS[1], 'by') or '', redis.call('HGET', KEYS[1], 'name') or ''}
-end
-local f = redis.call('HGETALL', KEYS[1])
-redis.call('DEL', KEYS[1])
-return {'lifted', f}
-`,
-);
+/** An alert is resolved: the env's alert freeze lifts with the last of them (alert-resolved.lua). */
+const ALERT_RESOLVED = luaCommand<{ k: Keys; app: string; env: string; key: string }, unknown[]>('alert-resolved', (i) => ({
+  keys: { freeze: i.k.freeze(i.app, i.env), alerts: i.k.freezeAlerts(i.app, i.env) },
+  argv: { key: i.key },
+}));
 
 export type AlertFiringResult =
   | { kind: 'duplicate' }
@@ -180,20 +97,7 @@ export class FreezeStore {
 
   /** Freezes the envs (all or none, see FREEZE); 'duplicate' when `idempotencyKey` was used already. */
   async freeze(app: string, envs: readonly string[], f: FreezeState, idempotencyKey?: string): Promise<FreezeResult[] | 'duplicate'> {
-    const r = (await FREEZE.run(
-      this.redis,
-      envs.map((e) => this.k.freeze(app, e)),
-      [
-        this.k.freezeSeq,
-        f.by,
-        f.reason,
-        f.since,
-        f.until ?? '',
-        f.source,
-        f.name ?? '',
-        idempotencyKey ? this.k.idempotency(idempotencyKey) : '',
-      ],
-    )) as [number, string?][] | 'dup';
+    const r = await FREEZE(this.redis, { k: this.k, app, envs, f, ...(idempotencyKey && { idempotencyKey }) });
     if (r === 'dup') return 'duplicate';
     return envs.map((env, i) => {
       const [token, source] = r[i]!;
@@ -203,21 +107,17 @@ export class FreezeStore {
 
   /** Lifts the env's freeze if it comes from one of `sources` (and, with `name`, is the freeze of that name). */
   async lift(app: string, env: string, sources: readonly FreezeState['source'][], name = ''): Promise<UnfreezeResult> {
-    return this.unfreeze(app, env, ['lift', sources.join(','), '', 0, name]);
+    return this.unfreeze({ app, env, mode: 'lift', sources: sources.join(','), token: '', now: 0, name });
   }
 
   /** The expiry timer of freeze `token`: lifts it if it still stands and its end has passed. */
   async expire(app: string, env: string, token: number, now: number): Promise<UnfreezeResult> {
-    return this.unfreeze(app, env, ['expire', '', token, now, '']);
+    return this.unfreeze({ app, env, mode: 'expire', sources: '', token, now, name: '' });
   }
 
   /** An alert fires on the env (see ALERT_FIRING). */
   async alertFiring(app: string, env: string, a: { key: string; name: string; summary: string }, now: number): Promise<AlertFiringResult> {
-    const r = (await ALERT_FIRING.run(
-      this.redis,
-      [this.k.freeze(app, env), this.k.freezeAlerts(app, env), this.k.freezeSeq],
-      [a.key, JSON.stringify({ name: a.name, summary: a.summary, since: now }), a.name, a.summary, now],
-    )) as string[];
+    const r = await ALERT_FIRING(this.redis, { k: this.k, app, env, ...a, now });
     if (r[0] === 'dup') return { kind: 'duplicate' };
     if (r[0] === 'frozen') return { kind: 'frozen', token: Number(r[1]) };
     if (r[0] === 'also') return { kind: 'also', by: String(r[1]) };
@@ -226,7 +126,7 @@ export class FreezeStore {
 
   /** An alert on the env is resolved (see ALERT_RESOLVED). */
   async alertResolved(app: string, env: string, key: string): Promise<AlertResolvedResult> {
-    const r = (await ALERT_RESOLVED.run(this.redis, [this.k.freeze(app, env), this.k.freezeAlerts(app, env)], [key])) as unknown[];
+    const r = await ALERT_RESOLVED(this.redis, { k: this.k, app, env, key });
     if (r[0] === 'unknown') return { kind: 'unknown' };
     if (r[0] === 'not-frozen') return { kind: 'not-frozen' };
     if (r[0] === 'still') return { kind: 'still', firing: r.slice(1).map(String) };
@@ -264,12 +164,16 @@ export class FreezeStore {
     return users;
   }
 
-  private async unfreeze(app: string, env: string, args: (string | number)[]): Promise<UnfreezeResult> {
-    const r = (await UNFREEZE.run(
-      this.redis,
-      [this.k.freeze(app, env), this.k.freezeAlerts(app, env), this.k.freezeSeq],
-      args,
-    )) as string[];
+  private async unfreeze(o: {
+    app: string;
+    env: string;
+    mode: 'lift' | 'expire';
+    sources: string;
+    token: number | '';
+    now: number;
+    name: string;
+  }): Promise<UnfreezeResult> {
+    const r = await UNFREEZE(this.redis, { k: this.k, ...o });
     if (r.length === 0) return { kind: 'not-frozen' };
     if (r[0] === 'kept') return { kind: 'kept', source: r[1]! };
     if (r[0] === 'alerting') return { kind: 'alerting', alert: r[1]!, previous: freezeFromHash(pairs(r.slice(2)))! };

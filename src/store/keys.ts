@@ -10,6 +10,7 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
   return {
     prefix: p,
     deploySeq: `${p}:deploy:seq`,
+    /** A deploy's record is this prefix and its id (accept.lua appends ids to it). */
     deployPrefix: `${p}:deploy:`,
     deploy: (id: number) => `${p}:deploy:${id}`,
     deployLog: (id: number) => `${p}:deploy:${id}:log`,
@@ -65,9 +66,24 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     auditAll: `${p}:audit:all`,
     auditEnv: (app: string, env: string) => `${p}:audit:env:${app}:${env}`,
     auditUser: (user: string) => `${p}:audit:user:${user}`,
+    ...releaseKeys(p),
+    /** Slack user IDs found for commit emails (users.lookupByEmail), '-' for none; cached. */
+    personByEmail: (email: string) => `${p}:person:${email}`,
+    /** The newest push (GitHub's pushed_at, seconds) an env's auto deploys have taken. */
+    autoPushedAt: (app: string, env: string) => `${p}:env:${app}:${env}:pushed-at`,
+    /** BullMQ's own prefix, so its keys sit beside Ferry's. */
+    bullPrefix: `${p}:q`,
+  };
+}
+
+/** A release's keys (under `<prefix>:release:`). */
+function releaseKeys(p: string) {
+  return {
     releaseSeq: `${p}:release:seq`,
     /** A release's record (HASH); its acks, approvals and holds are hashes beside it, its commits a JSON string. */
     release: (id: number) => `${p}:release:${id}`,
+    /** release(id) is this prefix and the id, releaseCommits(id) that and ":commits" (release-create.lua builds both). */
+    releasePrefix: `${p}:release:`,
     releaseAcks: (id: number) => `${p}:release:${id}:acks`,
     releaseApprovals: (id: number) => `${p}:release:${id}:approvals`,
     releaseHolds: (id: number) => `${p}:release:${id}:holds`,
@@ -78,12 +94,8 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     releaseOpen: (app: string, env: string) => `${p}:release:open:${app}:${env}`,
     /** Open releases whose source is this env (SET of ids): a deploy there makes them stale. */
     releaseBySource: (app: string, env: string) => `${p}:release:source:${app}:${env}`,
-    /** Slack user IDs found for commit emails (users.lookupByEmail), '-' for none; cached. */
-    personByEmail: (email: string) => `${p}:person:${email}`,
-    /** The newest push (GitHub's pushed_at, seconds) an env's auto deploys have taken. */
-    autoPushedAt: (app: string, env: string) => `${p}:env:${app}:${env}:pushed-at`,
-    /** BullMQ's own prefix, so its keys sit beside Ferry's. */
-    bullPrefix: `${p}:q`,
+    /** releaseBySource(app, env) is this prefix and "<app>:<env>" (release-create.lua appends them). */
+    releaseBySourcePrefix: `${p}:release:source:`,
   };
 }
 

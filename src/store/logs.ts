@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type Deploy, deployFromHash } from '../core/deploy';
 import type { Keys } from './keys';
-import { LuaScript, pairs } from './lua';
+import { luaCommand, pairs } from './lua';
 
 const LOG_TTL_S = 30 * 86_400;
 /** A log is deleted this long after its last line. */
@@ -15,33 +15,13 @@ export interface LogSlice {
   total: number;
 }
 
-/**
- * Lines from number ARGV[1] on (at most ARGV[2]; 0 = no limit), and optionally a hash, in one read.
- * The list keeps the newest lines; the counter says how many were ever appended, so the list's
- * head is line total - len + 1. A log written before the counter existed counts from 1.
- * KEYS: 1 log list, 2 log counter, 3 a hash to return with them (e.g. the deploy; may be absent)
- * ARGV: 1 first line wanted, 2 max lines, 3 '1' to return KEYS[3]'s hash
- * Returns {first, total, {lines...}, {hash field, value, ...}}
- */
-const SINCE = new LuaScript(
+/** A log's lines from a number on, and optionally the deploy's record, in one read (log-since.lua). */
+const SINCE = luaCommand<{ k: Keys; id: number; from: number; max: number; withDeploy: boolean }, [number, number, string[], string[]]>(
   'log-since',
-  `
-local len = redis.call('LLEN', KEYS[1])
-local total = tonumber(redis.call('GET', KEYS[2]) or '0')
-if total < len then total = len end
-local head = total - len + 1
-local from = math.max(tonumber(ARGV[1]), head)
-local lines = {}
-if from <= total then
-  local stop = -1
-  local max = tonumber(ARGV[2])
-  if max > 0 and from + max - 1 < total then stop = from - head + max - 1 end
-  lines = redis.call('LRANGE', KEYS[1], from - head, stop)
-end
-local h = {}
-if ARGV[3] == '1' then h = redis.call('HGETALL', KEYS[3]) end
-return {from, total, lines, h}
-`,
+  (i) => ({
+    keys: { log: i.k.deployLog(i.id), count: i.k.deployLogCount(i.id), deploy: i.k.deploy(i.id) },
+    argv: { from: i.from, max: i.max, withDeploy: i.withDeploy ? '1' : '0' },
+  }),
 );
 
 /** A deploy's output, kept in Redis and bounded to the last `maxLines` lines. */
@@ -93,11 +73,7 @@ export class LogStore {
     withDeploy: boolean,
   ): Promise<{ slice: LogSlice; deploy: Deploy | undefined }> {
     const from = Math.max(1, Math.floor(fromLine) || 1);
-    const r = (await SINCE.run(
-      this.redis,
-      [this.k.deployLog(id), this.k.deployLogCount(id), this.k.deploy(id)],
-      [from, Math.max(0, Math.floor(max)), withDeploy ? '1' : '0'],
-    )) as [number, number, string[], string[]];
+    const r = await SINCE(this.redis, { k: this.k, id, from, max: Math.max(0, Math.floor(max)), withDeploy });
     return {
       slice: { first: Number(r[0]), total: Number(r[1]), lines: r[2] },
       deploy: withDeploy ? deployFromHash(pairs(r[3])) : undefined,

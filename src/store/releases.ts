@@ -34,33 +34,13 @@ export class ReleaseStore {
   ) {}
 
   async create(r: NewRelease, commits: Commit[], idempotencyKey: string): Promise<CreateResult> {
-    const fields: Record<string, string | number> = {
-      app: r.app,
-      from: r.from,
-      to: r.to,
-      sourceSha: r.sourceSha,
-      requester: r.requester,
-      createdAt: r.createdAt,
-      commitCount: r.commitCount,
-      authors: JSON.stringify(r.authors),
-      fields: JSON.stringify(r.fields),
-      ...(r.targetSha && { targetSha: r.targetSha }),
-      ...(r.sourceRef && { sourceRef: r.sourceRef }),
-      ...(r.tag && { tag: r.tag }),
-      ...(r.diverged && { divergedAhead: r.diverged.ahead, divergedBehind: r.diverged.behind }),
-      ...(r.noBase && { noBase: 1 }),
-      ...(r.compareUrl && { compareUrl: r.compareUrl }),
-    };
-    const res = (await CREATE.run(
-      this.redis,
-      [
-        this.k.releaseSeq,
-        this.k.releaseOpen(r.app, r.to),
-        this.k.idempotency(`release:${idempotencyKey}`),
-        this.k.releaseBySource(r.app, r.from),
-      ],
-      [`${this.k.prefix}:release:`, IDEMPOTENCY_TTL_S, JSON.stringify(commits), r.createdAt, ...Object.entries(fields).flat()],
-    )) as string[];
+    const res = await CREATE(this.redis, {
+      k: this.k,
+      release: r,
+      commitsJson: JSON.stringify(commits),
+      idempotencyKey,
+      idempotencyTtlS: IDEMPOTENCY_TTL_S,
+    });
     const id = Number(res[1]);
     if (res[0] === 'dup') return { kind: 'duplicate', id };
     if (res[0] === 'open') return { kind: 'open', id };
@@ -88,7 +68,7 @@ export class ReleaseStore {
   /** Adds pull requests (SHA -> PR, found after it was opened) to the release's commits that have none; returns how many were added. */
   async addPullRequests(id: number, prs: ReadonlyMap<string, NonNullable<Commit['pr']>>): Promise<number> {
     if (prs.size === 0) return 0;
-    return Number(await PULLS.run(this.redis, [this.k.release(id), this.k.releaseCommits(id)], [JSON.stringify(Object.fromEntries(prs))]));
+    return Number(await PULLS(this.redis, { k: this.k, id, prsJson: JSON.stringify(Object.fromEntries(prs)) }));
   }
 
   /** The open (or shipping) release to this app's env, if any. */
@@ -110,11 +90,7 @@ export class ReleaseStore {
 
   /** `keys`: the author keys `who` acks; `approve`: `who` approves as a required approver too. */
   async ack(id: number, who: string, keys: readonly string[], approve: boolean, now: number): Promise<AckResult> {
-    const r = (await ACK.run(
-      this.redis,
-      [this.k.release(id), this.k.releaseAcks(id), this.k.releaseApprovals(id)],
-      [who, now, approve ? '1' : '0', ...keys],
-    )) as (string | number)[];
+    const r = await ACK(this.redis, { k: this.k, id, who, now, approve, keys });
     if (r[0] === 'ok') return { kind: 'ok', newAcks: Number(r[1]), approved: Number(r[2]) === 1 };
     if (r[0] === 'closed') return { kind: 'closed', status: String(r[1]) };
     return { kind: r[0] === 'stale' ? 'stale' : 'missing' };
@@ -126,17 +102,14 @@ export class ReleaseStore {
     reason: string,
     now: number,
   ): Promise<{ kind: 'ok'; isNew: boolean } | { kind: 'closed'; status: string } | { kind: 'missing' }> {
-    const r = (await HOLD.run(this.redis, [this.k.release(id), this.k.releaseHolds(id)], [who, JSON.stringify({ reason, at: now })])) as (
-      | string
-      | number
-    )[];
+    const r = await HOLD(this.redis, { k: this.k, id, who, holdJson: JSON.stringify({ reason, at: now }) });
     if (r[0] === 'ok') return { kind: 'ok', isNew: Number(r[1]) === 1 };
     if (r[0] === 'closed') return { kind: 'closed', status: String(r[1]) };
     return { kind: 'missing' };
   }
 
   async lift(id: number, holder: string): Promise<boolean> {
-    return (await LIFT.run(this.redis, [this.k.release(id), this.k.releaseHolds(id)], [holder])) === 1;
+    return (await LIFT(this.redis, { k: this.k, id, who: holder })) === 1;
   }
 
   async ship(
@@ -145,11 +118,15 @@ export class ReleaseStore {
     now: number,
     required: { keys: readonly string[]; approval: boolean; notCounting?: string },
   ): Promise<ShipResult> {
-    const r = (await SHIP.run(
-      this.redis,
-      [this.k.release(id), this.k.releaseAcks(id), this.k.releaseApprovals(id), this.k.releaseHolds(id)],
-      [shipper, now, required.approval ? '1' : '0', required.notCounting ?? '', ...required.keys],
-    )) as (string | number)[];
+    const r = await SHIP(this.redis, {
+      k: this.k,
+      id,
+      shipper,
+      now,
+      approval: required.approval,
+      keys: required.keys,
+      notCounting: required.notCounting ?? '',
+    });
     switch (r[0]) {
       case 'ok':
         return { kind: 'ok', attempt: Number(r[1]) };
@@ -170,8 +147,8 @@ export class ReleaseStore {
 
   /** Ship attempt `attempt`'s deploy was accepted, or refused (`note` says why; the release is open again). */
   async shipping(id: number, attempt: number, outcome: { deployId: number } | { note: string }): Promise<boolean> {
-    const args = 'deployId' in outcome ? [outcome.deployId, attempt, ''] : ['', attempt, outcome.note];
-    return (await SHIPPING.run(this.redis, [this.k.release(id)], args)) === 1;
+    const result = 'deployId' in outcome ? { deployId: outcome.deployId, note: '' } : { deployId: '' as const, note: outcome.note };
+    return (await SHIPPING(this.redis, { k: this.k, id, attempt, ...result })) === 1;
   }
 
   /** Ship attempt `attempt`'s deploy finished (a deploy of an earlier attempt changes nothing). */
@@ -183,11 +160,7 @@ export class ReleaseStore {
     now: number,
   ): Promise<boolean> {
     const ok =
-      (await SHIP_DONE.run(
-        this.redis,
-        [this.k.release(r.id), this.k.releaseOpen(r.app, r.to), this.k.releaseBySource(r.app, r.from)],
-        [deployId, status, now, attempt],
-      )) === 1;
+      (await SHIP_DONE(this.redis, { k: this.k, id: r.id, app: r.app, from: r.from, to: r.to, deployId, status, now, attempt })) === 1;
     if (ok && status === 'succeeded') await this.expireLater(r.id);
     return ok;
   }
@@ -199,11 +172,7 @@ export class ReleaseStore {
     reason: string,
     now: number,
   ): Promise<{ ended: true } | { ended: false; status: string }> {
-    const res = (await END.run(
-      this.redis,
-      [this.k.release(r.id), this.k.releaseOpen(r.app, r.to), this.k.releaseBySource(r.app, r.from)],
-      [how, reason, now],
-    )) as (string | number)[];
+    const res = await END(this.redis, { k: this.k, id: r.id, app: r.app, from: r.from, to: r.to, how, reason, now });
     if (Number(res[0]) !== 1) return { ended: false, status: String(res[1]) };
     await this.expireLater(r.id);
     return { ended: true };
@@ -211,11 +180,11 @@ export class ReleaseStore {
 
   /** `env` (the release's source or target) now runs `sha`: the release is stale unless that is what it was made from. */
   async markStale(id: number, env: string, sha: string, now: number): Promise<boolean> {
-    return (await STALE.run(this.redis, [this.k.release(id)], [sha, now, env])) === 1;
+    return (await STALE(this.redis, { k: this.k, id, sha, now, env })) === 1;
   }
 
   async setFields(id: number, fields: ReleaseFields): Promise<boolean> {
-    return (await FIELDS.run(this.redis, [this.k.release(id)], [JSON.stringify(fields)])) === 1;
+    return (await FIELDS(this.redis, { k: this.k, id, fieldsJson: JSON.stringify(fields) })) === 1;
   }
 
   /** Counts a reminder round; returns how many were sent before this one. */
