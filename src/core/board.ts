@@ -2,7 +2,7 @@
  * `/deploys`: the status board of an app's envs, an env's deploy history and the audit log, as
  * Slack Block Kit within Slack's limits (at most 50 blocks, 3,000 characters per section). Pure.
  */
-import type { AuditEntry } from '../store/audit';
+import type { AuditEntry } from './audit-entry';
 import type { Deploy } from './deploy';
 import { shortSha } from './deploy';
 import { formatDuration } from './duration';
