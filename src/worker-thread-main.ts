@@ -22,7 +22,7 @@ async function threadMain(): Promise<void> {
         .stop(report)
         .catch((err: Error) => report.gaveUp(`stopping the worker failed: ${err.message}`))
         .finally(() => {
-          report.onChange = undefined;
+          delete report.onChange;
           port.postMessage({ t: 'stopped', unfinished: report.unfinished } satisfies FromThread);
           port.close();
         });
