@@ -41,7 +41,7 @@ import { LogStore } from './store/logs';
 import { CancelWatch } from './worker/cancel-watch';
 import { startWorkers, type WorkerHost } from './worker/worker';
 import { withDeadline } from './util/deadline';
-import { RECONNECT, RedisOutage } from './util/redis-outage';
+import { RECONNECT, RedisOutage } from './store/redis-outage';
 import { ShutdownReport } from './shutdown';
 import { authorize } from './services/authorize';
 import { windowOf } from './core/window-state';

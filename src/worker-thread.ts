@@ -1,7 +1,8 @@
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { formatDuration } from './core/duration';
-import { ShutdownReport } from './shutdown';
+import type { ShutdownReport } from './shutdown';
 import { withDeadline } from './util/deadline';
 
 /**
@@ -15,7 +16,7 @@ import { withDeadline } from './util/deadline';
  * its stop waits on, so that a second SIGTERM or the deadline can name it) and {t:'stopped',
  * unfinished} (what it gave up on, logged by the thread already).
  */
-type FromThread =
+export type FromThread =
   | { t: 'ready' }
   | { t: 'waiting'; on: string[] }
   | { t: 'stopped'; unfinished: string[] }
@@ -31,12 +32,15 @@ export interface WorkerThread {
   readonly lost: Promise<never>;
 }
 
+/** The thread's side (worker-thread-main.ts; .js once built, .ts under jest). */
+const THREAD_ENTRY = path.join(__dirname, `worker-thread-main${path.extname(__filename)}`);
+
 /** Starts the worker role on a thread, with the process's environment minus PORT (the app serves HTTP). */
 export function startWorkerThread(processEnv: NodeJS.ProcessEnv, log: Logger): Promise<WorkerThread> {
   const env = { ...processEnv };
   delete env.PORT;
   // A young generation of 16 MB (V8's default grows to 48 MB): a little more scavenging, much less memory held.
-  const thread = new Worker(__filename, { workerData: { env }, env, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+  const thread = new Worker(THREAD_ENTRY, { workerData: { env }, env, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
   let stopping = false;
   const ended = new Promise<number>((resolve) => thread.once('exit', resolve));
   const lost = new Promise<never>((_, reject) => {
@@ -84,32 +88,3 @@ export function startWorkerThread(processEnv: NodeJS.ProcessEnv, log: Logger): P
     void ended.then((code) => reject(new Error(`the worker thread exited (${code}) before it was ready`)));
   });
 }
-
-/** The thread's side: start('worker'), then stop when told and end. */
-async function threadMain(): Promise<void> {
-  const port = parentPort!;
-  // Loaded here, not at the top: main.ts imports this file to start the thread.
-  const { start } = require('./main') as typeof import('./main');
-  try {
-    const running = await start('worker', (workerData as { env: NodeJS.ProcessEnv }).env);
-    port.on('message', (m: unknown) => {
-      if (m !== 'stop') return;
-      const report = new ShutdownReport(running.runtime.log);
-      report.onChange = (on) => port.postMessage({ t: 'waiting', on } satisfies FromThread);
-      void running
-        .stop(report)
-        .catch((err: Error) => report.gaveUp(`stopping the worker failed: ${err.message}`))
-        .finally(() => {
-          report.onChange = undefined;
-          port.postMessage({ t: 'stopped', unfinished: report.unfinished } satisfies FromThread);
-          port.close();
-        });
-    });
-    port.postMessage({ t: 'ready' } satisfies FromThread);
-  } catch (err) {
-    port.postMessage({ t: 'failed', message: (err as Error).message } satisfies FromThread);
-    port.close();
-  }
-}
-
-if (!isMainThread && (workerData as { env?: unknown } | null)?.env !== undefined) void threadMain();

@@ -1,4 +1,4 @@
-import type { LockInfo } from '../store/locks';
+import type { LockInfo } from './lock';
 import type { Deploy } from './deploy';
 import { formatDuration } from './duration';
 import { isUserId, principalMention } from './permissions';

@@ -1,4 +1,4 @@
-import type { LockInfo } from '../store/locks';
+import type { LockInfo } from './lock';
 import { formatDuration } from './duration';
 import { escapeMrkdwn, mention, slackTime } from './slack-format';
 

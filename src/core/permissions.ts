@@ -1,4 +1,3 @@
-import type { EnvConfig } from '../config/types';
 import { mention } from './slack-format';
 
 /**
@@ -15,12 +14,15 @@ export type PermAction = 'deploy' | 'lock' | 'freeze' | 'override';
 
 export const PERM_ACTIONS: readonly PermAction[] = ['deploy', 'lock', 'freeze', 'override'];
 
+/** An env's `permissions:` lists: Slack user IDs (U…/W…) and user group IDs (S…) per action; an action without a list is open (except override). */
+export type PermRules = { [A in PermAction]?: string[] };
+
 export interface PermInput {
   action: PermAction;
   user: string;
   app: string;
   env: string;
-  rules: EnvConfig['permissions'];
+  rules: PermRules;
   admins: readonly string[];
   /** Whether `user` is in the user group; undefined: unknown (the lookup failed). */
   memberOf: (groupId: string) => boolean | undefined;

@@ -2,7 +2,7 @@ import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
-import { isConnectionError } from '../util/redis-outage';
+import { isConnectionError } from '../store/redis-outage';
 import { type DeployJobData, deployJobId, deployQueueName, TIMERS_QUEUE, type TimerJobData } from './names';
 
 const KEEP = { age: 7 * 86_400, count: 1_000 };

@@ -6,7 +6,7 @@ import { prsFromMerges, type MergedPr } from '../core/release/merge-prs';
 import { prFromSubject } from '../core/release/pr-subject';
 import type { Commit, CommitRange } from '../core/release/types';
 import { FerryError } from '../errors';
-import type { GitHubClient } from './github';
+import type { GitHubClient } from './github-client';
 import type { PullRequest, RangeOptions } from './types';
 
 /** GitHub's largest page (compare, commits). Unpaginated, compare returns at most 250 commits: Ferry always pages. */

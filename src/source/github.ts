@@ -1,15 +1,13 @@
 import { createAppAuth } from '@octokit/auth-app';
-import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import type { Commit, CommitRange } from '../core/release/types';
 import { FerryError } from '../errors';
 import { compareRange, lookUpPullRequests, type RangeApi, recentHistory } from './github-compare';
-import { githubLimits } from './github-limits';
+import { FerryOctokit, type GitHubClient } from './github-client';
 import { LocalWritePacer, type WritePacer } from './github-writes';
 import type { CommitSource, PullRequest, RangeOptions } from './types';
 
-const FerryOctokit = Octokit.plugin(githubLimits);
-export type GitHubClient = InstanceType<typeof FerryOctokit>;
+export type { GitHubClient };
 
 /**
  * One Octokit for the process: GitHub's API URL, a token or a GitHub App installation (whose

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { type Deploy, deployFromHash } from '../core/deploy';
+import type { Deploy } from '../core/deploy';
+import { deployFromHash } from './deploy-record';
 import type { Keys } from './keys';
 import { luaCommand, pairs } from './lua';
 

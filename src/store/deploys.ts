@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { type Deploy, type DeployStatus, deployFromHash } from '../core/deploy';
+import type { Deploy, DeployStatus } from '../core/deploy';
+import { deployFromHash } from './deploy-record';
 import type { Keys } from './keys';
 import { ACCEPT, BEGIN, FAIL_QUEUED, FINISH, SET_WAITING, START } from './deploy-scripts';
 import { type LockInfo, lockFromHash } from './locks';

@@ -1,4 +1,4 @@
-import { assignDefined } from '../util/defined';
+import { assignDefined, type MaybeFields } from '../util/defined';
 import type { Redis } from 'ioredis';
 import type { ShipRefusal } from '../core/release/answers';
 import type { Author, Commit, Release, ReleaseFields } from '../core/release/types';
@@ -263,7 +263,7 @@ function releaseFromHashes(
     shipAttempts: Number(h.shipAttempts ?? 0),
     rev: Number(h.rev ?? 0),
   };
-  const optional: Partial<Release> = {
+  const optional: MaybeFields<Release> = {
     targetSha: h.targetSha || undefined,
     sourceRef: h.sourceRef || undefined,
     tag: h.tag || undefined,

@@ -10,7 +10,7 @@ import type { LockService } from '../services/locks';
 import type { FreezeService } from '../services/freezes';
 import type { ScheduleFeed } from '../services/schedule-feed';
 import { ShutdownReport } from '../shutdown';
-import { isConnectionError, type RedisOutage } from '../util/redis-outage';
+import { isConnectionError, type RedisOutage } from '../store/redis-outage';
 import { type HoldDeps, holdIfBlocked } from './hold';
 import { FrozenAtStart, type RunDeps, runDeploy } from './run-deploy';
 import { RunningJobs } from './running-jobs';

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { makeRedactor } from '../../src/core/redact';
 import { createLogger } from '../../src/log';
-import { RECONNECT, RedisOutage } from '../../src/util/redis-outage';
+import { RECONNECT, RedisOutage } from '../../src/store/redis-outage';
 import { freePort } from '../helpers/ports';
 import { type OwnRedis, startOwnRedis } from '../helpers/redis-server';
 

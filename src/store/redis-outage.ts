@@ -33,7 +33,7 @@ export function isConnectionError(err: Error): boolean {
  */
 export class RedisOutage {
   private readonly down = new Map<string, string>();
-  private since?: number;
+  private since: number | undefined;
   private remindedAt = 0;
 
   constructor(

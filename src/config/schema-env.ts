@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import { argv, deployWindow, duration, name, principals, timeZone } from './schema-fields';
+
+/** `apps:` and each app's `environments:` (with `permissions:` and `release:` rules). */
+
+const FERRY_SECRETS = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'GITHUB_TOKEN',
+  'FERRY_LINK_SECRET',
+  'GITHUB_WEBHOOK_SECRET',
+  'FERRY_ALERT_TOKEN',
+  'GITHUB_APP_PRIVATE_KEY',
+  'GITHUB_APP_PRIVATE_KEY_FILE',
+];
+
+const permissions = z
+  .object({
+    deploy: principals('may deploy here (and roll back)', 'to let everyone').optional(),
+    lock: principals('may lock this env', 'to let everyone').optional(),
+    freeze: principals('may freeze and unfreeze this env', 'to let everyone').optional(),
+    override: principals('may override its deploy window', 'for admins only (or, without admins, whoever may deploy)').optional(),
+  })
+  .strict();
+
+/** `release:` under a target env: how releases to it are approved and shipped (see src/core/release/types.ts ReleasePolicy). */
+export const releaseRules = z
+  .object({
+    ship: z.enum(['auto', 'button'], { error: 'must be auto (ships once every ack is in) or button (waits for Ship)' }).default('button'),
+    freeze_source: z.boolean({ error: 'must be true or false' }).default(false),
+    approvers: principals('must approve each release (one of them)', 'when no approver is required').optional(),
+    self_approval: z.boolean({ error: 'must be true or false' }).default(true),
+    unmapped: z
+      .enum(['approver', 'none'], {
+        error: 'must be approver (an approver acks for bots and authors with no Slack user) or none (they are shown only)',
+      })
+      .default('none'),
+    remind_after: duration.prefault('4h'),
+    remind_every: duration.prefault('4h'),
+    reminders: z.number({ error: 'must be a number of reminders, e.g. 2' }).int().min(0).max(20).default(2),
+    expire_after: duration.prefault('3d'),
+    product_channel: z
+      .string()
+      .regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a Slack channel ID like C0123PRODUCT (not a #name)')
+      .optional(),
+  })
+  .strict();
+
+export const environment = z
+  .object({
+    deploy: argv,
+    promote_from: z.string({ error: 'must be the name of the env releases come from, e.g. staging' }).optional(),
+    release: releaseRules.optional(),
+    permissions: permissions.optional(),
+    window: deployWindow.optional(),
+    time_zone: timeZone.optional(),
+    auto_deploy: z
+      .string({ error: 'must be the branch whose pushes deploy here, e.g. main' })
+      .min(1, 'must be the branch whose pushes deploy here, e.g. main')
+      .refine((b) => !/[\s~^:?*[\\]/.test(b) && !b.startsWith('refs/'), {
+        message: 'must be a branch name as pushed, e.g. main (not refs/heads/main)',
+      })
+      .optional(),
+    // Releases opened by a new tag or a published GitHub release (src/services/auto-release.ts).
+    auto_release: z
+      .enum(['tags', 'releases'], { error: 'must be tags (a new tag opens a release) or releases (a published GitHub release does)' })
+      .optional(),
+    release_tags: z
+      .string({ error: 'must be a tag pattern, e.g. v* (* matches any run of characters except /)' })
+      .min(1, 'must be a tag pattern, e.g. v* (* matches any run of characters except /)')
+      .refine((t) => !/\s/.test(t) && !t.startsWith('refs/'), {
+        message: 'must be a tag pattern as the tag is named, e.g. v* (not refs/tags/v*)',
+      })
+      .optional(),
+    // Required checks: GitHub statuses and check runs that must be green before a deploy starts (src/core/checks.ts).
+    require_checks: z
+      .union(
+        [
+          z.literal('all'),
+          z.array(z.string().min(1, 'must be a check name, e.g. ci/test')).min(1, 'must list at least one check, or be all'),
+        ],
+        {
+          error: 'must be all (every status and check run on the commit) or a list of check names, e.g. [ci/test, build]',
+        },
+      )
+      .optional(),
+    checks_timeout: duration.prefault('30m'),
+    lock: z.boolean().default(false),
+    lock_ttl: duration.prefault('4h'),
+    timeout: duration.prefault('30m'),
+    on_worker_lost: z.enum(['fail', 'retry'], { error: 'must be fail or retry' }).default('fail'),
+    // Smoke checks and promotion (see src/worker/smoke.ts, src/services/promotion.ts).
+    smoke: argv.optional(),
+    smoke_timeout: duration.prefault('5m'),
+    url: z
+      .string({ error: "must be the env's URL, e.g. https://staging.example.com" })
+      .regex(/^https?:\/\/\S+$/, "must be the env's URL, e.g. https://staging.example.com")
+      .optional(),
+    owners: principals('own this env (told when its smoke check fails)', 'when nobody is').optional(),
+    on_smoke_failure: z
+      .array(z.enum(['freeze', 'rollback'], { error: 'must be freeze or rollback' }), {
+        error: 'must be a list of what to do when the smoke check fails, e.g. [freeze, rollback]',
+      })
+      .default([]),
+    promote_to: z.string({ error: 'must be the name of the env a green deploy here goes to next, e.g. staging' }).optional(),
+    promote: z.enum(['auto', 'manual'], { error: 'must be auto (a green deploy here goes on to promote_to) or manual' }).default('manual'),
+    pass_env: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+          .refine((n) => !FERRY_SECRETS.includes(n), {
+            message: "is one of Ferry's own secrets, which deploy commands never get; give the command its own credential instead",
+          }),
+      )
+      .default([]),
+  })
+  .strict();
+
+export const app = z
+  .object({
+    repo: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, 'must be a GitHub owner/name, e.g. acme/web')
+      .optional(),
+    path: z.string().min(1).optional(),
+    clone_url: z.string().min(1).optional(),
+    default_branch: z.string().min(1).default('main'),
+    environments: z.record(name, environment).refine((e) => Object.keys(e).length > 0, {
+      message: 'needs at least one environment, e.g. dev: { deploy: [commands/local-deploy.sh] }',
+    }),
+  })
+  .strict()
+  .refine((a) => (a.repo === undefined) !== (a.path === undefined), {
+    message: 'needs exactly one of repo (GitHub owner/name) or path (a local git repository)',
+  })
+  .superRefine((a, ctx) => {
+    if (a.repo !== undefined) return;
+    for (const [env, e] of Object.entries(a.environments)) {
+      if (e.auto_release !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', env, 'auto_release'],
+          message:
+            'needs the app to come from GitHub (repo: owner/name): releases from tags follow GitHub webhooks, and a path: app has none; remove auto_release or use repo:',
+        });
+      }
+      if (e.require_checks !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', env, 'require_checks'],
+          message:
+            "needs the app to come from GitHub (repo: owner/name): required checks are GitHub's commit statuses and check runs, and a path: app has none; remove require_checks or use repo:",
+        });
+      }
+      if (e.auto_deploy === undefined) continue;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['environments', env, 'auto_deploy'],
+        message:
+          'needs the app to come from GitHub (repo: owner/name): auto deploys follow GitHub push webhooks, and a path: app has none; remove auto_deploy or use repo:',
+      });
+    }
+  });
