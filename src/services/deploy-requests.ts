@@ -9,14 +9,13 @@ import { escapeMrkdwn, slackTime, typed } from '../core/slack-format';
 import { closest } from '../core/suggest';
 import { formatDuration } from '../core/duration';
 import { FerryError } from '../errors';
-import type { FeedPublisher } from '../feed/publisher';
+import type { DeployEventSink } from '../events/deploy-events';
 import type { Queues } from '../queue/queues';
 import type { CommitSource } from '../source/types';
 import type { AuditLog } from '../store/audit';
 import type { DeployStore } from '../store/deploys';
 import type { FreezeStore } from '../store/freezes';
 import { lockButtons, notifyButton } from '../core/fix-buttons';
-import { withDeadline } from '../util/deadline';
 import { authorize } from './authorize';
 import type { ArrivalOrder, Place } from './arrival-order';
 import { envGate } from './env-gate';
@@ -55,12 +54,12 @@ export interface DeployRequestDeps {
   deploys: DeployStore;
   queues: Queues;
   lockService: LockService;
-  feed: FeedPublisher;
-  permalink: (channel: string, ts: string) => Promise<string | undefined>;
+  /** Told what happens to the deploys it accepts (a new one, a replaced one leaving its line). */
+  events: DeployEventSink;
+  /** The permalink of the deploy's feed message once posted (waiting a few seconds for it), else undefined. */
+  feedLink: (deployId: number) => Promise<string | undefined>;
   log: Logger;
   now?: () => number;
-  /** How long the answer waits for the feed message, to link to it. */
-  feedWaitMs?: number;
   /** Where accepted rollbacks are recorded. */
   audit?: AuditLog;
   /** Who may deploy where (`permissions.deploy`, which covers rollbacks too); refusals are audited. */
@@ -266,7 +265,8 @@ export class DeployRequests {
           detail: overridden ? `${req.override} (checks overridden: ${overridden})` : req.override,
         });
     }
-    const link = await this.feedLink(id);
+    if (accepted.kind === 'accepted') this.d.events.emit({ type: 'accepted', deployId: id, app: req.app, env: req.env });
+    const link = await this.d.feedLink(id);
     // Outside its window a deploy doesn't start now, whatever its place in line (the worker may be
     // holding it at this moment, which looks like running).
     const inLine = await this.position(req.app, req.env, id);
@@ -334,8 +334,7 @@ export class DeployRequests {
         ?.record(entry)
         .catch((err: Error) => log.error({ err: err.message }, 'could not record the replaced deploy in the audit log'));
     }
-    this.d.feed.inBackground('feed update', () => this.d.feed.refresh(old), old);
-    this.d.feed.inBackground('queue positions update', () => this.d.feed.refreshWaiting(app, env));
+    this.d.events.emit({ type: 'left-line', deployId: old, app, env });
   }
 
   private async audit(e: Omit<Parameters<AuditLog['record']>[0], 'at'>): Promise<void> {
@@ -357,19 +356,6 @@ export class DeployRequests {
     if (active.includes(id) || dep?.status === 'running' || idx < 0) return 'running now';
     const ahead = idx + active.length;
     return ahead === 0 ? 'starting now' : `#${idx + 1} in line (${ahead} ahead of it)`;
-  }
-
-  private async feedLink(id: number): Promise<string | undefined> {
-    const posted = this.d.feed.refresh(id);
-    this.d.feed.inBackground('feed post', () => posted, id);
-    await withDeadline(
-      posted.catch(() => {}),
-      this.d.feedWaitMs ?? 5_000,
-      undefined,
-    );
-    const dep = await this.d.deploys.get(id);
-    if (!dep?.feedTs || !dep.feedChannel) return undefined;
-    return this.d.permalink(dep.feedChannel, dep.feedTs).catch(() => undefined);
   }
 }
 

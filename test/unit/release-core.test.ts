@@ -125,7 +125,9 @@ describe('parseRelease', () => {
   });
 
   test('an unknown app: the closest one, and every app', () => {
-    expect(error('wbe')).toBe(`There is no app \`wbe\`. Did you mean \`web\`? Apps: \`web\`, \`api\`, \`shop\`, \`chain\`. Usage: ${RELEASE_USAGE}`);
+    expect(error('wbe')).toBe(
+      `There is no app \`wbe\`. Did you mean \`web\`? Apps: \`web\`, \`api\`, \`shop\`, \`chain\`. Usage: ${RELEASE_USAGE}`,
+    );
     expect(error('zzzzzz')).toBe(`There is no app \`zzzzzz\`. Apps: \`web\`, \`api\`, \`shop\`, \`chain\`. Usage: ${RELEASE_USAGE}`);
     expect(error('')).toBe(`Which app? Apps: \`web\`, \`api\`, \`shop\`, \`chain\`. Usage: ${RELEASE_USAGE}`);
   });
