@@ -64,7 +64,7 @@ export interface Stores {
  * and the deploy events with their subscribers (the feed, the GitHub Deployments mirror, the
  * after-deploy job).
  */
-export interface Shared extends Setup, MainConnection {
+export interface Shared extends Omit<Setup, 'slackToken'>, MainConnection {
   /** This process's name (host:pid): the feed-post claim, the env lease. */
   workerName: string;
   /**
@@ -88,7 +88,7 @@ export interface Shared extends Setup, MainConnection {
   events: DeployEvents;
 }
 
-export async function buildShared(s: Setup): Promise<Shared> {
+export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> {
   const { env, config, log, now } = s;
   const conn = openMainConnection(env, log);
   const { redis } = conn;
@@ -104,7 +104,7 @@ export async function buildShared(s: Setup): Promise<Shared> {
     cancels: new CancelStore(redis, k),
     releases: new ReleaseStore(redis, k),
   };
-  const slack = createSlackClient(s.slackToken, env.slackApiUrl, log);
+  const slack = createSlackClient(slackToken, env.slackApiUrl, log);
   const github = githubClient(env, config, redis, k, log);
   const { sources, close: closeSources } = commitSources(env, config, github);
   const links = makeLinks({ slack, feedChannel: config.feedChannel, sources, logLinks: await logLinksOf(env, config, redis, k) });
