@@ -1,27 +1,54 @@
 import type { Server } from 'node:http';
 import { isMainThread } from 'node:worker_threads';
-import pino from 'pino';
-import { githubWebUrl, readEnv, requireSlack } from './config/env';
+import pino, { type Logger } from 'pino';
+import { type FerryEnv, githubWebUrl, readEnv, requireSlack } from './config/env';
 import { loadConfig } from './config/load';
 import { makeRedactor } from './core/redact';
 import { isFerryError } from './errors';
 import { Inflight } from './http/inflight';
-import { LogPage } from './http/log-page';
-import { guardAppProcess } from './process-guard';
+import type { LogPage } from './http/log-page';
 import { createHttpServer } from './http/server';
 import { createSlackGuard } from './http/slack-guard';
-import { WebAssets } from './http/web-assets';
 import { createLogger } from './log';
-import { Runtime } from './runtime';
+import { guardAppProcess } from './process-guard';
+import type { Queues } from './queue/queues';
+import { type AppRoot, buildAppRoot } from './roots/app';
+import { closeShared } from './roots/close';
+import { redisHealthy } from './roots/connections';
+import { buildLogPage } from './roots/log-page';
+import { buildServices, type Services } from './roots/services';
+import { buildShared, type Setup, type Shared } from './roots/shared';
+import { startWorkerRoot } from './roots/worker';
+import type { ArrivalOrder } from './services/arrival-order';
+import type { ReleaseService } from './services/releases';
 import { ShutdownReport, shutdownDeadlineMs, stopOnSignals } from './shutdown';
-import { createSlackApp } from './slack/app';
+import { createSlackApp, type SlackApp } from './slack/app';
+import type { DeployStore } from './store/deploys';
+import type { ReleaseStore } from './store/releases';
 import { collectGarbageWhenIdle } from './util/idle-gc';
 import { startWorkerThread, type WorkerThread } from './worker-thread';
 
 export type Role = 'all' | 'app' | 'worker';
 
+/** What tests look at inside a running Ferry (its stores, queues and services), and how they wait for its feed work. */
+export interface RunningParts {
+  queues: Queues;
+  deploys: DeployStore;
+  releaseStore: ReleaseStore;
+  releases: ReleaseService;
+  arrivals: ArrivalOrder;
+  /** Resolves once the feed work in flight (deploy events, deploy messages, release summaries and DMs) is done. */
+  settled(): Promise<void>;
+}
+
 export interface Running {
-  runtime: Runtime;
+  /** The process's logger (with its role). */
+  log: Logger;
+  /** How long a stop lets running deploys finish (the config's shutdown_grace). */
+  shutdownGraceMs: number;
+  /** How long a whole stop may take (see shutdown.ts). */
+  deadlineMs: number;
+  parts: RunningParts;
   server?: Server;
   /** Rejects if the worker thread of `start` ends without being asked to (see worker-thread.ts). */
   lost?: Promise<never>;
@@ -40,13 +67,50 @@ const SLACK_CLOSE_MS = 3_000;
  * Starts Ferry in one of its roles: app + worker (npm start), only the Slack app, or only a worker.
  * app + worker, built (dist/) and on the wall clock, runs the worker on a thread of its own so
  * that it never holds up the app's acks (see worker-thread.ts); under the tests' own clock it
- * runs on the app's thread.
+ * runs on the app's thread. Each role builds only its own parts on the shared ones (src/roots/).
  */
 export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { now?: () => number } = {}): Promise<Running> {
   const env = readEnv(processEnv);
   if (role === 'all' && !opts.now && __filename.endsWith('.js') && env.processEnv.FERRY_WORKER_THREAD?.trim() !== 'off')
     return startWithWorkerThread(env.processEnv);
   const idleGc = collectGarbageWhenIdle();
+  const { setup, log } = setupOf(env, role, opts.now);
+  const shared = await buildShared(setup);
+  const services = buildServices(shared);
+  const logPage = buildLogPage(shared, log);
+  let server: Server | undefined;
+  let slack: SlackApp | undefined;
+  if (role === 'worker' && env.portSet) {
+    server = createHttpServer({ healthy: () => redisHealthy(shared.redis), log, ...(logPage && { logPage }) });
+    await listen(server, env.port, env.host);
+  }
+  if (role !== 'worker') ({ server, slack } = await startApp(shared, buildAppRoot(shared, services, env), log, logPage));
+  const worker = role === 'app' ? undefined : startWorkerRoot(shared, services);
+
+  return {
+    log: shared.log,
+    shutdownGraceMs: shared.config.shutdownGraceMs,
+    deadlineMs: shutdownDeadlineMs(shared.config.shutdownGraceMs, shared.killGraceMs),
+    parts: runningParts(shared, services),
+    ...(server && { server }),
+    async stop(report = new ShutdownReport(shared.log)) {
+      logPage?.close();
+      const app = async () => {
+        if (server) await closeHttp(server, report);
+        if (slack && !(await report.bounded('closing the Slack connection', SLACK_CLOSE_MS, () => slack!.stop()))) {
+          report.gaveUp(`the Slack Socket Mode connection did not close within ${SLACK_CLOSE_MS / 1000}s; dropped it`);
+        }
+      };
+      // The worker stops taking jobs at once, while the app finishes its requests.
+      await Promise.all([app(), worker?.host.stop(report)]);
+      await closeShared(shared, report, worker ? [worker] : []);
+      idleGc.stop();
+    },
+  };
+}
+
+/** The environment read into what a process is started with: its config, logger, redactor, Slack token and clock. */
+function setupOf(env: FerryEnv, role: Role, now: (() => number) | undefined): { setup: Setup; log: Logger } {
   const redact = makeRedactor([
     env.slackBotToken,
     env.slackSigningSecret,
@@ -62,68 +126,48 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
   const log = createLogger(env.logLevel, redact, isMainThread ? undefined : pino.destination({ dest: 1, sync: true }));
   const config = loadConfig(env.configFile, githubWebUrl(env.githubApiUrl));
   const { token } = requireSlack(env, role === 'worker' ? 'worker' : 'app');
-  const runtime = new Runtime(env, config, log.child({ role }), token, redact, opts.now);
-  await runtime.init();
+  return { setup: { env, config, log: log.child({ role }), slackToken: token, redact, now: now ?? Date.now }, log };
+}
 
-  let server: Server | undefined;
-  let slack: ReturnType<typeof createSlackApp> | undefined;
-  // The log page needs only Redis, so every process with an HTTP server can serve it.
-  const logPage = runtime.logLinks
-    ? new LogPage({
-        links: runtime.logLinks,
-        deploys: runtime.deploys,
-        logs: runtime.logs,
-        commitUrl: (app, sha) => runtime.sources[app]?.commitUrl(sha),
-        redact,
-        assets: new WebAssets(),
-        log: log.child({ component: 'log-page' }),
-      })
-    : undefined;
-  if (role === 'worker' && env.portSet) {
-    server = createHttpServer({ healthy: () => runtime.healthy(), log, ...(logPage && { logPage }) });
-    await listen(server, env.port, env.host);
-  }
-  if (role !== 'worker') {
-    const inflight = new Inflight();
-    slack = createSlackApp(runtime, env, log, inflight);
-    server = createHttpServer({
-      inflight,
-      healthy: () => runtime.healthy(),
-      log,
-      ...(logPage && { logPage }),
-      ...inbound(runtime, env),
-      ...(slack.listener && {
-        slack: {
-          listener: slack.listener,
-          guard: createSlackGuard({ signingSecret: env.slackSigningSecret!, redis: runtime.redis, keyPrefix: config.redisPrefix, log }),
-        },
-      }),
-    });
-    await listen(server, env.port, env.host);
-    await slack.start();
-    const addr = server.address();
-    log.info(
-      { port: typeof addr === 'object' && addr ? addr.port : env.port, mode: env.slackAppToken ? 'socket' : 'http' },
-      'Slack app listening',
-    );
-  }
-  const worker = role === 'app' ? undefined : runtime.startWorker();
+/** The Slack app and the HTTP server it is served on (with the log page and the GitHub and alerts endpoints). */
+async function startApp(s: Shared, root: AppRoot, log: Logger, logPage: LogPage | undefined): Promise<{ server: Server; slack: SlackApp }> {
+  const { env } = s;
+  const inflight = new Inflight();
+  const slack = createSlackApp(root.slack, env, log, inflight);
+  const server = createHttpServer({
+    inflight,
+    healthy: () => redisHealthy(s.redis),
+    log,
+    ...(logPage && { logPage }),
+    ...(root.githubWebhook && { githubWebhook: root.githubWebhook }),
+    ...(root.alerts && { alerts: root.alerts }),
+    ...(slack.listener && {
+      slack: {
+        listener: slack.listener,
+        guard: createSlackGuard({ signingSecret: env.slackSigningSecret!, redis: s.redis, keyPrefix: s.config.redisPrefix, log }),
+      },
+    }),
+  });
+  await listen(server, env.port, env.host);
+  await slack.start();
+  const addr = server.address();
+  log.info(
+    { port: typeof addr === 'object' && addr ? addr.port : env.port, mode: env.slackAppToken ? 'socket' : 'http' },
+    'Slack app listening',
+  );
+  return { server, slack };
+}
 
+function runningParts(s: Shared, v: Services): RunningParts {
   return {
-    runtime,
-    ...(server && { server }),
-    async stop(report = new ShutdownReport(runtime.log)) {
-      logPage?.close();
-      const app = async () => {
-        if (server) await closeHttp(server, report);
-        if (slack && !(await report.bounded('closing the Slack connection', SLACK_CLOSE_MS, () => slack!.stop()))) {
-          report.gaveUp(`the Slack Socket Mode connection did not close within ${SLACK_CLOSE_MS / 1000}s; dropped it`);
-        }
-      };
-      // The worker stops taking jobs at once, while the app finishes its requests.
-      await Promise.all([app(), worker?.stop(report)]);
-      await runtime.close(report);
-      idleGc.stop();
+    queues: s.queues,
+    deploys: s.stores.deploys,
+    releaseStore: s.stores.releases,
+    releases: v.releases,
+    arrivals: v.arrivals,
+    settled: async () => {
+      while (s.events.pending + s.feed.pending > 0) await Promise.all([s.events.drain(), s.feed.drain()]);
+      await s.releaseFeed.drain();
     },
   };
 }
@@ -145,30 +189,19 @@ async function startWithWorkerThread(processEnv: NodeJS.ProcessEnv): Promise<Run
   const app = await start('app', processEnv);
   let thread: WorkerThread;
   try {
-    thread = await startWorkerThread(processEnv, app.runtime.log);
+    thread = await startWorkerThread(processEnv, app.log);
   } catch (err) {
     await app.stop();
     throw err;
   }
   // The thread's own steps are bounded; this is a backstop a second inside the process's deadline.
-  const threadBoundMs = shutdownDeadlineMs(app.runtime.config.shutdownGraceMs, app.runtime.killGraceMs) - 1_000;
+  const threadBoundMs = app.deadlineMs - 1_000;
   return {
     ...app,
     lost: thread.lost,
-    async stop(report = new ShutdownReport(app.runtime.log)) {
+    async stop(report = new ShutdownReport(app.log)) {
       await Promise.all([app.stop(report), thread.stop(report, threadBoundMs)]);
     },
-  };
-}
-
-/** The app's endpoints for GitHub and alerts, each on when its secret is set. */
-function inbound(
-  runtime: Runtime,
-  env: ReturnType<typeof readEnv>,
-): Pick<Parameters<typeof createHttpServer>[0], 'githubWebhook' | 'alerts'> {
-  return {
-    ...(env.githubWebhookSecret && { githubWebhook: runtime.githubWebhook(env.githubWebhookSecret) }),
-    ...(env.alertToken && { alerts: runtime.alertsEndpoint(env.alertToken) }),
   };
 }
 
@@ -180,17 +213,16 @@ function inbound(
 export function main(role: Role): void {
   start(role).then(
     (running) => {
-      const { config, killGraceMs, log } = running.runtime;
-      const deadlineMs = shutdownDeadlineMs(config.shutdownGraceMs, killGraceMs);
+      const { log } = running;
       stopOnSignals({
         log,
-        ...(role !== 'app' && { graceMs: config.shutdownGraceMs }),
-        deadlineMs,
+        ...(role !== 'app' && { graceMs: running.shutdownGraceMs }),
+        deadlineMs: running.deadlineMs,
         stop: (report) => running.stop(report),
       });
-      if (role !== 'worker') guardAppProcess(running.runtime.log);
+      if (role !== 'worker') guardAppProcess(log);
       running.lost?.catch((err: Error) => {
-        running.runtime.log.fatal({ err: err.message }, 'the worker stopped; exiting so that the process is restarted');
+        log.fatal({ err: err.message }, 'the worker stopped; exiting so that the process is restarted');
         process.exit(1);
       });
     },

@@ -16,7 +16,7 @@ async function threadMain(): Promise<void> {
     const running = await start('worker', (workerData as { env: NodeJS.ProcessEnv }).env);
     port.on('message', (m: unknown) => {
       if (m !== 'stop') return;
-      const report = new ShutdownReport(running.runtime.log);
+      const report = new ShutdownReport(running.log);
       report.onChange = (on) => port.postMessage({ t: 'waiting', on } satisfies FromThread);
       void running
         .stop(report)

@@ -3,8 +3,8 @@ import type { Deploy, DeployStatus } from './deploy';
 import { promotionStep } from './promotion';
 
 /**
- * Whether anything follows a deploy's end beyond its own feed message (see Runtime's
- * deployFinished): the release it ships, releases its env is the target or source of, a failed
+ * Whether anything follows a deploy's end beyond its own feed message (see services/after-deploy.ts
+ * and its steps): the release it ships, releases its env is the target or source of, a failed
  * smoke check's actions, the end of a rollback, a promotion. Most deploys have none, and then
  * no after-deploy job is queued for them.
  */

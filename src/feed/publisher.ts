@@ -8,7 +8,7 @@ import { clipText, escapeMrkdwn, mention, slackLink } from '../core/slack-format
 import type { DeployStore } from '../store/deploys';
 import type { LogStore } from '../store/logs';
 import { Coalescer } from '../util/coalesce';
-import { sleep } from '../util/deadline';
+import { sleep, withDeadline } from '../util/deadline';
 
 export interface QueueView {
   waiting(app: string, env: string): Promise<number[]>;
@@ -30,8 +30,8 @@ export interface FeedDeps {
   now?: () => number;
   /** How long to wait for another process's first post before posting again; and retry pacing. */
   claimWaitMs?: number;
-  /** Told the deploy's state after each update (GitHub Deployments mirror it); its failures are logged. */
-  mirror?: (dep: Deploy) => Promise<void>;
+  /** A Slack message's permalink (see feed/permalink.ts). */
+  permalink: (channel: string, ts: string) => Promise<string | undefined>;
   /** The env's `owners:` (Slack user and group IDs), named in a failed smoke check's thread. */
   owners?: (app: string, env: string) => readonly string[];
 }
@@ -43,13 +43,13 @@ const LAST_SENT_KEPT = 1_000;
  * Keeps each deploy's one feed message in step with its record. Calls for one deploy coalesce:
  * while a Slack call is in flight, later changes collapse into one more update with the newest
  * state. After every send it re-reads the record's revision, so whichever process sends last
- * leaves the message showing the final state, even if an older render arrived late.
+ * leaves the message showing the final state, even if an older render arrived late. It only talks
+ * to Slack: the deploy events say when (see events/subscribers/feed.ts).
  */
 export class FeedPublisher {
   private readonly updates = new Coalescer<number>();
   /** Queue-position refreshes, one at a time per env: a burst of starts costs one more pass, not one each. */
   private readonly positions = new Coalescer<string>();
-  private readonly background = new Set<Promise<unknown>>();
   /** The last message this process sent per deploy (the newest LAST_SENT_KEPT), to skip no-op updates. */
   private readonly lastSent = new Map<number, string>();
   private readonly now: () => number;
@@ -62,21 +62,23 @@ export class FeedPublisher {
 
   /** Brings the deploy's feed message up to date. Resolves once it shows the state at call time. */
   refresh(id: number): Promise<void> {
-    const done = this.updates.run(id, () => this.syncWithRetry(id));
-    const mirror = this.d.mirror;
-    if (mirror) {
-      // The same moments as the feed message, so GitHub's environments page tells the same story.
-      this.inBackground(
-        'GitHub deployment',
-        async () => {
-          await done.catch(() => {});
-          const dep = await this.d.deploys.get(id);
-          if (dep) await mirror(dep);
-        },
-        id,
-      );
-    }
-    return done;
+    return this.updates.run(id, () => this.syncWithRetry(id));
+  }
+
+  /**
+   * The deploy's feed message link, for the requester's answer: brings the message up to date
+   * (posting it if it is not yet), waits for that up to `waitMs`, then its permalink, or undefined
+   * when it is not posted by then (or Slack gives no link).
+   */
+  async link(id: number, waitMs: number): Promise<string | undefined> {
+    await withDeadline(
+      this.refresh(id).catch(() => {}),
+      waitMs,
+      undefined,
+    );
+    const dep = await this.d.deploys.get(id);
+    if (!dep?.feedTs || !dep.feedChannel) return undefined;
+    return this.d.permalink(dep.feedChannel, dep.feedTs).catch(() => undefined);
   }
 
   /**
@@ -93,26 +95,15 @@ export class FeedPublisher {
     });
   }
 
-  /**
-   * Runs feed work that nobody waits for (the caller's deploy goes on), logging its failure;
-   * drain() still waits for it, so a stopping process finishes its Slack updates first.
-   */
-  inBackground(what: string, work: () => Promise<unknown>, deployId?: number): void {
-    const p = work()
-      .catch((err: Error) => this.d.log.error({ deployId, err: err.message }, `${what} failed`))
-      .finally(() => this.background.delete(p));
-    this.background.add(p);
-  }
-
-  /** Feed work in flight: messages being brought up to date, queue positions, background updates. */
+  /** Feed work in flight: messages being brought up to date, queue positions. */
   get pending(): number {
-    return this.updates.size + this.positions.size + this.background.size;
+    return this.updates.size + this.positions.size;
   }
 
   /** Waits for all feed work in flight (for shutdown). */
   async drain(): Promise<void> {
-    while (this.updates.size > 0 || this.positions.size > 0 || this.background.size > 0) {
-      await Promise.allSettled([this.updates.settled(), this.positions.settled(), ...this.background]);
+    while (this.updates.size > 0 || this.positions.size > 0) {
+      await Promise.allSettled([this.updates.settled(), this.positions.settled()]);
     }
   }
 

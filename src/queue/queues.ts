@@ -203,7 +203,7 @@ export class Queues {
     await this.timers.add(data.kind, data, opts);
   }
 
-  /** Logs a queue's errors, but not connection errors: every queue would log each of those again (the runtime logs an outage once). */
+  /** Logs a queue's errors, but not connection errors: every queue would log each of those again (the process's outage watch logs an outage once). */
   private watch<Q extends Queue>(q: Q): Q {
     q.on('error', (err) => {
       if (!isConnectionError(err)) this.log.warn({ err: err.message, queue: q.name }, 'queue error');
@@ -216,7 +216,7 @@ export class Queues {
     return [this.timers.name, ...this.deployQueues.keys()];
   }
 
-  /** Closes the queues (their connection is the runtime's, which closes it); bounded by the caller. */
+  /** Closes the queues (their connection is the process's main one, closed after them); bounded by the caller. */
   async close(): Promise<void> {
     await Promise.all([this.timers.close(), ...[...this.deployQueues.values()].map((q) => q.close())]);
   }

@@ -71,14 +71,19 @@ export class BoardService {
       this.d.freezeOf?.(app, env),
       this.d.windowOf?.(app, env, now),
     ]);
-    // A worker's job may still be queued: waiting for the lease of the app's exclusive group.
+    // A worker's job may still be queued: waiting for the lease of the app's exclusive group. Or
+    // its deploy has finished and the worker is wrapping up (the log's last lines, the checkout's
+    // removal): the board then says what the deploy's feed message says, not running.
     const current = active[0] === undefined ? undefined : await this.d.deploys.get(active[0]);
+    const wrappingUp = current !== undefined && current.status !== 'queued' && current.status !== 'running';
     const row: BoardEnv = {
       env,
       queue: {
         waiting: counts.waiting + counts.prioritized + counts.delayed,
         ...(counts.delayed > 0 && { held: counts.delayed }),
-        ...(active[0] !== undefined && (current?.status === 'queued' ? { startingId: active[0] } : { runningId: active[0] })),
+        ...(active[0] !== undefined &&
+          !wrappingUp &&
+          (current?.status === 'queued' ? { startingId: active[0] } : { runningId: active[0] })),
       },
     };
     if (state.sha) {

@@ -12,7 +12,7 @@ import {
 } from '../core/cancel';
 import type { Deploy } from '../core/deploy';
 import { unknownDeployText } from '../core/log-answer';
-import type { FeedPublisher } from '../feed/publisher';
+import type { DeployEventSink } from '../events/deploy-events';
 import type { Queues } from '../queue/queues';
 import type { AuditLog } from '../store/audit';
 import type { CancelStore } from '../store/cancel';
@@ -27,7 +27,8 @@ export interface CancelDeps {
   cancels: CancelStore;
   locks: LockStore;
   queues: Pick<Queues, 'remove'>;
-  feed: FeedPublisher;
+  /** Told what the cancel did to the deploy (its feed message, the line behind it, what follows its end). */
+  events: DeployEventSink;
   /** Admins may cancel anyone's deploy (Permissions.isAdmin: listed, or in a listed user group). */
   isAdmin: (user: string) => Promise<boolean>;
   /** Whoever may deploy to an env may cancel its automatic deploys (no Slack user asked for them). */
@@ -40,8 +41,6 @@ export interface CancelDeps {
   killGraceMs: number;
   log: Logger;
   now?: () => number;
-  /** Told when a queued deploy is cancelled here (a release shipping it opens again). */
-  onFinished?: (deployId: number) => Promise<void>;
 }
 
 /**
@@ -83,15 +82,16 @@ export class CancelService {
         });
         if (!removed) log.info('cancelled deploy was not waiting in its queue; its worker skips it');
         await this.record(after, user, now, 'before it started');
-        this.updateFeed(after);
-        if (this.d.onFinished) this.d.feed.inBackground('after the deploy', () => this.d.onFinished!(id), id);
+        // It left the line, and it is finished: a release shipping it opens again.
+        this.d.events.emit({ type: 'left-line', deployId: id, app: after.app, env: after.env });
+        this.d.events.emit({ type: 'finished', deployId: id, app: after.app, env: after.env, followUps: true });
         return { text: cancelledQueuedText(after, await this.lockNote(after, user)) };
       }
       case 'requested':
         log.info('running deploy asked to stop');
         await this.d.cancels.notify(id);
         await this.record(after, user, now, 'while running');
-        this.updateFeed(after);
+        this.d.events.emit({ type: 'changed', deployId: id });
         return { text: stoppingText(after, now, this.d.killGraceMs, await this.lockNote(after, user)) };
     }
   }
@@ -102,11 +102,6 @@ export class CancelService {
     await this.d.audit
       ?.record({ at: now, user, action: 'cancel', app: dep.app, env: dep.env, deployId: dep.id, detail })
       .catch((err: Error) => this.d.log.error({ err: err.message, deployId: dep.id }, 'could not record the cancel in the audit log'));
-  }
-
-  private updateFeed(dep: Deploy): void {
-    this.d.feed.inBackground('feed update', () => this.d.feed.refresh(dep.id), dep.id);
-    if (dep.status === 'cancelled') this.d.feed.inBackground('queue positions update', () => this.d.feed.refreshWaiting(dep.app, dep.env));
   }
 
   private async lockNote(dep: Deploy, user: string): Promise<string | undefined> {

@@ -3,7 +3,22 @@ import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { FerryEnv } from '../config/env';
 import { boltLogger } from '../log';
-import type { Runtime } from '../runtime';
+import type { FerryConfig } from '../config/types';
+import type { Redactor } from '../core/redact';
+import type { ReleaseFeed } from '../feed/release-feed';
+import type { Queues } from '../queue/queues';
+import type { ArrivalOrder } from '../services/arrival-order';
+import type { BoardService } from '../services/board';
+import type { CancelService } from '../services/cancel';
+import type { DeployLogDeps } from '../services/deploy-log';
+import type { DeployRequests } from '../services/deploy-requests';
+import type { FreezeService } from '../services/freezes';
+import type { LockService } from '../services/locks';
+import type { Permissions } from '../services/permissions';
+import type { ReleaseService } from '../services/releases';
+import type { RollbackService } from '../services/rollback';
+import type { AuditLog } from '../store/audit';
+import type { LockStore } from '../store/locks';
 import { registerAskRelease } from './actions/ask-release';
 import { registerCancel } from './actions/cancel';
 import { registerNotifyUnfrozen } from './actions/notify-unfrozen';
@@ -22,6 +37,29 @@ import { Limiter } from '../util/limiter';
 
 const AFTER_ACK_CONCURRENCY = 4;
 
+/** What the Slack listeners use: the services they hand the slow part to, and what they read. */
+export interface SlackParts {
+  config: FerryConfig;
+  now: () => number;
+  /** Hides secrets in what a listener's error logs. */
+  redact: Redactor;
+  /** Requests that may queue a deploy take their place in line when they arrive. */
+  arrivals: ArrivalOrder;
+  requests: DeployRequests;
+  deployLog: DeployLogDeps;
+  cancels: CancelService;
+  board: BoardService;
+  locks: LockStore;
+  lockService: LockService;
+  permissions: Permissions;
+  audit: AuditLog;
+  rollbacks: RollbackService;
+  queues: Pick<Queues, 'dm'>;
+  freezes: FreezeService;
+  releases: ReleaseService;
+  releaseFeed: ReleaseFeed;
+}
+
 export interface SlackApp {
   app: App;
   /** The HTTP listener for /slack/events, in HTTP mode. */
@@ -35,13 +73,13 @@ export interface SlackApp {
  * The Bolt app: transport only. Listeners parse, ack within Slack's 3 s, and hand the slow part to
  * the services. HTTP mode with the signing secret, or Socket Mode when SLACK_APP_TOKEN is set.
  */
-export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger, inflight: Inflight): SlackApp {
+export function createSlackApp(parts: SlackParts, env: FerryEnv, log: Logger, inflight: Inflight): SlackApp {
   const logger = boltLogger(log.child({ component: 'bolt' }));
   logger.setLevel(LogLevel.WARN);
   const slackApiUrl = env.slackApiUrl.endsWith('/') ? env.slackApiUrl : `${env.slackApiUrl}/`;
   // Requests reach Bolt screened (request-shape.ts: by the HTTP server, or socketGuard), and its
   // receivers answer a listener's error or missing ack with a 200 and a logged reference.
-  const socketGuard = new SocketModeGuard(log, rt.redact);
+  const socketGuard = new SocketModeGuard(log, parts.redact);
   const socket = env.slackAppToken
     ? // The socket client opens its connection through SLACK_API_URL too (apps.connections.open).
       new SocketModeReceiver({
@@ -60,7 +98,7 @@ export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger, inflight
         endpoints: '/slack/events',
         logger,
         logLevel: LogLevel.WARN,
-        ...httpReceiverGuards(log, rt.redact),
+        ...httpReceiverGuards(log, parts.redact),
       });
   const app = new App({
     token: env.slackBotToken!,
@@ -78,19 +116,19 @@ export function createSlackApp(rt: Runtime, env: FerryEnv, log: Logger, inflight
   // still waiting for their ack, so a burst of commands is acked first.
   const limiter = new Limiter(AFTER_ACK_CONCURRENCY, { busy: () => inflight.busy, maxDeferMs: 1_000 });
   inflight.on('idle', () => limiter.wake());
-  const deps = { config: rt.config, log, limiter, now: rt.now, arrivals: rt.arrivals };
-  registerDeploy(app, { ...deps, requests: rt.requests, deployLog: rt.deployLog, cancels: rt.cancels });
-  registerDeploys(app, { ...deps, board: rt.board });
-  registerLock(app, { ...deps, locks: rt.locks, lockService: rt.lockService, permissions: rt.permissions, audit: rt.audit });
-  registerRollback(app, { ...deps, rollbacks: rt.rollbacks });
-  registerWaitlist(app, { ...deps, locks: rt.locks });
-  registerAskRelease(app, { ...deps, locks: rt.locks, queues: rt.queues });
-  registerCancel(app, { ...deps, cancels: rt.cancels });
-  registerFreeze(app, { ...deps, freezes: rt.freezeService });
-  registerNotifyUnfrozen(app, { ...deps, freezes: rt.freezeService });
-  registerRelease(app, { ...deps, releases: rt.releases });
-  registerReleaseActions(app, { ...deps, releases: rt.releases, feed: rt.releaseFeed });
-  registerReleaseViews(app, { ...deps, releases: rt.releases, feed: rt.releaseFeed });
+  const deps = { config: parts.config, log, limiter, now: parts.now, arrivals: parts.arrivals };
+  registerDeploy(app, { ...deps, requests: parts.requests, deployLog: parts.deployLog, cancels: parts.cancels });
+  registerDeploys(app, { ...deps, board: parts.board });
+  registerLock(app, { ...deps, locks: parts.locks, lockService: parts.lockService, permissions: parts.permissions, audit: parts.audit });
+  registerRollback(app, { ...deps, rollbacks: parts.rollbacks });
+  registerWaitlist(app, { ...deps, locks: parts.locks });
+  registerAskRelease(app, { ...deps, locks: parts.locks, queues: parts.queues });
+  registerCancel(app, { ...deps, cancels: parts.cancels });
+  registerFreeze(app, { ...deps, freezes: parts.freezes });
+  registerNotifyUnfrozen(app, { ...deps, freezes: parts.freezes });
+  registerRelease(app, { ...deps, releases: parts.releases });
+  registerReleaseActions(app, { ...deps, releases: parts.releases, feed: parts.releaseFeed });
+  registerReleaseViews(app, { ...deps, releases: parts.releases, feed: parts.releaseFeed });
 
   return {
     app,

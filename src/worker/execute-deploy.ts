@@ -1,9 +1,8 @@
 import { childBaseEnv, type FerryEnv } from '../config/env';
-import type { EnvConfig, FerryConfig } from '../config/types';
+import type { EnvConfig } from '../config/types';
 import { cancelledWhileRunningReason } from '../core/cancel';
 import type { Deploy } from '../core/deploy';
 import { formatDuration } from '../core/duration';
-import type { Redactor } from '../core/redact';
 import type { CancelAsked } from '../store/cancel';
 import type { DeployOutcome } from '../store/deploys';
 import type { DeployCancel } from './cancel-watch';
@@ -12,11 +11,10 @@ import { type CommandResult, runCommand } from './run-command';
 import { SMOKE_MARKER, smokeEnv, smokeOutcome } from './smoke';
 import type { CommandSupervisor } from './supervisor';
 
-export interface ExecuteDeps {
-  config: FerryConfig;
+/** What running a deploy's commands needs. */
+export interface CommandDeps {
   env: FerryEnv;
   supervisor: CommandSupervisor;
-  redact: Redactor;
   /** Between SIGTERM and SIGKILL when a command is stopped. */
   graceMs: number;
   now: () => number;
@@ -37,47 +35,71 @@ export interface Execution {
   tree: Tree;
 }
 
+/** One deploy's commands: where they run, with which variables. */
+interface Commands {
+  x: Execution;
+  dir: string;
+  vars: Record<string, string>;
+  d: CommandDeps;
+}
+
 /**
  * Runs the env's command in the deploy's checkout, then its smoke check if it has one, and says
  * how it ended.
  */
-export async function execute(x: Execution, d: ExecuteDeps): Promise<DeployOutcome> {
-  const { deploy: dep, envCfg, out } = x;
+export async function execute(x: Execution, d: CommandDeps): Promise<DeployOutcome> {
   if (x.tree.error !== undefined) return { status: 'failed', error: x.tree.error };
-  const dir = x.tree.dir;
-  // A cancel stops the command as a timeout does (SIGTERM to its group, SIGKILL after graceMs);
-  // the outcome is recorded as cancelled, not failed.
-  const cancelled = (req: CancelAsked, exitCode?: number): DeployOutcome => {
-    const ranMs = Math.max(0, d.now() - (dep.startedAt ?? dep.createdAt));
-    out.say(`cancelled by ${req.by} after ${formatDuration(ranMs)}; ${exitCode === undefined ? 'the command was not started' : 'stopped'}`);
-    return { status: 'cancelled', ...(exitCode !== undefined && { exitCode }), error: cancelledWhileRunningReason(req.by, ranMs) };
-  };
   const early = x.cancel?.request();
-  if (early) return cancelled(early);
-  const env = commandEnv(dep, envCfg, d.env);
-  const run = (argv: string[], vars: Record<string, string>, timeoutMs: number): Promise<CommandResult> => {
-    out.say(`running ${argv.join(' ')}`);
-    return runCommand(d.supervisor, { argv, cwd: dir, env: vars, timeoutMs, graceMs: d.graceMs, signal: x.signal, onLines: out.lines });
-  };
-  const r = await run(envCfg.deploy, env, envCfg.timeoutMs);
+  if (early) return cancelled(x, d, early);
+  const c: Commands = { x, dir: x.tree.dir, vars: commandEnv(x.deploy, x.envCfg, d.env), d };
+  const r = await run(c, x.envCfg.deploy, c.vars, x.envCfg.timeoutMs);
+  const ended = deployEnded(c, r);
+  if (ended) return ended;
+  return x.envCfg.smoke ? smokeCheck(c, x.envCfg.smoke) : { status: 'succeeded', exitCode: 0 };
+}
+
+function run(c: Commands, argv: string[], vars: Record<string, string>, timeoutMs: number): Promise<CommandResult> {
+  c.x.out.say(`running ${argv.join(' ')}`);
+  return runCommand(c.d.supervisor, {
+    argv,
+    cwd: c.dir,
+    env: vars,
+    timeoutMs,
+    graceMs: c.d.graceMs,
+    signal: c.x.signal,
+    onLines: c.x.out.lines,
+  });
+}
+
+/** How the deploy command ended, unless it exited with 0 (undefined: the smoke check, if any, is next). */
+function deployEnded(c: Commands, r: CommandResult): DeployOutcome | undefined {
+  const { x } = c;
+  const timeoutMs = x.envCfg.timeoutMs;
   if (r.timedOut) {
-    out.say(`timed out after ${formatDuration(envCfg.timeoutMs)}; stopped`);
-    return { status: 'failed', exitCode: r.exitCode, error: `timed out after ${formatDuration(envCfg.timeoutMs)} (the env's timeout)` };
+    x.out.say(`timed out after ${formatDuration(timeoutMs)}; stopped`);
+    return { status: 'failed', exitCode: r.exitCode, error: `timed out after ${formatDuration(timeoutMs)} (the env's timeout)` };
   }
   const req = x.cancel?.request();
-  if (req && r.stoppedBecause !== undefined && r.stoppedBecause === String(x.cancel!.signal.reason)) return cancelled(req, r.exitCode);
+  if (req && r.stoppedBecause !== undefined && r.stoppedBecause === String(x.cancel!.signal.reason))
+    return cancelled(x, c.d, req, r.exitCode);
   if (r.stoppedBecause) {
-    out.say(`stopped: ${r.stoppedBecause}`);
+    x.out.say(`stopped: ${r.stoppedBecause}`);
     return { status: 'failed', exitCode: r.exitCode, error: `stopped: ${r.stoppedBecause}` };
   }
-  out.say(`exited with ${r.exitCode}`);
+  x.out.say(`exited with ${r.exitCode}`);
   if (r.exitCode !== 0) return { status: 'failed', exitCode: r.exitCode, error: `the deploy command exited with ${r.exitCode}` };
-  if (!envCfg.smoke) return { status: 'succeeded', exitCode: 0 };
-  // The smoke check (src/worker/smoke.ts): same checkout, same variables plus FERRY_URL and
-  // FERRY_PHASE=smoke, output in the same log after a marker. Whatever it says, the new code is
-  // installed now (FINISH records it as what runs on the env).
+  return undefined;
+}
+
+/**
+ * The smoke check (src/worker/smoke.ts): same checkout, same variables plus FERRY_URL and
+ * FERRY_PHASE=smoke, output in the same log after a marker. Whatever it says, the new code is
+ * installed now (FINISH records it as what runs on the env).
+ */
+async function smokeCheck(c: Commands, argv: string[]): Promise<DeployOutcome> {
+  const { out, envCfg } = c.x;
   out.raw(SMOKE_MARKER);
-  const s = await run(envCfg.smoke, smokeEnv(env, envCfg.url), envCfg.smokeTimeoutMs);
+  const s = await run(c, argv, smokeEnv(c.vars, envCfg.url), envCfg.smokeTimeoutMs);
   const outcome = smokeOutcome(s, envCfg.smokeTimeoutMs);
   out.say(
     outcome.status === 'succeeded'
@@ -87,6 +109,16 @@ export async function execute(x: Execution, d: ExecuteDeps): Promise<DeployOutco
         : `smoke check failed (exit ${s.exitCode})`,
   );
   return outcome;
+}
+
+/**
+ * A cancel stops the command as a timeout does (SIGTERM to its group, SIGKILL after graceMs); the
+ * outcome is recorded as cancelled, not failed.
+ */
+function cancelled(x: Execution, d: Pick<CommandDeps, 'now'>, req: CancelAsked, exitCode?: number): DeployOutcome {
+  const ranMs = Math.max(0, d.now() - (x.deploy.startedAt ?? x.deploy.createdAt));
+  x.out.say(`cancelled by ${req.by} after ${formatDuration(ranMs)}; ${exitCode === undefined ? 'the command was not started' : 'stopped'}`);
+  return { status: 'cancelled', ...(exitCode !== undefined && { exitCode }), error: cancelledWhileRunningReason(req.by, ranMs) };
 }
 
 /** The deploy command's environment: the pass-through variables and the deploy's FERRY_* ones, nothing else. */

@@ -9,7 +9,7 @@ import { type Deploy, shortSha } from '../core/deploy';
 import { formatDuration } from '../core/duration';
 import type { ChecksOf } from '../services/checks';
 import { envGate } from '../services/env-gate';
-import type { FeedPublisher } from '../feed/publisher';
+import type { DeployEventSink } from '../events/deploy-events';
 import type { DeployJobData } from '../queue/names';
 import type { Queues } from '../queue/queues';
 import type { DeployStore } from '../store/deploys';
@@ -23,13 +23,12 @@ export interface HoldDeps {
   deploys: DeployStore;
   freezes: FreezeStore;
   queues: Queues;
-  feed: FeedPublisher;
+  /** Told when what the deploy waits for changes, and when the gate ends it before it started. */
+  events: DeployEventSink;
   log: Logger;
   now?: () => number;
   /** The SHA's required checks (`require_checks:`); undefined: no env requires any. */
   checks?: ChecksOf;
-  /** Told when the gate ended a deploy that never started (its required checks failed or timed out). */
-  onFinished?: (deployId: number) => Promise<void>;
 }
 
 /** How many of the env's latest deploys are looked at for an earlier one still waiting for its checks. */
@@ -58,7 +57,7 @@ export async function holdIfBlocked(job: Job<DeployJobData>, token: string | und
   const until = decision.kind === 'window' ? decision.opensAt : (decision.retryAt ?? now + RECHECK_MS);
   const cause = decision.kind === 'window' ? `window-${decision.opensAt}` : `freeze-${decision.freeze.source}-${decision.freeze.since}`;
   if (await d.deploys.setWaiting(deployId, why)) {
-    d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
+    d.events.emit({ type: 'changed', deployId });
     // An automatic deploy for nobody in Slack (user `github`) is told about in the feed only.
     if (isSlackUser(deploy.user))
       await d.queues.dm(deploy.user, heldText(deployId, describeGate(decision, env, now)), `held-${deployId}-${cause}`);
@@ -107,7 +106,7 @@ async function holdForChecks(
         `waiting behind deploy #${ahead}, whose checks are still running (deploys to ${escapeMrkdwn(env)} go in order)`,
       )
     ) {
-      d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
+      d.events.emit({ type: 'changed', deployId });
     }
     await job.moveToDelayed(Date.now() + poll, token);
     throw new DelayedError();
@@ -132,8 +131,7 @@ async function holdForChecks(
       d,
     );
   }
-  if (await d.deploys.setWaiting(deployId, waitingForChecksText(verdict)))
-    d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
+  if (await d.deploys.setWaiting(deployId, waitingForChecksText(verdict))) d.events.emit({ type: 'changed', deployId });
   d.log.info({ deployId, app, env, pending: verdict.pending.map((c) => c.name), unknown: verdict.unknown }, 'deploy waits for checks');
   await job.moveToDelayed(Date.now() + Math.min(poll, left), token);
   throw new DelayedError();
@@ -153,9 +151,10 @@ async function earlierWaitingForChecks(deploy: Deploy, d: HoldDeps): Promise<num
 async function failUnstarted(deploy: Deploy, error: string, now: number, d: HoldDeps): Promise<'go' | 'ended'> {
   if (!(await d.deploys.failQueued(deploy.id, error, now))) return 'go'; // cancelled or started meanwhile: runDeploy decides
   d.log.info({ deployId: deploy.id, error }, 'deploy failed before it started');
-  d.feed.inBackground('feed update', () => d.feed.refresh(deploy.id), deploy.id);
-  d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(deploy.app, deploy.env));
-  if (d.onFinished) d.feed.inBackground('after the deploy', () => d.onFinished!(deploy.id), deploy.id);
+  // It leaves the line without running, and it is finished (a release shipping it opens again).
+  const { id: deployId, app, env } = deploy;
+  d.events.emit({ type: 'left-line', deployId, app, env });
+  d.events.emit({ type: 'finished', deployId, app, env, followUps: true });
   return 'ended';
 }
 

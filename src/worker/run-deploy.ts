@@ -4,24 +4,34 @@ import type { Deploy } from '../core/deploy';
 import { exclusiveWaitText } from '../core/exclusive';
 import { hasFollowUps } from '../core/follow-ups';
 import { escapeMrkdwn } from '../core/slack-format';
-import type { FeedPublisher } from '../feed/publisher';
+import type { FerryConfig, EnvConfig } from '../config/types';
+import type { Redactor } from '../core/redact';
+import type { DeployEventSink } from '../events/deploy-events';
 import type { DeployJobData } from '../queue/names';
 import type { BeginResult, DeployOutcome, DeployStore } from '../store/deploys';
 import { deployLeaseHolder, leaseDeployId, type LeaseStore } from '../store/lease';
 import type { LogStore } from '../store/logs';
 import { sleep } from '../util/deadline';
-import type { CancelWatch } from './cancel-watch';
-import { type ExecuteDeps, execute, type Tree } from './execute-deploy';
+import type { CancelWatch, DeployCancel } from './cancel-watch';
+import { type CommandDeps, execute, type Tree } from './execute-deploy';
 import { keepLease } from './lease-keeper';
 import { LogBuffer } from './log-buffer';
 import type { Workspaces } from './workspace';
 
-export interface RunDeps extends Omit<ExecuteDeps, 'now'> {
+export interface RunDeps extends Omit<CommandDeps, 'now'> {
+  config: FerryConfig;
+  redact: Redactor;
   workspaces: Workspaces;
   deploys: DeployStore;
   leases: LeaseStore;
   logs: LogStore;
-  feed: FeedPublisher;
+  /**
+   * Told how the deploy goes: what it waits for, its start, its end (with whether anything may
+   * follow it: releases follow their ship deploys and notice their envs moving, promotions, smoke
+   * failure actions); a re-run of a finished deploy tells its end again, so a worker lost in
+   * between is covered.
+   */
+  events: DeployEventSink;
   log: Logger;
   /** This worker's name, shown in the feed ("on host:pid"). */
   workerName: string;
@@ -30,12 +40,6 @@ export interface RunDeps extends Omit<ExecuteDeps, 'now'> {
   /** Notices cancel requests for the deploys this process runs (pub/sub, plus a check on the lease tick). */
   cancels?: CancelWatch;
   now?: () => number;
-  /**
-   * Told once a deploy's outcome is recorded, when something may follow it (releases follow their
-   * ship deploys and notice their envs moving, promotions, smoke failure actions); also on a re-run
-   * of a finished deploy, so a worker lost in between is covered.
-   */
-  onFinished?: (deployId: number) => Promise<void>;
 }
 
 /** The env was frozen between the worker's gate and the start: the job goes back to be held (see worker.ts). */
@@ -69,6 +73,19 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
   }
 }
 
+/** One turn of a deploy under its env lease, and whether (and with what follow-ups) its outcome is recorded. */
+interface Turn {
+  job: DeployJobData;
+  lease: string;
+  out: LogBuffer;
+  d: RunDeps;
+  log: Logger;
+  now: () => number;
+  /** Undefined on the paths that end it without running it: anything may follow those. */
+  started?: Deploy;
+  recorded?: { followUps: boolean };
+}
+
 async function runPrepared(
   job: DeployJobData,
   tree: Tree | undefined,
@@ -83,86 +100,35 @@ async function runPrepared(
   if (begun.kind === 'frozen') throw new FrozenAtStart(deployId);
   if (begun.kind === 'finished') {
     // A re-run of a finished deploy (its worker died after recording the outcome): make sure the
-    // feed shows it; the deploy itself is never run again.
-    d.feed.inBackground('feed update', () => d.feed.postFailureLog(deployId), deployId);
-    if (d.onFinished) d.feed.inBackground('after the deploy', () => d.onFinished!(deployId), deployId);
+    // feed shows it and what follows it is queued; the deploy itself is never run again.
+    d.events.emit({ type: 'finished', deployId, app, env, followUps: true });
     return;
   }
-  const lease = begun.lease;
+  const t: Turn = { job, lease: begun.lease, out, d, log, now };
   const lost = new AbortController();
   const cancel = d.cancels?.watch(deployId);
   const renewer = keepLease(
-    { app, env, lease, ttlMs: d.config.leaseTtlMs, leases: d.leases, log },
+    { app, env, lease: t.lease, ttlMs: d.config.leaseTtlMs, leases: d.leases, log },
     lost,
     cancel && (() => void cancel.check()),
   );
-  // `started` is undefined on the paths that end it without running it: anything may follow those.
-  let started: Deploy | undefined;
-  const finish = async (outcome: DeployOutcome) => {
-    await out.flush();
-    const r = await d.deploys.finish({ id: deployId, app, env }, lease, outcome, now());
-    if (!r) throw new Error('lost the env lease before recording the outcome');
-    log.info({ status: outcome.status, exitCode: outcome.exitCode, error: outcome.error }, 'deploy finished');
-    if (d.onFinished && (!started || hasFollowUps(d.config, started, outcome, r.releases)))
-      d.feed.inBackground('after the deploy', () => d.onFinished!(deployId), deployId);
-  };
   try {
     const envCfg = d.config.apps[app]?.envs[env];
-    if (!envCfg) return await finish({ status: 'failed', error: `\`${app}\` ${env} is no longer in the config` });
-    if (begun.kind === 'locked')
-      return await finish({ status: 'failed', error: `${env} was locked by <@${begun.holder}> before it could start` });
-    if (begun.kind === 'moved') {
-      const now = begun.sha ? `\`${begun.sha.slice(0, 7)}\`` : 'nothing';
-      return await finish({
-        status: 'failed',
-        error: `${env} runs ${now} now, not what its release was made from (a deploy ran there first), so it did not start; refresh the release`,
-      });
-    }
-    if (begun.kind === 'lost') {
-      await cancel?.check();
-      const asked = cancel?.request();
-      if (asked)
-        return await finish({
-          status: 'cancelled',
-          error: `${cancelledBeforeStartReason(asked.by)}; the worker running it had stopped mid-deploy`,
-        });
-      if (envCfg.onWorkerLost === 'fail' || begun.attempt >= MAX_ATTEMPTS) {
-        return await finish({
-          status: 'failed',
-          error: `the worker running it stopped mid-deploy (attempt ${begun.attempt}); check the env, then deploy again`,
-        });
-      }
-      log.warn({ attempt: begun.attempt }, 'the worker running this deploy was lost; running it again');
-      const again = await d.deploys.start(deployId, app, env, lease, d.workerName, now());
-      if (again.kind === 'locked')
-        return await finish({ status: 'failed', error: `${env} was locked by <@${again.holder}> before it could run again` });
-      if (again.kind === 'lease-lost') throw new Error('lost the env lease before starting');
-    }
-    started = begun.kind === 'started' ? begun.deploy : (await d.deploys.get(deployId))!;
-    log.info({ sha: started.sha, attempt: started.attempt }, 'deploy started');
-    d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
-    // It left the line: the deploy behind it is next now.
-    d.feed.inBackground('queue positions update', () => d.feed.refreshWaiting(app, env, 'next'));
+    if (!envCfg) return await finish(t, { status: 'failed', error: `\`${app}\` ${env} is no longer in the config` });
+    const refused = await notStarting(t, begun, envCfg, cancel);
+    if (refused) return await finish(t, refused);
+    t.started = begun.kind === 'started' ? begun.deploy : (await d.deploys.get(deployId))!;
+    log.info({ sha: t.started.sha, attempt: t.started.attempt }, 'deploy started');
+    d.events.emit({ type: 'started', deployId, app, env });
     const stops = [lost.signal, d.shutdown, ...(cancel ? [cancel.signal] : [])];
-    const ready = tree?.sha === started.sha ? tree : await prepareTree(deployId, d, out, log, started);
-    await finish(
-      await execute(
-        {
-          deploy: started,
-          envCfg,
-          out,
-          signal: AbortSignal.any(stops),
-          tree: ready ?? { error: 'nothing to check out' },
-          ...(cancel && { cancel }),
-        },
-        { ...d, now },
-      ),
-    );
+    const ready = tree?.sha === t.started.sha ? tree : await prepareTree(deployId, d, out, log, t.started);
+    const x = { deploy: t.started, envCfg, out, signal: AbortSignal.any(stops), tree: ready ?? { error: 'nothing to check out' } };
+    await finish(t, await execute({ ...x, ...(cancel && { cancel }) }, { ...d, now }));
   } catch (err) {
     // Record what can be recorded; if even that fails (the lease is gone), the job's next attempt
     // finds the deploy still running and reports it as lost.
     log.error({ err: (err as Error).message }, 'deploy job failed');
-    await finish({
+    await finish(t, {
       status: 'failed',
       error: `Ferry hit an error while running it: ${escapeMrkdwn((err as Error).message).slice(0, 200)}`,
     }).catch(() => {});
@@ -170,9 +136,56 @@ async function runPrepared(
   } finally {
     renewer.stop();
     cancel?.stop();
-    await d.leases.release(app, env, lease).catch(() => {});
-    d.feed.inBackground('feed update', () => d.feed.postFailureLog(deployId), deployId);
+    await d.leases.release(app, env, t.lease).catch(() => {});
+    d.events.emit(t.recorded ? { type: 'finished', deployId, app, env, followUps: t.recorded.followUps } : { type: 'changed', deployId });
   }
+}
+
+/** Records the deploy's outcome under its lease (and what may follow it, for the finished event). */
+async function finish(t: Turn, outcome: DeployOutcome): Promise<void> {
+  const { deployId: id, app, env } = t.job;
+  await t.out.flush();
+  const r = await t.d.deploys.finish({ id, app, env }, t.lease, outcome, t.now());
+  if (!r) throw new Error('lost the env lease before recording the outcome');
+  t.log.info({ status: outcome.status, exitCode: outcome.exitCode, error: outcome.error }, 'deploy finished');
+  t.recorded = { followUps: !t.started || hasFollowUps(t.d.config, t.started, outcome, r.releases) };
+}
+
+/**
+ * Why a begun deploy ends without running (locked, its env moved under its release, its worker
+ * lost and not to be retried), or undefined when it runs: a lost worker's deploy retried with
+ * `on_worker_lost: retry` is started again here.
+ */
+async function notStarting(
+  t: Turn,
+  begun: Extract<BeginResult, { kind: 'started' | 'locked' | 'moved' | 'lost' }>,
+  envCfg: EnvConfig,
+  cancel: DeployCancel | undefined,
+): Promise<DeployOutcome | undefined> {
+  const { deployId, app, env } = t.job;
+  if (begun.kind === 'locked') return { status: 'failed', error: `${env} was locked by <@${begun.holder}> before it could start` };
+  if (begun.kind === 'moved') {
+    const now = begun.sha ? `\`${begun.sha.slice(0, 7)}\`` : 'nothing';
+    return {
+      status: 'failed',
+      error: `${env} runs ${now} now, not what its release was made from (a deploy ran there first), so it did not start; refresh the release`,
+    };
+  }
+  if (begun.kind !== 'lost') return undefined;
+  await cancel?.check();
+  const asked = cancel?.request();
+  if (asked) return { status: 'cancelled', error: `${cancelledBeforeStartReason(asked.by)}; the worker running it had stopped mid-deploy` };
+  if (envCfg.onWorkerLost === 'fail' || begun.attempt >= MAX_ATTEMPTS) {
+    return {
+      status: 'failed',
+      error: `the worker running it stopped mid-deploy (attempt ${begun.attempt}); check the env, then deploy again`,
+    };
+  }
+  t.log.warn({ attempt: begun.attempt }, 'the worker running this deploy was lost; running it again');
+  const again = await t.d.deploys.start(deployId, app, env, t.lease, t.d.workerName, t.now());
+  if (again.kind === 'locked') return { status: 'failed', error: `${env} was locked by <@${again.holder}> before it could run again` };
+  if (again.kind === 'lease-lost') throw new Error('lost the env lease before starting');
+  return undefined;
 }
 
 /**
@@ -208,7 +221,7 @@ function checkoutWaitNote(deployId: number, status: 'queued' | 'running', d: Run
     writes = writes
       .then(() => d.deploys.setWaiting(deployId, why ? escapeMrkdwn(why) : '', status))
       .then((changed) => {
-        if (changed) d.feed.inBackground('feed update', () => d.feed.refresh(deployId), deployId);
+        if (changed) d.events.emit({ type: 'changed', deployId });
       })
       .catch((err: Error) => log.warn({ err: err.message }, 'could not show what the checkout waits for'));
   };
@@ -253,5 +266,5 @@ async function showExclusiveWait(job: DeployJobData, aheadId: number | undefined
   const ahead = aheadId === undefined ? undefined : await d.deploys.get(aheadId);
   if (ahead?.app === job.app) return; // its own app's deploy (a lost worker's lease running out): not the group's doing
   const text = exclusiveWaitText({ group, env: job.env, why, ...(ahead && { ahead: { id: ahead.id, app: ahead.app } }) });
-  if (await d.deploys.setWaiting(job.deployId, text)) d.feed.inBackground('feed update', () => d.feed.refresh(job.deployId), job.deployId);
+  if (await d.deploys.setWaiting(job.deployId, text)) d.events.emit({ type: 'changed', deployId: job.deployId });
 }

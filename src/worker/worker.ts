@@ -1,6 +1,6 @@
 import type { ReleaseLife } from '../services/release-life';
 import type { WebClient } from '@slack/web-api';
-import { Worker } from 'bullmq';
+import { Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
@@ -28,36 +28,42 @@ export interface WorkerHost {
   stop(report?: ShutdownReport): Promise<void>;
 }
 
-/**
- * One worker process's share of the queues: a BullMQ worker on every app+env deploy queue (each
- * queue lets one job be active across all workers), and one on the timers queue.
- */
-export function startWorkers(opts: {
+/** What one worker process runs: deploys, and the timers (locks, freezes, releases, what follows a deploy). */
+export interface WorkerDeps {
   config: FerryConfig;
   connection: Redis;
   bullPrefix: string;
   run: Omit<RunDeps, 'shutdown'>;
-  lockService: LockService;
-  freezeService: FreezeService;
+  lockService: Pick<LockService, 'expire' | 'remind'>;
+  freezeService: Pick<FreezeService, 'expire'>;
   /** Posts scheduled freezes' beginnings and ends to the feed. */
-  scheduleFeed: ScheduleFeed;
+  scheduleFeed: Pick<ScheduleFeed, 'edge' | 'start'>;
   /** What follows a deploy's end (releases, smoke failure actions, promotion); throws to be retried. */
   afterDeploy: (deployId: number) => Promise<void>;
   /** Releases' reminders and expiry. */
   releases: Pick<ReleaseLife, 'remind' | 'expire' | 'settleTimer'>;
   /** What decides whether a queued deploy may start now (freezes, the deploy window). */
   hold: HoldDeps;
-  slack: WebClient;
+  slack: Pick<WebClient, 'chat'>;
   log: Logger;
   /** How long a shutdown waits for running deploys before stopping them. */
   shutdownGraceMs: number;
   /** Whether Redis answers (a shutdown does not wait on it when it doesn't). */
   outage: Pick<RedisOutage, 'unreachable' | 'describe'>;
-}): WorkerHost {
+}
+
+/** BullMQ worker options every queue shares. */
+type Common = WorkerOptions;
+
+/**
+ * One worker process's share of the queues: a BullMQ worker on every app+env deploy queue (each
+ * queue lets one job be active across all workers), and one on the timers queue.
+ */
+export function startWorkers(opts: WorkerDeps): WorkerHost {
   const { config, log } = opts;
   const shutdown = new AbortController();
   const jobs = new RunningJobs();
-  const common = {
+  const common: Common = {
     connection: opts.connection,
     prefix: opts.bullPrefix,
     concurrency: 1,
@@ -68,83 +74,103 @@ export function startWorkers(opts: {
   };
   const workers: Worker[] = [];
   for (const app of config.appNames) {
-    for (const env of config.apps[app]!.envNames) {
-      const w = new Worker<DeployJobData>(
-        deployQueueName(app, env),
-        (job, token) =>
-          jobs.track(`deploy #${job.data.deployId} (${app} to ${env})`, job.data.deployId, async () => {
-            // The gate, then the start; a freeze set in between is caught by the begin script, and
-            // the gate then holds the job (or, if it has lifted again already, the deploy starts).
-            for (let tries = 0; ; tries++) {
-              if ((await holdIfBlocked(job, token, opts.hold)) === 'ended') return;
-              try {
-                return await runDeploy(job.data, { ...opts.run, shutdown: shutdown.signal });
-              } catch (err) {
-                if (!(err instanceof FrozenAtStart) || tries >= 2) throw err;
-              }
-            }
-          }),
-        common,
-      );
-      w.on('failed', (job, err) => log.error({ deployId: job?.data.deployId, err: err.message }, 'deploy job failed'));
-      // Connection errors are the runtime's to log (once per outage, not per queue and retry).
-      w.on('error', (err) => {
-        if (!isConnectionError(err)) log.error({ err: err.message, queue: w.name }, 'worker error');
-      });
-      workers.push(w);
-    }
+    for (const env of config.apps[app]!.envNames) workers.push(deployWorker(app, env, opts, jobs, shutdown.signal, common));
   }
-  const timers = new Worker<TimerJobData>(
-    TIMERS_QUEUE,
-    (job) => jobs.track(`${job.data.kind} timer job ${job.id}`, undefined, () => runTimer(job.data)),
-    { ...common, concurrency: 4, lockDuration: 30_000, stalledInterval: 30_000 },
-  );
-  async function runTimer(t: TimerJobData): Promise<void> {
-    if (t.kind === 'lock-expire') await opts.lockService.expire(t.app, t.env, t.token);
-    else if (t.kind === 'lock-remind') await opts.lockService.remind(t.app, t.env, t.token);
-    else if (t.kind === 'freeze-expire') await opts.freezeService.expire(t.app, t.env, t.token);
-    else if (t.kind === 'schedule-edge') await opts.scheduleFeed.edge(t.name, t.at);
-    else if (t.kind === 'release-remind') await opts.releases.remind(t.id, t.round);
-    else if (t.kind === 'release-expire') await opts.releases.expire(t.id);
-    else if (t.kind === 'release-settle') await opts.releases.settleTimer(t.id, t.attempt);
-    else if (t.kind === 'after-deploy') await opts.afterDeploy(t.deployId);
-    else await opts.slack.chat.postMessage({ channel: t.user, text: t.text });
-  }
-  timers.on('error', (err) => {
-    if (!isConnectionError(err)) log.error({ err: err.message }, 'timer worker error');
-  });
-  workers.push(timers);
+  workers.push(timersWorker(opts, jobs, common));
   log.info({ queues: workers.length - 1 }, 'worker started');
   opts.scheduleFeed.start().catch((err: Error) => log.error({ err: err.message }, "could not schedule the scheduled freezes' feed posts"));
+  return { stop: (report = new ShutdownReport(log)) => stopWorkers(workers, jobs, shutdown, opts, report) };
+}
 
-  return {
-    async stop(report = new ShutdownReport(log)) {
-      const graceMs = opts.shutdownGraceMs;
-      log.info({ graceMs, running: jobs.labels() }, 'worker stopping: no new deploys; waiting for running ones');
-      jobs.reportTo(report);
-      // Stops fetching jobs at once; resolves once the running ones ended and the connections closed.
-      const closing = Promise.all(workers.map((w) => w.close()));
-      closing.catch(() => {});
-      if (!(await jobs.idle(graceMs))) {
-        log.warn({ running: jobs.labels() }, `the shutdown grace (${formatDuration(graceMs)}) ran out; stopping the running deploys`);
-        shutdown.abort(`the worker was shut down (its shutdown_grace, ${formatDuration(graceMs)}, ran out)`);
-        if (!(await jobs.idle(opts.run.graceMs + RECORD_MS)))
-          jobs.giveUp(
-            report,
-            config.leaseTtlMs,
-            `the shutdown grace ran out (it was told to stop ${formatDuration(opts.run.graceMs + RECORD_MS)} earlier)`,
-          );
-      }
-      const why = opts.outage.unreachable ? opts.outage.describe() : `not closed within ${CLOSE_MS / 1000}s`;
-      if (opts.outage.unreachable || !(await report.bounded('closing the BullMQ workers', CLOSE_MS, () => closing))) {
-        for (const w of workers) void w.disconnect().catch(() => {});
-        report.gaveUp(
-          `could not close the BullMQ workers of ${workers.length} queues (${workers.map((w) => w.name).join(', ')}): ${why}; disconnected them`,
-        );
-        // A job fetched just as the stop began, which the close was waiting for.
-        jobs.giveUp(report, config.leaseTtlMs, 'the BullMQ workers were disconnected');
-      }
-      log.info('worker stopped');
-    },
-  };
+/** The BullMQ worker of one app+env's deploy queue. */
+function deployWorker(app: string, env: string, opts: WorkerDeps, jobs: RunningJobs, shutdown: AbortSignal, common: Common): Worker {
+  const { log } = opts;
+  const w = new Worker<DeployJobData>(
+    deployQueueName(app, env),
+    (job, token) =>
+      jobs.track(`deploy #${job.data.deployId} (${app} to ${env})`, job.data.deployId, async () => {
+        // The gate, then the start; a freeze set in between is caught by the begin script, and
+        // the gate then holds the job (or, if it has lifted again already, the deploy starts).
+        for (let tries = 0; ; tries++) {
+          if ((await holdIfBlocked(job, token, opts.hold)) === 'ended') return;
+          try {
+            return await runDeploy(job.data, { ...opts.run, shutdown });
+          } catch (err) {
+            if (!(err instanceof FrozenAtStart) || tries >= 2) throw err;
+          }
+        }
+      }),
+    common,
+  );
+  w.on('failed', (job, err) => log.error({ deployId: job?.data.deployId, err: err.message }, 'deploy job failed'));
+  // Connection errors are the process's outage watch's to log (once per outage, not per queue and retry).
+  w.on('error', (err) => {
+    if (!isConnectionError(err)) log.error({ err: err.message, queue: w.name }, 'worker error');
+  });
+  return w;
+}
+
+/** The BullMQ worker of the timers queue. */
+function timersWorker(opts: WorkerDeps, jobs: RunningJobs, common: Common): Worker {
+  const timers = new Worker<TimerJobData>(
+    TIMERS_QUEUE,
+    (job) => jobs.track(`${job.data.kind} timer job ${job.id}`, undefined, () => runTimer(job.data, opts)),
+    { ...common, concurrency: 4, lockDuration: 30_000, stalledInterval: 30_000 },
+  );
+  timers.on('error', (err) => {
+    if (!isConnectionError(err)) opts.log.error({ err: err.message }, 'timer worker error');
+  });
+  return timers;
+}
+
+async function runTimer(t: TimerJobData, opts: WorkerDeps): Promise<void> {
+  if (t.kind === 'lock-expire') await opts.lockService.expire(t.app, t.env, t.token);
+  else if (t.kind === 'lock-remind') await opts.lockService.remind(t.app, t.env, t.token);
+  else if (t.kind === 'freeze-expire') await opts.freezeService.expire(t.app, t.env, t.token);
+  else if (t.kind === 'schedule-edge') await opts.scheduleFeed.edge(t.name, t.at);
+  else if (t.kind === 'release-remind') await opts.releases.remind(t.id, t.round);
+  else if (t.kind === 'release-expire') await opts.releases.expire(t.id);
+  else if (t.kind === 'release-settle') await opts.releases.settleTimer(t.id, t.attempt);
+  else if (t.kind === 'after-deploy') await opts.afterDeploy(t.deployId);
+  else await opts.slack.chat.postMessage({ channel: t.user, text: t.text });
+}
+
+/**
+ * Stops taking jobs, lets the running deploys finish within the grace period, then stops them;
+ * every step bounded, noting in `report` what it could not finish.
+ */
+async function stopWorkers(
+  workers: Worker[],
+  jobs: RunningJobs,
+  shutdown: AbortController,
+  opts: WorkerDeps,
+  report: ShutdownReport,
+): Promise<void> {
+  const { config, log } = opts;
+  const graceMs = opts.shutdownGraceMs;
+  log.info({ graceMs, running: jobs.labels() }, 'worker stopping: no new deploys; waiting for running ones');
+  jobs.reportTo(report);
+  // Stops fetching jobs at once; resolves once the running ones ended and the connections closed.
+  const closing = Promise.all(workers.map((w) => w.close()));
+  closing.catch(() => {});
+  if (!(await jobs.idle(graceMs))) {
+    log.warn({ running: jobs.labels() }, `the shutdown grace (${formatDuration(graceMs)}) ran out; stopping the running deploys`);
+    shutdown.abort(`the worker was shut down (its shutdown_grace, ${formatDuration(graceMs)}, ran out)`);
+    if (!(await jobs.idle(opts.run.graceMs + RECORD_MS)))
+      jobs.giveUp(
+        report,
+        config.leaseTtlMs,
+        `the shutdown grace ran out (it was told to stop ${formatDuration(opts.run.graceMs + RECORD_MS)} earlier)`,
+      );
+  }
+  const why = opts.outage.unreachable ? opts.outage.describe() : `not closed within ${CLOSE_MS / 1000}s`;
+  if (opts.outage.unreachable || !(await report.bounded('closing the BullMQ workers', CLOSE_MS, () => closing))) {
+    for (const w of workers) void w.disconnect().catch(() => {});
+    report.gaveUp(
+      `could not close the BullMQ workers of ${workers.length} queues (${workers.map((w) => w.name).join(', ')}): ${why}; disconnected them`,
+    );
+    // A job fetched just as the stop began, which the close was waiting for.
+    jobs.giveUp(report, config.leaseTtlMs, 'the BullMQ workers were disconnected');
+  }
+  log.info('worker stopped');
 }

@@ -131,7 +131,7 @@ describe('alerts: POST /alerts/<app>/<env>', () => {
     release(first.id);
     await h.slack.waitForFeed(first.id, 'succeeded');
     await h.slack.waitForFeed(queued.id, 'queued, waiting');
-    await eventually('the queued deploy to be held', async () => (await h.running!.runtime.queues.counts('web', 'staging')).delayed === 1);
+    await eventually('the queued deploy to be held', async () => (await h.running!.parts.queues.counts('web', 'staging')).delayed === 1);
     expect(existsSync(file(`ran-${queued.id}`))).toBe(false);
 
     const resolved = await send(amBody([amAlert('HighErrorRate', 'resolved', 'Error rate above 5% on checkout', 'fp-errors')]));

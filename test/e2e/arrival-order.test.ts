@@ -16,7 +16,7 @@ describe('requests to one env queue in the order they arrived', () => {
   /** The deploys' start times, in deploy-id order, once all have succeeded. */
   async function startsInIdOrder(ids: number[]): Promise<number[]> {
     for (const id of ids) await h.slack.waitForFeed(id, 'succeeded');
-    const deps = await Promise.all(ids.map((id) => h.running!.runtime.deploys.get(id)));
+    const deps = await Promise.all(ids.map((id) => h.running!.parts.deploys.get(id)));
     return deps.map((d) => d!.startedAt!);
   }
 
@@ -42,7 +42,7 @@ describe('requests to one env queue in the order they arrived', () => {
     // accepted instead, the second's answer would come now, and the ids below would be out of order).
     await eventually(
       'the later two to wait for the first, or to be answered',
-      () => h.running!.runtime.arrivals.held === 2 || h.slack.responses.has(second.id),
+      () => h.running!.parts.arrivals.held === 2 || h.slack.responses.has(second.id),
     );
     h.github.release();
     const ids = [deployIdOf(await h.answer(first.id)), deployIdOf(await h.answer(second.id)), deployIdOf(await h.answer(third.id))];
@@ -60,7 +60,7 @@ describe('requests to one env queue in the order they arrived', () => {
     const ids = [];
     for (const s of sent) ids.push(deployIdOf(await h.answer(s.id)));
     expect(ids).toEqual([1, 2, 3]);
-    const deps = await Promise.all(ids.map((id) => h.running!.runtime.deploys.get(id)));
+    const deps = await Promise.all(ids.map((id) => h.running!.parts.deploys.get(id)));
     expect(deps.map((d) => d!.user)).toEqual(users);
     const starts = await startsInIdOrder(ids);
     expect(starts).toEqual([...starts].sort((a, b) => a - b));

@@ -31,7 +31,7 @@ describe('"Ask them to release it" on a refusal because of a lock', () => {
     // A third click after the DM went out still sends nothing new (one DM per person per lock).
     const again = await h.click('lock_ask_release', DEV, BEN);
     await h.answer(again.id);
-    const timers = h.running!.runtime.queues.timers;
+    const timers = h.running!.parts.queues.timers;
     await eventually('the DM queue to be idle', async () => {
       const c = await timers.getJobCounts('waiting', 'active');
       return c.waiting === 0 && c.active === 0; // the lock's own timers stay delayed

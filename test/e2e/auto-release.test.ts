@@ -43,7 +43,7 @@ describe('auto_release: tags and GitHub releases open releases', () => {
   const git = (args: string[]) =>
     execFileSync('git', args, { cwd: h.repo.path, encoding: 'utf8', env: { PATH: process.env.PATH!, HOME: h.dir } }).trim();
   const tag = (name: string, ref: string) => git(['tag', name, ref]);
-  const store = () => h.running!.runtime.releaseStore;
+  const store = () => h.running!.parts.releaseStore;
   const seq = async () => Number((await h.redis.get(`${h.prefix}:release:seq`)) ?? 0);
   /** Release #id once it exists (the delivery's work follows its 202). */
   const opened = (id: number) =>
@@ -187,7 +187,7 @@ describe('auto_release: tags and GitHub releases open releases', () => {
     );
     expect(stale.env).toBe('production');
 
-    const answer = await h.running!.runtime.releases.refresh(1, 'U0ANA', 'refresh-1');
+    const answer = await h.running!.parts.releases.refresh(1, 'U0ANA', 'refresh-1');
     expect(answer.text).toContain('release #2');
     expect(await store().get(2)).toMatchObject({ tag: 'v2.0.0', sourceSha: sha, targetSha: h.repo.sha('main'), commitCount: 1 });
   });

@@ -92,7 +92,7 @@ describe('cancelling deploys', () => {
     expect(cancelButton(latest(msg).blocks)).toBeUndefined();
     expect((await record(doomed.id)).status).toBe('cancelled');
     // its job left the queue: only the deploy after it is waiting
-    expect(await h.running!.runtime.queues.waiting('web', 'dev')).toEqual([after.id]);
+    expect(await h.running!.parts.queues.waiting('web', 'dev')).toEqual([after.id]);
 
     release(first.id);
     await waitForFile(file(`ran-${after.id}`));

@@ -157,7 +157,7 @@ describe('freezes', () => {
       expect(dm).toContain(`starts by itself, in order, when that changes; \`/deploy cancel ${id}\` drops it.`);
     }
     for (const id of queued) expect(existsSync(file(`ran-${id}`))).toBe(false);
-    await eventually('all three to be held', async () => (await h.running!.runtime.queues.counts('web', 'staging')).delayed === 3);
+    await eventually('all three to be held', async () => (await h.running!.parts.queues.counts('web', 'staging')).delayed === 3);
 
     const unfreeze = await h.slash('/unfreeze', 'staging', QA);
     expect(await h.answer(unfreeze.id)).toBe(':sunny: Unfroze `web` *staging*.');

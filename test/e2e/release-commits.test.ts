@@ -128,7 +128,7 @@ describe('a range of more than 250 commits, through local git and through GitHub
 
       const { id, answer } = await openRelease(h, app);
       expect(answer).toContain(`${expected.length} commits by ${authors} authors`);
-      const store = h.running!.runtime.releaseStore;
+      const store = h.running!.parts.releaseStore;
       const stored = await store.commits(id);
       expect(stored.map(({ sha, subject, authorName, authorEmail }) => ({ sha, subject, authorName, authorEmail }))).toEqual(expected);
       const r = (await store.get(id))!;
@@ -220,7 +220,7 @@ describe('1,000 commits by 80 authors with hostile subjects stay within Slack’
     const [base, head] = [repo.shas[0]!, repo.shas[N]!];
     const { id, answer } = await openRelease(h, 'web');
     expect(answer).toContain(`${N} commits by ${AUTHORS} authors`);
-    expect(await h.running!.runtime.releaseStore.commits(id)).toHaveLength(N);
+    expect(await h.running!.parts.releaseStore.commits(id)).toHaveLength(N);
 
     const summary = latest(await summaryOf(h, id));
     const text = seen(summary);
@@ -297,7 +297,7 @@ describe('authors to Slack users', () => {
   test('login and email from people:, then users.lookupByEmail (cached), unmapped and bot authors; a second /release looks nobody up again', async () => {
     const { id, answer } = await openRelease(h, 'web');
     expect(answer).toContain('6 commits by 5 authors');
-    const r = (await h.running!.runtime.releaseStore.get(id))!;
+    const r = (await h.running!.parts.releaseStore.get(id))!;
     expect(r.authors.map(({ name, slack, bot, commits, ackBy }) => ({ name, slack, bot, commits, ackBy }))).toEqual([
       { name: 'Octo Cat', slack: 'U0OCTO', bot: false, commits: 1, ackBy: 'self' },
       { name: 'Ana Lima', slack: ANA, bot: false, commits: 1, ackBy: 'self' },
@@ -323,7 +323,7 @@ describe('authors to Slack users', () => {
     expect(await h.answer(cancel.id)).toContain(`Cancelled release #${id}.`);
     const again = await openRelease(h, 'web');
     expect(again.id).not.toBe(id);
-    const r2 = (await h.running!.runtime.releaseStore.get(again.id))!;
+    const r2 = (await h.running!.parts.releaseStore.get(again.id))!;
     expect(r2.authors.map((a) => a.slack)).toEqual(['U0OCTO', ANA, 'U0BEN', undefined, undefined]);
     // Found and not-found answers are both cached: no new lookup.
     expect(lookups()).toHaveLength(before);
@@ -360,7 +360,7 @@ describe('what /release refuses, and when GitHub is away', () => {
 
   /** Nothing was opened: no release record, no open release for the target, no summary. */
   async function nothingOpened(app: string): Promise<void> {
-    const store = h.running!.runtime.releaseStore;
+    const store = h.running!.parts.releaseStore;
     expect(await store.openId(app, 'production')).toBeUndefined();
     expect(await h.redis.get(`${h.prefix}:release:seq`)).toBeNull();
     expect(releaseFeedMessages(h)).toEqual([]);
@@ -393,7 +393,7 @@ describe('what /release refuses, and when GitHub is away', () => {
 
     const { id, answer } = await openRelease(h, app);
     expect(answer).toContain('50 commits by 3 authors');
-    const store = h.running!.runtime.releaseStore;
+    const store = h.running!.parts.releaseStore;
     expect(
       (await store.commits(id)).map(({ sha, subject, authorName, authorEmail }) => ({ sha, subject, authorName, authorEmail })),
     ).toEqual(expected);

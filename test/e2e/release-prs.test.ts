@@ -91,7 +91,7 @@ describe('pull requests of a release: from the compare first, lookups after the 
   }
 
   const stored = async (id: number): Promise<Map<string, Commit['pr']>> =>
-    new Map((await h.running!.runtime.releaseStore.commits(id)).map((c) => [c.sha, c.pr]));
+    new Map((await h.running!.parts.releaseStore.commits(id)).map((c) => [c.sha, c.pr]));
 
   const cancel = async (id: number) =>
     expect(await h.answer((await h.slash('/release', `cancel ${id}`, OPENER)).id)).toContain(`Cancelled release #${id}`);
@@ -142,7 +142,7 @@ describe('pull requests of a release: from the compare first, lookups after the 
     const lookupsBefore = h.github.requests.filter((r) => /\/commits\/[0-9a-f]{40}\/pulls/.test(r)).length;
     const { id, summary } = await open();
     const mapped = [...new Set(history.people.filter((p) => p.slack).map((p) => p.slack!))];
-    const r = (await h.running!.runtime.releaseStore.get(id))!;
+    const r = (await h.running!.parts.releaseStore.get(id))!;
     const dmTo = r.authors.filter((a) => a.slack && mapped.includes(a.slack)).map((a) => a.slack!);
     expect(dmTo.length).toBeGreaterThan(0);
     // The DMs follow the lookups, failed or not.

@@ -126,7 +126,7 @@ describe('releases: moves, refusals and recovery', () => {
     const o = await openRelease(f);
     for (const u of [ANA, BEN, CARLA]) await answer(RELEASE_ACK, u, at(o));
     // A replica claims the ship and dies before queueing the deploy.
-    const store = h.running!.runtime.releaseStore;
+    const store = h.running!.parts.releaseStore;
     const required = { keys: ['slack:U0ANA', 'slack:U0BEN', 'slack:U0CARLA'], approval: false };
     expect(await store.ship(1, BEN, clock.now(), required)).toEqual({ kind: 'ok', attempt: 1 });
     expect(await answer(RELEASE_SHIP, ANA, at(o))).toBe('release #1 is shipping already; it ships once.');
@@ -168,9 +168,9 @@ describe('releases: moves, refusals and recovery', () => {
           'Only <@U0DAN>, who opened release #1, its approvers, admins, and people who may deploy to production can change its details.',
       },
     });
-    expect((await h.running!.runtime.releaseStore.get(1))!.fields.description).toBeUndefined();
+    expect((await h.running!.parts.releaseStore.get(1))!.fields.description).toBeUndefined();
     const ok = await h.submitView(FIELDS_VIEW, JSON.stringify({ id: 1 }), values, BEN);
     expect(ok.body).toBe('');
-    expect((await h.running!.runtime.releaseStore.get(1))!.fields.description).toBe('Checkout v2');
+    expect((await h.running!.parts.releaseStore.get(1))!.fields.description).toBe('Checkout v2');
   });
 });

@@ -64,8 +64,7 @@ export async function stateSnapshot(h: Pick<Harness, 'redis' | 'prefix'>): Promi
 
 /** Waits until Ferry's feed work in flight (deploy messages, release summaries and DMs) is done: after it, Redis changes only by request. */
 export async function settled(h: Harness): Promise<void> {
-  const rt = h.running!.runtime;
-  await Promise.all([rt.feed.drain(), rt.releaseFeed.drain()]);
+  await h.running!.parts.settled();
 }
 
 /** What differs between two snapshots; a key that expired by itself in between (it had under a minute left) is no change. */

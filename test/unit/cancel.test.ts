@@ -19,7 +19,6 @@ import {
 import type { Deploy } from '../../src/core/deploy';
 import { renderDeployMessage } from '../../src/core/feed-message';
 import { makeRedactor } from '../../src/core/redact';
-import type { FeedPublisher } from '../../src/feed/publisher';
 import { CANCEL_USAGE, type DeployParse, deployHelp, parseDeploy } from '../../src/core/parse/deploy';
 import { CancelStore } from '../../src/store/cancel';
 import { DeployStore } from '../../src/store/deploys';
@@ -350,12 +349,6 @@ describe('a cancelled deploy whose worker was lost', () => {
       expect(await cancels.cancel(id, 'U0ANA', Date.now(), 'x')).toMatchObject({ kind: 'requested' });
       await redis.del(k.lease('web', 'dev'));
 
-      const feed = {
-        inBackground: () => {},
-        refresh: async () => {},
-        refreshWaiting: async () => {},
-        postFailureLog: async () => {},
-      } as unknown as FeedPublisher;
       const log = pino({ level: 'silent' });
       // Its own subscriber, as every worker process has (quit below ends it).
       const watch = new CancelWatch(sub, cancels, k.cancelChannel, log);
@@ -367,7 +360,7 @@ describe('a cancelled deploy whose worker was lost', () => {
           deploys,
           leases: new LeaseStore(redis, k),
           logs: new LogStore(redis, k, 100),
-          feed,
+          events: { emit: () => {} },
           workspaces: new Workspaces(config.workspaceDir, () => ({ PATH: process.env.PATH!, HOME: dir })),
           supervisor: new CommandSupervisor(log, { PATH: process.env.PATH! }),
           redact: makeRedactor([]),

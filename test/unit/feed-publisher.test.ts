@@ -114,6 +114,7 @@ function publisher(slack: FakeChat, over: Partial<FeedDeps> = {}, conn: Redis = 
     logs: new LogStore(conn, k, 1_000),
     queues: noQueue,
     commitUrl: () => undefined,
+    permalink: async (channel, ts) => (await slack.chat.getPermalink({ channel, message_ts: ts })).permalink,
     redact: makeRedactor([]),
     log: pino({ level: 'silent' }),
     poster: 'test-process',
@@ -303,6 +304,30 @@ describe('FeedPublisher.refresh', () => {
     const slack = new FakeChat();
     await publisher(slack).refresh(999);
     expect(slack.calls).toHaveLength(0);
+  });
+});
+
+describe('FeedPublisher.link', () => {
+  test("posts the deploy's message and answers with its permalink", async () => {
+    const slack = new FakeChat();
+    const id = await newDeploy();
+    const link = await publisher(slack).link(id, 5_000);
+    expect(slack.of('postMessage')).toHaveLength(1);
+    const ts = await redis.hget(k.deploy(id), 'feedTs');
+    expect(link).toBe(`https://acme.slack.test/archives/C0FEED/p${ts!.replace('.', '')}`);
+  });
+
+  test('a message Slack has not posted within the wait: no link, and the post still goes out', async () => {
+    const slack = new FakeChat();
+    const held = gate();
+    slack.holdPosts = held.wait;
+    const feed = publisher(slack);
+    const id = await newDeploy();
+    expect(await feed.link(id, 50)).toBeUndefined();
+    expect(slack.of('getPermalink')).toHaveLength(0);
+    held.open();
+    await feed.drain();
+    expect(await redis.hget(k.deploy(id), 'feedTs')).toMatch(/^\d+\.\d+$/);
   });
 });
 

@@ -39,7 +39,7 @@ function hold(freezes: (FreezeState | undefined)[], slowMs = 0) {
     } as unknown as HoldDeps['deploys'],
     freezes: { get: async () => freezes[Math.min(look++, freezes.length - 1)] } as unknown as HoldDeps['freezes'],
     queues: { dm: async () => {} } as unknown as HoldDeps['queues'],
-    feed: { inBackground: () => {}, refresh: async () => {} } as unknown as HoldDeps['feed'],
+    events: { emit: () => {} },
     log: pino({ level: 'silent' }),
     now: ferryNow,
   };

@@ -5,7 +5,6 @@ import pino from 'pino';
 import { readEnv } from '../../src/config/env';
 import { parseConfig } from '../../src/config/load';
 import { makeRedactor } from '../../src/core/redact';
-import type { FeedPublisher } from '../../src/feed/publisher';
 import { DeployStore } from '../../src/store/deploys';
 import { LeaseStore } from '../../src/store/lease';
 import { CommandSupervisor } from '../../src/worker/supervisor';
@@ -48,12 +47,6 @@ describe('lease watchdog', () => {
 
     const real = new LeaseStore(redis, k);
     const hanging = Object.assign(Object.create(real) as LeaseStore, { renew: () => new Promise<boolean>(() => {}) });
-    const feed = {
-      inBackground: () => {},
-      refresh: async () => {},
-      refreshWaiting: async () => {},
-      postFailureLog: async () => {},
-    } as unknown as FeedPublisher;
     const env = readEnv({ PATH: process.env.PATH!, HOME: dir });
     const supervisor = new CommandSupervisor(pino({ level: 'silent' }), { PATH: process.env.PATH! });
     const t0 = Date.now();
@@ -65,7 +58,7 @@ describe('lease watchdog', () => {
         deploys,
         leases: hanging,
         logs: new LogStore(redis, k, 100),
-        feed,
+        events: { emit: () => {} },
         workspaces: new Workspaces(config.workspaceDir, () => ({ PATH: process.env.PATH!, HOME: dir })),
         supervisor,
         redact: makeRedactor([]),

@@ -1,0 +1,112 @@
+import type { FerryEnv } from '../config/env';
+import { windowOf } from '../core/window-state';
+import { createAlertsEndpoint } from '../http/alerts';
+import { createGitHubWebhook } from '../http/github-webhook';
+import type { BodyHandler } from '../http/server';
+import { AutoDeploys } from '../services/auto-deploy';
+import { AutoReleases } from '../services/auto-release';
+import { BoardService } from '../services/board';
+import { CancelService } from '../services/cancel';
+import { checksWake } from '../services/checks-wake';
+import type { SlackParts } from '../slack/app';
+import { GitHubDeliveries } from '../store/github-deliveries';
+import type { Services } from './services';
+import type { Shared } from './shared';
+
+/** The Slack app role's own parts: what its listeners use, and its endpoints for GitHub and alerts. */
+export interface AppRoot {
+  slack: SlackParts;
+  /** POST /github/webhook, when GITHUB_WEBHOOK_SECRET is set. */
+  githubWebhook?: BodyHandler;
+  /** POST /alerts/<app>/<env>, when FERRY_ALERT_TOKEN is set. */
+  alerts?: BodyHandler;
+}
+
+export function buildAppRoot(s: Shared, v: Services, env: FerryEnv): AppRoot {
+  return {
+    slack: slackParts(s, v),
+    ...(env.githubWebhookSecret && { githubWebhook: githubWebhook(s, v, env.githubWebhookSecret) }),
+    ...(env.alertToken && { alerts: alertsEndpoint(s, v, env.alertToken) }),
+  };
+}
+
+function slackParts(s: Shared, v: Services): SlackParts {
+  const { config, log, now, stores, queues } = s;
+  const cancels = new CancelService({
+    config,
+    deploys: stores.deploys,
+    cancels: stores.cancels,
+    locks: stores.locks,
+    queues,
+    events: s.events,
+    isAdmin: (user) => v.permissions.isAdmin(user),
+    mayDeploy: async (user, app, env) => (await v.permissions.check('deploy', user, app, env)).ok,
+    admins: () => v.permissions.admins,
+    audit: stores.audit,
+    killGraceMs: s.killGraceMs,
+    log: log.child({ component: 'cancel' }),
+    now,
+  });
+  const board = new BoardService({
+    freezeOf: (app, env) => v.freezeService.standing(app, env),
+    windowOf: (app, env, now) => windowOf(config.apps[app]?.envs[env]?.window, now),
+    config,
+    deploys: stores.deploys,
+    locks: stores.locks,
+    queues,
+    audit: stores.audit,
+    commitUrl: s.links.commitUrl,
+    now,
+  });
+  return {
+    config,
+    now,
+    redact: s.redact,
+    arrivals: v.arrivals,
+    requests: v.requests,
+    deployLog: { deploys: stores.deploys, logs: stores.logs, links: () => s.links.logLinks, redact: s.redact },
+    cancels,
+    board,
+    locks: stores.locks,
+    lockService: v.lockService,
+    permissions: v.permissions,
+    audit: stores.audit,
+    rollbacks: v.rollbacks,
+    queues,
+    freezes: v.freezeService,
+    releases: v.releases,
+    releaseFeed: s.releaseFeed,
+  };
+}
+
+/** POST /github/webhook's handler (see src/http/github-webhook.ts). */
+function githubWebhook(s: Shared, v: Services, secret: string): BodyHandler {
+  const { config } = s;
+  const deliveries = new GitHubDeliveries(s.redis, s.k);
+  return createGitHubWebhook({
+    secret,
+    firstDelivery: (id) => deliveries.first(id, s.now()),
+    forgetDelivery: (id) => deliveries.forget(id),
+    autoDeploys: new AutoDeploys({
+      config,
+      requests: v.requests,
+      arrivals: v.arrivals,
+      newest: (app, env, at) => deliveries.newestPush(app, env, at),
+      postFeed: s.links.postFeed,
+    }),
+    // auto_release: a new tag or a published GitHub release opens a release of the tag's commit.
+    autoReleases: new AutoReleases({ config, sources: s.sources, releases: v.releases, postFeed: s.links.postFeed }),
+    checksChanged: checksWake({ config, queues: s.queues, deploys: s.stores.deploys }),
+    log: s.log.child({ component: 'github-webhook' }),
+  });
+}
+
+/** POST /alerts/<app>/<env>'s handler (see src/http/alerts.ts). */
+function alertsEndpoint(s: Shared, v: Services, token: string): BodyHandler {
+  return createAlertsEndpoint({
+    token,
+    config: s.config,
+    alerts: (app, env, list) => v.freezeService.alerts(app, env, list),
+    log: s.log.child({ component: 'alerts' }),
+  });
+}

@@ -1,0 +1,166 @@
+import { hostname } from 'node:os';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { FerryEnv } from '../config/env';
+import type { FerryConfig } from '../config/types';
+import type { Redactor } from '../core/redact';
+import { DeployEvents } from '../events/deploy-events';
+import { feedFollowsDeploys } from '../events/subscribers/feed';
+import { followUpsAfterDeploys } from '../events/subscribers/follow-ups';
+import { githubMirrorsDeploys } from '../events/subscribers/github-mirror';
+import { FeedPublisher } from '../feed/publisher';
+import { ReleaseFeed } from '../feed/release-feed';
+import { createSlackClient } from '../feed/slack-client';
+import { Queues } from '../queue/queues';
+import { type ChecksOf, createChecks } from '../services/checks';
+import { GitHubDeployments } from '../services/github-deployments';
+import type { GitHubClient } from '../source/github';
+import type { CommitSource } from '../source/types';
+import { AuditLog } from '../store/audit';
+import { CancelStore } from '../store/cancel';
+import { DeployStore } from '../store/deploys';
+import { FreezeStore } from '../store/freezes';
+import { type Keys, keys } from '../store/keys';
+import { LockStore } from '../store/locks';
+import { LogStore } from '../store/logs';
+import { ReleaseStore } from '../store/releases';
+import { commitSources, githubClient } from './commit-sources';
+import { type MainConnection, openMainConnection } from './connections';
+import { type Links, logLinksOf, makeLinks } from './links';
+
+/** SIGTERM to SIGKILL for a deploy command that is being stopped. */
+const KILL_GRACE_MS = 10_000;
+
+/** What a process is started with. */
+export interface Setup {
+  env: FerryEnv;
+  config: FerryConfig;
+  log: Logger;
+  slackToken: string;
+  /** Hides Ferry's own secrets (and anything token-shaped) in logs, deploy logs and Slack. */
+  redact: Redactor;
+  /**
+   * Ferry's clock for deploy policy (freezes, windows, locks, the feed's times). Tests set it to
+   * a chosen instant that then runs at real speed; BullMQ's own delays stay in real time, so
+   * "in 2 s" on this clock is in 2 s on the wall.
+   */
+  now: () => number;
+}
+
+/** The stores over the main Redis connection. */
+export interface Stores {
+  deploys: DeployStore;
+  locks: LockStore;
+  audit: AuditLog;
+  freezes: FreezeStore;
+  logs: LogStore;
+  cancels: CancelStore;
+  releases: ReleaseStore;
+}
+
+/**
+ * What both roles (the Slack app and the worker) build the same way: Redis and its outage watch,
+ * keys, stores, queues, the Slack and GitHub clients, the commit sources and checks, the feeds,
+ * and the deploy events with their subscribers (the feed, the GitHub Deployments mirror, the
+ * after-deploy job).
+ */
+export interface Shared extends Omit<Setup, 'slackToken'>, MainConnection {
+  /** This process's name (host:pid): the feed-post claim, the env lease. */
+  workerName: string;
+  /**
+   * SIGTERM to SIGKILL for a deploy command being stopped (timeout, shutdown, lost lease, cancel):
+   * a stopped command must be gone before its lease could expire (see keepLease).
+   */
+  killGraceMs: number;
+  k: Keys;
+  stores: Stores;
+  queues: Queues;
+  slack: WebClient;
+  github?: GitHubClient;
+  sources: Record<string, CommitSource>;
+  /** Ends the local repositories' git processes. */
+  closeSources(): void;
+  /** A SHA's required checks (`require_checks:`) on GitHub. */
+  checks: ChecksOf;
+  links: Links;
+  feed: FeedPublisher;
+  releaseFeed: ReleaseFeed;
+  events: DeployEvents;
+}
+
+export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> {
+  const { env, config, log, now } = s;
+  const conn = openMainConnection(env, log);
+  const { redis } = conn;
+  const k = keys(config.redisPrefix, config.exclusiveGroupOf);
+  const queues = new Queues(redis, k.bullPrefix, config, log.child({ component: 'queue' }));
+  await queues.init();
+  const stores: Stores = {
+    deploys: new DeployStore(redis, k),
+    locks: new LockStore(redis, k, config.lockHandoffMs),
+    audit: new AuditLog(redis, k),
+    freezes: new FreezeStore(redis, k),
+    logs: new LogStore(redis, k, config.logLines),
+    cancels: new CancelStore(redis, k),
+    releases: new ReleaseStore(redis, k),
+  };
+  const slack = createSlackClient(slackToken, env.slackApiUrl, log);
+  const github = githubClient(env, config, redis, k, log);
+  const { sources, close: closeSources } = commitSources(env, config, github);
+  const links = makeLinks({ slack, feedChannel: config.feedChannel, sources, logLinks: await logLinksOf(env, config, redis, k) });
+  const workerName = `${hostname()}:${process.pid}`;
+  const feed = new FeedPublisher({
+    slack,
+    deploys: stores.deploys,
+    logs: stores.logs,
+    queues,
+    commitUrl: links.commitUrl,
+    logUrl: links.logUrl,
+    permalink: links.permalink,
+    redact: s.redact,
+    log: log.child({ component: 'feed' }),
+    poster: workerName,
+    now,
+    owners: (app, env) => config.apps[app]?.envs[env]?.owners ?? [],
+  });
+  const events = new DeployEvents(log.child({ component: 'deploy-events' }));
+  feedFollowsDeploys(events, feed);
+  followUpsAfterDeploys(events, (id) => queues.afterDeploy(id));
+  if (github) {
+    const deployments = new GitHubDeployments({
+      client: github,
+      config,
+      redis,
+      k,
+      logUrl: links.logUrl,
+      log: log.child({ component: 'github-deployments' }),
+    });
+    githubMirrorsDeploys(events, { get: (id) => stores.deploys.get(id), mirror: (dep) => deployments.mirror(dep) });
+  }
+  const releaseFeed = new ReleaseFeed({
+    config,
+    slack,
+    store: stores.releases,
+    commitUrl: links.commitUrl,
+    log: log.child({ component: 'releases' }),
+    now,
+  });
+  return {
+    ...s,
+    ...conn,
+    workerName,
+    killGraceMs: Math.min(KILL_GRACE_MS, config.leaseTtlMs / 4),
+    k,
+    stores,
+    queues,
+    slack,
+    ...(github && { github }),
+    sources,
+    closeSources,
+    checks: createChecks({ client: github, config }),
+    links,
+    feed,
+    releaseFeed,
+    events,
+  };
+}

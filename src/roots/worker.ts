@@ -1,0 +1,134 @@
+import { childBaseEnv, githubWebUrl } from '../config/env';
+import type { AppConfig } from '../config/types';
+import { afterDeploy } from '../services/after-deploy';
+import { Promotions } from '../services/promotion';
+import { ScheduleFeed } from '../services/schedule-feed';
+import { SmokeFailures } from '../services/smoke-failure';
+import { gitToken } from '../source/github';
+import { CancelWatch } from '../worker/cancel-watch';
+import { CommandSupervisor } from '../worker/supervisor';
+import { startWorkers, type WorkerHost } from '../worker/worker';
+import { Workspaces } from '../worker/workspace';
+import { LeaseStore } from '../store/lease';
+import type { RoleParts } from './close';
+import { openWaitingConnection } from './connections';
+import type { Services } from './services';
+import type { Shared } from './shared';
+
+/** The worker role, running: its BullMQ workers (stopped first), and what it opened (closed with the shared parts). */
+export interface WorkerRoot extends RoleParts {
+  host: WorkerHost;
+}
+
+/**
+ * Starts the worker role: BullMQ workers on every deploy queue and the timers queue, on a Redis
+ * connection of their own; the command supervisor; the cancel watch (a subscriber of its own);
+ * the workspaces; the after-deploy job's steps.
+ */
+export function startWorkerRoot(s: Shared, v: Services): WorkerRoot {
+  const { config, env, log, now, stores, queues } = s;
+  // BullMQ workers block on Redis, so they get a connection that waits out outages.
+  const connection = openWaitingConnection(env, s.outage, 'worker');
+  // A subscriber connection of this process's own: cancel requests for the deploys it runs.
+  const subscriber = openWaitingConnection(env, s.outage, 'cancel subscriber');
+  const cancelWatch = new CancelWatch(subscriber, stores.cancels, s.k.cancelChannel, log.child({ component: 'worker' }));
+  const supervisor = new CommandSupervisor(log.child({ component: 'supervisor' }), childBaseEnv(env.processEnv));
+  const host = startWorkers({
+    config,
+    connection,
+    bullPrefix: s.k.bullPrefix,
+    lockService: v.lockService,
+    freezeService: v.freezeService,
+    releases: v.releases.life,
+    afterDeploy: afterDeploySteps(s, v),
+    scheduleFeed: new ScheduleFeed({ config, queues, slack: s.slack, audit: stores.audit, log: log.child({ component: 'freezes' }), now }),
+    hold: {
+      config,
+      deploys: stores.deploys,
+      freezes: stores.freezes,
+      queues,
+      events: s.events,
+      log: log.child({ component: 'worker' }),
+      now,
+      checks: s.checks,
+    },
+    slack: s.slack,
+    log: log.child({ component: 'worker', worker: s.workerName }),
+    shutdownGraceMs: config.shutdownGraceMs,
+    outage: s.outage,
+    run: {
+      config,
+      env,
+      deploys: stores.deploys,
+      leases: new LeaseStore(s.redis, s.k),
+      logs: stores.logs,
+      events: s.events,
+      workspaces: new Workspaces(config.workspaceDir, gitEnv(s), (argv, o) => supervisor.exec(argv, o)),
+      supervisor,
+      redact: s.redact,
+      log: log.child({ component: 'worker' }),
+      workerName: s.workerName,
+      // A stopped command must be gone before its lease could expire (see keepLease).
+      graceMs: s.killGraceMs,
+      cancels: cancelWatch,
+      now,
+    },
+  });
+  return {
+    host,
+    close() {
+      cancelWatch.close();
+      supervisor.close();
+    },
+    connections: [connection, subscriber],
+  };
+}
+
+/** The after-deploy job's steps, in order: releases, smoke failure actions, promotion (see services/after-deploy.ts). */
+function afterDeploySteps(s: Shared, v: Services): (deployId: number) => Promise<void> {
+  const { config, log, now, stores } = s;
+  const smokeFailures = new SmokeFailures({
+    config,
+    deploys: stores.deploys,
+    freezes: v.freezeService,
+    rollbacks: v.rollbacks,
+    postFeed: s.links.postFeed,
+    log: log.child({ component: 'smoke' }),
+    now,
+  });
+  const promotions = new Promotions({
+    config,
+    deploys: stores.deploys,
+    requests: v.requests,
+    openRelease: (req, user, key) => v.releases.open(req, user, key),
+    postFeed: s.links.postFeed,
+    log: log.child({ component: 'promotion' }),
+  });
+  return afterDeploy({
+    get: (id) => stores.deploys.get(id),
+    steps: [
+      { what: 'releases', run: (dep) => v.releases.life.deployFinished(dep) },
+      { what: 'smoke failure', run: (dep) => smokeFailures.deployFinished(dep) },
+      { what: 'promotion', run: (dep) => promotions.deployFinished(dep) },
+    ],
+    log,
+  });
+}
+
+/** Clones of GitHub URLs carry the token (or a fresh App installation token) as a header, never in the URL. */
+function gitEnv(s: Shared): (app: AppConfig) => Promise<Record<string, string>> {
+  const base = childBaseEnv(s.env.processEnv);
+  const web = githubWebUrl(s.env.githubApiUrl);
+  const github = s.github;
+  return async (app) => {
+    if (!app.repo || !github || !app.cloneUrl.startsWith(`${web}/`)) return base;
+    const token = await gitToken(github, s.env.githubToken);
+    if (!token) return base;
+    return {
+      ...base,
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'http.extraHeader',
+      GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
+    };
+  };
+}
