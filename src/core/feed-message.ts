@@ -146,15 +146,27 @@ function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: st
       return same(`succeeded in ${formatDuration(elapsed(d))}`);
     case 'failed': {
       const how = d.exitCode !== undefined ? ` (exit ${d.exitCode})` : '';
-      const why = d.error ? `: ${d.error}` : '';
       const after = d.startedAt ? ` after ${formatDuration(elapsed(d))}` : '';
-      return { plain: `failed${after}${how}`, mrkdwn: `*failed*${after}${how}${why} ${mention(d.user)}` };
+      return { plain: `failed${after}${how}`, mrkdwn: failedSentence(d, after) };
     }
     case 'cancelled':
       // Ferry's own reasons read "cancelled by <@U> after 12s"; others follow "cancelled: ".
       if (d.error?.startsWith('cancelled ')) return same(d.error);
       return same(`cancelled${d.error ? `: ${d.error}` : ''}`);
   }
+}
+
+/**
+ * One sentence that pings the requester: "@ana your deploy *failed* after 42s: the deploy command
+ * exited with 3." The exit code is given once: not again when the error already says it.
+ */
+function failedSentence(d: Deploy, after: string): string {
+  const code = d.exitCode !== undefined && !d.error?.includes(`exited with ${d.exitCode}`) ? ` (exit ${d.exitCode})` : '';
+  const why = d.error ? `${code}: ${d.error}` : d.exitCode !== undefined ? ` with exit code ${d.exitCode}` : '';
+  const sentence = `*failed*${after}${why}`;
+  const end = /[.!?]$/.test(sentence) ? '' : '.';
+  const to = /^[A-Z0-9]+$/.test(d.user) ? `${mention(d.user)} your deploy ` : '';
+  return `${to}${sentence}${end}`;
 }
 
 const same = (s: string) => ({ plain: s, mrkdwn: s });

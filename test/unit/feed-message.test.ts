@@ -124,7 +124,7 @@ describe('renderDeployMessage: finished', () => {
     expect(m.text).toBe(':white_check_mark: Deploy #7 · web to dev: succeeded in 2m 5s');
   });
 
-  test('failed shows how long, the exit code, the error and mentions the requester', () => {
+  test('failed is one sentence: it pings the requester, says how long, and gives the exit code once', () => {
     const d = deploy({
       status: 'failed',
       startedAt: T0,
@@ -135,20 +135,25 @@ describe('renderDeployMessage: finished', () => {
     });
     const m = renderDeployMessage(d, { now: T0 + 50_000 });
     expect(m.text).toBe(':x: Deploy #7 · web to dev: failed after 42s (exit 3)');
-    expect(parts(m).section).toBe(':x: *Deploy #7 · web to dev*\n*failed* after 42s (exit 3): the deploy command exited with 3 <@U0ANA>');
+    expect(parts(m).section).toBe(
+      ':x: *Deploy #7 · web to dev*\n<@U0ANA> your deploy *failed* after 42s: the deploy command exited with 3.',
+    );
+    // With no error text the exit code is said once, and a deploy no person asked for pings nobody.
+    const bare = renderDeployMessage({ ...d, error: undefined, user: 'github' }, { now: T0 + 50_000 });
+    expect(parts(bare).section).toBe(':x: *Deploy #7 · web to dev*\n*failed* after 42s with exit code 3.');
   });
 
   test('failed before it started has no duration or exit code', () => {
     const d = deploy({ status: 'failed', finishedAt: T0 + 1_000, error: 'dev was locked before it could start' });
     const m = renderDeployMessage(d, { now: T0 + 2_000 });
     expect(m.text).toBe(':x: Deploy #7 · web to dev: failed');
-    expect(parts(m).section).toContain('*failed*: dev was locked before it could start <@U0ANA>');
+    expect(parts(m).section).toContain('<@U0ANA> your deploy *failed*: dev was locked before it could start.');
   });
 
   test("the error is Ferry's own mrkdwn (outside text is escaped when it is written), so a mention in it works", () => {
     const d = deploy({ status: 'failed', finishedAt: T0, error: 'dev was locked by <@U0BOB> before it could start' });
     const { section } = parts(renderDeployMessage(d, { now: T0 }));
-    expect(section).toContain('*failed*: dev was locked by <@U0BOB> before it could start <@U0ANA>');
+    expect(section).toContain('<@U0ANA> your deploy *failed*: dev was locked by <@U0BOB> before it could start.');
   });
 
   test('already-escaped outside text in the error is not escaped twice', () => {

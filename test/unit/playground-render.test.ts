@@ -179,7 +179,7 @@ describe("Ferry's deploy feed message", () => {
     const html = render(d);
     expect(html).toContain('❌ <strong>Deploy #7');
     expect(html).toContain(
-      '<strong>failed</strong> after 42s (exit 3): dev was locked by <span class="mention" data-user-id="U0BOB">@Bob</span> before it could run again <span class="mention" data-user-id="U0ANA">@Ana</span>',
+      '<span class="mention" data-user-id="U0ANA">@Ana</span> your deploy <strong>failed</strong> after 42s (exit 3): dev was locked by <span class="mention" data-user-id="U0BOB">@Bob</span> before it could run again.',
     );
   });
 
