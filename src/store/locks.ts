@@ -99,7 +99,7 @@ return {'released', nxt[1], token, tostring(untilMs), unpack(h)}
  * Adds a person to an env's wait-list (once), unless they hold the lock themselves. A wait-list
  * nobody joins for a week is dropped.
  * KEYS: 1 lock, 2 wait-list   ARGV: 1 user, 2 now ms
- * Returns {'holder'} | {'free'} | {'queued', position}
+ * Returns {'holder'} | {'free'} | {'queued' or 'already' (was on it), position}
  */
 const JOIN = new LuaScript(
   'join-waitlist',
@@ -107,9 +107,9 @@ const JOIN = new LuaScript(
 local cur = redis.call('HMGET', KEYS[1], 'holder', 'until')
 if not cur[1] or tonumber(cur[2]) <= tonumber(ARGV[2]) then return {'free'} end
 if cur[1] == ARGV[1] then return {'holder'} end
-redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1])
+local added = redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1])
 redis.call('EXPIRE', KEYS[2], 604800)
-return {'queued', redis.call('ZRANK', KEYS[2], ARGV[1]) + 1}
+return {added == 1 and 'queued' or 'already', redis.call('ZRANK', KEYS[2], ARGV[1]) + 1}
 `,
 );
 
@@ -175,9 +175,9 @@ export class LockStore {
     env: string,
     user: string,
     now: number,
-  ): Promise<{ kind: 'holder' } | { kind: 'free' } | { kind: 'queued'; position: number }> {
+  ): Promise<{ kind: 'holder' } | { kind: 'free' } | { kind: 'queued' | 'already'; position: number }> {
     const r = (await JOIN.run(this.redis, [this.k.lock(app, env), this.k.waitlist(app, env)], [user, now])) as (string | number)[];
-    if (r[0] === 'queued') return { kind: 'queued', position: Number(r[1]) };
+    if (r[0] === 'queued' || r[0] === 'already') return { kind: r[0], position: Number(r[1]) };
     return r[0] === 'holder' ? { kind: 'holder' } : { kind: 'free' };
   }
 }
