@@ -5,7 +5,7 @@ import { describeGate, type GateDecision } from '../core/gate';
 import { describeLock, handingText } from '../core/lock-text';
 import { rollbackDetail, rollbackLabel, rollbackLockText } from '../core/rollback';
 import type { DeployRequest } from '../core/parse/deploy';
-import { escapeMrkdwn, slackTime, typed } from '../core/slack-format';
+import { escapeMrkdwn, slackTime, typed, suggestedCommand } from '../core/slack-format';
 import { closest } from '../core/suggest';
 import { formatDuration } from '../core/duration';
 import { FerryError } from '../errors';
@@ -161,7 +161,7 @@ export class DeployRequests {
     const checks = await this.d.checks?.(req.app, req.env, sha);
     if (checks?.kind === 'failed' && req.override === undefined) {
       const why = `checks failed on \`${shortSha(sha)}\`: ${checkList(checks.failed)}.`;
-      const how = typed(`/deploy ${req.app} ${req.env} ${req.ref} override <reason>`);
+      const how = suggestedCommand(`/deploy ${req.app} ${req.env} ${req.ref} override <reason>`);
       const text = `Can't ${rollback ? 'roll back to' : 'deploy'} \`${shortSha(sha)}\` ${rollback ? 'on' : 'to'} *${req.env}*: checks failed: ${checkList(checks.failed)}. Nothing was queued. ${how} deploys anyway, if you may override.`;
       await this.audit({
         user,
@@ -286,7 +286,7 @@ export class DeployRequests {
       lines.push(`${req.env} is yours until ${slackTime(accepted.lock.until)}; \`/unlock ${req.app} ${req.env}\` when you're done.`);
     }
     if (decision.kind === 'window') {
-      const how = `${typed(`/deploy ${req.app} ${req.env} ${req.ref} override <reason>`)}`;
+      const how = `${suggestedCommand(`/deploy ${req.app} ${req.env} ${req.ref} override <reason>`)}`;
       lines.push(
         `:clock3: It waits for the window: ${describeGate(decision, req.env, this.now())} It starts by itself then. If it can't wait, ${how} starts it now, if you may override.`,
       );
