@@ -70,14 +70,29 @@ export class FakeSlack {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => this.handle(req, res, Buffer.concat(chunks).toString('utf8')));
+      req.on('end', () => {
+        // A body that is not what Slack's API takes (e.g. another process's request to a port this
+        // stand-in reused) is answered 400, as Slack answers it, instead of throwing.
+        try {
+          this.handle(req, res, Buffer.concat(chunks).toString('utf8'));
+        } catch (err) {
+          if (!(err instanceof SyntaxError) || res.headersSent) throw err;
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ok: false, error: 'invalid_json' }));
+        }
+      });
     });
     // Socket Mode: apps.connections.open hands out ws://.../link; Slack says hello, then sends envelopes.
     this.wss = new WebSocketServer({ server: this.server, path: '/link' });
     this.wss.on('connection', (ws) => {
       this.sockets.push(ws);
       ws.on('message', (data) => {
-        const msg = JSON.parse(String(data)) as { envelope_id?: string; payload?: Record<string, unknown> };
+        let msg: { envelope_id?: string; payload?: Record<string, unknown> };
+        try {
+          msg = JSON.parse(String(data)) as typeof msg;
+        } catch {
+          return; // not an envelope ack: Slack ignores it too
+        }
         if (msg.envelope_id) this.socketAcks.set(msg.envelope_id, msg.payload ?? {});
         this.events.emit('request');
       });
