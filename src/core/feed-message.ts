@@ -124,7 +124,6 @@ function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: st
     case 'running': {
       const started = d.startedAt ?? ctx.now;
       const est = estimateRemaining(ctx.recentDurationsMs ?? [], ctx.now - started);
-      const by = d.worker ? ` on ${escapeMrkdwn(d.worker)}` : '';
       let eta = '';
       if (est) {
         eta =
@@ -136,11 +135,11 @@ function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: st
       if (d.cancelRequestedBy)
         return {
           plain: `${plain}, stopping (cancelled)`,
-          mrkdwn: `running since ${slackTime(started, '{time}')}${by} · *stopping*: cancelled by ${mention(d.cancelRequestedBy)}`,
+          mrkdwn: `running since ${slackTime(started, '{time}')} · *stopping*: cancelled by ${mention(d.cancelRequestedBy)}`,
         };
-      if (d.waitingFor)
-        return { plain: `${plain}, waiting`, mrkdwn: `running since ${slackTime(started, '{time}')}${by} · ${d.waitingFor}` };
-      return { plain, mrkdwn: `running since ${slackTime(started, '{time}')}${by}${eta}` };
+      if (d.waitingFor) return { plain: `${plain}, waiting`, mrkdwn: `running since ${slackTime(started, '{time}')} · ${d.waitingFor}` };
+      // The worker's host:pid means nothing to a reader here; the log page and Ferry's logs name it.
+      return { plain, mrkdwn: `running since ${slackTime(started, '{time}')}${eta}` };
     }
     case 'succeeded':
       return same(`succeeded in ${formatDuration(elapsed(d))}`);

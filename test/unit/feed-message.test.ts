@@ -84,12 +84,13 @@ describe('renderDeployMessage: running', () => {
   const running = (over: Partial<Deploy> = {}) =>
     deploy({ status: 'running', startedAt, worker: 'host-a:123', attempt: 1, rev: 3, ...over });
 
-  test('without recent durations: since when and on which worker, no estimate', () => {
+  test('without recent durations: since when, no estimate, and not the worker (host:pid means nothing to a reader)', () => {
     const m = renderDeployMessage(running(), { now: startedAt + 5_000, recentDurationsMs: [] });
     const { section } = parts(m);
     expect(m.text).toBe(`:rocket: Deploy #7 · web to dev: running since ${new Date(startedAt).toISOString().slice(11, 19)} UTC`);
     expect(section).toContain(`running since ${dateToken(startedAt, '{time}')}2025-03-04 13:06 UTC>`);
-    expect(section).toContain(' on host-a:123');
+    expect(section).not.toContain('host-a');
+    expect(parts(m).context).not.toContain('host-a');
     expect(section).not.toContain('usually');
   });
 
@@ -176,9 +177,9 @@ describe('renderDeployMessage: finished', () => {
     expect(context).toContain('`a&lt;b&gt;&amp;c`');
   });
 
-  test('worker names are escaped too', () => {
+  test('a worker name never reaches the message (so it cannot ping anyone)', () => {
     const d = deploy({ status: 'running', startedAt: T0, worker: '<!here>' });
-    expect(parts(renderDeployMessage(d, { now: T0 })).section).toContain(' on &lt;!here&gt;');
+    expect(JSON.stringify(renderDeployMessage(d, { now: T0 }))).not.toContain('here');
   });
 
   test('the same deploy and context always render the same message', () => {
