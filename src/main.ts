@@ -7,6 +7,7 @@ import { makeRedactor } from './core/redact';
 import { isFerryError } from './errors';
 import { Inflight } from './http/inflight';
 import { LogPage } from './http/log-page';
+import { UserNames } from './services/user-names';
 import { guardAppProcess } from './process-guard';
 import { createHttpServer } from './http/server';
 import { createSlackGuard } from './http/slack-guard';
@@ -75,6 +76,7 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
         logs: runtime.logs,
         commitUrl: (app, sha) => runtime.sources[app]?.commitUrl(sha),
         redact,
+        nameOf: new UserNames({ slack: runtime.slack, log: log.child({ component: 'user-names' }) }).nameOf,
         assets: new WebAssets(),
         log: log.child({ component: 'log-page' }),
       })

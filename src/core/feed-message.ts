@@ -44,10 +44,7 @@ export function renderDeployMessage(d: Deploy, ctx: FeedContext): SlackMessage {
   const state = describeState(d, ctx);
   const sha = ctx.commitUrl ? `<${ctx.commitUrl}|${shortSha(d.sha)}>` : `\`${shortSha(d.sha)}\``;
   const promoted = promotedFrom(d);
-  const facts = [
-    `\`${escapeMrkdwn(d.ref)}\` at ${sha}`,
-    promoted ? `promoted by Ferry` : d.auto ? pushedBy(d) : `requested by ${mention(d.user)}`,
-  ];
+  const facts = [`${refText(d)} at ${sha}`, promoted ? `promoted by Ferry` : d.auto ? pushedBy(d) : `requested by ${mention(d.user)}`];
   if (d.previousSha && d.previousSha !== d.sha) facts.push(`replacing \`${shortSha(d.previousSha)}\``);
   if (d.attempt > 1) facts.push(`attempt ${d.attempt}`);
   if (d.override && d.overrideChecks)
@@ -70,6 +67,14 @@ export function renderDeployMessage(d: Deploy, ctx: FeedContext): SlackMessage {
       ...cancelBlock(d),
     ],
   };
+}
+
+/**
+ * What is deployed: the ref, or for a release's ship "release #12" (its ref, `release-12`, is a
+ * name Ferry made up; the SHA beside it is what the release took from its source env).
+ */
+function refText(d: Deploy): string {
+  return d.release ? `release #${d.release.id}` : `\`${escapeMrkdwn(d.ref)}\``;
 }
 
 /** An automatic deploy's origin: the push (and, when newer pushes replaced queued ones, what it carries). */

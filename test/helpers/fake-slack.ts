@@ -49,6 +49,8 @@ export class FakeSlack {
   readonly usergroups = new Map<string, string[]>();
   /** Workspace members by email, answered by users.lookupByEmail; others are users_not_found. */
   readonly emails = new Map<string, string>();
+  /** Names users.info gives (display names); a user not here is user_not_found. */
+  readonly names = new Map<string, string>();
   /**
    * Messages refused for breaking Slack's limits (chat.postMessage, chat.update, chat.postEphemeral,
    * response_url): answered { ok: false, error } like Slack does, and not recorded as messages.
@@ -273,6 +275,15 @@ export class FakeSlack {
       case 'usergroups.users.list': {
         const users = this.usergroups.get(String(body.usergroup));
         return reply(200, users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' });
+      }
+      case 'users.info': {
+        const name = this.names.get(String(body.user));
+        return reply(
+          200,
+          name
+            ? { ok: true, user: { id: body.user, name: name.toLowerCase(), profile: { display_name: name } } }
+            : { ok: false, error: 'user_not_found' },
+        );
       }
       case 'users.lookupByEmail': {
         const id = this.emails.get(String(body.email).toLowerCase());

@@ -212,3 +212,12 @@ describe('estimateRemaining', () => {
     expect(recent).toEqual([3, 1, 2]);
   });
 });
+
+describe('renderDeployMessage: a release', () => {
+  test("a release's ship says which release it is, not Ferry's made-up ref release-12", () => {
+    const d = deploy({ env: 'production', ref: 'release-12', release: { id: 12, attempt: 1 } });
+    const { context } = parts(renderDeployMessage(d, { now: T0 }));
+    expect(context).toMatch(/^release #12 at `0123456`/);
+    expect(context).not.toContain('release-12');
+  });
+});
