@@ -398,7 +398,7 @@ describe('a weekly scheduled freeze, in another zone than the config, across the
     );
     const list = await h.slash('/freeze', '', ANA);
     expect(await h.answer(list.id)).toMatch(
-      /^:snowflake: \*Frozen now:\*\n• `web` \*production\*: by the schedule \*weekend\* since <[^>]+>, until <[^>]+> \(59m 5\ds\): no deploys at weekends$/,
+      /^:snowflake: \*Frozen now:\*\n• `web` \*production\*: by the schedule \*weekend\* since <[^>]+>, until <[^>]+> \(1h\): no deploys at weekends$/,
     );
     expect(await h.answer(list.id)).toContain(`since ${dateToken(begins)}{date_short_pretty} {time}|2026-10-23 15:00 UTC>, ${untilEnds}`);
 
