@@ -47,6 +47,7 @@ import { authorize } from './services/authorize';
 import { windowOf } from './core/window-state';
 import { Workspaces } from './worker/workspace';
 import { CommandSupervisor } from './worker/supervisor';
+import { UserNames } from './services/user-names';
 import { ReleaseFeed } from './feed/release-feed';
 import type { BodyHandler } from './http/server';
 import { createGitHubWebhook } from './http/github-webhook';
@@ -450,6 +451,7 @@ export class Runtime {
         feed: this.feed,
         workspaces: new Workspaces(this.config.workspaceDir, gitEnv, (argv, o) => this.supervisor!.exec(argv, o)),
         supervisor: this.supervisor,
+        nameOf: new UserNames({ slack: this.slack, log: this.log.child({ component: 'user-names' }) }).nameOf,
         redact: this.redact,
         log: this.log.child({ component: 'worker' }),
         workerName: this.workerName,

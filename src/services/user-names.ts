@@ -16,7 +16,7 @@ const MAX_CACHED = 2_000;
 const DEADLINE_MS = 2_000;
 
 /**
- * A Slack member ID to the name people know them by (display name, else real name, else
+ * A Slack member ID to the name people know them by (real name, else display name, else
  * username), for pages that can't show a Slack mention (the deploy log page). Remembered for an
  * hour in this process; a lookup that fails or takes over 2 s gives undefined, and the caller
  * shows the ID.
@@ -37,7 +37,7 @@ export class UserNames {
       (r) => {
         const u = r.user;
         const name =
-          u?.profile?.display_name?.trim() || u?.profile?.real_name?.trim() || u?.real_name?.trim() || u?.name?.trim() || undefined;
+          u?.profile?.real_name?.trim() || u?.real_name?.trim() || u?.profile?.display_name?.trim() || u?.name?.trim() || undefined;
         if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
         this.cache.set(userId, { name, at: this.now() });
         return name;

@@ -20,6 +20,8 @@ export interface ExecuteDeps {
   /** Between SIGTERM and SIGKILL when a command is stopped. */
   graceMs: number;
   now: () => number;
+  /** The requester's Slack name (UserNames.nameOf), for FERRY_USER_NAME; without it that is the member ID. */
+  nameOf?: (userId: string) => Promise<string | undefined>;
 }
 
 /** A deploy's checkout: its folder, or why there is none (said in the deploy's failure). */
@@ -54,7 +56,7 @@ export async function execute(x: Execution, d: ExecuteDeps): Promise<DeployOutco
   };
   const early = x.cancel?.request();
   if (early) return cancelled(early);
-  const env = commandEnv(dep, envCfg, d.env);
+  const env = commandEnv(dep, envCfg, d.env, (await d.nameOf?.(dep.user).catch(() => undefined)) ?? dep.user);
   const run = (argv: string[], vars: Record<string, string>, timeoutMs: number): Promise<CommandResult> => {
     out.say(`running ${argv.join(' ')}`);
     return runCommand(d.supervisor, { argv, cwd: dir, env: vars, timeoutMs, graceMs: d.graceMs, signal: x.signal, onLines: out.lines });
@@ -90,7 +92,7 @@ export async function execute(x: Execution, d: ExecuteDeps): Promise<DeployOutco
 }
 
 /** The deploy command's environment: the pass-through variables and the deploy's FERRY_* ones, nothing else. */
-function commandEnv(dep: Deploy, envCfg: EnvConfig, ferryEnv: FerryEnv): Record<string, string> {
+function commandEnv(dep: Deploy, envCfg: EnvConfig, ferryEnv: FerryEnv, userName: string): Record<string, string> {
   return {
     ...childBaseEnv(ferryEnv.processEnv, envCfg.passEnv),
     FERRY_APP: dep.app,
@@ -100,5 +102,6 @@ function commandEnv(dep: Deploy, envCfg: EnvConfig, ferryEnv: FerryEnv): Record<
     FERRY_PREVIOUS_SHA: dep.previousSha ?? '',
     FERRY_DEPLOY_ID: String(dep.id),
     FERRY_USER: dep.user,
+    FERRY_USER_NAME: userName,
   };
 }

@@ -78,6 +78,11 @@ test('a deploy typed in the page queues, runs and succeeds in #deploys without a
   expect(href).toMatch(new RegExp(`/deploys/${id}\\?t=`));
   const [logPage] = await Promise.all([alice.context().waitForEvent('page'), link.click()]);
   await logPage.waitForLoadState();
+  // People by name, not member ID: the page's facts and the deploy command's own line.
+  await expect(logPage.locator('dt', { hasText: 'Requested by' }).locator('xpath=following-sibling::dd[1]').innerText()).resolves.toBe(
+    'Alice Moreau',
+  );
+  await logPage.getByText(/to dev for Alice Moreau/).waitFor();
   await logPage.getByText('==> building').waitFor();
   await logPage.getByText(/live: shop dev is now at [0-9a-f]{7}/).waitFor();
   const facts = await logPage.locator('body').innerText();

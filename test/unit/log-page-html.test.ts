@@ -44,11 +44,11 @@ describe('the log page names people and releases', () => {
 
 describe('UserNames', () => {
   const log = pino({ level: 'silent' });
-  test('display name first, then real name; looked up once an hour; a failure or a non-Slack user gives undefined', async () => {
+  test('real name first, then display name; looked up once an hour; a failure or a non-Slack user gives undefined', async () => {
     const asked: string[] = [];
     const users: Record<string, { real_name?: string; profile?: { display_name?: string } }> = {
       U0ANA: { real_name: 'Ana Lima', profile: { display_name: 'ana' } },
-      U0BEN: { real_name: 'Ben Okafor', profile: { display_name: '' } },
+      U0BEN: { profile: { display_name: 'ben' } },
     };
     const slack = {
       users: {
@@ -60,9 +60,9 @@ describe('UserNames', () => {
       },
     };
     const names = new UserNames({ slack, log });
-    expect(await names.nameOf('U0ANA')).toBe('ana');
-    expect(await names.nameOf('U0ANA')).toBe('ana');
-    expect(await names.nameOf('U0BEN')).toBe('Ben Okafor');
+    expect(await names.nameOf('U0ANA')).toBe('Ana Lima');
+    expect(await names.nameOf('U0ANA')).toBe('Ana Lima');
+    expect(await names.nameOf('U0BEN')).toBe('ben');
     expect(await names.nameOf('U0NOBODY')).toBeUndefined();
     expect(await names.nameOf('github')).toBeUndefined();
     expect(asked).toEqual(['U0ANA', 'U0BEN', 'U0NOBODY']);
