@@ -56,7 +56,14 @@ describe('npm run playground and signals', () => {
       const npm = spawn('npm', ['run', 'playground'], {
         cwd: ROOT,
         detached: true,
-        env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? dir, PLAYGROUND_PORT: '0', PLAYGROUND_DIR: dir, LOG_LEVEL: 'warn' },
+        env: {
+          PATH: process.env.PATH!,
+          HOME: process.env.HOME ?? dir,
+          PLAYGROUND_PORT: '0',
+          PLAYGROUND_DIR: dir,
+          LOG_LEVEL: 'warn',
+          FERRY_SKIP_BUILD: '1',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
