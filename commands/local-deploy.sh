@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Ferry's example deploy command: "deploys" the checkout into a folder on this machine, so the
 # whole loop works offline. Ferry runs it (without a shell of its own) inside a clean checkout of
-# the SHA, with FERRY_APP, FERRY_ENV, FERRY_REF, FERRY_SHA, FERRY_PREVIOUS_SHA, FERRY_DEPLOY_ID and
-# FERRY_USER set. Exit 0 means success; everything printed becomes the deploy's log.
+# the SHA, with FERRY_APP, FERRY_ENV, FERRY_REF, FERRY_SHA, FERRY_PREVIOUS_SHA, FERRY_DEPLOY_ID,
+# FERRY_USER (the requester's Slack member ID) and FERRY_USER_NAME (their name in Slack, else the
+# ID) set. Exit 0 means success; everything printed becomes the deploy's log.
 #
 # Usage: local-deploy.sh [target-root]   (default: $HOME/.ferry/deployments)
 # Layout: <root>/<app>/<env>/releases/<deploy-id>-<sha7>/  the files of each deploy
@@ -17,7 +18,7 @@ root="${1:-${HOME:-/tmp}/.ferry/deployments}"
 envdir="$root/$FERRY_APP/$FERRY_ENV"
 release="$envdir/releases/$FERRY_DEPLOY_ID-${FERRY_SHA:0:7}"
 
-echo "deploying $FERRY_APP ${FERRY_REF:-?} ($FERRY_SHA) to $FERRY_ENV for ${FERRY_USER:-?}"
+echo "deploying $FERRY_APP ${FERRY_REF:-?} ($FERRY_SHA) to $FERRY_ENV for ${FERRY_USER_NAME:-${FERRY_USER:-?}}"
 echo "previous: ${FERRY_PREVIOUS_SHA:-none}"
 mkdir -p "$envdir/releases"
 rm -rf "$release"

@@ -8,6 +8,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 say() { printf 'ferry: %s\n' "$*" >&2; }
 
 ensure_node_modules() {
+  # A node_modules that links elsewhere (shared by several checkouts) is left alone: npm ci here
+  # would empty the folder every checkout uses.
+  if [ -L node_modules ]; then
+    [ package-lock.json -nt node_modules/.package-lock.json ] && say "node_modules links to $(readlink node_modules) and looks older than package-lock.json; run npm ci there if something is missing"
+    return 0
+  fi
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     say "installing npm dependencies (npm ci)"
     npm ci --no-audit --no-fund >&2 || {

@@ -5,7 +5,7 @@
  */
 import { shortSha } from './deploy';
 import { ago, code, context, MAX_BLOCKS, pack, type Rendered, section, shaText, splitLines, timeOf, when } from './board-blocks';
-import { formatDuration } from './duration';
+import { formatRelative } from './duration';
 import { isUserId } from './permissions';
 import { clipText, escapeMrkdwn, mention, typed } from './slack-format';
 
@@ -131,7 +131,7 @@ function lockText(e: BoardEnv, now: number, compact: boolean): string {
   if (!l) return compact ? 'free' : ':white_circle: lock: free';
   if (l.reserved) return `:hourglass: held for ${mention(l.holder)}, next on the wait-list, until ${timeOf(l.until, now)}`;
   const reason = l.reason ? ` (${escapeMrkdwn(compact ? clipText(l.reason, 60) : l.reason)})` : '';
-  return `:lock: locked by ${mention(l.holder)}${reason} until ${timeOf(l.until, now)}${compact ? '' : ` (in ${formatDuration(l.until - now)})`}`;
+  return `:lock: locked by ${mention(l.holder)}${reason} until ${timeOf(l.until, now)}${compact ? '' : ` (in ${formatRelative(l.until - now)})`}`;
 }
 
 function queueText(e: BoardEnv): string {

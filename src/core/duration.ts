@@ -28,3 +28,14 @@ export function formatDuration(ms: number): string {
   const h = Math.round(m / 60);
   return h % 24 ? `${Math.floor(h / 24)}d ${h % 24}h` : `${h / 24}d`;
 }
+
+/**
+ * How far off a moment is, for "(in 2h)" and "(1h 30m)": the one precision rule for relative
+ * times. Under a minute to the second; past that to the minute (seconds are noise for something
+ * minutes away, and a lock taken for an hour reads "in 1h", not "in 59m 58s"), as formatDuration
+ * then shows it (past a day to the hour).
+ */
+export function formatRelative(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 60 ? `${s}s` : formatDuration(Math.round(s / 60) * 60_000);
+}

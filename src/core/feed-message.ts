@@ -44,10 +44,7 @@ export function renderDeployMessage(d: Deploy, ctx: FeedContext): SlackMessage {
   const state = describeState(d, ctx);
   const sha = ctx.commitUrl ? `<${ctx.commitUrl}|${shortSha(d.sha)}>` : `\`${shortSha(d.sha)}\``;
   const promoted = promotedFrom(d);
-  const facts = [
-    `\`${escapeMrkdwn(d.ref)}\` at ${sha}`,
-    promoted ? `promoted by Ferry` : d.auto ? pushedBy(d) : `requested by ${mention(d.user)}`,
-  ];
+  const facts = [`${refText(d)} at ${sha}`, promoted ? `promoted by Ferry` : d.auto ? pushedBy(d) : `requested by ${mention(d.user)}`];
   if (d.previousSha && d.previousSha !== d.sha) facts.push(`replacing \`${shortSha(d.previousSha)}\``);
   if (d.attempt > 1) facts.push(`attempt ${d.attempt}`);
   if (d.override && d.overrideChecks)
@@ -70,6 +67,14 @@ export function renderDeployMessage(d: Deploy, ctx: FeedContext): SlackMessage {
       ...cancelBlock(d),
     ],
   };
+}
+
+/**
+ * What is deployed: the ref, or for a release's ship "release #12" (its ref, `release-12`, is a
+ * name Ferry made up; the SHA beside it is what the release took from its source env).
+ */
+function refText(d: Deploy): string {
+  return d.release ? `release #${d.release.id}` : `\`${escapeMrkdwn(d.ref)}\``;
 }
 
 /** An automatic deploy's origin: the push (and, when newer pushes replaced queued ones, what it carries). */
@@ -124,7 +129,6 @@ function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: st
     case 'running': {
       const started = d.startedAt ?? ctx.now;
       const est = estimateRemaining(ctx.recentDurationsMs ?? [], ctx.now - started);
-      const by = d.worker ? ` on ${escapeMrkdwn(d.worker)}` : '';
       let eta = '';
       if (est) {
         eta =
@@ -136,25 +140,37 @@ function describeState(d: Deploy, ctx: FeedContext): { plain: string; mrkdwn: st
       if (d.cancelRequestedBy)
         return {
           plain: `${plain}, stopping (cancelled)`,
-          mrkdwn: `running since ${slackTime(started, '{time}')}${by} · *stopping*: cancelled by ${mention(d.cancelRequestedBy)}`,
+          mrkdwn: `running since ${slackTime(started, '{time}')} · *stopping*: cancelled by ${mention(d.cancelRequestedBy)}`,
         };
-      if (d.waitingFor)
-        return { plain: `${plain}, waiting`, mrkdwn: `running since ${slackTime(started, '{time}')}${by} · ${d.waitingFor}` };
-      return { plain, mrkdwn: `running since ${slackTime(started, '{time}')}${by}${eta}` };
+      if (d.waitingFor) return { plain: `${plain}, waiting`, mrkdwn: `running since ${slackTime(started, '{time}')} · ${d.waitingFor}` };
+      // The worker's host:pid means nothing to a reader here; the log page and Ferry's logs name it.
+      return { plain, mrkdwn: `running since ${slackTime(started, '{time}')}${eta}` };
     }
     case 'succeeded':
       return same(`succeeded in ${formatDuration(elapsed(d))}`);
     case 'failed': {
       const how = d.exitCode !== undefined ? ` (exit ${d.exitCode})` : '';
-      const why = d.error ? `: ${d.error}` : '';
       const after = d.startedAt ? ` after ${formatDuration(elapsed(d))}` : '';
-      return { plain: `failed${after}${how}`, mrkdwn: `*failed*${after}${how}${why} ${mention(d.user)}` };
+      return { plain: `failed${after}${how}`, mrkdwn: failedSentence(d, after) };
     }
     case 'cancelled':
       // Ferry's own reasons read "cancelled by <@U> after 12s"; others follow "cancelled: ".
       if (d.error?.startsWith('cancelled ')) return same(d.error);
       return same(`cancelled${d.error ? `: ${d.error}` : ''}`);
   }
+}
+
+/**
+ * One sentence that pings the requester: "@ana your deploy *failed* after 42s: the deploy command
+ * exited with 3." The exit code is given once: not again when the error already says it.
+ */
+function failedSentence(d: Deploy, after: string): string {
+  const code = d.exitCode !== undefined && !d.error?.includes(`exited with ${d.exitCode}`) ? ` (exit ${d.exitCode})` : '';
+  const why = d.error ? `${code}: ${d.error}` : d.exitCode !== undefined ? ` with exit code ${d.exitCode}` : '';
+  const sentence = `*failed*${after}${why}`;
+  const end = /[.!?]$/.test(sentence) ? '' : '.';
+  const to = /^[A-Z0-9]+$/.test(d.user) ? `${mention(d.user)} your deploy ` : '';
+  return `${to}${sentence}${end}`;
 }
 
 const same = (s: string) => ({ plain: s, mrkdwn: s });

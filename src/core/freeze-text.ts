@@ -1,4 +1,4 @@
-import { formatDuration } from './duration';
+import { formatRelative } from './duration';
 import type { FreezeState } from './gate';
 import { escapeMrkdwn, mention, slackTime } from './slack-format';
 
@@ -6,7 +6,7 @@ const envList = (app: string, envs: readonly string[]): string =>
   `\`${escapeMrkdwn(app)}\` ${envs.map((e) => `*${escapeMrkdwn(e)}*`).join(', ')}`;
 const reasonPart = (reason: string): string => (reason ? `: ${escapeMrkdwn(reason)}` : '');
 const untilPart = (until: number | undefined, now: number): string =>
-  until === undefined ? 'until someone runs `/unfreeze`' : `until ${slackTime(until)} (${formatDuration(until - now)})`;
+  until === undefined ? 'until someone runs `/unfreeze`' : `until ${slackTime(until)} (${formatRelative(until - now)})`;
 
 /** The feed's line when envs are frozen. */
 export function frozenFeedText(app: string, envs: readonly string[], f: FreezeState, now: number): string {

@@ -1,5 +1,5 @@
 /** Whether a deploy may start now: freezes first, then the env's deploy window. Pure policy. */
-import { formatDuration } from './duration';
+import { formatRelative } from './duration';
 import { type ActiveFreeze, activeScheduledFreeze, type ScheduledFreeze } from './freeze-schedule';
 import { escapeMrkdwn, mention, slackTime } from './slack-format';
 import { type WeeklySpan, weeklyState } from './weekly';
@@ -67,7 +67,7 @@ export function gate(input: GateInput): GateDecision {
  * that stays on screen (the feed message), where it would go stale.
  */
 export function describeGate(d: Exclude<GateDecision, { kind: 'go' }>, env: string, now: number, relative = true): string {
-  const inTime = (at: number, sep: string): string => (relative ? `${sep}(in ${formatDuration(at - now)})` : '');
+  const inTime = (at: number, sep: string): string => (relative ? `${sep}(in ${formatRelative(at - now)})` : '');
   if (d.kind === 'window') {
     return `*${escapeMrkdwn(env)}* deploys start in its window (${escapeMrkdwn(d.window)}); it opens at ${slackTime(d.opensAt)}${inTime(d.opensAt, ' ')}.`;
   }

@@ -1,14 +1,14 @@
 import type { LockInfo } from './lock';
-import { formatDuration } from './duration';
+import { formatRelative } from './duration';
 import { escapeMrkdwn, mention, slackTime } from './slack-format';
 
 /** "dev is locked by @ana (testing checkout) since 13:05, until 17:05 (in 3h 20m)." */
 export function describeLock(app: string, env: string, lock: LockInfo, now: number): string {
   if (lock.reserved) {
-    return `\`${app}\` *${env}* is reserved for ${mention(lock.holder)}, next on the wait-list, until ${slackTime(lock.until)} (in ${formatDuration(lock.until - now)}); if they don't take it by then it passes on.`;
+    return `\`${app}\` *${env}* is reserved for ${mention(lock.holder)}, next on the wait-list, until ${slackTime(lock.until)} (in ${formatRelative(lock.until - now)}); if they don't take it by then it passes on.`;
   }
   const reason = lock.reason ? ` (${escapeMrkdwn(lock.reason)})` : '';
-  return `\`${app}\` *${env}* is locked by ${mention(lock.holder)}${reason} since ${slackTime(lock.since)}, until ${slackTime(lock.until)} (in ${formatDuration(lock.until - now)}).`;
+  return `\`${app}\` *${env}* is locked by ${mention(lock.holder)}${reason} since ${slackTime(lock.since)}, until ${slackTime(lock.until)} (in ${formatRelative(lock.until - now)}).`;
 }
 
 export function lockFreeText(
@@ -33,7 +33,7 @@ export function turnPassedText(app: string, env: string): string {
 }
 
 export function lockReminderText(app: string, env: string, lock: LockInfo, now: number): string {
-  return `:alarm_clock: Your lock on \`${app}\` *${env}* ends ${slackTime(lock.until, '{time}')} (in ${formatDuration(lock.until - now)}). Extend it with \`/lock ${app} ${env} 2h\`, or release it with \`/unlock ${app} ${env}\`.`;
+  return `:alarm_clock: Your lock on \`${app}\` *${env}* ends ${slackTime(lock.until, '{time}')} (in ${formatRelative(lock.until - now)}). Extend it with \`/lock ${app} ${env} 2h\`, or release it with \`/unlock ${app} ${env}\`.`;
 }
 
 export function lockExpiredText(app: string, env: string): string {

@@ -9,6 +9,14 @@ export function typed(text: string, max = 80): string {
   return `\`${escapeMrkdwn(t.replace(/`/g, "'"))}\``;
 }
 
+/**
+ * A command Ferry suggests, as inline code: always whole, so it can be copied and run (its parts
+ * are names from the config and a ref already checked to be short enough), never clipped like typed().
+ */
+export function suggestedCommand(command: string): string {
+  return typed(command, Number.POSITIVE_INFINITY);
+}
+
 /** A link in mrkdwn; the URL's `|` (which would end it) is percent-encoded. */
 export function slackLink(url: string, text: string): string {
   return `<${escapeMrkdwn(url).replace(/\|/g, '%7C')}|${escapeMrkdwn(text)}>`;

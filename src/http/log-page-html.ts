@@ -19,6 +19,8 @@ export interface DeployFacts {
   ref: string;
   sha: string;
   user: string;
+  /** The requester's name in Slack, when it could be looked up (the page shows it instead of the member ID). */
+  userName?: string;
   status: DeployStatus;
   attempt: number;
   createdAt: number;
@@ -27,9 +29,11 @@ export interface DeployFacts {
   exitCode?: number;
   error?: string;
   worker?: string;
+  /** The release this deploy ships, if any (its ref is then Ferry's own `release-<id>`). */
+  release?: number;
 }
 
-export function deployFacts(d: Deploy, redact: Redactor): DeployFacts {
+export function deployFacts(d: Deploy, redact: Redactor, userName?: string): DeployFacts {
   const f: DeployFacts = {
     id: d.id,
     app: d.app,
@@ -46,6 +50,8 @@ export function deployFacts(d: Deploy, redact: Redactor): DeployFacts {
   if (d.exitCode !== undefined) f.exitCode = d.exitCode;
   if (d.error) f.error = redact(mrkdwnToPlain(d.error));
   if (d.worker) f.worker = redact(d.worker);
+  if (d.release) f.release = d.release.id;
+  if (userName) f.userName = userName;
   return f;
 }
 
@@ -138,9 +144,9 @@ export function renderLogPage(v: LogPageView): string {
 <dl class="facts">
 ${fact('App', escapeHtml(f.app))}
 ${fact('Environment', escapeHtml(f.env))}
-${fact('Ref', `<code>${escapeHtml(f.ref)}</code>`)}
+${f.release === undefined ? fact('Ref', `<code>${escapeHtml(f.ref)}</code>`) : fact('Release', `release #${f.release} (ref <code>${escapeHtml(f.ref)}</code>)`)}
 ${fact('Commit', commit)}
-${fact('Requested by', `<code>${escapeHtml(f.user)}</code>`)}
+${fact('Requested by', f.userName ? `<span title="${escapeHtml(f.user)}">${escapeHtml(f.userName)}</span>` : `<code>${escapeHtml(f.user)}</code>`)}
 ${fact('Queued', time(f.createdAt))}
 ${fact('Started', time(f.startedAt), 'started')}
 ${fact('Finished', time(f.finishedAt), 'finished')}

@@ -17,6 +17,8 @@ export interface LogPageDeps {
   /** Where people can look at a commit (GitHub apps), if anywhere. */
   commitUrl: (app: string, sha: string) => string | undefined;
   redact: Redactor;
+  /** The requester's Slack name for a member ID (UserNames.nameOf); without it the page shows the ID. */
+  nameOf?: (userId: string) => Promise<string | undefined>;
   assets: WebAssets;
   log: Logger;
   now?: () => number;
@@ -134,8 +136,9 @@ export class LogPage {
     if (!check.ok) return this.problem(req, res, id, check);
     const { deploy } = check;
     const commitUrl = this.d.commitUrl(deploy.app, deploy.sha);
+    const userName = await this.d.nameOf?.(deploy.user).catch(() => undefined);
     const html = renderLogPage({
-      facts: deployFacts(deploy, this.d.redact),
+      facts: deployFacts(deploy, this.d.redact, userName),
       ...(commitUrl !== undefined && { commitUrl }),
       first: slice.first,
       lines: slice.lines.map(this.d.redact),

@@ -5,6 +5,8 @@ export const DEFAULT_TIPS = [
   'Type <code>/deploy dev feature/checkout</code> below and watch its message in #deploys.',
   'Switch to Bob (top right) and try <code>/deploy dev main</code>: dev is locked by Alice now.',
   "Open a deploy's <em>full log</em> link, or try <code>/lock</code>, <code>/unlock</code>, <code>/deploy help</code>.",
+  'Releases go from staging to production: deploy staging first (<code>/deploy staging main</code>), then <code>/release</code> asks the authors for their OK.',
+  'Stop deploys for a while with <code>/freeze production for 1h release week</code>; <code>/unfreeze production</code> lifts it.',
 ];
 
 /** The playground page: a shell the browser script fills in from the live event stream. */

@@ -13,6 +13,7 @@ export function buildLogPage(s: Shared, log: Logger): LogPage | undefined {
     logs: s.stores.logs,
     commitUrl: s.links.commitUrl,
     redact: s.redact,
+    nameOf: s.nameOf,
     assets: new WebAssets(),
     log: log.child({ component: 'log-page' }),
   });

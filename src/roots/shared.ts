@@ -11,6 +11,7 @@ import { githubMirrorsDeploys } from '../events/subscribers/github-mirror';
 import { FeedPublisher } from '../feed/publisher';
 import { ReleaseFeed } from '../feed/release-feed';
 import { createSlackClient } from '../feed/slack-client';
+import { UserNames } from '../services/user-names';
 import { Queues } from '../queue/queues';
 import { type ChecksOf, createChecks } from '../services/checks';
 import { GitHubDeployments } from '../services/github-deployments';
@@ -86,6 +87,8 @@ export interface Shared extends Omit<Setup, 'slackToken'>, MainConnection {
   feed: FeedPublisher;
   releaseFeed: ReleaseFeed;
   events: DeployEvents;
+  /** A Slack member's name (real name, else display name), or undefined within a second: the log page, FERRY_USER_NAME. */
+  nameOf: (userId: string) => Promise<string | undefined>;
 }
 
 export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> {
@@ -162,5 +165,6 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
     feed,
     releaseFeed,
     events,
+    nameOf: new UserNames({ slack, log: log.child({ component: 'user-names' }), deadlineMs: 1_000 }).nameOf,
   };
 }

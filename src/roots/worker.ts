@@ -70,6 +70,7 @@ export function startWorkerRoot(s: Shared, v: Services): WorkerRoot {
       workerName: s.workerName,
       // A stopped command must be gone before its lease could expire (see keepLease).
       graceMs: s.killGraceMs,
+      nameOf: s.nameOf,
       cancels: cancelWatch,
       now,
     },

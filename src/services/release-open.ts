@@ -3,7 +3,7 @@ import type { FerryConfig } from '../config/types';
 import { shortSha } from '../core/deploy';
 import { groupAuthors } from '../core/release/authors';
 import type { Commit, CommitRange, ReleaseFields } from '../core/release/types';
-import { escapeMrkdwn, typed } from '../core/slack-format';
+import { escapeMrkdwn, suggestedCommand } from '../core/slack-format';
 import { FerryError } from '../errors';
 import type { CommitSource } from '../source/types';
 import type { DeployStore } from '../store/deploys';
@@ -54,7 +54,7 @@ export async function planRelease(d: PlanDeps, req: ReleaseRequest, requester: s
   if (!source.sha) {
     return {
       kind: 'refused',
-      text: `Nothing to release: ${where(from)} has had no successful deploy through Ferry, so I don't know what runs there. Deploy it first, e.g. ${typed(`/deploy ${app} ${from} ${d.config.apps[app]!.defaultBranch}`)}.`,
+      text: `Nothing to release: ${where(from)} has had no successful deploy through Ferry, so I don't know what runs there. Deploy it first, e.g. ${suggestedCommand(`/deploy ${app} ${from} ${d.config.apps[app]!.defaultBranch}`)}.`,
     };
   }
   const commitSource = d.sources[app]!;
@@ -92,7 +92,7 @@ export async function planRelease(d: PlanDeps, req: ReleaseRequest, requester: s
     };
   }
   if (range?.kind === 'diverged' && !req.force) {
-    const cmd = typed(`/release ${app} ${from} ${to} force`);
+    const cmd = suggestedCommand(`/release ${app} ${from} ${to} force`);
     return {
       kind: 'refused',
       text: `${where(from)} (\`${shortSha(sourceSha)}\`) has diverged from ${where(to)} (\`${shortSha(targetSha!)}\`): ${from} has ${range.commits.length} commit${range.commits.length === 1 ? '' : 's'} ${to} doesn't, and ${to} has ${range.behind} that ${from} doesn't (a hotfix?). Shipping ${from} would take ${range.behind === 1 ? 'that commit' : `those ${range.behind}`} off ${to}. Bring ${from} up to date with ${to} first, or ${cmd} if that is what you want.`,

@@ -115,9 +115,9 @@ export class LockStore {
     env: string,
     user: string,
     now: number,
-  ): Promise<{ kind: 'holder' } | { kind: 'free' } | { kind: 'queued'; position: number }> {
+  ): Promise<{ kind: 'holder' } | { kind: 'free' } | { kind: 'queued' | 'already'; position: number }> {
     const r = await JOIN(this.redis, { k: this.k, app, env, user, now });
-    if (r[0] === 'queued') return { kind: 'queued', position: Number(r[1]) };
+    if (r[0] === 'queued' || r[0] === 'already') return { kind: r[0], position: Number(r[1]) };
     return r[0] === 'holder' ? { kind: 'holder' } : { kind: 'free' };
   }
 }

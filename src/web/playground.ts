@@ -3,42 +3,7 @@
 // stand-in, which passes them to Ferry as Slack would. Message bodies arrive rendered (Block Kit
 // to HTML, escaped on the server); everything else is built with textContent.
 
-interface Person {
-  id: string;
-  name: string;
-  realName: string;
-}
-interface Channel {
-  id: string;
-  name: string;
-  dmWith?: string;
-}
-interface PageMessage {
-  id: string;
-  channel: string;
-  ts: string;
-  threadTs?: string;
-  author: string;
-  authorName: string;
-  bot: boolean;
-  ephemeral: boolean;
-  edited: boolean;
-  deleted: boolean;
-  html: string;
-}
-interface PageView {
-  id: string;
-  html: string;
-}
-interface Snapshot {
-  me: string;
-  people: Person[];
-  channels: Channel[];
-  feedChannel: string;
-  commands: string[];
-  messages: PageMessage[];
-  views: PageView[];
-}
+import { formValues, messageEl, type PageMessage, type PageView, type Snapshot, showSubmitErrors, type Channel } from './playground-dom.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const state = {
@@ -125,7 +90,7 @@ function renderConversation(): void {
   const list = [...state.messages.values()].filter((m) => m.channel === state.channel && !m.threadTs && !m.deleted);
   const box = $('messages');
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
-  box.replaceChildren(...list.map((m) => messageEl(m)));
+  box.replaceChildren(...list.map((m) => messageElement(m)));
   if (list.length === 0) box.append(emptyNote());
   if (atBottom) box.scrollTop = box.scrollHeight;
   renderThread();
@@ -148,59 +113,13 @@ function renderThread(): void {
   }
   pane.hidden = false;
   const replies = [...state.messages.values()].filter((m) => m.channel === state.channel && m.threadTs === state.thread && !m.deleted);
-  $('thread-messages').replaceChildren(messageEl(parent, true), ...replies.map((m) => messageEl(m, true)));
+  $('thread-messages').replaceChildren(messageElement(parent, true), ...replies.map((m) => messageElement(m, true)));
 }
 
-function messageEl(m: PageMessage, inThread = false): HTMLElement {
-  const el = document.createElement('article');
-  el.className = `msg${m.ephemeral ? ' ephemeral' : ''}${m.bot ? ' bot' : ''}`;
-  el.dataset.messageId = m.id;
-  el.dataset.ts = m.ts;
-  const head = document.createElement('header');
-  const who = document.createElement('strong');
-  who.textContent = m.authorName;
-  const when = document.createElement('time');
-  when.dateTime = new Date(Number(m.ts) * 1000).toISOString();
-  when.textContent = new Date(Number(m.ts) * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  head.append(who, when);
-  if (m.bot && m.author !== 'USLACKBOT') head.append(tag('APP'));
-  if (m.edited) head.append(tag('edited'));
-  if (m.ephemeral) head.append(tag('Only visible to you'));
-  const body = document.createElement('div');
-  body.className = 'body';
-  body.innerHTML = m.html; // rendered and escaped by the stand-in (render/blocks.ts)
-  localiseDates(body);
-  el.append(head, body);
+/** A message's element, with its reply count from the messages this page knows. */
+function messageElement(m: PageMessage, inThread = false): HTMLElement {
   const replies = [...state.messages.values()].filter((r) => r.channel === m.channel && r.threadTs === m.ts && !r.deleted).length;
-  if (!inThread && replies > 0) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.className = 'link replies';
-    b.dataset.openThread = m.ts;
-    b.textContent = `${replies} ${replies === 1 ? 'reply' : 'replies'}`;
-    el.append(b);
-  }
-  return el;
-}
-
-function tag(text: string): HTMLElement {
-  const s = document.createElement('span');
-  s.className = 'tag';
-  s.textContent = text;
-  return s;
-}
-
-/** Slack's <!date^…> tokens arrive as <time datetime> with the server's fallback text. */
-function localiseDates(root: HTMLElement): void {
-  for (const t of root.querySelectorAll<HTMLTimeElement>('time[datetime]')) {
-    const d = new Date(t.dateTime);
-    if (Number.isNaN(d.getTime())) continue;
-    const sameDay = d.toDateString() === new Date().toDateString();
-    t.textContent = sameDay
-      ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-      : d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
-    t.title = d.toString();
-  }
+  return messageEl(m, replies, inThread);
 }
 
 function upsert(m: PageMessage): void {
@@ -284,31 +203,9 @@ function hideView(): void {
 
 async function submitView(form: HTMLFormElement): Promise<void> {
   if (!state.view) return;
-  const values: Record<string, string | string[]> = {};
-  for (const el of form.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('[name]')) {
-    if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) {
-      if (!el.checked) continue;
-      const prev = values[el.name];
-      values[el.name] = el.type === 'checkbox' ? [...(Array.isArray(prev) ? prev : []), el.value] : el.value;
-    } else if (el instanceof HTMLSelectElement && el.multiple) {
-      values[el.name] = [...el.selectedOptions].map((o) => o.value);
-    } else values[el.name] = el.value;
-  }
+  const values = formValues(form);
   for (const old of form.querySelectorAll('.field-error')) old.remove();
-  const r = await post('/ui/view-submit', { viewId: state.view.id, values });
-  if (r.errors) {
-    for (const [blockId, message] of Object.entries(r.errors)) {
-      const p = document.createElement('p');
-      p.className = 'field-error';
-      p.textContent = message;
-      (form.querySelector(`[data-block-id="${CSS.escape(blockId)}"]`) ?? form).append(p);
-    }
-  } else if (!r.ok && r.error) {
-    const p = document.createElement('p');
-    p.className = 'field-error';
-    p.textContent = r.error;
-    form.append(p);
-  }
+  showSubmitErrors(form, await post('/ui/view-submit', { viewId: state.view.id, values }));
 }
 
 function wire(): void {

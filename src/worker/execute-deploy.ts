@@ -18,6 +18,8 @@ export interface CommandDeps {
   /** Between SIGTERM and SIGKILL when a command is stopped. */
   graceMs: number;
   now: () => number;
+  /** The requester's Slack name (UserNames.nameOf), for FERRY_USER_NAME; without it that is the member ID. */
+  nameOf?: (userId: string) => Promise<string | undefined>;
 }
 
 /** A deploy's checkout: its folder, or why there is none (said in the deploy's failure). */
@@ -51,7 +53,7 @@ export async function execute(x: Execution, d: CommandDeps): Promise<DeployOutco
   if (x.tree.error !== undefined) return { status: 'failed', error: x.tree.error };
   const early = x.cancel?.request();
   if (early) return cancelled(x, d, early);
-  const c: Commands = { x, dir: x.tree.dir, vars: commandEnv(x.deploy, x.envCfg, d.env), d };
+  const c: Commands = { x, dir: x.tree.dir, vars: commandEnv(x.deploy, x.envCfg, d.env, (await d.nameOf?.(x.deploy.user).catch(() => undefined)) ?? x.deploy.user), d };
   const r = await run(c, x.envCfg.deploy, c.vars, x.envCfg.timeoutMs);
   const ended = deployEnded(c, r);
   if (ended) return ended;
@@ -122,7 +124,7 @@ function cancelled(x: Execution, d: Pick<CommandDeps, 'now'>, req: CancelAsked, 
 }
 
 /** The deploy command's environment: the pass-through variables and the deploy's FERRY_* ones, nothing else. */
-function commandEnv(dep: Deploy, envCfg: EnvConfig, ferryEnv: FerryEnv): Record<string, string> {
+function commandEnv(dep: Deploy, envCfg: EnvConfig, ferryEnv: FerryEnv, userName: string): Record<string, string> {
   return {
     ...childBaseEnv(ferryEnv.processEnv, envCfg.passEnv),
     FERRY_APP: dep.app,
@@ -132,5 +134,6 @@ function commandEnv(dep: Deploy, envCfg: EnvConfig, ferryEnv: FerryEnv): Record<
     FERRY_PREVIOUS_SHA: dep.previousSha ?? '',
     FERRY_DEPLOY_ID: String(dep.id),
     FERRY_USER: dep.user,
+    FERRY_USER_NAME: userName,
   };
 }

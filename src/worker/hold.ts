@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { FerryConfig } from '../config/types';
 import { heldText } from '../core/freeze-text';
 import { describeGate } from '../core/gate';
-import { escapeMrkdwn, isSlackUser, typed } from '../core/slack-format';
+import { escapeMrkdwn, isSlackUser, suggestedCommand } from '../core/slack-format';
 import { checkList, waitingForChecksText } from '../core/checks';
 import { type Deploy, shortSha } from '../core/deploy';
 import { formatDuration } from '../core/duration';
@@ -112,7 +112,7 @@ async function holdForChecks(
     throw new DelayedError();
   }
   const now = Date.now() + skew;
-  const how = typed(`/deploy ${app} ${env} ${deploy.ref} override <reason>`);
+  const how = suggestedCommand(`/deploy ${app} ${env} ${deploy.ref} override <reason>`);
   if (verdict.kind === 'failed')
     return failUnstarted(
       deploy,

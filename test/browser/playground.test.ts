@@ -78,6 +78,11 @@ test('a deploy typed in the page queues, runs and succeeds in #deploys without a
   expect(href).toMatch(new RegExp(`/deploys/${id}\\?t=`));
   const [logPage] = await Promise.all([alice.context().waitForEvent('page'), link.click()]);
   await logPage.waitForLoadState();
+  // People by name, not member ID: the page's facts and the deploy command's own line.
+  await expect(logPage.locator('dt', { hasText: 'Requested by' }).locator('xpath=following-sibling::dd[1]').innerText()).resolves.toBe(
+    'Alice Moreau',
+  );
+  await logPage.getByText(/to dev for Alice Moreau/).waitFor();
   await logPage.getByText('==> building').waitFor();
   await logPage.getByText(/live: shop dev is now at [0-9a-f]{7}/).waitFor();
   const facts = await logPage.locator('body').innerText();
@@ -112,6 +117,9 @@ test('a second person meets the lock, joins the wait-list with its button, and i
 
   await refusal.getByRole('button', { name: /wait-list/i }).click();
   await bob.locator('#messages article.msg.ephemeral', { hasText: /#1 on the wait-list/ }).waitFor();
+  // A second click keeps the place and says so, instead of repeating "You're #1".
+  await refusal.getByRole('button', { name: /wait-list/i }).click();
+  await bob.locator('#messages article.msg.ephemeral', { hasText: /already on the wait-list/ }).waitFor();
 
   await type(alice, '/unlock staging');
   const dmLink = bob.locator('#dms a');
@@ -132,9 +140,27 @@ test('a failed deploy mentions its requester, and its log lines open in a thread
   const failed = feedMessage(carol, id).filter({ hasText: /failed/ });
   await failed.waitFor({ timeout: 30_000 });
   expect(await failed.locator('.mention').allInnerTexts()).toContain('@Carol Lindqvist');
+  // One sentence, the requester first, the exit code said once.
+  const failedText = await failed.innerText();
+  expect(failedText).toMatch(/@Carol Lindqvist your deploy failed after \d+s: the deploy command exited with \d+\./);
+  expect(failedText).not.toContain('(exit ');
   await failed.getByRole('button', { name: /1 reply/ }).click();
   const thread = carol.locator('#thread');
   await thread.waitFor();
   await thread.getByText('FAIL test/cart.test.js').waitFor();
   await carol.screenshot({ path: artifact('playground-failure-thread.png') });
+});
+
+test("the Try this box also points at /freeze and /release, and says a release needs staging deployed first; Ferry's emoji show as emoji", async () => {
+  const dan = await openAs(ALICE);
+  const tips = await dan.locator('#tips').innerText();
+  expect(tips).toContain('/freeze');
+  expect(tips).toContain('/release');
+  expect(tips).toMatch(/deploy staging first/);
+  // /freeze answers with emoji the table used to lack; none shows as :name: text.
+  await type(dan, '/freeze dev for 1h trying the playground');
+  const frozen = dan.locator('#messages article.msg', { hasText: /trying the playground/ }).first();
+  await frozen.waitFor();
+  expect(await frozen.innerText()).not.toMatch(/:[a-z0-9_+-]+:/);
+  await type(dan, '/unfreeze dev');
 });

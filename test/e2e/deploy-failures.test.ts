@@ -34,8 +34,9 @@ describe('deploys that go wrong', () => {
     const msg = await h.slack.waitForFeed(id, 'failed');
     expect(latest(msg).text).toContain('failed');
     const section = JSON.stringify(latest(msg).blocks);
-    expect(section).toContain('(exit 3)');
-    expect(section).toContain('<@U0BEN>');
+    // One sentence: the requester pinged first, the exit code said once.
+    expect(section).toMatch(/<@U0BEN> your deploy \*failed\* after \d+s: the deploy command exited with 3\./);
+    expect(section).not.toContain('(exit 3)');
 
     const thread = await h.slack.waitFor('the failure log in the thread', () => h.slack.messages.find((m) => m.thread_ts === msg.ts));
     const text = JSON.stringify(thread.versions[0]);

@@ -388,7 +388,7 @@ describe('a weekly scheduled freeze, in another zone than the config, across the
     const refusal = await h.slack.waitForResponse(monday.id);
     const untilEnds = `until ${dateToken(ends)}{date_short_pretty} {time}|2026-10-26 08:00 UTC>`;
     expect(refusal.text).toMatch(
-      /^Can't deploy: \*production\* is frozen by the schedule \*weekend\* \(no deploys at weekends\) until <[^>]+> \(in 59m 5\ds\)\. Nothing was queued\.$/,
+      /^Can't deploy: \*production\* is frozen by the schedule \*weekend\* \(no deploys at weekends\) until <[^>]+> \(in 1h\)\. Nothing was queued\.$/,
     );
     expect(refusal.text).toContain(untilEnds);
     expect(JSON.stringify(refusal.blocks)).toContain('"action_id":"freeze_notify"');
@@ -398,7 +398,7 @@ describe('a weekly scheduled freeze, in another zone than the config, across the
     );
     const list = await h.slash('/freeze', '', ANA);
     expect(await h.answer(list.id)).toMatch(
-      /^:snowflake: \*Frozen now:\*\n• `web` \*production\*: by the schedule \*weekend\* since <[^>]+>, until <[^>]+> \(59m 5\ds\): no deploys at weekends$/,
+      /^:snowflake: \*Frozen now:\*\n• `web` \*production\*: by the schedule \*weekend\* since <[^>]+>, until <[^>]+> \(1h\): no deploys at weekends$/,
     );
     expect(await h.answer(list.id)).toContain(`since ${dateToken(begins)}{date_short_pretty} {time}|2026-10-23 15:00 UTC>, ${untilEnds}`);
 

@@ -27,7 +27,7 @@ describe('shared-env locks', () => {
     const click1 = await h.click('waitlist_join', JSON.stringify({ app: 'web', env: 'dev' }), BEN);
     expect(await h.answer(click1.id)).toContain("You're #1 on the wait-list for `web` *dev*");
     const click2 = await h.click('waitlist_join', JSON.stringify({ app: 'web', env: 'dev' }), BEN);
-    expect(await h.answer(click2.id)).toContain("You're #1 on the wait-list");
+    expect(await h.answer(click2.id)).toBe("You're already on the wait-list for `web` *dev* (#1); I'll DM you when it's yours to take.");
     expect(await h.redis.zcard(`${h.prefix}:waitlist:web:dev`)).toBe(1);
 
     const notHolder = await h.slash('/unlock', 'dev', BEN);

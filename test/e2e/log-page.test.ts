@@ -85,6 +85,7 @@ describe('the deploy log page', () => {
   };
 
   test("the feed message links the page, which shows the deploy's facts and its whole log, escaped", async () => {
+    h.slack.names.set('U0ANA', 'Ana Lima');
     const { id } = await h.deploy('staging main');
     const url = await feedLink(id, 'succeeded');
     expect(JSON.stringify(latest(h.slack.feedMessage(id)!).blocks)).toContain('|full log>');
@@ -96,7 +97,8 @@ describe('the deploy log page', () => {
     expect(html).toContain(`<h1>Deploy #${id} <span class="target">web to staging</span></h1>`);
     expect(html).toContain('<span id="status" class="badge badge-succeeded">succeeded</span>');
     expect(html).toContain(`<code title="${h.repo.sha('main')}">${h.repo.sha('main').slice(0, 7)}</code>`);
-    expect(html).toContain('<dt>Requested by</dt><dd><code>U0ANA</code></dd>');
+    // The requester's Slack name, not the member ID (which stays in the tooltip).
+    expect(html).toContain('<dt>Requested by</dt><dd><span title="U0ANA">Ana Lima</span></dd>');
     expect(html).toContain('<dt>Ref</dt><dd><code>main</code></dd>');
     expect(html).toMatch(/<dt>Queued<\/dt><dd><time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z">/);
     expect(html).toMatch(/<dd id="f-finished"><time datetime=/);

@@ -85,6 +85,10 @@ describe('deploy windows and overrides', () => {
     );
     const second = await h.deploy('staging fix-1', BEN);
     expect(second.answer).toContain('to `web` *staging*, #2 in line (1 ahead of it).\n:clock3: It waits for the window');
+    // A full 40-character SHA: the override command Ferry suggests is whole, ready to copy.
+    const sha = h.repo.sha('main').trim();
+    const full = await h.deploy(`production ${sha}`, ANA);
+    expect(full.answer).toContain(`If it can't wait, \`/deploy web production ${sha} override &lt;reason&gt;\` starts it now`);
 
     for (const id of [first.id, second.id]) {
       const msg = await h.slack.waitForFeed(id, 'queued, waiting');

@@ -128,7 +128,13 @@ export class FakeGitHub {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
-      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+      const body = parseJson(raw);
+      if (body === undefined) {
+        // Not JSON (e.g. another process's request to a port this stand-in reused): GitHub's 400, not a throw.
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: 'Problems parsing JSON' }));
+        return;
+      }
       this.requests.push(`${req.method} ${req.url}`);
       this.auths.push(String(req.headers.authorization ?? ''));
       if (this.hang) {
@@ -138,6 +144,20 @@ export class FakeGitHub {
       }
       this.answer(req, res, body);
       this.events.emit('request');
+    });
+  }
+
+  /** Resolves once a request (`METHOD /path`) that `match` accepts has come in, at index `from` or later. */
+  waitForRequest(match: (request: string) => boolean, from = 0): Promise<string> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const found = this.requests.slice(from).find(match);
+        if (found === undefined) return;
+        this.events.off('request', check);
+        resolve(found);
+      };
+      this.events.on('request', check);
+      check();
     });
   }
 
@@ -394,4 +414,14 @@ function run(repo: string, args: string[]): string | undefined {
 
 function resolve(repo: string, ref: string): string | undefined {
   return run(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]) || undefined;
+}
+
+/** A request's JSON body ({} when empty), or undefined when it is not JSON. */
+function parseJson(raw: string): Record<string, unknown> | undefined {
+  if (!raw) return {};
+  try {
+    return JSON.parse(raw) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }

@@ -49,6 +49,8 @@ export class FakeSlack {
   readonly usergroups = new Map<string, string[]>();
   /** Workspace members by email, answered by users.lookupByEmail; others are users_not_found. */
   readonly emails = new Map<string, string>();
+  /** Names users.info gives (display names); a user not here is user_not_found. */
+  readonly names = new Map<string, string>();
   /**
    * Messages refused for breaking Slack's limits (chat.postMessage, chat.update, chat.postEphemeral,
    * response_url): answered { ok: false, error } like Slack does, and not recorded as messages.
@@ -70,14 +72,29 @@ export class FakeSlack {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => this.handle(req, res, Buffer.concat(chunks).toString('utf8')));
+      req.on('end', () => {
+        // A body that is not what Slack's API takes (e.g. another process's request to a port this
+        // stand-in reused) is answered 400, as Slack answers it, instead of throwing.
+        try {
+          this.handle(req, res, Buffer.concat(chunks).toString('utf8'));
+        } catch (err) {
+          if (!(err instanceof SyntaxError) || res.headersSent) throw err;
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ok: false, error: 'invalid_json' }));
+        }
+      });
     });
     // Socket Mode: apps.connections.open hands out ws://.../link; Slack says hello, then sends envelopes.
     this.wss = new WebSocketServer({ server: this.server, path: '/link' });
     this.wss.on('connection', (ws) => {
       this.sockets.push(ws);
       ws.on('message', (data) => {
-        const msg = JSON.parse(String(data)) as { envelope_id?: string; payload?: Record<string, unknown> };
+        let msg: { envelope_id?: string; payload?: Record<string, unknown> };
+        try {
+          msg = JSON.parse(String(data)) as typeof msg;
+        } catch {
+          return; // not an envelope ack: Slack ignores it too
+        }
         if (msg.envelope_id) this.socketAcks.set(msg.envelope_id, msg.payload ?? {});
         this.events.emit('request');
       });
@@ -258,6 +275,15 @@ export class FakeSlack {
       case 'usergroups.users.list': {
         const users = this.usergroups.get(String(body.usergroup));
         return reply(200, users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' });
+      }
+      case 'users.info': {
+        const name = this.names.get(String(body.user));
+        return reply(
+          200,
+          name
+            ? { ok: true, user: { id: body.user, name: name.toLowerCase(), profile: { display_name: name } } }
+            : { ok: false, error: 'user_not_found' },
+        );
       }
       case 'users.lookupByEmail': {
         const id = this.emails.get(String(body.email).toLowerCase());

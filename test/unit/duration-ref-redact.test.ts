@@ -1,4 +1,5 @@
-import { formatDuration, parseDuration } from '../../src/core/duration';
+import { formatDuration, formatRelative, parseDuration } from '../../src/core/duration';
+import { describeLock } from '../../src/core/lock-text';
 import { makeRedactor } from '../../src/core/redact';
 import { isFullSha, MAX_REF_LENGTH, refProblem } from '../../src/core/ref';
 
@@ -54,6 +55,35 @@ describe('formatDuration', () => {
 
   test('what it prints, parseDuration reads back (for whole units)', () => {
     for (const text of ['45s', '1m', '1h', '1d']) expect(formatDuration(parseDuration(text)!)).toBe(text);
+  });
+});
+
+describe('formatRelative: one precision rule for "(in …)"', () => {
+  test.each([
+    [45 * S, '45s'],
+    [59.4 * S, '59s'],
+    [90 * S, '2m'],
+    [59 * M + 58 * S, '1h'],
+    [2 * H, '2h'],
+    [H + 29 * M + 40 * S, '1h 30m'],
+    [3 * H + 50 * M + 10 * S, '3h 50m'],
+    [D + 20 * H + 10 * M, '1d 20h'],
+  ])('%d ms reads %j', (ms, text) => {
+    expect(formatRelative(ms)).toBe(text);
+  });
+
+  test('a lock taken for 1h, seen 2s later, reads "in 1h", like one taken for 2h reads "in 2h"', () => {
+    const now = Date.UTC(2025, 2, 4, 13, 0, 2);
+    const lock = (hours: number) => ({
+      holder: 'U0ANA',
+      reason: '',
+      token: 1,
+      reserved: false,
+      since: now - 2 * S,
+      until: now - 2 * S + hours * H,
+    });
+    expect(describeLock('web', 'dev', lock(1), now)).toMatch(/\(in 1h\)\.$/);
+    expect(describeLock('web', 'dev', lock(2), now)).toMatch(/\(in 2h\)\.$/);
   });
 });
 

@@ -84,12 +84,13 @@ describe('renderDeployMessage: running', () => {
   const running = (over: Partial<Deploy> = {}) =>
     deploy({ status: 'running', startedAt, worker: 'host-a:123', attempt: 1, rev: 3, ...over });
 
-  test('without recent durations: since when and on which worker, no estimate', () => {
+  test('without recent durations: since when, no estimate, and not the worker (host:pid means nothing to a reader)', () => {
     const m = renderDeployMessage(running(), { now: startedAt + 5_000, recentDurationsMs: [] });
     const { section } = parts(m);
     expect(m.text).toBe(`:rocket: Deploy #7 · web to dev: running since ${new Date(startedAt).toISOString().slice(11, 19)} UTC`);
     expect(section).toContain(`running since ${dateToken(startedAt, '{time}')}2025-03-04 13:06 UTC>`);
-    expect(section).toContain(' on host-a:123');
+    expect(section).not.toContain('host-a');
+    expect(parts(m).context).not.toContain('host-a');
     expect(section).not.toContain('usually');
   });
 
@@ -124,7 +125,7 @@ describe('renderDeployMessage: finished', () => {
     expect(m.text).toBe(':white_check_mark: Deploy #7 · web to dev: succeeded in 2m 5s');
   });
 
-  test('failed shows how long, the exit code, the error and mentions the requester', () => {
+  test('failed is one sentence: it pings the requester, says how long, and gives the exit code once', () => {
     const d = deploy({
       status: 'failed',
       startedAt: T0,
@@ -135,20 +136,25 @@ describe('renderDeployMessage: finished', () => {
     });
     const m = renderDeployMessage(d, { now: T0 + 50_000 });
     expect(m.text).toBe(':x: Deploy #7 · web to dev: failed after 42s (exit 3)');
-    expect(parts(m).section).toBe(':x: *Deploy #7 · web to dev*\n*failed* after 42s (exit 3): the deploy command exited with 3 <@U0ANA>');
+    expect(parts(m).section).toBe(
+      ':x: *Deploy #7 · web to dev*\n<@U0ANA> your deploy *failed* after 42s: the deploy command exited with 3.',
+    );
+    // With no error text the exit code is said once, and a deploy no person asked for pings nobody.
+    const bare = renderDeployMessage({ ...d, error: undefined, user: 'github' }, { now: T0 + 50_000 });
+    expect(parts(bare).section).toBe(':x: *Deploy #7 · web to dev*\n*failed* after 42s with exit code 3.');
   });
 
   test('failed before it started has no duration or exit code', () => {
     const d = deploy({ status: 'failed', finishedAt: T0 + 1_000, error: 'dev was locked before it could start' });
     const m = renderDeployMessage(d, { now: T0 + 2_000 });
     expect(m.text).toBe(':x: Deploy #7 · web to dev: failed');
-    expect(parts(m).section).toContain('*failed*: dev was locked before it could start <@U0ANA>');
+    expect(parts(m).section).toContain('<@U0ANA> your deploy *failed*: dev was locked before it could start.');
   });
 
   test("the error is Ferry's own mrkdwn (outside text is escaped when it is written), so a mention in it works", () => {
     const d = deploy({ status: 'failed', finishedAt: T0, error: 'dev was locked by <@U0BOB> before it could start' });
     const { section } = parts(renderDeployMessage(d, { now: T0 }));
-    expect(section).toContain('*failed*: dev was locked by <@U0BOB> before it could start <@U0ANA>');
+    expect(section).toContain('<@U0ANA> your deploy *failed*: dev was locked by <@U0BOB> before it could start.');
   });
 
   test('already-escaped outside text in the error is not escaped twice', () => {
@@ -171,9 +177,9 @@ describe('renderDeployMessage: finished', () => {
     expect(context).toContain('`a&lt;b&gt;&amp;c`');
   });
 
-  test('worker names are escaped too', () => {
+  test('a worker name never reaches the message (so it cannot ping anyone)', () => {
     const d = deploy({ status: 'running', startedAt: T0, worker: '<!here>' });
-    expect(parts(renderDeployMessage(d, { now: T0 })).section).toContain(' on &lt;!here&gt;');
+    expect(JSON.stringify(renderDeployMessage(d, { now: T0 }))).not.toContain('here');
   });
 
   test('the same deploy and context always render the same message', () => {
@@ -204,5 +210,14 @@ describe('estimateRemaining', () => {
     const recent = [3, 1, 2];
     estimateRemaining(recent, 0);
     expect(recent).toEqual([3, 1, 2]);
+  });
+});
+
+describe('renderDeployMessage: a release', () => {
+  test("a release's ship says which release it is, not Ferry's made-up ref release-12", () => {
+    const d = deploy({ env: 'production', ref: 'release-12', release: { id: 12, attempt: 1 } });
+    const { context } = parts(renderDeployMessage(d, { now: T0 }));
+    expect(context).toMatch(/^release #12 at `0123456`/);
+    expect(context).not.toContain('release-12');
   });
 });

@@ -172,7 +172,7 @@ describe('FeedPublisher.refresh', () => {
     expect(updates).toHaveLength(1);
     expect(updates[0]).toMatchObject({ channel: 'C0FEED', ts: '1760000000.000001' });
     expect(sectionText(updates[0]!)).toContain('running since');
-    expect(sectionText(updates[0]!)).toContain('on host-a:1');
+    expect(sectionText(updates[0]!)).not.toContain('host-a'); // the worker's host:pid is for the log page, not the feed
   });
 
   test('a refresh that would not change the message sends nothing', async () => {
@@ -219,12 +219,12 @@ describe('FeedPublisher.refresh', () => {
 
     const slow = gate();
     slack.holdUpdates = slow.wait;
-    await change(id, { status: 'running', startedAt: Date.now(), worker: 'w0' });
+    await change(id, { status: 'running', startedAt: Date.now(), worker: 'w', waitingFor: 'step 0' });
     const pending = [feed.refresh(id)];
     await slack.until('the first update to be in flight', () => slack.of('update').length === 1);
 
     for (let i = 1; i <= 20; i++) {
-      await change(id, { worker: `w${i}` });
+      await change(id, { waitingFor: `step ${i}` });
       pending.push(feed.refresh(id));
     }
     expect(slack.of('update')).toHaveLength(1); // nothing else went out while Slack was busy
@@ -234,8 +234,8 @@ describe('FeedPublisher.refresh', () => {
     const updates = slack.of('update');
     expect(updates.length).toBeGreaterThanOrEqual(2);
     expect(updates.length).toBeLessThanOrEqual(3);
-    expect(sectionText(updates[0]!)).toContain('on w0');
-    expect(sectionText(updates[updates.length - 1]!)).toContain('on w20');
+    expect(sectionText(updates[0]!)).toContain('· step 0');
+    expect(sectionText(updates[updates.length - 1]!)).toContain('· step 20');
     expect(slack.of('postMessage')).toHaveLength(1);
   });
 

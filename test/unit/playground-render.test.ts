@@ -152,7 +152,7 @@ describe("Ferry's deploy feed message", () => {
     });
     expect(html).toContain('🚀 <strong>Deploy #7');
     expect(html).toContain(
-      'running since <time class="date" datetime="2025-03-04T13:06:00.000Z" data-format="{time}">2025-03-04 13:06 UTC</time> on host-a:123',
+      'running since <time class="date" datetime="2025-03-04T13:06:00.000Z" data-format="{time}">2025-03-04 13:06 UTC</time> · usually takes 1m 40s',
     );
     expect(html).toContain('done around <time class="date" datetime="2025-03-04T13:07:40.000Z"');
   });
@@ -179,7 +179,7 @@ describe("Ferry's deploy feed message", () => {
     const html = render(d);
     expect(html).toContain('❌ <strong>Deploy #7');
     expect(html).toContain(
-      '<strong>failed</strong> after 42s (exit 3): dev was locked by <span class="mention" data-user-id="U0BOB">@Bob</span> before it could run again <span class="mention" data-user-id="U0ANA">@Ana</span>',
+      '<span class="mention" data-user-id="U0ANA">@Ana</span> your deploy <strong>failed</strong> after 42s (exit 3): dev was locked by <span class="mention" data-user-id="U0BOB">@Bob</span> before it could run again.',
     );
   });
 

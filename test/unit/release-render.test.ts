@@ -304,11 +304,12 @@ describe('the summary’s buttons follow the state', () => {
     expect(cancel!.confirm!.confirm!.text).toBe('Cancel release');
   });
 
-  test('ready with ship: button shows Ship; ship: auto says it ships by itself and has no Ship button', () => {
+  test('ready with ship: button shows Ship, the one primary button, and no OK to ship; ship: auto says it ships by itself and has no Ship button', () => {
     const r = release({ acks: allAcked });
     const byButton = summary(r);
-    expect(labels(byButton)).toEqual(['OK to ship', 'Hold…', 'Ship', 'Edit details', 'Cancel']);
-    expect(buttons(byButton)[2]).toMatchObject({ action_id: RELEASE_SHIP, value: '12', style: 'primary' });
+    expect(labels(byButton)).toEqual(['Hold…', 'Ship', 'Edit details', 'Cancel']);
+    expect(buttons(byButton)[1]).toMatchObject({ action_id: RELEASE_SHIP, value: '12', style: 'primary' });
+    expect(buttons(byButton).filter((b) => b.style === 'primary')).toHaveLength(1);
     expect(seen(byButton)).toContain(':white_check_mark: *Ready*: everyone said OK; press *Ship* to deploy.');
     expect(byButton.text).toContain('ready to ship');
     const auto = summary(r, { ...policy, ship: 'auto' });
@@ -323,17 +324,17 @@ describe('the summary’s buttons follow the state', () => {
     const r = release({ acks: { 'slack:U0ANA': { by: 'U0ANA', at: CREATED + H } } });
     const m = summary(r);
     expect(labels(m)).not.toContain('Ship');
-    // Waiting authors come first.
+    // The list keeps the release's order as people answer: Ana's OK does not move her line.
     expect(seen(m)).toContain(
-      '*Who says OK*\n• <@U0BEN> · 2 commits · :hourglass_flowing_sand: waiting\n• dependabot[bot] (bot) · 1 commit · :hourglass_flowing_sand: waiting for an approver\n• <@U0ANA> · 2 commits · :white_check_mark: OK',
+      '*Who says OK*\n• <@U0ANA> · 2 commits · :white_check_mark: OK\n• <@U0BEN> · 2 commits · :hourglass_flowing_sand: waiting\n• dependabot[bot] (bot) · 1 commit · :hourglass_flowing_sand: waiting for an approver',
     );
     expect(seen(m)).toContain('*Waiting for OK from 2 authors*');
   });
 
   test('stale: says where the source moved and offers Refresh; it cannot ship', () => {
     const m = summary(release({ acks: allAcked, stale: { sha: 'beef0001'.padEnd(40, '0'), at: CREATED + H, env: 'staging' } }));
-    expect(labels(m)).toEqual(['OK to ship', 'Hold…', 'Edit details', 'Refresh', 'Cancel']);
-    expect(buttons(m)[3]).toMatchObject({ action_id: RELEASE_REFRESH, value: '12' });
+    expect(labels(m)).toEqual(['Hold…', 'Edit details', 'Refresh', 'Cancel']);
+    expect(buttons(m)[2]).toMatchObject({ action_id: RELEASE_REFRESH, value: '12' });
     expect(seen(m)).toContain(
       ":warning: *staging* moved to `beef000` after this was put together: this release can't ship as it is; *Refresh* it for a fresh list of commits.",
     );
@@ -346,8 +347,8 @@ describe('the summary’s buttons follow the state', () => {
     expect(seen(m)).toContain(
       ':octagonal_sign: *On hold* (1 hold): once lifted, someone allowed to deploy to *production* presses *Ship*.',
     );
-    expect(labels(m)).toEqual(['OK to ship', 'Hold…', 'Edit details', 'Cancel', 'Lift hold']);
-    expect(buttons(m)[4]).toMatchObject({ action_id: RELEASE_LIFT, value: '12:U0BEN' });
+    expect(labels(m)).toEqual(['Hold…', 'Edit details', 'Cancel', 'Lift hold']);
+    expect(buttons(m)[3]).toMatchObject({ action_id: RELEASE_LIFT, value: '12:U0BEN' });
     expect(m.text).toContain('on hold');
   });
 

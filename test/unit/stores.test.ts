@@ -356,8 +356,8 @@ describe('LockStore', () => {
     await locks.claim('web', 'dev', 'U0ANA', NOW, NOW + H, '');
     expect(await locks.joinWaitlist('web', 'dev', 'U0BOB', NOW + 1)).toEqual({ kind: 'queued', position: 1 });
     expect(await locks.joinWaitlist('web', 'dev', 'U0CAT', NOW + 2)).toEqual({ kind: 'queued', position: 2 });
-    expect(await locks.joinWaitlist('web', 'dev', 'U0BOB', NOW + 3)).toEqual({ kind: 'queued', position: 1 });
-    expect(await locks.joinWaitlist('web', 'dev', 'U0CAT', NOW + 4)).toEqual({ kind: 'queued', position: 2 });
+    expect(await locks.joinWaitlist('web', 'dev', 'U0BOB', NOW + 3)).toEqual({ kind: 'already', position: 1 });
+    expect(await locks.joinWaitlist('web', 'dev', 'U0CAT', NOW + 4)).toEqual({ kind: 'already', position: 2 });
     expect(await locks.joinWaitlist('web', 'dev', 'U0ANA', NOW + 5)).toEqual({ kind: 'holder' });
     expect(await redis.zrange(k.waitlist('web', 'dev'), '0', '-1')).toEqual(['U0BOB', 'U0CAT']);
     expect(await locks.joinWaitlist('web', 'dev', 'U0DAN', NOW + H)).toEqual({ kind: 'free' });

@@ -6,7 +6,7 @@ import { lockButtons } from '../fix-buttons';
 import { describeGate } from '../gate';
 import { describeLock, handingText } from '../lock-text';
 import { rollbackLabel, rollbackLockText } from '../rollback';
-import { escapeMrkdwn, slackTime, typed } from '../slack-format';
+import { escapeMrkdwn, slackTime, suggestedCommand } from '../slack-format';
 import { type Plan, type Refusal, section } from './decide';
 import { type DeployOrder, isRollback, overrideOf } from './order';
 
@@ -64,7 +64,7 @@ export function acceptedAnswer(
   else if (a.lock) lines.push(`${env} is yours until ${slackTime(a.lock.until)}; \`/unlock ${app} ${env}\` when you're done.`);
   const override = overrideOf(order);
   if (plan.gate.kind === 'window') {
-    const cmd = typed(`/deploy ${app} ${env} ${ref} override <reason>`);
+    const cmd = suggestedCommand(`/deploy ${app} ${env} ${ref} override <reason>`);
     lines.push(
       `:clock3: It waits for the window: ${describeGate(plan.gate, env, at.now)} It starts by itself then. If it can't wait, ${cmd} starts it now, if you may override.`,
     );

@@ -10,7 +10,7 @@ import { describeGate, type GateDecision } from '../gate';
 import { ROLLBACK_LOCK_MS } from '../parse/rollback';
 import { promotionBy } from '../promotion';
 import { rollbackDetail, rollbackLockReason, smokeRollbackName } from '../rollback';
-import { typed } from '../slack-format';
+import { suggestedCommand, typed } from '../slack-format';
 import { closest } from '../suggest';
 import { type AutoInfo, type DeployOrder, isFerrysOwn, isRollback, overrideOf } from './order';
 
@@ -152,7 +152,7 @@ function unknownRefText(ref: string, refs: { label: string; names: readonly stri
 function checksRefusal(order: DeployOrder, sha: string, checks: Extract<ChecksVerdict, { kind: 'failed' }>): Refusal {
   const { app, env, ref } = order;
   const rollback = isRollback(order);
-  const how = typed(`/deploy ${app} ${env} ${ref} override <reason>`);
+  const how = suggestedCommand(`/deploy ${app} ${env} ${ref} override <reason>`);
   return {
     text: `Can't ${rollback ? 'roll back to' : 'deploy'} \`${shortSha(sha)}\` ${rollback ? 'on' : 'to'} *${env}*: checks failed: ${checkList(checks.failed)}. Nothing was queued. ${how} deploys anyway, if you may override.`,
     audit: {

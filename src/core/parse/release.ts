@@ -1,5 +1,5 @@
 import type { AppConfig, FerryConfig } from '../../config/types';
-import { typed } from '../slack-format';
+import { typed, suggestedCommand } from '../slack-format';
 import { closest } from '../suggest';
 import { MAX_TEXT, type Parse } from './target';
 
@@ -59,8 +59,10 @@ export function parseRelease(text: string | undefined, config: FerryConfig): Par
       message: `I don't know what to do with ${typed(parts.slice(2).join(' '))}: a release names at most two envs, from and to. Usage: ${RELEASE_USAGE}`,
     };
   const promoted = app.envNames.filter((e) => app.envs[e]!.promoteFrom !== undefined);
-  const example = promoted[0] ? ` e.g. ${typed(`/release ${app.name} ${app.envs[promoted[0]]!.promoteFrom} ${promoted[0]}`)}` : '';
-  const howTo = `Name both, ${typed(`/release ${app.name} <from-env> <to-env>`)}, or set \`promote_from\` on the target env in the config.`;
+  const example = promoted[0]
+    ? ` e.g. ${suggestedCommand(`/release ${app.name} ${app.envs[promoted[0]]!.promoteFrom} ${promoted[0]}`)}`
+    : '';
+  const howTo = `Name both, ${suggestedCommand(`/release ${app.name} <from-env> <to-env>`)}, or set \`promote_from\` on the target env in the config.`;
   let from: string;
   let to: string;
   if (parts.length === 2) {

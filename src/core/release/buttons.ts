@@ -29,14 +29,16 @@ function cancelButton(r: Release): Block {
 }
 
 /**
- * The summary's buttons while the release is open: OK to ship, Hold…, Ship (ready, ship: button, or an automatic ship that didn't go),
+ * The summary's buttons while the release is open: OK to ship (while an OK is missing), Hold…, Ship (ready, ship: button, or an automatic ship that didn't go),
  * Edit details, Refresh (stale), Cancel, and a Lift per standing hold as far as Slack's 25
  * elements allow (numbered like the hold lines when there are several). None once it is not open.
  */
 export function summaryActions(r: Release, policy: ReleasePolicy, state: ReleaseState): Block | undefined {
   if (r.status !== 'open') return undefined;
   const id = String(r.id);
-  const els = answerButtons(r);
+  // Once every OK (and the approval) is in, nobody is asked for one: Ship is the one primary button.
+  const okMissing = state.waiting.length > 0 || state.approverMissing;
+  const els = okMissing ? answerButtons(r) : [button(RELEASE_HOLD, 'Hold…', id)];
   // With ship: auto a ready release ships by itself; Ship is there for when that was refused or failed.
   if (state.ready && (policy.ship === 'button' || r.shipNote !== undefined || r.lastShip !== undefined))
     els.push(button(RELEASE_SHIP, 'Ship', id, 'primary'));

@@ -142,10 +142,13 @@ export function fieldsText(f: ReleaseFields): string | undefined {
   return lines.length ? lines.join('\n') : undefined;
 }
 
-/** Waiting authors first, then those who said OK, then those shown only; the rest counted. */
+/**
+ * Authors asked for an OK, then those shown only, each in the release's order; the rest counted.
+ * The order never depends on who has answered, so nobody's line moves as OKs come in.
+ */
 function authorLines(r: Release, budget: number): string[] {
   const order = { waiting: 0, ok: 1, shown: 2 } as const;
-  const authors = [...r.authors].sort((a, b) => order[ackOf(r, a)] - order[ackOf(r, b)]);
+  const authors = [...r.authors.filter((a) => a.ackBy !== 'none'), ...r.authors.filter((a) => a.ackBy === 'none')];
   // How many of each are among the last `hidden` authors.
   const tail = (k: keyof typeof order, hidden: number) => authors.slice(authors.length - hidden).filter((a) => ackOf(r, a) === k).length;
   const more = (hidden: number) => {

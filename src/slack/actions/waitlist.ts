@@ -6,7 +6,7 @@ import type { LockStore } from '../../store/locks';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
 
-/** The "Join the wait-list" button on a lock refusal. Clicking twice keeps one place in line. */
+/** The "Join the wait-list" button on a lock refusal. Clicking again keeps one place in line and says so. */
 export function registerWaitlist(
   app: App,
   d: { config: FerryConfig; locks: LockStore; log: Logger; limiter: Limiter; now?: () => number },
@@ -23,6 +23,10 @@ export function registerWaitlist(
           text: `\`${appName}\` *${env}* is free now: go ahead with \`/deploy ${appName} ${env} &lt;ref&gt;\` or \`/lock ${appName} ${env}\`.`,
         };
       if (r.kind === 'holder') return { text: `You hold the lock on \`${appName}\` *${env}* yourself.` };
+      if (r.kind === 'already')
+        return {
+          text: `You're already on the wait-list for \`${appName}\` *${env}* (#${r.position}); I'll DM you when it's yours to take.`,
+        };
       return {
         text: `:ballot_box_with_check: You're #${r.position} on the wait-list for \`${appName}\` *${env}*. I'll DM you when it's yours to take.`,
       };

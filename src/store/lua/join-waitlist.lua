@@ -10,11 +10,11 @@
     ARGV[2] now (ms)
 
   Output:
-    {'holder'} | {'free'} | {'queued', position}
+    {'holder'} | {'free'} | {'queued' (a new place) or 'already' (was on it), position}
 ]]
 local cur = redis.call('HMGET', KEYS[1], 'holder', 'until')
 if not cur[1] or tonumber(cur[2]) <= tonumber(ARGV[2]) then return {'free'} end
 if cur[1] == ARGV[1] then return {'holder'} end
-redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1])
+local added = redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[1])
 redis.call('EXPIRE', KEYS[2], 604800)
-return {'queued', redis.call('ZRANK', KEYS[2], ARGV[1]) + 1}
+return {added == 1 and 'queued' or 'already', redis.call('ZRANK', KEYS[2], ARGV[1]) + 1}
