@@ -4,9 +4,9 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import { SLACK_NAME_HINT } from '../core/permissions';
 import { FerryError } from '../errors';
-import { normalizeConfig } from './normalize';
-import { configSchema } from './schema';
-import type { FerryConfig } from './types';
+import { normalizeConfig } from '../core/config/normalize';
+import { configSchema } from '../core/config/schema';
+import type { FerryConfig } from '../core/config/types';
 
 /** Reads, validates and resolves a ferry.yml. Throws FerryError(CONFIG_INVALID) listing every problem. */
 export function loadConfig(file: string, githubWebUrl = 'https://github.com'): FerryConfig {

@@ -1,4 +1,4 @@
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from './config/types';
 import type { Deploy, DeployStatus } from './deploy';
 import { promotionStep } from './promotion';
 

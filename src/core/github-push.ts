@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from './config/types';
 import type { Deploy } from './deploy';
 import { shortSha } from './deploy';
 import { escapeMrkdwn, isSlackUser, mention } from './slack-format';

@@ -1,5 +1,5 @@
 /** Promotion (`promote_to:` / `promote: auto`) and smoke-failure reactions: the pure parts. */
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from './config/types';
 import type { Deploy } from './deploy';
 
 /** The user Ferry's own deploys (promotions, smoke-failure freezes) are made as. */

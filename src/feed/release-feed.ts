@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { commitsOf } from '../core/release/authors';
 import { renderAuthorDm, renderReminder } from '../core/release/dm';
 import { renderProductPost } from '../core/release/product-post';

@@ -1,7 +1,7 @@
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { isConnectionError } from '../store/redis-outage';
 import { type DeployJobData, deployJobId, deployQueueName, TIMERS_QUEUE, type TimerJobData } from './names';
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { childBaseEnv, type FerryEnv, githubWebUrl } from '../config/env';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { createGitHubClient, type GitHubClient, GitHubSource } from '../source/github';
 import { RedisWritePacer } from '../source/github-writes';
 import { LocalGitSource } from '../source/local-git';

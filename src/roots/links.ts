@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { FerryEnv } from '../config/env';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import type { Deploy } from '../core/deploy';
 import { deployLogUrl, type LogLinks } from '../core/log-link';
 import { permalinks } from '../feed/permalink';

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { FerryEnv } from '../config/env';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import type { Redactor } from '../core/redact';
 import { DeployEvents } from '../events/deploy-events';
 import { feedFollowsDeploys } from '../events/subscribers/feed';

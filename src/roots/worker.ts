@@ -1,5 +1,5 @@
 import { childBaseEnv, githubWebUrl } from '../config/env';
-import type { AppConfig } from '../config/types';
+import type { AppConfig } from '../core/config/types';
 import { afterDeploy } from '../services/after-deploy';
 import { Promotions } from '../services/promotion';
 import { ScheduleFeed } from '../services/schedule-feed';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { autoDeployTargets, type Push, pushNotDeployedText, pushUser } from '../core/github-push';
 import type { ArrivalOrder, Place } from './arrival-order';
 import { lineOf } from '../core/orders/order';

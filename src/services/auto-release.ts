@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { autoReleaseTargets, GITHUB_USER, pushUser, type TagEvent, tagNotReleasedText } from '../core/github-push';
 import { escapeMrkdwn } from '../core/slack-format';
 import type { CommitSource } from '../source/types';

@@ -1,4 +1,4 @@
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { type BoardEnv, type BoardFreeze, type BoardWindow, renderAudit, renderBoard, renderHistory } from '../core/board';
 import type { AuditScope, DeploysRequest } from '../core/parse/deploys';
 import { escapeMrkdwn, mention } from '../core/slack-format';

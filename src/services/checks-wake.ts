@@ -1,4 +1,4 @@
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import type { Queues } from '../queue/queues';
 import type { DeployStore } from '../store/deploys';
 

@@ -1,4 +1,4 @@
-import type { EnvConfig, FerryConfig } from '../config/types';
+import type { EnvConfig, FerryConfig } from '../core/config/types';
 import { type CheckRun, type ChecksVerdict, type CommitStatus, decideChecks } from '../core/checks';
 import type { GitHubClient } from '../source/github';
 

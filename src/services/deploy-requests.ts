@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { type Accepted, acceptedAnswer, goneRefusal, lockRefusal, positionText } from '../core/orders/answer';
 import { type AuditNote, type Decision, decide, type Facts, type Need, type Plan, type Refusal } from '../core/orders/decide';
 import { type DeployOrder, isRollback, lineOf } from '../core/orders/order';

@@ -1,4 +1,4 @@
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { gate, type GateDecision } from '../core/gate';
 import type { FreezeStore } from '../store/freezes';
 

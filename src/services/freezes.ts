@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { type Alert, alertFiringText, alertResolvedText } from '../core/alerts';
 import { activeScheduledFreezes } from '../core/freeze-schedule';
 import { freezeListText, frozenAnswer, frozenFeedText, unfrozenFeedText, unfrozenNotifyText } from '../core/freeze-text';

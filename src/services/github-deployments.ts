@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { type Deploy, shortSha } from '../core/deploy';
 import type { GitHubClient } from '../source/github';
 import { type Claim, GitHubOutbox, OUTCOME_RANK } from '../store/github-outbox';

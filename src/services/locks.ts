@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { lockExpiredText, lockFreeText, lockReminderText, releasedByAdminText, turnPassedText } from '../core/lock-text';
 import type { Queues } from '../queue/queues';
 import type { LockInfo, LockStore, ReleaseResult } from '../store/locks';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { decide, groupsToCheck, isGroupId, isUserId, type PermAction, type PermDecision } from '../core/permissions';
 import type { Keys } from '../store/keys';
 import { luaCommand } from '../store/lua';

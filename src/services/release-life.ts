@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import type { Deploy } from '../core/deploy';
 import { formatDuration } from '../core/duration';
 import { notShippedText, releaseName, where } from '../core/release/answers';

@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { shortSha } from '../core/deploy';
 import { groupAuthors } from '../core/release/authors';
-import type { Commit, CommitRange, ReleaseFields } from '../core/release/types';
+import type { Commit, CommitRange, NewRelease, ReleaseFields } from '../core/release/types';
 import { escapeMrkdwn, suggestedCommand } from '../core/slack-format';
 import { FerryError } from '../errors';
 import type { CommitSource } from '../source/types';
 import type { DeployStore } from '../store/deploys';
-import type { NewRelease } from '../store/releases';
 import type { People } from './people';
 
 /** How much of the source's history a release to a never-deployed target lists. */

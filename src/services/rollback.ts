@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import type { RollbackAsker, RollbackOrder } from '../core/orders/order';
 import { type RollbackArg, chooseRollback, rollbackOf } from '../core/rollback';
 import type { RollbackRequest } from '../core/parse/rollback';

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { nextScheduleEdge, scheduleTargets } from '../core/freeze-schedule';
 import { scheduleEdgeText } from '../core/freeze-text';
 import type { Queues } from '../queue/queues';

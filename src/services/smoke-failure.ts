@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import type { Deploy } from '../core/deploy';
 import { FERRY_USER, smokeFreezeReason, smokeRollbackKey } from '../core/promotion';
 import type { DeployStore } from '../store/deploys';

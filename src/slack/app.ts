@@ -3,7 +3,7 @@ import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { FerryEnv } from '../config/env';
 import { boltLogger } from '../log';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import type { Redactor } from '../core/redact';
 import type { ReleaseFeed } from '../feed/release-feed';
 import type { Queues } from '../queue/queues';

@@ -1,5 +1,5 @@
 import type { Keys } from './keys';
-import type { NewRelease } from './releases';
+import type { NewRelease } from '../core/release/types';
 import { luaCommand } from './lua';
 
 /**

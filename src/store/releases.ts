@@ -1,19 +1,13 @@
 import { assignDefined, type MaybeFields } from '../util/defined';
 import type { Redis } from 'ioredis';
 import type { ShipRefusal } from '../core/release/answers';
-import type { Author, Commit, Release, ReleaseFields } from '../core/release/types';
+import type { Author, Commit, NewRelease, Release, ReleaseFields } from '../core/release/types';
 import type { Keys } from './keys';
 import { ACK, CREATE, END, FIELDS, HOLD, LIFT, PULLS, SHIP, SHIP_DONE, SHIPPING, STALE } from './release-scripts';
 
 const IDEMPOTENCY_TTL_S = 86_400;
 /** A finished release (and its commits) is kept this long for the record. */
 const KEEP_S = 90 * 86_400;
-
-export type NewRelease = Pick<
-  Release,
-  'app' | 'from' | 'to' | 'sourceSha' | 'requester' | 'createdAt' | 'commitCount' | 'authors' | 'fields'
-> &
-  Partial<Pick<Release, 'targetSha' | 'sourceRef' | 'tag' | 'diverged' | 'noBase' | 'compareUrl'>>;
 
 export type CreateResult =
   | { kind: 'created'; id: number; replaced?: number }

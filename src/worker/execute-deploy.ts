@@ -1,5 +1,5 @@
 import { childBaseEnv, type FerryEnv } from '../config/env';
-import type { EnvConfig } from '../config/types';
+import type { EnvConfig } from '../core/config/types';
 import { cancelledWhileRunningReason } from '../core/cancel';
 import type { Deploy } from '../core/deploy';
 import { formatDuration } from '../core/duration';
@@ -53,7 +53,12 @@ export async function execute(x: Execution, d: CommandDeps): Promise<DeployOutco
   if (x.tree.error !== undefined) return { status: 'failed', error: x.tree.error };
   const early = x.cancel?.request();
   if (early) return cancelled(x, d, early);
-  const c: Commands = { x, dir: x.tree.dir, vars: commandEnv(x.deploy, x.envCfg, d.env, (await d.nameOf?.(x.deploy.user).catch(() => undefined)) ?? x.deploy.user), d };
+  const c: Commands = {
+    x,
+    dir: x.tree.dir,
+    vars: commandEnv(x.deploy, x.envCfg, d.env, (await d.nameOf?.(x.deploy.user).catch(() => undefined)) ?? x.deploy.user),
+    d,
+  };
   const r = await run(c, x.envCfg.deploy, c.vars, x.envCfg.timeoutMs);
   const ended = deployEnded(c, r);
   if (ended) return ended;

@@ -1,6 +1,6 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { heldText } from '../core/freeze-text';
 import { describeGate } from '../core/gate';
 import { escapeMrkdwn, isSlackUser, suggestedCommand } from '../core/slack-format';

@@ -4,7 +4,7 @@ import type { Deploy } from '../core/deploy';
 import { exclusiveWaitText } from '../core/exclusive';
 import { hasFollowUps } from '../core/follow-ups';
 import { escapeMrkdwn } from '../core/slack-format';
-import type { FerryConfig, EnvConfig } from '../config/types';
+import type { FerryConfig, EnvConfig } from '../core/config/types';
 import type { Redactor } from '../core/redact';
 import type { DeployEventSink } from '../events/deploy-events';
 import type { DeployJobData } from '../queue/names';

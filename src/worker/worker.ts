@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import { Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../config/types';
+import type { FerryConfig } from '../core/config/types';
 import { formatDuration } from '../core/duration';
 import { type DeployJobData, deployQueueName, TIMERS_QUEUE, type TimerJobData } from '../queue/names';
 import type { LockService } from '../services/locks';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { AppConfig } from '../config/types';
+import type { AppConfig } from '../core/config/types';
 import { type Exec, type GitOptions, git, gitOk } from '../source/git';
 import { withDirLock } from './dir-lock';
 

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { parseConfig } from '../../src/config/load';
-import type { FerryConfig } from '../../src/config/types';
+import type { FerryConfig } from '../../src/core/config/types';
 import { keys, type Keys } from '../../src/store/keys';
 
 /** One app (`web`) with a locking dev env (lock_ttl 8h), staging and production; default branch `trunk`. */

@@ -1,4 +1,4 @@
-import type { FerryConfig } from '../../src/config/types';
+import type { FerryConfig } from '../../src/core/config/types';
 import { activeScheduledFreeze, activeScheduledFreezes, type ScheduledFreeze } from '../../src/core/freeze-schedule';
 import { describeGate, type FreezeState, gate, type GateDecision, type GateInput } from '../../src/core/gate';
 import { slackTime } from '../../src/core/slack-format';

@@ -1,4 +1,4 @@
-import type { FerryConfig } from '../../src/config/types';
+import type { FerryConfig } from '../../src/core/config/types';
 import { DEPLOY_USAGE, type DeployParse, deployHelp, LOG_USAGE, parseDeploy } from '../../src/core/parse/deploy';
 import type { Parse } from '../../src/core/parse/target';
 import { parseConfig } from '../../src/config/load';

@@ -1,5 +1,5 @@
 import { parseConfig } from '../../src/config/load';
-import type { FerryConfig } from '../../src/config/types';
+import type { FerryConfig } from '../../src/core/config/types';
 import { deploysHelp, mentionedUser, parseDeploys } from '../../src/core/parse/deploys';
 import type { Parse } from '../../src/core/parse/target';
 import { oneApp, twoApps } from './fixtures';

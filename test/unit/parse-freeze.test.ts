@@ -1,4 +1,4 @@
-import type { FerryConfig } from '../../src/config/types';
+import type { FerryConfig } from '../../src/core/config/types';
 import { FREEZE_USAGE, freezeHelp, parseFreeze, parseUnfreeze, UNFREEZE_USAGE } from '../../src/core/parse/freeze';
 import type { Parse } from '../../src/core/parse/target';
 import { governed, oneApp, twoApps } from './fixtures';

@@ -1,4 +1,4 @@
-import type { FerryConfig } from '../../src/config/types';
+import type { FerryConfig } from '../../src/core/config/types';
 import { LOCK_USAGE, lockHelp, parseLock, parseUnlock, UNLOCK_USAGE } from '../../src/core/parse/lock';
 import type { Parse } from '../../src/core/parse/target';
 import { oneApp, twoApps } from './fixtures';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { parseConfig } from '../../src/config/load';
-import type { EnvConfig } from '../../src/config/types';
+import type { EnvConfig } from '../../src/core/config/types';
 import { decide, groupsToCheck, mentionList, type PermInput, refusalText } from '../../src/core/permissions';
 import { Permissions, type UsergroupsClient } from '../../src/services/permissions';
 import type { Keys } from '../../src/store/keys';

@@ -1,5 +1,5 @@
 import { parseConfig } from '../../src/config/load';
-import type { FerryConfig } from '../../src/config/types';
+import type { FerryConfig } from '../../src/core/config/types';
 import { parseRelease, RELEASE_USAGE, releaseHelp } from '../../src/core/parse/release';
 import { commitsOf, groupAuthors, isBot, loginOfNoreplyEmail } from '../../src/core/release/authors';
 import { approvalCounts, releaseState } from '../../src/core/release/state';

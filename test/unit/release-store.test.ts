@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Author, Commit } from '../../src/core/release/types';
 import type { Keys } from '../../src/store/keys';
-import { type NewRelease, ReleaseStore } from '../../src/store/releases';
+import type { NewRelease } from '../../src/core/release/types';
+import { ReleaseStore } from '../../src/store/releases';
 import { deletePrefix, newRedis, uniqueKeys } from './fixtures';
 
 /** The release store against a real Redis: every change is one script, so concurrent clicks can't double count or double ship. */

@@ -1,5 +1,5 @@
 import { parseConfig } from '../../src/config/load';
-import { promotionCycle } from '../../src/config/schema';
+import { promotionCycle } from '../../src/core/config/schema';
 import { promotedFrom, promotionBy, promotionStep } from '../../src/core/promotion';
 import pino from 'pino';
 import { Promotions } from '../../src/services/promotion';

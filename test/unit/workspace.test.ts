@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AppConfig } from '../../src/config/types';
+import type { AppConfig } from '../../src/core/config/types';
 import { Workspaces } from '../../src/worker/workspace';
 import { branchWithCommit, makeRepo } from '../helpers/git-repo';
 

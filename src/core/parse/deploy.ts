@@ -1,4 +1,4 @@
-import type { FerryConfig } from '../../config/types';
+import type { FerryConfig } from '../config/types';
 import { dangerousWord, refProblem } from '../ref';
 import { typed } from '../slack-format';
 import { ROLLBACK_USAGE } from './rollback';

@@ -1,4 +1,4 @@
-import type { FerryConfig } from '../../config/types';
+import type { FerryConfig } from '../config/types';
 import { typed } from '../slack-format';
 import { closest } from '../suggest';
 import { type Parse, readTarget, words } from './target';

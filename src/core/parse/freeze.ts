@@ -1,4 +1,4 @@
-import type { AppConfig, FerryConfig } from '../../config/types';
+import type { AppConfig, FerryConfig } from '../config/types';
 import { DURATION_HINT, parseDuration } from '../duration';
 import { describeSchedule } from '../freeze-schedule';
 import { escapeMrkdwn, typed } from '../slack-format';

@@ -1,4 +1,4 @@
-import type { FerryConfig } from '../../config/types';
+import type { FerryConfig } from '../config/types';
 import { DURATION_HINT, parseDuration } from '../duration';
 import { typed } from '../slack-format';
 import { type Parse, readTarget, words } from './target';

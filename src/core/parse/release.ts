@@ -1,4 +1,4 @@
-import type { AppConfig, FerryConfig } from '../../config/types';
+import type { AppConfig, FerryConfig } from '../config/types';
 import { typed, suggestedCommand } from '../slack-format';
 import { closest } from '../suggest';
 import { MAX_TEXT, type Parse } from './target';

@@ -1,4 +1,4 @@
-import type { FerryConfig } from '../../config/types';
+import type { FerryConfig } from '../config/types';
 import { MAX_LOCK_MS } from './lock';
 import { dangerousWord } from '../ref';
 import { typed } from '../slack-format';

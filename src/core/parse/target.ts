@@ -1,4 +1,4 @@
-import type { AppConfig, FerryConfig } from '../../config/types';
+import type { AppConfig, FerryConfig } from '../config/types';
 import { typed } from '../slack-format';
 import { closest } from '../suggest';
 

@@ -140,3 +140,10 @@ export interface ReleasePolicy {
   /** Where the short human summary goes once it shipped (a channel ID); none when unset. */
   productChannel?: string;
 }
+
+/** A release as `/release` planned it, before the store gives it an id and its state. */
+export type NewRelease = Pick<
+  Release,
+  'app' | 'from' | 'to' | 'sourceSha' | 'requester' | 'createdAt' | 'commitCount' | 'authors' | 'fields'
+> &
+  Partial<Pick<Release, 'targetSha' | 'sourceRef' | 'tag' | 'diverged' | 'noBase' | 'compareUrl'>>;

@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../../config/types';
+import type { FerryConfig } from '../../core/config/types';
 import { ASK_RELEASE_ACTION, buttonTarget, unknownTargetText } from '../../core/fix-buttons';
 import { askReleaseText } from '../../core/lock-text';
 import { mention, slackTime } from '../../core/slack-format';

@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../../config/types';
+import type { FerryConfig } from '../../core/config/types';
 import { buttonTarget, NOTIFY_UNFROZEN_ACTION, unknownTargetText } from '../../core/fix-buttons';
 import type { FreezeService } from '../../services/freezes';
 import type { Limiter } from '../../util/limiter';

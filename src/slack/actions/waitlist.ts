@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../../config/types';
+import type { FerryConfig } from '../../core/config/types';
 import { buttonTarget, unknownTargetText, WAITLIST_ACTION } from '../../core/fix-buttons';
 import type { LockStore } from '../../store/locks';
 import type { Limiter } from '../../util/limiter';

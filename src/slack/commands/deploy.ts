@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../../config/types';
+import type { FerryConfig } from '../../core/config/types';
 import { deployHelp, parseDeploy } from '../../core/parse/deploy';
 import type { CancelService } from '../../services/cancel';
 import { answerDeployLog, type DeployLogDeps } from '../../services/deploy-log';

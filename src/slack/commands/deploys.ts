@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../../config/types';
+import type { FerryConfig } from '../../core/config/types';
 import { deploysHelp, parseDeploys } from '../../core/parse/deploys';
 import type { BoardService } from '../../services/board';
 import type { Limiter } from '../../util/limiter';

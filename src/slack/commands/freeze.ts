@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../../config/types';
+import type { FerryConfig } from '../../core/config/types';
 import { freezeHelp, parseFreeze, parseUnfreeze } from '../../core/parse/freeze';
 import type { FreezeService } from '../../services/freezes';
 import type { Limiter } from '../../util/limiter';

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../../config/types';
+import type { FerryConfig } from '../../core/config/types';
 import { describeLock, handingText, lockAuditDetail, unlockAuditDetail } from '../../core/lock-text';
 import { lockHelp, parseLock, parseUnlock } from '../../core/parse/lock';
 import { mentionList } from '../../core/permissions';

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../../config/types';
+import type { FerryConfig } from '../../core/config/types';
 import { parseRelease, releaseHelp } from '../../core/parse/release';
 import type { ReleaseService } from '../../services/releases';
 import type { Limiter } from '../../util/limiter';

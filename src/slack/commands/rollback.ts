@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { FerryConfig } from '../../config/types';
+import type { FerryConfig } from '../../core/config/types';
 import { parseRollback, rollbackHelp } from '../../core/parse/rollback';
 import type { ArrivalOrder } from '../../services/arrival-order';
 import { lineOf } from '../../core/orders/order';

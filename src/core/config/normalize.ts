@@ -1,7 +1,7 @@
-import type { ScheduledFreeze } from '../core/freeze-schedule';
-import { PERM_ACTIONS, type PermRules } from '../core/permissions';
-import type { ReleasePolicy } from '../core/release/types';
-import { zonedInstant } from '../core/time-zone';
+import type { ScheduledFreeze } from '../freeze-schedule';
+import { PERM_ACTIONS, type PermRules } from '../permissions';
+import type { ReleasePolicy } from '../release/types';
+import { zonedInstant } from '../time-zone';
 import type { ParsedConfig } from './schema';
 import { releaseRules } from './schema-env';
 import { exclusiveGroupName } from './schema-groups';

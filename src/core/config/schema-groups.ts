@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { closest } from '../core/suggest';
+import { closest } from '../suggest';
 import { NAME } from './schema-fields';
 
 /** `exclusive_groups:` entries: apps whose deploys to the same env never run at the same time. */

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { DURATION_HINT, parseDuration } from '../core/duration';
-import { principalProblem } from '../core/permissions';
-import { canonicalZone, isTimeZone, parseDateTime, ZONE_HINT, zoneProblem } from '../core/time-zone';
-import { parseWeeklySpan, parseWindow, type WeeklySpan } from '../core/weekly';
+import { DURATION_HINT, parseDuration } from '../duration';
+import { principalProblem } from '../permissions';
+import { canonicalZone, isTimeZone, parseDateTime, ZONE_HINT, zoneProblem } from '../time-zone';
+import { parseWeeklySpan, parseWindow, type WeeklySpan } from '../weekly';
 
 /** The values ferry.yml's sections are made of (durations, names, time zones, spans, argv, Slack IDs), each with its own messages. */
 

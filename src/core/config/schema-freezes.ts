@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { closest } from '../core/suggest';
-import { formatWall, zonedInstant } from '../core/time-zone';
+import { closest } from '../suggest';
+import { formatWall, zonedInstant } from '../time-zone';
 import { localDateTime, NAME, nameList, timeZone, weeklySpan } from './schema-fields';
 
 /** `freezes:`: scheduled freezes, weekly (every) or one-off (start and end). */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { closest } from '../core/suggest';
+import { closest } from '../suggest';
 
 /**
  * The config checks of the pipeline between envs (zod refinements of the whole file):
