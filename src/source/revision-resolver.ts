@@ -13,7 +13,7 @@ const SAFE = /^[A-Za-z0-9._/-]+\^\{commit\}$/;
  * pending fails and the next call starts it again; callers fall back to `git rev-parse`.
  */
 export class RevisionResolver {
-  private proc?: ChildProcess;
+  private proc: ChildProcess | undefined;
   private readonly pending: Answer[] = [];
   private rest = '';
 

@@ -85,7 +85,7 @@ class LogView {
   private next: number;
   private status: Status;
   private facts?: Facts;
-  private ticker?: number;
+  private ticker: number | undefined;
   private readonly skewMs: number;
   private readonly log: HTMLElement;
 

@@ -6,7 +6,7 @@ import { withDeadline } from '../util/deadline';
 export class RunningJobs {
   private readonly running = new Map<
     string,
-    { done: Promise<void>; deployId: number | undefined; release?: () => void; reported?: boolean }
+    { done: Promise<void>; deployId: number | undefined; release?: (() => void) | undefined; reported?: boolean }
   >();
   private report?: ShutdownReport;
 

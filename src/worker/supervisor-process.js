@@ -30,7 +30,7 @@ const PIPE_DRAIN_MS = 2_000;
 /** How often a group being stopped is looked at. */
 const POLL_MS = 50;
 
-/** @typedef {{ id: number, pid?: number, graceMs: number, stopping: boolean, gone: boolean, exit?: { code: number, signal: string | null }, onGone: (() => void)[], child: import('node:child_process').ChildProcess }} Run */
+/** @typedef {{ id: number, pid?: number | undefined, graceMs: number, stopping: boolean, gone: boolean, exit?: { code: number, signal: string | null }, onGone: (() => void)[], child: import('node:child_process').ChildProcess }} Run */
 
 /** @type {Map<number, Run>} */
 const runs = new Map();

@@ -46,7 +46,7 @@ const KILL_WAIT_MS = 5_000;
  * the next command. Either side alone is enough to stop a command.
  */
 export class CommandSupervisor {
-  private proc?: ChildProcess;
+  private proc: ChildProcess | undefined;
   private readonly runs = new Map<number, Pending>();
   private seq = 0;
   private closed = false;

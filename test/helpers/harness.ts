@@ -31,7 +31,7 @@ export function writeScript(dir: string, name: string, body: string): string {
 export interface HarnessOptions {
   role?: Role;
   /** Replaces the default config (one app "web" backed by a local repo, envs dev [lock] and staging). */
-  config?: (h: { dir: string; repo: string; deployRoot: string }) => Record<string, unknown>;
+  config?: undefined | ((h: { dir: string; repo: string; deployRoot: string }) => Record<string, unknown>);
   env?: Record<string, string>;
   /** Ferry's clock (see TestClock); the wall clock when left out. */
   now?: () => number;
@@ -65,7 +65,7 @@ export class Harness {
   prefix = `t${randomUUID().slice(0, 8)}`;
   configFile = path.join(this.dir, 'ferry.yml');
   redis = new Redis(process.env.FERRY_TEST_REDIS_URL!);
-  running?: Running;
+  running?: Running | undefined;
   env: Record<string, string> = {};
   private children: ChildProcess[] = [];
   /** Workers leading a process group of their own (spawnWorker ownGroup): stop() kills the group. */

@@ -1,6 +1,7 @@
 import type { Deploy } from '../../src/core/deploy';
 import { estimateRemaining } from '../../src/core/estimate';
 import { type FeedContext, renderDeployMessage, type SlackMessage } from '../../src/core/feed-message';
+import { fixture } from '../helpers/fixture';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const PREV = 'fedcba9876543210fedcba9876543210fedcba98';
@@ -140,7 +141,7 @@ describe('renderDeployMessage: finished', () => {
       ':x: *Deploy #7 · web to dev*\n<@U0ANA> your deploy *failed* after 42s: the deploy command exited with 3.',
     );
     // With no error text the exit code is said once, and a deploy no person asked for pings nobody.
-    const bare = renderDeployMessage({ ...d, error: undefined, user: 'github' }, { now: T0 + 50_000 });
+    const bare = renderDeployMessage(fixture(d, { error: undefined, user: 'github' }), { now: T0 + 50_000 });
     expect(parts(bare).section).toBe(':x: *Deploy #7 · web to dev*\n*failed* after 42s with exit code 3.');
   });
 

@@ -4,6 +4,7 @@ import { DeployStore } from '../../src/store/deploys';
 import { FreezeStore } from '../../src/store/freezes';
 import type { Keys } from '../../src/store/keys';
 import { deletePrefix, newRedis, uniqueKeys } from './fixtures';
+import { fixture, type Overrides } from '../helpers/fixture';
 
 const NOW = Date.now();
 const H = 3_600_000;
@@ -25,14 +26,17 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const byAna = (over: Partial<FreezeState> = {}): FreezeState => ({
-  by: 'U0ANA',
-  reason: 'QA',
-  since: NOW,
-  until: NOW + 2 * H,
-  source: 'manual',
-  ...over,
-});
+const byAna = (over: Overrides<FreezeState> = {}): FreezeState =>
+  fixture<FreezeState>(
+    {
+      by: 'U0ANA',
+      reason: 'QA',
+      since: NOW,
+      until: NOW + 2 * H,
+      source: 'manual',
+    },
+    over,
+  );
 
 describe('FreezeStore', () => {
   test('`all` freezes every env in one step; an env frozen by an alert keeps that freeze and is reported', async () => {

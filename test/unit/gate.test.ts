@@ -4,6 +4,7 @@ import { describeGate, type FreezeState, gate, type GateDecision, type GateInput
 import { slackTime } from '../../src/core/slack-format';
 import { parseWeeklySpan } from '../../src/core/weekly';
 import { governed } from './fixtures';
+import { fixture, type Overrides } from '../helpers/fixture';
 
 const utc = (text: string): number => Date.parse(`${text}Z`);
 const H = 3_600_000;
@@ -25,14 +26,17 @@ function gateFor(app: string, env: string, now: number, extra: Partial<GateInput
   return gate({ now, scheduled: config.freezes, app, env, ...(window && { window }), ...extra });
 }
 
-const manual = (over: Partial<FreezeState> = {}): FreezeState => ({
-  by: 'U1',
-  reason: 'QA is checking rc-3',
-  since: THU_10 - H,
-  until: THU_10 + 2 * H,
-  source: 'manual',
-  ...over,
-});
+const manual = (over: Overrides<FreezeState> = {}): FreezeState =>
+  fixture<FreezeState>(
+    {
+      by: 'U1',
+      reason: 'QA is checking rc-3',
+      since: THU_10 - H,
+      until: THU_10 + 2 * H,
+      source: 'manual',
+    },
+    over,
+  );
 
 describe('gate: windows', () => {
   test('inside the window with no freeze: go', () => {

@@ -154,7 +154,7 @@ apps:
   class StubSlack implements UsergroupsClient {
     calls: string[] = [];
     groups = new Map<string, string[]>();
-    private gate?: Promise<void>;
+    private gate: Promise<void> | undefined;
     hold(): () => void {
       let open!: () => void;
       this.gate = new Promise((r) => (open = r));

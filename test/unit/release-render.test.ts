@@ -12,6 +12,7 @@ import { renderProductPost } from '../../src/core/release/product-post';
 import { releaseState } from '../../src/core/release/state';
 import { renderSummary, type SummaryContext } from '../../src/core/release/summary';
 import type { Author, Commit, Release, ReleasePolicy } from '../../src/core/release/types';
+import { fixture, type Overrides } from '../helpers/fixture';
 
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -136,30 +137,32 @@ const ana: Author = { key: 'slack:U0ANA', name: 'Ana Lima', slack: 'U0ANA', bot:
 const ben: Author = { key: 'slack:U0BEN', name: 'Ben Ode', slack: 'U0BEN', bot: false, commits: 2, ackBy: 'self' };
 const bot: Author = { key: 'email:bot@github.com', name: 'dependabot[bot]', bot: true, commits: 1, ackBy: 'approver' };
 
-function release(over: Partial<Release> = {}): Release {
-  return {
-    id: 12,
-    shipAttempts: 0,
-    app: 'web',
-    from: 'staging',
-    to: 'production',
-    sourceSha: SRC,
-    targetSha: TGT,
-    sourceRef: 'main',
-    requester: 'U0REQ',
-    createdAt: CREATED,
-    status: 'open',
-    commitCount: commits.length,
-    compareUrl: COMPARE,
-    authors: [ana, ben, bot],
-    acks: {},
-    approvals: {},
-    holds: {},
-    fields: {},
-    reminders: 0,
-    rev: 1,
-    ...over,
-  };
+function release(over: Overrides<Release> = {}): Release {
+  return fixture<Release>(
+    {
+      id: 12,
+      shipAttempts: 0,
+      app: 'web',
+      from: 'staging',
+      to: 'production',
+      sourceSha: SRC,
+      targetSha: TGT,
+      sourceRef: 'main',
+      requester: 'U0REQ',
+      createdAt: CREATED,
+      status: 'open',
+      commitCount: commits.length,
+      compareUrl: COMPARE,
+      authors: [ana, ben, bot],
+      acks: {},
+      approvals: {},
+      holds: {},
+      fields: {},
+      reminders: 0,
+      rev: 1,
+    },
+    over,
+  );
 }
 
 const policy: ReleasePolicy = {
@@ -246,7 +249,7 @@ describe('the release summary', () => {
   test('text from git and people is escaped: it can neither ping nor link', () => {
     const evil = '<!channel> & <@U123>';
     const list: Commit[] = [
-      { ...commits[0]!, subject: evil, pr: undefined, authorName: '<!here>' },
+      fixture(commits[0]!, { subject: evil, pr: undefined, authorName: '<!here>' }),
       { ...commits[2]!, pr: { number: 7, title: evil, url: `${REPO}/pull/7` } },
     ];
     const r = release({
@@ -554,7 +557,7 @@ describe('a 1,000-commit release by 200 authors with hostile text stays within S
         authorName: str(),
         authorEmail: str(),
         date: CREATED,
-        ...(rand(2) ? { pr: { number: rand(50), title: str(), url: url() } } : {}),
+        ...(rand(2) ? { pr: fixture<NonNullable<Commit['pr']>>({ number: rand(50), title: str() }, { url: url() }) } : {}),
       }));
       const holds = Object.fromEntries(
         Array.from({ length: pick([0, 1, 60]) }, (_, i) => [

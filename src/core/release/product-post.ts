@@ -10,7 +10,7 @@ import type { Commit, Release } from './types';
 export interface ProductPostContext {
   /** Slack user ID of who shipped it. */
   shipper: string;
-  commitUrl?: CommitUrl;
+  commitUrl?: CommitUrl | undefined;
 }
 
 /** Changes listed at most; the rest are counted. */

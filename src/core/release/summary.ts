@@ -43,9 +43,9 @@ export interface SummaryContext {
   now: number;
   /** The team's zone, for the header's date. */
   timeZone: string;
-  commitUrl?: CommitUrl;
+  commitUrl?: CommitUrl | undefined;
   /** The ship deploy's log page, once it is shipping. */
-  shipDeployUrl?: string;
+  shipDeployUrl?: string | undefined;
 }
 
 export interface ReleaseMessage {
