@@ -70,11 +70,13 @@ export function renderDeployMessage(d: Deploy, ctx: FeedContext): SlackMessage {
 }
 
 /**
- * What is deployed: the ref, or for a release's ship "release #12" (its ref, `release-12`, is a
- * name Ferry made up; the SHA beside it is what the release took from its source env).
+ * What is deployed: the ref, or for a release's ship "release #12 of `main`": the release and the
+ * ref (or tag) its source env ran (ships recorded before this named only the release, `release-12`).
  */
 function refText(d: Deploy): string {
-  return d.release ? `release #${d.release.id}` : `\`${escapeMrkdwn(d.ref)}\``;
+  const ref = `\`${escapeMrkdwn(d.ref)}\``;
+  if (!d.release) return ref;
+  return d.ref === `release-${d.release.id}` ? `release #${d.release.id}` : `release #${d.release.id} of ${ref}`;
 }
 
 /** An automatic deploy's origin: the push (and, when newer pushes replaced queued ones, what it carries). */

@@ -90,7 +90,8 @@ export class ReleaseLife {
           kind: 'ship',
           app: r.app,
           env: r.to,
-          ref: `release-${id}`,
+          // What it ships, as its source env had it: the tag, or the ref staging's deploy was made from.
+          ref: r.tag ?? r.sourceRef ?? `release-${id}`,
           sha: r.sourceSha,
           user,
           release: { id, attempt, base: r.targetSha ?? 'none' },

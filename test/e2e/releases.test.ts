@@ -124,12 +124,14 @@ describe('releases shipped with the Ship button', () => {
     const shipped = await click(RELEASE_SHIP, BEN, at);
     expect(shipped).toMatch(
       new RegExp(
-        `^:ship: Shipping release #1 \\(\`${short(o.source)}\`\\) to \`web\` \\*production\\* as deploy #3\\.\\nAccepted as \\*deploy #3\\*: \`release-1\``,
+        `^:ship: Shipping release #1 \\(\`${short(o.source)}\`\\) to \`web\` \\*production\\* as deploy #3\\.\\nAccepted as \\*deploy #3\\*: release #1 of \`main\``,
       ),
     );
-    await h.slack.waitForFeed(3, 'succeeded');
+    const feed = await h.slack.waitForFeed(3, 'succeeded');
     const rec = await deployRecord(h, 3);
-    expect([rec.sha, rec.env, rec.user, rec.ref]).toEqual([o.source, 'production', BEN, 'release-1']);
+    // The ship deploys the ref staging ran (main), as that release: the feed says "release #1 of `main`".
+    expect([rec.sha, rec.env, rec.user, rec.ref]).toEqual([o.source, 'production', BEN, 'main']);
+    expect(JSON.stringify(feed.versions.at(-1))).toContain('release #1 of `main`');
     expect(liveSha(h, 'production')).toBe(o.source);
     expect(o.source).not.toBe(later);
 

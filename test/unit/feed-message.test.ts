@@ -221,4 +221,10 @@ describe('renderDeployMessage: a release', () => {
     expect(context).toMatch(/^release #12 at `0123456`/);
     expect(context).not.toContain('release-12');
   });
+
+  test("a release's ship names the release and the ref its source env ran", () => {
+    const d = deploy({ env: 'production', ref: 'main', release: { id: 12, attempt: 1 } });
+    const { context } = parts(renderDeployMessage(d, { now: T0 }));
+    expect(context).toMatch(/^release #12 of `main` at `0123456`/);
+  });
 });

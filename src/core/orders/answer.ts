@@ -58,7 +58,7 @@ export function acceptedAnswer(
   const lines = [
     isRollback(order)
       ? `${how} as *deploy #${a.id}*: ${rollbackLabel({ sha, rollbackOf: order.of })}${ref === shortSha(sha) ? '' : ` (\`${escapeMrkdwn(ref)}\`)`} on \`${app}\` *${env}*, ${at.position}.`
-      : `${how} as *deploy #${a.id}*: \`${escapeMrkdwn(ref)}\` (\`${shortSha(sha)}\`) to \`${app}\` *${env}*, ${at.position}.`,
+      : `${how} as *deploy #${a.id}*: ${order.kind === 'ship' ? `release #${order.release.id} of ` : ''}\`${escapeMrkdwn(ref)}\` (\`${shortSha(sha)}\`) to \`${app}\` *${env}*, ${at.position}.`,
   ];
   if (a.lock && isRollback(order)) lines.push(rollbackLockText(app, env, plan.accept.lockReason ?? '', a.lock.until));
   else if (a.lock) lines.push(`${env} is yours until ${slackTime(a.lock.until)}; \`/unlock ${app} ${env}\` when you're done.`);

@@ -53,7 +53,14 @@ export function commitLine(c: Commit, commitUrl?: CommitUrl, withAuthor = true):
  */
 export function commitLines(
   commits: readonly Commit[],
-  o: { total: number; budget: number; commitUrl?: CommitUrl | undefined; compareUrl?: string | undefined; withAuthor?: boolean; what?: string },
+  o: {
+    total: number;
+    budget: number;
+    commitUrl?: CommitUrl | undefined;
+    compareUrl?: string | undefined;
+    withAuthor?: boolean;
+    what?: string;
+  },
 ): string[] {
   const total = Math.max(o.total, commits.length);
   const what = o.what ?? 'commit';
