@@ -14,13 +14,13 @@ function ferrySources(dir: string): string[] {
 }
 
 /**
- * The `:name:` shortcodes in Ferry's messages: a colon that no word, `}` or `$` comes right before
- * (so Redis keys such as `${p}:deploy:${id}` and times such as 09:30 are not taken for emoji).
+ * The `:name:` shortcodes in Ferry's messages: a colon that no word, `}`, `>` or `$` comes right before
+ * (so Redis keys such as `${p}:deploy:${id}` or `<prefix>:release:` and times such as 09:30 are not taken for emoji).
  */
 function shortcodes(): Map<string, string> {
   const found = new Map<string, string>();
   for (const file of ferrySources(SRC))
-    for (const m of readFileSync(file, 'utf8').matchAll(/(?<![\w}$]):([a-z][a-z0-9_+-]*):/g))
+    for (const m of readFileSync(file, 'utf8').matchAll(/(?<![\w}$>]):([a-z][a-z0-9_+-]*):/g))
       if (!found.has(m[1]!)) found.set(m[1]!, path.relative(SRC, file));
   return found;
 }
