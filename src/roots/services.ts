@@ -1,6 +1,6 @@
 import { authorize } from '../services/authorize';
 import { ArrivalOrder } from '../services/arrival-order';
-import { DeployRequests } from '../services/deploy-requests';
+import { DeployRequests } from '../services/queue-deploy';
 import { FreezeService } from '../services/freezes';
 import { LockService } from '../services/locks';
 import { People } from '../services/people';

@@ -3,7 +3,7 @@ import type { FerryConfig } from '../core/config/types';
 import { autoDeployTargets, type Push, pushNotDeployedText, pushUser } from '../core/github-push';
 import type { ArrivalOrder, Place } from './arrival-order';
 import { lineOf } from '../core/orders/order';
-import type { DeployRequests } from './deploy-requests';
+import type { DeployRequests } from './queue-deploy';
 
 export interface AutoDeployDeps {
   config: FerryConfig;

@@ -6,7 +6,7 @@ import type { Queues } from '../queue/queues';
 import type { AuditEntry, AuditLog } from '../store/audit';
 import type { DeployStore } from '../store/deploys';
 import type { LockStore } from '../store/locks';
-import type { Answer } from './deploy-requests';
+import type { Answer } from './queue-deploy';
 
 /** The freeze standing on an env now, if any (FreezeState fits BoardFreeze). */
 export type FreezeOf = (app: string, env: string) => Promise<BoardFreeze | undefined> | BoardFreeze | undefined;

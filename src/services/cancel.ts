@@ -19,7 +19,7 @@ import type { CancelStore } from '../store/cancel';
 import type { DeployStore } from '../store/deploys';
 import { isUserId } from '../core/permissions';
 import type { LockStore } from '../store/locks';
-import type { Answer } from './deploy-requests';
+import type { Answer } from './queue-deploy';
 
 export interface CancelDeps {
   config: FerryConfig;

@@ -3,7 +3,7 @@ import { freshLogUrl, type LogLinks } from '../core/log-link';
 import type { Redactor } from '../core/redact';
 import type { DeployStore } from '../store/deploys';
 import type { LogStore } from '../store/logs';
-import type { Answer } from './deploy-requests';
+import type { Answer } from './queue-deploy';
 
 export interface DeployLogDeps {
   deploys: DeployStore;

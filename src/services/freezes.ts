@@ -9,7 +9,7 @@ import { escapeMrkdwn, mention, mrkdwnToPlain } from '../core/slack-format';
 import type { Queues } from '../queue/queues';
 import type { AuditLog } from '../store/audit';
 import type { FreezeStore, StoredFreeze } from '../store/freezes';
-import type { Answer } from './deploy-requests';
+import type { Answer } from './queue-deploy';
 
 /** Refuses an action the person may not take; undefined when they may (wired to Permissions). */
 export type Allow = (action: 'freeze', user: string, app: string, env: string) => Promise<string | undefined>;

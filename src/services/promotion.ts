@@ -3,7 +3,7 @@ import type { FerryConfig } from '../core/config/types';
 import { type Deploy, shortSha } from '../core/deploy';
 import { FERRY_USER, promotionKey, promotionStep } from '../core/promotion';
 import type { DeployStore } from '../store/deploys';
-import type { Answer, DeployRequests } from './deploy-requests';
+import type { Answer, DeployRequests } from './queue-deploy';
 
 export interface PromotionDeps {
   config: FerryConfig;

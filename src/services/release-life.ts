@@ -15,7 +15,7 @@ import type { ReleaseStore } from '../store/releases';
 import { authorize } from './authorize';
 import type { Place } from './arrival-order';
 import { lineOf } from '../core/orders/order';
-import type { Answer, DeployRequests } from './deploy-requests';
+import type { Answer, DeployRequests } from './queue-deploy';
 import type { FreezeService } from './freezes';
 import type { Permissions } from './permissions';
 

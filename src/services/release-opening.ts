@@ -4,7 +4,7 @@ import { releaseState } from '../core/release/state';
 import type { Commit, Release } from '../core/release/types';
 import { withDeadline } from '../util/deadline';
 import { authorize } from './authorize';
-import type { Answer } from './deploy-requests';
+import type { Answer } from './queue-deploy';
 import type { ReleaseLife } from './release-life';
 import type { ReleaseLifeDeps } from './release-life';
 import { type PlanDeps, planRelease, type ReleaseRequest } from './release-open';

@@ -4,7 +4,7 @@ import type { Release, ReleaseFields } from '../core/release/types';
 import { mention } from '../core/slack-format';
 import { who } from '../core/release/budget';
 import type { Place } from './arrival-order';
-import type { Answer } from './deploy-requests';
+import type { Answer } from './queue-deploy';
 import { ReleaseLife } from './release-life';
 import type { ReleaseRequest } from './release-open';
 import { type ReleaseDeps, ReleaseOpening } from './release-opening';

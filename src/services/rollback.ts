@@ -9,7 +9,7 @@ import type { CommitSource } from '../source/types';
 import type { AuditLog } from '../store/audit';
 import type { DeployStore } from '../store/deploys';
 import type { Place } from './arrival-order';
-import type { Answer, DeployRequests } from './deploy-requests';
+import type { Answer, DeployRequests } from './queue-deploy';
 import { authorize } from './authorize';
 import type { Permissions } from './permissions';
 

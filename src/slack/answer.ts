@@ -3,7 +3,7 @@ import type { RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { isFerryError } from '../errors';
 import type { Place } from '../services/arrival-order';
-import type { Answer } from '../services/deploy-requests';
+import type { Answer } from '../services/queue-deploy';
 import type { Limiter } from '../util/limiter';
 
 /** Sends an ephemeral answer through response_url. */

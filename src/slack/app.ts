@@ -11,7 +11,7 @@ import type { ArrivalOrder } from '../services/arrival-order';
 import type { BoardService } from '../services/board';
 import type { CancelService } from '../services/cancel';
 import type { DeployLogDeps } from '../services/deploy-log';
-import type { DeployRequests } from '../services/deploy-requests';
+import type { DeployRequests } from '../services/queue-deploy';
 import type { FreezeService } from '../services/freezes';
 import type { LockService } from '../services/locks';
 import type { Permissions } from '../services/permissions';

@@ -13,7 +13,7 @@ import {
 import { fieldsView, holdView, type ViewOrigin } from '../../core/release/views';
 import type { ReleaseFeed } from '../../feed/release-feed';
 import type { ArrivalOrder, Place } from '../../services/arrival-order';
-import type { Answer } from '../../services/deploy-requests';
+import type { Answer } from '../../services/queue-deploy';
 import type { ReleaseService } from '../../services/releases';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';

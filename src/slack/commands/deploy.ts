@@ -6,7 +6,7 @@ import type { CancelService } from '../../services/cancel';
 import { answerDeployLog, type DeployLogDeps } from '../../services/deploy-log';
 import type { ArrivalOrder } from '../../services/arrival-order';
 import { lineOf } from '../../core/orders/order';
-import type { DeployRequests } from '../../services/deploy-requests';
+import type { DeployRequests } from '../../services/queue-deploy';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
 import { COMMANDS } from './names';

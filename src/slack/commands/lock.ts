@@ -7,7 +7,7 @@ import { mentionList } from '../../core/permissions';
 import { authorize } from '../../services/authorize';
 import { escapeMrkdwn, mention, slackTime } from '../../core/slack-format';
 import { lockButtons } from '../../core/fix-buttons';
-import type { Answer } from '../../services/deploy-requests';
+import type { Answer } from '../../services/queue-deploy';
 import type { LockService } from '../../services/locks';
 import type { Permissions } from '../../services/permissions';
 import type { AuditLog } from '../../store/audit';
