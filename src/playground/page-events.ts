@@ -1,26 +1,7 @@
 import { messageToHtml, viewToHtml } from './render/blocks';
 import type { Names } from './render/mrkdwn';
 import type { Change, Message, OpenView, Workspace } from './workspace';
-
-/** A message as the page gets it: facts, plus its body already rendered from Block Kit. */
-export interface PageMessage {
-  id: string;
-  channel: string;
-  ts: string;
-  threadTs?: string;
-  author: string;
-  authorName: string;
-  bot: boolean;
-  ephemeral: boolean;
-  edited: boolean;
-  deleted: boolean;
-  html: string;
-}
-
-export interface PageView {
-  id: string;
-  html: string;
-}
+import type { PageMessage, PageView } from '../web/page-types';
 
 /** One server-sent event for the page: its name and JSON data. */
 export interface PageEvent {

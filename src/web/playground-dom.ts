@@ -2,42 +2,9 @@
 // element, and a modal's form values and errors. Everything from outside is set with textContent,
 // except message and view bodies, which the stand-in rendered and escaped (render/blocks.ts).
 
-export interface Person {
-  id: string;
-  name: string;
-  realName: string;
-}
-export interface Channel {
-  id: string;
-  name: string;
-  dmWith?: string;
-}
-export interface PageMessage {
-  id: string;
-  channel: string;
-  ts: string;
-  threadTs?: string;
-  author: string;
-  authorName: string;
-  bot: boolean;
-  ephemeral: boolean;
-  edited: boolean;
-  deleted: boolean;
-  html: string;
-}
-export interface PageView {
-  id: string;
-  html: string;
-}
-export interface Snapshot {
-  me: string;
-  people: Person[];
-  channels: Channel[];
-  feedChannel: string;
-  commands: string[];
-  messages: PageMessage[];
-  views: PageView[];
-}
+import type { PageMessage } from './page-types';
+
+export type { Channel, PageMessage, PageView, Person, Snapshot } from './page-types';
 
 /** One message: author, time, tags, its body (rendered and escaped by the stand-in), and its reply count. */
 export function messageEl(m: PageMessage, replies: number, inThread = false): HTMLElement {
