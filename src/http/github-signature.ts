@@ -21,7 +21,7 @@ let loading: Promise<WebhooksMethods> | undefined;
  * The library is ESM only and exports nothing for require(), so Ferry's CommonJS build imports it
  * with import(), once per process.
  */
-export function loadWebhooksMethods(): Promise<WebhooksMethods> {
+function loadWebhooksMethods(): Promise<WebhooksMethods> {
   loading ??= import('@octokit/webhooks-methods');
   return loading;
 }
