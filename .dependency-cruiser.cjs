@@ -9,8 +9,8 @@
  * imports count (a type from store in core is a layer break too).
  */
 /** npm packages (and node built-ins) core may use: none of them does I/O. */
-const CORE_PACKAGES = ['zod', 'dayjs'];
-/** Node built-ins core may use (hashing only). */
+const CORE_PACKAGES = ['zod'];
+/** Node built-ins core may use (hashing only: core/log-link.ts signs log page links). */
 const CORE_BUILTINS = ['crypto'];
 
 module.exports = {

@@ -18,7 +18,7 @@ ensure_node_modules() {
     say "installing npm dependencies (npm ci)"
     npm ci --no-audit --no-fund >&2 || {
       say "npm ci failed (see above); trying npm install"
-      npm install --no-audit --no-fund >&2 || { say "npm install failed; check your network and Node $(node --version 2>/dev/null) (Ferry needs Node >= 20.19)"; return 1; }
+      npm install --no-audit --no-fund >&2 || { say "npm install failed; check your network and Node $(node --version 2>/dev/null) (Ferry needs Node 20.19+ or 22.12+; CI tests 20 and the current LTS, 26)"; return 1; }
     }
   fi
 }

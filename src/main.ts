@@ -118,6 +118,7 @@ function setupOf(env: FerryEnv, role: Role, now: (() => number) | undefined): { 
     env.githubToken,
     env.linkSecret,
     env.githubWebhookSecret,
+    env.githubWebhookSecretPrevious,
     env.alertToken,
     env.githubApp?.privateKey,
   ]);

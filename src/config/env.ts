@@ -32,6 +32,8 @@ export interface FerryEnv {
   linkSecret?: string;
   /** GITHUB_WEBHOOK_SECRET: verifies POST /github/webhook (X-Hub-Signature-256); the endpoint is off without it. */
   githubWebhookSecret?: string;
+  /** GITHUB_WEBHOOK_SECRET_PREVIOUS: while the secret is rotated, deliveries signed with this one pass too. */
+  githubWebhookSecretPrevious?: string;
   /** FERRY_ALERT_TOKEN: the shared secret POST /alerts/<app>/<env> must carry; the endpoint is off without it. */
   alertToken?: string;
   /** The worker's own environment, from which deploy commands get PATH, HOME and pass_env names. */
@@ -74,7 +76,20 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
       'Both GITHUB_TOKEN and a GitHub App (GITHUB_APP_ID…) are set; Ferry uses one: unset GITHUB_TOKEN to use the App, or the GITHUB_APP_* variables to use the token.',
     );
   if (app) e.githubApp = app;
+  const previousWebhookSecret = webhookSecretPrevious(env, e.githubWebhookSecret);
+  if (previousWebhookSecret) e.githubWebhookSecretPrevious = previousWebhookSecret;
   return e;
+}
+
+/** GITHUB_WEBHOOK_SECRET_PREVIOUS, checked: it only makes sense next to the secret that replaces it. */
+function webhookSecretPrevious(env: NodeJS.ProcessEnv, current: string | undefined): string | undefined {
+  const previous = nonEmpty(env.GITHUB_WEBHOOK_SECRET_PREVIOUS);
+  if (previous && !current)
+    throw new FerryError(
+      'ENV_MISSING',
+      'GITHUB_WEBHOOK_SECRET_PREVIOUS is set without GITHUB_WEBHOOK_SECRET: set GITHUB_WEBHOOK_SECRET to the new secret (the previous one is accepted too while a rotation is under way), or unset GITHUB_WEBHOOK_SECRET_PREVIOUS.',
+    );
+  return previous;
 }
 
 const APP_HOWTO =

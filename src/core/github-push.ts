@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FerryConfig } from './config/types';
 import type { Deploy } from './deploy';
 import { shortSha } from './deploy';
@@ -6,17 +5,6 @@ import { escapeMrkdwn, isSlackUser, mention } from './slack-format';
 
 /** The deploy user of an automatic deploy whose pusher maps to no Slack user (`people:`). */
 export const GITHUB_USER = 'github';
-
-/**
- * Whether `header` (X-Hub-Signature-256) is `sha256=<hex>` of the HMAC-SHA256 of the raw body with
- * the webhook's secret, compared in constant time (what @octokit/webhooks' verify does).
- */
-export function signatureValid(secret: string, body: Buffer, header: string | undefined): boolean {
-  if (!header || !/^sha256=[0-9a-f]{64}$/i.test(header)) return false;
-  const expected = createHmac('sha256', secret).update(body).digest();
-  const given = Buffer.from(header.slice(7), 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 /** A push as Ferry reads it from GitHub's `push` payload. */
 export interface Push {

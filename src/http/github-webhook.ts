@@ -1,12 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { parsePush, parseTagEvent, signatureValid } from '../core/github-push';
+import { parsePush, parseTagEvent } from '../core/github-push';
 import type { AutoReleases } from '../services/auto-release';
 import type { AutoDeploys } from '../services/auto-deploy';
+import type { SignatureCheck } from './github-signature';
 import type { BodyHandler } from './server';
 
 export interface GitHubWebhookDeps {
-  secret: string;
+  /** Checks X-Hub-Signature-256 against the webhook's secret (and the previous one, while it is rotated): github-signature.ts. */
+  signatureValid: SignatureCheck;
   /** Records a delivery ID; false when it was recorded before (a redelivery). */
   firstDelivery: (id: string) => Promise<boolean>;
   /** Forgets a delivery whose work failed, so GitHub's "Redeliver" does it again (the work's own keys keep it from doing anything twice). */
@@ -22,7 +24,7 @@ export interface GitHubWebhookDeps {
 }
 
 /**
- * POST /github/webhook: checks the signature (X-Hub-Signature-256) over the raw body, takes each
+ * POST /github/webhook: checks the signature (X-Hub-Signature-256) over the body, takes each
  * delivery once (X-GitHub-Delivery, recorded in Redis), answers at once (GitHub waits 10 s at
  * most) and then does the work: a `push` deploys to the envs that follow its branch.
  */
@@ -33,13 +35,14 @@ export function createGitHubWebhook(d: GitHubWebhookDeps): BodyHandler {
         const v = req.headers[name];
         return Array.isArray(v) ? v[0] : v;
       };
-      if (!header('x-hub-signature-256'))
+      const signature = header('x-hub-signature-256');
+      if (!signature)
         return send(
           res,
           401,
           "Missing X-Hub-Signature-256: set the webhook's secret in GitHub (Settings -> Webhooks) to GITHUB_WEBHOOK_SECRET.",
         );
-      if (!signatureValid(d.secret, body, header('x-hub-signature-256'))) {
+      if (!(await d.signatureValid(body, signature))) {
         d.log.warn({ delivery: header('x-github-delivery') }, 'GitHub webhook with a bad signature');
         return send(
           res,

@@ -1,6 +1,7 @@
 import type { FerryEnv } from '../config/env';
 import { windowOf } from '../core/window-state';
 import { createAlertsEndpoint } from '../http/alerts';
+import { signatureCheck, type WebhookSecrets } from '../http/github-signature';
 import { createGitHubWebhook } from '../http/github-webhook';
 import type { BodyHandler } from '../http/server';
 import { AutoDeploys } from '../services/auto-deploy';
@@ -25,7 +26,9 @@ export interface AppRoot {
 export function buildAppRoot(s: Shared, v: Services, env: FerryEnv): AppRoot {
   return {
     slack: slackParts(s, v),
-    ...(env.githubWebhookSecret && { githubWebhook: githubWebhook(s, v, env.githubWebhookSecret) }),
+    ...(env.githubWebhookSecret && {
+      githubWebhook: githubWebhook(s, v, { current: env.githubWebhookSecret, previous: env.githubWebhookSecretPrevious }),
+    }),
     ...(env.alertToken && { alerts: alertsEndpoint(s, v, env.alertToken) }),
   };
 }
@@ -80,11 +83,11 @@ function slackParts(s: Shared, v: Services): SlackParts {
 }
 
 /** POST /github/webhook's handler (see src/http/github-webhook.ts). */
-function githubWebhook(s: Shared, v: Services, secret: string): BodyHandler {
+function githubWebhook(s: Shared, v: Services, secrets: WebhookSecrets): BodyHandler {
   const { config } = s;
   const deliveries = new GitHubDeliveries(s.redis, s.k);
   return createGitHubWebhook({
-    secret,
+    signatureValid: signatureCheck(secrets),
     firstDelivery: (id) => deliveries.first(id, s.now()),
     forgetDelivery: (id) => deliveries.forget(id),
     autoDeploys: new AutoDeploys({

@@ -250,3 +250,48 @@ describe('GitHub webhooks: auto_deploy and the deploy window', () => {
     expect(Number(rec.startedAt)).toBeGreaterThanOrEqual(opens);
   });
 });
+
+describe('GitHub webhooks: rotating the secret (GITHUB_WEBHOOK_SECRET_PREVIOUS)', () => {
+  const NEW_SECRET = 'the-new-webhook-secret-9876543210';
+  let h: Harness;
+  const started = (env: Record<string, string>) =>
+    Harness.start({
+      env,
+      config: ({ repo }) => ({
+        feed_channel: 'C0FEED',
+        apps: { web: { repo: 'acme/web', clone_url: repo, environments: { staging: { deploy: ['/bin/true'], auto_deploy: 'main' } } } },
+      }),
+    });
+  const pushed = (after: string, secret: string) =>
+    deliver(h.url, 'push', pushPayload({ before: h.repo.sha('main~1'), after }), { secret });
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  test('while the previous secret is set, a delivery signed with either the new or the previous secret deploys', async () => {
+    h = await started({ GITHUB_WEBHOOK_SECRET: NEW_SECRET, GITHUB_WEBHOOK_SECRET_PREVIOUS: WEBHOOK_SECRET });
+    // GitHub still signs with the old secret (the webhook's secret not changed there yet): accepted.
+    expect((await pushed(h.repo.sha('main'), WEBHOOK_SECRET)).status).toBe(202);
+    await h.slack.waitForFeed(1, 'succeeded');
+    // GitHub now signs with the new secret: accepted.
+    expect((await pushed(h.repo.sha('fix-1'), NEW_SECRET)).status).toBe(202);
+    await h.slack.waitForFeed(2, 'succeeded');
+    // Any other secret is refused, as always.
+    const forged = await pushed(h.repo.sha('main'), 'not-the-secret');
+    expect(forged.status).toBe(401);
+    expect(forged.text).toContain('Bad signature');
+    expect(await h.redis.get(`${h.prefix}:deploy:seq`)).toBe('2');
+  });
+
+  test('once the previous secret is unset, a delivery signed with it gets the usual refusal and deploys nothing', async () => {
+    h = await started({ GITHUB_WEBHOOK_SECRET: NEW_SECRET });
+    const old = await pushed(h.repo.sha('main'), WEBHOOK_SECRET);
+    expect(old.status).toBe(401);
+    expect(old.text).toBe(
+      "Bad signature: X-Hub-Signature-256 does not match this body and Ferry's GITHUB_WEBHOOK_SECRET; the webhook's secret in GitHub must be the same.",
+    );
+    expect(await h.redis.get(`${h.prefix}:deploy:seq`)).toBeNull();
+    expect((await pushed(h.repo.sha('main'), NEW_SECRET)).status).toBe(202);
+    await h.slack.waitForFeed(1, 'succeeded');
+  });
+});

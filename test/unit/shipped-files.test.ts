@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { loadConfig } from '../../src/config/load';
@@ -36,5 +36,63 @@ describe('files a newcomer copies', () => {
       'users:read.email',
     ]);
     expect(typeof m.settings.socket_mode_enabled).toBe('boolean');
+  });
+});
+
+describe('the Docker image and the Node versions', () => {
+  const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
+  const dockerfile = read('Dockerfile');
+  /** The Node LTS major CI tests on (.ci/run's LTS_MAJOR). */
+  const ltsMajor = Number(/^LTS_MAJOR=(\d+)$/m.exec(read('.ci/run'))?.[1]);
+  /** Whether a version satisfies package.json's engines.node (its forms: `^X.Y.Z` and `>=X.Y.Z`, joined by `||`). */
+  const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+  const satisfies = (version: string): boolean => {
+    const v = version.replace(/^v/, '').split('.').map(Number);
+    const atLeast = (w: number[]) => (v[0]! - w[0]! || v[1]! - w[1]! || v[2]! - w[2]!) >= 0;
+    return engines.split('||').some((range) => {
+      const m = /^\s*(\^|>=)(\d+)\.(\d+)\.(\d+)\s*$/.exec(range);
+      if (!m) throw new Error(`engines.node has a form this test does not read: ${range}`);
+      const w = [Number(m[2]), Number(m[3]), Number(m[4])];
+      return atLeast(w) && (m[1] === '>=' || v[0] === w[0]);
+    });
+  };
+
+  test("every stage's base image is the official Node image on the LTS major CI tests on", () => {
+    expect(ltsMajor).toBeGreaterThanOrEqual(24);
+    const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]!);
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    for (const image of froms) expect(image).toMatch(new RegExp(`^node:${ltsMajor}-[a-z]+-slim$`));
+  });
+
+  test('engines.node admits the LTS and the Node running this test (CI runs it on both)', () => {
+    expect(satisfies(`${ltsMajor}.0.0`)).toBe(true);
+    expect(satisfies(process.version)).toBe(true);
+    expect(satisfies('20.18.0')).toBe(false); // require() of ESM-only packages (Octokit) needs 20.19
+    expect(satisfies('22.11.0')).toBe(false); // ...and 22.12 on the 22 line
+  });
+
+  test('every path the Dockerfile copies exists, and .dockerignore leaves it in the build context', () => {
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    // From the build context: each source of a COPY without --from.
+    const sources = [...dockerfile.matchAll(/^COPY\s+(?!--from)(.+)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/).slice(0, -1));
+    // From the build stage: what it copied from the context (dist/ and node_modules/ it makes itself).
+    const fromBuild = [...dockerfile.matchAll(/^COPY\s+--from=build\s+\/app\/(\S+)/gm)].map((m) => m[1]!);
+    expect(sources).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'src', 'commands']));
+    expect(fromBuild).toEqual(expect.arrayContaining(['node_modules', 'dist', 'src/store/lua']));
+    for (const p of [...sources, ...fromBuild.filter((p) => p !== 'dist' && p !== 'node_modules')]) {
+      expect([p, existsSync(path.join(ROOT, p))]).toEqual([p, true]);
+      const top = p.split('/')[0]!;
+      expect([p, ignored.filter((i) => i === p || i === top)]).toEqual([p, []]);
+    }
+  });
+
+  test('the image runs as a non-root user, with a health check', () => {
+    const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(finalStage).toMatch(/^USER node$/m);
+    expect(finalStage).toMatch(/^HEALTHCHECK .*\/healthz/m);
+    expect(finalStage).toMatch(/^COPY --from=build \/app\/src\/store\/lua \.\/src\/store\/lua$/m);
   });
 });
