@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { Cluster } from 'ioredis';
 import { RELEASE_ACK, RELEASE_SHIP } from '../../src/core/release/actions';
 import { latest } from '../helpers/fake-slack';
-import type { Harness } from '../helpers/harness';
+import { Harness, writeScript } from '../helpers/harness';
 import { type OwnCluster, startRedisCluster } from '../helpers/redis-cluster';
+import { waitForFile } from '../helpers/wait';
 import { ANA, BEN, CARLA, FEED, type Ferry, openRelease, startFerry, summaryWhen } from '../helpers/release-kit';
 
 // Ferry (the Slack app in this process, a worker in its own) on a Redis Cluster of three masters,
@@ -13,6 +14,7 @@ import { ANA, BEN, CARLA, FEED, type Ferry, openRelease, startFerry, summaryWhen
 
 let c: OwnCluster;
 let f: Ferry | undefined;
+let own: Harness | undefined;
 let redis: Cluster;
 beforeAll(async () => {
   c = await startRedisCluster();
@@ -24,6 +26,8 @@ afterAll(async () => {
 });
 afterEach(async () => {
   await f?.h.stop();
+  await own?.stop();
+  f = own = undefined;
 });
 
 /** The deploy ids LOCAL_DEPLOY ran on an env, in order (one line per run). */
@@ -78,4 +82,31 @@ test('deploys, a lock, a release that opens and ships, and their feed messages w
   const all = await clusterKeys();
   expect(all.filter((k) => k.startsWith(`{${h.prefix}}:q:`)).length).toBeGreaterThan(0);
   expect(all.filter((k) => !k.startsWith(`{${h.prefix}}:`))).toEqual([]);
+});
+
+test("a cancel reaches the worker process running the deploy through the cluster's pub/sub, long before its lease tick would", async () => {
+  // The command marks that it ran, then waits; on SIGTERM it marks that and exits.
+  const gate = (dir: string) => `trap 'touch "${dir}/term-$FERRY_DEPLOY_ID"; exit 143' TERM
+touch "${dir}/ran-$FERRY_DEPLOY_ID"
+while true; do sleep 0.05; done`;
+  own = await Harness.start({
+    role: 'app',
+    env: { REDIS_CLUSTER_NODES: c.nodes },
+    // lease_ttl 60s: the worker reads cancel requests on its own only every 10 s (a sixth of it).
+    config: ({ dir, repo }) => ({
+      feed_channel: FEED,
+      lease_ttl: '60s',
+      apps: { web: { path: repo, environments: { staging: { deploy: [writeScript(dir, 'gate.sh', gate(dir))] } } } },
+    }),
+  });
+  const h = own;
+  h.spawnWorker();
+  const { id } = await h.deploy('staging main');
+  await waitForFile(path.join(h.dir, `ran-${id}`));
+  await h.slack.waitForFeed(id, 'running');
+  const asked = Date.now();
+  expect(await h.answer((await h.slash('/deploy', `cancel ${id}`, ANA)).id)).toContain(`Cancelling *deploy #${id}*`);
+  await waitForFile(path.join(h.dir, `term-${id}`));
+  expect(Date.now() - asked).toBeLessThan(5_000);
+  expect(latest(await h.slack.waitForFeed(id, 'cancelled')).text).toContain('cancelled by <@U0ANA>');
 });
