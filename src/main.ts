@@ -145,7 +145,7 @@ async function startApp(s: Shared, root: AppRoot, log: Logger, logPage: LogPage 
     ...(slack.listener && {
       slack: {
         listener: slack.listener,
-        guard: createSlackGuard({ signingSecret: env.slackSigningSecret!, redis: s.redis, keyPrefix: s.config.redisPrefix, log }),
+        guard: createSlackGuard({ signingSecret: env.slackSigningSecret!, redis: s.redis, keyPrefix: s.k.prefix, log }),
       },
     }),
   });

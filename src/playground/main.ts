@@ -3,12 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import YAML from 'yaml';
 import { childBaseEnv, type PlaygroundEnv, readPlaygroundEnv } from '../config/env';
 import { isFerryError } from '../errors';
 import { makeRedactor } from '../core/redact';
+import { keyPrefix } from '../store/keys';
+import { onRedisCluster, redisClusterNodes } from '../roots/redis-mode';
 import { createLogger } from '../log';
 import { REPEAT_WINDOW_MS, shutdownDeadlineMs } from '../shutdown';
 import { sleep } from '../util/deadline';
@@ -32,18 +34,32 @@ const SHUTDOWN_GRACE_S = 10;
 /** A Ferry process still running this long after SIGTERM is killed: past its own deadline (the kill grace is 5 s with the default lease_ttl). */
 const KILL_AFTER_MS = shutdownDeadlineMs(SHUTDOWN_GRACE_S * 1_000, 5_000) + 5_000;
 
-async function clearRedis(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+/**
+ * Deletes the playground's keys (named as Ferry names them: `{playground}:` on a cluster). On a
+ * cluster SCAN sees one node's keys, so it runs on every master, and each key is unlinked on its own
+ * (one command may not take keys of several slots).
+ */
+async function clearRedis(env: PlaygroundEnv): Promise<void> {
+  const cluster = onRedisCluster(env);
+  const match = `${keyPrefix(REDIS_PREFIX, { hashTag: cluster })}:*`;
+  const options = { maxRetriesPerRequest: 1, lazyConnect: true };
+  const client = cluster
+    ? new Cluster(redisClusterNodes(env), { lazyConnect: true, redisOptions: options })
+    : new Redis(env.redisUrl, options);
   try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await client.connect();
+    for (const node of client instanceof Cluster ? client.nodes('master') : [client]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 500);
+        const unlink = node.pipeline();
+        for (const key of keys) unlink.unlink(key);
+        if (keys.length) await unlink.exec();
+        cursor = next;
+      } while (cursor !== '0');
+    }
   } finally {
-    redis.disconnect();
+    client.disconnect();
   }
 }
 
@@ -60,7 +76,7 @@ export async function startPlayground(env: PlaygroundEnv, log: Logger): Promise<
   const configFile = writeConfig(dir, repo, root);
   // The stand-in's workspace starts empty, so Ferry's state starts empty too: feed messages,
   // locks and queues of an earlier run would point at messages that no longer exist.
-  await clearRedis(env.redisUrl, `${REDIS_PREFIX}:`);
+  await clearRedis(env);
 
   const botToken = `xoxb-playground-${randomBytes(12).toString('hex')}`;
   const signingSecret = randomBytes(24).toString('hex');
@@ -82,6 +98,7 @@ export async function startPlayground(env: PlaygroundEnv, log: Logger): Promise<
     SLACK_BOT_TOKEN: botToken,
     SLACK_SIGNING_SECRET: signingSecret,
     REDIS_URL: env.redisUrl,
+    ...(onRedisCluster(env) && { REDIS_CLUSTER_NODES: env.processEnv.REDIS_CLUSTER_NODES! }),
     FERRY_CONFIG: configFile,
     FERRY_PUBLIC_URL: ferryUrl,
     LOG_LEVEL: env.logLevel,

@@ -1,8 +1,9 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FerryEnv } from '../config/env';
 import { withDeadline } from '../util/deadline';
 import { RECONNECT, RedisOutage } from '../store/redis-outage';
+import { onRedisCluster, redisClusterNodes } from './redis-mode';
 
 /** The process's main Redis connection, and whether Redis answers across all its connections. */
 export interface MainConnection {
@@ -17,7 +18,7 @@ export interface MainConnection {
  */
 export function openMainConnection(env: FerryEnv, log: Logger): MainConnection {
   const outage = new RedisOutage(log);
-  const redis = outage.watch(new Redis(env.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 5_000, ...RECONNECT }), 'main');
+  const redis = outage.watch(connect(env, { maxRetriesPerRequest: 2, commandTimeout: 5_000 }), 'main');
   return { redis, outage };
 }
 
@@ -26,7 +27,19 @@ export function openMainConnection(env: FerryEnv, log: Logger): MainConnection {
  * blocking connections are copies of it, with the same back-off) and pub/sub subscribers.
  */
 export function openWaitingConnection(env: FerryEnv, outage: RedisOutage, name: string): Redis {
-  return outage.watch(new Redis(env.redisUrl, { maxRetriesPerRequest: null, ...RECONNECT }), name);
+  return outage.watch(connect(env, { maxRetriesPerRequest: null }), name);
+}
+
+/**
+ * One connection: to REDIS_URL, or with REDIS_CLUSTER_NODES to the cluster (every node with the
+ * same options; the cluster client reconnects with Ferry's back-off). Minimal cluster branch until
+ * the connection factory lands: a Cluster answers every command Ferry and BullMQ send, so it
+ * stands in for the Redis type.
+ */
+function connect(env: FerryEnv, options: Pick<RedisOptions, 'maxRetriesPerRequest' | 'commandTimeout'>): Redis {
+  if (!onRedisCluster(env)) return new Redis(env.redisUrl, { ...options, ...RECONNECT });
+  const cluster = new Cluster(redisClusterNodes(env), { redisOptions: options, clusterRetryStrategy: RECONNECT.retryStrategy! });
+  return cluster as unknown as Redis;
 }
 
 /** The health check: Redis answers PING within a second. */

@@ -28,6 +28,7 @@ import { ReleaseStore } from '../store/releases';
 import { commitSources, githubClient } from './commit-sources';
 import { type MainConnection, openMainConnection } from './connections';
 import { type Links, logLinksOf, makeLinks } from './links';
+import { onRedisCluster } from './redis-mode';
 
 /** SIGTERM to SIGKILL for a deploy command that is being stopped. */
 const KILL_GRACE_MS = 10_000;
@@ -95,7 +96,8 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
   const { env, config, log, now } = s;
   const conn = openMainConnection(env, log);
   const { redis } = conn;
-  const k = keys(config.redisPrefix, config.exclusiveGroupOf);
+  // On a Redis Cluster every key (BullMQ's too) carries one hash tag, so this instance lives in one slot.
+  const k = keys(config.redisPrefix, config.exclusiveGroupOf, { hashTag: onRedisCluster(env) });
   const queues = new Queues(redis, k.bullPrefix, config, log.child({ component: 'queue' }));
   await queues.init();
   const stores: Stores = {

@@ -1,10 +1,25 @@
+/** How the keys are named. */
+export interface KeyOptions {
+  /**
+   * On a Redis Cluster: the prefix is a hash tag (`{ferry}`), so every key of this Ferry instance,
+   * BullMQ's included, is in one hash slot, on one master: every Lua script, MULTI and BullMQ script
+   * touches keys of one slot. Off (one node, Sentinel): the names stay `ferry:...`, as they always were.
+   */
+  hashTag?: boolean;
+}
+
+/** The prefix every key starts with: `prefix`, or `{prefix}` as a cluster hash tag (redis_prefix has no braces of its own). */
+export function keyPrefix(prefix: string, opts: KeyOptions = {}): string {
+  return opts.hashTag ? `{${prefix}}` : prefix;
+}
+
 /**
  * Every Redis key Ferry uses, in one place. `prefix` lets several Ferrys (or tests) share a Redis.
  * `exclusiveGroupOf` (config `exclusive_groups:`, app -> group) makes the apps of a group share
- * their env leases: every process must be started with the same groups.
+ * their env leases: every process must be started with the same groups. `opts.hashTag`: see KeyOptions.
  */
-export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, string>> = {}) {
-  const p = prefix;
+export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, string>> = {}, opts: KeyOptions = {}) {
+  const p = keyPrefix(prefix, opts);
   /** Whose env leases an app's deploys hold: its exclusive group's (`group:<name>`), else its own. */
   const leaseScope = (app: string): string => (Object.hasOwn(exclusiveGroupOf, app) ? `group:${exclusiveGroupOf[app]!}` : app);
   return {
@@ -71,7 +86,7 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     personByEmail: (email: string) => `${p}:person:${email}`,
     /** The newest push (GitHub's pushed_at, seconds) an env's auto deploys have taken. */
     autoPushedAt: (app: string, env: string) => `${p}:env:${app}:${env}:pushed-at`,
-    /** BullMQ's own prefix, so its keys sit beside Ferry's. */
+    /** BullMQ's own prefix, so its keys sit beside Ferry's (in the same hash slot on a cluster: BullMQ's docs ask for a tagged prefix). */
     bullPrefix: `${p}:q`,
   };
 }

@@ -30,7 +30,8 @@ export async function startOwnRedis(port?: number): Promise<OwnRedis> {
   };
 }
 
-function ready(proc: ChildProcess, exited: Promise<void>): Promise<void> {
+/** Resolves once the redis-server `proc` (its stdout piped) says it accepts connections. */
+export function ready(proc: ChildProcess, exited: Promise<void>): Promise<void> {
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10s: ${out}`)), 10_000);

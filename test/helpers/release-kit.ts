@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Role } from '../../src/main';
 import type { AuditEntry } from '../../src/store/audit';
 import { latest, type MessageVersion, type PostedMessage } from './fake-slack';
 import { makeTeamRepo, type TeamRepo } from './git-repo';
@@ -33,6 +34,9 @@ export interface FerryOptions {
   /** Carla has a Slack user (found by users.lookupByEmail); false leaves her unmapped. */
   carla?: boolean;
   now?: () => number;
+  /** Ferry's environment on top of the harness's (e.g. REDIS_CLUSTER_NODES), and the role it runs in this process (default `all`). */
+  env?: Record<string, string>;
+  role?: Role;
   /** production's deploy command (default: LOCAL_DEPLOY into deployRoot). */
   productionDeploy?: (h: { dir: string; deployRoot: string }) => string[];
 }
@@ -47,6 +51,8 @@ export async function startFerry(o: FerryOptions = {}): Promise<Ferry> {
   let repo!: TeamRepo;
   const h = await Harness.start({
     ...(o.now && { now: o.now }),
+    ...(o.env && { env: o.env }),
+    ...(o.role && { role: o.role }),
     config: ({ dir, deployRoot }) => {
       const productionDeploy = o.productionDeploy?.({ dir, deployRoot }) ?? [LOCAL_DEPLOY, deployRoot];
       repo = makeTeamRepo(path.join(dir, 'team'));
