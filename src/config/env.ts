@@ -1,6 +1,7 @@
 import { assignDefined } from '../util/defined';
 import { readFileSync } from 'node:fs';
 import { FerryError } from '../errors';
+import { type PoolSet, parsePoolList } from '../core/pools';
 
 /**
  * The process environment, read once. This is the only file that reads process.env; everything
@@ -34,6 +35,8 @@ export interface FerryEnv {
   githubWebhookSecret?: string;
   /** FERRY_ALERT_TOKEN: the shared secret POST /alerts/<app>/<env> must carry; the endpoint is off without it. */
   alertToken?: string;
+  /** FERRY_WORKER_POOLS: the worker pools a worker takes deploys of (unset: every pool). */
+  workerPools: PoolSet;
   /** The worker's own environment, from which deploy commands get PATH, HOME and pass_env names. */
   processEnv: Readonly<Record<string, string | undefined>>;
 }
@@ -54,6 +57,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
     githubApiUrl: nonEmpty(env.GITHUB_API_URL) ?? 'https://api.github.com',
     configFile: nonEmpty(env.FERRY_CONFIG) ?? 'ferry.yml',
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
+    workerPools: workerPools(env.FERRY_WORKER_POOLS),
     processEnv: { ...env },
   };
   const optional = {
@@ -75,6 +79,12 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
     );
   if (app) e.githubApp = app;
   return e;
+}
+
+function workerPools(text: string | undefined): PoolSet {
+  const r = parsePoolList(text, 'FERRY_WORKER_POOLS');
+  if ('error' in r) throw new FerryError('ENV_MISSING', r.error);
+  return r.pools;
 }
 
 const APP_HOWTO =

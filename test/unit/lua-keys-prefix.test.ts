@@ -14,6 +14,7 @@ import { LockStore } from '../../src/store/locks';
 import { LUA_DIR } from '../../src/store/lua';
 import { LogStore } from '../../src/store/logs';
 import { ReleaseStore } from '../../src/store/releases';
+import { WorkerPools } from '../../src/store/worker-pools';
 import { deletePrefix, newRedis, uniqueKeys } from './fixtures';
 
 // Every script's keys come in through KEYS, and all of them carry Ferry's key prefix: a Redis
@@ -142,6 +143,11 @@ test("every key of every store's scripts carries Ferry's prefix", async () => {
     await leases.renew('web', 'staging', l.value, 30_000);
     await leases.release('web', 'staging', l.value);
   }
+
+  const pools = new WorkerPools(redis, k);
+  await pools.announce({ kind: 'only', pools: ['prod'] }, 'w', 15_000);
+  await pools.live('prod');
+  await pools.note(id, 'prod', 'set');
 
   await freezes.freeze('web', ['dev', 'staging'], { by: 'U1', reason: 'r', since: NOW, source: 'manual' }, 'f1');
   await freezes.alertFiring('web', 'dev', { key: 'a1', name: 'HighErrors', summary: 's' }, NOW);
