@@ -94,6 +94,7 @@ apps:
       timeoutMs: 30 * 60_000,
       onWorkerLost: 'fail',
       passEnv: [],
+      pool: 'default',
       permissions: {},
       // No smoke check, nobody told, no promotion.
       smokeTimeoutMs: 5 * 60_000,
@@ -347,6 +348,7 @@ describe('readEnv', () => {
       githubApiUrl: 'https://api.github.com',
       configFile: 'ferry.yml',
       logLevel: 'info',
+      workerPools: { kind: 'every' },
       processEnv: {},
     });
   });
