@@ -109,14 +109,7 @@ describe('worker pools', () => {
   test('with no prod worker up, the feed and the board say the deploy waits for one; a prod worker started then runs it', async () => {
     const other = await worker('default', 'staging-secret');
     const { id } = await h.deploy('production main');
-    const waiting = await h.slack.waitFor(
-      `deploy #${id}'s feed message to say it waits for a prod worker`,
-      () => {
-        const m = h.slack.feedMessage(id);
-        return m && JSON.stringify(latest(m).blocks).includes(NO_PROD_WORKER) ? m : undefined;
-      },
-      30_000,
-    );
+    const waiting = await waitsForProdWorker(id, 30_000);
     expect(latest(waiting).text).toContain('queued');
 
     const r = await h.slash('/deploys', 'web');
@@ -135,13 +128,38 @@ describe('worker pools', () => {
     prod.signal('SIGTERM');
     expect((await prod.exited).code).toBe(0);
     const next = await h.deploy('production main', 'U0BEN');
-    await h.slack.waitFor(
-      `deploy #${next.id}'s feed message to say it waits for a prod worker`,
+    await waitsForProdWorker(next.id, 12_000);
+  });
+
+  test('a prod worker killed outright drops out of its pool: a deploy queued after says it waits, within 30 s of the kill', async () => {
+    const doomed = await worker('prod', 'prod-secret');
+    doomed.signal('SIGKILL');
+    const killedAt = (await doomed.exited).at;
+    const { id } = await h.deploy('production main');
+    await waitsForProdWorker(id, 30_000);
+    expect(Date.now() - killedAt).toBeLessThan(30_000);
+  });
+
+  test('a pool list that is not simple words stops the worker, saying what to write', async () => {
+    const bad = new FerryProcess('worker', { ...h.env, FERRY_WORKER_POOLS: 'Prod' });
+    procs.push(bad);
+    expect((await bad.exited).code).toBe(1);
+    expect(bad.tail()).toContain('FERRY_WORKER_POOLS has "Prod": a pool name is a simple word');
+    const empty = new FerryProcess('worker', h.env, ['--pools']);
+    procs.push(empty);
+    expect((await empty.exited).code).toBe(2);
+    expect(empty.tail()).toContain('--pools needs the pools, e.g. --pools prod,default.');
+  });
+
+  /** Waits until deploy #id's feed message says it waits for a worker of pool `prod`. */
+  function waitsForProdWorker(id: number, timeoutMs: number) {
+    return h.slack.waitFor(
+      `deploy #${id}'s feed message to say it waits for a prod worker`,
       () => {
-        const m = h.slack.feedMessage(next.id);
+        const m = h.slack.feedMessage(id);
         return m && JSON.stringify(latest(m).blocks).includes(NO_PROD_WORKER) ? m : undefined;
       },
-      12_000,
+      timeoutMs,
     );
-  });
+  }
 });
