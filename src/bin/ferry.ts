@@ -2,7 +2,7 @@
 import { readEnv } from '../config/env';
 import { githubWebUrl } from '../config/env';
 import { loadConfig } from '../config/load';
-import { parsePoolList } from '../core/pools';
+import { DEFAULT_POOL, parsePoolList } from '../core/pools';
 import { isFerryError } from '../errors';
 import { main } from '../main';
 
@@ -21,7 +21,10 @@ else if (cmd === 'check') {
   const file = args[0] ?? env.configFile;
   try {
     const c = loadConfig(file, githubWebUrl(env.githubApiUrl));
-    const apps = c.appNames.map((a) => `  ${a}: ${c.apps[a]!.envNames.join(', ')}`).join('\n');
+    // An env of a worker pool other than the default is shown with it: `production (pool prod)`.
+    const envs = (a: string) =>
+      Object.values(c.apps[a]!.envs).map((e) => (e.pool === DEFAULT_POOL ? e.name : `${e.name} (pool ${e.pool})`));
+    const apps = c.appNames.map((a) => `  ${a}: ${envs(a).join(', ')}`).join('\n');
     const groups = c.exclusiveGroups.map((g) => `  ${g.name}: ${g.apps.join(', ')}\n`).join('');
     process.stdout.write(`${c.file} is valid.\n${apps}\n${groups && `exclusive groups (one deploy at a time per env):\n${groups}`}`);
   } catch (err) {

@@ -505,6 +505,14 @@ describe('ferry check (the CLI)', () => {
     expect(r.stdout).toBe(`${file} is valid.\n  web: dev, staging, production\n`);
   });
 
+  test('an env of a worker pool other than the default is listed with its pool', async () => {
+    const file = path.join(dir, 'pools.yml');
+    writeFileSync(file, ONE_APP_YAML.replace('--careful]', '--careful]\n        pool: prod'));
+    const r = await check(file);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${file} is valid.\n  web: dev, staging, production (pool prod)\n`);
+  });
+
   test('a bad file: exit 1 and the problems on stderr', async () => {
     const file = path.join(dir, 'bad.yml');
     writeFileSync(file, withDev('deploy: [x.sh]\nlock_ttl: 4 hours'));
