@@ -19,6 +19,8 @@ import { buildLogPage } from './roots/log-page';
 import { buildServices, type Services } from './roots/services';
 import { buildShared, type Setup, type Shared } from './roots/shared';
 import { startWorkerRoot } from './roots/worker';
+import { WorkerPools } from './store/worker-pools';
+import { startPoolWatch } from './worker/pool-watch';
 import type { ArrivalOrder } from './services/arrival-order';
 import type { ReleaseService } from './services/releases';
 import { ShutdownReport, shutdownDeadlineMs, stopOnSignals } from './shutdown';
@@ -86,6 +88,14 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
   }
   if (role !== 'worker') ({ server, slack } = await startApp(shared, buildAppRoot(shared, services, env), log, logPage));
   const worker = role === 'app' ? undefined : startWorkerRoot(shared, services);
+  // Every process tells, in the feed, of queued deploys whose worker pool has no live worker.
+  const poolWatch = startPoolWatch({
+    config: shared.config,
+    queues: shared.queues,
+    pools: new WorkerPools(shared.redis, shared.k),
+    events: shared.events,
+    log: shared.log.child({ component: 'pools' }),
+  });
 
   return {
     log: shared.log,
@@ -95,6 +105,7 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
     ...(server && { server }),
     async stop(report = new ShutdownReport(shared.log)) {
       logPage?.close();
+      poolWatch.stop();
       const app = async () => {
         if (server) await closeHttp(server, report);
         if (slack && !(await report.bounded('closing the Slack connection', SLACK_CLOSE_MS, () => slack!.stop()))) {

@@ -2,25 +2,29 @@
 import { readEnv } from '../config/env';
 import { githubWebUrl } from '../config/env';
 import { loadConfig } from '../config/load';
+import { DEFAULT_POOL, parsePoolList } from '../core/pools';
 import { isFerryError } from '../errors';
 import { main } from '../main';
 
 const USAGE = `Usage: ferry <command>
-  start           the Slack app and one worker in one process
-  app             only the Slack app (scale out with separate workers)
-  worker          only a worker
-  check [file]    validate a config file (default: FERRY_CONFIG or ferry.yml)`;
+  start [--pools a,b]   the Slack app and one worker in one process
+  app                   only the Slack app (scale out with separate workers)
+  worker [--pools a,b]  only a worker; with --pools (or FERRY_WORKER_POOLS), only those worker pools' deploys
+  check [file]          validate a config file (default: FERRY_CONFIG or ferry.yml)`;
 
 const [cmd, ...args] = process.argv.slice(2);
-if (cmd === 'start' || cmd === undefined) main('all');
+if (cmd === 'start' || cmd === undefined) main(withPools('all', args));
 else if (cmd === 'app') main('app');
-else if (cmd === 'worker') main('worker');
+else if (cmd === 'worker') main(withPools('worker', args));
 else if (cmd === 'check') {
   const env = readEnv();
   const file = args[0] ?? env.configFile;
   try {
     const c = loadConfig(file, githubWebUrl(env.githubApiUrl));
-    const apps = c.appNames.map((a) => `  ${a}: ${c.apps[a]!.envNames.join(', ')}`).join('\n');
+    // An env of a worker pool other than the default is shown with it: `production (pool prod)`.
+    const envs = (a: string) =>
+      Object.values(c.apps[a]!.envs).map((e) => (e.pool === DEFAULT_POOL ? e.name : `${e.name} (pool ${e.pool})`));
+    const apps = c.appNames.map((a) => `  ${a}: ${envs(a).join(', ')}`).join('\n');
     const groups = c.exclusiveGroups.map((g) => `  ${g.name}: ${g.apps.join(', ')}\n`).join('');
     process.stdout.write(`${c.file} is valid.\n${apps}\n${groups && `exclusive groups (one deploy at a time per env):\n${groups}`}`);
   } catch (err) {
@@ -30,4 +34,21 @@ else if (cmd === 'check') {
 } else {
   process.stderr.write(`Unknown command ${JSON.stringify(cmd)}.\n${USAGE}\n`);
   process.exit(2);
+}
+
+/**
+ * `--pools prod,default` (or `--pools=prod,default`): the worker pools whose deploys the worker
+ * takes, as FERRY_WORKER_POOLS (which the flag overrides); exits 2 on a bad list.
+ */
+function withPools<R>(role: R, argv: string[]): R {
+  const i = argv.findIndex((a) => a === '--pools' || a.startsWith('--pools='));
+  if (i < 0) return role;
+  const text = argv[i] === '--pools' ? argv[i + 1] : argv[i]!.slice('--pools='.length);
+  const r = parsePoolList(text ?? '', '--pools');
+  if ('error' in r || r.pools.kind === 'every') {
+    process.stderr.write(`${'error' in r ? r.error : '--pools needs the pools, e.g. --pools prod,default.'}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  process.env.FERRY_WORKER_POOLS = r.pools.pools.join(',');
+  return role;
 }

@@ -1,6 +1,7 @@
 import { assignDefined } from '../util/defined';
 import { readFileSync } from 'node:fs';
 import { FerryError } from '../errors';
+import { type PoolSet, parsePoolList } from '../core/pools';
 
 /**
  * The process environment, read once. This is the only file that reads process.env; everything
@@ -36,6 +37,8 @@ export interface FerryEnv {
   githubWebhookSecretPrevious?: string;
   /** FERRY_ALERT_TOKEN: the shared secret POST /alerts/<app>/<env> must carry; the endpoint is off without it. */
   alertToken?: string;
+  /** FERRY_WORKER_POOLS: the worker pools a worker takes deploys of (unset: every pool). */
+  workerPools: PoolSet;
   /** The worker's own environment, from which deploy commands get PATH, HOME and pass_env names. */
   processEnv: Readonly<Record<string, string | undefined>>;
 }
@@ -56,6 +59,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
     githubApiUrl: nonEmpty(env.GITHUB_API_URL) ?? 'https://api.github.com',
     configFile: nonEmpty(env.FERRY_CONFIG) ?? 'ferry.yml',
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
+    workerPools: workerPools(env.FERRY_WORKER_POOLS),
     processEnv: { ...env },
   };
   const optional = {
@@ -90,6 +94,12 @@ function webhookSecretPrevious(env: NodeJS.ProcessEnv, current: string | undefin
       'GITHUB_WEBHOOK_SECRET_PREVIOUS is set without GITHUB_WEBHOOK_SECRET: set GITHUB_WEBHOOK_SECRET to the new secret (the previous one is accepted too while a rotation is under way), or unset GITHUB_WEBHOOK_SECRET_PREVIOUS.',
     );
   return previous;
+}
+
+function workerPools(text: string | undefined): PoolSet {
+  const r = parsePoolList(text, 'FERRY_WORKER_POOLS');
+  if ('error' in r) throw new FerryError('ENV_MISSING', r.error);
+  return r.pools;
 }
 
 const APP_HOWTO =

@@ -6,6 +6,7 @@
 import { shortSha } from './deploy';
 import { ago, code, context, MAX_BLOCKS, pack, type Rendered, section, shaText, splitLines, timeOf, when } from './board-blocks';
 import { formatRelative } from './duration';
+import { noWorkerText } from './pools';
 import { isUserId } from './permissions';
 import { clipText, escapeMrkdwn, mention, typed } from './slack-format';
 
@@ -55,6 +56,8 @@ export interface BoardEnv {
   freeze?: BoardFreeze;
   /** Shown only when given (the deploy window feature supplies it). */
   window?: BoardWindow;
+  /** The env's worker pool, when no worker of it is live: its deploys wait until one starts. */
+  noWorker?: string;
 }
 
 export interface BoardApp {
@@ -105,6 +108,7 @@ function envDetail(e: BoardEnv, now: number): string {
   lines.push(`:inbox_tray: queue: ${queueText(e)}`);
   if (e.freeze) lines.push(freezeText(e.freeze, now));
   if (e.window) lines.push(windowText(e.window, now));
+  if (e.noWorker !== undefined) lines.push(`:warning: ${noWorkerLine(e)}`);
   return lines.join('\n');
 }
 
@@ -117,6 +121,7 @@ function envLine(e: BoardEnv, now: number): string {
   parts.push(q === 'empty' ? 'queue empty' : q);
   if (e.freeze) parts.push(freezeText(e.freeze, now));
   if (e.window) parts.push(windowText(e.window, now));
+  if (e.noWorker !== undefined) parts.push(noWorkerLine(e));
   return `• *${escapeMrkdwn(e.env)}*: ${parts.join(' · ')}`;
 }
 
@@ -132,6 +137,15 @@ function lockText(e: BoardEnv, now: number, compact: boolean): string {
   if (l.reserved) return `:hourglass: held for ${mention(l.holder)}, next on the wait-list, until ${timeOf(l.until, now)}`;
   const reason = l.reason ? ` (${escapeMrkdwn(compact ? clipText(l.reason, 60) : l.reason)})` : '';
   return `:lock: locked by ${mention(l.holder)}${reason} until ${timeOf(l.until, now)}${compact ? '' : ` (in ${formatRelative(l.until - now)})`}`;
+}
+
+/** "no worker of pool `prod` is running: 2 deploys waiting for a worker of pool `prod`" */
+function noWorkerLine(e: BoardEnv): string {
+  const pool = e.noWorker!;
+  const waiting = e.queue.waiting;
+  const what =
+    waiting > 0 ? `${waiting} ${waiting === 1 ? 'deploy' : 'deploys'} ${noWorkerText(pool)}` : 'deploys here wait until one starts';
+  return `no worker of pool \`${escapeMrkdwn(pool)}\` is running: ${what}`;
 }
 
 function queueText(e: BoardEnv): string {

@@ -120,6 +120,20 @@ export class Queues {
     return woken;
   }
 
+  /**
+   * Deploy ids a worker would take now if one served the env: waiting or prioritized, and held
+   * (delayed) ones whose hold is over (BullMQ moves those on only when a worker asks for a job).
+   * BullMQ scores a delayed job by its due time (ms, wall clock) times 0x1000 plus a counter.
+   */
+  async unstarted(app: string, env: string, now = Date.now()): Promise<number[]> {
+    const q = this.deployQueue(app, env);
+    const [ready, held] = await Promise.all([q.getRanges(['wait', 'prioritized'], 0, -1, true), q.getDelayedCount()]);
+    const ids = deployIds(ready);
+    if (held === 0) return ids;
+    const due = await this.connection.zrangebyscore(q.keys.delayed!, 0, (now + 1) * 0x1000 - 1);
+    return [...ids, ...deployIds(due)];
+  }
+
   /** Deploy ids active on an env (at most one, except briefly while a lost worker's job is detected). */
   async active(app: string, env: string): Promise<number[]> {
     return deployIds(await this.deployQueue(app, env).getRanges(['active'], 0, -1, true));

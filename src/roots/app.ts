@@ -13,6 +13,7 @@ import type { SlackParts } from '../slack/app';
 import { GitHubDeliveries } from '../store/github-deliveries';
 import type { Services } from './services';
 import type { Shared } from './shared';
+import { WorkerPools } from '../store/worker-pools';
 
 /** The Slack app role's own parts: what its listeners use, and its endpoints for GitHub and alerts. */
 export interface AppRoot {
@@ -53,6 +54,7 @@ function slackParts(s: Shared, v: Services): SlackParts {
   const board = new BoardService({
     freezeOf: (app, env) => v.freezeService.standing(app, env),
     windowOf: (app, env, now) => windowOf(config.apps[app]?.envs[env]?.window, now),
+    poolLive: (pool) => new WorkerPools(s.redis, s.k).live(pool),
     config,
     deploys: stores.deploys,
     locks: stores.locks,

@@ -10,6 +10,7 @@ import { CommandSupervisor } from '../worker/supervisor';
 import { startWorkers, type WorkerHost } from '../worker/worker';
 import { Workspaces } from '../worker/workspace';
 import { LeaseStore } from '../store/lease';
+import { WorkerPools } from '../store/worker-pools';
 import type { RoleParts } from './close';
 import { openWaitingConnection } from './connections';
 import type { Services } from './services';
@@ -21,7 +22,8 @@ export interface WorkerRoot extends RoleParts {
 }
 
 /**
- * Starts the worker role: BullMQ workers on every deploy queue and the timers queue, on a Redis
+ * Starts the worker role: BullMQ workers on the deploy queues of its pools' envs (FERRY_WORKER_POOLS;
+ * every env's without it) and the timers queue, on a Redis
  * connection of their own; the command supervisor; the cancel watch (a subscriber of its own);
  * the workspaces; the after-deploy job's steps.
  */
@@ -37,6 +39,8 @@ export function startWorkerRoot(s: Shared, v: Services): WorkerRoot {
     config,
     connection,
     bullPrefix: s.k.bullPrefix,
+    served: env.workerPools,
+    pools: new WorkerPools(s.redis, s.k),
     lockService: v.lockService,
     freezeService: v.freezeService,
     releases: v.releases.life,

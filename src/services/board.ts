@@ -25,6 +25,8 @@ export interface BoardDeps {
   freezeOf?: FreezeOf;
   /** Supplied by the deploy window feature; without it the board has no window lines. */
   windowOf?: WindowOf;
+  /** Whether a worker of a worker pool is live (src/store/worker-pools.ts); without it the board says nothing of pools. */
+  poolLive?: (pool: string) => Promise<boolean>;
   now?: () => number;
 }
 
@@ -63,13 +65,15 @@ export class BoardService {
   }
 
   async envRow(app: string, env: string, now: number): Promise<BoardEnv> {
-    const [state, lock, counts, active, freeze, window] = await Promise.all([
+    const pool = this.d.config.apps[app]!.envs[env]!.pool;
+    const [state, lock, counts, active, freeze, window, poolLive] = await Promise.all([
       this.d.deploys.envState(app, env),
       this.d.locks.get(app, env, now),
       this.d.queues.counts(app, env),
       this.d.queues.active(app, env),
       this.d.freezeOf?.(app, env),
       this.d.windowOf?.(app, env, now),
+      this.d.poolLive?.(pool),
     ]);
     // A worker's job may still be queued: waiting for the lease of the app's exclusive group. Or
     // its deploy has finished and the worker is wrapping up (the log's last lines, the checkout's
@@ -100,6 +104,7 @@ export class BoardService {
     if (lock) row.lock = { holder: lock.holder, reason: lock.reason, until: lock.until, reserved: lock.reserved };
     if (freeze && (freeze.until === undefined || freeze.until > now)) row.freeze = freeze;
     if (window) row.window = window;
+    if (poolLive === false) row.noWorker = pool;
     return row;
   }
 

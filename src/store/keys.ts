@@ -86,6 +86,10 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     personByEmail: (email: string) => `${p}:person:${email}`,
     /** The newest push (GitHub's pushed_at, seconds) an env's auto deploys have taken. */
     autoPushedAt: (app: string, env: string) => `${p}:env:${app}:${env}:pushed-at`,
+    /** The live workers of a worker pool (ZSET worker name -> when its announcement lapses, ms; src/store/worker-pools.ts). */
+    workerPool: (pool: string) => `${p}:workers:pool:${pool}`,
+    /** The live workers that take every pool (started without FERRY_WORKER_POOLS): the same. */
+    workerPoolEvery: `${p}:workers:every`,
     /** BullMQ's own prefix, so its keys sit beside Ferry's (in the same hash slot on a cluster: BullMQ's docs ask for a tagged prefix). */
     bullPrefix: `${p}:q`,
   };

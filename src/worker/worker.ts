@@ -4,6 +4,7 @@ import { Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../core/config/types';
+import { describePools, type PoolSet, servesPool, unusedPools } from '../core/pools';
 import { formatDuration } from '../core/duration';
 import { type DeployJobData, deployQueueName, TIMERS_QUEUE, type TimerJobData } from '../queue/names';
 import type { LockService } from '../services/locks';
@@ -11,7 +12,9 @@ import type { FreezeService } from '../services/freezes';
 import type { ScheduleFeed } from '../services/schedule-feed';
 import { ShutdownReport } from '../shutdown';
 import { isConnectionError, type RedisOutage } from '../store/redis-outage';
+import type { WorkerPools } from '../store/worker-pools';
 import { type HoldDeps, holdIfBlocked } from './hold';
+import { type PoolHeartbeat, startPoolHeartbeat } from './pool-heartbeat';
 import { FrozenAtStart, type RunDeps, runDeploy } from './run-deploy';
 import { RunningJobs } from './running-jobs';
 
@@ -33,6 +36,10 @@ export interface WorkerDeps {
   config: FerryConfig;
   connection: Redis;
   bullPrefix: string;
+  /** The worker pools whose deploys this process takes (FERRY_WORKER_POOLS; every pool when unset). */
+  served: PoolSet;
+  /** Where it announces that it is live in them. */
+  pools: Pick<WorkerPools, 'announce' | 'withdraw'>;
   run: Omit<RunDeps, 'shutdown'>;
   lockService: Pick<LockService, 'expire' | 'remind'>;
   freezeService: Pick<FreezeService, 'expire'>;
@@ -56,8 +63,11 @@ export interface WorkerDeps {
 type Common = WorkerOptions;
 
 /**
- * One worker process's share of the queues: a BullMQ worker on every app+env deploy queue (each
- * queue lets one job be active across all workers), and one on the timers queue.
+ * One worker process's share of the queues: a BullMQ worker on the deploy queue of every app+env
+ * of the pools it serves (each queue lets one job be active across all workers), and one on the
+ * timers queue. Every worker serves the timers, whatever its pools: no timer job runs a deploy
+ * command or reads pass_env (they expire locks and freezes, post reminders and DMs, and queue the
+ * deploys that follow one, a rollback or a promotion, which then go to their env's pool).
  */
 export function startWorkers(opts: WorkerDeps): WorkerHost {
   const { config, log } = opts;
@@ -73,13 +83,24 @@ export function startWorkers(opts: WorkerDeps): WorkerHost {
     maxStalledCount: 10,
   };
   const workers: Worker[] = [];
+  const poolsUsed = new Set<string>();
   for (const app of config.appNames) {
-    for (const env of config.apps[app]!.envNames) workers.push(deployWorker(app, env, opts, jobs, shutdown.signal, common));
+    for (const e of Object.values(config.apps[app]!.envs)) {
+      poolsUsed.add(e.pool);
+      if (servesPool(opts.served, e.pool)) workers.push(deployWorker(app, e.name, opts, jobs, shutdown.signal, common));
+    }
   }
   workers.push(timersWorker(opts, jobs, common));
-  log.info({ queues: workers.length - 1 }, 'worker started');
+  const heartbeat = startPoolHeartbeat({ pools: opts.pools, served: opts.served, worker: opts.run.workerName, log });
+  log.info({ queues: workers.length - 1, pools: describePools(opts.served) }, 'worker started');
+  const unused = unusedPools(opts.served, [...poolsUsed]);
+  if (unused.length)
+    log.warn(
+      { unused, used: [...poolsUsed] },
+      `FERRY_WORKER_POOLS names ${unused.join(', ')}, which no environment in the config uses (pool: in ferry.yml); check the spelling`,
+    );
   opts.scheduleFeed.start().catch((err: Error) => log.error({ err: err.message }, "could not schedule the scheduled freezes' feed posts"));
-  return { stop: (report = new ShutdownReport(log)) => stopWorkers(workers, jobs, shutdown, opts, report) };
+  return { stop: (report = new ShutdownReport(log)) => stopWorkers(workers, jobs, shutdown, heartbeat, opts, report) };
 }
 
 /** The BullMQ worker of one app+env's deploy queue. */
@@ -143,6 +164,7 @@ async function stopWorkers(
   workers: Worker[],
   jobs: RunningJobs,
   shutdown: AbortController,
+  heartbeat: PoolHeartbeat,
   opts: WorkerDeps,
   report: ShutdownReport,
 ): Promise<void> {
@@ -150,9 +172,13 @@ async function stopWorkers(
   const graceMs = opts.shutdownGraceMs;
   log.info({ graceMs, running: jobs.labels() }, 'worker stopping: no new deploys; waiting for running ones');
   jobs.reportTo(report);
+
   // Stops fetching jobs at once; resolves once the running ones ended and the connections closed.
   const closing = Promise.all(workers.map((w) => w.close()));
   closing.catch(() => {});
+  // It takes no more deploys: out of its pools at once, so the feed tells when no other worker serves them.
+  const leaving = heartbeat.stop();
+  if (!opts.outage.unreachable) await report.bounded('leaving the worker pools', 2_000, () => leaving);
   if (!(await jobs.idle(graceMs))) {
     log.warn({ running: jobs.labels() }, `the shutdown grace (${formatDuration(graceMs)}) ran out; stopping the running deploys`);
     shutdown.abort(`the worker was shut down (its shutdown_grace, ${formatDuration(graceMs)}, ran out)`);

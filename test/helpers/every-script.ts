@@ -6,6 +6,7 @@ import { CancelStore } from '../../src/store/cancel';
 import { DeployStore } from '../../src/store/deploys';
 import { FreezeStore } from '../../src/store/freezes';
 import { GitHubDeliveries } from '../../src/store/github-deliveries';
+import { WorkerPools } from '../../src/store/worker-pools';
 import { GitHubOutbox } from '../../src/store/github-outbox';
 import type { Keys } from '../../src/store/keys';
 import { LeaseStore } from '../../src/store/lease';
@@ -138,6 +139,11 @@ export async function runStoreScripts(redis: Redis, k: Keys, now: number): Promi
     await leases.renew('web', 'staging', l.value, 30_000);
     await leases.release('web', 'staging', l.value);
   }
+
+  const pools = new WorkerPools(redis, k);
+  await pools.announce({ kind: 'only', pools: ['prod'] }, 'w', 15_000);
+  await pools.live('prod');
+  await pools.note(id, 'prod', 'set');
 
   await freezes.freeze('web', ['dev', 'staging'], { by: 'U1', reason: 'r', since: now, source: 'manual' }, 'f1');
   await freezes.alertFiring('web', 'dev', { key: 'a1', name: 'HighErrors', summary: 's' }, now);

@@ -27,8 +27,8 @@ export class FerryProcess {
   private readonly waiters = new Set<() => void>();
   private stderr = '';
 
-  constructor(role: 'app' | 'worker' | 'start', env: Record<string, string>) {
-    this.proc = spawn(process.execPath, [path.join(ROOT, 'dist/src/bin/ferry.js'), role], {
+  constructor(role: 'app' | 'worker' | 'start', env: Record<string, string>, args: string[] = []) {
+    this.proc = spawn(process.execPath, [path.join(ROOT, 'dist/src/bin/ferry.js'), role, ...args], {
       env: { ...env, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

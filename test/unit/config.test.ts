@@ -94,6 +94,7 @@ apps:
       timeoutMs: 30 * 60_000,
       onWorkerLost: 'fail',
       passEnv: [],
+      pool: 'default',
       permissions: {},
       // No smoke check, nobody told, no promotion.
       smokeTimeoutMs: 5 * 60_000,
@@ -347,6 +348,7 @@ describe('readEnv', () => {
       githubApiUrl: 'https://api.github.com',
       configFile: 'ferry.yml',
       logLevel: 'info',
+      workerPools: { kind: 'every' },
       processEnv: {},
     });
   });
@@ -501,6 +503,14 @@ describe('ferry check (the CLI)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${file} is valid.\n  web: dev, staging, production\n`);
+  });
+
+  test('an env of a worker pool other than the default is listed with its pool', async () => {
+    const file = path.join(dir, 'pools.yml');
+    writeFileSync(file, ONE_APP_YAML.replace('--careful]', '--careful]\n        pool: prod'));
+    const r = await check(file);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${file} is valid.\n  web: dev, staging, production (pool prod)\n`);
   });
 
   test('a bad file: exit 1 and the problems on stderr', async () => {

@@ -99,8 +99,10 @@ function normalizeEnv(name: string, e: ParsedEnv, defaultZone: string, place: Pl
     lockTtlMs: e.lock_ttl,
     timeoutMs: e.timeout,
     onWorkerLost: e.on_worker_lost,
-    /** Extra variables of the worker's own environment passed to the deploy command. */
+    /** Extra variables of the worker's own environment passed to the deploy command (read on the worker that runs it). */
     passEnv: e.pass_env,
+    /** `pool:`: the worker pool whose workers run deploys here (FERRY_WORKER_POOLS; see src/core/pools.ts). */
+    pool: e.pool,
     /** When deploys here may start (`window:`), read in `tz` (the env's time_zone, else the top-level one). */
     ...(e.window !== undefined && { window: { spans: e.window.spans, tz: e.time_zone ?? defaultZone, text: e.window.text } }),
     /**

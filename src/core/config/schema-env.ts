@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_POOL, POOL_HINT, POOL_NAME } from '../pools';
 import { argv, deployWindow, duration, name, principals, timeZone } from './schema-fields';
 
 /** `apps:` and each app's `environments:` (with `permissions:` and `release:` rules). */
@@ -106,6 +107,11 @@ export const environment = z
       .default([]),
     promote_to: z.string({ error: 'must be the name of the env a green deploy here goes to next, e.g. staging' }).optional(),
     promote: z.enum(['auto', 'manual'], { error: 'must be auto (a green deploy here goes on to promote_to) or manual' }).default('manual'),
+    // The worker pool whose workers run deploys here (src/core/pools.ts; FERRY_WORKER_POOLS on the worker).
+    pool: z
+      .string({ error: `must be the name of the worker pool that runs deploys here, e.g. prod; ${POOL_HINT}` })
+      .regex(POOL_NAME, `must be a worker pool's name; ${POOL_HINT}`)
+      .default(DEFAULT_POOL),
     pass_env: z
       .array(
         z

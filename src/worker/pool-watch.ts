@@ -1,0 +1,62 @@
+import type { Logger } from 'pino';
+import type { FerryConfig } from '../core/config/types';
+import type { DeployEventSink } from '../events/deploy-events';
+import type { Queues } from '../queue/queues';
+import { isConnectionError } from '../store/redis-outage';
+import type { WorkerPools } from '../store/worker-pools';
+
+/** How often every process looks for queued deploys whose pool has no live worker. */
+export const POOL_WATCH_MS = 5_000;
+
+export interface PoolWatchDeps {
+  config: Pick<FerryConfig, 'appNames' | 'apps'>;
+  queues: Pick<Queues, 'unstarted'>;
+  pools: Pick<WorkerPools, 'live' | 'note'>;
+  events: DeployEventSink;
+  log: Logger;
+  intervalMs?: number;
+}
+
+export interface PoolWatch {
+  /** One look now (the timer's; tests call it too). */
+  check(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Every Ferry process (app and workers) looks every few seconds at the envs with deploys that a
+ * worker would take now: where no worker of the env's pool is live, their feed messages say
+ * "waiting for a worker of pool `prod`"; once one is, that note comes off (the worker's start of
+ * the deploy clears it too). Idempotent: a note is set or cleared only when it changes, so any
+ * number of processes may look at once.
+ */
+export function startPoolWatch(d: PoolWatchDeps): PoolWatch {
+  let running: Promise<void> | undefined;
+  const check = (): Promise<void> => {
+    running ??= lookOnce(d).finally(() => (running = undefined));
+    return running;
+  };
+  const timer = setInterval(() => {
+    check().catch((err: Error) => {
+      if (!isConnectionError(err)) d.log.warn({ err: err.message }, 'could not look for deploys whose worker pool has no live worker');
+    });
+  }, d.intervalMs ?? POOL_WATCH_MS);
+  timer.unref();
+  return { check, stop: () => clearInterval(timer) };
+}
+
+async function lookOnce(d: PoolWatchDeps): Promise<void> {
+  const byPool = new Map<string, { app: string; env: string }[]>();
+  for (const app of d.config.appNames)
+    for (const e of Object.values(d.config.apps[app]!.envs)) byPool.set(e.pool, [...(byPool.get(e.pool) ?? []), { app, env: e.name }]);
+  for (const [pool, envs] of byPool) {
+    const ids = (await Promise.all(envs.map((e) => d.queues.unstarted(e.app, e.env)))).flat();
+    if (ids.length === 0) continue;
+    const how = (await d.pools.live(pool)) ? 'clear' : 'set';
+    for (const id of ids) {
+      if (!(await d.pools.note(id, pool, how))) continue;
+      d.events.emit({ type: 'changed', deployId: id });
+      if (how === 'set') d.log.warn({ deployId: id, pool }, 'deploy waits: no worker of its pool is running');
+    }
+  }
+}
