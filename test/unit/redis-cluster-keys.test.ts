@@ -40,6 +40,8 @@ const TODAY: Record<string, string> = {
   lock: 'ferry:lock:web:dev',
   lockSeq: 'ferry:lock:seq',
   waitlist: 'ferry:waitlist:web:dev',
+  workerPool: 'ferry:workers:pool:7',
+  workerPoolEvery: 'ferry:workers:every',
   lease: 'ferry:lease:group:shop:dev',
   leaseLine: 'ferry:lease:group:shop:dev:line',
   leaseLineSeen: 'ferry:lease:group:shop:dev:line:seen',
