@@ -40,8 +40,6 @@ const TODAY: Record<string, string> = {
   lock: 'ferry:lock:web:dev',
   lockSeq: 'ferry:lock:seq',
   waitlist: 'ferry:waitlist:web:dev',
-  workerPool: 'ferry:workers:pool:7',
-  workerPoolEvery: 'ferry:workers:every',
   lease: 'ferry:lease:group:shop:dev',
   leaseLine: 'ferry:lease:group:shop:dev:line',
   leaseLineSeen: 'ferry:lease:group:shop:dev:line:seen',
@@ -70,6 +68,8 @@ const TODAY: Record<string, string> = {
   releaseBySourcePrefix: 'ferry:release:source:',
   personByEmail: 'ferry:person:7',
   autoPushedAt: 'ferry:env:web:dev:pushed-at',
+  workerPool: 'ferry:workers:pool:7',
+  workerPoolEvery: 'ferry:workers:every',
   bullPrefix: 'ferry:q',
 };
 
