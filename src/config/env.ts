@@ -34,6 +34,8 @@ export interface FerryEnv {
   githubWebhookSecret?: string;
   /** FERRY_ALERT_TOKEN: the shared secret POST /alerts/<app>/<env> must carry; the endpoint is off without it. */
   alertToken?: string;
+  /** FERRY_METRICS_TOKEN: when set, GET /metrics must carry it as `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   /** The worker's own environment, from which deploy commands get PATH, HOME and pass_env names. */
   processEnv: Readonly<Record<string, string | undefined>>;
 }
@@ -65,6 +67,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
     linkSecret: linkSecret(nonEmpty(env.FERRY_LINK_SECRET)),
     githubWebhookSecret: nonEmpty(env.GITHUB_WEBHOOK_SECRET),
     alertToken: nonEmpty(env.FERRY_ALERT_TOKEN),
+    metricsToken: nonEmpty(env.FERRY_METRICS_TOKEN),
   };
   assignDefined(e, optional);
   const app = githubApp(env);

@@ -1,12 +1,15 @@
 import { LogLevel, WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { boltLogger } from '../log';
+import type { SlackCallCounter } from '../metrics/ferry-metrics';
+import { countingSlackFetch } from '../metrics/slack-calls';
 
 /**
  * The Slack Web API client Ferry's app and workers share. It waits out 429s (honouring
  * Retry-After) and retries 5xx and network errors with backoff, so no update is lost to a blip.
+ * With `count`, every request it makes is counted (ferry_slack_api_calls_total).
  */
-export function createSlackClient(token: string, slackApiUrl: string, log: Logger): WebClient {
+export function createSlackClient(token: string, slackApiUrl: string, log: Logger, count?: SlackCallCounter): WebClient {
   return new WebClient(token, {
     slackApiUrl: slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/`,
     logger: boltLogger(log.child({ component: 'slack-web-api' })),
@@ -14,5 +17,6 @@ export function createSlackClient(token: string, slackApiUrl: string, log: Logge
     rejectRateLimitedCalls: false,
     retryConfig: { retries: 6, factor: 2, minTimeout: 500, maxTimeout: 30_000, randomize: true },
     timeout: 20_000,
+    ...(count && { fetch: countingSlackFetch(count) }),
   });
 }
