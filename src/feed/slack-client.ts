@@ -10,13 +10,14 @@ import { countingSlackFetch } from '../metrics/slack-calls';
  * With `count`, every request it makes is counted (ferry_slack_api_calls_total).
  */
 export function createSlackClient(token: string, slackApiUrl: string, log: Logger, count?: SlackCallCounter): WebClient {
+  const apiUrl = slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/`;
   return new WebClient(token, {
-    slackApiUrl: slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/`,
+    slackApiUrl: apiUrl,
     logger: boltLogger(log.child({ component: 'slack-web-api' })),
     logLevel: LogLevel.WARN,
     rejectRateLimitedCalls: false,
     retryConfig: { retries: 6, factor: 2, minTimeout: 500, maxTimeout: 30_000, randomize: true },
     timeout: 20_000,
-    ...(count && { fetch: countingSlackFetch(count) }),
+    ...(count && { fetch: countingSlackFetch(count, apiUrl) }),
   });
 }

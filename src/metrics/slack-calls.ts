@@ -7,11 +7,14 @@ type Fetch = typeof globalThis.fetch;
  * and result: `ok`, Slack's error code (`channel_not_found`…), `rate_limited` (a 429: the client
  * waits out Retry-After and sends it again, counted again with its own result) or `http_error`
  * (another HTTP status, or no answer). Each HTTP request is counted once: a retried call counts once
- * per try.
+ * per try. Only requests to `apiUrl` (SLACK_API_URL) are Web API calls: Bolt sends its answers to
+ * a response_url through the same fetch, and those are not counted.
  */
-export function countingSlackFetch(count: SlackCallCounter, base: Fetch = globalThis.fetch): Fetch {
+export function countingSlackFetch(count: SlackCallCounter, apiUrl: string, base: Fetch = globalThis.fetch): Fetch {
   return async (input, init) => {
-    const method = methodOf(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!url.startsWith(apiUrl)) return base(input, init);
+    const method = methodOf(url);
     let res: Response;
     try {
       res = await base(input, init);

@@ -80,7 +80,7 @@ export function createSlackApp(parts: SlackParts, env: FerryEnv, log: Logger, in
   logger.setLevel(LogLevel.WARN);
   const slackApiUrl = env.slackApiUrl.endsWith('/') ? env.slackApiUrl : `${env.slackApiUrl}/`;
   // Bolt's clients (the listeners' `client`, the socket's) count their Web API calls too (ferry_slack_api_calls_total).
-  const clientOptions = { slackApiUrl, ...(slackCall && { fetch: countingSlackFetch(slackCall) }) };
+  const clientOptions = { slackApiUrl, ...(slackCall && { fetch: countingSlackFetch(slackCall, slackApiUrl) }) };
   // Requests reach Bolt screened (request-shape.ts: by the HTTP server, or socketGuard), and its
   // receivers answer a listener's error or missing ack with a 200 and a logged reference.
   const socketGuard = new SocketModeGuard(log, parts.redact);
