@@ -16,6 +16,9 @@ import { type AppRoot, buildAppRoot } from './roots/app';
 import { closeShared } from './roots/close';
 import { redisHealthy } from './roots/connections';
 import { buildLogPage } from './roots/log-page';
+import { buildMetricsEndpoint } from './roots/metrics';
+import type { FerryMetrics } from './metrics/ferry-metrics';
+import type { MetricsEndpoint, MetricsJson } from './metrics/endpoint';
 import { buildServices, type Services } from './roots/services';
 import { buildShared, type Setup, type Shared } from './roots/shared';
 import { startWorkerRoot } from './roots/worker';
@@ -51,6 +54,10 @@ export interface Running {
   /** How long a whole stop may take (see shutdown.ts). */
   deadlineMs: number;
   parts: RunningParts;
+  /** This process's (or thread's) metrics; a worker thread sends the main thread its registry's. */
+  metrics: FerryMetrics;
+  /** Adds another registry's metrics (the worker thread's) to this process's GET /metrics. */
+  addMetricsSource(source: () => Promise<MetricsJson>): void;
   server?: Server;
   /** Rejects if the worker thread of `start` ends without being asked to (see worker-thread.ts). */
   lost?: Promise<never>;
@@ -80,13 +87,17 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
   const shared = await buildShared(setup);
   const services = buildServices(shared);
   const logPage = buildLogPage(shared, log);
+  const metricSources: (() => Promise<MetricsJson>)[] = [];
+  const serves = role !== 'worker' || env.portSet;
+  const metrics = serves ? buildMetricsEndpoint(shared, () => Promise.all(metricSources.map((f) => f()))) : undefined;
   let server: Server | undefined;
   let slack: SlackApp | undefined;
-  if (role === 'worker' && env.portSet) {
-    server = createHttpServer({ healthy: () => redisHealthy(shared.redis), log, ...(logPage && { logPage }) });
+  if (role === 'worker' && metrics) {
+    server = createHttpServer({ healthy: () => redisHealthy(shared.redis), log, metrics, ...(logPage && { logPage }) });
     await listen(server, env.port, env.host);
   }
-  if (role !== 'worker') ({ server, slack } = await startApp(shared, buildAppRoot(shared, services, env), log, logPage));
+  if (role !== 'worker' && metrics)
+    ({ server, slack } = await startApp(shared, buildAppRoot(shared, services, env), log, { logPage, metrics }));
   const worker = role === 'app' ? undefined : startWorkerRoot(shared, services);
   // Every process tells, in the feed, of queued deploys whose worker pool has no live worker.
   const poolWatch = startPoolWatch({
@@ -102,6 +113,8 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
     shutdownGraceMs: shared.config.shutdownGraceMs,
     deadlineMs: shutdownDeadlineMs(shared.config.shutdownGraceMs, shared.killGraceMs),
     parts: runningParts(shared, services),
+    metrics: shared.metrics,
+    addMetricsSource: (source) => void metricSources.push(source),
     ...(server && { server }),
     async stop(report = new ShutdownReport(shared.log)) {
       logPage?.close();
@@ -131,6 +144,7 @@ function setupOf(env: FerryEnv, role: Role, now: (() => number) | undefined): { 
     env.githubWebhookSecret,
     env.githubWebhookSecretPrevious,
     env.alertToken,
+    env.metricsToken,
     env.githubApp?.privateKey,
   ]);
   // On the worker thread, lines are written synchronously: pino flushes pending writes when the
@@ -142,14 +156,21 @@ function setupOf(env: FerryEnv, role: Role, now: (() => number) | undefined): { 
 }
 
 /** The Slack app and the HTTP server it is served on (with the log page and the GitHub and alerts endpoints). */
-async function startApp(s: Shared, root: AppRoot, log: Logger, logPage: LogPage | undefined): Promise<{ server: Server; slack: SlackApp }> {
+async function startApp(
+  s: Shared,
+  root: AppRoot,
+  log: Logger,
+  { logPage, metrics }: { logPage: LogPage | undefined; metrics: MetricsEndpoint },
+): Promise<{ server: Server; slack: SlackApp }> {
   const { env } = s;
   const inflight = new Inflight();
-  const slack = createSlackApp(root.slack, env, log, inflight);
+  const slack = createSlackApp(root.slack, env, log, inflight, s.metrics.slackCall);
   const server = createHttpServer({
     inflight,
     healthy: () => redisHealthy(s.redis),
     log,
+    metrics,
+    ackTime: s.metrics.ack,
     ...(logPage && { logPage }),
     ...(root.githubWebhook && { githubWebhook: root.githubWebhook }),
     ...(root.alerts && { alerts: root.alerts }),
@@ -206,6 +227,8 @@ async function startWithWorkerThread(processEnv: NodeJS.ProcessEnv): Promise<Run
     await app.stop();
     throw err;
   }
+  // The thread's counters and histograms (its deploys, Slack and GitHub calls) join this process's /metrics.
+  app.addMetricsSource(() => thread.metrics());
   // The thread's own steps are bounded; this is a backstop a second inside the process's deadline.
   const threadBoundMs = app.deadlineMs - 1_000;
   return {

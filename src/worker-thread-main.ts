@@ -1,7 +1,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { start } from './main';
 import { ShutdownReport } from './shutdown';
-import type { FromThread } from './worker-thread';
+import type { FromThread, ToThread } from './worker-thread';
 
 /**
  * The worker thread's entry (worker-thread.ts starts it): a file of its own so that main.ts,
@@ -14,7 +14,15 @@ async function threadMain(): Promise<void> {
   const port = parentPort!;
   try {
     const running = await start('worker', (workerData as { env: NodeJS.ProcessEnv }).env);
-    port.on('message', (m: unknown) => {
+    port.on('message', (m: ToThread) => {
+      if (typeof m === 'object' && m.t === 'metrics') {
+        // Unanswered on a failure: the main thread's scrape goes on without the thread's metrics.
+        running.metrics.json().then(
+          (metrics) => port.postMessage({ t: 'metrics', id: m.id, metrics } satisfies FromThread),
+          () => {},
+        );
+        return;
+      }
       if (m !== 'stop') return;
       const report = new ShutdownReport(running.log);
       report.onChange = (on) => port.postMessage({ t: 'waiting', on } satisfies FromThread);

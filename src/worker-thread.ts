@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { formatDuration } from './core/duration';
+import type { MetricsJson } from './metrics/endpoint';
 import type { ShutdownReport } from './shutdown';
 import { withDeadline } from './util/deadline';
 
@@ -11,13 +12,16 @@ import { withDeadline } from './util/deadline';
  * hundreds of deploys run and queue. One process still: a kill of it (or of its group) ends both,
  * and the command supervisor stops what the worker ran.
  *
- * Parent -> thread: 'stop' (a graceful stop: running deploys get the shutdown grace period).
- * Thread -> parent: {t:'ready'} | {t:'failed', message}; while stopping, {t:'waiting', on} (what
- * its stop waits on, so that a second SIGTERM or the deadline can name it) and {t:'stopped',
- * unfinished} (what it gave up on, logged by the thread already).
+ * Parent -> thread: 'stop' (a graceful stop: running deploys get the shutdown grace period), or
+ * {t:'metrics', id} (its registry's metrics, for the process's GET /metrics).
+ * Thread -> parent: {t:'ready'} | {t:'failed', message}; {t:'metrics', id, metrics} (the answer);
+ * while stopping, {t:'waiting', on} (what its stop waits on, so that a second SIGTERM or the
+ * deadline can name it) and {t:'stopped', unfinished} (what it gave up on, logged by the thread already).
  */
+export type ToThread = 'stop' | { t: 'metrics'; id: number };
 export type FromThread =
   | { t: 'ready' }
+  | { t: 'metrics'; id: number; metrics: MetricsJson }
   | { t: 'waiting'; on: string[] }
   | { t: 'stopped'; unfinished: string[] }
   | { t: 'failed'; message: string };
@@ -30,7 +34,12 @@ export interface WorkerThread {
   stop(report: ShutdownReport, boundMs: number): Promise<void>;
   /** Rejects if the thread ends without being asked to (the process should then exit and be restarted). */
   readonly lost: Promise<never>;
+  /** The thread's metrics (its registry's, as JSON); rejects when it does not answer within METRICS_MS. */
+  metrics(): Promise<MetricsJson>;
 }
+
+/** A scrape waits this long for the thread's metrics, then answers without them. */
+const METRICS_MS = 2_000;
 
 /** The thread's side (worker-thread-main.ts; .js once built, .ts under jest). */
 const THREAD_ENTRY = path.join(__dirname, `worker-thread-main${path.extname(__filename)}`);
@@ -52,10 +61,21 @@ export function startWorkerThread(processEnv: NodeJS.ProcessEnv, log: Logger): P
   lost.catch(() => {});
   let report: ShutdownReport | undefined;
   let waits: (() => void)[] = [];
+  const asked = new Map<number, (m: MetricsJson) => void>();
+  let asks = 0;
+  const metrics = (): Promise<MetricsJson> => {
+    const id = ++asks;
+    const answer = new Promise<MetricsJson>((resolve) => asked.set(id, resolve));
+    thread.postMessage({ t: 'metrics', id } satisfies ToThread);
+    const late = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`no answer within ${METRICS_MS / 1000}s`)), METRICS_MS).unref(),
+    );
+    return Promise.race([answer, late]).finally(() => asked.delete(id));
+  };
   const stop = async (r: ShutdownReport, boundMs: number) => {
     stopping = true;
     report = r;
-    thread.postMessage('stop');
+    thread.postMessage('stop' satisfies ToThread);
     const inTime = await withDeadline(
       ended.then(() => true),
       boundMs,
@@ -74,7 +94,8 @@ export function startWorkerThread(processEnv: NodeJS.ProcessEnv, log: Logger): P
   };
   return new Promise((resolve, reject) => {
     thread.on('message', (m: FromThread) => {
-      if (m.t === 'ready') resolve({ lost, stop });
+      if (m.t === 'ready') resolve({ lost, stop, metrics });
+      else if (m.t === 'metrics') asked.get(m.id)?.(m.metrics);
       else if (m.t === 'failed') reject(new Error(m.message));
       else if (m.t === 'waiting' && report) {
         for (const release of waits) release();

@@ -39,6 +39,8 @@ export interface FerryEnv {
   alertToken?: string;
   /** FERRY_WORKER_POOLS: the worker pools a worker takes deploys of (unset: every pool). */
   workerPools: PoolSet;
+  /** FERRY_METRICS_TOKEN: when set, GET /metrics must carry it as `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   /** The worker's own environment, from which deploy commands get PATH, HOME and pass_env names. */
   processEnv: Readonly<Record<string, string | undefined>>;
 }
@@ -71,6 +73,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
     linkSecret: linkSecret(nonEmpty(env.FERRY_LINK_SECRET)),
     githubWebhookSecret: nonEmpty(env.GITHUB_WEBHOOK_SECRET),
     alertToken: nonEmpty(env.FERRY_ALERT_TOKEN),
+    metricsToken: nonEmpty(env.FERRY_METRICS_TOKEN),
   };
   assignDefined(e, optional);
   const app = githubApp(env);

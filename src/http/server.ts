@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type RequestListener, type ServerResponse }
 import type { Logger } from 'pino';
 import { ackIfUnanswered, answerWithoutBolt } from '../slack/receiver-guards';
 import { FORM_TYPE, screenHttp } from '../slack/request-shape';
+import type { MetricsEndpoint } from '../metrics/endpoint';
 import type { Inflight } from './inflight';
 import type { LogPage } from './log-page';
 import type { GuardVerdict } from './slack-guard';
@@ -21,6 +22,10 @@ export interface HttpDeps {
   githubWebhook?: BodyHandler;
   /** POST /alerts/<app>/<env> (when FERRY_ALERT_TOKEN is set): alerts that freeze and unfreeze an env. */
   alerts?: BodyHandler;
+  /** GET /metrics (Prometheus' text format). */
+  metrics?: MetricsEndpoint;
+  /** Told how long each Slack request to /slack/events took from received to answered, in seconds (ferry_ack_seconds). */
+  ackTime?: (seconds: number) => void;
   /** True when Redis answers. */
   healthy: () => Promise<boolean>;
   log: Logger;
@@ -63,15 +68,20 @@ async function route(req: IncomingMessage, res: ServerResponse, d: HttpDeps): Pr
     res.end(JSON.stringify(ok ? { ok: true } : { ok: false, error: 'Redis is not answering' }));
     return;
   }
+  if (path === '/metrics' && d.metrics) return d.metrics.handle(req, res);
   if (path === '/slack/events') {
     if (!d.slack)
       return send(res, 404, 'Ferry runs in Socket Mode (SLACK_APP_TOKEN is set); Slack events arrive over the socket, not here.');
     if (req.method !== 'POST') return send(res, 405, 'Slack sends POST requests here.');
+    const received = process.hrtime.bigint();
     d.inflight?.track(res);
     const body = await readBody(req);
     if (!body) return send(res, 413, 'Request body too large.');
     const verdict = await d.slack.guard(req, body);
     if (!verdict.ok) return send(res, verdict.status, verdict.message);
+    // Slack's requests only (signed): from received to the ack's last byte handed to the socket.
+    const ackTime = d.ackTime;
+    if (ackTime) res.once('finish', () => ackTime(Number(process.hrtime.bigint() - received) / 1e9));
     // Bolt gets only a request one of Ferry's listeners takes, in a shape they can read (request-shape.ts).
     const shape = screenHttp(req.headers['content-type'], body);
     if (shape.kind !== 'bolt') return answerWithoutBolt(res, shape, d.log);
@@ -110,7 +120,7 @@ async function route(req: IncomingMessage, res: ServerResponse, d: HttpDeps): Pr
   send(
     res,
     404,
-    "Not found. Ferry serves POST /slack/events, GET /healthz and GET /deploys/<id>?t=<token> (a deploy's log page; get a link with /deploy log <id> in Slack).",
+    "Not found. Ferry serves POST /slack/events, GET /healthz, GET /metrics and GET /deploys/<id>?t=<token> (a deploy's log page; get a link with /deploy log <id> in Slack).",
   );
 }
 

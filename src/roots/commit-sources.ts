@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { childBaseEnv, type FerryEnv, githubWebUrl } from '../config/env';
 import type { FerryConfig } from '../core/config/types';
+import type { GitHubCallCounter } from '../metrics/ferry-metrics';
 import { createGitHubClient, type GitHubClient, GitHubSource } from '../source/github';
 import { RedisWritePacer } from '../source/github-writes';
 import { LocalGitSource } from '../source/local-git';
@@ -10,13 +11,21 @@ import type { CommitSource } from '../source/types';
 import type { Keys } from '../store/keys';
 
 /** The GitHub client (token or App), when an app comes from GitHub. */
-export function githubClient(env: FerryEnv, config: FerryConfig, redis: Redis, k: Keys, log: Logger): GitHubClient | undefined {
+export function githubClient(
+  env: FerryEnv,
+  config: FerryConfig,
+  redis: Redis,
+  k: Keys,
+  log: Logger,
+  count?: GitHubCallCounter,
+): GitHubClient | undefined {
   if (!config.appNames.some((a) => config.apps[a]!.repo)) return undefined;
   return createGitHubClient({
     baseUrl: env.githubApiUrl,
     log: log.child({ component: 'github' }),
     // Writes a second apart across every process (GitHub counts the token's, not a process's).
     writes: new RedisWritePacer(redis, k.githubWriteSlot),
+    ...(count && { count }),
     ...(env.githubToken && { token: env.githubToken }),
     ...(env.githubApp && { app: env.githubApp }),
   });

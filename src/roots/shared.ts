@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { FerryEnv } from '../config/env';
@@ -8,9 +9,12 @@ import { DeployEvents } from '../events/deploy-events';
 import { feedFollowsDeploys } from '../events/subscribers/feed';
 import { followUpsAfterDeploys } from '../events/subscribers/follow-ups';
 import { githubMirrorsDeploys } from '../events/subscribers/github-mirror';
+import { metricsFollowDeploys } from '../events/subscribers/metrics';
 import { FeedPublisher } from '../feed/publisher';
 import { ReleaseFeed } from '../feed/release-feed';
 import { createSlackClient } from '../feed/slack-client';
+import { CountedOnce } from '../metrics/counted-once';
+import { createFerryMetrics, type FerryMetrics } from '../metrics/ferry-metrics';
 import { UserNames } from '../services/user-names';
 import { Queues } from '../queue/queues';
 import { type ChecksOf, createChecks } from '../services/checks';
@@ -88,6 +92,11 @@ export interface Shared extends Omit<Setup, 'slackToken'>, MainConnection {
   feed: FeedPublisher;
   releaseFeed: ReleaseFeed;
   events: DeployEvents;
+  /**
+   * This process's (or worker thread's) metrics, a registry of its own: the deploy events, the
+   * Slack and GitHub clients and the HTTP server record into it (see src/metrics/).
+   */
+  metrics: FerryMetrics;
   /** A Slack member's name (real name, else display name), or undefined within a second: the log page, FERRY_USER_NAME. */
   nameOf: (userId: string) => Promise<string | undefined>;
 }
@@ -98,6 +107,9 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
   const { redis } = conn;
   // On a Redis Cluster every key (BullMQ's too) carries one hash tag, so this instance lives in one slot.
   const k = keys(config.redisPrefix, config.exclusiveGroupOf, { hashTag: onRedisCluster(env) });
+  // A worker thread leaves the process metrics to the main thread, which serves /metrics.
+  const envs = config.appNames.flatMap((app) => config.apps[app]!.envNames.map((env) => ({ app, env })));
+  const metrics = createFerryMetrics({ envs, processDefaults: isMainThread });
   const queues = new Queues(redis, k.bullPrefix, config, log.child({ component: 'queue' }));
   await queues.init();
   const stores: Stores = {
@@ -109,8 +121,8 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
     cancels: new CancelStore(redis, k),
     releases: new ReleaseStore(redis, k),
   };
-  const slack = createSlackClient(slackToken, env.slackApiUrl, log);
-  const github = githubClient(env, config, redis, k, log);
+  const slack = createSlackClient(slackToken, env.slackApiUrl, log, metrics.slackCall);
+  const github = githubClient(env, config, redis, k, log, metrics.githubCall);
   const { sources, close: closeSources } = commitSources(env, config, github);
   const links = makeLinks({ slack, feedChannel: config.feedChannel, sources, logLinks: await logLinksOf(env, config, redis, k) });
   const workerName = `${hostname()}:${process.pid}`;
@@ -131,6 +143,12 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
   const events = new DeployEvents(log.child({ component: 'deploy-events' }));
   feedFollowsDeploys(events, feed);
   followUpsAfterDeploys(events, (id) => queues.afterDeploy(id));
+  const counted = new CountedOnce(redis, k);
+  metricsFollowDeploys(events, {
+    get: (id) => stores.deploys.get(id),
+    first: (id, what) => counted.first(id, what),
+    metrics: metrics.deploys,
+  });
   if (github) {
     const deployments = new GitHubDeployments({
       client: github,
@@ -167,6 +185,7 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
     feed,
     releaseFeed,
     events,
+    metrics,
     nameOf: new UserNames({ slack, log: log.child({ component: 'user-names' }), deadlineMs: 1_000 }).nameOf,
   };
 }

@@ -34,6 +34,8 @@ import { registerRollback } from './commands/rollback';
 import { httpReceiverGuards, SocketModeGuard } from './receiver-guards';
 import type { Inflight } from '../http/inflight';
 import { Limiter } from '../util/limiter';
+import type { SlackCallCounter } from '../metrics/ferry-metrics';
+import { countingSlackFetch } from '../metrics/slack-calls';
 
 const AFTER_ACK_CONCURRENCY = 4;
 
@@ -73,10 +75,12 @@ export interface SlackApp {
  * The Bolt app: transport only. Listeners parse, ack within Slack's 3 s, and hand the slow part to
  * the services. HTTP mode with the signing secret, or Socket Mode when SLACK_APP_TOKEN is set.
  */
-export function createSlackApp(parts: SlackParts, env: FerryEnv, log: Logger, inflight: Inflight): SlackApp {
+export function createSlackApp(parts: SlackParts, env: FerryEnv, log: Logger, inflight: Inflight, slackCall?: SlackCallCounter): SlackApp {
   const logger = boltLogger(log.child({ component: 'bolt' }));
   logger.setLevel(LogLevel.WARN);
   const slackApiUrl = env.slackApiUrl.endsWith('/') ? env.slackApiUrl : `${env.slackApiUrl}/`;
+  // Bolt's clients (the listeners' `client`, the socket's) count their Web API calls too (ferry_slack_api_calls_total).
+  const clientOptions = { slackApiUrl, ...(slackCall && { fetch: countingSlackFetch(slackCall, slackApiUrl) }) };
   // Requests reach Bolt screened (request-shape.ts: by the HTTP server, or socketGuard), and its
   // receivers answer a listener's error or missing ack with a 200 and a logged reference.
   const socketGuard = new SocketModeGuard(log, parts.redact);
@@ -86,7 +90,7 @@ export function createSlackApp(parts: SlackParts, env: FerryEnv, log: Logger, in
         appToken: env.slackAppToken,
         logger,
         logLevel: LogLevel.WARN,
-        installerOptions: { clientOptions: { slackApiUrl } },
+        installerOptions: { clientOptions },
         processEventErrorHandler: socketGuard.processEventErrorHandler,
       })
     : undefined;
@@ -105,7 +109,7 @@ export function createSlackApp(parts: SlackParts, env: FerryEnv, log: Logger, in
     receiver: (socket ?? http)!,
     logger,
     logLevel: LogLevel.WARN,
-    clientOptions: { slackApiUrl },
+    clientOptions,
   });
   // A listener's error goes on to the receiver's processEventErrorHandler, which logs it with a reference and acks.
   app.error(async (err) => {

@@ -23,6 +23,8 @@ export interface GitHubLimitsOptions {
   retryBaseMs?: number;
   /** At most this many requests in flight per process (GitHub asks clients not to flood it); default 10. */
   maxConcurrent?: number;
+  /** Told each request's result, each try counted (ferry_github_api_calls_total). */
+  count?: (result: 'ok' | '4xx' | '5xx' | 'rate_limited' | 'network') => void;
 }
 
 declare module '@octokit/core' {
@@ -68,10 +70,13 @@ export function githubLimits(octokit: Octokit, options: OctokitOptions): Record<
       let waitMs: number;
       await slots.take();
       try {
-        return await request(opts);
+        const res = await request(opts);
+        o.count?.('ok');
+        return res;
       } catch (e) {
         const err = e as ApiError;
         const limit = await limitWait(o, err, req, limited);
+        o.count?.(limit === undefined ? resultOf(err) : 'rate_limited');
         if (limit === false) throw e;
         if (limit !== undefined) {
           limited++;
@@ -89,6 +94,12 @@ export function githubLimits(octokit: Octokit, options: OctokitOptions): Record<
     }
   });
   return {};
+}
+
+/** A failed request's result: GitHub's 4xx or 5xx, or no answer (a network error or a timeout, which Octokit reports without a response). */
+function resultOf(err: ApiError): '4xx' | '5xx' | 'network' {
+  if (err.name === 'AbortError' || !err.response || typeof err.status !== 'number') return 'network';
+  return err.status >= 500 ? '5xx' : '4xx';
 }
 
 /** Seconds to wait before sending again for a rate limit; false: give up; undefined: not a rate limit. */

@@ -4,6 +4,7 @@ import type { Commit, CommitRange } from '../core/release/types';
 import { FerryError } from '../errors';
 import { compareRange, lookUpPullRequests, type RangeApi, recentHistory } from './github-compare';
 import { FerryOctokit, type GitHubClient } from './github-client';
+import type { GitHubLimitsOptions } from './github-limits';
 import { LocalWritePacer, type WritePacer } from './github-writes';
 import type { CommitSource, PullRequest, RangeOptions } from './types';
 
@@ -24,6 +25,8 @@ export function createGitHubClient(opts: {
   log: Logger;
   writes?: WritePacer;
   timeoutMs?: number;
+  /** Told each request's result (ferry_github_api_calls_total). */
+  count?: GitHubLimitsOptions['count'];
 }): GitHubClient {
   const writes = opts.writes ?? new LocalWritePacer();
   return new FerryOctokit({
@@ -52,6 +55,7 @@ export function createGitHubClient(opts: {
         return retryCount < 1 && retryAfter <= 60;
       },
       doNotRetry: [400, 401, 403, 404, 410, 422, 451],
+      ...(opts.count && { count: opts.count }),
     },
     request: { fetch: fetchTimeoutsAsAborts(opts.timeoutMs ?? 15_000) },
   });

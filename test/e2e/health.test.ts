@@ -72,7 +72,7 @@ describe('GET /healthz', () => {
     try {
       const res = await fetch(`${h.url}/nope`);
       expect(res.status).toBe(404);
-      expect(await res.text()).toContain('POST /slack/events, GET /healthz and GET /deploys/<id>?t=<token>');
+      expect(await res.text()).toContain('POST /slack/events, GET /healthz, GET /metrics and GET /deploys/<id>?t=<token>');
     } finally {
       await h.stop();
     }

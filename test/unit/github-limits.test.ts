@@ -123,4 +123,26 @@ describe('githubLimits: retries, rate limits, write spacing and concurrency with
     expect(await all).toHaveLength(12);
     expect(gh.maxInFlight).toBe(4);
   });
+
+  test('every try is counted by result (ferry_github_api_calls_total): ok, 4xx, 5xx, rate_limited, network', async () => {
+    const counted: string[] = [];
+    const c = client({ count: (r) => void counted.push(r) });
+    const reset = String(Math.floor(Date.now() / 1000));
+    gh.answers = [
+      { status: 502 },
+      { status: 200, body: {} },
+      { status: 404, body: { message: 'Not Found' } },
+      { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }, body: { message: 'API rate limit exceeded' } },
+      { status: 200, body: {} },
+    ];
+    await c.request('GET /a');
+    await expect(c.request('GET /b')).rejects.toMatchObject({ status: 404 });
+    await c.request('GET /c');
+    const down = new Limited({
+      baseUrl: 'http://127.0.0.1:1',
+      limits: limits({ count: (r) => void counted.push(r), retries: 0 }),
+    } as never);
+    await expect(down.request('GET /d')).rejects.toBeDefined();
+    expect(counted).toEqual(['5xx', 'ok', '4xx', 'rate_limited', 'ok', 'network']);
+  });
 });
