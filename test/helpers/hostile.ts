@@ -33,16 +33,26 @@ export async function postSlack(
 export const payloadForm = (payload: unknown): string =>
   new URLSearchParams({ payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }).toString();
 
+/** How the pool watch's note begins (src/core/pools.ts). */
+const POOL_NOTE = 'waiting for a worker of pool';
+
 export type Snapshot = Record<string, { value: string; ttlMs: number }>;
 
 /**
  * Everything Ferry keeps in Redis, key by key: a digest of each value and its time to live. Left
- * out: the replay guard's signatures, the timestamp a BullMQ worker rewrites every 30 s, and what
- * the feed publisher writes on its own time after earlier requests (its claim to post a deploy's
- * message, and that message's `feedTs` on the deploy record).
+ * out: the replay guard's signatures, the timestamp a BullMQ worker rewrites every 30 s, what the
+ * feed publisher writes on its own time after earlier requests (its claim to post a deploy's
+ * message, and that message's `feedTs` on the deploy record), and what the worker pools do on
+ * their own clock: the workers' heartbeats, and the note "waiting for a worker of pool …" that the
+ * pool watch puts on a queued deploy no worker takes (with the `rev` it bumps; every other field
+ * of a record still counts, so a request that changed one is still seen).
  */
 export async function stateSnapshot(h: Pick<Harness, 'redis' | 'prefix'>): Promise<Snapshot> {
-  const skip = (k: string) => k.startsWith(`${h.prefix}:slack-sig:`) || k.endsWith(':stalled-check') || k.endsWith(':feed-poster');
+  const skip = (k: string) =>
+    k.startsWith(`${h.prefix}:slack-sig:`) ||
+    k.startsWith(`${h.prefix}:workers:`) ||
+    k.endsWith(':stalled-check') ||
+    k.endsWith(':feed-poster');
   const keys = (await h.redis.keys(`${h.prefix}:*`)).filter((k) => !skip(k)).sort();
   if (keys.length === 0) return {};
   const isDeploy = (k: string) => /:deploy:\d+$/.test(k);
@@ -53,7 +63,7 @@ export async function stateSnapshot(h: Pick<Harness, 'redis' | 'prefix'>): Promi
     const bytes = isDeploy(k)
       ? JSON.stringify(
           Object.entries(v as Record<string, string>)
-            .filter(([f]) => f !== 'feedTs')
+            .filter(([f, value]) => f !== 'feedTs' && f !== 'rev' && !(f === 'waitingFor' && value.startsWith(POOL_NOTE)))
             .sort(),
         )
       : ((v as Buffer | null) ?? Buffer.alloc(0));
