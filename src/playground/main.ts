@@ -3,13 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import YAML from 'yaml';
 import { childBaseEnv, type PlaygroundEnv, readPlaygroundEnv } from '../config/env';
 import { isFerryError } from '../errors';
 import { makeRedactor } from '../core/redact';
 import { createLogger } from '../log';
+import { connectRedis } from '../store/redis-connect';
 import { REPEAT_WINDOW_MS, shutdownDeadlineMs } from '../shutdown';
 import { sleep } from '../util/deadline';
 import { projectRoot } from '../util/project-root';
@@ -33,7 +33,8 @@ const SHUTDOWN_GRACE_S = 10;
 const KILL_AFTER_MS = shutdownDeadlineMs(SHUTDOWN_GRACE_S * 1_000, 5_000) + 5_000;
 
 async function clearRedis(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+  // The playground's own Redis is one server by URL (SCAN walks one server's keys).
+  const redis = connectRedis({ kind: 'url', url }, { maxRetriesPerRequest: 1, lazyConnect: true });
   try {
     await redis.connect();
     let cursor = '0';

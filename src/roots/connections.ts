@@ -1,7 +1,9 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FerryEnv } from '../config/env';
+import { describeRedis, type RedisTarget } from '../config/redis-env';
 import { withDeadline } from '../util/deadline';
+import { connectRedis } from '../store/redis-connect';
 import { RECONNECT, RedisOutage } from '../store/redis-outage';
 
 /** The process's main Redis connection, and whether Redis answers across all its connections. */
@@ -16,8 +18,8 @@ export interface MainConnection {
  * commandTimeout: a call on a half-open connection fails instead of hanging.
  */
 export function openMainConnection(env: FerryEnv, log: Logger): MainConnection {
-  const outage = new RedisOutage(log);
-  const redis = outage.watch(new Redis(env.redisUrl, { maxRetriesPerRequest: 2, commandTimeout: 5_000, ...RECONNECT }), 'main');
+  const outage = new RedisOutage(log, Date.now, whatToCheck(env.redis));
+  const redis = outage.watch(connectRedis(env.redis, { maxRetriesPerRequest: 2, commandTimeout: 5_000, ...RECONNECT }), 'main');
   return { redis, outage };
 }
 
@@ -26,7 +28,15 @@ export function openMainConnection(env: FerryEnv, log: Logger): MainConnection {
  * blocking connections are copies of it, with the same back-off) and pub/sub subscribers.
  */
 export function openWaitingConnection(env: FerryEnv, outage: RedisOutage, name: string): Redis {
-  return outage.watch(new Redis(env.redisUrl, { maxRetriesPerRequest: null, ...RECONNECT }), name);
+  return outage.watch(connectRedis(env.redis, { maxRetriesPerRequest: null, ...RECONNECT }), name);
+}
+
+/** For the outage warning: the settings that say where Redis is. */
+function whatToCheck(t: RedisTarget): string {
+  if (t.kind === 'sentinel')
+    return `that the sentinels in REDIS_SENTINELS answer and name a primary for REDIS_SENTINEL_NAME (${describeRedis(t)})`;
+  if (t.kind === 'cluster') return `that the nodes in REDIS_CLUSTER_NODES answer (${describeRedis(t)})`;
+  return 'that REDIS_URL points at it';
 }
 
 /** The health check: Redis answers PING within a second. */
