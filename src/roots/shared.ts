@@ -97,7 +97,8 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
   const { redis } = conn;
   const k = keys(config.redisPrefix, config.exclusiveGroupOf);
   const queues = new Queues(redis, k.bullPrefix, config, log.child({ component: 'queue' }));
-  await queues.init();
+  // A Redis that refuses Ferry's TLS or password stops the start with what to fix (not a retry loop).
+  await Promise.race([queues.init(), conn.misconfigured]);
   const stores: Stores = {
     deploys: new DeployStore(redis, k),
     locks: new LockStore(redis, k, config.lockHandoffMs),

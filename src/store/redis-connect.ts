@@ -13,7 +13,7 @@ export type ConnectionPurpose = Pick<RedisOptions, 'maxRetriesPerRequest' | 'com
 /**
  * Opens one connection to Ferry's Redis, whatever its kind: one server (redis:// or rediss://),
  * the primary the sentinels name (followed through a failover: ioredis asks the sentinels again on
- * every reconnect, and `failoverDetector` reconnects as soon as they announce a new primary), or a
+ * every reconnect, with the purpose's back-off), or a
  * Cluster (the purpose's options apply to each node's connection).
  *
  * A Cluster is returned typed as `Redis`: it answers the same commands (both are ioredis
@@ -41,7 +41,11 @@ export function connectRedis(target: RedisTarget, purpose: ConnectionPurpose): R
         ...(tls && { tls, enableTLSForSentinelMode: true, sentinelTLS: tls }),
         // While no sentinel answers: the same back-off as any reconnect.
         sentinelRetryStrategy: RECONNECT.retryStrategy!,
-        failoverDetector: true,
+        // A primary demoted while still up (a manual failover) answers writes with READONLY:
+        // reconnect (the sentinels name the new primary) and send the command again. Not
+        // `failoverDetector`: in ioredis 6 its +switch-master ends a connection that is
+        // reconnecting at that moment for good ("Connection is closed"), which a killed primary makes likely.
+        reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 2 : false),
       });
     case 'cluster':
       return new Cluster(target.nodes, {

@@ -20,7 +20,7 @@ export const RECONNECT: Pick<RedisOptions, 'retryStrategy'> = {
 export function isConnectionError(err: Error): boolean {
   return (
     !isNotConnectionError(err) ||
-    /ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|Stream isn't writeable|max retries per request/i.test(
+    /ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|Stream isn't writeable|max retries per request|All sentinels are unreachable|None of startup nodes is available|Failed to refresh slots cache|CLUSTERDOWN/i.test(
       `${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}`,
     )
   );
