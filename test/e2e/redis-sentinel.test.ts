@@ -21,11 +21,13 @@ describe('Redis Sentinel', () => {
   let set: SentinelSet;
   let h: Harness;
   let runs: string;
+  const clients: { disconnect(): void }[] = [];
 
   beforeAll(async () => {
     set = await startSentinelSet();
   });
   afterAll(async () => {
+    for (const c of clients) c.disconnect();
     await h?.stop();
     await set?.stop();
   });
@@ -60,6 +62,7 @@ describe('Redis Sentinel', () => {
     // The cancel subscriber's kind of connection, made the way Ferry makes it: subscribed now.
     const subscriber = connectRedis(sentinelTarget(set), { maxRetriesPerRequest: null, ...RECONNECT });
     const publisher = connectRedis(sentinelTarget(set), { maxRetriesPerRequest: null, ...RECONNECT });
+    clients.push(subscriber, publisher);
     const heard: string[] = [];
     subscriber.on('message', (_ch: string, msg: string) => heard.push(msg));
     await subscriber.subscribe(`${h.prefix}:probe`);
@@ -104,8 +107,6 @@ describe('Redis Sentinel', () => {
       await publisher.publish(`${h.prefix}:probe`, 'after');
       return heard.includes('after');
     });
-    subscriber.disconnect();
-    publisher.disconnect();
   });
 });
 
