@@ -10,7 +10,8 @@ if [ "$cmd" != check ] && [ -z "${FERRY_CONFIG:-}" ] && [ ! -f ferry.yml ]; then
   say "no ferry.yml yet: created one from ferry.example.yml (it deploys this repository into ~/.ferry/deployments)."
   say "edit feed_channel and apps in ferry.yml for your team; 'npm run check' validates it."
 fi
-if [ "$cmd" != check ] && [ -z "${REDIS_URL:-}" ]; then
+# A private Redis only when no Redis is set at all (REDIS_URL, Sentinel or Cluster).
+if [ "$cmd" != check ] && [ -z "${REDIS_URL:-}${REDIS_SENTINELS:-}${REDIS_CLUSTER_NODES:-}" ]; then
   ensure_redis_server
   start_private_redis
 fi

@@ -2,6 +2,7 @@
 #   ensure_node_modules  npm ci when node_modules is missing or older than package-lock.json
 #   ensure_redis_server  redis-server from Debian's packages when none is installed
 #   ensure_chromium      Debian's chromium for the browser tests, when missing
+#   ensure_openssl       openssl (the Redis TLS test makes its CA and certificate with it), when missing
 #   build                compile TypeScript to dist/ (server and browser scripts)
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
@@ -43,6 +44,11 @@ ensure_redis_server() {
   apt_install redis-server && return 0
   say "Install Redis 6.2+ (e.g. 'sudo apt-get install redis-server' or 'brew install redis'), or set REDIS_URL to a Redis you have."
   return 1
+}
+
+ensure_openssl() {
+  command -v openssl >/dev/null 2>&1 && return 0
+  apt_install openssl || { say "the Redis TLS test needs openssl: sudo apt-get install openssl"; return 1; }
 }
 
 ensure_chromium() {

@@ -8,6 +8,7 @@ npm run --silent lint >&2 ||
   { say "lint failed (see above): npx biome check --write fixes formatting; the rest names the file and the rule (biome.json, .dependency-cruiser.cjs)"; exit 1; }
 ensure_redis_server || exit 1
 ensure_chromium || exit 1
+ensure_openssl || exit 1
 build || exit 1
 npx --no-install tsc -p tsconfig.json --noEmit >&2 || { say "type errors in tests (see above)"; exit 1; }
 mkdir -p .ferry

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { isMainThread } from 'node:worker_threads';
 import pino, { type Logger } from 'pino';
 import { type FerryEnv, githubWebUrl, readEnv, requireSlack } from './config/env';
+import { redisSecrets } from './config/redis-env';
 import { loadConfig } from './config/load';
 import { makeRedactor } from './core/redact';
 import { isFerryError } from './errors';
@@ -146,6 +147,7 @@ function setupOf(env: FerryEnv, role: Role, now: (() => number) | undefined): { 
     env.alertToken,
     env.metricsToken,
     env.githubApp?.privateKey,
+    ...redisSecrets(env.redis),
   ]);
   // On the worker thread, lines are written synchronously: pino flushes pending writes when the
   // process exits only for the main thread, so a stopping thread's last lines would be lost.

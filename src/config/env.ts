@@ -2,6 +2,7 @@ import { assignDefined } from '../util/defined';
 import { readFileSync } from 'node:fs';
 import { FerryError } from '../errors';
 import { type PoolSet, parsePoolList } from '../core/pools';
+import { type RedisTarget, readRedisEnv } from './redis-env';
 
 /**
  * The process environment, read once. This is the only file that reads process.env; everything
@@ -17,7 +18,10 @@ export interface FerryEnv {
   host?: string;
   /** PORT was set: a worker-only process then serves /healthz on it too (for containers). */
   portSet: boolean;
-  redisUrl: string;
+  // --- Redis (src/config/redis-env.ts) ---
+  /** Where Redis is: REDIS_URL (redis:// or rediss://), REDIS_SENTINELS + REDIS_SENTINEL_NAME, or REDIS_CLUSTER_NODES. */
+  redis: RedisTarget;
+  // --- end Redis ---
   githubToken?: string;
   /** GitHub App credentials (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY or _FILE, GITHUB_APP_INSTALLATION_ID), instead of a token. */
   githubApp?: { appId: string; privateKey: string; installationId: string };
@@ -57,7 +61,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
     port,
     portSet: env.PORT !== undefined && env.PORT.trim() !== '',
     ...(nonEmpty(env.HOST) && { host: nonEmpty(env.HOST)! }),
-    redisUrl: nonEmpty(env.REDIS_URL) ?? 'redis://127.0.0.1:6379',
+    redis: readRedisEnv(env),
     githubApiUrl: nonEmpty(env.GITHUB_API_URL) ?? 'https://api.github.com',
     configFile: nonEmpty(env.FERRY_CONFIG) ?? 'ferry.yml',
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',

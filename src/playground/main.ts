@@ -3,15 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import YAML from 'yaml';
 import { childBaseEnv, type PlaygroundEnv, readPlaygroundEnv } from '../config/env';
+import { type RedisTarget, readRedisEnv } from '../config/redis-env';
 import { isFerryError } from '../errors';
 import { makeRedactor } from '../core/redact';
 import { keyPrefix } from '../store/keys';
-import { onRedisCluster, redisClusterNodes } from '../roots/redis-mode';
 import { createLogger } from '../log';
+import { connectRedis } from '../store/redis-connect';
 import { REPEAT_WINDOW_MS, shutdownDeadlineMs } from '../shutdown';
 import { sleep } from '../util/deadline';
 import { projectRoot } from '../util/project-root';
@@ -39,16 +40,14 @@ const KILL_AFTER_MS = shutdownDeadlineMs(SHUTDOWN_GRACE_S * 1_000, 5_000) + 5_00
  * cluster SCAN sees one node's keys, so it runs on every master, and each key is unlinked on its own
  * (one command may not take keys of several slots).
  */
-async function clearRedis(env: PlaygroundEnv): Promise<void> {
-  const cluster = onRedisCluster(env);
-  const match = `${keyPrefix(REDIS_PREFIX, { hashTag: cluster })}:*`;
-  const options = { maxRetriesPerRequest: 1, lazyConnect: true };
-  const client = cluster
-    ? new Cluster(redisClusterNodes(env), { lazyConnect: true, redisOptions: options })
-    : new Redis(env.redisUrl, options);
+async function clearRedis(target: RedisTarget): Promise<void> {
+  const match = `${keyPrefix(REDIS_PREFIX, { hashTag: target.kind === 'cluster' })}:*`;
+  const client = connectRedis(target, { maxRetriesPerRequest: 1, lazyConnect: true });
   try {
     await client.connect();
-    for (const node of client instanceof Cluster ? client.nodes('master') : [client]) {
+    // connectRedis types a cluster client as Redis; it is a Cluster underneath when the target is one.
+    const nodes = target.kind === 'cluster' ? (client as unknown as Cluster).nodes('master') : [client];
+    for (const node of nodes) {
       let cursor = '0';
       do {
         const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', 500);
@@ -61,6 +60,11 @@ async function clearRedis(env: PlaygroundEnv): Promise<void> {
   } finally {
     client.disconnect();
   }
+}
+
+/** The playground's Redis: REDIS_CLUSTER_NODES when set, else REDIS_URL (by default its own private server). */
+function redisOf(env: PlaygroundEnv): RedisTarget {
+  return env.processEnv.REDIS_CLUSTER_NODES?.trim() ? readRedisEnv(env.processEnv) : { kind: 'url', url: env.redisUrl };
 }
 
 /**
@@ -76,7 +80,7 @@ export async function startPlayground(env: PlaygroundEnv, log: Logger): Promise<
   const configFile = writeConfig(dir, repo, root);
   // The stand-in's workspace starts empty, so Ferry's state starts empty too: feed messages,
   // locks and queues of an earlier run would point at messages that no longer exist.
-  await clearRedis(env);
+  await clearRedis(redisOf(env));
 
   const botToken = `xoxb-playground-${randomBytes(12).toString('hex')}`;
   const signingSecret = randomBytes(24).toString('hex');
@@ -98,7 +102,7 @@ export async function startPlayground(env: PlaygroundEnv, log: Logger): Promise<
     SLACK_BOT_TOKEN: botToken,
     SLACK_SIGNING_SECRET: signingSecret,
     REDIS_URL: env.redisUrl,
-    ...(onRedisCluster(env) && { REDIS_CLUSTER_NODES: env.processEnv.REDIS_CLUSTER_NODES! }),
+    ...(redisOf(env).kind === 'cluster' && { REDIS_CLUSTER_NODES: env.processEnv.REDIS_CLUSTER_NODES! }),
     FERRY_CONFIG: configFile,
     FERRY_PUBLIC_URL: ferryUrl,
     LOG_LEVEL: env.logLevel,

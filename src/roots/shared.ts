@@ -32,7 +32,6 @@ import { ReleaseStore } from '../store/releases';
 import { commitSources, githubClient } from './commit-sources';
 import { type MainConnection, openMainConnection } from './connections';
 import { type Links, logLinksOf, makeLinks } from './links';
-import { onRedisCluster } from './redis-mode';
 
 /** SIGTERM to SIGKILL for a deploy command that is being stopped. */
 const KILL_GRACE_MS = 10_000;
@@ -106,12 +105,13 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
   const conn = openMainConnection(env, log);
   const { redis } = conn;
   // On a Redis Cluster every key (BullMQ's too) carries one hash tag, so this instance lives in one slot.
-  const k = keys(config.redisPrefix, config.exclusiveGroupOf, { hashTag: onRedisCluster(env) });
+  const k = keys(config.redisPrefix, config.exclusiveGroupOf, { hashTag: env.redis.kind === 'cluster' });
   // A worker thread leaves the process metrics to the main thread, which serves /metrics.
   const envs = config.appNames.flatMap((app) => config.apps[app]!.envNames.map((env) => ({ app, env })));
   const metrics = createFerryMetrics({ envs, processDefaults: isMainThread });
   const queues = new Queues(redis, k.bullPrefix, config, log.child({ component: 'queue' }));
-  await queues.init();
+  // A Redis that refuses Ferry's TLS or password stops the start with what to fix (not a retry loop).
+  await Promise.race([queues.init(), conn.misconfigured]);
   const stores: Stores = {
     deploys: new DeployStore(redis, k),
     locks: new LockStore(redis, k, config.lockHandoffMs),

@@ -20,7 +20,7 @@ export const RECONNECT: Pick<RedisOptions, 'retryStrategy'> = {
 export function isConnectionError(err: Error): boolean {
   return (
     !isNotConnectionError(err) ||
-    /ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|Stream isn't writeable|max retries per request/i.test(
+    /ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Connection is closed|Stream isn't writeable|max retries per request|All sentinels are unreachable|None of startup nodes is available|Failed to refresh slots cache|CLUSTERDOWN/i.test(
       `${(err as NodeJS.ErrnoException).code ?? ''} ${err.message}`,
     )
   );
@@ -39,10 +39,12 @@ export class RedisOutage {
   constructor(
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    /** What to check, by the setting that says where Redis is (Sentinel and Cluster have their own). */
+    private readonly check = 'that REDIS_URL points at it',
   ) {}
 
   /** Follows one connection (named in the log, e.g. "worker"). */
-  watch(client: Redis, name: string): Redis {
+  watch<C extends Pick<Redis, 'on'>>(client: C, name: string): C {
     client.on('error', (err: Error) => this.failed(name, err));
     client.on('ready', () => this.back(name));
     return client;
@@ -66,7 +68,7 @@ export class RedisOutage {
       this.since = this.remindedAt = now;
       this.log.warn(
         { err: err.message, connection: name },
-        'Redis is unreachable; retrying with back-off (up to 5 s apart). Deploys wait, and Slack commands fail, until it answers: check that Redis is running and that REDIS_URL points at it',
+        `Redis is unreachable; retrying with back-off (up to 5 s apart). Deploys wait, and Slack commands fail, until it answers: check that Redis is running and ${this.check}`,
       );
     } else if (now - this.remindedAt >= REMIND_MS) {
       this.remindedAt = now;

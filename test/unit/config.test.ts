@@ -344,7 +344,7 @@ describe('readEnv', () => {
       slackApiUrl: 'https://slack.com/api/',
       port: 3000,
       portSet: false,
-      redisUrl: 'redis://127.0.0.1:6379',
+      redis: { kind: 'url', url: 'redis://127.0.0.1:6379' },
       githubApiUrl: 'https://api.github.com',
       configFile: 'ferry.yml',
       logLevel: 'info',
@@ -372,7 +372,7 @@ describe('readEnv', () => {
       slackAppToken: 'xapp-1',
       slackApiUrl: 'http://127.0.0.1:9/api/',
       port: 8080,
-      redisUrl: 'redis://r:6380',
+      redis: { kind: 'url', url: 'redis://r:6380' },
       githubToken: 'ghp_x',
       githubApiUrl: 'http://127.0.0.1:10',
       configFile: 'conf/ferry.yml',
@@ -383,7 +383,7 @@ describe('readEnv', () => {
   test('blank variables count as unset', () => {
     const e = readEnv({ SLACK_BOT_TOKEN: '   ', REDIS_URL: '', PORT: '' });
     expect(e.slackBotToken).toBeUndefined();
-    expect(e.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(e.redis).toEqual({ kind: 'url', url: 'redis://127.0.0.1:6379' });
     expect(e.port).toBe(3000);
   });
 

@@ -1,5 +1,4 @@
 import { keys } from '../../src/store/keys';
-import { onRedisCluster, redisClusterNodes } from '../../src/roots/redis-mode';
 
 /** Every key a Keys object names, with sample ids, apps and envs. */
 function allKeys(k: ReturnType<typeof keys>): Record<string, string> {
@@ -93,16 +92,4 @@ test('on a cluster every key, BullMQ prefix included, carries the one hash tag {
   for (const bull of [`${k.bullPrefix}:deploy.web.dev:wait`, `${k.bullPrefix}:timers:42`]) expect(hashTagOf(bull)).toBe('ferry');
   // several instances on one cluster: one tag (and one slot) each
   expect(hashTagOf(keys('ferry-staging', {}, { hashTag: true }).deploySeq)).toBe('ferry-staging');
-});
-
-test('REDIS_CLUSTER_NODES decides the mode and lists the nodes the client starts from', () => {
-  const env = (v?: string) => ({ processEnv: { REDIS_CLUSTER_NODES: v } });
-  expect(onRedisCluster(env())).toBe(false);
-  expect(onRedisCluster(env(' '))).toBe(false);
-  expect(onRedisCluster(env('10.0.0.1:7000'))).toBe(true);
-  expect(redisClusterNodes(env('10.0.0.1:7000, redis-2:7001,redis-3'))).toEqual([
-    { host: '10.0.0.1', port: 7000 },
-    { host: 'redis-2', port: 7001 },
-    { host: 'redis-3', port: 6379 },
-  ]);
 });
