@@ -91,6 +91,8 @@ export class Harness {
       LOG_LEVEL: process.env.FERRY_TEST_LOG ?? 'silent',
       ...opts.env,
     };
+    // Ferry takes one way to Redis: a test that gives it a cluster's or sentinels' addresses drops the URL.
+    if (h.env.REDIS_CLUSTER_NODES || h.env.REDIS_SENTINELS) delete h.env.REDIS_URL;
     try {
       h.running = await start(opts.role ?? 'all', h.env, opts.now ? { now: opts.now } : {});
     } catch (err) {
