@@ -5,6 +5,9 @@ import { RECONNECT } from '../../src/store/redis-outage';
 import { Harness, writeScript } from '../helpers/harness';
 import { type SentinelSet, startSentinelSet } from '../helpers/redis-sentinel';
 import { eventually } from '../helpers/wait';
+import { RELEASE_ACK, RELEASE_SHIP } from '../../src/core/release/actions';
+import { latest } from '../helpers/fake-slack';
+import { CARLA, FEED, type Ferry, openRelease, startFerry, summaryWhen } from '../helpers/release-kit';
 
 jest.setTimeout(90_000);
 
@@ -15,7 +18,7 @@ const BEN = 'U0BEN';
  * Ferry on a Sentinel-watched primary and replica: deploys and locks work; killing the primary
  * (kill -9) mid-run, with a deploy running and more queued, promotes the replica and Ferry carries
  * on: every accepted deploy succeeds exactly once, acks stay under 3 s, and the cancel subscriber
- * is subscribed again on the new primary.
+ * is subscribed again on the new primary; then a release opens and ships on the promoted primary.
  */
 describe('Redis Sentinel', () => {
   let set: SentinelSet;
@@ -26,8 +29,10 @@ describe('Redis Sentinel', () => {
   beforeAll(async () => {
     set = await startSentinelSet();
   });
+  let f: Ferry | undefined;
   afterAll(async () => {
     for (const c of clients) c.disconnect();
+    await f?.h.stop();
     await h?.stop();
     await set?.stop();
   });
@@ -107,6 +112,22 @@ describe('Redis Sentinel', () => {
       await publisher.publish(`${h.prefix}:probe`, 'after');
       return heard.includes('after');
     });
+  });
+
+  test('after the failover, a release opens, gets every OK and ships through Sentinel, with its feed messages', async () => {
+    f = await startFerry({ env: { REDIS_SENTINELS: set.sentinels, REDIS_SENTINEL_NAME: set.name } });
+    const { h: rh } = f;
+    const at = { channel: FEED, ts: '' };
+    const click = async (action: string, user: string) => rh.answer((await rh.click(action, '1', user, at)).id);
+    const o = await openRelease(f);
+    expect(o.answer).toContain('Opened *release #1*');
+    at.ts = o.summary.ts;
+    for (const u of [ANA, BEN, CARLA]) expect(await click(RELEASE_ACK, u)).toContain('your OK for');
+    await summaryWhen(rh, o.summary, 'ready', (t) => t.includes('*Ready*'));
+    expect(await click(RELEASE_SHIP, BEN)).toMatch(/^:ship: Shipping release #1 .* as deploy #3\./);
+    await summaryWhen(rh, o.summary, 'shipped', (t) => t.includes(`*Shipped* as deploy #3 by <@${BEN}>`));
+    for (const id of [1, 2, 3]) expect(latest(await rh.slack.waitForFeed(id, 'succeeded')).text).toMatch(/succeeded in \d+s/);
+    expect(readFileSync(path.join(rh.deployRoot, 'web/production/REVISION'), 'utf8').trim()).toBe(o.source);
   });
 });
 
