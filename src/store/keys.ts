@@ -90,6 +90,8 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     workerPool: (pool: string) => `${p}:workers:pool:${pool}`,
     /** The live workers that take every pool (started without FERRY_WORKER_POOLS): the same. */
     workerPoolEvery: `${p}:workers:every`,
+    /** The deploys noted as waiting for a worker of a pool (SET of ids; pool-note.lua keeps it). */
+    workerPoolNoted: (pool: string) => `${p}:workers:noted:${pool}`,
     /** BullMQ's own prefix, so its keys sit beside Ferry's (in the same hash slot on a cluster: BullMQ's docs ask for a tagged prefix). */
     bullPrefix: `${p}:q`,
   };

@@ -19,9 +19,9 @@ const LIVE = luaCommand<{ k: Keys; pool: string }, number>('pool-live', (i) => (
   argv: {},
 }));
 
-const NOTE = luaCommand<{ k: Keys; id: number; note: string; how: 'set' | 'clear' }, number>('pool-note', (i) => ({
-  keys: { deploy: i.k.deploy(i.id) },
-  argv: { note: i.note, how: i.how },
+const NOTE = luaCommand<{ k: Keys; id: number; pool: string; note: string; how: 'set' | 'clear' }, number>('pool-note', (i) => ({
+  keys: { deploy: i.k.deploy(i.id), noted: i.k.workerPoolNoted(i.pool) },
+  argv: { note: i.note, how: i.how, id: i.id },
 }));
 
 export class WorkerPools {
@@ -54,6 +54,11 @@ export class WorkerPools {
    * (`clear`, only if it still says so). True when that changed what its feed message shows.
    */
   async note(id: number, pool: string, how: 'set' | 'clear'): Promise<boolean> {
-    return (await NOTE(this.redis, { k: this.k, id, note: noWorkerText(pool), how })) === 1;
+    return (await NOTE(this.redis, { k: this.k, id, pool, note: noWorkerText(pool), how })) === 1;
+  }
+
+  /** The deploys noted as waiting for a worker of `pool` (and not cleared since): what to clear once one is live. */
+  async noted(pool: string): Promise<number[]> {
+    return (await this.redis.smembers(this.k.workerPoolNoted(pool))).map(Number);
   }
 }

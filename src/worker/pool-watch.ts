@@ -11,7 +11,7 @@ export const POOL_WATCH_MS = 5_000;
 export interface PoolWatchDeps {
   config: Pick<FerryConfig, 'appNames' | 'apps'>;
   queues: Pick<Queues, 'unstarted'>;
-  pools: Pick<WorkerPools, 'live' | 'note'>;
+  pools: Pick<WorkerPools, 'live' | 'note' | 'noted'>;
   events: DeployEventSink;
   log: Logger;
   intervalMs?: number;
@@ -50,13 +50,13 @@ async function lookOnce(d: PoolWatchDeps): Promise<void> {
   for (const app of d.config.appNames)
     for (const e of Object.values(d.config.apps[app]!.envs)) byPool.set(e.pool, [...(byPool.get(e.pool) ?? []), { app, env: e.name }]);
   for (const [pool, envs] of byPool) {
-    const ids = (await Promise.all(envs.map((e) => d.queues.unstarted(e.app, e.env)))).flat();
-    if (ids.length === 0) continue;
-    const how = (await d.pools.live(pool)) ? 'clear' : 'set';
+    // A pool with a live worker has only its noted deploys to clear (usually none), not its queues to read.
+    const live = await d.pools.live(pool);
+    const ids = live ? await d.pools.noted(pool) : (await Promise.all(envs.map((e) => d.queues.unstarted(e.app, e.env)))).flat();
     for (const id of ids) {
-      if (!(await d.pools.note(id, pool, how))) continue;
+      if (!(await d.pools.note(id, pool, live ? 'clear' : 'set'))) continue;
       d.events.emit({ type: 'changed', deployId: id });
-      if (how === 'set') d.log.warn({ deployId: id, pool }, 'deploy waits: no worker of its pool is running');
+      if (!live) d.log.warn({ deployId: id, pool }, 'deploy waits: no worker of its pool is running');
     }
   }
 }

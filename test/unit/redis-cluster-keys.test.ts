@@ -69,6 +69,7 @@ const TODAY: Record<string, string> = {
   autoPushedAt: 'ferry:env:web:dev:pushed-at',
   workerPool: 'ferry:workers:pool:7',
   workerPoolEvery: 'ferry:workers:every',
+  workerPoolNoted: 'ferry:workers:noted:7',
   bullPrefix: 'ferry:q',
 };
 

@@ -141,8 +141,11 @@ describe('live workers of a pool (Redis)', () => {
     expect(await pools.note(id, 'prod', 'set')).toBe(true);
     expect(await pools.note(id, 'prod', 'set')).toBe(false);
     expect((await deploys.get(id))!.waitingFor).toBe(noWorkerText('prod'));
+    // The pool keeps the noted deploys: once a worker is live, only they are looked at.
+    expect(await pools.noted('prod')).toEqual([id]);
     expect(await pools.note(id, 'prod', 'clear')).toBe(true);
     expect((await deploys.get(id))!.waitingFor).toBeUndefined();
+    expect(await pools.noted('prod')).toEqual([]);
     // A worker noted something else meanwhile: clearing the pool's note leaves it.
     await deploys.setWaiting(id, 'frozen until 17:00');
     expect(await pools.note(id, 'prod', 'clear')).toBe(false);
@@ -167,6 +170,7 @@ describe('the pool watch', () => {
           if (how === 'clear' && had === pool) return notes.delete(id);
           return false;
         },
+        noted: async (pool) => [...notes].filter(([, p]) => p === pool).map(([id]) => id),
       },
       events: { emit: (e) => changed.push(e.deployId) },
       log: pino({ level: 'silent' }),
