@@ -70,9 +70,14 @@ export class Workspaces {
 
   /** Checks the SHA out in `dir`: true when done, false when the commit isn't in the mirror; throws on other failures. */
   private async detach(dir: string, sha: string, env: Record<string, string>): Promise<boolean> {
-    const r = await git(['checkout', '--quiet', '--detach', sha], this.opts({ cwd: dir, env }));
+    const checkout = () => git(['checkout', '--quiet', '--detach', sha], this.opts({ cwd: dir, env }));
+    let r = await checkout();
     if (r.code === 0) return true;
     if ((await git(['cat-file', '-e', `${sha}^{commit}`], this.opts({ cwd: dir, env }))).code !== 0) return false;
+    // The commit is there now: another deploy's fetch brought it while this checkout ran (a fetch
+    // moves its pack in whole, so the commit's tree came with it). Once more, then it is a failure.
+    r = await checkout();
+    if (r.code === 0) return true;
     throw new Error(`git checkout failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
   }
 
