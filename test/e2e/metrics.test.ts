@@ -1,7 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FerryProcess } from '../helpers/ferry-process';
 import { makeTeamRepo, type TeamRepo } from '../helpers/git-repo';
@@ -9,6 +6,7 @@ import { Harness, LOCAL_DEPLOY, writeScript } from '../helpers/harness';
 import { eventually } from '../helpers/wait';
 import { family, parsePrometheus, type Sample, sampleValue } from '../helpers/prom-text';
 import { ADMIN, ANA, BEN, DAN, FEED } from '../helpers/release-kit';
+import { startOwnRedis } from '../helpers/redis-server';
 
 const TOKEN = 'metrics-token-0123456789';
 
@@ -203,12 +201,10 @@ describe('GET /metrics', () => {
   });
 
   test('with Redis down a scrape still answers 200: the process metrics and ferry_redis_up 0', async () => {
-    const redis = await ownRedis();
+    const redis = await startOwnRedis();
     h = await Harness.start({ role: 'app', env: { REDIS_URL: redis.url, FERRY_METRICS_TOKEN: TOKEN } });
     expect(sampleValue(await scrape(h.url), 'ferry_redis_up')).toBe(1);
-    const exited = new Promise((r) => redis.proc.on('exit', r));
-    redis.proc.kill('SIGKILL');
-    await exited;
+    await redis.kill();
     const m = await scrape(h.url);
     expect(sampleValue(m, 'ferry_redis_up')).toBe(0);
     expect(family(m, 'ferry_env_locked')).toEqual({});
@@ -259,23 +255,4 @@ async function eventuallyScrape(url: string, ok: (s: Sample[]) => boolean): Prom
     if (ok(s) || Date.now() > deadline) return s;
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** A Redis of this test's own, so it can be stopped under a running Ferry. */
-async function ownRedis(): Promise<{ url: string; proc: ChildProcess }> {
-  const port = await new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-  const proc = spawn(
-    'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--dir', mkdtempSync(path.join(os.tmpdir(), 'ferry-redis-'))],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  await new Promise<void>((resolve) =>
-    proc.stdout!.on('data', (c: Buffer) => String(c).includes('Ready to accept connections') && resolve()),
-  );
-  return { url: `redis://127.0.0.1:${port}`, proc };
 }
