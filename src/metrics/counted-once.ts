@@ -13,12 +13,12 @@ const KEEP_S = 7 * 86_400;
 export class CountedOnce {
   constructor(
     private readonly redis: Pick<Redis, 'multi'>,
-    private readonly k: Pick<Keys, 'deploy'>,
+    private readonly k: Pick<Keys, 'deployMetrics'>,
   ) {}
 
   /** True the first time `what` is claimed for deploy `id`, anywhere. */
   async first(id: number, what: 'started' | 'finished'): Promise<boolean> {
-    const key = `${this.k.deploy(id)}:metrics`;
+    const key = this.k.deployMetrics(id);
     const r = await this.redis.multi().hsetnx(key, what, '1').expire(key, KEEP_S).exec();
     const [err, set] = r?.[0] ?? [new Error('the Redis transaction was not run'), 0];
     if (err) throw err;

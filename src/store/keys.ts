@@ -28,6 +28,8 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     /** A deploy's record is this prefix and its id (accept.lua appends ids to it). */
     deployPrefix: `${p}:deploy:`,
     deploy: (id: number) => `${p}:deploy:${id}`,
+    /** Which of a deploy's events the metrics counted (HASH: started, finished; src/metrics/counted-once.ts). */
+    deployMetrics: (id: number) => `${p}:deploy:${id}:metrics`,
     deployLog: (id: number) => `${p}:deploy:${id}:log`,
     /** How many lines were ever appended to the log (the list keeps the newest): gives lines absolute numbers. */
     deployLogCount: (id: number) => `${p}:deploy:${id}:log:count`,

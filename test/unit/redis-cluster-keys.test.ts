@@ -23,6 +23,7 @@ const TODAY: Record<string, string> = {
   deploySeq: 'ferry:deploy:seq',
   deployPrefix: 'ferry:deploy:',
   deploy: 'ferry:deploy:7',
+  deployMetrics: 'ferry:deploy:7:metrics',
   deployLog: 'ferry:deploy:7:log',
   deployLogCount: 'ferry:deploy:7:log:count',
   deployGitHub: 'ferry:deploy:7:github',
