@@ -31,9 +31,10 @@ export interface PoolWatch {
  * number of processes may look at once.
  */
 export function startPoolWatch(d: PoolWatchDeps): PoolWatch {
+  const byPool = envsByPool(d.config);
   let running: Promise<void> | undefined;
   const check = (): Promise<void> => {
-    running ??= lookOnce(d).finally(() => (running = undefined));
+    running ??= lookOnce(d, byPool).finally(() => (running = undefined));
     return running;
   };
   const timer = setInterval(() => {
@@ -45,10 +46,15 @@ export function startPoolWatch(d: PoolWatchDeps): PoolWatch {
   return { check, stop: () => clearInterval(timer) };
 }
 
-async function lookOnce(d: PoolWatchDeps): Promise<void> {
+/** Each pool's envs: the config is read once, so this is made once. */
+function envsByPool(config: PoolWatchDeps['config']): Map<string, { app: string; env: string }[]> {
   const byPool = new Map<string, { app: string; env: string }[]>();
-  for (const app of d.config.appNames)
-    for (const e of Object.values(d.config.apps[app]!.envs)) byPool.set(e.pool, [...(byPool.get(e.pool) ?? []), { app, env: e.name }]);
+  for (const app of config.appNames)
+    for (const e of Object.values(config.apps[app]!.envs)) byPool.set(e.pool, [...(byPool.get(e.pool) ?? []), { app, env: e.name }]);
+  return byPool;
+}
+
+async function lookOnce(d: PoolWatchDeps, byPool: Map<string, { app: string; env: string }[]>): Promise<void> {
   for (const [pool, envs] of byPool) {
     // A pool with a live worker has only its noted deploys to clear (usually none), not its queues to read.
     const live = await d.pools.live(pool);
