@@ -24,6 +24,11 @@ const NOT_FOUND_TTL_S = 3_600;
 const LOOKUPS_DEADLINE_MS = 10_000;
 /** Emails looked up at once (Slack's Tier 3 allows ~50 a minute; the cache keeps repeats free). */
 const LOOKUPS_AT_ONCE = 4;
+/**
+ * A lookup isn't started with less time left than this: Slack can't answer that fast, and a timer
+ * that ends the round before it may fire a millisecond early by Date.now's reckoning.
+ */
+const MIN_LOOKUP_MS = 50;
 
 /** Slack gave no answer for an email (an error, or not in time): not the same as "no such user". */
 const UNANSWERED = Symbol('unanswered');
@@ -86,7 +91,7 @@ export class People {
 
   /** Asks Slack (and caches the answer, however late); waits at most `waitMs`. */
   ask(email: string, waitMs: number): Promise<Answer> {
-    if (waitMs <= 0) return Promise.resolve(UNANSWERED);
+    if (waitMs < MIN_LOOKUP_MS) return Promise.resolve(UNANSWERED);
     const key = this.d.k.personByEmail(email);
     const answer = this.d.slack.users.lookupByEmail({ email }).then(
       async (r) => {
