@@ -1,3 +1,4 @@
+import { envOf } from './review/env';
 /** Promotion (`promote_to:` / `promote: auto`) and smoke-failure reactions: the pure parts. */
 import type { FerryConfig } from './config/types';
 import type { Deploy } from './deploy';
@@ -25,10 +26,10 @@ export type PromotionStep = { kind: 'none' } | { kind: 'deploy'; to: string } | 
  * this env (`promote_from:` it), else a deploy of the same SHA.
  */
 export function promotionStep(config: FerryConfig, d: Pick<Deploy, 'app' | 'env' | 'status' | 'rollbackOf'>): PromotionStep {
-  const env = config.apps[d.app]?.envs[d.env];
+  const env = envOf(config.apps[d.app], d.env);
   if (!env || d.status !== 'succeeded' || d.rollbackOf !== undefined || env.promote !== 'auto' || env.promoteTo === undefined)
     return { kind: 'none' };
-  const target = config.apps[d.app]!.envs[env.promoteTo];
+  const target = envOf(config.apps[d.app], env.promoteTo);
   if (!target) return { kind: 'none' };
   return target.promoteFrom === d.env ? { kind: 'release', to: env.promoteTo } : { kind: 'deploy', to: env.promoteTo };
 }

@@ -1,3 +1,4 @@
+import { envOf, REVIEW_ALL } from '../core/review/env';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -55,8 +56,13 @@ export function createAlertsEndpoint(d: AlertsDeps): BodyHandler {
         return send(res, 404, `Alerts go to /alerts/<app>/<env>; apps here: ${d.config.appNames.join(', ')}.`);
       const appConfig = Object.hasOwn(d.config.apps, app) ? d.config.apps[app] : undefined;
       if (!appConfig) return send(res, 404, `No app "${app}" here; apps: ${d.config.appNames.join(', ')}.`);
-      if (!appConfig.envNames.includes(env))
-        return send(res, 404, `App "${app}" has no env "${env}"; its envs: ${appConfig.envNames.join(', ')}.`);
+      // A review app (`pr-42`) may have its alerts, and `review` freezes them all.
+      if (!envOf(appConfig, env) && !(env === REVIEW_ALL && appConfig.reviewApps))
+        return send(
+          res,
+          404,
+          `App "${app}" has no env "${env}"; its envs: ${appConfig.envNames.join(', ')}${appConfig.reviewApps ? ', pr-<number> (a review app), review (all of them)' : ''}.`,
+        );
       const parsed = parseAlerts(body.toString('utf8'));
       if (!parsed.ok) return send(res, 400, parsed.error);
       const r = await d.alerts(app, env, parsed.alerts);

@@ -1,7 +1,8 @@
-import { type JobsOptions, Queue } from 'bullmq';
+import { type JobType, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../core/config/types';
+import { isReviewEnv, REVIEW_ALL } from '../core/review/env';
 import { isConnectionError } from '../store/redis-outage';
 import { type DeployJobData, deployJobId, deployQueueName, TIMERS_QUEUE, type TimerJobData } from './names';
 
@@ -18,11 +19,30 @@ export class Queues {
   constructor(
     private readonly connection: Redis,
     private readonly bullPrefix: string,
-    config: FerryConfig,
+    private readonly config: FerryConfig,
     private readonly log: Logger,
   ) {
     this.timers = this.watch(new Queue<TimerJobData>(TIMERS_QUEUE, { connection, prefix: bullPrefix }));
-    for (const app of config.appNames) for (const env of config.apps[app]!.envNames) this.deployQueue(app, env);
+    for (const app of config.appNames) {
+      for (const env of config.apps[app]!.envNames) this.deployQueue(app, env);
+      if (config.apps[app]!.reviewApps) this.deployQueue(app, REVIEW_ALL);
+    }
+  }
+
+  /**
+   * Where an env's deploys queue: its own queue, or for a review app (`pr-42`) the app's one review
+   * queue (`review`), which every review app shares, with `only` its env to tell its jobs apart.
+   */
+  private scope(app: string, env: string): { q: Queue<DeployJobData>; only?: string } {
+    if (isReviewEnv(this.config.apps[app], env)) return { q: this.deployQueue(app, REVIEW_ALL), only: env };
+    return { q: this.deployQueue(app, env) };
+  }
+
+  /** Deploy ids of the scope's jobs in these states, in queue order; for a review app only its own (their data is read). */
+  private async ids(s: { q: Queue<DeployJobData>; only?: string }, states: JobType[]): Promise<number[]> {
+    if (s.only === undefined) return deployIds(await s.q.getRanges(states, 0, -1, true));
+    const jobs = await s.q.getJobs(states, 0, -1, true);
+    return jobs.filter((j) => j?.data.env === s.only).map((j) => j.data.deployId);
   }
 
   deployQueue(app: string, env: string): Queue<DeployJobData> {
@@ -37,14 +57,21 @@ export class Queues {
 
   /** Sets every deploy queue's global concurrency to one; idempotent, run once at start. */
   async init(): Promise<void> {
-    await Promise.all([...this.deployQueues.values()].map((q) => q.setGlobalConcurrency(1)));
+    // A review queue runs up to `max` review apps' deploys at once: each review app's env lease keeps its own to one at a time.
+    const reviewMax = (name: string) => this.config.appNames.find((a) => deployQueueName(a, REVIEW_ALL) === name);
+    await Promise.all(
+      [...this.deployQueues.values()].map((q) => {
+        const app = reviewMax(q.name);
+        return q.setGlobalConcurrency((app !== undefined && this.config.apps[app]!.reviewApps?.max) || 1);
+      }),
+    );
   }
 
   /** Adds a deploy; adding the same deploy again is a no-op (the job id is the deploy id). */
   async enqueue(app: string, env: string, deployId: number): Promise<void> {
     // Attempts: a job that fails (Redis error, lost lease) runs again, and the next run either
     // reports the deploy (finished, or lost mid-deploy) or runs it if it never started.
-    await this.deployQueue(app, env).add(
+    await this.scope(app, env).q.add(
       'deploy',
       { deployId, app, env },
       {
@@ -62,7 +89,7 @@ export class Queues {
    * active or gone). An active job is harmless: the begin script won't start a cancelled deploy.
    */
   async remove(app: string, env: string, deployId: number): Promise<boolean> {
-    return (await this.deployQueue(app, env).remove(deployJobId(deployId))) === 1;
+    return (await this.scope(app, env).q.remove(deployJobId(deployId))) === 1;
   }
 
   /**
@@ -70,7 +97,7 @@ export class Queues {
    * by a freeze or a closed window (delayed jobs) were in line before those still waiting.
    */
   async waiting(app: string, env: string): Promise<number[]> {
-    return deployIds(await this.deployQueue(app, env).getRanges(['delayed', 'wait', 'prioritized'], 0, -1, true));
+    return this.ids(this.scope(app, env), ['delayed', 'wait', 'prioritized']);
   }
 
   /**
@@ -78,7 +105,8 @@ export class Queues {
    * Returns how many were held.
    */
   async release(app: string, env: string): Promise<number> {
-    const q = this.deployQueue(app, env);
+    const { q, only } = this.scope(app, env);
+    if (only !== undefined) return this.wake(app, env, async () => true);
     const held = await q.getDelayedCount();
     if (held > 0) await q.promoteJobs();
     return held;
@@ -104,14 +132,15 @@ export class Queues {
 
   /** Deploy ids held (delayed) on an env: by a freeze, a window, or waiting for checks. */
   async delayed(app: string, env: string): Promise<number[]> {
-    return (await this.deployQueue(app, env).getDelayed()).map((j) => j.data.deployId);
+    return this.ids(this.scope(app, env), ['delayed']);
   }
 
   /** Promotes the env's held (delayed) deploy jobs that `pick` chooses, so their worker looks at them now. Returns how many. */
   async wake(app: string, env: string, pick: (deployId: number) => Promise<boolean>): Promise<number> {
     let woken = 0;
-    for (const job of await this.deployQueue(app, env).getDelayed()) {
-      if (!(await pick(job.data.deployId))) continue;
+    const { q, only } = this.scope(app, env);
+    for (const job of await q.getDelayed()) {
+      if ((only !== undefined && job.data.env !== only) || !(await pick(job.data.deployId))) continue;
       await job.promote().then(
         () => woken++,
         () => {}, // started or removed meanwhile
@@ -126,7 +155,11 @@ export class Queues {
    * BullMQ scores a delayed job by its due time (ms, wall clock) times 0x1000 plus a counter.
    */
   async unstarted(app: string, env: string, now = Date.now()): Promise<number[]> {
-    const q = this.deployQueue(app, env);
+    const { q, only } = this.scope(app, env);
+    if (only !== undefined) {
+      const jobs = await q.getJobs(['wait', 'prioritized', 'delayed'], 0, -1, true);
+      return jobs.filter((j) => j?.data.env === only && j.timestamp + (j.delay ?? 0) <= now).map((j) => j.data.deployId);
+    }
     const [ready, held] = await Promise.all([q.getRanges(['wait', 'prioritized'], 0, -1, true), q.getDelayedCount()]);
     const ids = deployIds(ready);
     if (held === 0) return ids;
@@ -136,7 +169,7 @@ export class Queues {
 
   /** Deploy ids active on an env (at most one, except briefly while a lost worker's job is detected). */
   async active(app: string, env: string): Promise<number[]> {
-    return deployIds(await this.deployQueue(app, env).getRanges(['active'], 0, -1, true));
+    return this.ids(this.scope(app, env), ['active']);
   }
 
   /**
@@ -145,7 +178,12 @@ export class Queues {
    * is the one running (at most one).
    */
   async counts(app: string, env: string): Promise<{ waiting: number; prioritized: number; delayed: number; active: number }> {
-    const c = await this.deployQueue(app, env).getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+    const s = this.scope(app, env);
+    if (s.only !== undefined) {
+      const [ready, delayed, active] = await Promise.all([this.ids(s, ['wait']), this.ids(s, ['delayed']), this.ids(s, ['active'])]);
+      return { waiting: ready.length, prioritized: 0, delayed: delayed.length, active: active.length };
+    }
+    const c = await s.q.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
     return { waiting: c.waiting ?? 0, prioritized: c.prioritized ?? 0, delayed: c.delayed ?? 0, active: c.active ?? 0 };
   }
 

@@ -1,3 +1,4 @@
+import { envOf } from '../core/review/env';
 import type { FerryEnv } from '../config/env';
 import { windowOf } from '../core/window-state';
 import { createAlertsEndpoint } from '../http/alerts';
@@ -53,7 +54,7 @@ function slackParts(s: Shared, v: Services): SlackParts {
   });
   const board = new BoardService({
     freezeOf: (app, env) => v.freezeService.standing(app, env),
-    windowOf: (app, env, now) => windowOf(config.apps[app]?.envs[env]?.window, now),
+    windowOf: (app, env, now) => windowOf(envOf(config.apps[app], env)?.window, now),
     poolLive: (pool) => new WorkerPools(s.redis, s.k).live(pool),
     config,
     deploys: stores.deploys,

@@ -1,3 +1,4 @@
+import { envOf } from '../core/review/env';
 import { hostname } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import type { WebClient } from '@slack/web-api';
@@ -138,7 +139,7 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
     log: log.child({ component: 'feed' }),
     poster: workerName,
     now,
-    owners: (app, env) => config.apps[app]?.envs[env]?.owners ?? [],
+    owners: (app, env) => envOf(config.apps[app], env)?.owners ?? [],
   });
   const events = new DeployEvents(log.child({ component: 'deploy-events' }));
   feedFollowsDeploys(events, feed);

@@ -1,3 +1,4 @@
+import { envOf } from '../core/review/env';
 import type { FerryConfig } from '../core/config/types';
 import { type BoardEnv, type BoardFreeze, type BoardWindow, renderAudit, renderBoard, renderHistory } from '../core/board';
 import type { AuditScope, DeploysRequest } from '../core/parse/deploys';
@@ -65,7 +66,7 @@ export class BoardService {
   }
 
   async envRow(app: string, env: string, now: number): Promise<BoardEnv> {
-    const pool = this.d.config.apps[app]!.envs[env]!.pool;
+    const pool = envOf(this.d.config.apps[app], env)!.pool;
     const [state, lock, counts, active, freeze, window, poolLive] = await Promise.all([
       this.d.deploys.envState(app, env),
       this.d.locks.get(app, env, now),

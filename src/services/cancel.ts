@@ -1,3 +1,4 @@
+import { envOf } from '../core/review/env';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../core/config/types';
 import {
@@ -105,7 +106,7 @@ export class CancelService {
   }
 
   private async lockNote(dep: Deploy, user: string): Promise<string | undefined> {
-    if (!this.d.config.apps[dep.app]?.envs[dep.env]?.lock) return undefined;
+    if (!envOf(this.d.config.apps[dep.app], dep.env)?.lock) return undefined;
     return lockStaysText(dep, await this.d.locks.get(dep.app, dep.env, this.now()), user);
   }
 }

@@ -1,3 +1,4 @@
+import { envOf } from '../core/review/env';
 import type { EnvConfig, FerryConfig } from '../core/config/types';
 import { type CheckRun, type ChecksVerdict, type CommitStatus, decideChecks } from '../core/checks';
 import type { GitHubClient } from '../source/github';
@@ -20,8 +21,8 @@ export function createChecks(d: { client: GitHubClient | undefined; config: Ferr
   const timeoutMs = d.timeoutMs ?? 15_000;
   return async (app, env, sha) => {
     const appCfg = d.config.apps[app];
-    const required = appCfg?.envs[env]?.requireChecks;
-    if (!required) return undefined;
+    const required = envOf(appCfg, env)?.requireChecks;
+    if (!required || !appCfg) return undefined;
     if (!appCfg.repo || !d.client) return { kind: 'pending', pending: names(required), unknown: 'the app has no GitHub repository to ask' };
     const [owner, repo] = appCfg.repo.split('/') as [string, string];
     const signal = AbortSignal.timeout(timeoutMs);

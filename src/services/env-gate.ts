@@ -1,3 +1,4 @@
+import { envOf, isReviewEnv, REVIEW_ALL } from '../core/review/env';
 import type { FerryConfig } from '../core/config/types';
 import { gate, type GateDecision } from '../core/gate';
 import type { FreezeStore } from '../store/freezes';
@@ -14,8 +15,10 @@ export async function envGate(
   now: number,
   override?: { by: string; reason: string },
 ): Promise<GateDecision> {
-  const manualFreeze = await d.freezes.get(app, env);
-  const window = d.config.apps[app]?.envs[env]?.window;
+  // A review app is frozen by its own freeze (`/freeze pr-42`) or by one on all of the app's review apps (`/freeze review`, `all`).
+  const manualFreeze =
+    (await d.freezes.get(app, env)) ?? (isReviewEnv(d.config.apps[app], env) ? await d.freezes.get(app, REVIEW_ALL) : undefined);
+  const window = envOf(d.config.apps[app], env)?.window;
   return gate({
     now,
     ...(manualFreeze && { manualFreeze }),

@@ -1,3 +1,4 @@
+import { envOf } from '../core/review/env';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../core/config/types';
 import { type Accepted, acceptedAnswer, goneRefusal, lockRefusal, positionText } from '../core/orders/answer';
@@ -102,13 +103,13 @@ export class DeployRequests {
     const link = await this.d.feedLink(accepted.id);
     const position = positionText(await this.position(app, env, accepted.id), plan);
     const outcome: Accepted = { id: accepted.id, duplicate: !fresh, ...(fresh?.lock && { lock: fresh.lock }) };
-    const checksTimeoutMs = this.d.config.apps[app]!.envs[env]!.checksTimeoutMs;
+    const checksTimeoutMs = envOf(this.d.config.apps[app], env)!.checksTimeoutMs;
     return { text: acceptedAnswer(order, plan, outcome, { position, link, checksTimeoutMs, now: this.now() }), deployId: accepted.id };
   }
 
   /** Gathers the facts decide() asks for, one at a time, until it refuses, fails or plans. */
   private async decide(order: DeployOrder): Promise<Exclude<Decision, { kind: 'need' }>> {
-    const rules = this.d.config.apps[order.app]!.envs[order.env]!;
+    const rules = envOf(this.d.config.apps[order.app], order.env)!;
     const facts: Facts = {};
     for (;;) {
       const decision = decide(order, facts, rules, this.now());

@@ -1,3 +1,4 @@
+import { envOf } from '../core/review/env';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../core/config/types';
 import type { Deploy } from '../core/deploy';
@@ -35,7 +36,7 @@ export class SmokeFailures {
   }
 
   private async failed(dep: Deploy): Promise<void> {
-    const actions = this.d.config.apps[dep.app]?.envs[dep.env]?.onSmokeFailure ?? [];
+    const actions = envOf(this.d.config.apps[dep.app], dep.env)?.onSmokeFailure ?? [];
     let rollbackId: number | undefined;
     // A rollback whose own smoke check failed is not rolled back again (that could walk back through the whole history).
     if (actions.includes('rollback') && dep.rollbackOf === undefined) {
@@ -67,7 +68,7 @@ export class SmokeFailures {
   private async rollbackEnded(rollback: Deploy): Promise<void> {
     for (const dep of await this.d.deploys.history(rollback.app, rollback.env, 20)) {
       if (dep.id >= rollback.id || dep.smoke !== 'failed' || dep.status !== 'failed') continue;
-      if (!this.d.config.apps[dep.app]?.envs[dep.env]?.onSmokeFailure.includes('freeze')) return;
+      if (!envOf(this.d.config.apps[dep.app], dep.env)?.onSmokeFailure.includes('freeze')) return;
       if ((await this.d.deploys.acceptedAs(smokeRollbackKey(dep.id))) === rollback.id) await this.freeze(dep);
       return;
     }

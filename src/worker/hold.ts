@@ -1,3 +1,4 @@
+import { envOf } from '../core/review/env';
 import { DelayedError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../core/config/types';
@@ -91,7 +92,7 @@ async function holdForChecks(
 ): Promise<'go' | 'ended'> {
   const { deployId, app, env } = job.data;
   if (!d.checks || deploy.override) return 'go';
-  const envCfg = d.config.apps[app]?.envs[env];
+  const envCfg = envOf(d.config.apps[app], env);
   if (!envCfg?.requireChecks) return 'go';
   const verdict = await d.checks(app, env, deploy.sha);
   const poll = Math.max(250, Math.min(CHECKS_POLL_MS, Math.floor(envCfg.checksTimeoutMs / 4)));

@@ -1,3 +1,4 @@
+import { REVIEW_ALL } from '../core/review/env';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../core/config/types';
 import type { DeployEventSink } from '../events/deploy-events';
@@ -49,8 +50,13 @@ export function startPoolWatch(d: PoolWatchDeps): PoolWatch {
 /** Each pool's envs: the config is read once, so this is made once. */
 function envsByPool(config: PoolWatchDeps['config']): Map<string, { app: string; env: string }[]> {
   const byPool = new Map<string, { app: string; env: string }[]>();
-  for (const app of config.appNames)
-    for (const e of Object.values(config.apps[app]!.envs)) byPool.set(e.pool, [...(byPool.get(e.pool) ?? []), { app, env: e.name }]);
+  const add = (pool: string, app: string, env: string) => byPool.set(pool, [...(byPool.get(pool) ?? []), { app, env }]);
+  for (const app of config.appNames) {
+    for (const e of Object.values(config.apps[app]!.envs)) add(e.pool, app, e.name);
+    // The app's review queue, which all its review apps share.
+    const review = config.apps[app]!.reviewApps;
+    if (review) add(review.env.pool, app, REVIEW_ALL);
+  }
   return byPool;
 }
 

@@ -1,3 +1,4 @@
+import { envOf } from '../core/review/env';
 import type { Logger } from 'pino';
 import { cancelledBeforeStartReason } from '../core/cancel';
 import type { Deploy } from '../core/deploy';
@@ -113,7 +114,7 @@ async function runPrepared(
     cancel && (() => void cancel.check()),
   );
   try {
-    const envCfg = d.config.apps[app]?.envs[env];
+    const envCfg = envOf(d.config.apps[app], env);
     if (!envCfg) return await finish(t, { status: 'failed', error: `\`${app}\` ${env} is no longer in the config` });
     const refused = await notStarting(t, begun, envCfg, cancel);
     if (refused) return await finish(t, refused);

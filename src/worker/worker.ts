@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { FerryConfig } from '../core/config/types';
 import { describePools, type PoolSet, servesPool, unusedPools } from '../core/pools';
 import { formatDuration } from '../core/duration';
+import { REVIEW_ALL } from '../core/review/env';
 import { type DeployJobData, deployQueueName, TIMERS_QUEUE, type TimerJobData } from '../queue/names';
 import type { LockService } from '../services/locks';
 import type { FreezeService } from '../services/freezes';
@@ -89,6 +90,12 @@ export function startWorkers(opts: WorkerDeps): WorkerHost {
       poolsUsed.add(e.pool);
       if (servesPool(opts.served, e.pool)) workers.push(deployWorker(app, e.name, opts, jobs, shutdown.signal, common));
     }
+    // Every review app of the app shares one queue; up to `max` of them deploy at once (each one's env lease keeps it to one at a time).
+    const review = config.apps[app]!.reviewApps;
+    if (!review) continue;
+    poolsUsed.add(review.env.pool);
+    if (servesPool(opts.served, review.env.pool))
+      workers.push(deployWorker(app, REVIEW_ALL, opts, jobs, shutdown.signal, { ...common, concurrency: review.max }));
   }
   workers.push(timersWorker(opts, jobs, common));
   const heartbeat = startPoolHeartbeat({ pools: opts.pools, served: opts.served, worker: opts.run.workerName, log });
@@ -109,7 +116,7 @@ function deployWorker(app: string, env: string, opts: WorkerDeps, jobs: RunningJ
   const w = new Worker<DeployJobData>(
     deployQueueName(app, env),
     (job, token) =>
-      jobs.track(`deploy #${job.data.deployId} (${app} to ${env})`, job.data.deployId, async () => {
+      jobs.track(`deploy #${job.data.deployId} (${app} to ${job.data.env})`, job.data.deployId, async () => {
         // The gate, then the start; a freeze set in between is caught by the begin script, and
         // the gate then holds the job (or, if it has lifted again already, the deploy starts).
         for (let tries = 0; ; tries++) {

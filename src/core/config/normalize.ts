@@ -3,7 +3,7 @@ import { PERM_ACTIONS, type PermRules } from '../permissions';
 import type { ReleasePolicy } from '../release/types';
 import { zonedInstant } from '../time-zone';
 import type { ParsedConfig } from './schema';
-import { releaseRules } from './schema-env';
+import { environment, releaseRules } from './schema-env';
 import { exclusiveGroupName } from './schema-groups';
 
 /**
@@ -81,6 +81,37 @@ function normalizeApp(name: string, a: ParsedApp, defaultZone: string, place: Pl
     defaultBranch: a.default_branch,
     envs,
     envNames: Object.keys(envs),
+    /** `review_apps:`: a short-lived env `pr-<number>` per pull request (see src/core/review/env.ts envOf). */
+    ...(a.review_apps !== undefined && { reviewApps: normalizeReviewApps(a.review_apps, defaultZone, place) }),
+  };
+}
+
+type ParsedReview = NonNullable<ParsedApp['review_apps']>;
+
+function normalizeReviewApps(r: ParsedReview, defaultZone: string, place: Place) {
+  // Every review app's env: an env of the file's own shape with the review app's rules, its name and URL filled in per PR by envOf.
+  const parsed = environment.parse({
+    deploy: r.deploy,
+    pool: r.pool,
+    pass_env: r.pass_env,
+    ...(r.require_checks !== undefined && { require_checks: r.require_checks }),
+    ...(r.permissions !== undefined && { permissions: r.permissions }),
+  });
+  return {
+    /** The env every review app's env is made from (name `pr-{number}`; see envOf). */
+    env: { ...normalizeEnv('pr-{number}', parsed, defaultZone, place), timeoutMs: r.timeout, checksTimeoutMs: r.checks_timeout },
+    /** argv run when a review app goes away, in the checkout of what it ran. */
+    teardown: program(r.teardown, place),
+    /** The review app's URL, with {number} to fill in (reviewUrl). */
+    url: r.url,
+    /** Torn down after this long without a new push. */
+    ttlMs: r.ttl,
+    /** Review apps live at once; more wait in line. */
+    max: r.max,
+    /** Pull requests from forks get one too (their code runs on Ferry's workers). */
+    forks: r.forks,
+    /** Only pull requests with one of these labels get one; undefined: every pull request. */
+    ...(r.labels !== undefined && { labels: [...new Set(r.labels)] }),
   };
 }
 

@@ -1,22 +1,9 @@
 import { z } from 'zod';
 import { DEFAULT_POOL, POOL_HINT, POOL_NAME } from '../pools';
-import { argv, deployWindow, duration, name, principals, timeZone } from './schema-fields';
+import { argv, deployWindow, duration, name, passEnv, principals, timeZone } from './schema-fields';
+import { REVIEW_ALL, REVIEW_ENV, reviewApps } from './schema-review';
 
 /** `apps:` and each app's `environments:` (with `permissions:` and `release:` rules). */
-
-const FERRY_SECRETS = [
-  'SLACK_BOT_TOKEN',
-  'SLACK_SIGNING_SECRET',
-  'SLACK_APP_TOKEN',
-  'GITHUB_TOKEN',
-  'FERRY_LINK_SECRET',
-  'GITHUB_WEBHOOK_SECRET',
-  'GITHUB_WEBHOOK_SECRET_PREVIOUS',
-  'FERRY_ALERT_TOKEN',
-  'FERRY_METRICS_TOKEN',
-  'GITHUB_APP_PRIVATE_KEY',
-  'GITHUB_APP_PRIVATE_KEY_FILE',
-];
 
 const permissions = z
   .object({
@@ -113,16 +100,7 @@ export const environment = z
       .string({ error: `must be the name of the worker pool that runs deploys here, e.g. prod; ${POOL_HINT}` })
       .regex(POOL_NAME, `must be a worker pool's name; ${POOL_HINT}`)
       .default(DEFAULT_POOL),
-    pass_env: z
-      .array(
-        z
-          .string()
-          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
-          .refine((n) => !FERRY_SECRETS.includes(n), {
-            message: "is one of Ferry's own secrets, which deploy commands never get; give the command its own credential instead",
-          }),
-      )
-      .default([]),
+    pass_env: passEnv,
   })
   .strict();
 
@@ -138,11 +116,13 @@ export const app = z
     environments: z.record(name, environment).refine((e) => Object.keys(e).length > 0, {
       message: 'needs at least one environment, e.g. dev: { deploy: [commands/local-deploy.sh] }',
     }),
+    review_apps: reviewApps.optional(),
   })
   .strict()
   .refine((a) => (a.repo === undefined) !== (a.path === undefined), {
     message: 'needs exactly one of repo (GitHub owner/name) or path (a local git repository)',
   })
+  .superRefine(checkReviewApps)
   .superRefine((a, ctx) => {
     if (a.repo !== undefined) return;
     for (const [env, e] of Object.entries(a.environments)) {
@@ -171,3 +151,26 @@ export const app = z
       });
     }
   });
+
+/** Review apps follow GitHub's pull requests, so they need `repo:`; their env names (`pr-<n>`, `review`) are theirs alone. */
+function checkReviewApps(
+  a: { repo?: string | undefined; review_apps?: unknown; environments: Record<string, unknown> },
+  ctx: z.RefinementCtx,
+): void {
+  if (a.review_apps === undefined) return;
+  if (a.repo === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['review_apps'],
+      message:
+        'needs the app to come from GitHub (repo: owner/name): review apps follow pull request webhooks, and a path: app has none; remove review_apps or use repo:',
+    });
+  for (const env of Object.keys(a.environments)) {
+    if (env !== REVIEW_ALL && !REVIEW_ENV.test(env)) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['environments', env],
+      message: `is a review app's name (pr-<number> is a pull request's review app, review all of them); with review_apps, call this env something else, e.g. ${env === REVIEW_ALL ? 'qa' : `preview-${env.slice(3)}`}`,
+    });
+  }
+}

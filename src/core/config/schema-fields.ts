@@ -97,3 +97,29 @@ export const principals = (what: string, emptyMeans: string) =>
   z
     .array(principal, { error: `must be a list of Slack user IDs (U…) and user group IDs (S…) ${what}, e.g. [S0123RELEASE, U0123ABCD]` })
     .min(1, `is empty; list who ${what} (user IDs U…, user group IDs S…), or leave the key out ${emptyMeans}`);
+
+const FERRY_SECRETS = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'GITHUB_TOKEN',
+  'FERRY_LINK_SECRET',
+  'GITHUB_WEBHOOK_SECRET',
+  'GITHUB_WEBHOOK_SECRET_PREVIOUS',
+  'FERRY_ALERT_TOKEN',
+  'FERRY_METRICS_TOKEN',
+  'GITHUB_APP_PRIVATE_KEY',
+  'GITHUB_APP_PRIVATE_KEY_FILE',
+];
+
+/** `pass_env:`: variables of the worker's environment a deploy command gets (never Ferry's own secrets). */
+export const passEnv = z
+  .array(
+    z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+      .refine((n) => !FERRY_SECRETS.includes(n), {
+        message: "is one of Ferry's own secrets, which deploy commands never get; give the command its own credential instead",
+      }),
+  )
+  .default([]);

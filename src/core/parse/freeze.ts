@@ -1,3 +1,4 @@
+import { REVIEW_ALL } from '../review/env';
 import type { AppConfig, FerryConfig } from '../config/types';
 import { DURATION_HINT, parseDuration } from '../duration';
 import { describeSchedule } from '../freeze-schedule';
@@ -86,21 +87,27 @@ export function parseUnfreeze(text: string | undefined, config: FerryConfig): Pa
   return { kind: 'ok', value: { app: t.value.app.name, envs: t.value.envs } };
 }
 
-/** `[app] <env>` as readTarget reads it, or `[app] all`: every env of the app. */
+/** Every env of the app `all` means: its named envs, and all its review apps if it has them. */
+const everyEnv = (app: AppConfig): string[] => [...app.envNames, ...(app.reviewApps ? [REVIEW_ALL] : [])];
+
+/** `[app] <env>` as readTarget reads it, `[app] review` (every review app), or `[app] all`: every env of the app. */
 function readEnvs(parts: string[], config: FerryConfig, usage: string): Parse<{ app: AppConfig; envs: string[]; rest: string[] }> {
   const [first, second] = parts as [string, string?];
   if (first.toLowerCase() === 'all') {
     if (config.appNames.length === 1) {
       const app = config.apps[config.appNames[0]!]!;
-      return { kind: 'ok', value: { app, envs: [...app.envNames], rest: parts.slice(1) } };
+      return { kind: 'ok', value: { app, envs: everyEnv(app), rest: parts.slice(1) } };
     }
     const command = usage.replace(/`/g, '').split(' ')[0];
     const apps = config.appNames.map((a) => `\`${a}\``).join(', ');
     return error(`Which app? \`all\` means every environment of one app; e.g. \`${command} ${config.appNames[0]} all\`. Apps: ${apps}.`);
   }
   const named = config.apps[first];
-  if (named && second?.toLowerCase() === 'all')
-    return { kind: 'ok', value: { app: named, envs: [...named.envNames], rest: parts.slice(2) } };
+  if (named && second?.toLowerCase() === 'all') return { kind: 'ok', value: { app: named, envs: everyEnv(named), rest: parts.slice(2) } };
+  // `review`: every review app of the app, those to come too.
+  const single = config.appNames.length === 1 ? config.apps[config.appNames[0]!] : undefined;
+  if (named?.reviewApps && second === REVIEW_ALL) return { kind: 'ok', value: { app: named, envs: [REVIEW_ALL], rest: parts.slice(2) } };
+  if (single?.reviewApps && first === REVIEW_ALL) return { kind: 'ok', value: { app: single, envs: [REVIEW_ALL], rest: parts.slice(1) } };
   const t = readTarget(parts, config, usage);
   if (t.kind !== 'ok') return t;
   return { kind: 'ok', value: { app: t.value.app, envs: [t.value.env], rest: t.value.rest } };

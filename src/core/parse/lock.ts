@@ -1,3 +1,4 @@
+import { isReviewEnv } from '../review/env';
 import type { FerryConfig } from '../config/types';
 import { DURATION_HINT, parseDuration } from '../duration';
 import { typed } from '../slack-format';
@@ -23,6 +24,11 @@ export function parseLock(text: string | undefined, config: FerryConfig): Parse<
   const t = readTarget(w.value, config, LOCK_USAGE);
   if (t.kind !== 'ok') return t;
   const { app, env, rest } = t.value;
+  if (isReviewEnv(app, env))
+    return {
+      kind: 'error',
+      message: `\`${env}\` is a pull request's review app: it is that pull request's alone, so it has no lock. \`/freeze ${env}\` stops its deploys for a while.`,
+    };
   let durationMs = app.envs[env]!.lockTtlMs;
   let reasonWords = rest;
   if (rest[0] !== undefined && /^\d/.test(rest[0])) {

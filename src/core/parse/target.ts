@@ -1,3 +1,4 @@
+import { envOf } from '../review/env';
 import type { AppConfig, FerryConfig } from '../config/types';
 import { typed } from '../slack-format';
 import { closest } from '../suggest';
@@ -29,7 +30,7 @@ export function words(text: string | undefined, usage: string): Parse<string[]> 
 export function readTarget(parts: string[], config: FerryConfig, usage: string): Parse<Target> {
   const [first, second] = parts;
   const firstApp = first === undefined ? undefined : config.apps[first];
-  if (firstApp && second !== undefined && firstApp.envs[second]) {
+  if (firstApp && second !== undefined && envOf(firstApp, second)) {
     return { kind: 'ok', value: { app: firstApp, env: second, rest: parts.slice(2) } };
   }
   if (firstApp && config.appNames.length > 1) {
@@ -39,12 +40,12 @@ export function readTarget(parts: string[], config: FerryConfig, usage: string):
   }
   if (config.appNames.length === 1) {
     const app = config.apps[config.appNames[0]!]!;
-    if (firstApp && second !== undefined && !app.envs[first!]) return { kind: 'error', message: unknownEnv(app, second, usage) };
-    if (first !== undefined && app.envs[first]) return { kind: 'ok', value: { app, env: first, rest: parts.slice(1) } };
+    if (firstApp && second !== undefined && !envOf(app, first!)) return { kind: 'error', message: unknownEnv(app, second, usage) };
+    if (first !== undefined && envOf(app, first)) return { kind: 'ok', value: { app, env: first, rest: parts.slice(1) } };
     if (firstApp) return { kind: 'error', message: `Which environment of \`${app.name}\`? It has ${list(app.envNames)}. Usage: ${usage}` };
     return { kind: 'error', message: unknownEnv(app, first ?? '', usage) };
   }
-  const withEnv = config.appNames.filter((a) => config.apps[a]!.envs[first ?? '']);
+  const withEnv = config.appNames.filter((a) => envOf(config.apps[a], first ?? ''));
   if (withEnv.length > 0) {
     const command = usage.replace(/`/g, '').split(' ')[0];
     return {
@@ -61,5 +62,6 @@ export function readTarget(parts: string[], config: FerryConfig, usage: string):
 
 function unknownEnv(app: AppConfig, env: string, usage: string): string {
   const guess = closest(env, app.envNames);
-  return `\`${app.name}\` has no environment ${typed(env)}.${guess ? ` Did you mean \`${guess}\`?` : ''} It has ${list(app.envNames)}. Usage: ${usage}`;
+  const review = app.reviewApps ? ', and a review app `pr-<number>` per pull request' : '';
+  return `\`${app.name}\` has no environment ${typed(env)}.${guess ? ` Did you mean \`${guess}\`?` : ''} It has ${list(app.envNames)}${review}. Usage: ${usage}`;
 }

@@ -1,3 +1,4 @@
+import { envOf } from '../../core/review/env';
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../../core/config/types';
@@ -12,7 +13,7 @@ export function registerNotifyUnfrozen(app: App, d: { config: FerryConfig; freez
     await ack();
     await answerAfterAck(respond, d.log.child({ action: NOTIFY_UNFROZEN_ACTION, user: body.user.id }), d.limiter, async () => {
       const { app: appName, env } = buttonTarget(action.value);
-      if (!d.config.apps[appName]?.envs[env]) return { text: unknownTargetText({ app: appName, env }) };
+      if (!envOf(d.config.apps[appName], env)) return { text: unknownTargetText({ app: appName, env }) };
       return d.freezes.notifyMe(appName, env, body.user.id);
     });
   });
