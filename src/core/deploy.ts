@@ -49,6 +49,8 @@ export interface Deploy {
    * fails the deploy, yet its SHA is installed: it is what the env runs (see FINISH).
    */
   smoke?: 'passed' | 'failed' | 'stopped';
+  /** A pull request's review app (env `pr-<n>`): whether this runs its deploy or its teardown command, and the PR's branch. */
+  review?: ReviewRun;
   /** When it first waited for its required checks (a held deploy that went on waiting). */
   checksWaitSince?: number;
   /** The feed message, once posted. */
@@ -60,3 +62,9 @@ export interface Deploy {
 }
 
 export const shortSha = (sha: string): string => sha.slice(0, 7);
+
+/** What a review app's deploy record says it runs: `review_apps.deploy` or `.teardown`, for the PR's branch. */
+export interface ReviewRun {
+  action: 'deploy' | 'teardown';
+  branch: string;
+}

@@ -1,4 +1,4 @@
-import type { Deploy, DeployStatus } from '../core/deploy';
+import type { Deploy, DeployStatus, ReviewRun } from '../core/deploy';
 import { assignDefined } from '../util/defined';
 
 /** Reads a deploy from its Redis hash. */
@@ -37,6 +37,8 @@ export function deployFromHash(h: Record<string, string>): Deploy | undefined {
     auto: h.autoBy
       ? { by: h.autoBy, from: h.autoFrom ?? '', pushes: Number(h.autoPushes ?? 1), commits: Number(h.autoCommits ?? 0) }
       : undefined,
+    review:
+      h.review === 'deploy' || h.review === 'teardown' ? { action: h.review as ReviewRun['action'], branch: h.prBranch ?? '' } : undefined,
     smoke: h.smoke === 'passed' || h.smoke === 'failed' || h.smoke === 'stopped' ? (h.smoke as Deploy['smoke']) : undefined,
     feedChannel: h.feedChannel,
     feedTs: h.feedTs,

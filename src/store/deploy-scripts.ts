@@ -24,6 +24,7 @@ export interface AcceptInput {
   override?: string;
   release?: { id: number; attempt: number; base: string };
   auto?: { by: string; from: string; commits: number };
+  review?: { action: 'deploy' | 'teardown'; branch: string };
 }
 
 export const ACCEPT = luaCommand<AcceptInput, string[]>('accept', (i) => ({
@@ -58,6 +59,8 @@ export const ACCEPT = luaCommand<AcceptInput, string[]>('accept', (i) => ({
     autoBy: i.auto?.by ?? '',
     autoFrom: i.auto?.from ?? '',
     autoCommits: i.auto?.commits ?? 0,
+    review: i.review?.action ?? '',
+    prBranch: i.review?.branch ?? '',
   },
 }));
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Deploy, DeployStatus } from '../core/deploy';
+import type { Deploy, DeployStatus, ReviewRun } from '../core/deploy';
 import { deployFromHash } from './deploy-record';
 import type { Keys } from './keys';
 import { ACCEPT, BEGIN, FAIL_QUEUED, FINISH, SET_WAITING, START } from './deploy-scripts';
@@ -58,6 +58,8 @@ export interface NewDeploy {
   idempotencyKey: string;
   /** An automatic deploy (a GitHub push): it replaces the env's queued automatic deploy, if any (see ACCEPT). */
   auto?: { by: string; from: string; commits: number };
+  /** A review app's deploy or teardown (see Deploy.review). */
+  review?: ReviewRun;
 }
 
 const IDEMPOTENCY_TTL_S = 86_400;

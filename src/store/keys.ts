@@ -94,6 +94,7 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     workerPoolEvery: `${p}:workers:every`,
     /** The deploys noted as waiting for a worker of a pool (SET of ids; pool-note.lua keeps it). */
     workerPoolNoted: (pool: string) => `${p}:workers:noted:${pool}`,
+    ...reviewKeys(p),
     /** BullMQ's own prefix, so its keys sit beside Ferry's (in the same hash slot on a cluster: BullMQ's docs ask for a tagged prefix). */
     bullPrefix: `${p}:q`,
   };
@@ -119,6 +120,22 @@ function releaseKeys(p: string) {
     releaseBySource: (app: string, env: string) => `${p}:release:source:${app}:${env}`,
     /** releaseBySource(app, env) is this prefix and "<app>:<env>" (release-create.lua appends them). */
     releaseBySourcePrefix: `${p}:release:source:`,
+  };
+}
+
+/** Review apps' keys (under `<prefix>:review:<app>:`; a PR's number can't be `live` or `line`). */
+function reviewKeys(p: string) {
+  return {
+    /** A pull request's review app (HASH; src/store/review-apps.ts). */
+    reviewApp: (app: string, pr: number) => `${p}:review:${app}:${pr}`,
+    /** reviewApp(app, pr) is this prefix and the PR's number (review-admit.lua and review-free.lua append them). */
+    reviewAppPrefix: (app: string) => `${p}:review:${app}:`,
+    /** The app's review apps that hold a place (ZSET PR -> when it got it): at most review_apps.max. */
+    reviewLive: (app: string) => `${p}:review:${app}:live`,
+    /** Review apps waiting for a place, first come first (ZSET PR -> when it arrived). */
+    reviewLine: (app: string) => `${p}:review:${app}:line`,
+    /** Every review app Ferry keeps a record of (ZSET PR -> when it last changed): listing, reconciling, trimming. */
+    reviewKnown: (app: string) => `${p}:review:${app}:known`,
   };
 }
 

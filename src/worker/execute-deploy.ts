@@ -1,7 +1,8 @@
 import { childBaseEnv, type FerryEnv } from '../config/env';
 import type { EnvConfig } from '../core/config/types';
 import { cancelledWhileRunningReason } from '../core/cancel';
-import type { Deploy } from '../core/deploy';
+import type { Deploy, ReviewRun } from '../core/deploy';
+import { reviewPr } from '../core/review/env';
 import { formatDuration } from '../core/duration';
 import type { CancelAsked } from '../store/cancel';
 import type { DeployOutcome } from '../store/deploys';
@@ -29,6 +30,8 @@ export type Tree = { sha: string; dir: string; error?: undefined } | { sha?: str
 export interface Execution {
   deploy: Deploy;
   envCfg: EnvConfig;
+  /** The command to run: the env's `deploy:`, or a review app's teardown. */
+  argv: string[];
   out: LogBuffer;
   /** Stops the command: a lost lease, a shutdown, a cancel. */
   signal: AbortSignal;
@@ -59,7 +62,7 @@ export async function execute(x: Execution, d: CommandDeps): Promise<DeployOutco
     vars: commandEnv(x.deploy, x.envCfg, d.env, (await d.nameOf?.(x.deploy.user).catch(() => undefined)) ?? x.deploy.user),
     d,
   };
-  const r = await run(c, x.envCfg.deploy, c.vars, x.envCfg.timeoutMs);
+  const r = await run(c, x.argv, c.vars, x.envCfg.timeoutMs);
   const ended = deployEnded(c, r);
   if (ended) return ended;
   return x.envCfg.smoke ? smokeCheck(c, x.envCfg.smoke) : { status: 'succeeded', exitCode: 0 };
@@ -140,5 +143,16 @@ function commandEnv(dep: Deploy, envCfg: EnvConfig, ferryEnv: FerryEnv, userName
     FERRY_DEPLOY_ID: String(dep.id),
     FERRY_USER: dep.user,
     FERRY_USER_NAME: userName,
+    ...(dep.review && reviewVars(dep, dep.review, envCfg)),
+  };
+}
+
+/** A review app's deploy or teardown also gets its pull request's number and branch, and the app's URL. */
+function reviewVars(dep: Deploy, review: ReviewRun, envCfg: EnvConfig): Record<string, string> {
+  return {
+    FERRY_PR_NUMBER: String(reviewPr(dep.env) ?? ''),
+    FERRY_PR_BRANCH: review.branch,
+    FERRY_REVIEW_URL: envCfg.url ?? '',
+    FERRY_REVIEW_ACTION: review.action,
   };
 }

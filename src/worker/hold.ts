@@ -91,7 +91,7 @@ async function holdForChecks(
   d: HoldDeps,
 ): Promise<'go' | 'ended'> {
   const { deployId, app, env } = job.data;
-  if (!d.checks || deploy.override) return 'go';
+  if (!d.checks || deploy.override || deploy.review?.action === 'teardown') return 'go';
   const envCfg = envOf(d.config.apps[app], env);
   if (!envCfg?.requireChecks) return 'go';
   const verdict = await d.checks(app, env, deploy.sha);

@@ -123,7 +123,9 @@ async function runPrepared(
     d.events.emit({ type: 'started', deployId, app, env });
     const stops = [lost.signal, d.shutdown, ...(cancel ? [cancel.signal] : [])];
     const ready = tree?.sha === t.started.sha ? tree : await prepareTree(deployId, d, out, log, t.started);
-    const x = { deploy: t.started, envCfg, out, signal: AbortSignal.any(stops), tree: ready ?? { error: 'nothing to check out' } };
+    const teardown = t.started.review?.action === 'teardown' ? d.config.apps[app]?.reviewApps?.teardown : undefined;
+    const argv = teardown ?? envCfg.deploy;
+    const x = { deploy: t.started, envCfg, argv, out, signal: AbortSignal.any(stops), tree: ready ?? { error: 'nothing to check out' } };
     await finish(t, await execute({ ...x, ...(cancel && { cancel }) }, { ...d, now }));
   } catch (err) {
     // Record what can be recorded; if even that fails (the lease is gone), the job's next attempt

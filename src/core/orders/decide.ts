@@ -4,7 +4,7 @@
  * more, so a refused person's ref is never looked up), then accepts what the plan says.
  */
 import { checkList, checkNames, type ChecksVerdict, waitingForChecksText } from '../checks';
-import { shortSha } from '../deploy';
+import { type ReviewRun, shortSha } from '../deploy';
 import { notifyButton } from '../fix-buttons';
 import { describeGate, type GateDecision } from '../gate';
 import { ROLLBACK_LOCK_MS } from '../parse/rollback';
@@ -12,7 +12,7 @@ import { promotionBy } from '../promotion';
 import { rollbackDetail, rollbackLockReason, smokeRollbackName } from '../rollback';
 import { suggestedCommand, typed } from '../slack-format';
 import { closest } from '../suggest';
-import { type AutoInfo, type DeployOrder, isFerrysOwn, isRollback, overrideOf } from './order';
+import { type AutoInfo, type DeployOrder, isFerrysOwn, isRollback, isTeardown, overrideOf } from './order';
 
 /** The permissions an order may need (`permissions.deploy`, which covers rollbacks and ships, and `permissions.override`). */
 export type Permission = 'deploy' | 'override';
@@ -67,6 +67,7 @@ export interface Acceptance {
   override?: string;
   release?: { id: number; attempt: number; base: string };
   auto?: AutoInfo;
+  review?: ReviewRun;
 }
 
 /** What to do once it is the order's turn in line. */
@@ -126,8 +127,8 @@ export function decide(order: DeployOrder, f: Facts, env: EnvRules, now: number)
     if (!f.refs) return { kind: 'need', need: { fact: 'refs' } };
     return { kind: 'fail', code: 'UNKNOWN_REF', message: unknownRefText(order.ref, f.refs) };
   }
-  if (f.checks === undefined) return { kind: 'need', need: { fact: 'checks', sha } };
-  const checks = f.checks ?? undefined;
+  if (f.checks === undefined && !isTeardown(order)) return { kind: 'need', need: { fact: 'checks', sha } };
+  const checks = isTeardown(order) ? undefined : (f.checks ?? undefined);
   if (checks?.kind === 'failed' && override === undefined) return { kind: 'refuse', refusal: checksRefusal(order, sha, checks) };
   return { kind: 'plan', plan: plan(order, sha, gate, f.gate, checks, env, now) };
 }
@@ -186,6 +187,7 @@ function plan(
     ...(override !== undefined && { override }),
     ...(order.kind === 'ship' && { release: order.release }),
     ...(auto && { auto }),
+    ...(order.kind === 'review' && { review: { action: order.action, branch: order.branch } }),
   };
   // Outside its window the deploy waits; the feed says so from the start (the worker then holds it
   // without telling the requester again, since the text is the same). A frozen env holds Ferry's own order the same way.
@@ -199,7 +201,7 @@ function plan(
   const audit: AuditNote[] = [
     isRollback(order)
       ? { ...where, action: 'rollback', detail: rollbackDetail(sha, order.of) }
-      : { ...where, action: 'deploy', detail: `${order.ref} at ${shortSha(sha)}${auto ? ` (GitHub push by ${auto.by})` : ''}` },
+      : { ...where, action: 'deploy', detail: deployDetail(order, sha, auto) },
   ];
   if (override !== undefined)
     audit.push({ ...where, action: 'override', detail: overridden ? `${override} (checks overridden: ${overridden})` : override });
@@ -224,9 +226,17 @@ function lockClaim(order: DeployOrder, env: EnvRules): Pick<Acceptance, 'claimLo
   return {};
 }
 
+/** The audit entry's detail of a deploy: its ref and SHA, and what asked for it. */
+function deployDetail(order: DeployOrder, sha: string, auto: AutoInfo | undefined): string {
+  const what = `${order.ref} at ${shortSha(sha)}${auto ? ` (GitHub push by ${auto.by})` : ''}`;
+  if (order.kind !== 'review') return what;
+  return order.action === 'teardown' ? `teardown of the review app (${what})` : `review app: ${what}`;
+}
+
 /** What an automatic deploy records: the push, or "promotion:<env>#<id>" from what ran on the target before. */
 function autoOf(order: DeployOrder): AutoInfo | undefined {
   if (order.kind === 'push') return order.push;
+  if (order.kind === 'review') return order.push;
   if (order.kind === 'promotion') return { by: promotionBy(order.from.env, order.from.deployId), from: order.before, commits: 0 };
   return undefined;
 }

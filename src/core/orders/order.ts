@@ -84,7 +84,27 @@ export interface ReleaseShip extends OrderBase {
   release: { id: number; attempt: number; base: string };
 }
 
-export type DeployOrder = PersonDeploy | PushDeploy | PromotionDeploy | PersonRollback | SmokeRollback | ReleaseShip;
+/**
+ * A pull request's review app (env `pr-<n>`, see services/review-apps.ts): its deploy (the PR's
+ * head on a push, or the ref a person named) or its teardown. Ferry's own when GitHub asked for it
+ * (a push, the PR closed, its ttl, a reconcile): no permission needed, and a freeze holds it. A
+ * person's (`/deploy pr-42 [ref|teardown]`) needs `permissions.deploy` of `review_apps:`. No lock
+ * applies; a push's deploy replaces the review app's deploy still queued, as for auto_deploy.
+ */
+export interface ReviewOrder extends OrderBase {
+  kind: 'review';
+  action: 'deploy' | 'teardown';
+  /** The SHA it runs (the PR's head, the named ref's, or for a teardown what the app ran). */
+  sha: string;
+  /** The pull request's branch (FERRY_PR_BRANCH). */
+  branch: string;
+  /** Asked for by a person in Slack (`user`), not by GitHub or Ferry's timers. */
+  person: boolean;
+  /** The push it deploys (replaces a queued one; said in the feed like an automatic deploy). */
+  push?: AutoInfo;
+}
+
+export type DeployOrder = PersonDeploy | PushDeploy | PromotionDeploy | PersonRollback | SmokeRollback | ReleaseShip | ReviewOrder;
 export type RollbackOrder = PersonRollback | SmokeRollback;
 
 /** Who asks for a rollback, before Ferry has chosen what it puts back. */
@@ -93,7 +113,11 @@ export type RollbackAsker = Pick<PersonRollback, 'kind' | 'user' | 'name'> | Pic
 export const isRollback = (o: DeployOrder): o is RollbackOrder => o.kind === 'rollback' || o.kind === 'smoke-rollback';
 
 /** Ferry's own orders: no person's permission is needed, and a freeze holds them instead of refusing them. */
-export const isFerrysOwn = (o: DeployOrder): boolean => o.kind === 'push' || o.kind === 'promotion' || o.kind === 'smoke-rollback';
+export const isFerrysOwn = (o: DeployOrder): boolean =>
+  o.kind === 'push' || o.kind === 'promotion' || o.kind === 'smoke-rollback' || (o.kind === 'review' && !o.person);
+
+/** A review app's teardown: no checks are needed to take an app away. */
+export const isTeardown = (o: DeployOrder): boolean => o.kind === 'review' && o.action === 'teardown';
 
 /** The override reason, if the order carries one (only a person's `/deploy ... override <reason>`). */
 export const overrideOf = (o: DeployOrder): string | undefined => (o.kind === 'deploy' ? o.override : undefined);

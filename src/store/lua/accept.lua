@@ -42,6 +42,8 @@
     ARGV[17] auto: the GitHub login whose push asked for it ('' for a deploy a person asked for)
     ARGV[18] the push's `before` SHA
     ARGV[19] how many commits the push brought
+    ARGV[20] review: '' for none, or a review app's 'deploy' or 'teardown' (stored as review)
+    ARGV[21] the review app's pull request branch (stored as prBranch)
 
   Output:
     {'dup', id} | {'locked', ...lock hash} | {'handing', next waiter} | {'gone'}
@@ -69,6 +71,7 @@ redis.call('HSET', KEYS[9] .. id, 'id', id, 'app', ARGV[6], 'env', ARGV[7], 'ref
 if ARGV[12] and ARGV[12] ~= '' then redis.call('HSET', KEYS[9] .. id, 'rollbackOf', ARGV[12]) end
 if ARGV[14] and ARGV[14] ~= '' then redis.call('HSET', KEYS[9] .. id, 'overrideBy', ARGV[1], 'overrideReason', ARGV[14]) end
 if ARGV[15] and ARGV[15] ~= '' then redis.call('HSET', KEYS[9] .. id, 'release', ARGV[15], 'expectBase', ARGV[16]) end
+if ARGV[20] and ARGV[20] ~= '' then redis.call('HSET', KEYS[9] .. id, 'review', ARGV[20], 'prBranch', ARGV[21]) end
 redis.call('LPUSH', KEYS[6], id)
 redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[11]) - 1)
 local replaced = ''
