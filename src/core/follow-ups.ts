@@ -5,16 +5,17 @@ import { promotionStep } from './promotion';
 /**
  * Whether anything follows a deploy's end beyond its own feed message (see services/after-deploy.ts
  * and its steps): the release it ships, releases its env is the target or source of, a failed
- * smoke check's actions, the end of a rollback, a promotion. Most deploys have none, and then
+ * smoke check's actions, the end of a rollback, a promotion, a review app's next state. Most deploys have none, and then
  * no after-deploy job is queued for them.
  */
 export function hasFollowUps(
   config: FerryConfig,
-  dep: Pick<Deploy, 'app' | 'env' | 'release' | 'rollbackOf'>,
+  dep: Pick<Deploy, 'app' | 'env' | 'release' | 'rollbackOf' | 'review'>,
   outcome: { status: Exclude<DeployStatus, 'queued' | 'running'>; smoke?: string },
   envInARelease: boolean,
 ): boolean {
-  if (dep.release || dep.rollbackOf !== undefined || outcome.smoke === 'failed') return true;
+  // A review app's deploy or teardown moves the review app on (review-life.ts), whatever its outcome.
+  if (dep.release || dep.rollbackOf !== undefined || dep.review || outcome.smoke === 'failed') return true;
   if (promotionStep(config, { ...dep, status: outcome.status }).kind !== 'none') return true;
   return envInARelease && outcome.status === 'succeeded';
 }

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { parsePush, parseTagEvent } from '../core/github-push';
+import { type PullEvent, parsePullRequestEvent } from '../core/review/pull-info';
 import type { AutoReleases } from '../services/auto-release';
 import type { AutoDeploys } from '../services/auto-deploy';
 import type { SignatureCheck } from './github-signature';
@@ -16,6 +17,8 @@ export interface GitHubWebhookDeps {
   autoDeploys: Pick<AutoDeploys, 'push'>;
   /** `auto_release:`: a new tag (push or create) or a published release opens releases (absent: such events are ignored). */
   autoReleases?: Pick<AutoReleases, 'handle'>;
+  /** `review_apps:`: a `pull_request` event deploys, redeploys or tears down its review app (absent: such events are ignored). */
+  pullRequests?: (ev: PullEvent, delivery: string, log: Logger) => Promise<void>;
   /** A commit's checks changed (check_run completed, status): deploys of that SHA waiting for checks look again now. */
   checksChanged?: (repo: string, sha: string) => Promise<number>;
   log: Logger;
@@ -29,6 +32,20 @@ export interface GitHubWebhookDeps {
  * most) and then does the work: a `push` deploys to the envs that follow its branch.
  */
 export function createGitHubWebhook(d: GitHubWebhookDeps): BodyHandler {
+  /**
+   * Takes the delivery once (a redelivery is answered "already handled"), answers at once, then
+   * does the work; work that fails forgets the delivery, so GitHub's "Redeliver" does it again.
+   */
+  const once = async (res: ServerResponse, delivery: string, what: string, work: (log: Logger) => Promise<unknown>): Promise<void> => {
+    if (!(await d.firstDelivery(delivery))) return send(res, 200, 'already handled');
+    send(res, 202, 'accepted');
+    const log = d.log.child({ delivery });
+    const done = work(log).catch(async (err: Error) => {
+      log.error({ err: err.message }, `${what} not handled; redeliver it from GitHub to try again`);
+      await d.forgetDelivery?.(delivery).catch(() => {});
+    });
+    d.background?.(done);
+  };
   return {
     async handle(req, res, body) {
       const header = (name: string): string | undefined => {
@@ -70,31 +87,24 @@ export function createGitHubWebhook(d: GitHubWebhookDeps): BodyHandler {
         d.background?.(work);
         return;
       }
+      // A pull request opened, pushed to, closed...: its review app.
+      if (event === 'pull_request' && d.pullRequests) {
+        const ev = parsePullRequestEvent(payload);
+        if (typeof ev === 'string') return send(res, 400, `Not a pull_request payload: ${ev}.`);
+        const pullRequests = d.pullRequests;
+        return once(res, delivery, `GitHub pull_request (${ev.action}) of #${ev.pull.number}`, (log) => pullRequests(ev, delivery, log));
+      }
       // A new tag (its push, or its create) or a published release: auto_release. A branch push goes on below.
       const tag = d.autoReleases ? parseTagEvent(event, payload) : undefined;
       if (typeof tag === 'string') return send(res, 400, `Not a ${event} payload: ${tag}.`);
       if (tag && d.autoReleases) {
-        if (!(await d.firstDelivery(delivery))) return send(res, 200, 'already handled');
-        send(res, 202, 'accepted');
-        const log = d.log.child({ delivery });
-        const work = d.autoReleases.handle(tag, log).catch(async (err: Error) => {
-          log.error({ err: err.message, tag: tag.tag }, `GitHub ${event} of a tag not handled; redeliver it from GitHub to try again`);
-          await d.forgetDelivery?.(delivery).catch(() => {});
-        });
-        d.background?.(work);
-        return;
+        const autoReleases = d.autoReleases;
+        return once(res, delivery, `GitHub ${event} of the tag ${tag.tag}`, (log) => autoReleases.handle(tag, log));
       }
       if (event !== 'push') return send(res, 202, `ignored: ${event}`);
       const push = parsePush(payload);
       if (typeof push === 'string') return send(res, 400, `Not a push payload: ${push}.`);
-      if (!(await d.firstDelivery(delivery))) return send(res, 200, 'already handled');
-      send(res, 202, 'accepted');
-      const log = d.log.child({ delivery });
-      const work = d.autoDeploys.push(push, delivery, log).catch(async (err: Error) => {
-        log.error({ err: err.message }, 'GitHub push not handled; redeliver it from GitHub to try again');
-        await d.forgetDelivery?.(delivery).catch(() => {});
-      });
-      d.background?.(work);
+      return once(res, delivery, 'GitHub push', (log) => d.autoDeploys.push(push, delivery, log));
     },
   };
 }

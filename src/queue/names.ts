@@ -25,5 +25,11 @@ export type TimerJobData =
   | { kind: 'release-settle'; id: number; attempt: number; at?: number }
   /** What follows a deploy's end (its release, smoke failure actions, promotion), retried until it is done. */
   | { kind: 'after-deploy'; deployId: number }
+  /** A review app with no push since `at` is torn down if its ttl has passed (a newer push has its own timer). */
+  | { kind: 'review-idle'; app: string; pr: number; at: number }
+  /** A review app's failed teardown is tried again (its `tries`-th failure scheduled it). */
+  | { kind: 'review-retry'; app: string; pr: number; tries: number }
+  /** Review apps are compared with GitHub's open pull requests (at start, then every few hours). */
+  | { kind: 'review-reconcile'; at: number }
   /** A direct message, sent (and retried) by a worker; `key` makes sending it twice a no-op. */
   | { kind: 'dm'; user: string; text: string; key: string };

@@ -239,8 +239,24 @@ export class Queues {
     });
   }
 
+  /** A review app's timer at `at`; one job per review app and instant (or per try, or per reconcile), however many processes ask. */
+  async reviewTimer(data: Extract<TimerJobData, { kind: `review-${string}` }>, at: number, now: number): Promise<void> {
+    const jobId =
+      data.kind === 'review-reconcile'
+        ? `review-reconcile-${data.at}`
+        : `${data.kind}-${data.app}-${data.pr}-${data.kind === 'review-idle' ? data.at : data.tries}`;
+    await this.timers.add(data.kind, data, {
+      jobId,
+      delay: Math.max(0, at - now),
+      removeOnComplete: { age: 7 * 86_400 },
+      removeOnFail: KEEP,
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 5_000 },
+    });
+  }
+
   async schedule(
-    data: Exclude<TimerJobData, { kind: 'dm' | 'schedule-edge' | 'release-remind' | 'release-expire' | 'release-settle' | 'after-deploy' }>,
+    data: Extract<TimerJobData, { kind: 'lock-expire' | 'lock-remind' | 'freeze-expire' }>,
     at: number,
     now: number,
   ): Promise<void> {

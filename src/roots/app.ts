@@ -8,7 +8,6 @@ import type { BodyHandler } from '../http/server';
 import { AutoDeploys } from '../services/auto-deploy';
 import { AutoReleases } from '../services/auto-release';
 import { BoardService } from '../services/board';
-import { CancelService } from '../services/cancel';
 import { checksWake } from '../services/checks-wake';
 import type { SlackParts } from '../slack/app';
 import { GitHubDeliveries } from '../store/github-deliveries';
@@ -36,22 +35,8 @@ export function buildAppRoot(s: Shared, v: Services, env: FerryEnv): AppRoot {
 }
 
 function slackParts(s: Shared, v: Services): SlackParts {
-  const { config, log, now, stores, queues } = s;
-  const cancels = new CancelService({
-    config,
-    deploys: stores.deploys,
-    cancels: stores.cancels,
-    locks: stores.locks,
-    queues,
-    events: s.events,
-    isAdmin: (user) => v.permissions.isAdmin(user),
-    mayDeploy: async (user, app, env) => (await v.permissions.check('deploy', user, app, env)).ok,
-    admins: () => v.permissions.admins,
-    audit: stores.audit,
-    killGraceMs: s.killGraceMs,
-    log: log.child({ component: 'cancel' }),
-    now,
-  });
+  const { config, now, stores, queues } = s;
+  const cancels = v.cancels;
   const board = new BoardService({
     freezeOf: (app, env) => v.freezeService.standing(app, env),
     windowOf: (app, env, now) => windowOf(envOf(config.apps[app], env)?.window, now),

@@ -1,4 +1,5 @@
 import { authorize } from '../services/authorize';
+import { CancelService } from '../services/cancel';
 import { ArrivalOrder } from '../services/arrival-order';
 import { DeployRequests } from '../services/queue-deploy';
 import { FreezeService } from '../services/freezes';
@@ -24,6 +25,8 @@ export interface Services {
   rollbacks: RollbackService;
   /** `/release`: release records, their summaries and DMs, acks, holds and shipping. */
   releases: ReleaseService;
+  /** `/deploy cancel` and the Cancel button; and Ferry's own cancels (a review app torn down stops its deploy). */
+  cancels: CancelService;
 }
 
 export function buildServices(s: Shared): Services {
@@ -83,5 +86,20 @@ export function buildServices(s: Shared): Services {
     log,
     now,
   });
-  return { lockService, permissions, freezeService, arrivals, requests, rollbacks, releases };
+  const cancels = new CancelService({
+    config,
+    deploys: stores.deploys,
+    cancels: stores.cancels,
+    locks: stores.locks,
+    queues,
+    events: s.events,
+    isAdmin: (user) => permissions.isAdmin(user),
+    mayDeploy: async (user, app, env) => (await permissions.check('deploy', user, app, env)).ok,
+    admins: () => permissions.admins,
+    audit: stores.audit,
+    killGraceMs: s.killGraceMs,
+    log: log.child({ component: 'cancel' }),
+    now,
+  });
+  return { lockService, permissions, freezeService, arrivals, requests, rollbacks, releases, cancels };
 }

@@ -64,6 +64,14 @@ export class CancelService {
     const admin = user !== dep.user && (await this.d.isAdmin(user));
     const mayDeploy = !admin && !isUserId(dep.user) && (await this.d.mayDeploy?.(user, dep.app, dep.env)) === true;
     if (!mayCancel(user, dep, admin, mayDeploy)) return { text: cancelRefusedText(dep, this.d.admins()) };
+    return this.stop(id, user);
+  }
+
+  /**
+   * Cancels deploy #id on `by`'s behalf without asking whether they may: `cancel` asked, or Ferry's
+   * own reason (`by` is then words, e.g. "the teardown of its review app", said as "cancelled by …").
+   */
+  async stop(id: number, user: string): Promise<Answer> {
     const now = this.now();
     const r = await this.d.cancels.cancel(id, user, now, cancelledBeforeStartReason(user));
     if (r.kind === 'missing') return { text: unknownDeployText(id, await this.d.deploys.latestId()) };

@@ -144,6 +144,7 @@ function decode(app: string, pr: number, h: Record<string, string>): ReviewApp |
     place: num(h.place),
     deployId: num(h.deployId),
     deployedSha: h.deployedSha || undefined,
+    deployedId: num(h.deployedId),
     error: h.error || undefined,
     commentId: num(h.commentId),
     feedChannel: h.feedChannel || undefined,

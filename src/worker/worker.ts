@@ -48,6 +48,8 @@ export interface WorkerDeps {
   scheduleFeed: Pick<ScheduleFeed, 'edge' | 'start'>;
   /** What follows a deploy's end (releases, smoke failure actions, promotion); throws to be retried. */
   afterDeploy: (deployId: number) => Promise<void>;
+  /** Review apps' timers: idle teardown, teardown retries, reconciling with GitHub (absent: no app has review_apps). */
+  reviews?: ReviewTimers;
   /** Releases' reminders and expiry. */
   releases: Pick<ReleaseLife, 'remind' | 'expire' | 'settleTimer'>;
   /** What decides whether a queued deploy may start now (freezes, the deploy window). */
@@ -58,6 +60,14 @@ export interface WorkerDeps {
   shutdownGraceMs: number;
   /** Whether Redis answers (a shutdown does not wait on it when it doesn't). */
   outage: Pick<RedisOutage, 'unreachable' | 'describe'>;
+}
+
+/** What the timers queue asks of review apps (services/review-life.ts, review-reconcile.ts). */
+export interface ReviewTimers {
+  idle(app: string, pr: number): Promise<void>;
+  retry(app: string, pr: number, tries: number): Promise<void>;
+  /** The reconcile due at `at`; it schedules the next one. */
+  reconcile(at: number): Promise<void>;
 }
 
 /** BullMQ worker options every queue shares. */
@@ -160,6 +170,9 @@ async function runTimer(t: TimerJobData, opts: WorkerDeps): Promise<void> {
   else if (t.kind === 'release-expire') await opts.releases.expire(t.id);
   else if (t.kind === 'release-settle') await opts.releases.settleTimer(t.id, t.attempt);
   else if (t.kind === 'after-deploy') await opts.afterDeploy(t.deployId);
+  else if (t.kind === 'review-idle') await opts.reviews?.idle(t.app, t.pr);
+  else if (t.kind === 'review-retry') await opts.reviews?.retry(t.app, t.pr, t.tries);
+  else if (t.kind === 'review-reconcile') await opts.reviews?.reconcile(t.at);
   else await opts.slack.chat.postMessage({ channel: t.user, text: t.text });
 }
 

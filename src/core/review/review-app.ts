@@ -40,8 +40,9 @@ export interface ReviewApp {
   place?: number;
   /** The newest deploy (or teardown) of it Ferry accepted. */
   deployId?: number;
-  /** What it runs: the SHA of its newest deploy that succeeded. */
+  /** What it runs: the SHA of its newest deploy that succeeded, and that deploy (its GitHub deployment goes inactive at teardown). */
   deployedSha?: string;
+  deployedId?: number;
   /** Why the newest deploy or teardown failed (Slack mrkdwn written by Ferry). */
   error?: string;
   /** Teardowns that failed in a row; the next try is scheduled. */
