@@ -9,7 +9,7 @@ import { isAround, type PullInfo } from '../core/review/review-app';
 import { typed } from '../core/slack-format';
 import type { ReviewAppStore } from '../store/review-apps';
 import type { Answer } from './queue-deploy';
-import { type ReviewLife, reviewLife } from './review-life';
+import { ReviewLife } from './review-life';
 import type { ReviewDeps } from './review-deps';
 
 export type { ReviewDeps };
@@ -36,7 +36,7 @@ export class ReviewApps implements ReviewCommands {
   readonly life: ReviewLife;
 
   constructor(private readonly d: ReviewDeps) {
-    this.life = reviewLife(d, {
+    this.life = new ReviewLife(d, {
       serial: (app, pr, work) => this.serial(app, pr, work),
       deployHead: (app, pull, o, log) => this.deployHead(app, pull, o, log),
     });
