@@ -1,3 +1,4 @@
+import { ReviewAppStore } from '../../src/store/review-apps';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -156,4 +157,10 @@ export async function runStoreScripts(redis: Redis, k: Keys, now: number): Promi
   await outbox.enqueue(id, 1, { state: 'queued' });
   const claim = await outbox.claim();
   if ('deployId' in claim) await outbox.done(claim, { created: 5 });
+
+  const reviews = new ReviewAppStore(redis, k);
+  await reviews.change('web', 42, { from: ['none'], set: { state: 'waiting', title: 't' } }, now);
+  await reviews.admit('web', 42, 1, now);
+  await reviews.admit('web', 43, 1, now);
+  await reviews.free('web', 42, 1, now);
 }

@@ -5,7 +5,7 @@
 
   Input:
     KEYS[1] the app's review apps holding a place (ZSET PR -> when it got it)
-    KEYS[2] the line (ZSET PR -> when it arrived)
+    KEYS[2] the line (ZSET PR -> when it arrived, ms; each after the one before it)
     KEYS[3] review app record prefix ("<prefix>:review:<app>:"): the script appends a PR number
 
     ARGV[1] the PR asking
@@ -35,5 +35,9 @@ if redis.call('ZCARD', KEYS[1]) < max then
   redis.call('ZADD', KEYS[1], now, pr)
   return {'admitted', 0, unpack(admitted)}
 end
-redis.call('ZADD', KEYS[2], 'NX', now, pr)
+if not redis.call('ZSCORE', KEYS[2], pr) then
+  -- Strictly after the last one in line, so two arriving in the same millisecond keep their order.
+  local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')[2]
+  redis.call('ZADD', KEYS[2], math.max(now, (tonumber(last) or 0) + 1), pr)
+end
 return {'waiting', redis.call('ZRANK', KEYS[2], pr) + 1, unpack(admitted)}

@@ -12,7 +12,7 @@
     ARGV[3] states it must be in, comma-separated ('' any, 'none' only when there is no record)
     ARGV[4] the deploy id it must be on ('' any)
     ARGV[5] fields to delete, comma-separated ('' none)
-    ARGV[6..] field, value, field, value ... to set
+    ARGV[6...] field, value, field, value ... to set
 
   Output:
     1 when it changed, 0 when the record was not as expected
