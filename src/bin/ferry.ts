@@ -24,7 +24,13 @@ else if (cmd === 'check') {
     // An env of a worker pool other than the default is shown with it: `production (pool prod)`.
     const envs = (a: string) =>
       Object.values(c.apps[a]!.envs).map((e) => (e.pool === DEFAULT_POOL ? e.name : `${e.name} (pool ${e.pool})`));
-    const apps = c.appNames.map((a) => `  ${a}: ${envs(a).join(', ')}`).join('\n');
+    // Review apps: one env per pull request (pr-<n>), at most max at once.
+    const review = (a: string) => {
+      const r = c.apps[a]!.reviewApps;
+      if (!r) return [];
+      return [`review apps pr-<number> (at most ${r.max}${r.env.pool === DEFAULT_POOL ? '' : `, pool ${r.env.pool}`})`];
+    };
+    const apps = c.appNames.map((a) => `  ${a}: ${[...envs(a), ...review(a)].join(', ')}`).join('\n');
     const groups = c.exclusiveGroups.map((g) => `  ${g.name}: ${g.apps.join(', ')}\n`).join('');
     process.stdout.write(`${c.file} is valid.\n${apps}\n${groups && `exclusive groups (one deploy at a time per env):\n${groups}`}`);
   } catch (err) {

@@ -1,4 +1,4 @@
-import { envOf } from '../core/review/env';
+import { envOf, isReviewEnv, REVIEW_ALL } from '../core/review/env';
 import { hostname } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import type { WebClient } from '@slack/web-api';
@@ -149,6 +149,7 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
     get: (id) => stores.deploys.get(id),
     first: (id, what) => counted.first(id, what),
     metrics: metrics.deploys,
+    envLabel: (app, env) => (isReviewEnv(config.apps[app], env) ? REVIEW_ALL : env),
   });
   if (github) {
     const deployments = new GitHubDeployments({

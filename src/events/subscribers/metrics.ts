@@ -17,18 +17,20 @@ export function metricsFollowDeploys(
     get: (id: number) => Promise<Deploy | undefined>;
     first: (id: number, what: 'started' | 'finished') => Promise<boolean>;
     metrics: DeployMetrics;
+    /** The env label: review apps (`pr-<n>`, one env per pull request) are counted together as `review`, so the series stay few. */
+    envLabel: (app: string, env: string) => string;
   },
 ): void {
   events
     .on('started', 'deploy metrics', async (e) => {
       const dep = await d.get(e.deployId);
       if (dep?.startedAt === undefined || !(await d.first(e.deployId, 'started'))) return;
-      d.metrics.started(dep.app, dep.env, (dep.startedAt - dep.createdAt) / 1000);
+      d.metrics.started(dep.app, d.envLabel(dep.app, dep.env), (dep.startedAt - dep.createdAt) / 1000);
     })
     .on(['finished', 'left-line'], 'deploy metrics', async (e) => {
       const dep = await d.get(e.deployId);
       if (!dep || !FINAL.has(dep.status) || !(await d.first(e.deployId, 'finished'))) return;
       const ran = dep.startedAt !== undefined && dep.finishedAt !== undefined ? (dep.finishedAt - dep.startedAt) / 1000 : undefined;
-      d.metrics.finished(dep.app, dep.env, dep.status as DeployFinalStatus, ran);
+      d.metrics.finished(dep.app, d.envLabel(dep.app, dep.env), dep.status as DeployFinalStatus, ran);
     });
 }
