@@ -43,7 +43,7 @@ export interface RunningParts {
   releaseStore: ReleaseStore;
   releases: ReleaseService;
   arrivals: ArrivalOrder;
-  /** Resolves once the feed work in flight (deploy events, deploy messages, release summaries and DMs) is done. */
+  /** Resolves once the work in flight (webhooks' work, deploy events, deploy messages, release summaries and DMs) is done. */
   settled(): Promise<void>;
 }
 
@@ -201,7 +201,8 @@ function runningParts(s: Shared, v: Services): RunningParts {
     releases: v.releases,
     arrivals: v.arrivals,
     settled: async () => {
-      while (s.events.pending + s.feed.pending > 0) await Promise.all([s.events.drain(), s.feed.drain()]);
+      while (s.events.pending + s.feed.pending + s.background.pending > 0)
+        await Promise.all([s.events.drain(), s.feed.drain(), s.background.drain()]);
       await s.releaseFeed.drain();
     },
   };

@@ -89,6 +89,7 @@ function githubWebhook(s: Shared, v: Services, secrets: WebhookSecrets): BodyHan
     autoReleases: new AutoReleases({ config, sources: s.sources, releases: v.releases, postFeed: s.links.postFeed }),
     checksChanged: checksWake({ config, queues: s.queues, deploys: s.stores.deploys }),
     log: s.log.child({ component: 'github-webhook' }),
+    background: (work) => s.background.add(work),
   });
 }
 

@@ -17,6 +17,7 @@ import { createSlackClient } from '../feed/slack-client';
 import { CountedOnce } from '../metrics/counted-once';
 import { createFerryMetrics, type FerryMetrics } from '../metrics/ferry-metrics';
 import { UserNames } from '../services/user-names';
+import { Background } from '../util/background';
 import { Queues } from '../queue/queues';
 import { type ChecksOf, createChecks } from '../services/checks';
 import { GitHubDeployments } from '../services/github-deployments';
@@ -99,6 +100,8 @@ export interface Shared extends Omit<Setup, 'slackToken'>, MainConnection {
   metrics: FerryMetrics;
   /** A Slack member's name (real name, else display name), or undefined within a second: the log page, FERRY_USER_NAME. */
   nameOf: (userId: string) => Promise<string | undefined>;
+  /** Work done after an answer was sent (webhooks' deploys and teardowns), for settled() to wait for. */
+  background: Background;
 }
 
 export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> {
@@ -188,6 +191,7 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
     releaseFeed,
     events,
     metrics,
+    background: new Background(),
     nameOf: new UserNames({ slack, log: log.child({ component: 'user-names' }), deadlineMs: 1_000 }).nameOf,
   };
 }
