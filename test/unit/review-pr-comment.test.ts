@@ -78,6 +78,10 @@ test("failed: Ferry's error made readable, and push again to retry", () => {
     '> **Deploy command failed** (exit 3): `npm run deploy` said &lt;oops&gt; to someone in Slack; see [the CI run](https://ci.acme.dev/1?a=1&b=2)',
   );
   expect(b).toContain('Push again to retry.');
+  // A block of log lines stays a code block inside the quote, the quote ending with it.
+  expect(body({ state: 'failed', error: '*Last lines:*\n```Error: boom```' })).toContain(
+    '> **Last lines:**\n>\n> ```\n> Error: boom\n> ```\n\nPush again to retry.',
+  );
   expect(body({ state: 'failed', error: 'x', deployedSha: OLD })).toContain(
     `Push again to retry. [https://pr-42.review.acme.dev](https://pr-42.review.acme.dev) still runs ${commitLink(OLD)}.`,
   );

@@ -115,7 +115,13 @@ function goneText(r: ReviewApp, o: CommentContext): string {
 function errorText(error: string | undefined): string[] {
   if (!error) return [];
   const md = mrkdwnToMarkdown(error.length > ERROR_MAX ? `${error.slice(0, ERROR_MAX)}…` : error);
-  return ['', ...md.split('\n').map((l) => `> ${l}`.trimEnd())];
+  return [
+    '',
+    ...md
+      .trim()
+      .split('\n')
+      .map((l) => `> ${l}`.trimEnd()),
+  ];
 }
 
 /** A commit's short SHA, linked to it on GitHub. */
