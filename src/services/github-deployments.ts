@@ -1,21 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../core/config/types';
-import { type Deploy, shortSha } from '../core/deploy';
+import type { Deploy } from '../core/deploy';
+import { envOf, isReviewEnv } from '../core/review/env';
 import type { GitHubClient } from '../source/github';
-import { type Claim, GitHubOutbox, OUTCOME_RANK } from '../store/github-outbox';
+import { type Claim, GitHubOutbox } from '../store/github-outbox';
 import type { Keys } from '../store/keys';
+import { createDeployment, deploymentState, describe, forGood, type Job, postStatus, rankOf } from './github-deployment-requests';
 
-/** The deployment states Ferry mirrors, in the order a deploy goes through them. */
-export type DeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' | 'inactive';
-
-const RANK: Record<DeploymentState, number> = {
-  queued: 1,
-  in_progress: 2,
-  success: OUTCOME_RANK,
-  failure: OUTCOME_RANK,
-  inactive: OUTCOME_RANK,
-};
 const KNOWN_KEPT = 1_000;
 /**
  * How long a process alone writes a deploy's deployment: longer than a write can take (its turn,
@@ -26,39 +18,12 @@ const CLAIM_MS = 120_000;
 /** Tries of one write before it is given up (backing off 1, 2, 4 ... 60 s): some 2 minutes of failures. */
 const MAX_TRIES = 8;
 
-/** The write that shows a deploy's state on GitHub, with what creating its deployment needs. */
-interface Job {
-  deployId: number;
-  repo: string;
-  sha: string;
-  env: string;
-  ref: string;
-  state: DeploymentState;
-  description: string;
-  logUrl?: string;
-}
-
-/** What a deploy's state is on GitHub: queued when accepted, in_progress when it starts, then its outcome. */
-export function deploymentState(dep: Pick<Deploy, 'status'>): DeploymentState {
-  switch (dep.status) {
-    case 'queued':
-      return 'queued';
-    case 'running':
-      return 'in_progress';
-    case 'succeeded':
-      return 'success';
-    case 'failed':
-      return 'failure';
-    default:
-      return 'inactive';
-  }
-}
-
 /**
  * GitHub Deployments for deploys of `repo:` apps: a deployment for the SHA and env (auto_merge
  * off, no required contexts: Ferry checks what it needs itself), and its statuses as the deploy
  * goes (queued, in_progress, success, failure, inactive for a cancelled one) with the log page
- * URL, so the repository's environments page shows what Ferry did.
+ * URL, so the repository's environments page shows what Ferry did. A review app's deployments
+ * (env `pr-42`) are transient, carry the app's URL, and go inactive when it is torn down (retire).
  *
  * A state is not written when asked for: it goes in a Redis outbox (see GitHubOutbox) that each
  * process drains one write at a time, its writes spaced by the client's write pacer. A deploy
@@ -93,30 +58,61 @@ export class GitHubDeployments {
     if (Object.values(d.config.apps).some((a) => a.repo)) this.later(0);
   }
 
-  /** Asks for the deploy's state on GitHub (a no-op for local-repository apps); it is written soon after, in the background. */
+  /**
+   * Asks for the deploy's state on GitHub (a no-op for local-repository apps and for a review
+   * app's teardown); it is written soon after, in the background. A review app's deployment
+   * (env `pr-42`) is transient, not production, and each of its statuses carries the app's URL.
+   */
   async mirror(dep: Deploy): Promise<void> {
-    const repo = this.d.config.apps[dep.app]?.repo;
-    if (!repo) return;
+    const app = this.d.config.apps[dep.app];
+    if (!app?.repo || dep.review?.action === 'teardown') return;
     const state = deploymentState(dep);
-    const rank = RANK[state];
-    if ((this.known.get(dep.id) ?? 0) >= rank) return;
+    if ((this.known.get(dep.id) ?? 0) >= rankOf({ state })) return;
     try {
       const logUrl = this.d.logUrl(dep);
-      const job: Job = {
+      const url = isReviewEnv(app, dep.env) ? envOf(app, dep.env)?.url : undefined;
+      await this.ask(dep.id, {
         deployId: dep.id,
-        repo,
+        repo: app.repo,
         sha: dep.sha,
         env: dep.env,
         ref: dep.ref,
         state,
         description: describe(dep, state).slice(0, 140),
         ...(logUrl && { logUrl }),
-      };
-      await this.outbox.enqueue(dep.id, rank, job);
-      this.remember(dep.id, rank);
-      this.kick();
+        ...(url !== undefined && { review: { url } }),
+      });
     } catch (err) {
       this.d.log.warn({ deployId: dep.id, err: (err as Error).message }, 'could not mirror the deploy to GitHub Deployments');
+    }
+  }
+
+  /**
+   * A review app torn down: the deployment of deploy `deployId` goes inactive, though it already
+   * has its outcome (success or failure), written through the outbox like any state, after it.
+   * A no-op when the deploy has no deployment (never mirrored) or it is already inactive.
+   */
+  async retire(deployId: number): Promise<void> {
+    try {
+      const { job } = await this.outbox.read(deployId);
+      if (!job || job.state === 'inactive') return;
+      const description = `Deploy #${deployId}: the review app ${job.env} was torn down`.slice(0, 140);
+      await this.ask(deployId, { ...job, state: 'inactive', retired: true, description });
+    } catch (err) {
+      this.d.log.warn({ deployId, err: (err as Error).message }, "could not mark the review app's GitHub deployment inactive");
+    }
+  }
+
+  /** Puts the write in the outbox, unless this process already asked for that state or a later one. */
+  private async ask(deployId: number, job: Job): Promise<void> {
+    const rank = rankOf(job);
+    if ((this.known.get(deployId) ?? 0) >= rank) return;
+    try {
+      await this.outbox.enqueue(deployId, rank, job);
+      this.remember(deployId, rank);
+      this.kick();
+    } catch (err) {
+      this.d.log.warn({ deployId, err: (err as Error).message }, 'could not mirror the deploy to GitHub Deployments');
     }
   }
 
@@ -164,10 +160,10 @@ export class GitHubDeployments {
     let result: { created?: number; posted?: number; failed?: 'retry' | 'for-good' } = {};
     let error: unknown;
     try {
-      if (job && id === undefined) result = { created: await this.create(job) };
-      else if (job && id !== undefined && RANK[job.state] > sent) {
-        await this.post(id, job);
-        result = { posted: RANK[job.state] };
+      if (job && id === undefined) result = { created: await createDeployment(this.d.client, job) };
+      else if (job && id !== undefined && rankOf(job) > sent) {
+        await postStatus(this.d.client, id, job);
+        result = { posted: rankOf(job) };
       }
     } catch (err) {
       error = err;
@@ -186,63 +182,5 @@ export class GitHubDeployments {
     this.known.delete(deployId);
     this.known.set(deployId, rank);
     if (this.known.size > KNOWN_KEPT) this.known.delete(this.known.keys().next().value!);
-  }
-
-  // retries: 0 below: a failed write is tried again from the outbox, with the newest state and
-  // under the claim, never by Octokit after the claim may have run out.
-
-  private async post(id: number, job: Job): Promise<void> {
-    const [owner, name] = job.repo.split('/') as [string, string];
-    await this.d.client.rest.repos.createDeploymentStatus({
-      owner,
-      repo: name,
-      deployment_id: id,
-      state: job.state,
-      description: job.description,
-      ...(job.logUrl && { log_url: job.logUrl }),
-      auto_inactive: true,
-      request: { retries: 0 },
-    });
-  }
-
-  private async create(job: Job): Promise<number> {
-    const [owner, name] = job.repo.split('/') as [string, string];
-    const res = await this.d.client.rest.repos.createDeployment({
-      owner,
-      repo: name,
-      ref: job.sha,
-      environment: job.env,
-      auto_merge: false,
-      required_contexts: [],
-      description: `Ferry deploy #${job.deployId}: ${job.ref} (${shortSha(job.sha)})`.slice(0, 140),
-      payload: { ferry_deploy_id: job.deployId },
-      production_environment: job.env === 'production',
-      request: { retries: 0 },
-    });
-    const id = (res.data as { id?: number }).id;
-    if (id === undefined) throw new Error(`GitHub did not create the deployment (HTTP ${res.status})`);
-    return id;
-  }
-}
-
-/** GitHub refused for a reason trying again won't change: no access, or no such repository or deployment. */
-function forGood(err: unknown): boolean {
-  const status = (err as { status?: number }).status;
-  if (status === 403) return !/rate limit/i.test(String((err as Error).message));
-  return status === 401 || status === 404 || status === 410;
-}
-
-function describe(dep: Deploy, state: DeploymentState): string {
-  switch (state) {
-    case 'queued':
-      return `Deploy #${dep.id} queued by Ferry`;
-    case 'in_progress':
-      return `Deploy #${dep.id} running`;
-    case 'success':
-      return `Deploy #${dep.id} succeeded`;
-    case 'failure':
-      return `Deploy #${dep.id} failed${dep.exitCode !== undefined ? ` (exit ${dep.exitCode})` : ''}`;
-    default:
-      return `Deploy #${dep.id} cancelled`;
   }
 }

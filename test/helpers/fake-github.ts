@@ -3,6 +3,10 @@ import { EventEmitter } from 'node:events';
 import { createVerify } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type FakeComment, FakePullsApi } from './fake-github-pulls';
+
+export type { FakeComment };
+export { fakePull, pullRequestPayload } from './fake-pull';
 
 /** A deployment Ferry created, as the fake GitHub holds it. */
 export interface FakeDeployment {
@@ -11,7 +15,8 @@ export interface FakeDeployment {
   ref: string;
   environment: string;
   body: Record<string, unknown>;
-  statuses: { state: string; log_url?: string; description?: string }[];
+  /** Each status posted: its state and the fields Ferry sends with it. */
+  statuses: { state: string; log_url?: string; description?: string; environment_url?: string }[];
 }
 
 /** A pull request as `GET /repos/{o}/{r}/commits/{sha}/pulls` lists it (the fields Ferry reads). */
@@ -47,7 +52,8 @@ const UNPAGED_COMPARE_LIMIT = 250;
 /**
  * GitHub's REST API played over loopback, as much of it as Ferry calls: commit lookup by ref,
  * branches, and, for repositories in `repos` (computed with git from a local repository), compare,
- * list commits and a commit's pull requests, in GitHub's JSON shapes and paging.
+ * list commits and a commit's pull requests, in GitHub's JSON shapes and paging; deployments and
+ * their statuses; pull requests and their comments (test/helpers/fake-github-pulls.ts).
  * `hang` makes it accept requests and never answer, like a GitHub outage.
  */
 export class FakeGitHub {
@@ -91,9 +97,40 @@ export class FakeGitHub {
   /** When set, the status and check-runs endpoints answer with this HTTP status. */
   checksStatus: number | undefined;
   private held: (() => void)[] = [];
+  /** Pull requests (`GET .../pulls/{n}`, `GET .../pulls?state=open`) and their comments. */
+  private readonly pullsApi = new FakePullsApi(() => this.url);
+  /**
+   * Per repository ("acme/web"), its pull requests as raw GitHub objects (fakePull): the list
+   * (`state=open`, paged with a Link header) gives the open ones; `GET .../pulls/{n}` any of them.
+   * Comments can only be posted on a pull request that is here.
+   */
+  readonly openPulls = this.pullsApi.openPulls;
+  /** Every comment on a pull request (id, repo, issue number, body, edits), in the order posted. */
+  readonly comments = this.pullsApi.comments;
   private readonly events = new EventEmitter();
   private server!: http.Server;
   private port = 0;
+
+  /** When set, the pull request endpoints answer with this HTTP status. */
+  get pullRequestsStatus(): number | undefined {
+    return this.pullsApi.pullRequestsStatus;
+  }
+  set pullRequestsStatus(v: number | undefined) {
+    this.pullsApi.pullRequestsStatus = v;
+  }
+
+  /** When set, comment writes (POST, PATCH) are refused with this status, or 'rate-limit' (GitHub's 403 with x-ratelimit-remaining 0). */
+  get commentsStatus(): number | 'rate-limit' | undefined {
+    return this.pullsApi.commentsStatus;
+  }
+  set commentsStatus(v: number | 'rate-limit' | undefined) {
+    this.pullsApi.commentsStatus = v;
+  }
+
+  /** A comment already on a pull request (someone's, or one Ferry posted earlier). */
+  addComment(repo: string, issue: number, body: string, login?: string): FakeComment {
+    return this.pullsApi.addComment(repo, issue, body, login);
+  }
 
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => this.handle(req, res));
@@ -175,8 +212,8 @@ export class FakeGitHub {
   }
 
   private answer(req: http.IncomingMessage, res: http.ServerResponse, body: Record<string, unknown> = {}): void {
-    const json = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -210,6 +247,8 @@ export class FakeGitHub {
     const [owner, name, rest] = [decodeURIComponent(route[1]!), decodeURIComponent(route[2]!), route[3]!];
     const full = `${owner}/${name}`;
     const repo = this.repos.get(full);
+    const pullsAnswer = this.pullsApi.answer(req.method ?? 'GET', full, rest, url, body);
+    if (pullsAnswer) return json(...pullsAnswer);
 
     if (req.method === 'POST' && rest === 'deployments') {
       const d: FakeDeployment = {
@@ -235,6 +274,7 @@ export class FakeGitHub {
         state: String(body.state),
         ...(body.log_url ? { log_url: String(body.log_url) } : {}),
         ...(body.description ? { description: String(body.description) } : {}),
+        ...(body.environment_url ? { environment_url: String(body.environment_url) } : {}),
       });
       return json(201, { id: d.statuses.length, state: body.state });
     }

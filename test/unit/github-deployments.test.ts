@@ -17,6 +17,21 @@ import { deletePrefix, newRedis, TWO_APP_YAML, uniqueKeys } from './fixtures';
  */
 
 const config = parseConfig(TWO_APP_YAML, '/srv/ferry/ferry.yml');
+/** The same apps, api with review apps (env pr-<n>). */
+const reviewConfig = parseConfig(
+  TWO_APP_YAML.replace(
+    '    default_branch: develop\n',
+    [
+      '    default_branch: develop',
+      '    review_apps:',
+      '      deploy: [commands/review-up.sh]',
+      '      teardown: [commands/review-down.sh]',
+      '      url: https://pr-{number}.review.acme.dev',
+      '',
+    ].join('\n'),
+  ),
+  '/srv/ferry/ferry.yml',
+);
 const SHA = 'abcdef0123456789abcdef0123456789abcdef01';
 /**
  * Ferry's write spacing here; the stand-in refuses writes less than a third of that apart (its
@@ -58,10 +73,10 @@ const client = (o: { url?: string; timeoutMs?: number } = {}) =>
     writes: new RedisWritePacer(redis, k.githubWriteSlot, SPACING_MS),
     ...(o.timeoutMs && { timeoutMs: o.timeoutMs }),
   });
-const mirror = (o: { url?: string; timeoutMs?: number; claimMs?: number } = {}) =>
+const mirror = (o: { url?: string; timeoutMs?: number; claimMs?: number; config?: typeof config } = {}) =>
   new GitHubDeployments({
     client: client(o),
-    config,
+    config: o.config ?? config,
     redis,
     k,
     logUrl: (d) => `https://ferry.test/deploys/${d.id}?t=x`,
@@ -253,4 +268,110 @@ test('the stand-in refuses a write sooner than its spacing after the last from t
     github.writeSpacingMs = SPACING_MS / 3;
     github.spacingRefusals.length = 0;
   }
+});
+
+describe('review apps', () => {
+  const URL = 'https://pr-42.review.acme.dev';
+  const review = (status: Deploy['status'], over: Partial<Deploy> = {}) =>
+    deploy(status, { env: 'pr-42', ref: 'feature/login', review: { action: 'deploy', branch: 'feature/login' }, ...over });
+
+  test("a review app's deploy is a transient, non-production deployment of env pr-42, each status carrying the app's URL", async () => {
+    const m = mirror({ config: reviewConfig });
+    for (const s of ['queued', 'running', 'succeeded'] as const) {
+      await m.mirror(review(s, s === 'queued' ? {} : { startedAt: 2 }));
+      await m.settled();
+    }
+    expect(github.deployments).toHaveLength(1);
+    const d = github.deployments[0]!;
+    expect(d).toMatchObject({ repo: 'acme/api', ref: SHA, environment: 'pr-42' });
+    expect(d.body).toMatchObject({ transient_environment: true, production_environment: false, payload: { ferry_deploy_id: 7 } });
+    expect(d.statuses.map((s) => [s.state, s.environment_url])).toEqual([
+      ['queued', URL],
+      ['in_progress', URL],
+      ['success', URL],
+    ]);
+    // A named env of the same app is as before: no transient environment, no environment_url.
+    await m.mirror(deploy('succeeded', { id: 8, startedAt: 2 }));
+    await m.settled();
+    const prod = github.deployments[1]!;
+    expect(prod.body).not.toHaveProperty('transient_environment');
+    expect(prod.body).toMatchObject({ production_environment: true });
+    expect(prod.statuses).toEqual([{ state: 'success', log_url: 'https://ferry.test/deploys/8?t=x', description: 'Deploy #8 succeeded' }]);
+    expect(warnings).toEqual([]);
+  });
+
+  test("a review app's teardown is not mirrored", async () => {
+    const m = mirror({ config: reviewConfig });
+    for (const s of ['queued', 'running', 'succeeded'] as const) {
+      await m.mirror(review(s, { review: { action: 'teardown', branch: 'feature/login' }, startedAt: 2 }));
+    }
+    await m.settled();
+    expect(github.requests).toEqual([]);
+  });
+
+  test('retire: the deployment goes inactive after its outcome, once, and never back', async () => {
+    const m = mirror({ config: reviewConfig });
+    await m.mirror(review('succeeded', { startedAt: 2 }));
+    await m.settled();
+    await m.retire(7);
+    await m.settled();
+    expect(states()).toEqual(['success', 'inactive']);
+    expect(github.deployments[0]!.statuses[1]).toMatchObject({
+      environment_url: URL,
+      description: 'Deploy #7: the review app pr-42 was torn down',
+      log_url: 'https://ferry.test/deploys/7?t=x',
+    });
+    // Again, from this process or another, and a late word of the outcome: nothing more is posted.
+    const other = mirror({ config: reviewConfig });
+    await m.retire(7);
+    await other.retire(7);
+    await other.mirror(review('succeeded', { startedAt: 2 }));
+    await Promise.all([m.settled(), other.settled()]);
+    expect(states()).toEqual(['success', 'inactive']);
+    expect(writes()).toHaveLength(3);
+  });
+
+  test('retire after a failed deploy; a retire GitHub did not take is tried again', async () => {
+    const m = mirror({ config: reviewConfig });
+    await m.mirror(review('failed', { startedAt: 2, exitCode: 1 }));
+    await m.settled();
+    github.deploymentStatusFailures = 1;
+    await m.retire(7);
+    await eventually('the inactive status', () => states()?.length === 2);
+    expect(states()).toEqual(['failure', 'inactive']);
+    expect(warnings.map((w) => w.msg)).toContain("GitHub did not take an update of the deploy's GitHub deployment; trying again");
+    expect(warnings.map((w) => w.msg)).not.toContain('could not mirror the deploy to GitHub Deployments');
+  });
+
+  test('retire is a no-op for a deploy without a deployment, or one cancelled (already inactive)', async () => {
+    const m = mirror({ config: reviewConfig });
+    await m.retire(99);
+    await m.mirror(deploy('queued', { id: 5, app: 'web' }));
+    await m.retire(5);
+    await m.settled();
+    expect(github.requests).toEqual([]);
+    await m.mirror(review('cancelled', { id: 6 }));
+    await m.settled();
+    await m.retire(6);
+    await m.settled();
+    expect(github.deployments.map((d) => d.statuses.map((s) => s.state))).toEqual([['inactive']]);
+  });
+
+  test('a retire asked for before the outcome was written goes after the creation, still inactive at the end', async () => {
+    // A GitHub of its own: the one above still holds requests of earlier tests that release() would answer.
+    const own = await new FakeGitHub().start();
+    try {
+      const m = mirror({ config: reviewConfig, url: own.url });
+      own.hang = true;
+      await m.mirror(review('queued', { id: 1 }));
+      await own.waitForRequests(1);
+      await m.mirror(review('succeeded', { id: 1, startedAt: 2 }));
+      await m.retire(1);
+      own.release();
+      await m.settled();
+      expect(own.deployments.map((d) => [d.environment, d.statuses.map((s) => s.state)])).toEqual([['pr-42', ['inactive']]]);
+    } finally {
+      await own.stop();
+    }
+  });
 });
