@@ -90,6 +90,7 @@ function githubWebhook(s: Shared, v: Services, secrets: WebhookSecrets): BodyHan
     checksChanged: checksWake({ config, queues: s.queues, deploys: s.stores.deploys }),
     log: s.log.child({ component: 'github-webhook' }),
     background: (work) => s.background.add(work),
+    ...(v.reviewApps && { pullRequests: v.reviewApps.onPull.bind(v.reviewApps) }),
   });
 }
 

@@ -8,7 +8,9 @@ import { People } from '../services/people';
 import { Permissions } from '../services/permissions';
 import { ReleaseService } from '../services/releases';
 import { RollbackService } from '../services/rollback';
+import { buildReviewApps } from './review-apps';
 import type { Shared } from './shared';
+import type { ReviewApps } from '../services/review-apps';
 
 /** How long a requester's answer waits for the deploy's feed message, to link to it. */
 const FEED_LINK_WAIT_MS = 5_000;
@@ -27,6 +29,8 @@ export interface Services {
   releases: ReleaseService;
   /** `/deploy cancel` and the Cancel button; and Ferry's own cancels (a review app torn down stops its deploy). */
   cancels: CancelService;
+  /** Review apps (`review_apps:`), when an app has them and Ferry talks to GitHub. */
+  reviewApps?: ReviewApps;
 }
 
 export function buildServices(s: Shared): Services {
@@ -101,5 +105,6 @@ export function buildServices(s: Shared): Services {
     log: log.child({ component: 'cancel' }),
     now,
   });
-  return { lockService, permissions, freezeService, arrivals, requests, rollbacks, releases, cancels };
+  const reviewApps = buildReviewApps(s, { requests, cancels, permissions });
+  return { lockService, permissions, freezeService, arrivals, requests, rollbacks, releases, cancels, ...(reviewApps && { reviewApps }) };
 }

@@ -31,6 +31,7 @@ import { type Keys, keys } from '../store/keys';
 import { LockStore } from '../store/locks';
 import { LogStore } from '../store/logs';
 import { ReleaseStore } from '../store/releases';
+import { ReviewAppStore } from '../store/review-apps';
 import { commitSources, githubClient } from './commit-sources';
 import { type MainConnection, openMainConnection } from './connections';
 import { type Links, logLinksOf, makeLinks } from './links';
@@ -63,6 +64,7 @@ export interface Stores {
   logs: LogStore;
   cancels: CancelStore;
   releases: ReleaseStore;
+  reviews: ReviewAppStore;
 }
 
 /**
@@ -84,6 +86,8 @@ export interface Shared extends Omit<Setup, 'slackToken'>, MainConnection {
   queues: Queues;
   slack: WebClient;
   github?: GitHubClient;
+  /** GitHub Deployments mirroring deploys (apps with repo:, when Ferry has a GitHub token or App). */
+  deployments?: GitHubDeployments;
   sources: Record<string, CommitSource>;
   /** Ends the local repositories' git processes. */
   closeSources(): void;
@@ -116,15 +120,7 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
   const queues = new Queues(redis, k.bullPrefix, config, log.child({ component: 'queue' }));
   // A Redis that refuses Ferry's TLS or password stops the start with what to fix (not a retry loop).
   await Promise.race([queues.init(), conn.misconfigured]);
-  const stores: Stores = {
-    deploys: new DeployStore(redis, k),
-    locks: new LockStore(redis, k, config.lockHandoffMs),
-    audit: new AuditLog(redis, k),
-    freezes: new FreezeStore(redis, k),
-    logs: new LogStore(redis, k, config.logLines),
-    cancels: new CancelStore(redis, k),
-    releases: new ReleaseStore(redis, k),
-  };
+  const stores = openStores(redis, k, config);
   const slack = createSlackClient(slackToken, env.slackApiUrl, log, metrics.slackCall);
   const github = githubClient(env, config, redis, k, log, metrics.githubCall);
   const { sources, close: closeSources } = commitSources(env, config, github);
@@ -154,8 +150,9 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
     metrics: metrics.deploys,
     envLabel: (app, env) => (isReviewEnv(config.apps[app], env) ? REVIEW_ALL : env),
   });
-  if (github) {
-    const deployments = new GitHubDeployments({
+  const deployments =
+    github &&
+    new GitHubDeployments({
       client: github,
       config,
       redis,
@@ -163,8 +160,7 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
       logUrl: links.logUrl,
       log: log.child({ component: 'github-deployments' }),
     });
-    githubMirrorsDeploys(events, { get: (id) => stores.deploys.get(id), mirror: (dep) => deployments.mirror(dep) });
-  }
+  if (deployments) githubMirrorsDeploys(events, { get: (id) => stores.deploys.get(id), mirror: (dep) => deployments.mirror(dep) });
   const releaseFeed = new ReleaseFeed({
     config,
     slack,
@@ -183,6 +179,7 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
     queues,
     slack,
     ...(github && { github }),
+    ...(deployments && { deployments }),
     sources,
     closeSources,
     checks: createChecks({ client: github, config }),
@@ -193,5 +190,19 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
     metrics,
     background: new Background(),
     nameOf: new UserNames({ slack, log: log.child({ component: 'user-names' }), deadlineMs: 1_000 }).nameOf,
+  };
+}
+
+/** The stores over the main Redis connection. */
+function openStores(redis: MainConnection['redis'], k: Keys, config: FerryConfig): Stores {
+  return {
+    deploys: new DeployStore(redis, k),
+    locks: new LockStore(redis, k, config.lockHandoffMs),
+    audit: new AuditLog(redis, k),
+    freezes: new FreezeStore(redis, k),
+    logs: new LogStore(redis, k, config.logLines),
+    cancels: new CancelStore(redis, k),
+    releases: new ReleaseStore(redis, k),
+    reviews: new ReviewAppStore(redis, k),
   };
 }

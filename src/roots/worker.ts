@@ -13,6 +13,7 @@ import { LeaseStore } from '../store/lease';
 import { WorkerPools } from '../store/worker-pools';
 import type { RoleParts } from './close';
 import { openWaitingConnection } from './connections';
+import { reconcileAtStart, reviewTimers } from './review-apps';
 import type { Services } from './services';
 import type { Shared } from './shared';
 
@@ -44,6 +45,7 @@ export function startWorkerRoot(s: Shared, v: Services): WorkerRoot {
     lockService: v.lockService,
     freezeService: v.freezeService,
     releases: v.releases.life,
+    ...(v.reviewApps && { reviews: reviewTimers(s, v.reviewApps) }),
     afterDeploy: afterDeploySteps(s, v),
     scheduleFeed: new ScheduleFeed({ config, queues, slack: s.slack, audit: stores.audit, log: log.child({ component: 'freezes' }), now }),
     hold: {
@@ -79,6 +81,9 @@ export function startWorkerRoot(s: Shared, v: Services): WorkerRoot {
       now,
     },
   });
+  // Review apps are compared with GitHub's open pull requests as a worker starts (then every few hours).
+  if (v.reviewApps)
+    reconcileAtStart(s).catch((err: Error) => log.error({ err: err.message }, 'could not schedule the review apps reconcile'));
   return {
     host,
     close() {
@@ -115,6 +120,7 @@ function afterDeploySteps(s: Shared, v: Services): (deployId: number) => Promise
       { what: 'releases', run: (dep) => v.releases.life.deployFinished(dep) },
       { what: 'smoke failure', run: (dep) => smokeFailures.deployFinished(dep) },
       { what: 'promotion', run: (dep) => promotions.deployFinished(dep) },
+      { what: 'review app', run: async (dep) => v.reviewApps?.life.afterDeploy(dep) },
     ],
     log,
   });

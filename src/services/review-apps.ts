@@ -35,7 +35,7 @@ export class ReviewApps implements ReviewCommands {
   private readonly chains = new Map<string, Promise<unknown>>();
   readonly life: ReviewLife;
 
-  constructor(private readonly d: ReviewDeps) {
+  constructor(readonly d: ReviewDeps) {
     this.life = new ReviewLife(d, {
       serial: (app, pr, work) => this.serial(app, pr, work),
       deployHead: (app, pull, o, log) => this.deployHead(app, pull, o, log),

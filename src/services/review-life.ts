@@ -114,29 +114,27 @@ export class ReviewLife {
 
   async deployEnded(app: string, pr: number, dep: Deploy): Promise<void> {
     const at = this.now();
-    if (dep.status === 'succeeded')
-      await this.d.store.change(
+    const r = await this.d.store.get(app, pr);
+    if (dep.status === 'succeeded') {
+      const set = { state: 'live' as const, deployedSha: dep.sha, deployedId: dep.id };
+      const moved = await this.d.store.change(
         app,
         pr,
-        {
-          from: ['deploying', 'live', 'failed'],
-          onDeploy: dep.id,
-          set: { state: 'live', deployedSha: dep.sha, deployedId: dep.id },
-          clear: ['error'],
-        },
+        { from: ['deploying', 'live', 'failed'], onDeploy: dep.id, set, clear: ['error'] },
         at,
       );
-    else {
-      // Failed, or cancelled (a person, not a newer push: that one is the newest deploy now). What ran before, if anything, still runs.
-      const r = await this.d.store.get(app, pr);
-      const state = dep.status === 'cancelled' && r?.deployedSha ? 'live' : 'failed';
-      await this.d.store.change(
-        app,
-        pr,
-        { from: ['deploying'], onDeploy: dep.id, set: { state, error: dep.error ?? `it ${dep.status}` } },
-        at,
-      );
+      // GitHub leaves a transient environment's older deployments "success": the one it replaced goes inactive.
+      if (moved && r?.deployedId !== undefined && r.deployedId !== dep.id) await this.d.retire(r.deployedId);
+      return;
     }
+    // Failed, or cancelled (by a person: a newer push's deploy is the newest one now). What ran before, if anything, still runs.
+    const state = dep.status === 'cancelled' && r?.deployedSha ? 'live' : 'failed';
+    await this.d.store.change(
+      app,
+      pr,
+      { from: ['deploying'], onDeploy: dep.id, set: { state, error: dep.error ?? `it ${dep.status}` } },
+      at,
+    );
   }
 
   async teardownEnded(a: AppConfig, pr: number, dep: Deploy, log: Logger): Promise<void> {
