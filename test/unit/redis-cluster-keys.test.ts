@@ -71,6 +71,11 @@ const TODAY: Record<string, string> = {
   workerPool: 'ferry:workers:pool:7',
   workerPoolEvery: 'ferry:workers:every',
   workerPoolNoted: 'ferry:workers:noted:7',
+  reviewApp: 'ferry:review:web:dev',
+  reviewAppPrefix: 'ferry:review:7:',
+  reviewLive: 'ferry:review:7:live',
+  reviewLine: 'ferry:review:7:line',
+  reviewKnown: 'ferry:review:7:known',
   bullPrefix: 'ferry:q',
 };
 
