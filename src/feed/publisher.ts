@@ -9,6 +9,7 @@ import type { DeployStore } from '../store/deploys';
 import type { LogStore } from '../store/logs';
 import { Coalescer } from '../util/coalesce';
 import { sleep, withDeadline } from '../util/deadline';
+import { postFirst, syncWithRetry } from './living-message';
 
 export interface QueueView {
   waiting(app: string, env: string): Promise<number[]>;
@@ -62,7 +63,7 @@ export class FeedPublisher {
 
   /** Brings the deploy's feed message up to date. Resolves once it shows the state at call time. */
   refresh(id: number): Promise<void> {
-    return this.updates.run(id, () => this.syncWithRetry(id));
+    return this.updates.run(id, () => syncWithRetry(() => this.sync(id), this.d.log, { deployId: id }));
   }
 
   /**
@@ -149,41 +150,29 @@ export class FeedPublisher {
     });
   }
 
-  private async syncWithRetry(id: number): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.sync(id);
-      } catch (err) {
-        const code = (err as { data?: { error?: string } }).data?.error;
-        const hint =
-          code === 'not_in_channel' || code === 'channel_not_found'
-            ? ' (invite the Ferry bot to the feed channel, or fix feed_channel in the config)'
-            : '';
-        this.d.log.error({ deployId: id, err: (err as Error).message, attempt }, `feed update failed${hint}`);
-        if (attempt >= 5 || hint) throw err;
-        await sleep(Math.min(60_000, 1_000 * 2 ** attempt));
-      }
-    }
-  }
-
   private async sync(id: number): Promise<void> {
     const waitUntil = this.now() + this.claimWaitMs;
     for (;;) {
       const dep = await this.d.deploys.get(id);
       if (!dep) return;
       if (!dep.feedTs) {
-        if (!(await this.d.deploys.claimFeedPost(id, this.d.poster, this.claimWaitMs))) {
+        const channel = dep.feedChannel!;
+        const first = await postFirst({
+          claim: () => this.d.deploys.claimFeedPost(id, this.d.poster, this.claimWaitMs),
+          render: async () => renderDeployMessage(dep, await this.context(dep)),
+          post: async (msg) => {
+            const res = await this.d.slack.chat.postMessage({ channel, ...msg, unfurl_links: false });
+            return { channel: res.channel ?? channel, ts: res.ts! };
+          },
+          record: (ch, ts) => this.d.deploys.setFeedTs(id, ch, ts),
+          discard: async (ch, ts) => void (await this.d.slack.chat.delete({ channel: ch, ts })),
+        });
+        if (first === 'busy') {
           if (this.now() > waitUntil) throw new Error(`feed message of deploy #${id} was not posted by its claimant`);
           await sleep(100);
           continue;
         }
-        const msg = renderDeployMessage(dep, await this.context(dep));
-        const res = await this.d.slack.chat.postMessage({ channel: dep.feedChannel!, ...msg, unfurl_links: false });
-        if (await this.d.deploys.setFeedTs(id, res.channel ?? dep.feedChannel!, res.ts!)) this.remember(id, msg);
-        else {
-          // Another process's post (after our claim expired during a slow Slack call) won: remove ours.
-          await this.d.slack.chat.delete({ channel: res.channel ?? dep.feedChannel!, ts: res.ts! }).catch(() => {});
-        }
+        if (first !== 'lost') this.remember(id, first.posted);
       } else {
         const msg = renderDeployMessage(dep, await this.context(dep));
         // What this process sent last is what the message shows, unless another process sent an

@@ -85,13 +85,15 @@ describe('reviewFeedMessage', () => {
     expect(buttons(m).map((b) => b.action_id)).toEqual([REVIEW_TEARDOWN_ACTION]);
   });
 
-  test('deploying: queued, then running for how long, with the log link', () => {
+  test('deploying: queued, then running since when, with the log link', () => {
     expect(statusOf(reviewFeedMessage(review(), ctx({ deploy: deploy() })))).toBe('deploying `abc1234`: queued');
     const running = reviewFeedMessage(
       review(),
       ctx({ deploy: deploy({ status: 'running', startedAt: T0 }), logUrl: 'https://ferry.acme.dev/deploys/7/log' }),
     );
-    expect(statusOf(running)).toBe('deploying `abc1234`: running for 12s · <https://ferry.acme.dev/deploys/7/log|log>');
+    expect(statusOf(running)).toBe(
+      `deploying \`abc1234\`: running since <!date^${T0 / 1000}^{time}|2026-03-04 13:05 UTC> · <https://ferry.acme.dev/deploys/7/log|log>`,
+    );
     expect(buttons(running).map((b) => b.action_id)).toEqual([REVIEW_TEARDOWN_ACTION]);
   });
 
@@ -122,7 +124,7 @@ describe('reviewFeedMessage', () => {
   test('tearing down and a failed teardown (tries, Ferry tries again)', () => {
     const teardown = deploy({ id: 8, status: 'running', startedAt: T0, review: { action: 'teardown', branch: 'feature/checkout' } });
     expect(statusOf(reviewFeedMessage(review({ state: 'tearing-down', deployId: 8 }), ctx({ deploy: teardown })))).toBe(
-      'tearing down: running for 12s',
+      `tearing down: running since <!date^${T0 / 1000}^{time}|2026-03-04 13:05 UTC>`,
     );
     const failed = reviewFeedMessage(
       review({ state: 'teardown-failed', deployId: 8, teardownTries: 2, error: 'the teardown command exited with 1' }),

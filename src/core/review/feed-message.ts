@@ -47,7 +47,8 @@ const code = (text: string): string => `\`${escapeMrkdwn(text.replace(/`/g, "'")
  * (and Redeploy when it is live or failed). Pure: same record and context, same message.
  */
 export function reviewFeedMessage(r: ReviewApp, c: ReviewFeedContext): ReviewFeedMessage {
-  const pull = slackLink(pullUrl(c.repo, r.pr), `#${r.pr} ${r.title}`.trim());
+  const name = `#${r.pr} ${r.title}`.trim();
+  const pull = c.repo ? slackLink(pullUrl(c.repo, r.pr), name) : escapeMrkdwn(name);
   const author = c.authorSlack ? mention(c.authorSlack) : escapeMrkdwn(r.author);
   const status = statusLine(r, c);
   const header = `${ICON[r.state]} *Review app for ${pull}* (\`${r.app}\`)`;
@@ -92,9 +93,12 @@ function statusLine(r: ReviewApp, c: ReviewFeedContext): string {
   }
 }
 
-/** A deploy or teardown on its way: queued, or running for how long. */
+/**
+ * A deploy or teardown on its way: queued, or running since when (a time, not "for 12s": the
+ * message changes when the deploy does, not every second, so what it says stays true).
+ */
 function progress(dep: Deploy | undefined, now: number): string {
-  if (dep?.status === 'running') return `running for ${formatDuration(now - (dep.startedAt ?? now))}`;
+  if (dep?.status === 'running') return `running since ${slackTime(dep.startedAt ?? now, '{time}')}`;
   return 'queued';
 }
 
