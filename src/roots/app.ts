@@ -15,6 +15,7 @@ import { GitHubDeliveries } from '../store/github-deliveries';
 import type { Services } from './services';
 import type { Shared } from './shared';
 import { WorkerPools } from '../store/worker-pools';
+import { ReviewAppStore } from '../store/review-apps';
 
 /** The Slack app role's own parts: what its listeners use, and its endpoints for GitHub and alerts. */
 export interface AppRoot {
@@ -52,6 +53,7 @@ function slackParts(s: Shared, v: Services): SlackParts {
     log: log.child({ component: 'cancel' }),
     now,
   });
+  const reviewApps = new ReviewAppStore(s.redis, s.k);
   const board = new BoardService({
     freezeOf: (app, env) => v.freezeService.standing(app, env),
     windowOf: (app, env, now) => windowOf(envOf(config.apps[app], env)?.window, now),
@@ -62,6 +64,7 @@ function slackParts(s: Shared, v: Services): SlackParts {
     queues,
     audit: stores.audit,
     commitUrl: s.links.commitUrl,
+    reviewApps: (app) => reviewApps.list(app),
     now,
   });
   return {

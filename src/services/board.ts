@@ -8,6 +8,8 @@ import type { AuditEntry, AuditLog } from '../store/audit';
 import type { DeployStore } from '../store/deploys';
 import type { LockStore } from '../store/locks';
 import type { Answer } from './queue-deploy';
+import { renderReviewBoard } from '../core/review/board';
+import type { ReviewApp } from '../core/review/review-app';
 
 /** The freeze standing on an env now, if any (FreezeState fits BoardFreeze). */
 export type FreezeOf = (app: string, env: string) => Promise<BoardFreeze | undefined> | BoardFreeze | undefined;
@@ -28,6 +30,8 @@ export interface BoardDeps {
   windowOf?: WindowOf;
   /** Whether a worker of a worker pool is live (src/store/worker-pools.ts); without it the board says nothing of pools. */
   poolLive?: (pool: string) => Promise<boolean>;
+  /** An app's review apps (ReviewAppStore.list); without it `/deploys review` says review apps are not set up. */
+  reviewApps?: (app: string) => Promise<ReviewApp[]>;
   now?: () => number;
 }
 
@@ -52,7 +56,19 @@ export class BoardService {
         return this.history(req.app, req.env);
       case 'audit':
         return this.auditLog(req.scope);
+      case 'review':
+        return this.reviews(req.app);
     }
+  }
+
+  /** The review apps that are around: of `app`, or of every app with review_apps. */
+  async reviews(app?: string): Promise<Answer> {
+    const list = this.d.reviewApps;
+    if (!list) return { text: 'Review apps are not set up here: this Ferry has no review app service. Ask whoever runs Ferry.' };
+    const { config } = this.d;
+    const names = app ? [app] : config.appNames.filter((a) => config.apps[a]!.reviewApps);
+    const apps = await Promise.all(names.map(async (a) => ({ app: a, repo: config.apps[a]?.repo ?? '', reviews: await list(a) })));
+    return renderReviewBoard({ apps, people: config.people, now: this.now() });
   }
 
   /** One app in detail, or every app (one compact section each). */
