@@ -9,6 +9,7 @@ import type { DeployStore } from '../store/deploys';
 import type { LockStore } from '../store/locks';
 import type { Answer } from './queue-deploy';
 import { renderReviewBoard } from '../core/review/board';
+import { REVIEW_NOT_SET_UP } from '../core/review/actions';
 import type { ReviewApp } from '../core/review/review-app';
 
 /** The freeze standing on an env now, if any (FreezeState fits BoardFreeze). */
@@ -64,7 +65,7 @@ export class BoardService {
   /** The review apps that are around: of `app`, or of every app with review_apps. */
   async reviews(app?: string): Promise<Answer> {
     const list = this.d.reviewApps;
-    if (!list) return { text: 'Review apps are not set up here: this Ferry has no review app service. Ask whoever runs Ferry.' };
+    if (!list) return { text: REVIEW_NOT_SET_UP };
     const { config } = this.d;
     const names = app ? [app] : config.appNames.filter((a) => config.apps[a]!.reviewApps);
     const apps = await Promise.all(names.map(async (a) => ({ app: a, repo: config.apps[a]?.repo ?? '', reviews: await list(a) })));

@@ -10,3 +10,7 @@ export function parseReviewActionValue(value: string | undefined): { app: string
   const m = /^([a-z0-9][a-z0-9_-]{0,39}):([1-9][0-9]{0,8})$/.exec(value ?? '');
   return m ? { app: m[1]!, pr: Number(m[2]) } : undefined;
 }
+
+/** What `/deploy pr-42`, `/deploys review` and the buttons answer when this Ferry runs without its review app service. */
+export const REVIEW_NOT_SET_UP =
+  'Review apps are not set up here: this Ferry runs without its review app service, so nothing was deployed, torn down or listed. Ask whoever runs Ferry.';

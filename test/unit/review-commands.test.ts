@@ -1,5 +1,6 @@
 import { parseConfig } from '../../src/config/load';
 import type { FerryConfig } from '../../src/core/config/types';
+import { deployHelp, parseDeploy } from '../../src/core/parse/deploy';
 import { deploysHelp, parseDeploys } from '../../src/core/parse/deploys';
 import type { Parse } from '../../src/core/parse/target';
 import { renderReviewBoard } from '../../src/core/review/board';
@@ -66,9 +67,9 @@ function review(over: Partial<ReviewApp> = {}): ReviewApp {
   };
 }
 
-const errorOf = <T>(p: Parse<T>): string => {
-  if (p.kind !== 'error') throw new Error(`expected an error, got ${JSON.stringify(p)}`);
-  return p.message;
+const errorOf = (p: Parse<unknown> | { kind: string }): string => {
+  if (p.kind !== 'error' || !('message' in p)) throw new Error(`expected an error, got ${JSON.stringify(p)}`);
+  return p.message as string;
 };
 const text = (r: { blocks: Record<string, unknown>[] }) => JSON.stringify(r.blocks);
 
@@ -149,5 +150,50 @@ describe('/deploys review: the answer', () => {
     );
     expect(text(all as { blocks: Record<string, unknown>[] })).toContain('https://github.com/acme/api/pull/3|#3');
     expect((await board().answer({ kind: 'review', app: 'web' })).text).toContain('Review apps are not set up here');
+  });
+});
+
+describe('/deploy pr-42 [ref] and /deploy pr-42 teardown: parsed', () => {
+  const parse = (t: string) => parseDeploy(t, config);
+
+  test("a review app's redeploy (its head, or a ref) and teardown, with the app named", () => {
+    expect(parse('web pr-42')).toEqual({ kind: 'review', app: 'web', pr: 42, action: 'deploy' });
+    expect(parse('api pr-7 feature/x')).toEqual({ kind: 'review', app: 'api', pr: 7, action: 'deploy', ref: 'feature/x' });
+    expect(parse('web pr-42 teardown')).toEqual({ kind: 'review', app: 'web', pr: 42, action: 'teardown' });
+    expect(parse('web pr-42 TEARDOWN')).toEqual({ kind: 'review', app: 'web', pr: 42, action: 'teardown' });
+  });
+
+  test('with one app, the app may be left out', () => {
+    const one = parseConfig(
+      `
+feed_channel: C0FEED
+apps:
+  web:
+    repo: acme/shop
+    environments:
+      production:
+        deploy: [commands/deploy.sh]
+${REVIEW.replace(/^ {6}/gm, '    ')}
+`,
+      '/srv/ferry/ferry.yml',
+    );
+    expect(parseDeploy('pr-42', one)).toEqual({ kind: 'review', app: 'web', pr: 42, action: 'deploy' });
+    expect(parseDeploy('pr-42 teardown', one)).toEqual({ kind: 'review', app: 'web', pr: 42, action: 'teardown' });
+    expect(parseDeploy('production', one)).toMatchObject({ kind: 'ok', value: { env: 'production' } });
+  });
+
+  test('what a review app does not take', () => {
+    expect(errorOf(parse('web pr-42 main extra'))).toContain(
+      "I don't know what to do with `extra`: a review app takes one ref, or `teardown`",
+    );
+    expect(errorOf(parse('web pr-42 main override hotfix'))).toContain('A review app has no deploy window to override');
+    expect(errorOf(parse('web pr-42 $(rm)'))).toContain("Can't deploy that ref");
+    expect(errorOf(parse('docs pr-42'))).toContain('`docs` has no environment `pr-42`');
+    expect(errorOf(parse('web pr-0'))).toContain('`web` has no environment `pr-0`');
+  });
+
+  test('help names review apps where they exist', () => {
+    expect(deployHelp(config)).toContain('*Review apps:* `/deploy [app] pr-&lt;number&gt; [ref]`');
+    expect(deployHelp(oneApp())).not.toContain('Review apps');
   });
 });
