@@ -94,6 +94,14 @@ describe('/deploys review [app]: parsed', () => {
     expect(errorOf(parse('review', oneApp()))).toContain('Add `review_apps:`');
   });
 
+  test('a config without review apps whose env is called review: `/deploys review` is that env, as before', () => {
+    const old = parseConfig(
+      'feed_channel: C0FEED\napps:\n  web:\n    repo: acme/shop\n    environments:\n      review:\n        deploy: [commands/deploy.sh]\n',
+      '/srv/ferry/ferry.yml',
+    );
+    expect(parse('review', old)).toEqual({ kind: 'ok', value: { kind: 'history', app: 'web', env: 'review' } });
+  });
+
   test('help names it where review apps exist', () => {
     expect(deploysHelp(config)).toContain('*Review apps:* `/deploys review [app]`');
     expect(deploysHelp(oneApp())).not.toContain('/deploys review');

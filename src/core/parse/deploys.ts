@@ -39,7 +39,7 @@ export function parseDeploys(text: string | undefined, config: FerryConfig, user
   if (w.kind !== 'ok') return w;
   const [first, ...rest] = w.value;
   if (first!.toLowerCase() === 'audit') return parseAudit(rest, config, user);
-  if (first!.toLowerCase() === 'review') return parseReview(rest, config);
+  if (first!.toLowerCase() === 'review' && !namedReview(config)) return parseReview(rest, config);
   const one = w.value.length === 1 ? config.apps[first!] : undefined;
   if (one) return { kind: 'ok', value: { kind: 'board', app: one.name } };
   if (mentionedUser(first!) || first!.startsWith('@')) {
@@ -60,6 +60,15 @@ export function parseDeploys(text: string | undefined, config: FerryConfig, user
     };
   }
   return { kind: 'ok', value: { kind: 'history', app: app.name, env } };
+}
+
+/**
+ * Whether `review` names an app or env of a config without review apps (a config from before them):
+ * `/deploys review` is then that app or env, as it was.
+ */
+function namedReview(config: FerryConfig): boolean {
+  const apps = config.appNames.map((a) => config.apps[a]!);
+  return !apps.some((a) => a.reviewApps) && apps.some((a) => a.name === 'review' || Object.hasOwn(a.envs, 'review'));
 }
 
 function parseReview(parts: string[], config: FerryConfig): Parse<DeploysRequest> {
