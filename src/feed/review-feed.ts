@@ -21,6 +21,8 @@ export interface ReviewFeedDeps {
   /** A Slack message's permalink (see feed/permalink.ts). */
   permalink: (channel: string, ts: string) => Promise<string | undefined>;
   log: Logger;
+  /** GitHub's web URL, for pull request links (GitHub Enterprise's); default https://github.com. */
+  githubWebUrl?: string;
   /** Names this process in the feed-post claim. */
   poster: string;
   now?: () => number;
@@ -143,6 +145,7 @@ export class ReviewFeed {
       ...(dep && { deploy: dep }),
       ...(logUrl && { logUrl }),
       ...(authorSlack && { authorSlack }),
+      ...(this.d.githubWebUrl && { webUrl: this.d.githubWebUrl }),
     });
   }
 

@@ -1,5 +1,5 @@
 import { envOf } from '../core/review/env';
-import type { FerryEnv } from '../config/env';
+import { type FerryEnv, githubWebUrl } from '../config/env';
 import { windowOf } from '../core/window-state';
 import { createAlertsEndpoint } from '../http/alerts';
 import { signatureCheck, type WebhookSecrets } from '../http/github-signature';
@@ -65,6 +65,7 @@ function slackParts(s: Shared, v: Services): SlackParts {
     audit: stores.audit,
     commitUrl: s.links.commitUrl,
     reviewApps: (app) => reviewApps.list(app),
+    githubWebUrl: githubWebUrl(s.env.githubApiUrl),
     now,
   });
   return {

@@ -33,6 +33,8 @@ export interface BoardDeps {
   poolLive?: (pool: string) => Promise<boolean>;
   /** An app's review apps (ReviewAppStore.list); without it `/deploys review` says review apps are not set up. */
   reviewApps?: (app: string) => Promise<ReviewApp[]>;
+  /** GitHub's web URL, for pull request links (GitHub Enterprise's); default https://github.com. */
+  githubWebUrl?: string;
   now?: () => number;
 }
 
@@ -69,7 +71,12 @@ export class BoardService {
     const { config } = this.d;
     const names = app ? [app] : config.appNames.filter((a) => config.apps[a]!.reviewApps);
     const apps = await Promise.all(names.map(async (a) => ({ app: a, repo: config.apps[a]?.repo ?? '', reviews: await list(a) })));
-    return renderReviewBoard({ apps, people: config.people, now: this.now() });
+    return renderReviewBoard({
+      apps,
+      people: config.people,
+      now: this.now(),
+      ...(this.d.githubWebUrl && { webUrl: this.d.githubWebUrl }),
+    });
   }
 
   /** One app in detail, or every app (one compact section each). */

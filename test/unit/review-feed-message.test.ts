@@ -71,6 +71,11 @@ describe('reviewFeedMessage', () => {
     });
   });
 
+  test('on GitHub Enterprise the pull request links to its web URL', () => {
+    const m = reviewFeedMessage(review(), ctx({ webUrl: 'https://github.acme.dev/' }));
+    expect(section(m)).toContain('<https://github.acme.dev/acme/shop/pull/42|#42 Faster checkout>');
+  });
+
   test("outside text can't ping, fake links or end the code span", () => {
     const m = reviewFeedMessage(review({ title: 'Fix <!channel> | <http://x|y> & co', branch: 'a`b<c>', author: '<!here>' }), ctx());
     expect(section(m)).toContain('|#42 Fix &lt;!channel&gt; | &lt;http://x|y&gt; &amp; co>');

@@ -17,6 +17,8 @@ export interface ReviewBoardInput {
   /** GitHub login (lower-case) -> Slack user ID (`people:`). */
   people: Readonly<Record<string, string>>;
   now: number;
+  /** GitHub's web URL (GitHub Enterprise's); default https://github.com. */
+  webUrl?: string;
 }
 
 const STATE: Record<Exclude<ReviewState, 'gone'>, string> = {
@@ -63,7 +65,7 @@ export function renderReviewBoard(input: ReviewBoardInput): Rendered {
 
 function line(r: ReviewApp, repo: string, input: ReviewBoardInput): string {
   const name = `#${r.pr}`;
-  const pr = repo ? slackLink(pullUrl(repo, r.pr), name) : name;
+  const pr = repo ? slackLink(pullUrl(repo, r.pr, input.webUrl), name) : name;
   const slack = input.people[r.author.toLowerCase()];
   const author = slack ? mention(slack) : escapeMrkdwn(r.author);
   const state = r.state === 'gone' ? '' : STATE[r.state];

@@ -16,6 +16,8 @@ export interface ReviewFeedContext {
   logUrl?: string;
   /** The PR author's Slack user ID, when `people:` maps their GitHub login. */
   authorSlack?: string;
+  /** GitHub's web URL (GitHub Enterprise's); default https://github.com. */
+  webUrl?: string;
   /** review_apps.ttl and .max. */
   ttlMs: number;
   max: number;
@@ -36,7 +38,9 @@ const ICON: Record<ReviewState, string> = {
   gone: ':white_circle:',
 };
 
-export const pullUrl = (repo: string, pr: number): string => `https://github.com/${repo}/pull/${pr}`;
+/** A pull request's page on GitHub (or GitHub Enterprise, at `webUrl`). */
+export const pullUrl = (repo: string, pr: number, webUrl = 'https://github.com'): string =>
+  `${webUrl.replace(/\/$/, '')}/${repo}/pull/${pr}`;
 
 /** Outside text (a branch) as inline code: escaped, with backticks that would end the span swapped for '. */
 const code = (text: string): string => `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
@@ -48,7 +52,7 @@ const code = (text: string): string => `\`${escapeMrkdwn(text.replace(/`/g, "'")
  */
 export function reviewFeedMessage(r: ReviewApp, c: ReviewFeedContext): ReviewFeedMessage {
   const name = `#${r.pr} ${r.title}`.trim();
-  const pull = c.repo ? slackLink(pullUrl(c.repo, r.pr), name) : escapeMrkdwn(name);
+  const pull = c.repo ? slackLink(pullUrl(c.repo, r.pr, c.webUrl), name) : escapeMrkdwn(name);
   const author = c.authorSlack ? mention(c.authorSlack) : escapeMrkdwn(r.author);
   const status = statusLine(r, c);
   const header = `${ICON[r.state]} *Review app for ${pull}* (\`${r.app}\`)`;
