@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Harness, LOCAL_DEPLOY, SIGNING_SECRET, writeScript } from '../helpers/harness';
 import { post, sign, slashBody } from '../helpers/slack-requests';
+import { githubWebUrl } from '../../src/config/env';
 import { keys } from '../../src/store/keys';
 import { ReviewAppStore } from '../../src/store/review-apps';
 
@@ -191,12 +192,14 @@ describe('/deploys: the board, an env history and the audit log', () => {
     await opened(41, 'gone', 86_400_000, { gone: { reason: 'merged', at: now } });
 
     const answer = await deploys('review web');
+    // Pull requests link to GitHub's web URL (here the stand-in's, as GitHub Enterprise's would be).
+    const pulls = `${githubWebUrl(h.env.GITHUB_API_URL!)}/acme/shop/pull`;
     expect(answer).toContain('*Review apps of `web`*: 2 around');
     expect(answer).toContain(
-      '*<https://github.com/acme/shop/pull/42|#42>* PR 42 &lt;b&gt; · by <@U0ANA> · opened 2h ago · :large_green_circle: live (`bbbbbbb`) · <https://pr-42.review.acme.dev|https://pr-42.review.acme.dev>',
+      `*<${pulls}/42|#42>* PR 42 &lt;b&gt; · by <@U0ANA> · opened 2h ago · :large_green_circle: live (\`bbbbbbb\`) · <https://pr-42.review.acme.dev|https://pr-42.review.acme.dev>`,
     );
     expect(answer).toContain(
-      '*<https://github.com/acme/shop/pull/43|#43>* PR 43 &lt;b&gt; · by bob-gh · opened 1m ago · :hourglass: waiting for a place (#1 in line)',
+      `*<${pulls}/43|#43>* PR 43 &lt;b&gt; · by bob-gh · opened 1m ago · :hourglass: waiting for a place (#1 in line)`,
     );
     expect(answer).not.toContain('#41');
     // Not an app with review apps: which have them.
