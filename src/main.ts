@@ -201,8 +201,8 @@ function runningParts(s: Shared, v: Services): RunningParts {
     releases: v.releases,
     arrivals: v.arrivals,
     settled: async () => {
-      while (s.events.pending + s.feed.pending + s.background.pending > 0)
-        await Promise.all([s.events.drain(), s.feed.drain(), s.background.drain()]);
+      while (s.events.pending + s.feed.pending + s.reviewFeed.pending + s.background.pending > 0)
+        await Promise.all([s.events.drain(), s.feed.drain(), s.reviewFeed.drain(), s.background.drain()]);
       await s.releaseFeed.drain();
     },
   };

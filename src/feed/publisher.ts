@@ -9,6 +9,8 @@ import type { DeployStore } from '../store/deploys';
 import type { LogStore } from '../store/logs';
 import { Coalescer } from '../util/coalesce';
 import { sleep, withDeadline } from '../util/deadline';
+import { postFirst, syncWithRetry } from './living-message';
+import type { ReviewFeed } from './review-feed';
 
 export interface QueueView {
   waiting(app: string, env: string): Promise<number[]>;
@@ -34,7 +36,12 @@ export interface FeedDeps {
   permalink: (channel: string, ts: string) => Promise<string | undefined>;
   /** The env's `owners:` (Slack user and group IDs), named in a failed smoke check's thread. */
   owners?: (app: string, env: string) => readonly string[];
+  /** Review apps' feed messages: a review app's deploys and teardowns show in its one message, not in messages of their own. */
+  reviews?: ReviewMessages;
 }
+
+/** What the deploy feed asks of review apps' messages (feed/review-feed.ts). */
+export type ReviewMessages = Pick<ReviewFeed, 'prOf' | 'refresh' | 'message' | 'link'>;
 
 const FAILURE_LOG_LINES = 30;
 const LAST_SENT_KEPT = 1_000;
@@ -60,9 +67,24 @@ export class FeedPublisher {
     this.claimWaitMs = d.claimWaitMs ?? 120_000;
   }
 
-  /** Brings the deploy's feed message up to date. Resolves once it shows the state at call time. */
+  /**
+   * Brings the deploy's feed message up to date. Resolves once it shows the state at call time.
+   * A review app's deploy has no message of its own: its review app's message is brought up to date.
+   */
   refresh(id: number): Promise<void> {
-    return this.updates.run(id, () => this.syncWithRetry(id));
+    return this.updates.run(id, async () => {
+      const review = await this.reviewOf(id);
+      if (review) return this.d.reviews!.refresh(review.app, review.pr);
+      return syncWithRetry(() => this.sync(id), this.d.log, { deployId: id });
+    });
+  }
+
+  /** The review app a deploy is of (its app and PR), or undefined for a deploy of a named env. */
+  private async reviewOf(id: number): Promise<{ app: string; pr: number } | undefined> {
+    if (!this.d.reviews) return undefined;
+    const dep = await this.d.deploys.get(id);
+    const pr = dep ? this.d.reviews.prOf(dep.app, dep.env) : undefined;
+    return pr === undefined ? undefined : { app: dep!.app, pr };
   }
 
   /**
@@ -76,6 +98,8 @@ export class FeedPublisher {
       waitMs,
       undefined,
     );
+    const review = await this.reviewOf(id);
+    if (review) return this.d.reviews!.link(review.app, review.pr);
     const dep = await this.d.deploys.get(id);
     if (!dep?.feedTs || !dep.feedChannel) return undefined;
     return this.d.permalink(dep.feedChannel, dep.feedTs).catch(() => undefined);
@@ -89,6 +113,8 @@ export class FeedPublisher {
    * One pass per env at a time: a burst of starts costs one more pass, not one each.
    */
   refreshWaiting(app: string, env: string, which: 'next' | 'front' = 'front'): Promise<void> {
+    // A review app has one message, which says nothing of the deploys in line behind one of its.
+    if (this.d.reviews?.prOf(app, env) !== undefined) return Promise.resolve();
     return this.positions.run(`${app}\n${env}\n${which}`, async () => {
       const ids = await this.d.queues.waiting(app, env);
       await Promise.all(ids.slice(0, which === 'next' ? 1 : FRONT_OF_LINE).map((id) => this.refresh(id)));
@@ -109,15 +135,24 @@ export class FeedPublisher {
 
   /**
    * Brings the message up to date and, if the deploy failed, posts the last lines of its log in
-   * the thread, mentioning the requester, once.
+   * the thread, mentioning the requester, once. A review app's deploy or teardown: in the thread
+   * of its review app's message.
    */
   async postFailureLog(id: number): Promise<void> {
     await this.refresh(id);
     const dep = await this.d.deploys.get(id);
-    if (!dep?.feedTs || !dep.feedChannel || dep.status !== 'failed') return;
+    if (dep?.status !== 'failed') return;
+    const pr = this.d.reviews?.prOf(dep.app, dep.env);
+    const at =
+      pr !== undefined
+        ? await this.d.reviews!.message(dep.app, pr)
+        : dep.feedTs && dep.feedChannel
+          ? { channel: dep.feedChannel, ts: dep.feedTs }
+          : undefined;
+    if (!at) return;
     if (!(await this.d.deploys.claim(id, 'failure-thread', 120_000))) return;
     try {
-      await this.postLogTail(dep);
+      await this.postLogTail(dep, at);
       await this.d.deploys.settle(id, 'failure-thread', true);
     } catch (err) {
       await this.d.deploys.settle(id, 'failure-thread', false);
@@ -125,18 +160,19 @@ export class FeedPublisher {
     }
   }
 
-  private async postLogTail(dep: Deploy): Promise<void> {
+  private async postLogTail(dep: Deploy, at: { channel: string; ts: string }): Promise<void> {
     const id = dep.id;
     // Escaped: a log line can't ping the channel or fake a link.
     const lines = (await this.d.logs.tail(id, FAILURE_LOG_LINES)).map((l) => escapeMrkdwn(this.d.redact(l)));
     const body = lines.length ? clipText(lines.join('\n'), 2_800).replace(/```/g, "'''") : '(the command printed nothing)';
     const owners = dep.smoke === 'failed' ? (this.d.owners?.(dep.app, dep.env) ?? []).filter((o) => o !== dep.user) : [];
     const told = owners.length ? ` (owners of ${dep.env}: ${mentionList(owners)})` : '';
-    const text = `${mention(dep.user)}${told} deploy #${id} to ${dep.env} failed${dep.error ? `: ${dep.error}` : ''}. Last lines of the log:`;
+    const what = dep.review?.action === 'teardown' ? `teardown #${id} of` : `deploy #${id} to`;
+    const text = `${mention(dep.user)}${told} ${what} ${dep.env} failed${dep.error ? `: ${dep.error}` : ''}. Last lines of the log:`;
     const url = this.d.logUrl?.(dep);
     await this.d.slack.chat.postMessage({
-      channel: dep.feedChannel!,
-      thread_ts: dep.feedTs!,
+      channel: at.channel,
+      thread_ts: at.ts,
       text,
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text } },
@@ -149,41 +185,29 @@ export class FeedPublisher {
     });
   }
 
-  private async syncWithRetry(id: number): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.sync(id);
-      } catch (err) {
-        const code = (err as { data?: { error?: string } }).data?.error;
-        const hint =
-          code === 'not_in_channel' || code === 'channel_not_found'
-            ? ' (invite the Ferry bot to the feed channel, or fix feed_channel in the config)'
-            : '';
-        this.d.log.error({ deployId: id, err: (err as Error).message, attempt }, `feed update failed${hint}`);
-        if (attempt >= 5 || hint) throw err;
-        await sleep(Math.min(60_000, 1_000 * 2 ** attempt));
-      }
-    }
-  }
-
   private async sync(id: number): Promise<void> {
     const waitUntil = this.now() + this.claimWaitMs;
     for (;;) {
       const dep = await this.d.deploys.get(id);
       if (!dep) return;
       if (!dep.feedTs) {
-        if (!(await this.d.deploys.claimFeedPost(id, this.d.poster, this.claimWaitMs))) {
+        const channel = dep.feedChannel!;
+        const first = await postFirst({
+          claim: () => this.d.deploys.claimFeedPost(id, this.d.poster, this.claimWaitMs),
+          render: async () => renderDeployMessage(dep, await this.context(dep)),
+          post: async (msg) => {
+            const res = await this.d.slack.chat.postMessage({ channel, ...msg, unfurl_links: false });
+            return { channel: res.channel ?? channel, ts: res.ts! };
+          },
+          record: (ch, ts) => this.d.deploys.setFeedTs(id, ch, ts),
+          discard: async (ch, ts) => void (await this.d.slack.chat.delete({ channel: ch, ts })),
+        });
+        if (first === 'busy') {
           if (this.now() > waitUntil) throw new Error(`feed message of deploy #${id} was not posted by its claimant`);
           await sleep(100);
           continue;
         }
-        const msg = renderDeployMessage(dep, await this.context(dep));
-        const res = await this.d.slack.chat.postMessage({ channel: dep.feedChannel!, ...msg, unfurl_links: false });
-        if (await this.d.deploys.setFeedTs(id, res.channel ?? dep.feedChannel!, res.ts!)) this.remember(id, msg);
-        else {
-          // Another process's post (after our claim expired during a slow Slack call) won: remove ours.
-          await this.d.slack.chat.delete({ channel: res.channel ?? dep.feedChannel!, ts: res.ts! }).catch(() => {});
-        }
+        if (first !== 'lost') this.remember(id, first.posted);
       } else {
         const msg = renderDeployMessage(dep, await this.context(dep));
         // What this process sent last is what the message shows, unless another process sent an

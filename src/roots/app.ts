@@ -1,5 +1,5 @@
 import { envOf } from '../core/review/env';
-import type { FerryEnv } from '../config/env';
+import { type FerryEnv, githubWebUrl } from '../config/env';
 import { windowOf } from '../core/window-state';
 import { createAlertsEndpoint } from '../http/alerts';
 import { signatureCheck, type WebhookSecrets } from '../http/github-signature';
@@ -47,6 +47,8 @@ function slackParts(s: Shared, v: Services): SlackParts {
     queues,
     audit: stores.audit,
     commitUrl: s.links.commitUrl,
+    reviewApps: (app) => stores.reviews.list(app),
+    githubWebUrl: githubWebUrl(s.env.githubApiUrl),
     now,
   });
   return {
@@ -67,6 +69,8 @@ function slackParts(s: Shared, v: Services): SlackParts {
     freezes: v.freezeService,
     releases: v.releases,
     releaseFeed: s.releaseFeed,
+    reviewFeed: s.reviewFeed,
+    ...(v.reviewApps && { reviews: v.reviewApps }),
   };
 }
 

@@ -25,9 +25,9 @@ export async function closeShared(s: Shared, report: ShutdownReport, roles: read
   const drained =
     !outage.unreachable &&
     (await report.bounded('sending the last feed updates', CLOSE_MS.feed, () =>
-      Promise.all([s.events.drain(), s.feed.drain(), s.releaseFeed.drain()]),
+      Promise.all([s.events.drain(), s.feed.drain(), s.releaseFeed.drain(), s.reviewFeed.drain()]),
     ));
-  const pending = s.events.pending + s.feed.pending;
+  const pending = s.events.pending + s.feed.pending + s.reviewFeed.pending;
   if (!drained && (pending > 0 || !outage.unreachable)) {
     const why = outage.unreachable ? outage.describe() : `Slack didn't answer within ${CLOSE_MS.feed / 1000}s`;
     report.gaveUp(

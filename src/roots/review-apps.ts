@@ -53,7 +53,7 @@ export function buildReviewApps(
     mayDeploy: (user, app, env) => authorize({ permissions: v.permissions, audit: stores.audit, log, now }, 'deploy', user, app, env),
     timers: s.queues,
     show: async (app, pr) => {
-      const [c, f] = await Promise.allSettled([comment(app, pr), Promise.resolve()]);
+      const [c, f] = await Promise.allSettled([comment(app, pr), s.reviewFeed.refresh(app, pr)]);
       for (const r of [c, f]) if (r.status === 'rejected') throw r.reason;
     },
     retire: async (id) => s.deployments?.retire(id),

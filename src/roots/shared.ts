@@ -13,6 +13,8 @@ import { githubMirrorsDeploys } from '../events/subscribers/github-mirror';
 import { metricsFollowDeploys } from '../events/subscribers/metrics';
 import { FeedPublisher } from '../feed/publisher';
 import { ReleaseFeed } from '../feed/release-feed';
+import { ReviewFeed } from '../feed/review-feed';
+import { githubWebUrl } from '../config/env';
 import { createSlackClient } from '../feed/slack-client';
 import { CountedOnce } from '../metrics/counted-once';
 import { createFerryMetrics, type FerryMetrics } from '../metrics/ferry-metrics';
@@ -96,6 +98,8 @@ export interface Shared extends Omit<Setup, 'slackToken'>, MainConnection {
   links: Links;
   feed: FeedPublisher;
   releaseFeed: ReleaseFeed;
+  /** Each review app's one feed message. */
+  reviewFeed: ReviewFeed;
   events: DeployEvents;
   /**
    * This process's (or worker thread's) metrics, a registry of its own: the deploy events, the
@@ -109,7 +113,7 @@ export interface Shared extends Omit<Setup, 'slackToken'>, MainConnection {
 }
 
 export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> {
-  const { env, config, log, now } = s;
+  const { env, config, log } = s;
   const conn = openMainConnection(env, log);
   const { redis } = conn;
   // On a Redis Cluster every key (BullMQ's too) carries one hash tag, so this instance lives in one slot.
@@ -126,20 +130,7 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
   const { sources, close: closeSources } = commitSources(env, config, github);
   const links = makeLinks({ slack, feedChannel: config.feedChannel, sources, logLinks: await logLinksOf(env, config, redis, k) });
   const workerName = `${hostname()}:${process.pid}`;
-  const feed = new FeedPublisher({
-    slack,
-    deploys: stores.deploys,
-    logs: stores.logs,
-    queues,
-    commitUrl: links.commitUrl,
-    logUrl: links.logUrl,
-    permalink: links.permalink,
-    redact: s.redact,
-    log: log.child({ component: 'feed' }),
-    poster: workerName,
-    now,
-    owners: (app, env) => envOf(config.apps[app], env)?.owners ?? [],
-  });
+  const { feed, reviewFeed, releaseFeed } = openFeeds({ ...s, slack, stores, queues, links, workerName });
   const events = new DeployEvents(log.child({ component: 'deploy-events' }));
   feedFollowsDeploys(events, feed);
   followUpsAfterDeploys(events, (id) => queues.afterDeploy(id));
@@ -161,14 +152,6 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
       log: log.child({ component: 'github-deployments' }),
     });
   if (deployments) githubMirrorsDeploys(events, { get: (id) => stores.deploys.get(id), mirror: (dep) => deployments.mirror(dep) });
-  const releaseFeed = new ReleaseFeed({
-    config,
-    slack,
-    store: stores.releases,
-    commitUrl: links.commitUrl,
-    log: log.child({ component: 'releases' }),
-    now,
-  });
   return {
     ...s,
     ...conn,
@@ -185,6 +168,7 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
     checks: createChecks({ client: github, config }),
     links,
     feed,
+    reviewFeed,
     releaseFeed,
     events,
     metrics,
@@ -205,4 +189,45 @@ function openStores(redis: MainConnection['redis'], k: Keys, config: FerryConfig
     releases: new ReleaseStore(redis, k),
     reviews: new ReviewAppStore(redis, k),
   };
+}
+
+/** The feed channel's messages: each deploy's, each review app's and each release's. */
+function openFeeds(d: Omit<Setup, 'slackToken'> & Pick<Shared, 'slack' | 'stores' | 'queues' | 'links' | 'workerName'>) {
+  const { config, env, log, now, slack, stores, queues, links, workerName } = d;
+  const reviewFeed = new ReviewFeed({
+    config,
+    slack,
+    reviews: stores.reviews,
+    deploys: stores.deploys,
+    logUrl: links.logUrl,
+    permalink: links.permalink,
+    githubWebUrl: githubWebUrl(env.githubApiUrl),
+    log: log.child({ component: 'review-feed' }),
+    poster: workerName,
+    now,
+  });
+  const feed = new FeedPublisher({
+    reviews: reviewFeed,
+    slack,
+    deploys: stores.deploys,
+    logs: stores.logs,
+    queues,
+    commitUrl: links.commitUrl,
+    logUrl: links.logUrl,
+    permalink: links.permalink,
+    redact: d.redact,
+    log: log.child({ component: 'feed' }),
+    poster: workerName,
+    now,
+    owners: (app, env) => envOf(config.apps[app], env)?.owners ?? [],
+  });
+  const releaseFeed = new ReleaseFeed({
+    config,
+    slack,
+    store: stores.releases,
+    commitUrl: links.commitUrl,
+    log: log.child({ component: 'releases' }),
+    now,
+  });
+  return { feed, reviewFeed, releaseFeed };
 }

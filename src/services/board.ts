@@ -8,6 +8,9 @@ import type { AuditEntry, AuditLog } from '../store/audit';
 import type { DeployStore } from '../store/deploys';
 import type { LockStore } from '../store/locks';
 import type { Answer } from './queue-deploy';
+import { renderReviewBoard } from '../core/review/board';
+import { REVIEW_NOT_SET_UP } from '../core/review/actions';
+import type { ReviewApp } from '../core/review/review-app';
 
 /** The freeze standing on an env now, if any (FreezeState fits BoardFreeze). */
 export type FreezeOf = (app: string, env: string) => Promise<BoardFreeze | undefined> | BoardFreeze | undefined;
@@ -28,6 +31,10 @@ export interface BoardDeps {
   windowOf?: WindowOf;
   /** Whether a worker of a worker pool is live (src/store/worker-pools.ts); without it the board says nothing of pools. */
   poolLive?: (pool: string) => Promise<boolean>;
+  /** An app's review apps (ReviewAppStore.list); without it `/deploys review` says review apps are not set up. */
+  reviewApps?: (app: string) => Promise<ReviewApp[]>;
+  /** GitHub's web URL, for pull request links (GitHub Enterprise's); default https://github.com. */
+  githubWebUrl?: string;
   now?: () => number;
 }
 
@@ -52,7 +59,24 @@ export class BoardService {
         return this.history(req.app, req.env);
       case 'audit':
         return this.auditLog(req.scope);
+      case 'review':
+        return this.reviews(req.app);
     }
+  }
+
+  /** The review apps that are around: of `app`, or of every app with review_apps. */
+  async reviews(app?: string): Promise<Answer> {
+    const list = this.d.reviewApps;
+    if (!list) return { text: REVIEW_NOT_SET_UP };
+    const { config } = this.d;
+    const names = app ? [app] : config.appNames.filter((a) => config.apps[a]!.reviewApps);
+    const apps = await Promise.all(names.map(async (a) => ({ app: a, repo: config.apps[a]?.repo ?? '', reviews: await list(a) })));
+    return renderReviewBoard({
+      apps,
+      people: config.people,
+      now: this.now(),
+      ...(this.d.githubWebUrl && { webUrl: this.d.githubWebUrl }),
+    });
   }
 
   /** One app in detail, or every app (one compact section each). */

@@ -21,6 +21,9 @@ import type { AuditLog } from '../store/audit';
 import type { LockStore } from '../store/locks';
 import { registerAskRelease } from './actions/ask-release';
 import { registerCancel } from './actions/cancel';
+import { registerReviewActions } from './actions/review';
+import type { ReviewCommands } from '../services/review-apps';
+import type { ReviewFeed } from '../feed/review-feed';
 import { registerNotifyUnfrozen } from './actions/notify-unfrozen';
 import { registerWaitlist } from './actions/waitlist';
 import { registerReleaseActions } from './actions/release';
@@ -60,6 +63,10 @@ export interface SlackParts {
   freezes: FreezeService;
   releases: ReleaseService;
   releaseFeed: ReleaseFeed;
+  /** Review apps' redeploys and teardowns (`/deploy pr-42 [ref|teardown]`, the feed message's buttons); absent: they answer that review apps are not set up here. */
+  reviews?: ReviewCommands;
+  /** Review apps' feed messages, brought up to date after a button click. */
+  reviewFeed?: Pick<ReviewFeed, 'refresh' | 'link'>;
 }
 
 export interface SlackApp {
@@ -121,13 +128,15 @@ export function createSlackApp(parts: SlackParts, env: FerryEnv, log: Logger, in
   const limiter = new Limiter(AFTER_ACK_CONCURRENCY, { busy: () => inflight.busy, maxDeferMs: 1_000 });
   inflight.on('idle', () => limiter.wake());
   const deps = { config: parts.config, log, limiter, now: parts.now, arrivals: parts.arrivals };
-  registerDeploy(app, { ...deps, requests: parts.requests, deployLog: parts.deployLog, cancels: parts.cancels });
+  const review = { ...(parts.reviews && { reviews: parts.reviews }), ...(parts.reviewFeed && { reviewFeed: parts.reviewFeed }) };
+  registerDeploy(app, { ...deps, requests: parts.requests, deployLog: parts.deployLog, cancels: parts.cancels, ...review });
   registerDeploys(app, { ...deps, board: parts.board });
   registerLock(app, { ...deps, locks: parts.locks, lockService: parts.lockService, permissions: parts.permissions, audit: parts.audit });
   registerRollback(app, { ...deps, rollbacks: parts.rollbacks });
   registerWaitlist(app, { ...deps, locks: parts.locks });
   registerAskRelease(app, { ...deps, locks: parts.locks, queues: parts.queues });
   registerCancel(app, { ...deps, cancels: parts.cancels });
+  registerReviewActions(app, { ...deps, ...review });
   registerFreeze(app, { ...deps, freezes: parts.freezes });
   registerNotifyUnfrozen(app, { ...deps, freezes: parts.freezes });
   registerRelease(app, { ...deps, releases: parts.releases });

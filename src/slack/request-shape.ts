@@ -1,6 +1,7 @@
 import { parse as parseForm } from 'node:querystring';
 import { z } from 'zod';
 import { CANCEL_ACTION } from '../core/cancel';
+import { REVIEW_ACTIONS } from '../core/review/actions';
 import { FIX_ACTIONS } from '../core/fix-buttons';
 import { RELEASE_ACTIONS, RELEASE_VIEWS } from '../core/release/actions';
 import { escapeMrkdwn } from '../core/slack-format';
@@ -36,7 +37,7 @@ export interface KnownListeners {
 /** From the constants the listeners register with (test/unit/request-shape.test.ts checks they agree). */
 export const FERRY_LISTENERS: KnownListeners = {
   commands: new Set(COMMAND_NAMES),
-  actions: new Set([...FIX_ACTIONS, CANCEL_ACTION, ...RELEASE_ACTIONS]),
+  actions: new Set([...FIX_ACTIONS, CANCEL_ACTION, ...RELEASE_ACTIONS, ...REVIEW_ACTIONS]),
   views: new Set(RELEASE_VIEWS),
 };
 

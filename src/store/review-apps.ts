@@ -96,6 +96,20 @@ export class ReviewAppStore {
     return (await this.redis.zrange(this.k.reviewLine(app), '0', '-1')).map(Number);
   }
 
+  /** Claims the first post of the review app's feed message for `poster`, for `ttlMs` (one process posts it). */
+  async claimFeedPost(app: string, pr: number, poster: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(`${this.k.reviewApp(app, pr)}:feed-poster`, poster, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  /** Records the review app's feed message; false if another process's message was recorded first. */
+  async setFeedTs(app: string, pr: number, channel: string, ts: string): Promise<boolean> {
+    const key = this.k.reviewApp(app, pr);
+    const r = await this.redis.multi().hsetnx(key, 'feedTs', ts).hget(key, 'feedTs').exec();
+    const won = r?.[1]?.[1] === ts;
+    if (won) await this.redis.hset(key, 'feedChannel', channel);
+    return won;
+  }
+
   /** How many review apps hold a place. */
   async liveCount(app: string): Promise<number> {
     return this.redis.zcard(this.k.reviewLive(app));

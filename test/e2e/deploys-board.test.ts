@@ -2,6 +2,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Harness, LOCAL_DEPLOY, SIGNING_SECRET, writeScript } from '../helpers/harness';
 import { post, sign, slashBody } from '../helpers/slack-requests';
+import { githubWebUrl } from '../../src/config/env';
+import { keys } from '../../src/store/keys';
+import { ReviewAppStore } from '../../src/store/review-apps';
 
 const ANA = 'U0ANA';
 const BEN = 'U0BEN';
@@ -146,5 +149,60 @@ describe('/deploys: the board, an env history and the audit log', () => {
     expect(who.ackText).toContain("I can't tell who `@ana` is");
     const help = await h.slash('/deploys', 'help');
     expect(help.ackText).toContain('*Audit log:*');
+  });
+
+  test('/deploys review lists the review apps that are around, with their PR, author, age, state and URL', async () => {
+    h = await Harness.start({
+      config: ({ deployRoot }) => ({
+        feed_channel: 'C0FEED',
+        people: { 'ana-gh': ANA },
+        apps: {
+          web: {
+            repo: 'acme/shop',
+            environments: { dev: { deploy: [LOCAL_DEPLOY, deployRoot] } },
+            review_apps: { deploy: [LOCAL_DEPLOY, deployRoot], teardown: ['true'], url: 'https://pr-{number}.review.acme.dev', max: 2 },
+          },
+        },
+      }),
+    });
+    expect(await deploys('review')).toContain('No review apps are live for `web`.');
+    const store = new ReviewAppStore(h.redis, keys(h.prefix));
+    const now = Date.now();
+    const base = { author: 'ana-gh', branch: 'feature/checkout', headSha: 'a'.repeat(40), fork: false, teardownTries: 0 };
+    const opened = (pr: number, state: 'live' | 'waiting' | 'gone', ago: number, more = {}) =>
+      store.change(
+        'web',
+        pr,
+        {
+          from: ['none'],
+          set: {
+            ...base,
+            state,
+            title: `PR ${pr} <b>`,
+            url: `https://pr-${pr}.review.acme.dev`,
+            openedAt: now - ago,
+            lastPushAt: now - ago,
+            ...more,
+          },
+        },
+        now,
+      );
+    await opened(42, 'live', 2 * 3_600_000, { deployedSha: 'b'.repeat(40) });
+    await opened(43, 'waiting', 60_000, { author: 'bob-gh', place: 1 });
+    await opened(41, 'gone', 86_400_000, { gone: { reason: 'merged', at: now } });
+
+    const answer = await deploys('review web');
+    // Pull requests link to GitHub's web URL (here the stand-in's, as GitHub Enterprise's would be).
+    const pulls = `${githubWebUrl(h.env.GITHUB_API_URL!)}/acme/shop/pull`;
+    expect(answer).toContain('*Review apps of `web`*: 2 around');
+    expect(answer).toContain(
+      `*<${pulls}/42|#42>* PR 42 &lt;b&gt; · by <@U0ANA> · opened 2h ago · :large_green_circle: live (\`bbbbbbb\`) · <https://pr-42.review.acme.dev|https://pr-42.review.acme.dev>`,
+    );
+    expect(answer).toContain(
+      `*<${pulls}/43|#43>* PR 43 &lt;b&gt; · by bob-gh · opened 1m ago · :hourglass: waiting for a place (#1 in line)`,
+    );
+    expect(answer).not.toContain('#41');
+    // Not an app with review apps: which have them.
+    expect((await h.slash('/deploys', 'review api')).ackText).toContain('There is no app `api` with review apps. Only `web` has them.');
   });
 });

@@ -11,6 +11,7 @@ import {
   RELEASE_REFRESH,
   RELEASE_SHIP,
 } from '../../src/core/release/actions';
+import { REVIEW_REDEPLOY_ACTION, REVIEW_TEARDOWN_ACTION } from '../../src/core/review/actions';
 import { changes, JUNK_VALUES, stateSnapshot } from '../helpers/hostile';
 import { ANA, DAN, type Ferry, openRelease, startFerry } from '../helpers/release-kit';
 import { eventually } from '../helpers/wait';
@@ -44,6 +45,13 @@ describe('a button or form carrying a value its listener cannot use', () => {
     expect(await clickAnswer(CANCEL_ACTION, value)).toContain(
       "That button doesn't name a deploy I can cancel. Use `/deploy cancel &lt;id&gt;`",
     );
+  });
+
+  // No app here has review apps, so `web:42` (a real button's shape) names none either.
+  describe.each([REVIEW_TEARDOWN_ACTION, REVIEW_REDEPLOY_ACTION])('%s', (action) => {
+    test.each([...JUNK_VALUES, 'web:42'])('with the value %j names no review app', async (value) => {
+      expect(await clickAnswer(action, value)).toContain("That button doesn't name a review app I know. Nothing was changed");
+    });
   });
 
   describe.each([WAITLIST_ACTION, ASK_RELEASE_ACTION, NOTIFY_UNFROZEN_ACTION])('%s', (action) => {

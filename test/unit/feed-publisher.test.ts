@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { makeRedactor } from '../../src/core/redact';
-import { type FeedDeps, FeedPublisher, type QueueView } from '../../src/feed/publisher';
+import { type FeedDeps, FeedPublisher, type QueueView, type ReviewMessages } from '../../src/feed/publisher';
 import { DeployStore } from '../../src/store/deploys';
 import type { Keys } from '../../src/store/keys';
 import { LogStore } from '../../src/store/logs';
@@ -124,10 +124,10 @@ function publisher(slack: FakeChat, over: Partial<FeedDeps> = {}, conn: Redis = 
 }
 
 let idem = 0;
-async function newDeploy(user = 'U0ANA'): Promise<number> {
+async function newDeploy(user = 'U0ANA', env = 'dev'): Promise<number> {
   idem += 1;
   const r = await new DeployStore(redis, k).accept(
-    { app: 'web', env: 'dev', ref: 'feature/checkout', sha: SHA, user, feedChannel: 'C0FEED', idempotencyKey: `feed-${idem}` },
+    { app: 'web', env, ref: 'feature/checkout', sha: SHA, user, feedChannel: 'C0FEED', idempotencyKey: `feed-${idem}` },
     Date.now(),
   );
   if (r.kind !== 'accepted') throw new Error(r.kind);
@@ -422,5 +422,65 @@ describe('FeedPublisher.postFailureLog', () => {
     await new LogStore(redis, k, 1_000).append(id, ['ok']);
     await feed.postFailureLog(id);
     expect(slack.of('postMessage').filter((p) => p.thread_ts !== undefined)).toHaveLength(0);
+  });
+});
+
+describe("a review app's deploys: its one message stands for them", () => {
+  /** A review app's message in the stand-in: refreshes and links recorded, posted at C0FEED/1760000099.000001. */
+  function reviewMessages(): ReviewMessages & { refreshed: string[] } {
+    const refreshed: string[] = [];
+    return {
+      refreshed,
+      prOf: (app, env) => (app === 'web' && /^pr-\d+$/.test(env) ? Number(env.slice(3)) : undefined),
+      refresh: async (app, pr) => void refreshed.push(`${app}#${pr}`),
+      message: async () => ({ channel: 'C0FEED', ts: '1760000099.000001' }),
+      link: async (app, pr) => `https://acme.slack.test/review/${app}/${pr}`,
+    };
+  }
+
+  test('a review deploy posts no message of its own: its review app message is refreshed instead', async () => {
+    const slack = new FakeChat();
+    const reviews = reviewMessages();
+    const feed = publisher(slack, { reviews });
+    const id = await newDeploy('github', 'pr-42');
+    await feed.refresh(id);
+    await change(id, { status: 'running', startedAt: Date.now() });
+    await feed.refresh(id);
+    expect(slack.calls).toHaveLength(0);
+    expect(reviews.refreshed).toEqual(['web#42', 'web#42']);
+    expect(await redis.hget(k.deploy(id), 'feedTs')).toBeNull();
+    // A named env's deploys keep their own messages.
+    await feed.refresh(await newDeploy());
+    expect(slack.of('postMessage')).toHaveLength(1);
+  });
+
+  test("its link is the review app message's; its line's positions are not refreshed", async () => {
+    const slack = new FakeChat();
+    let asked = 0;
+    const feed = publisher(slack, {
+      reviews: reviewMessages(),
+      queues: { waiting: async () => (asked++, []), active: async () => [] },
+    });
+    const id = await newDeploy('github', 'pr-42');
+    expect(await feed.link(id, 1_000)).toBe('https://acme.slack.test/review/web/42');
+    await feed.refreshWaiting('web', 'pr-42', 'front');
+    expect(asked).toBe(0);
+    await feed.refreshWaiting('web', 'dev', 'front');
+    expect(asked).toBe(1);
+  });
+
+  test("a failed review deploy's last log lines go in the thread of its review app message, once", async () => {
+    const slack = new FakeChat();
+    const feed = publisher(slack, { reviews: reviewMessages() });
+    const id = await newDeploy('github', 'pr-42');
+    const now = Date.now();
+    await change(id, { status: 'failed', startedAt: now - 3_000, finishedAt: now, exitCode: 2, error: 'the deploy command exited with 2' });
+    await new LogStore(redis, k, 1_000).append(id, ['npm ERR! missing script: review']);
+    await Promise.all([feed.postFailureLog(id), feed.postFailureLog(id)]);
+    const thread = slack.of('postMessage');
+    expect(thread).toHaveLength(1);
+    expect(thread[0]).toMatchObject({ channel: 'C0FEED', thread_ts: '1760000099.000001' });
+    expect(thread[0]!.text).toBe(`github deploy #${id} to pr-42 failed: the deploy command exited with 2. Last lines of the log:`);
+    expect(JSON.stringify(thread[0]!.blocks)).toContain('npm ERR! missing script: review');
   });
 });

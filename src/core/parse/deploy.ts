@@ -1,5 +1,6 @@
 import type { FerryConfig } from '../config/types';
 import { dangerousWord, refProblem } from '../ref';
+import { isReviewEnv, reviewPr } from '../review/env';
 import { typed } from '../slack-format';
 import { ROLLBACK_USAGE } from './rollback';
 import { type Parse, readTarget, words } from './target';
@@ -8,6 +9,7 @@ export const DEPLOY_USAGE = '`/deploy [app] &lt;env&gt; [ref] [override &lt;reas
 export const OVERRIDE_USAGE = '`/deploy [app] &lt;env&gt; [ref] override &lt;reason&gt;`';
 export const LOG_USAGE = '`/deploy log &lt;id&gt;`';
 export const CANCEL_USAGE = '`/deploy cancel &lt;id&gt;`';
+export const REVIEW_DEPLOY_USAGE = '`/deploy [app] pr-&lt;number&gt; [ref]` or `/deploy [app] pr-&lt;number&gt; teardown`';
 
 export interface DeployRequest {
   app: string;
@@ -30,7 +32,20 @@ export interface CancelRequest {
   id: number;
 }
 
-export type DeployParse = Parse<DeployRequest> | LogRequest | CancelRequest;
+/**
+ * `/deploy [app] pr-42 [ref]`: redeploy the review app of pull request 42 (its head, or `ref`);
+ * `/deploy [app] pr-42 teardown`: tear it down (a branch called "teardown" is `refs/heads/teardown`).
+ */
+export interface ReviewRequest {
+  kind: 'review';
+  app: string;
+  pr: number;
+  action: 'deploy' | 'teardown';
+  /** What the person named; absent: the pull request's head. */
+  ref?: string;
+}
+
+export type DeployParse = Parse<DeployRequest> | LogRequest | CancelRequest | ReviewRequest;
 
 /** `/deploy [app] <env> [ref]`, `/deploy log <id>` or `/deploy cancel <id>` */
 export function parseDeploy(text: string | undefined, config: FerryConfig): DeployParse {
@@ -42,6 +57,7 @@ export function parseDeploy(text: string | undefined, config: FerryConfig): Depl
   const t = readTarget(w.value, config, DEPLOY_USAGE);
   if (t.kind !== 'ok') return t;
   const { app, env } = t.value;
+  if (isReviewEnv(app, env)) return parseReview(app.name, env, t.value.rest);
   let rest = t.value.rest;
   // `override` is a keyword where the ref would be or right after it (a branch called "override"
   // is deployed as `refs/heads/override`).
@@ -74,6 +90,28 @@ export function parseDeploy(text: string | undefined, config: FerryConfig): Depl
 }
 
 const MAX_OVERRIDE_REASON = 200;
+
+function parseReview(app: string, env: string, rest: string[]): Parse<never> | ReviewRequest {
+  const pr = reviewPr(env)!;
+  const danger = dangerousWord(rest);
+  if (danger) return { kind: 'error', message: `Can't deploy that ref: ${danger.problem}.` };
+  if (rest.some((w) => w.toLowerCase() === 'override'))
+    return {
+      kind: 'error',
+      message: `A review app has no deploy window to override: ${typed(`/deploy ${app} ${env}`)} redeploys it now. Usage: ${REVIEW_DEPLOY_USAGE}`,
+    };
+  if (rest.length > 1)
+    return {
+      kind: 'error',
+      message: `I don't know what to do with ${typed(rest.slice(1).join(' '))}: a review app takes one ref, or \`teardown\`. Usage: ${REVIEW_DEPLOY_USAGE}`,
+    };
+  const word = rest[0];
+  if (word === undefined) return { kind: 'review', app, pr, action: 'deploy' };
+  if (word.toLowerCase() === 'teardown') return { kind: 'review', app, pr, action: 'teardown' };
+  const problem = refProblem(word);
+  if (problem) return { kind: 'error', message: `Can't deploy that ref: ${problem}.` };
+  return { kind: 'review', app, pr, action: 'deploy', ref: word };
+}
 
 function parseLog(rest: string[]): Parse<never> | LogRequest {
   if (rest.length === 0)
@@ -135,8 +173,16 @@ export function deployHelp(config: FerryConfig): string {
     `*Outside the deploy window:* the deploy waits in the queue and starts when the window opens. If you may override (\`permissions.override\`), ${OVERRIDE_USAGE} starts it now; the reason is recorded and shown in the feed. An override never lifts a freeze.`,
     `*Log:* ${LOG_USAGE} (also \`#42\`): where a deploy stands and its log (a link to the full log when the log page is on).`,
     `*Cancel:* ${CANCEL_USAGE} (also \`#42\`, or the Cancel button on its feed message): a queued deploy never runs; a running one's command is stopped (SIGTERM, then SIGKILL). Only whoever asked for the deploy, or an admin, can cancel it; the env's lock stays as it is.`,
+    ...reviewHelp(config),
     `*Rollback:* ${ROLLBACK_USAGE} puts back the previous good deploy (or the deploy or commit you name) and keeps the environment locked to you; see \`/rollback help\`.`,
     '*Apps and environments:*',
     ...apps,
   ].join('\n');
+}
+
+function reviewHelp(config: FerryConfig): string[] {
+  if (!config.appNames.some((a) => config.apps[a]!.reviewApps)) return [];
+  return [
+    `*Review apps:* ${REVIEW_DEPLOY_USAGE}: a pull request's review app (env \`pr-42\` for pull request 42) is deployed from GitHub on each push; \`/deploy pr-42\` redeploys its head (or the ref you name), \`/deploy pr-42 teardown\` (or the Tear down button on its feed message) tears it down. \`/deploys review\` lists them.`,
+  ];
 }

@@ -5,6 +5,7 @@ import { type Parse, readTarget, words } from './target';
 
 export const DEPLOYS_USAGE = '`/deploys [app] [env]`';
 export const AUDIT_USAGE = '`/deploys audit [app] [env]` or `/deploys audit @person`';
+export const REVIEW_USAGE = '`/deploys review [app]`';
 
 /** Whose (or which env's) audit entries to show. */
 export type AuditScope =
@@ -19,14 +20,16 @@ export type DeploysRequest =
   | { kind: 'board'; app?: string }
   /** An env's last deploys. */
   | { kind: 'history'; app: string; env: string }
-  | { kind: 'audit'; scope: AuditScope };
+  | { kind: 'audit'; scope: AuditScope }
+  /** The review apps that are around: of one app, or (no app) of every app with review_apps. */
+  | { kind: 'review'; app?: string };
 
 const list = (names: readonly string[]): string => names.map((n) => `\`${n}\``).join(', ');
 
 /**
  * `/deploys [app]`, `/deploys [app] <env>`, `/deploys audit [app] [env]`,
  * `/deploys audit <@U123|name>` (or a bare `U123`, or `me`: `user` is who typed it).
- * `audit` and `help` are words of the command, never an app or env.
+ * `/deploys review [app]`. `audit`, `review` and `help` are words of the command, never an app or env.
  */
 export function parseDeploys(text: string | undefined, config: FerryConfig, user: string): Parse<DeploysRequest> {
   // The manifest sets should_escape: Slack sends mentions as <@U123|name> and escapes &, < and >.
@@ -36,6 +39,7 @@ export function parseDeploys(text: string | undefined, config: FerryConfig, user
   if (w.kind !== 'ok') return w;
   const [first, ...rest] = w.value;
   if (first!.toLowerCase() === 'audit') return parseAudit(rest, config, user);
+  if (first!.toLowerCase() === 'review' && !namedReview(config)) return parseReview(rest, config);
   const one = w.value.length === 1 ? config.apps[first!] : undefined;
   if (one) return { kind: 'ok', value: { kind: 'board', app: one.name } };
   if (mentionedUser(first!) || first!.startsWith('@')) {
@@ -56,6 +60,45 @@ export function parseDeploys(text: string | undefined, config: FerryConfig, user
     };
   }
   return { kind: 'ok', value: { kind: 'history', app: app.name, env } };
+}
+
+/**
+ * Whether `review` names an app or env of a config without review apps (a config from before them):
+ * `/deploys review` is then that app or env, as it was.
+ */
+function namedReview(config: FerryConfig): boolean {
+  const apps = config.appNames.map((a) => config.apps[a]!);
+  return !apps.some((a) => a.reviewApps) && apps.some((a) => a.name === 'review' || Object.hasOwn(a.envs, 'review'));
+}
+
+function parseReview(parts: string[], config: FerryConfig): Parse<DeploysRequest> {
+  const withReview = config.appNames.filter((a) => config.apps[a]!.reviewApps);
+  if (parts.length > 1)
+    return {
+      kind: 'error',
+      message: `I don't know what to do with ${typed(parts.slice(1).join(' '))}: it takes one app. Usage: ${REVIEW_USAGE}`,
+    };
+  if (withReview.length === 0)
+    return {
+      kind: 'error',
+      message:
+        'No app here has review apps. Add `review_apps:` (deploy, teardown and url) to an app in ferry.yml to get one per pull request.',
+    };
+  const name = parts[0];
+  if (name === undefined) return { kind: 'ok', value: { kind: 'review', ...(withReview.length === 1 && { app: withReview[0]! }) } };
+  const app = config.apps[name];
+  if (app?.reviewApps) return { kind: 'ok', value: { kind: 'review', app: app.name } };
+  const have = `${withReview.length === 1 ? 'Only' : 'Apps with review apps:'} ${list(withReview)}${withReview.length === 1 ? ' has them' : ''}`;
+  if (app)
+    return {
+      kind: 'error',
+      message: `\`${app.name}\` has no review apps (no \`review_apps:\` in ferry.yml). ${have}: e.g. ${typed(`/deploys review ${withReview[0]}`)}.`,
+    };
+  const guess = closest(name, withReview);
+  return {
+    kind: 'error',
+    message: `There is no app ${typed(name, 40)} with review apps.${guess ? ` Did you mean \`${guess}\`?` : ''} ${have}. Usage: ${REVIEW_USAGE}`,
+  };
 }
 
 function parseAudit(parts: string[], config: FerryConfig, user: string): Parse<DeploysRequest> {
@@ -142,8 +185,17 @@ export function deploysHelp(config: FerryConfig): string {
     `*Status:* ${DEPLOYS_USAGE}`,
     `\`/deploys${one ? '' : ` ${a}`}\`: every environment${one ? '' : ` of \`${a}\``}: what runs there (commit, ref, who, when), its lock, its queue, and freezes and deploy windows where they apply.${one ? '' : ' Without an app: every app, one line per environment.'}`,
     `\`/deploys ${pre}${env}\`: the last 20 deploys to ${env}, newest first, with outcomes and durations.`,
+    ...reviewHelp(config),
     `*Audit log:* ${AUDIT_USAGE}`,
     `\`/deploys audit ${pre}${env}\`: who deployed, locked, unlocked (and more) on ${env}; \`/deploys audit @person\` (pick them from the @ suggestions) or \`/deploys audit me\`: what one person did; \`/deploys audit\`: everything, newest first.`,
     'Only you see the answers.',
   ].join('\n');
+}
+
+function reviewHelp(config: FerryConfig): string[] {
+  const apps = config.appNames.filter((a) => config.apps[a]!.reviewApps);
+  if (apps.length === 0) return [];
+  return [
+    `*Review apps:* ${REVIEW_USAGE}: the pull requests' review apps that are around${apps.length > 1 ? ` (${list(apps)}; without an app, all of them)` : ''}: PR, title, author, age, state and URL.`,
+  ];
 }

@@ -6,6 +6,9 @@ import type { DeployEvents } from '../deploy-events';
  * change; when it leaves its env's line the messages behind it are too (after a start only the new
  * first in line changes, after a deploy left from the middle the front of the line is looked at);
  * a finished deploy's message shows its outcome and, if it failed, the last lines of its log.
+ * A review app's deploys and teardowns (env `pr-<n>`) have no messages of their own: the
+ * publisher brings their review app's one message up to date instead, threads a failure's log
+ * under it, and has no line of messages to move (FeedDeps.reviews).
  */
 export function feedFollowsDeploys(events: DeployEvents, feed: Pick<FeedPublisher, 'refresh' | 'refreshWaiting' | 'postFailureLog'>): void {
   events

@@ -10,11 +10,14 @@ import type { DeployRequests } from '../../services/queue-deploy';
 import type { Limiter } from '../../util/limiter';
 import { answerAfterAck } from '../answer';
 import { COMMANDS } from './names';
+import type { ReviewCommands } from '../../services/review-apps';
+import { REVIEW_NOT_SET_UP } from '../../core/review/actions';
 
 /**
  * `/deploy`: parse and ack at once (bad input is answered in the ack), then queue after the ack.
  * `/deploy log <id>` answers with a link to the deploy's log page, also after the ack;
- * `/deploy cancel <id>` cancels a deploy after the ack.
+ * `/deploy cancel <id>` cancels a deploy after the ack; `/deploy [app] pr-42 [ref]` and
+ * `/deploy [app] pr-42 teardown` redeploy or tear down a pull request's review app after the ack.
  */
 export function registerDeploy(
   app: App,
@@ -26,6 +29,8 @@ export function registerDeploy(
     log: Logger;
     limiter: Limiter;
     arrivals: ArrivalOrder;
+    /** Review apps' redeploys and teardowns; absent: `/deploy pr-42` says review apps are not set up here. */
+    reviews?: ReviewCommands;
   },
 ): void {
   app.command(COMMANDS.deploy, async ({ command, ack, respond }) => {
@@ -45,6 +50,21 @@ export function registerDeploy(
       );
       await ack();
       return answered;
+    }
+    if (parsed.kind === 'review') {
+      if (!d.reviews) return ack({ response_type: 'ephemeral', text: REVIEW_NOT_SET_UP });
+      await ack();
+      const reviews = d.reviews;
+      const { app: name, pr, action, ref } = parsed;
+      const log = d.log.child({
+        command: `/deploy ${action === 'teardown' ? 'teardown' : 'review'}`,
+        user: command.user_id,
+        app: name,
+        pr,
+      });
+      return answerAfterAck(respond, log, d.limiter, () =>
+        action === 'teardown' ? reviews.personTeardown(name, pr, command.user_id) : reviews.personDeploy(name, pr, ref, command.user_id),
+      );
     }
     await ack();
     if (parsed.kind === 'log') {
