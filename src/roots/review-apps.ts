@@ -77,9 +77,8 @@ export function reviewTimers(s: Shared, apps: ReviewApps): ReviewTimers {
   };
 }
 
-/** A reconcile as the process starts (one per minute however many processes start). */
+/** A reconcile as the worker starts: what happened while it was down (its own job: `at` is now, to the millisecond). */
 export async function reconcileAtStart(s: Shared): Promise<void> {
   const now = s.now();
-  const at = Math.floor(now / 60_000) * 60_000;
-  await s.queues.reviewTimer({ kind: 'review-reconcile', at }, now, now);
+  await s.queues.reviewTimer({ kind: 'review-reconcile', at: now }, now, now);
 }

@@ -1,4 +1,4 @@
-import { envOf } from '../core/review/env';
+import { rulesOf } from '../core/review/env';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -50,7 +50,7 @@ export class Permissions {
 
   /** May `user` do `action` on the env? Refusals carry the rule, who it allows, and groups that couldn't be checked. */
   async check(action: PermAction, user: string, app: string, env: string): Promise<PermDecision> {
-    const envCfg = envOf(this.config.apps[app], env);
+    const envCfg = rulesOf(this.config.apps[app], env);
     if (!envCfg) throw new Error(`permissions: no env ${app}/${env} in the config`);
     const input = { action, user, app, env, rules: envCfg.permissions, admins: this.config.admins };
     const known = await this.memberships(groupsToCheck(input), user);

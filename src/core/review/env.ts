@@ -29,3 +29,12 @@ export function envOf(app: AppConfig | undefined, env: string): EnvConfig | unde
   if (pr === undefined || !app.reviewApps) return undefined;
   return { ...app.reviewApps.env, name: env, url: reviewUrl(app.reviewApps.url, pr) };
 }
+
+/**
+ * The rules that apply to an env name a command may hold: envOf's, and for `review` (all of an
+ * app's review apps at once, as `/freeze review` and `/freeze all` name them) the review apps' own.
+ */
+export function rulesOf(app: AppConfig | undefined, env: string): EnvConfig | undefined {
+  if (env === REVIEW_ALL && app?.reviewApps && !Object.hasOwn(app.envs, env)) return { ...app.reviewApps.env, name: REVIEW_ALL };
+  return envOf(app, env);
+}
