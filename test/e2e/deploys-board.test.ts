@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { eventually } from '../helpers/wait';
 import { Harness, LOCAL_DEPLOY, SIGNING_SECRET, writeScript } from '../helpers/harness';
 import { post, sign, slashBody } from '../helpers/slack-requests';
 import { githubWebUrl } from '../../src/config/env';
@@ -166,6 +167,10 @@ describe('/deploys: the board, an env history and the audit log', () => {
       }),
     });
     expect(await deploys('review')).toContain('No review apps are live for `web`.');
+    // The worker's start compares review apps with GitHub's open pull requests: done before these are written behind its back.
+    await eventually('the start reconcile to be done', async () =>
+      (await h.redis.zrange(`${h.prefix}:q:timers:completed`, '0', '-1')).some((id) => id.startsWith('review-reconcile-')),
+    );
     const store = new ReviewAppStore(h.redis, keys(h.prefix));
     const now = Date.now();
     const base = { author: 'ana-gh', branch: 'feature/checkout', headSha: 'a'.repeat(40), fork: false, teardownTries: 0 };

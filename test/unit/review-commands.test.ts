@@ -1,3 +1,4 @@
+import { REVIEW_SHA, REVIEW_T0, reviewApp } from './review-fixtures';
 import { parseConfig } from '../../src/config/load';
 import type { FerryConfig } from '../../src/core/config/types';
 import { deployHelp, parseDeploy } from '../../src/core/parse/deploy';
@@ -42,30 +43,11 @@ ${REVIEW.replace(/^ {6}/gm, '    ')}
   '/srv/ferry/ferry.yml',
 );
 
-const T0 = Date.UTC(2026, 2, 4, 13, 5, 0);
+const T0 = REVIEW_T0;
 const HOUR = 3_600_000;
-const SHA = 'abc1234def5678abc1234def5678abc1234def56';
+const SHA = REVIEW_SHA;
 
-function review(over: Partial<ReviewApp> = {}): ReviewApp {
-  return {
-    app: 'web',
-    pr: 42,
-    env: 'pr-42',
-    state: 'live',
-    title: 'Faster checkout',
-    author: 'ana-gh',
-    branch: 'feature/checkout',
-    headSha: SHA,
-    fork: false,
-    url: 'https://pr-42.review.acme.dev',
-    openedAt: T0,
-    lastPushAt: T0,
-    updatedAt: T0,
-    teardownTries: 0,
-    deployedSha: SHA,
-    ...over,
-  };
-}
+const review = (over: Partial<ReviewApp> = {}): ReviewApp => reviewApp({ deployedSha: SHA, ...over });
 
 const errorOf = (p: Parse<unknown> | { kind: string }): string => {
   if (p.kind !== 'error' || !('message' in p)) throw new Error(`expected an error, got ${JSON.stringify(p)}`);

@@ -1,32 +1,14 @@
+import { REVIEW_SHA, REVIEW_T0, reviewApp } from './review-fixtures';
 import type { Deploy } from '../../src/core/deploy';
 import { parseReviewActionValue, REVIEW_REDEPLOY_ACTION, REVIEW_TEARDOWN_ACTION } from '../../src/core/review/actions';
 import { type ReviewFeedContext, reviewFeedMessage } from '../../src/core/review/feed-message';
 import type { ReviewApp } from '../../src/core/review/review-app';
 
-const SHA = 'abc1234def5678abc1234def5678abc1234def56';
-const T0 = Date.UTC(2026, 2, 4, 13, 5, 0);
+const SHA = REVIEW_SHA;
+const T0 = REVIEW_T0;
 const DAY = 86_400_000;
 
-function review(over: Partial<ReviewApp> = {}): ReviewApp {
-  return {
-    app: 'web',
-    pr: 42,
-    env: 'pr-42',
-    state: 'deploying',
-    title: 'Faster checkout',
-    author: 'ana-gh',
-    branch: 'feature/checkout',
-    headSha: SHA,
-    fork: false,
-    url: 'https://pr-42.review.acme.dev',
-    openedAt: T0,
-    lastPushAt: T0,
-    updatedAt: T0,
-    teardownTries: 0,
-    deployId: 7,
-    ...over,
-  };
-}
+const review = (over: Partial<ReviewApp> = {}): ReviewApp => reviewApp({ state: 'deploying', deployId: 7, ...over });
 
 function deploy(over: Partial<Deploy> = {}): Deploy {
   return {

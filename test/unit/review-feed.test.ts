@@ -1,3 +1,4 @@
+import { REVIEW_SHA, REVIEW_T0 } from './review-fixtures';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { parseConfig } from '../../src/config/load';
@@ -28,8 +29,8 @@ apps:
       max: 2
 `;
 
-const SHA = 'abc1234def5678abc1234def5678abc1234def56';
-const T0 = Date.UTC(2026, 2, 4, 13, 5, 0);
+const SHA = REVIEW_SHA;
+const T0 = REVIEW_T0;
 
 describe('ReviewFeed', () => {
   let redis: Redis;
