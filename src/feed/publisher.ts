@@ -72,11 +72,7 @@ export class FeedPublisher {
    * A review app's deploy has no message of its own: its review app's message is brought up to date.
    */
   refresh(id: number): Promise<void> {
-    return this.updates.run(id, async () => {
-      const review = await this.reviewOf(id);
-      if (review) return this.d.reviews!.refresh(review.app, review.pr);
-      return syncWithRetry(() => this.sync(id), this.d.log, { deployId: id });
-    });
+    return this.updates.run(id, () => syncWithRetry(() => this.sync(id), this.d.log, { deployId: id }));
   }
 
   /** The review app a deploy is of (its app and PR), or undefined for a deploy of a named env. */
@@ -190,6 +186,10 @@ export class FeedPublisher {
     for (;;) {
       const dep = await this.d.deploys.get(id);
       if (!dep) return;
+      // A review app's deploy: its review app's one message instead (found from the record read here
+      // anyway). That refresh retries and logs its own failures.
+      const pr = this.d.reviews?.prOf(dep.app, dep.env);
+      if (pr !== undefined) return this.d.reviews!.refresh(dep.app, pr).catch(() => {});
       if (!dep.feedTs) {
         const channel = dep.feedChannel!;
         const first = await postFirst({
