@@ -43,7 +43,7 @@ export function nudgeMessage(f: NudgeFacts, optedOut: ReadonlySet<string>, now: 
   const source = f.from.kind === 'env' ? `*${escapeMrkdwn(f.from.name)}*` : `\`${escapeMrkdwn(f.from.name)}\``;
   const age = formatDuration(Math.max(0, now - f.oldestAt));
   const compare = f.compareUrl ? ` ${slackLink(f.compareUrl, 'Compare')}` : '';
-  const text = `:hourglass_flowing_sand: \`${escapeMrkdwn(f.app)}\`: ${nudgeSummary(f, optedOut)} on ${source} ${f.commitCount === 1 ? 'is' : 'are'} not on *${escapeMrkdwn(f.to)}* yet; the oldest has waited ${age}.${compare}`;
+  const text = `:alarm_clock: \`${escapeMrkdwn(f.app)}\`: ${nudgeSummary(f, optedOut)} on ${source} ${f.commitCount === 1 ? 'is' : 'are'} not on *${escapeMrkdwn(f.to)}* yet; the oldest has waited ${age}.${compare}`;
   const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text } }];
   if (f.releasable)
     blocks.push({

@@ -24,7 +24,7 @@ export function parseNudgesOptOut(text: string | undefined, config: Pick<FerryCo
 export function nudgesOptOutText(off: boolean, changed: boolean): string {
   if (off)
     return changed
-      ? ':mute: Nudges about undeployed commits will name you without mentioning you. `/deploys nudges on` undoes it.'
+      ? ':zzz: Nudges about undeployed commits will name you without mentioning you. `/deploys nudges on` undoes it.'
       : 'Nudges already name you without mentioning you. `/deploys nudges on` lets them mention you again.';
   return changed
     ? ':bell: Nudges about undeployed commits will mention you again. `/deploys nudges off` stops it.'
