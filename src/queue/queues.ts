@@ -205,8 +205,16 @@ export class Queues {
 
   /** A scheduled freeze's next edge; one job per freeze and instant, however many workers ask. */
   async scheduleEdge(name: string, at: number, now: number): Promise<void> {
-    const data: TimerJobData = { kind: 'schedule-edge', name, at };
-    const jobId = `schedule-edge-${Buffer.from(name).toString('hex')}-${at}`;
+    await this.dueAt({ kind: 'schedule-edge', name, at }, `schedule-edge-${Buffer.from(name).toString('hex')}-${at}`, at, now);
+  }
+
+  /** An app's nudge at `at`: one job per app and instant (so per local day), however many workers ask. */
+  async nudgeTimer(app: string, at: number, now: number): Promise<void> {
+    await this.dueAt({ kind: 'nudge', app, at }, `nudge-${Buffer.from(app).toString('hex')}-${at}`, at, now);
+  }
+
+  /** A timer job due at `at`, named `jobId` (adding it again is a no-op), retried a few times. */
+  private async dueAt(data: TimerJobData, jobId: string, at: number, now: number): Promise<void> {
     await this.timers.add(data.kind, data, {
       jobId,
       delay: Math.max(0, at - now),
@@ -229,14 +237,7 @@ export class Queues {
         : data.kind === 'release-settle'
           ? `release-settle-${data.id}-${data.attempt}-${data.at ?? 0}`
           : `release-expire-${data.id}`;
-    await this.timers.add(data.kind, data, {
-      jobId,
-      delay: Math.max(0, at - now),
-      removeOnComplete: { age: 7 * 86_400 },
-      removeOnFail: KEEP,
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1_000 },
-    });
+    await this.dueAt(data, jobId, at, now);
   }
 
   /** A review app's timer at `at`; one job per review app and instant (or per try, or per reconcile), however many processes ask. */

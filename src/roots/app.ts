@@ -11,6 +11,7 @@ import { BoardService } from '../services/board';
 import { checksWake } from '../services/checks-wake';
 import type { SlackParts } from '../slack/app';
 import { GitHubDeliveries } from '../store/github-deliveries';
+import { NudgeStore } from '../store/nudges';
 import type { Services } from './services';
 import type { Shared } from './shared';
 import { WorkerPools } from '../store/worker-pools';
@@ -69,6 +70,7 @@ function slackParts(s: Shared, v: Services): SlackParts {
     freezes: v.freezeService,
     releases: v.releases,
     releaseFeed: s.releaseFeed,
+    nudgeOptOut: new NudgeStore(s.redis, s.k),
     reviewFeed: s.reviewFeed,
     ...(v.reviewApps && { reviews: v.reviewApps }),
   };

@@ -13,6 +13,7 @@ import { LeaseStore } from '../store/lease';
 import { WorkerPools } from '../store/worker-pools';
 import type { RoleParts } from './close';
 import { openWaitingConnection } from './connections';
+import { buildNudges } from './nudges';
 import { reconcileAtStart, reviewTimers } from './review-apps';
 import type { Services } from './services';
 import type { Shared } from './shared';
@@ -36,6 +37,7 @@ export function startWorkerRoot(s: Shared, v: Services): WorkerRoot {
   const subscriber = openWaitingConnection(env, s.outage, 'cancel subscriber');
   const cancelWatch = new CancelWatch(subscriber, stores.cancels, s.k.cancelChannel, log.child({ component: 'worker' }));
   const supervisor = new CommandSupervisor(log.child({ component: 'supervisor' }), childBaseEnv(env.processEnv));
+  const nudges = buildNudges(s);
   const host = startWorkers({
     config,
     connection,
@@ -48,6 +50,7 @@ export function startWorkerRoot(s: Shared, v: Services): WorkerRoot {
     ...(v.reviewApps && { reviews: reviewTimers(s, v.reviewApps) }),
     afterDeploy: afterDeploySteps(s, v),
     scheduleFeed: new ScheduleFeed({ config, queues, slack: s.slack, audit: stores.audit, log: log.child({ component: 'freezes' }), now }),
+    ...(nudges && { nudges }),
     hold: {
       config,
       deploys: stores.deploys,

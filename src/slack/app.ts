@@ -26,6 +26,7 @@ import type { ReviewCommands } from '../services/review-apps';
 import type { ReviewFeed } from '../feed/review-feed';
 import { registerNotifyUnfrozen } from './actions/notify-unfrozen';
 import { registerWaitlist } from './actions/waitlist';
+import { registerNudgeActions } from './actions/nudge';
 import { registerReleaseActions } from './actions/release';
 import { registerReleaseViews } from './actions/release-views';
 import { registerRelease } from './commands/release';
@@ -37,6 +38,7 @@ import { registerRollback } from './commands/rollback';
 import { httpReceiverGuards, SocketModeGuard } from './receiver-guards';
 import type { Inflight } from '../http/inflight';
 import { Limiter } from '../util/limiter';
+import type { NudgeStore } from '../store/nudges';
 import type { SlackCallCounter } from '../metrics/ferry-metrics';
 import { countingSlackFetch } from '../metrics/slack-calls';
 
@@ -63,6 +65,8 @@ export interface SlackParts {
   freezes: FreezeService;
   releases: ReleaseService;
   releaseFeed: ReleaseFeed;
+  /** `/deploys nudges off|on`: who nudges mention. */
+  nudgeOptOut: Pick<NudgeStore, 'setOptOut'>;
   /** Review apps' redeploys and teardowns (`/deploy pr-42 [ref|teardown]`, the feed message's buttons); absent: they answer that review apps are not set up here. */
   reviews?: ReviewCommands;
   /** Review apps' feed messages, brought up to date after a button click. */
@@ -130,7 +134,7 @@ export function createSlackApp(parts: SlackParts, env: FerryEnv, log: Logger, in
   const deps = { config: parts.config, log, limiter, now: parts.now, arrivals: parts.arrivals };
   const review = { ...(parts.reviews && { reviews: parts.reviews }), ...(parts.reviewFeed && { reviewFeed: parts.reviewFeed }) };
   registerDeploy(app, { ...deps, requests: parts.requests, deployLog: parts.deployLog, cancels: parts.cancels, ...review });
-  registerDeploys(app, { ...deps, board: parts.board });
+  registerDeploys(app, { ...deps, board: parts.board, nudgeOptOut: parts.nudgeOptOut });
   registerLock(app, { ...deps, locks: parts.locks, lockService: parts.lockService, permissions: parts.permissions, audit: parts.audit });
   registerRollback(app, { ...deps, rollbacks: parts.rollbacks });
   registerWaitlist(app, { ...deps, locks: parts.locks });
@@ -142,6 +146,7 @@ export function createSlackApp(parts: SlackParts, env: FerryEnv, log: Logger, in
   registerRelease(app, { ...deps, releases: parts.releases });
   registerReleaseActions(app, { ...deps, releases: parts.releases, feed: parts.releaseFeed });
   registerReleaseViews(app, { ...deps, releases: parts.releases, feed: parts.releaseFeed });
+  registerNudgeActions(app, { ...deps, releases: parts.releases });
 
   return {
     app,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CANCEL_ACTION } from '../core/cancel';
 import { REVIEW_ACTIONS } from '../core/review/actions';
 import { FIX_ACTIONS } from '../core/fix-buttons';
+import { NUDGE_ACTIONS } from '../core/nudge/message';
 import { RELEASE_ACTIONS, RELEASE_VIEWS } from '../core/release/actions';
 import { escapeMrkdwn } from '../core/slack-format';
 import { COMMAND_NAMES } from './commands/names';
@@ -37,7 +38,7 @@ export interface KnownListeners {
 /** From the constants the listeners register with (test/unit/request-shape.test.ts checks they agree). */
 export const FERRY_LISTENERS: KnownListeners = {
   commands: new Set(COMMAND_NAMES),
-  actions: new Set([...FIX_ACTIONS, CANCEL_ACTION, ...RELEASE_ACTIONS, ...REVIEW_ACTIONS]),
+  actions: new Set([...FIX_ACTIONS, CANCEL_ACTION, ...RELEASE_ACTIONS, ...REVIEW_ACTIONS, ...NUDGE_ACTIONS]),
   views: new Set(RELEASE_VIEWS),
 };
 

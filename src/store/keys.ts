@@ -95,6 +95,10 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     /** The deploys noted as waiting for a worker of a pool (SET of ids; pool-note.lua keeps it). */
     workerPoolNoted: (pool: string) => `${p}:workers:noted:${pool}`,
     ...reviewKeys(p),
+    /** An app's last nudge message (HASH: what waited, its channel and ts; src/store/nudges.ts). */
+    nudge: (app: string) => `${p}:nudge:${app}`,
+    /** Slack users who asked not to be mentioned in nudges (SET; `/deploys nudges off`). */
+    nudgeOptOut: `${p}:nudge-optout`,
     /** BullMQ's own prefix, so its keys sit beside Ferry's (in the same hash slot on a cluster: BullMQ's docs ask for a tagged prefix). */
     bullPrefix: `${p}:q`,
   };

@@ -76,6 +76,8 @@ const TODAY: Record<string, string> = {
   reviewLive: 'ferry:review:7:live',
   reviewLine: 'ferry:review:7:line',
   reviewKnown: 'ferry:review:7:known',
+  nudge: 'ferry:nudge:7',
+  nudgeOptOut: 'ferry:nudge-optout',
   bullPrefix: 'ferry:q',
 };
 

@@ -1,4 +1,5 @@
 import type { ScheduledFreeze } from '../freeze-schedule';
+import type { NudgeRule } from '../nudge/schedule';
 import { PERM_ACTIONS, type PermRules } from '../permissions';
 import type { ReleasePolicy } from '../release/types';
 import { zonedInstant } from '../time-zone';
@@ -83,6 +84,19 @@ function normalizeApp(name: string, a: ParsedApp, defaultZone: string, place: Pl
     envNames: Object.keys(envs),
     /** `review_apps:`: a short-lived env `pr-<number>` per pull request (see src/core/review/env.ts envOf). */
     ...(a.review_apps !== undefined && { reviewApps: normalizeReviewApps(a.review_apps, defaultZone, place) }),
+    /** `nudge:`: a daily message about commits waiting to reach production (see src/services/nudges.ts). */
+    ...(a.nudge !== undefined && { nudge: normalizeNudge(a.nudge, defaultZone) }),
+  };
+}
+
+/** `nudge:` with its zone filled in (see src/core/nudge/schedule.ts NudgeRule). */
+function normalizeNudge(n: NonNullable<ParsedApp['nudge']>, defaultZone: string): NudgeRule {
+  return {
+    afterMs: n.after,
+    atMinute: n.at,
+    days: n.days,
+    tz: n.time_zone ?? defaultZone,
+    ...(n.channel !== undefined && { channel: n.channel }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_POOL, POOL_HINT, POOL_NAME } from '../pools';
 import { argv, deployWindow, duration, name, passEnv, principals, timeZone } from './schema-fields';
+import { nudge } from './schema-nudge';
 import { REVIEW_ALL, REVIEW_ENV, reviewApps } from './schema-review';
 
 /** `apps:` and each app's `environments:` (with `permissions:` and `release:` rules). */
@@ -117,6 +118,7 @@ export const app = z
       message: 'needs at least one environment, e.g. dev: { deploy: [commands/local-deploy.sh] }',
     }),
     review_apps: reviewApps.optional(),
+    nudge: nudge.optional(),
   })
   .strict()
   .refine((a) => (a.repo === undefined) !== (a.path === undefined), {
