@@ -188,6 +188,7 @@ export function deploysHelp(config: FerryConfig): string {
     ...reviewHelp(config),
     `*Audit log:* ${AUDIT_USAGE}`,
     `\`/deploys audit ${pre}${env}\`: who deployed, locked, unlocked (and more) on ${env}; \`/deploys audit @person\` (pick them from the @ suggestions) or \`/deploys audit me\`: what one person did; \`/deploys audit\`: everything, newest first.`,
+    '*Nudges:* `/deploys nudges off` (or `on`): whether the daily nudges about commits waiting to reach production mention you.',
     'Only you see the answers.',
   ].join('\n');
 }
