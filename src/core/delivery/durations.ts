@@ -4,6 +4,9 @@ export type { Durations };
 
 export const DAY_MS = 86_400_000;
 
+/** delivery_retention's default: the 90-day figures and the 90 days before them. */
+export const DEFAULT_DELIVERY_RETENTION_MS = 180 * DAY_MS;
+
 /**
  * The median and p90 of some durations. Median: the middle value, or the mean of the two middle
  * ones when the count is even. p90: nearest rank, the value at position ceil(0.9 × count) in
