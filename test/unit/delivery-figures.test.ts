@@ -1,3 +1,4 @@
+import { deliveryEnvs } from '../../src/core/delivery/envs';
 import { computeFigures, type CarriedCommit, type DeployFact } from '../../src/core/delivery/figures';
 import { durations } from '../../src/core/delivery/durations';
 
@@ -155,4 +156,23 @@ describe('durations', () => {
     // 11 values: median the 6th, p90 rank ceil(9.9) = 10
     [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], { count: 11, medianMs: 6, p90Ms: 10 }],
   ])('%j -> %j', (ms, want) => expect(durations(ms)).toEqual(want));
+});
+
+describe('the envs whose figures an app shows, production first', () => {
+  const app = (envs: Record<string, { promoteTo?: string; promoteFrom?: string }>) => ({ envNames: Object.keys(envs), envs });
+  it.each([
+    [
+      'the end of a promote_to chain',
+      app({ dev: { promoteTo: 'staging' }, staging: { promoteTo: 'prod' }, prod: {}, demo: {} }),
+      ['prod', 'dev', 'staging', 'demo'],
+    ],
+    [
+      'the end of a promote_from chain',
+      app({ prod: { promoteFrom: 'staging' }, staging: {}, sandbox: {} }),
+      ['prod', 'staging', 'sandbox'],
+    ],
+    ['both kinds mixed', app({ live: { promoteFrom: 'qa' }, dev: { promoteTo: 'qa' }, qa: {} }), ['live', 'dev', 'qa']],
+    ['no chain: the last configured env', app({ staging: {}, production: {}, dev: {} }), ['dev', 'staging', 'production']],
+    ['no envs', app({}), []],
+  ])('%s', (_what, a, want) => expect(deliveryEnvs(a)).toEqual(want));
 });
