@@ -26,6 +26,8 @@ import { startWorkerRoot } from './roots/worker';
 import { WorkerPools } from './store/worker-pools';
 import { startPoolWatch } from './worker/pool-watch';
 import type { ArrivalOrder } from './services/arrival-order';
+import { DeliveryFigures } from './services/delivery-figures';
+import type { DeliveryFiguresSource } from './core/delivery/types';
 import type { ReleaseService } from './services/releases';
 import { ShutdownReport, shutdownDeadlineMs, stopOnSignals } from './shutdown';
 import { createSlackApp, type SlackApp } from './slack/app';
@@ -43,6 +45,8 @@ export interface RunningParts {
   releaseStore: ReleaseStore;
   releases: ReleaseService;
   arrivals: ArrivalOrder;
+  /** The delivery figures (docs/delivery-figures.md) over this process's Redis. */
+  delivery: DeliveryFiguresSource;
   /** Resolves once the work in flight (webhooks' work, deploy events, deploy messages, release summaries and DMs) is done. */
   settled(): Promise<void>;
 }
@@ -200,6 +204,7 @@ function runningParts(s: Shared, v: Services): RunningParts {
     releaseStore: s.stores.releases,
     releases: v.releases,
     arrivals: v.arrivals,
+    delivery: new DeliveryFigures({ history: s.stores.delivery, apps: s.config.apps }),
     settled: async () => {
       while (s.events.pending + s.feed.pending + s.reviewFeed.pending + s.background.pending > 0)
         await Promise.all([s.events.drain(), s.feed.drain(), s.reviewFeed.drain(), s.background.drain()]);

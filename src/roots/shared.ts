@@ -25,7 +25,8 @@ import { type ChecksOf, createChecks } from '../services/checks';
 import { GitHubDeployments } from '../services/github-deployments';
 import type { GitHubClient } from '../source/github';
 import type { CommitSource } from '../source/types';
-import { AuditLog } from '../store/audit';
+import { AUDIT_KEEP, AuditLog } from '../store/audit';
+import { DeliveryHistory } from '../store/delivery-history';
 import { CancelStore } from '../store/cancel';
 import { DeployStore } from '../store/deploys';
 import { FreezeStore } from '../store/freezes';
@@ -67,6 +68,8 @@ export interface Stores {
   cancels: CancelStore;
   releases: ReleaseStore;
   reviews: ReviewAppStore;
+  /** The delivery figures' history (finished deploys, carried commits, alert freezes). */
+  delivery: DeliveryHistory;
 }
 
 /**
@@ -180,14 +183,15 @@ export async function buildShared({ slackToken, ...s }: Setup): Promise<Shared> 
 /** The stores over the main Redis connection. */
 function openStores(redis: MainConnection['redis'], k: Keys, config: FerryConfig): Stores {
   return {
-    deploys: new DeployStore(redis, k),
+    deploys: new DeployStore(redis, k, config.deliveryRetentionMs),
     locks: new LockStore(redis, k, config.lockHandoffMs),
-    audit: new AuditLog(redis, k),
-    freezes: new FreezeStore(redis, k),
+    audit: new AuditLog(redis, k, AUDIT_KEEP, config.deliveryRetentionMs),
+    freezes: new FreezeStore(redis, k, config.deliveryRetentionMs),
     logs: new LogStore(redis, k, config.logLines),
     cancels: new CancelStore(redis, k),
     releases: new ReleaseStore(redis, k),
     reviews: new ReviewAppStore(redis, k),
+    delivery: new DeliveryHistory(redis, k),
   };
 }
 

@@ -1,6 +1,7 @@
 import { childBaseEnv, githubWebUrl } from '../config/env';
 import type { AppConfig } from '../core/config/types';
 import { afterDeploy } from '../services/after-deploy';
+import { CarriedCommits } from '../services/carried-commits';
 import { Promotions } from '../services/promotion';
 import { ScheduleFeed } from '../services/schedule-feed';
 import { SmokeFailures } from '../services/smoke-failure';
@@ -117,9 +118,16 @@ function afterDeploySteps(s: Shared, v: Services): (deployId: number) => Promise
     postFeed: s.links.postFeed,
     log: log.child({ component: 'promotion' }),
   });
+  const carried = new CarriedCommits({
+    history: stores.delivery,
+    sources: s.sources,
+    retentionMs: config.deliveryRetentionMs,
+    log: log.child({ component: 'delivery' }),
+  });
   return afterDeploy({
     get: (id) => stores.deploys.get(id),
     steps: [
+      { what: 'carried commits', run: (dep) => carried.deployFinished(dep) },
       { what: 'releases', run: (dep) => v.releases.life.deployFinished(dep) },
       { what: 'smoke failure', run: (dep) => smokeFailures.deployFinished(dep) },
       { what: 'promotion', run: (dep) => promotions.deployFinished(dep) },

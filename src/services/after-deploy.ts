@@ -10,8 +10,9 @@ export interface AfterDeployStep {
 
 /**
  * The after-deploy job (a retried BullMQ timer job, queued by events/subscribers/follow-ups.ts):
- * what follows a deploy's end beyond its own message, in order (the release it ships, releases
- * whose source it moved, what a failed smoke check sets off, the promotion of a green deploy).
+ * what follows a deploy's end beyond its own message, in order (the commits a successful deploy
+ * carried, for the delivery figures; the release it ships, releases whose source it moved, what a
+ * failed smoke check sets off, the promotion of a green deploy).
  * Every step runs even if one before it failed; then the job throws the first failure, to be
  * retried with back-off (each step is once-only, so a retry repeats nothing done).
  */

@@ -121,6 +121,8 @@ export interface FinishInput {
   exitCode?: number;
   error?: string;
   smoke?: string;
+  /** delivery_retention (ms). */
+  retentionMs: number;
 }
 
 export const FINISH = luaCommand<FinishInput, 0 | [number, number]>('finish', (i) => ({
@@ -131,6 +133,7 @@ export const FINISH = luaCommand<FinishInput, 0 | [number, number]>('finish', (i
     envDurations: i.k.envDurations(i.app, i.env),
     releaseOpen: i.k.releaseOpen(i.app, i.env),
     releaseBySource: i.k.releaseBySource(i.app, i.env),
+    deliveryFinished: i.k.deliveryFinished(i.app, i.env),
   },
   argv: {
     leaseValue: i.leaseValue,
@@ -139,6 +142,7 @@ export const FINISH = luaCommand<FinishInput, 0 | [number, number]>('finish', (i
     exitCode: i.exitCode ?? '',
     error: i.error ?? '',
     smoke: i.smoke ?? '',
+    retentionMs: i.retentionMs,
   },
 }));
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Deploy, DeployStatus, ReviewRun } from '../core/deploy';
+import { DEFAULT_DELIVERY_RETENTION_MS } from '../core/delivery/durations';
 import { deployFromHash } from './deploy-record';
 import type { Keys } from './keys';
 import { ACCEPT, BEGIN, FAIL_QUEUED, FINISH, SET_WAITING, START } from './deploy-scripts';
@@ -68,9 +69,11 @@ const IDEMPOTENCY_TTL_S = 86_400;
 export const ENV_HISTORY_KEEP = 1_000;
 
 export class DeployStore {
+  /** `retentionMs`: delivery_retention (a finished deploy's record expires this long after its end; see FINISH). */
   constructor(
     private readonly redis: Redis,
     private readonly k: Keys,
+    private readonly retentionMs: number = DEFAULT_DELIVERY_RETENTION_MS,
   ) {}
 
   async accept(d: NewDeploy, now: number): Promise<AcceptResult> {
@@ -169,7 +172,16 @@ export class DeployStore {
     outcome: DeployOutcome,
     now: number,
   ): Promise<{ releases: boolean } | undefined> {
-    const r = await FINISH(this.redis, { k: this.k, id: d.id, app: d.app, env: d.env, leaseValue, now, ...outcome });
+    const r = await FINISH(this.redis, {
+      k: this.k,
+      id: d.id,
+      app: d.app,
+      env: d.env,
+      leaseValue,
+      now,
+      ...outcome,
+      retentionMs: this.retentionMs,
+    });
     return r === 0 ? undefined : { releases: r[1] === 1 };
   }
 

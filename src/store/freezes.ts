@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { DEFAULT_DELIVERY_RETENTION_MS } from '../core/delivery/durations';
 import type { FreezeState } from '../core/gate';
 import type { Keys } from './keys';
 import { luaCommand, pairs } from './lua';
@@ -43,19 +44,25 @@ const UNFREEZE = luaCommand<
 }));
 
 /** An alert fires on an env: recorded, and the env frozen for it unless a freeze stands (alert-firing.lua). */
-const ALERT_FIRING = luaCommand<{ k: Keys; app: string; env: string; key: string; name: string; summary: string; now: number }, string[]>(
-  'alert-firing',
-  (i) => ({
-    keys: { freeze: i.k.freeze(i.app, i.env), alerts: i.k.freezeAlerts(i.app, i.env), freezeSeq: i.k.freezeSeq },
-    argv: {
-      key: i.key,
-      alert: JSON.stringify({ name: i.name, summary: i.summary, since: i.now }),
-      name: i.name,
-      summary: i.summary,
-      now: i.now,
-    },
-  }),
-);
+const ALERT_FIRING = luaCommand<
+  { k: Keys; app: string; env: string; key: string; name: string; summary: string; now: number; retentionMs: number },
+  string[]
+>('alert-firing', (i) => ({
+  keys: {
+    freeze: i.k.freeze(i.app, i.env),
+    alerts: i.k.freezeAlerts(i.app, i.env),
+    freezeSeq: i.k.freezeSeq,
+    deliveryAlerts: i.k.deliveryAlerts(i.app, i.env),
+  },
+  argv: {
+    key: i.key,
+    alert: JSON.stringify({ name: i.name, summary: i.summary, since: i.now }),
+    name: i.name,
+    summary: i.summary,
+    now: i.now,
+    retentionMs: i.retentionMs,
+  },
+}));
 
 /** An alert is resolved: the env's alert freeze lifts with the last of them (alert-resolved.lua). */
 const ALERT_RESOLVED = luaCommand<{ k: Keys; app: string; env: string; key: string }, unknown[]>('alert-resolved', (i) => ({
@@ -90,9 +97,11 @@ export type UnfreezeResult =
   | { kind: 'alerting'; alert: string; previous: StoredFreeze };
 
 export class FreezeStore {
+  /** `retentionMs`: delivery_retention (how long the history of alert freezes is kept, for the delivery figures). */
   constructor(
     private readonly redis: Redis,
     private readonly k: Keys,
+    private readonly retentionMs: number = DEFAULT_DELIVERY_RETENTION_MS,
   ) {}
 
   /** Freezes the envs (all or none, see FREEZE); 'duplicate' when `idempotencyKey` was used already. */
@@ -117,7 +126,7 @@ export class FreezeStore {
 
   /** An alert fires on the env (see ALERT_FIRING). */
   async alertFiring(app: string, env: string, a: { key: string; name: string; summary: string }, now: number): Promise<AlertFiringResult> {
-    const r = await ALERT_FIRING(this.redis, { k: this.k, app, env, ...a, now });
+    const r = await ALERT_FIRING(this.redis, { k: this.k, app, env, ...a, now, retentionMs: this.retentionMs });
     if (r[0] === 'dup') return { kind: 'duplicate' };
     if (r[0] === 'frozen') return { kind: 'frozen', token: Number(r[1]) };
     if (r[0] === 'also') return { kind: 'also', by: String(r[1]) };

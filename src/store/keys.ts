@@ -49,6 +49,12 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     envDeploys: (app: string, env: string) => `${p}:env:${app}:${env}:deploys`,
     /** The env's newest automatic (push) deploy's id: a newer push replaces it while it is still queued. */
     autoDeploy: (app: string, env: string) => `${p}:env:${app}:${env}:auto`,
+    /** The env's deploys that ended succeeded or failed (ZSET id -> finishedAt, trimmed to delivery_retention): the delivery figures' index. */
+    deliveryFinished: (app: string, env: string) => `${p}:delivery:${app}:${env}:finished`,
+    /** When alerts froze the env (ZSET freeze token -> since, trimmed to delivery_retention): failures for the time to restore. */
+    deliveryAlerts: (app: string, env: string) => `${p}:delivery:${app}:${env}:alerts`,
+    /** The commits a successful deploy first carried to its env (JSON [[sha, author time, subject]], written once by the after-deploy job). */
+    deployCarried: (id: number) => `${p}:deploy:${id}:carried`,
     /** A GitHub webhook delivery (X-GitHub-Delivery) already taken, kept 7 days: a redelivery does nothing twice. */
     githubDelivery: (id: string) => `${p}:github:delivery:${id}`,
     lock: (app: string, env: string) => `${p}:lock:${app}:${env}`,

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
+import { AuditLog } from '../../src/store/audit';
 import { CancelStore } from '../../src/store/cancel';
 import { DeployStore } from '../../src/store/deploys';
 import { FreezeStore } from '../../src/store/freezes';
@@ -52,7 +53,7 @@ export function recording(redis: Redis, calls: ScriptCall[], forgotten: () => bo
 }
 
 /**
- * Drives every store through a lock, a release (created, acked, held, shipped, ended), deploys
+ * Drives every store through an audit entry, a lock, a release (created, acked, held, shipped, ended), deploys
  * (accepted, begun, started, finished, cancelled), leases, freezes and alerts, the GitHub delivery
  * and outbox scripts: every script of src/store/lua but the GitHub write pacer's two and the user
  * group claim's release, with `now` as the clock.
@@ -62,6 +63,7 @@ export async function runStoreScripts(redis: Redis, k: Keys, now: number): Promi
   const locks = new LockStore(redis, k);
   const freezes = new FreezeStore(redis, k);
   const releases = new ReleaseStore(redis, k);
+  await new AuditLog(redis, k).record({ at: now, user: 'U1', action: 'deploy', app: 'web', env: 'dev' });
 
   await locks.claim('web', 'dev', 'U1', now, now + 60_000, 'mine');
   await locks.joinWaitlist('web', 'dev', 'U2', now);

@@ -168,6 +168,14 @@ describe('parseConfig errors name the key path, what was found and the fix', () 
     expect(parseConfig(`log_link_ttl: 1m\n${withDev('deploy: [x.sh]')}`, file).logLinkTtlMs).toBe(60_000);
   });
 
+  test('delivery_retention keeps 180 days unless set, and at least 90', () => {
+    expect(parseConfig(withDev('deploy: [x.sh]'), file).deliveryRetentionMs).toBe(180 * 86_400_000);
+    expect(parseConfig(`delivery_retention: 365d\n${withDev('deploy: [x.sh]')}`, file).deliveryRetentionMs).toBe(365 * 86_400_000);
+    const err = problems(`delivery_retention: 30d\n${withDev('deploy: [x.sh]')}`);
+    expect(err.message).toContain('delivery_retention: ');
+    expect(err.message).toContain('must be at least 90d');
+  });
+
   test('`log` is reserved as an env or app name, because `/deploy log <id>` asks for a log', () => {
     const env = problems('feed_channel: C0FEED\napps:\n  web:\n    path: .\n    environments:\n      log:\n        deploy: [x.sh]\n');
     expect(env.message).toContain(

@@ -48,6 +48,11 @@ export function normalizeConfig(c: ParsedConfig, place: Place) {
     logLines: c.log_lines,
     /** How long a deploy log page link works: from the deploy's creation (feed) or from `/deploy log`. */
     logLinkTtlMs: c.log_link_ttl,
+    /**
+     * How long finished deploys (records, logs), the delivery history and audit entries are kept
+     * (`delivery_retention:`, default 180d, at least 90d): see docs/delivery-figures.md.
+     */
+    deliveryRetentionMs: c.delivery_retention,
     apps,
     appNames: Object.keys(apps),
     /** IANA zone people's times (`/freeze ... until 17:00`) and schedules are read in; default UTC. */

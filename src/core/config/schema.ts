@@ -31,6 +31,12 @@ export const configSchema = z
       .prefault('7d')
       .refine((ms) => ms >= 60_000, 'must be at least 1m')
       .refine((ms) => ms <= 90 * 86_400_000, 'must be at most 90d (a log page link lives this long; /deploy log <id> gives a fresh one)'),
+    delivery_retention: duration
+      .prefault('180d')
+      .refine(
+        (ms) => ms >= 90 * 86_400_000,
+        'must be at least 90d (the delivery figures look 90 days back; 180d keeps the 90 before them too)',
+      ),
     time_zone: timeZone.prefault('UTC'),
     freezes: z.array(freeze, { error: 'must be a list of freezes, each with a name, a reason and every (or start and end)' }).default([]),
     admins: z

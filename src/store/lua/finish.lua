@@ -3,6 +3,8 @@
   and adds its duration to the env's recent durations (for estimates). So does a deploy whose
   smoke check failed (its deploy command succeeded: its SHA is installed and runs there), though
   it is failed and adds no duration; `/rollback` then puts back the newest deploy that succeeded.
+  A succeeded or failed deploy also joins the env's finished deploys (the delivery figures' index),
+  and every finished record expires after the delivery retention.
 
   Input:
     KEYS[1] the deploy's record (HASH)
@@ -11,6 +13,7 @@
     KEYS[4] the env's recent durations (LIST)
     KEYS[5] the env's open release (as target)
     KEYS[6] the releases whose source is the env (SET)
+    KEYS[7] the env's finished deploys (ZSET id -> finishedAt; the delivery figures' index)
 
     ARGV[1] lease value
     ARGV[2] now (ms)
@@ -19,6 +22,8 @@
     ARGV[5] error text
     ARGV[6] the smoke check's result ('passed', 'failed', 'stopped' (cancelled or shut down while
             it ran), or '' when it did not run)
+    ARGV[7] delivery retention (ms): the record expires this long after its end; a succeeded or
+            failed deploy joins KEYS[7], whose entries older than this are trimmed
 
   Output:
     0 (the lease was lost: nothing recorded) or {1, 1 if a release has the env as target or source else 0}
@@ -34,6 +39,12 @@ if ARGV[3] == 'succeeded' or ARGV[6] == 'failed' or ARGV[6] == 'stopped' then
     redis.call('LPUSH', KEYS[4], tonumber(ARGV[2]) - tonumber(d[5]))
     redis.call('LTRIM', KEYS[4], 0, 19)
   end
+end
+local keep = tonumber(ARGV[7])
+redis.call('PEXPIRE', KEYS[1], keep)
+if ARGV[3] == 'succeeded' or ARGV[3] == 'failed' then
+  redis.call('ZADD', KEYS[7], ARGV[2], redis.call('HGET', KEYS[1], 'id'))
+  redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. (tonumber(ARGV[2]) - keep))
 end
 local releases = (redis.call('EXISTS', KEYS[5]) == 1 or redis.call('SCARD', KEYS[6]) > 0) and 1 or 0
 return {1, releases}
