@@ -1,12 +1,13 @@
 import type { FerryConfig } from './config/types';
 import type { Deploy, DeployStatus } from './deploy';
+import { deliveryEnvs } from './delivery/envs';
 import { promotionStep } from './promotion';
 
 /**
  * Whether anything follows a deploy's end beyond its own feed message (see services/after-deploy.ts
  * and its steps): the release it ships, releases its env is the target or source of, a failed
- * smoke check's actions, the end of a rollback, a promotion, a review app's next state, and for every successful deploy the commits it carried
- * (the delivery figures' lead time, services/carried-commits.ts). A failed or cancelled deploy
+ * smoke check's actions, the end of a rollback, a promotion, a review app's next state, and for a
+ * successful deploy to production the commits it carried (the lead time, services/carried-commits.ts). A failed or cancelled deploy
  * with none of these has none, and then no after-deploy job is queued for it.
  */
 export function hasFollowUps(
@@ -16,7 +17,21 @@ export function hasFollowUps(
 ): boolean {
   // A review app's deploy or teardown moves the review app on (review-life.ts), whatever its outcome.
   if (dep.release || dep.rollbackOf !== undefined || dep.review || outcome.smoke === 'failed') return true;
-  // A success's carried commits are recorded for the delivery figures (and it may move a release's env).
-  if (outcome.status === 'succeeded') return true;
+  // A success on an app's production env: the commits it carried are recorded for the lead time
+  // (docs/delivery-figures.md). A success elsewhere moves a release's env only if the env is in one.
+  if (outcome.status === 'succeeded' && (isProductionEnv(config, dep.app, dep.env) || isReleaseEnv(config, dep.app, dep.env))) return true;
   return promotionStep(config, { ...dep, status: outcome.status }).kind !== 'none';
+}
+
+/** The env the app's delivery figures call production (the end of its promotion chain; see deliveryEnvs). */
+export function isProductionEnv(config: FerryConfig, app: string, env: string): boolean {
+  const a = config.apps[app];
+  return a !== undefined && deliveryEnvs(a)[0] === env;
+}
+
+/** An env releases go to or come from: a success there may make a release stale or finish one. */
+function isReleaseEnv(config: FerryConfig, app: string, env: string): boolean {
+  const a = config.apps[app];
+  if (!a) return false;
+  return Object.hasOwn(a.envs, env) && (a.envs[env]!.promoteFrom !== undefined || a.envNames.some((e) => a.envs[e]!.promoteFrom === env));
 }

@@ -1,6 +1,7 @@
 import { childBaseEnv, githubWebUrl } from '../config/env';
 import type { AppConfig } from '../core/config/types';
 import { afterDeploy } from '../services/after-deploy';
+import { isProductionEnv } from '../core/follow-ups';
 import { CarriedCommits } from '../services/carried-commits';
 import { Promotions } from '../services/promotion';
 import { ScheduleFeed } from '../services/schedule-feed';
@@ -119,6 +120,7 @@ function afterDeploySteps(s: Shared, v: Services): (deployId: number) => Promise
     log: log.child({ component: 'promotion' }),
   });
   const carried = new CarriedCommits({
+    isProduction: (app, env) => isProductionEnv(config, app, env),
     history: stores.delivery,
     sources: s.sources,
     retentionMs: config.deliveryRetentionMs,

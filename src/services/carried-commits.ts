@@ -4,7 +4,7 @@ import type { CommitSource } from '../source/types';
 import type { DeliveryHistory } from '../store/delivery-history';
 
 /**
- * An after-deploy step: records the commits a successful deploy first carried to its env (what lay
+ * An after-deploy step: records the commits a successful production deploy first carried (what lay
  * between the env's previous successful deploy's SHA and its own), with their author times, for
  * the lead time (docs/delivery-figures.md). Once-only: a deploy whose commits are recorded is
  * skipped. A first deploy (no previous SHA) records none. The commit source failing throws, so the
@@ -13,6 +13,8 @@ import type { DeliveryHistory } from '../store/delivery-history';
 export class CarriedCommits {
   constructor(
     private readonly d: {
+      /** The app's production env (the lead time is measured there alone; see docs/delivery-figures.md). */
+      isProduction: (app: string, env: string) => boolean;
       history: Pick<DeliveryHistory, 'hasCarried' | 'setCarried' | 'previousSuccessSha'>;
       sources: Readonly<Record<string, CommitSource>>;
       /** delivery_retention: how long the record is kept. */
@@ -22,7 +24,7 @@ export class CarriedCommits {
   ) {}
 
   async deployFinished(dep: Deploy): Promise<void> {
-    if (dep.status !== 'succeeded' || dep.review || dep.finishedAt === undefined) return;
+    if (dep.status !== 'succeeded' || dep.review || dep.finishedAt === undefined || !this.d.isProduction(dep.app, dep.env)) return;
     if (await this.d.history.hasCarried(dep.id)) return;
     const base = (await this.d.history.previousSuccessSha(dep.app, dep.env, dep.finishedAt, dep.id)) ?? dep.previousSha;
     const source = this.d.sources[dep.app];

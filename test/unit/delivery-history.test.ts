@@ -126,6 +126,7 @@ describe('the commits a successful deploy carried', () => {
   test('are what lay between the previous successful deploy and it, recorded once; a first deploy records none', async () => {
     const calls: string[] = [];
     const carried = new CarriedCommits({
+      isProduction: () => true,
       history,
       sources: { web: source({ [`${sha(1)}..${sha(3)}`]: [commit(2, NOW - 3 * H), commit(3, NOW - 2 * H)] }, calls) },
       retentionMs: RETENTION,
@@ -145,10 +146,26 @@ describe('the commits a successful deploy carried', () => {
   });
 
   test('a commit source failing throws and records nothing, so the retried job asks again', async () => {
-    const carried = new CarriedCommits({ history, sources: { web: source({}) }, retentionMs: RETENTION, log });
+    const carried = new CarriedCommits({ isProduction: () => true, history, sources: { web: source({}) }, retentionMs: RETENTION, log });
     await deploy(1, NOW - 5 * H, NOW - 5 * H + MIN, { status: 'succeeded' });
     const second = await deploy(2, NOW - H, NOW - H + MIN, { status: 'succeeded' });
     await expect(carried.deployFinished((await deploys.get(second))!)).rejects.toThrow('GitHub is down');
+    expect(await history.hasCarried(second)).toBe(false);
+  });
+
+  test("only the production env's deploys carry commits for the lead time: a success on another env asks nothing", async () => {
+    const calls: string[] = [];
+    const carried = new CarriedCommits({
+      isProduction: (_app, env) => env === 'live',
+      history,
+      sources: { web: source({}, calls) },
+      retentionMs: RETENTION,
+      log,
+    });
+    await deploy(1, NOW - 5 * H, NOW - 5 * H + MIN, { status: 'succeeded' });
+    const second = await deploy(2, NOW - H, NOW - H + MIN, { status: 'succeeded' });
+    await carried.deployFinished((await deploys.get(second))!);
+    expect(calls).toEqual([]);
     expect(await history.hasCarried(second)).toBe(false);
   });
 });
