@@ -188,7 +188,7 @@ function openStores(redis: MainConnection['redis'], k: Keys, config: FerryConfig
     audit: new AuditLog(redis, k, AUDIT_KEEP, config.deliveryRetentionMs),
     freezes: new FreezeStore(redis, k, config.deliveryRetentionMs),
     logs: new LogStore(redis, k, config.logLines),
-    cancels: new CancelStore(redis, k),
+    cancels: new CancelStore(redis, k, config.deliveryRetentionMs),
     releases: new ReleaseStore(redis, k),
     reviews: new ReviewAppStore(redis, k),
     delivery: new DeliveryHistory(redis, k),

@@ -2,13 +2,17 @@ import type { Redis } from 'ioredis';
 import type { Deploy } from '../core/deploy';
 import { deployFromHash } from './deploy-record';
 import type { Keys } from './keys';
+import { DEFAULT_DELIVERY_RETENTION_MS } from '../core/delivery/durations';
 import { luaCommand, pairs } from './lua';
 
 /** Cancels a deploy in one step, whatever state it has reached by then (cancel.lua). */
-const CANCEL = luaCommand<{ k: Keys; id: number; user: string; now: number; reason: string }, string[]>('cancel', (i) => ({
-  keys: { deploy: i.k.deploy(i.id) },
-  argv: { user: i.user, now: i.now, reason: i.reason },
-}));
+const CANCEL = luaCommand<{ k: Keys; id: number; user: string; now: number; reason: string; retentionMs: number }, string[]>(
+  'cancel',
+  (i) => ({
+    keys: { deploy: i.k.deploy(i.id) },
+    argv: { user: i.user, now: i.now, reason: i.reason, retentionMs: i.retentionMs },
+  }),
+);
 
 export type CancelResult = { kind: 'missing' } | { kind: 'cancelled' | 'requested' | 'already-requested' | 'finished'; deploy: Deploy };
 
@@ -24,13 +28,15 @@ export interface CancelAsked {
  * worker running it look now instead of at its next lease renewal).
  */
 export class CancelStore {
+  /** `retentionMs`: delivery_retention (a deploy cancelled while queued expires this long after, as a finished one does). */
   constructor(
     private readonly redis: Redis,
     private readonly k: Keys,
+    private readonly retentionMs: number = DEFAULT_DELIVERY_RETENTION_MS,
   ) {}
 
   async cancel(id: number, user: string, now: number, reason: string): Promise<CancelResult> {
-    const r = await CANCEL(this.redis, { k: this.k, id, user, now, reason });
+    const r = await CANCEL(this.redis, { k: this.k, id, user, now, reason, retentionMs: this.retentionMs });
     const what = r[0] as CancelResult['kind'];
     if (what === 'missing') return { kind: 'missing' };
     const deploy = deployFromHash(pairs(r.slice(1)));

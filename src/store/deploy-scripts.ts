@@ -25,6 +25,8 @@ export interface AcceptInput {
   release?: { id: number; attempt: number; base: string };
   auto?: { by: string; from: string; commits: number };
   review?: { action: 'deploy' | 'teardown'; branch: string };
+  /** delivery_retention (ms): a replaced deploy's record expires this long after. */
+  retentionMs: number;
 }
 
 export const ACCEPT = luaCommand<AcceptInput, string[]>('accept', (i) => ({
@@ -61,6 +63,7 @@ export const ACCEPT = luaCommand<AcceptInput, string[]>('accept', (i) => ({
     autoCommits: i.auto?.commits ?? 0,
     review: i.review?.action ?? '',
     prBranch: i.review?.branch ?? '',
+    retentionMs: i.retentionMs,
   },
 }));
 
@@ -151,7 +154,10 @@ export const SET_WAITING = luaCommand<{ k: Keys; id: number; why: string; status
   argv: { why: i.why, status: i.status },
 }));
 
-export const FAIL_QUEUED = luaCommand<{ k: Keys; id: number; now: number; error: string }, number>('fail-queued', (i) => ({
-  keys: { deploy: i.k.deploy(i.id) },
-  argv: { now: i.now, error: i.error },
-}));
+export const FAIL_QUEUED = luaCommand<{ k: Keys; id: number; now: number; error: string; retentionMs: number }, number>(
+  'fail-queued',
+  (i) => ({
+    keys: { deploy: i.k.deploy(i.id) },
+    argv: { now: i.now, error: i.error, retentionMs: i.retentionMs },
+  }),
+);

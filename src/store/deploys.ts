@@ -81,6 +81,7 @@ export class DeployStore {
       ...d,
       k: this.k,
       now,
+      retentionMs: this.retentionMs,
       idempotencyTtlS: IDEMPOTENCY_TTL_S,
       historyKeep: ENV_HISTORY_KEEP,
     });
@@ -244,7 +245,7 @@ export class DeployStore {
 
   /** Fails a deploy that is still queued (it never started), e.g. its required checks failed; false if it was not queued. */
   async failQueued(id: number, error: string, now: number): Promise<boolean> {
-    return (await FAIL_QUEUED(this.redis, { k: this.k, id, now, error })) === 1;
+    return (await FAIL_QUEUED(this.redis, { k: this.k, id, now, error, retentionMs: this.retentionMs })) === 1;
   }
 
   /** The env's deploys, newest first (at most `limit`; the env keeps ENV_HISTORY_KEEP ids). */

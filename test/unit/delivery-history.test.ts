@@ -3,6 +3,7 @@ import pino from 'pino';
 import type { Commit, CommitRange } from '../../src/core/release/types';
 import { AuditLog } from '../../src/store/audit';
 import { DeliveryHistory } from '../../src/store/delivery-history';
+import { CancelStore } from '../../src/store/cancel';
 import { DeployStore, type DeployOutcome } from '../../src/store/deploys';
 import { FreezeStore } from '../../src/store/freezes';
 import type { Keys } from '../../src/store/keys';
@@ -103,6 +104,38 @@ describe("the env's finished deploys", () => {
     expect(ttl).toBeGreaterThan(RETENTION - 30 * MIN);
     expect(ttl).toBeLessThanOrEqual(RETENTION);
     expect(await redis.pttl(k.deploy(c))).toBeGreaterThan(RETENTION - 30 * MIN);
+  });
+
+  test('deploys that never started expire after the retention too: cancelled while queued, failed while queued, replaced by a newer push', async () => {
+    const queued = async (n: number, auto?: boolean) => {
+      const r = await deploys.accept(
+        {
+          app: 'web',
+          env: 'production',
+          ref: 'main',
+          sha: sha(n),
+          user: 'U0ANA',
+          feedChannel: 'C0FEED',
+          idempotencyKey: `q-${n}`,
+          ...(auto && { auto: { by: 'ana', from: sha(0), commits: 1 } }),
+        },
+        NOW,
+      );
+      if (r.kind !== 'accepted') throw new Error(r.kind);
+      return r.id;
+    };
+    const cancelled = await queued(1);
+    await new CancelStore(redis, k, RETENTION).cancel(cancelled, 'U0ANA', NOW, 'cancelled by <@U0ANA>');
+    const failed = await queued(2);
+    await deploys.failQueued(failed, 'checks failed', NOW);
+    const replaced = await queued(3, true);
+    await queued(4, true);
+    for (const id of [cancelled, failed, replaced]) {
+      expect(await redis.hget(k.deploy(id), 'status')).not.toBe('queued');
+      expect(await redis.pttl(k.deploy(id))).toBeGreaterThan(RETENTION - 30 * MIN);
+    }
+    // Still queued: kept until it ends.
+    expect(await redis.pttl(k.deploy(replaced + 1))).toBe(-1);
   });
 
   test('entries older than the retention are trimmed as newer deploys end', async () => {

@@ -44,6 +44,7 @@
     ARGV[19] how many commits the push brought
     ARGV[20] review: '' for none, or a review app's 'deploy' or 'teardown' (stored as review)
     ARGV[21] the review app's pull request branch (stored as prBranch)
+    ARGV[22] delivery retention (ms): a replaced deploy's record expires this long after, as finish.lua does
 
   Output:
     {'dup', id} | {'locked', ...lock hash} | {'handing', next waiter} | {'gone'}
@@ -84,6 +85,7 @@ if ARGV[17] and ARGV[17] ~= '' then
     if o[1] == 'queued' and o[3] then
       redis.call('HSET', pk, 'status', 'cancelled', 'finishedAt', now, 'error', 'replaced by deploy #' .. id .. ', a newer push')
       redis.call('HINCRBY', pk, 'rev', 1)
+      redis.call('PEXPIRE', pk, ARGV[22])
       pushes, commits, from = pushes + tonumber(o[3]), commits + (tonumber(o[4]) or 0), o[2]
       replaced = prev
     end

@@ -13,6 +13,7 @@
     ARGV[1] user
     ARGV[2] now (ms)
     ARGV[3] reason (mrkdwn; recorded when a queued deploy is cancelled)
+    ARGV[4] delivery retention (ms): a cancelled record expires this long after, as finish.lua does
 
   Output:
     {what, ...the deploy's hash after}, what being 'missing' | 'cancelled' (was queued) |
@@ -24,6 +25,7 @@ local what = 'finished'
 if d[1] == 'queued' then
   redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finishedAt', ARGV[2], 'error', ARGV[3])
   redis.call('HINCRBY', KEYS[1], 'rev', 1)
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
   what = 'cancelled'
 elseif d[1] == 'running' then
   if d[2] then

@@ -7,6 +7,7 @@
 
     ARGV[1] now (ms)
     ARGV[2] error (mrkdwn)
+    ARGV[3] delivery retention (ms): the record expires this long after, as finish.lua does
 
   Output:
     1 when it failed it, 0 otherwise
@@ -14,4 +15,5 @@
 if redis.call('HGET', KEYS[1], 'status') ~= 'queued' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'failed', 'finishedAt', ARGV[1], 'error', ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
