@@ -1,7 +1,10 @@
 import { compare, perDay, percent } from '../../src/core/delivery/compare';
 import { renderStatsText, STATS_NOT_AVAILABLE } from '../../src/core/delivery/stats-text';
 import type { EnvFigures } from '../../src/core/delivery/types';
-import { period } from '../helpers/fake-figures';
+import pino from 'pino';
+import { verifyStatsToken } from '../../src/core/delivery/stats-link';
+import { DeliveryStats } from '../../src/services/delivery-stats';
+import { fakeFigures, period } from '../helpers/fake-figures';
 
 const DAY = 86_400_000;
 const H = 3_600_000;
@@ -78,10 +81,6 @@ describe('/deploys stats answer', () => {
 
 describe('DeliveryStats', () => {
   test("reads every env the source names, in its order, at the clock's time, with a signed link to the page", async () => {
-    const { DeliveryStats } = await import('../../src/services/delivery-stats');
-    const { verifyStatsToken } = await import('../../src/core/delivery/stats-link');
-    const { fakeFigures } = await import('../helpers/fake-figures');
-    const pino = (await import('pino')).default;
     const source = fakeFigures({ web: ['production', 'staging'] });
     const links = { publicUrl: 'https://ferry.test/', secret: 's'.repeat(32), redisPrefix: 'ferry', ttlMs: DAY };
     const stats = new DeliveryStats({ delivery: source, links: () => links, log: pino({ level: 'silent' }), now: () => T0 });
