@@ -11,7 +11,7 @@ import type { DayPoint } from './types';
 
 const W = 640;
 const H = 180;
-const PAD = { left: 52, right: 10, top: 12, bottom: 26 };
+const PAD = { left: 58, right: 10, top: 12, bottom: 26 };
 const PLOT_W = W - PAD.left - PAD.right;
 const PLOT_H = H - PAD.top - PAD.bottom;
 const DAY = 86_400_000;
@@ -27,6 +27,8 @@ export interface ChartBar {
   value: number;
   stacked?: number;
   label: string;
+  /** No data behind it (a week without deploys): drawn as nothing, not counted. */
+  empty?: boolean;
 }
 
 export interface ChartPoint {
@@ -59,7 +61,7 @@ function frame(f: Frame, inner: string): string {
 <text class="tick" x="${PAD.left - 6}" y="${base + 4}" text-anchor="end">0</text>
 <text class="tick" x="${PAD.left}" y="${H - 6}">${dayText(f.from)}</text>
 <text class="tick" x="${W - PAD.right}" y="${H - 6}" text-anchor="end">${dayText(f.to - 1)}</text>
-${inner}
+${f.count === 0 ? `<text class="empty" x="${PAD.left + PLOT_W / 2}" y="${PAD.top + PLOT_H / 2}" text-anchor="middle">No data in this period</text>` : inner}
 </svg>`;
 }
 
@@ -70,18 +72,29 @@ export function niceMax(n: number): number {
   return [1, 2, 5, 10].map((m) => m * p).find((m) => m >= n) ?? 10 * p;
 }
 
+const MIN = 60_000;
+/** Round tops for a duration axis: 1m ... 30d. */
+const DURATION_TOPS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 4320, 10080, 20160, 43200].map((m) => m * MIN);
+
+/** A round top for a duration axis (ms). */
+export function niceDuration(ms: number): number {
+  if (!(ms > 0)) return MIN;
+  return DURATION_TOPS.find((t) => t >= ms) ?? niceMax(ms / (43200 * MIN)) * 43200 * MIN;
+}
+
 /** Bars over [from, to), each `span` ms wide (a day, a week); the stacked part in a class of its own. */
 export function barChart(
   o: { id: string; title: string; desc: string; kind: string; from: number; to: number; span: number; format: (v: number) => string },
   bars: ChartBar[],
 ): string {
-  const max = niceMax(Math.max(0, ...bars.map((b) => b.value + (b.stacked ?? 0))));
+  const top = Math.max(0, ...bars.map((b) => b.value + (b.stacked ?? 0)));
+  const max = o.format === percent ? Math.min(1, niceMax(top * 100) / 100) || 1 : niceMax(top);
   const scaleX = PLOT_W / Math.max(1, o.to - o.from);
   const y = (v: number): number => (v / max) * PLOT_H;
   const base = PAD.top + PLOT_H;
   const rects = bars.map((b) => {
     const x = PAD.left + (b.at - o.from) * scaleX;
-    const w = Math.max(1, o.span * scaleX - 2);
+    const w = Math.max(1, Math.min(o.span, o.to - b.at) * scaleX - 2);
     const h = y(b.value);
     const s = y(b.stacked ?? 0);
     const own = `<rect class="bar" x="${num(x + 1)}" y="${num(base - h)}" width="${num(w)}" height="${num(h)}"/>`;
@@ -89,7 +102,8 @@ export function barChart(
       s > 0 ? `<rect class="bar bar-stacked" x="${num(x + 1)}" y="${num(base - h - s)}" width="${num(w)}" height="${num(s)}"/>` : '';
     return `<g class="datum"><title>${esc(b.label)}</title>${own}${top}</g>`;
   });
-  return frame({ ...o, max, maxLabel: o.format(max), count: bars.length }, rects.join('\n'));
+  const count = bars.filter((b) => !b.empty).length;
+  return frame({ ...o, max, maxLabel: o.format(max), count }, rects.join('\n'));
 }
 
 /** A line through the points that have a value (a gap where a day has none), each point a dot. */
@@ -98,7 +112,7 @@ export function lineChart(
   points: ChartPoint[],
 ): string {
   const have = points.filter((p): p is ChartPoint & { value: number } => p.value !== undefined && Number.isFinite(p.value));
-  const max = niceMax(Math.max(0, ...have.map((p) => p.value)));
+  const max = niceDuration(Math.max(0, ...have.map((p) => p.value)));
   const scaleX = PLOT_W / Math.max(1, o.to - o.from);
   const base = PAD.top + PLOT_H;
   const xy = (p: { at: number; value: number }): [string, string] => [
@@ -174,6 +188,7 @@ export function envCharts(id: string, series: DayPoint[], from: number, to: numb
     weeks.map((w) => ({
       at: w.at,
       value: w.rate ?? 0,
+      ...(w.rate === undefined && { empty: true }),
       label: `Week of ${dayText(w.at)}: ${w.rate === undefined ? 'no deploys' : `${percent(w.rate)} (${w.failures} of ${w.attempts})`}`,
     })),
   );
