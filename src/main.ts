@@ -110,7 +110,7 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
   }
   if (role !== 'worker' && metrics)
     ({ server, slack } = await startApp(shared, buildAppRoot(shared, services, env, delivery), log, { logPage, statsPage, metrics }));
-  const worker = role === 'app' ? undefined : startWorkerRoot(shared, services);
+  const worker = role === 'app' ? undefined : startWorkerRoot(shared, services, delivery);
   // Every process tells, in the feed, of queued deploys whose worker pool has no live worker.
   const poolWatch = startPoolWatch({
     config: shared.config,

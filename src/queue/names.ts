@@ -31,5 +31,7 @@ export type TimerJobData =
   | { kind: 'review-retry'; app: string; pr: number; tries: number }
   /** Review apps are compared with GitHub's open pull requests (at start, then every few hours). */
   | { kind: 'review-reconcile'; at: number }
+  /** An app's weekly digest of its delivery figures (config `digest:`), due at `at`; the next one is scheduled when it runs. */
+  | { kind: 'digest'; app: string; at: number }
   /** A direct message, sent (and retried) by a worker; `key` makes sending it twice a no-op. */
   | { kind: 'dm'; user: string; text: string; key: string };

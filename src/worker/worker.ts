@@ -10,6 +10,7 @@ import { REVIEW_ALL } from '../core/review/env';
 import { type DeployJobData, deployQueueName, TIMERS_QUEUE, type TimerJobData } from '../queue/names';
 import type { LockService } from '../services/locks';
 import type { FreezeService } from '../services/freezes';
+import type { WeeklyDigest } from '../services/weekly-digest';
 import type { ScheduleFeed } from '../services/schedule-feed';
 import { ShutdownReport } from '../shutdown';
 import { isConnectionError, type RedisOutage } from '../store/redis-outage';
@@ -46,6 +47,8 @@ export interface WorkerDeps {
   freezeService: Pick<FreezeService, 'expire'>;
   /** Posts scheduled freezes' beginnings and ends to the feed. */
   scheduleFeed: Pick<ScheduleFeed, 'edge' | 'start'>;
+  /** The apps' weekly digests (config `digest:`). */
+  digest?: Pick<WeeklyDigest, 'fire' | 'start'>;
   /** What follows a deploy's end (releases, smoke failure actions, promotion); throws to be retried. */
   afterDeploy: (deployId: number) => Promise<void>;
   /** Review apps' timers: idle teardown, teardown retries, reconciling with GitHub (absent: no app has review_apps). */
@@ -117,6 +120,7 @@ export function startWorkers(opts: WorkerDeps): WorkerHost {
       `FERRY_WORKER_POOLS names ${unused.join(', ')}, which no environment in the config uses (pool: in ferry.yml); check the spelling`,
     );
   opts.scheduleFeed.start().catch((err: Error) => log.error({ err: err.message }, "could not schedule the scheduled freezes' feed posts"));
+  opts.digest?.start().catch((err: Error) => log.error({ err: err.message }, 'could not schedule the weekly digests'));
   return { stop: (report = new ShutdownReport(log)) => stopWorkers(workers, jobs, shutdown, heartbeat, opts, report) };
 }
 
@@ -173,6 +177,7 @@ async function runTimer(t: TimerJobData, opts: WorkerDeps): Promise<void> {
   else if (t.kind === 'review-idle') await opts.reviews?.idle(t.app, t.pr);
   else if (t.kind === 'review-retry') await opts.reviews?.retry(t.app, t.pr, t.tries);
   else if (t.kind === 'review-reconcile') await opts.reviews?.reconcile(t.at);
+  else if (t.kind === 'digest') await opts.digest?.fire(t.app, t.at);
   else await opts.slack.chat.postMessage({ channel: t.user, text: t.text });
 }
 

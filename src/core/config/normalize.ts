@@ -83,6 +83,16 @@ function normalizeApp(name: string, a: ParsedApp, defaultZone: string, place: Pl
     envNames: Object.keys(envs),
     /** `review_apps:`: a short-lived env `pr-<number>` per pull request (see src/core/review/env.ts envOf). */
     ...(a.review_apps !== undefined && { reviewApps: normalizeReviewApps(a.review_apps, defaultZone, place) }),
+    /** `digest:`: the app's delivery figures posted weekly at `day` `minute` in `tz`, to `channel` or the feed. */
+    ...(a.digest !== undefined && {
+      digest: {
+        day: a.digest.at.day,
+        minute: a.digest.at.minute,
+        text: a.digest.at.text,
+        tz: a.digest.time_zone ?? defaultZone,
+        ...(a.digest.channel !== undefined && { channel: a.digest.channel }),
+      },
+    }),
   };
 }
 

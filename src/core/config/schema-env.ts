@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_POOL, POOL_HINT, POOL_NAME } from '../pools';
 import { argv, deployWindow, duration, name, passEnv, principals, timeZone } from './schema-fields';
 import { REVIEW_ALL, REVIEW_ENV, reviewApps } from './schema-review';
+import { digest } from './schema-digest';
 
 /** `apps:` and each app's `environments:` (with `permissions:` and `release:` rules). */
 
@@ -117,6 +118,7 @@ export const app = z
       message: 'needs at least one environment, e.g. dev: { deploy: [commands/local-deploy.sh] }',
     }),
     review_apps: reviewApps.optional(),
+    digest: digest.optional(),
   })
   .strict()
   .refine((a) => (a.repo === undefined) !== (a.path === undefined), {
