@@ -179,5 +179,6 @@ describe('/deploys stats', () => {
 
   test('help lists it', () => {
     expect(deploysHelp(twoApps())).toContain('/deploys stats [app] [7d|30d|90d]');
+    expect(parseDeploys('stats help', twoApps(), ME)).toEqual({ kind: 'help' });
   });
 });

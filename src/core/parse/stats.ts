@@ -31,6 +31,7 @@ export function parseStats(parts: string[], config: FerryConfig): Parse<StatsReq
   let app: string | undefined;
   let days: PeriodDays | undefined;
   for (const word of parts) {
+    if (['help', '-h', '--help', '?'].includes(word.toLowerCase()) && !config.apps[word]) return { kind: 'help' };
     const period = periodOf(word);
     if (period !== undefined && days === undefined) {
       days = period;
