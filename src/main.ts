@@ -17,6 +17,9 @@ import { type AppRoot, buildAppRoot } from './roots/app';
 import { closeShared } from './roots/close';
 import { redisHealthy } from './roots/connections';
 import { buildLogPage } from './roots/log-page';
+import { buildDeliveryFigures } from './roots/delivery';
+import { buildStatsPage } from './roots/stats-page';
+import type { StatsPage } from './http/stats-page';
 import { buildMetricsEndpoint } from './roots/metrics';
 import type { FerryMetrics } from './metrics/ferry-metrics';
 import type { MetricsEndpoint, MetricsJson } from './metrics/endpoint';
@@ -26,7 +29,6 @@ import { startWorkerRoot } from './roots/worker';
 import { WorkerPools } from './store/worker-pools';
 import { startPoolWatch } from './worker/pool-watch';
 import type { ArrivalOrder } from './services/arrival-order';
-import { DeliveryFigures } from './services/delivery-figures';
 import type { DeliveryFiguresSource } from './core/delivery/types';
 import type { ReleaseService } from './services/releases';
 import { ShutdownReport, shutdownDeadlineMs, stopOnSignals } from './shutdown';
@@ -92,18 +94,26 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
   const shared = await buildShared(setup);
   const services = buildServices(shared);
   const logPage = buildLogPage(shared, log);
+  const delivery = buildDeliveryFigures(shared);
+  const statsPage = buildStatsPage(shared, log, delivery);
   const metricSources: (() => Promise<MetricsJson>)[] = [];
   const serves = role !== 'worker' || env.portSet;
   const metrics = serves ? buildMetricsEndpoint(shared, () => Promise.all(metricSources.map((f) => f()))) : undefined;
   let server: Server | undefined;
   let slack: SlackApp | undefined;
   if (role === 'worker' && metrics) {
-    server = createHttpServer({ healthy: () => redisHealthy(shared.redis), log, metrics, ...(logPage && { logPage }) });
+    server = createHttpServer({
+      healthy: () => redisHealthy(shared.redis),
+      log,
+      metrics,
+      ...(logPage && { logPage }),
+      ...(statsPage && { statsPage }),
+    });
     await listen(server, env.port, env.host);
   }
   if (role !== 'worker' && metrics)
-    ({ server, slack } = await startApp(shared, buildAppRoot(shared, services, env), log, { logPage, metrics }));
-  const worker = role === 'app' ? undefined : startWorkerRoot(shared, services);
+    ({ server, slack } = await startApp(shared, buildAppRoot(shared, services, env, delivery), log, { logPage, statsPage, metrics }));
+  const worker = role === 'app' ? undefined : startWorkerRoot(shared, services, delivery);
   // Every process tells, in the feed, of queued deploys whose worker pool has no live worker.
   const poolWatch = startPoolWatch({
     config: shared.config,
@@ -166,7 +176,7 @@ async function startApp(
   s: Shared,
   root: AppRoot,
   log: Logger,
-  { logPage, metrics }: { logPage: LogPage | undefined; metrics: MetricsEndpoint },
+  { logPage, statsPage, metrics }: { logPage: LogPage | undefined; statsPage: StatsPage | undefined; metrics: MetricsEndpoint },
 ): Promise<{ server: Server; slack: SlackApp }> {
   const { env } = s;
   const inflight = new Inflight();
@@ -178,6 +188,7 @@ async function startApp(
     metrics,
     ackTime: s.metrics.ack,
     ...(logPage && { logPage }),
+    ...(statsPage && { statsPage }),
     ...(root.githubWebhook && { githubWebhook: root.githubWebhook }),
     ...(root.alerts && { alerts: root.alerts }),
     ...(slack.listener && {
@@ -204,7 +215,7 @@ function runningParts(s: Shared, v: Services): RunningParts {
     releaseStore: s.stores.releases,
     releases: v.releases,
     arrivals: v.arrivals,
-    delivery: new DeliveryFigures({ history: s.stores.delivery, apps: s.config.apps }),
+    delivery: buildDeliveryFigures(s),
     settled: async () => {
       while (s.events.pending + s.feed.pending + s.reviewFeed.pending + s.background.pending > 0)
         await Promise.all([s.events.drain(), s.feed.drain(), s.reviewFeed.drain(), s.background.drain()]);

@@ -5,6 +5,7 @@ import { FORM_TYPE, screenHttp } from '../slack/request-shape';
 import type { MetricsEndpoint } from '../metrics/endpoint';
 import type { Inflight } from './inflight';
 import type { LogPage } from './log-page';
+import type { StatsPage } from './stats-page';
 import type { GuardVerdict } from './slack-guard';
 
 const MAX_BODY = 1024 * 1024;
@@ -18,6 +19,8 @@ export interface HttpDeps {
   inflight?: Inflight;
   /** The deploy log page (GET /deploys/<id>), when FERRY_PUBLIC_URL is set. */
   logPage?: LogPage;
+  /** The stats page (GET /stats/<app>), when FERRY_PUBLIC_URL is set and Ferry has a delivery figures source. */
+  statsPage?: StatsPage;
   /** POST /github/webhook (when GITHUB_WEBHOOK_SECRET is set): GitHub's deliveries, with their raw body for the signature. */
   githubWebhook?: BodyHandler;
   /** POST /alerts/<app>/<env> (when FERRY_ALERT_TOKEN is set): alerts that freeze and unfreeze an env. */
@@ -108,6 +111,14 @@ async function route(req: IncomingMessage, res: ServerResponse, d: HttpDeps): Pr
     res.writeHead(204, { 'cache-control': 'max-age=86400' });
     res.end();
     return;
+  }
+  if (d.statsPage && (await d.statsPage.handle(req, res, path, search))) return;
+  if (!d.statsPage && path.startsWith('/stats/')) {
+    return send(
+      res,
+      404,
+      'The stats page is off on this Ferry: it needs FERRY_PUBLIC_URL (the address where Slack users reach Ferry) and the delivery figures, which this Ferry does not have yet.',
+    );
   }
   if (d.logPage && (await d.logPage.handle(req, res, path, new URLSearchParams(search)))) return;
   if (!d.logPage && path.startsWith('/deploys/')) {

@@ -33,5 +33,7 @@ export type TimerJobData =
   | { kind: 'review-reconcile'; at: number }
   /** An app's undeployed-change nudge due at `at` (config `nudge:`); it schedules the next one. */
   | { kind: 'nudge'; app: string; at: number }
+  /** An app's weekly digest of its delivery figures (config `digest:`), due at `at`; the next one is scheduled when it runs. */
+  | { kind: 'digest'; app: string; at: number }
   /** A direct message, sent (and retried) by a worker; `key` makes sending it twice a no-op. */
   | { kind: 'dm'; user: string; text: string; key: string };

@@ -225,6 +225,13 @@ export class Queues {
     });
   }
 
+  /** An app's weekly digest at `at`; one job per app and instant, however many workers ask. */
+  async digestTimer(app: string, at: number, now: number): Promise<void> {
+    const data: TimerJobData = { kind: 'digest', app, at };
+    const retry = { attempts: 5, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: KEEP };
+    await this.timers.add(data.kind, data, { jobId: `digest-${app}-${at}`, delay: Math.max(0, at - now), ...retry, removeOnFail: KEEP });
+  }
+
   /** A release's reminder round or expiry at `at`; one job per release and round, however often it is asked for. */
   async releaseTimer(
     data: Extract<TimerJobData, { kind: 'release-remind' | 'release-expire' | 'release-settle' }>,

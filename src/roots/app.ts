@@ -14,6 +14,8 @@ import { GitHubDeliveries } from '../store/github-deliveries';
 import { NudgeStore } from '../store/nudges';
 import type { Services } from './services';
 import type { Shared } from './shared';
+import type { DeliveryFiguresSource } from '../core/delivery/types';
+import { buildDeliveryStats } from './delivery';
 import { WorkerPools } from '../store/worker-pools';
 
 /** The Slack app role's own parts: what its listeners use, and its endpoints for GitHub and alerts. */
@@ -25,9 +27,10 @@ export interface AppRoot {
   alerts?: BodyHandler;
 }
 
-export function buildAppRoot(s: Shared, v: Services, env: FerryEnv): AppRoot {
+/** `delivery`: the delivery figures' source (`/deploys stats`); without it the command says they are not available yet. */
+export function buildAppRoot(s: Shared, v: Services, env: FerryEnv, delivery?: DeliveryFiguresSource): AppRoot {
   return {
-    slack: slackParts(s, v),
+    slack: slackParts(s, v, delivery),
     ...(env.githubWebhookSecret && {
       githubWebhook: githubWebhook(s, v, { current: env.githubWebhookSecret, previous: env.githubWebhookSecretPrevious }),
     }),
@@ -35,9 +38,10 @@ export function buildAppRoot(s: Shared, v: Services, env: FerryEnv): AppRoot {
   };
 }
 
-function slackParts(s: Shared, v: Services): SlackParts {
+function slackParts(s: Shared, v: Services, delivery: DeliveryFiguresSource | undefined): SlackParts {
   const { config, now, stores, queues } = s;
   const cancels = v.cancels;
+  const stats = buildDeliveryStats(s, delivery);
   const board = new BoardService({
     freezeOf: (app, env) => v.freezeService.standing(app, env),
     windowOf: (app, env, now) => windowOf(envOf(config.apps[app], env)?.window, now),
@@ -50,6 +54,7 @@ function slackParts(s: Shared, v: Services): SlackParts {
     commitUrl: s.links.commitUrl,
     reviewApps: (app) => stores.reviews.list(app),
     githubWebUrl: githubWebUrl(s.env.githubApiUrl),
+    ...(stats && { stats }),
     now,
   });
   return {

@@ -5,6 +5,10 @@ import { isProductionEnv } from '../core/follow-ups';
 import { CarriedCommits } from '../services/carried-commits';
 import { Promotions } from '../services/promotion';
 import { ScheduleFeed } from '../services/schedule-feed';
+import { WeeklyDigest } from '../services/weekly-digest';
+import type { DeliveryStats } from '../services/delivery-stats';
+import type { DeliveryFiguresSource } from '../core/delivery/types';
+import { buildDeliveryStats } from './delivery';
 import { SmokeFailures } from '../services/smoke-failure';
 import { gitToken } from '../source/github';
 import { CancelWatch } from '../worker/cancel-watch';
@@ -31,7 +35,7 @@ export interface WorkerRoot extends RoleParts {
  * connection of their own; the command supervisor; the cancel watch (a subscriber of its own);
  * the workspaces; the after-deploy job's steps.
  */
-export function startWorkerRoot(s: Shared, v: Services): WorkerRoot {
+export function startWorkerRoot(s: Shared, v: Services, delivery?: DeliveryFiguresSource): WorkerRoot {
   const { config, env, log, now, stores, queues } = s;
   // BullMQ workers block on Redis, so they get a connection that waits out outages.
   const connection = openWaitingConnection(env, s.outage, 'worker');
@@ -53,6 +57,7 @@ export function startWorkerRoot(s: Shared, v: Services): WorkerRoot {
     afterDeploy: afterDeploySteps(s, v),
     scheduleFeed: new ScheduleFeed({ config, queues, slack: s.slack, audit: stores.audit, log: log.child({ component: 'freezes' }), now }),
     ...(nudges && { nudges }),
+    digest: weeklyDigest(s, buildDeliveryStats(s, delivery)),
     hold: {
       config,
       deploys: stores.deploys,
@@ -155,4 +160,18 @@ function gitEnv(s: Shared): (app: AppConfig) => Promise<Record<string, string>> 
       GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
     };
   };
+}
+
+/** The apps' weekly digests: their 7-day figures posted to the feed (or the digest's channel). */
+function weeklyDigest(s: Shared, stats: DeliveryStats | undefined): WeeklyDigest {
+  return new WeeklyDigest({
+    config: s.config,
+    schedule: (app, at, now) => s.queues.digestTimer(app, at, now),
+    ...(stats && { text: (app: string, heading: string) => stats.text(app, 7, heading) }),
+    post: async (channel, text) => {
+      await s.slack.chat.postMessage({ channel, text, unfurl_links: false });
+    },
+    log: s.log.child({ component: 'digest' }),
+    now: s.now,
+  });
 }

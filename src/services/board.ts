@@ -11,6 +11,8 @@ import type { Answer } from './queue-deploy';
 import { renderReviewBoard } from '../core/review/board';
 import { REVIEW_NOT_SET_UP } from '../core/review/actions';
 import type { ReviewApp } from '../core/review/review-app';
+import { STATS_NOT_AVAILABLE } from '../core/delivery/stats-text';
+import type { PeriodDays } from '../core/delivery/types';
 
 /** The freeze standing on an env now, if any (FreezeState fits BoardFreeze). */
 export type FreezeOf = (app: string, env: string) => Promise<BoardFreeze | undefined> | BoardFreeze | undefined;
@@ -35,6 +37,8 @@ export interface BoardDeps {
   reviewApps?: (app: string) => Promise<ReviewApp[]>;
   /** GitHub's web URL, for pull request links (GitHub Enterprise's); default https://github.com. */
   githubWebUrl?: string;
+  /** `/deploys stats` (DeliveryStats); without it the command says figures are not available yet. */
+  stats?: { answer(app: string, days: PeriodDays): Promise<Answer> };
   now?: () => number;
 }
 
@@ -61,6 +65,8 @@ export class BoardService {
         return this.auditLog(req.scope);
       case 'review':
         return this.reviews(req.app);
+      case 'stats':
+        return this.d.stats ? this.d.stats.answer(req.app, req.days) : Promise.resolve({ text: STATS_NOT_AVAILABLE });
     }
   }
 

@@ -49,12 +49,6 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     envDeploys: (app: string, env: string) => `${p}:env:${app}:${env}:deploys`,
     /** The env's newest automatic (push) deploy's id: a newer push replaces it while it is still queued. */
     autoDeploy: (app: string, env: string) => `${p}:env:${app}:${env}:auto`,
-    /** The env's deploys that ended succeeded or failed (ZSET id -> finishedAt, trimmed to delivery_retention): the delivery figures' index. */
-    deliveryFinished: (app: string, env: string) => `${p}:delivery:${app}:${env}:finished`,
-    /** When alerts froze the env (ZSET freeze token -> since, trimmed to delivery_retention): failures for the time to restore. */
-    deliveryAlerts: (app: string, env: string) => `${p}:delivery:${app}:${env}:alerts`,
-    /** The commits a successful deploy first carried to its env (JSON [[sha, author time, subject]], written once by the after-deploy job). */
-    deployCarried: (id: number) => `${p}:deploy:${id}:carried`,
     /** A GitHub webhook delivery (X-GitHub-Delivery) already taken, kept 7 days: a redelivery does nothing twice. */
     githubDelivery: (id: string) => `${p}:github:delivery:${id}`,
     lock: (app: string, env: string) => `${p}:lock:${app}:${env}`,
@@ -101,10 +95,7 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     /** The deploys noted as waiting for a worker of a pool (SET of ids; pool-note.lua keeps it). */
     workerPoolNoted: (pool: string) => `${p}:workers:noted:${pool}`,
     ...reviewKeys(p),
-    /** An app's last nudge message (HASH: what waited, its channel and ts; src/store/nudges.ts). */
-    nudge: (app: string) => `${p}:nudge:${app}`,
-    /** Slack users who asked not to be mentioned in nudges (SET; `/deploys nudges off`). */
-    nudgeOptOut: `${p}:nudge-optout`,
+    ...deliveryKeys(p),
     /** BullMQ's own prefix, so its keys sit beside Ferry's (in the same hash slot on a cluster: BullMQ's docs ask for a tagged prefix). */
     bullPrefix: `${p}:q`,
   };
@@ -130,6 +121,22 @@ function releaseKeys(p: string) {
     releaseBySource: (app: string, env: string) => `${p}:release:source:${app}:${env}`,
     /** releaseBySource(app, env) is this prefix and "<app>:<env>" (release-create.lua appends them). */
     releaseBySourcePrefix: `${p}:release:source:`,
+  };
+}
+
+/** The delivery figures' history and the nudges' keys (docs/delivery-figures.md, docs/nudges.md). */
+function deliveryKeys(p: string) {
+  return {
+    /** The env's deploys that ended succeeded or failed (ZSET id -> finishedAt, trimmed to delivery_retention): the delivery figures' index. */
+    deliveryFinished: (app: string, env: string) => `${p}:delivery:${app}:${env}:finished`,
+    /** When alerts froze the env (ZSET freeze token -> since, trimmed to delivery_retention): failures for the time to restore. */
+    deliveryAlerts: (app: string, env: string) => `${p}:delivery:${app}:${env}:alerts`,
+    /** The commits a successful deploy first carried to its env (JSON [[sha, author time, subject]], written once by the after-deploy job). */
+    deployCarried: (id: number) => `${p}:deploy:${id}:carried`,
+    /** An app's last nudge message (HASH: what waited, its channel and ts; src/store/nudges.ts). */
+    nudge: (app: string) => `${p}:nudge:${app}`,
+    /** Slack users who asked not to be mentioned in nudges (SET; `/deploys nudges off`). */
+    nudgeOptOut: `${p}:nudge-optout`,
   };
 }
 

@@ -11,6 +11,7 @@ import { type DeployJobData, deployQueueName, TIMERS_QUEUE, type TimerJobData } 
 import type { LockService } from '../services/locks';
 import type { FreezeService } from '../services/freezes';
 import type { Nudges } from '../services/nudges';
+import type { WeeklyDigest } from '../services/weekly-digest';
 import type { ScheduleFeed } from '../services/schedule-feed';
 import { ShutdownReport } from '../shutdown';
 import { isConnectionError, type RedisOutage } from '../store/redis-outage';
@@ -49,6 +50,8 @@ export interface WorkerDeps {
   scheduleFeed: Pick<ScheduleFeed, 'edge' | 'start'>;
   /** Posts undeployed-change nudges (config `nudge:`); absent: nudge timers are skipped. */
   nudges?: Pick<Nudges, 'run' | 'start'>;
+  /** The apps' weekly digests (config `digest:`). */
+  digest?: Pick<WeeklyDigest, 'fire' | 'start'>;
   /** What follows a deploy's end (releases, smoke failure actions, promotion); throws to be retried. */
   afterDeploy: (deployId: number) => Promise<void>;
   /** Review apps' timers: idle teardown, teardown retries, reconciling with GitHub (absent: no app has review_apps). */
@@ -121,6 +124,7 @@ export function startWorkers(opts: WorkerDeps): WorkerHost {
     );
   opts.scheduleFeed.start().catch((err: Error) => log.error({ err: err.message }, "could not schedule the scheduled freezes' feed posts"));
   opts.nudges?.start().catch((err: Error) => log.error({ err: err.message }, 'could not schedule the nudges'));
+  opts.digest?.start().catch((err: Error) => log.error({ err: err.message }, 'could not schedule the weekly digests'));
   return { stop: (report = new ShutdownReport(log)) => stopWorkers(workers, jobs, shutdown, heartbeat, opts, report) };
 }
 
@@ -178,6 +182,7 @@ async function runTimer(t: TimerJobData, opts: WorkerDeps): Promise<void> {
   else if (t.kind === 'review-retry') await opts.reviews?.retry(t.app, t.pr, t.tries);
   else if (t.kind === 'review-reconcile') await opts.reviews?.reconcile(t.at);
   else if (t.kind === 'nudge') await opts.nudges?.run(t.app, t.at);
+  else if (t.kind === 'digest') await opts.digest?.fire(t.app, t.at);
   else await opts.slack.chat.postMessage({ channel: t.user, text: t.text });
 }
 

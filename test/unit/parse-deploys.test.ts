@@ -154,3 +154,31 @@ test('`audit` is reserved as an app or env name, because `/deploys audit` shows 
     'apps.web.environments.audit: "audit" is not a valid name; is reserved: `/deploys audit` shows the audit log',
   );
 });
+
+describe('/deploys stats', () => {
+  test('one app: the app may be left out; the period defaults to 30 days', () => {
+    const config = oneApp();
+    const parse = (text: string) => parseDeploys(text, config, ME);
+    expect(parse('stats')).toEqual({ kind: 'ok', value: { kind: 'stats', app: 'web', days: 30 } });
+    expect(parse('stats 7d')).toEqual({ kind: 'ok', value: { kind: 'stats', app: 'web', days: 7 } });
+    expect(parse('stats web 90d')).toEqual({ kind: 'ok', value: { kind: 'stats', app: 'web', days: 90 } });
+    expect(parse('STATS 90d web')).toEqual({ kind: 'ok', value: { kind: 'stats', app: 'web', days: 90 } });
+  });
+
+  test('junk gets an answer saying what would work', () => {
+    const config = twoApps();
+    const parse = (text: string) => parseDeploys(text, config, ME);
+    expect(parse('stats api 30d')).toEqual({ kind: 'ok', value: { kind: 'stats', app: 'api', days: 30 } });
+    expect(errorOf(parse('stats web 45d'))).toMatch(/7, 30 or 90 days; `45d` is not one of them.*`\/deploys stats web 90d`/);
+    expect(errorOf(parse('stats 2w web'))).toMatch(/`2w` is not one of them/);
+    expect(errorOf(parse('stats web 7d 30d'))).toMatch(/one period/);
+    expect(errorOf(parse('stats'))).toMatch(/Which app\? `web`, `api`/);
+    expect(errorOf(parse('stats wbe'))).toMatch(/no app `wbe`\. Did you mean `web`\?/);
+    expect(errorOf(parse('stats web api'))).toMatch(/one app and a period/);
+  });
+
+  test('help lists it', () => {
+    expect(deploysHelp(twoApps())).toContain('/deploys stats [app] [7d|30d|90d]');
+    expect(parseDeploys('stats help', twoApps(), ME)).toEqual({ kind: 'help' });
+  });
+});

@@ -91,6 +91,16 @@ function normalizeApp(name: string, a: ParsedApp, defaultZone: string, place: Pl
     ...(a.review_apps !== undefined && { reviewApps: normalizeReviewApps(a.review_apps, defaultZone, place) }),
     /** `nudge:`: a daily message about commits waiting to reach production (see src/services/nudges.ts). */
     ...(a.nudge !== undefined && { nudge: normalizeNudge(a.nudge, defaultZone) }),
+    /** `digest:`: the app's delivery figures posted weekly at `day` `minute` in `tz`, to `channel` or the feed. */
+    ...(a.digest !== undefined && {
+      digest: {
+        day: a.digest.at.day,
+        minute: a.digest.at.minute,
+        text: a.digest.at.text,
+        tz: a.digest.time_zone ?? defaultZone,
+        ...(a.digest.channel !== undefined && { channel: a.digest.channel }),
+      },
+    }),
   };
 }
 

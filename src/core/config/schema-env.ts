@@ -3,6 +3,7 @@ import { DEFAULT_POOL, POOL_HINT, POOL_NAME } from '../pools';
 import { argv, deployWindow, duration, name, passEnv, principals, timeZone } from './schema-fields';
 import { nudge } from './schema-nudge';
 import { REVIEW_ALL, REVIEW_ENV, reviewApps } from './schema-review';
+import { digest } from './schema-digest';
 
 /** `apps:` and each app's `environments:` (with `permissions:` and `release:` rules). */
 
@@ -119,6 +120,7 @@ export const app = z
     }),
     review_apps: reviewApps.optional(),
     nudge: nudge.optional(),
+    digest: digest.optional(),
   })
   .strict()
   .refine((a) => (a.repo === undefined) !== (a.path === undefined), {

@@ -1,11 +1,13 @@
 import type { FerryConfig } from '../config/types';
 import { typed } from '../slack-format';
 import { closest } from '../suggest';
+import { parseStats, type StatsRequest } from './stats';
 import { type Parse, readTarget, words } from './target';
 
 export const DEPLOYS_USAGE = '`/deploys [app] [env]`';
 export const AUDIT_USAGE = '`/deploys audit [app] [env]` or `/deploys audit @person`';
 export const REVIEW_USAGE = '`/deploys review [app]`';
+export const STATS_USAGE = '`/deploys stats [app] [7d|30d|90d]`';
 
 /** Whose (or which env's) audit entries to show. */
 export type AuditScope =
@@ -22,7 +24,8 @@ export type DeploysRequest =
   | { kind: 'history'; app: string; env: string }
   | { kind: 'audit'; scope: AuditScope }
   /** The review apps that are around: of one app, or (no app) of every app with review_apps. */
-  | { kind: 'review'; app?: string };
+  | { kind: 'review'; app?: string }
+  | StatsRequest;
 
 const list = (names: readonly string[]): string => names.map((n) => `\`${n}\``).join(', ');
 
@@ -40,6 +43,7 @@ export function parseDeploys(text: string | undefined, config: FerryConfig, user
   const [first, ...rest] = w.value;
   if (first!.toLowerCase() === 'audit') return parseAudit(rest, config, user);
   if (first!.toLowerCase() === 'review' && !namedReview(config)) return parseReview(rest, config);
+  if (first!.toLowerCase() === 'stats' && !named('stats', config)) return parseStats(rest, config);
   const one = w.value.length === 1 ? config.apps[first!] : undefined;
   if (one) return { kind: 'ok', value: { kind: 'board', app: one.name } };
   if (mentionedUser(first!) || first!.startsWith('@')) {
@@ -68,7 +72,12 @@ export function parseDeploys(text: string | undefined, config: FerryConfig, user
  */
 function namedReview(config: FerryConfig): boolean {
   const apps = config.appNames.map((a) => config.apps[a]!);
-  return !apps.some((a) => a.reviewApps) && apps.some((a) => a.name === 'review' || Object.hasOwn(a.envs, 'review'));
+  return !apps.some((a) => a.reviewApps) && named('review', config);
+}
+
+/** Whether an app or env of the config is called `word` (a config from before that word became a subcommand). */
+function named(word: string, config: FerryConfig): boolean {
+  return config.appNames.some((a) => a === word || Object.hasOwn(config.apps[a]!.envs, word));
 }
 
 function parseReview(parts: string[], config: FerryConfig): Parse<DeploysRequest> {
@@ -186,6 +195,7 @@ export function deploysHelp(config: FerryConfig): string {
     `\`/deploys${one ? '' : ` ${a}`}\`: every environment${one ? '' : ` of \`${a}\``}: what runs there (commit, ref, who, when), its lock, its queue, and freezes and deploy windows where they apply.${one ? '' : ' Without an app: every app, one line per environment.'}`,
     `\`/deploys ${pre}${env}\`: the last 20 deploys to ${env}, newest first, with outcomes and durations.`,
     ...reviewHelp(config),
+    `*Delivery figures:* ${STATS_USAGE}: deploy frequency, lead time, change failure rate and time to restore of ${one ? 'the app' : 'an app'}'s environments over the last 7, 30 (the default) or 90 days, beside the period before, with a link to their charts.`,
     `*Audit log:* ${AUDIT_USAGE}`,
     `\`/deploys audit ${pre}${env}\`: who deployed, locked, unlocked (and more) on ${env}; \`/deploys audit @person\` (pick them from the @ suggestions) or \`/deploys audit me\`: what one person did; \`/deploys audit\`: everything, newest first.`,
     '*Nudges:* `/deploys nudges off` (or `on`): whether the daily nudges about commits waiting to reach production mention you.',
