@@ -8,7 +8,7 @@ export function buildDeliveryFigures(s: Shared): DeliveryFiguresSource {
   return new DeliveryFigures({ history: s.stores.delivery, apps: s.config.apps });
 }
 
-/** The figures read and rendered for Slack, when there is a source. */
+/** The figures read and rendered for Slack (`/deploys stats`, the weekly digest). */
 export function buildDeliveryStats(s: Shared, delivery: DeliveryFiguresSource | undefined): DeliveryStats | undefined {
   if (!delivery) return undefined;
   return new DeliveryStats({ delivery, links: () => s.links.logLinks, log: s.log.child({ component: 'delivery-stats' }), now: s.now });
