@@ -36,6 +36,7 @@ export function sampleFigures(app: string, env: string, days: PeriodDays, now: n
       day: from + i * DAY,
       deploys,
       failures,
+      attempts: deploys + failures,
       ...(deploys > 0 && { leadMedianMs: (2 + (i % 5)) * H }),
       ...(failures > 0 && { restoreMedianMs: (20 + i) * 60_000 }),
     };

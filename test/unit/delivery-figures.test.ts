@@ -107,13 +107,14 @@ describe('delivery figures over a replayed history', () => {
 
   it('draws one point per day of the current period', () => {
     expect(f.series).toEqual([
-      { day: at(8, 0), deploys: 0, failures: 0 },
-      { day: at(9, 0), deploys: 1, failures: 0, leadMedianMs: 14 * H, restoreMedianMs: 35 * H },
-      { day: at(10, 0), deploys: 1, failures: 2, restoreMedianMs: 25 * MIN },
-      { day: at(11, 0), deploys: 1, failures: 1, leadMedianMs: 12 * H + 15 * MIN, restoreMedianMs: 90 * MIN },
-      { day: at(12, 0), deploys: 0, failures: 0 },
-      { day: at(13, 0), deploys: 0, failures: 0 },
-      { day: at(14, 0), deploys: 0, failures: 1 },
+      // attempts: the day's deploys that ended succeeded or failed (#5, cancelled, is none)
+      { day: at(8, 0), deploys: 0, failures: 0, attempts: 0 },
+      { day: at(9, 0), deploys: 1, failures: 0, attempts: 1, leadMedianMs: 14 * H, restoreMedianMs: 35 * H },
+      { day: at(10, 0), deploys: 1, failures: 2, attempts: 2, restoreMedianMs: 25 * MIN },
+      { day: at(11, 0), deploys: 1, failures: 1, attempts: 2, leadMedianMs: 12 * H + 15 * MIN, restoreMedianMs: 90 * MIN },
+      { day: at(12, 0), deploys: 0, failures: 0, attempts: 0 },
+      { day: at(13, 0), deploys: 0, failures: 0, attempts: 0 },
+      { day: at(14, 0), deploys: 0, failures: 1, attempts: 1 },
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { signLogToken } from '../../src/core/log-link';
 import { signStatsToken, statsUrl } from '../../src/core/delivery/stats-link';
+import { weekly } from '../../src/core/delivery/charts';
 import { fakeFigures, sampleFigures } from '../helpers/fake-figures';
 import { STATS_LINKS, startStatsServer } from '../helpers/stats-server';
 
@@ -87,4 +88,17 @@ test('hostile requests get specific answers, and a failing source a 503', async 
     broken = false;
   }
   expect((await get(link('web', 90))).status).toBe(200);
+});
+
+describe("the stats page's weekly failure rate", () => {
+  test('is the figures own: failures over deploys that ended succeeded or failed (a rollback is one attempt, and a failure)', () => {
+    const DAY_MS = 86_400_000;
+    const from = Date.UTC(2026, 0, 5);
+    // Day 1: a smoke failure and its rollback (the rollback succeeded): 2 attempts, 2 failures, 1 deploy.
+    const series = [
+      { day: from, deploys: 1, failures: 2, attempts: 2 },
+      { day: from + DAY_MS, deploys: 2, failures: 0, attempts: 2 },
+    ];
+    expect(weekly(series, from)).toEqual([{ at: from, failures: 2, attempts: 4, rate: 0.5 }]);
+  });
 });

@@ -223,7 +223,7 @@ export function weekly(series: DayPoint[], from: number): { at: number; failures
     const at = from + Math.floor((p.day - from) / (7 * DAY)) * 7 * DAY;
     const w = weeks.get(at) ?? { at, failures: 0, attempts: 0 };
     w.failures += p.failures;
-    w.attempts += p.deploys + p.failures;
+    w.attempts += p.attempts;
     weeks.set(at, w);
   }
   return [...weeks.values()].map((w) => ({ ...w, ...(w.attempts > 0 && { rate: w.failures / w.attempts }) }));

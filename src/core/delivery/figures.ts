@@ -171,6 +171,7 @@ function series(
       day,
       deploys: ended.filter((d) => d.status === 'succeeded').length,
       failures: ended.filter((d) => failureKind(d)).length,
+      attempts: ended.length,
       ...(lead.medianMs !== undefined && { leadMedianMs: lead.medianMs }),
       ...(restore.medianMs !== undefined && { restoreMedianMs: restore.medianMs }),
     });

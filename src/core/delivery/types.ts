@@ -40,6 +40,8 @@ export interface DayPoint {
   day: number;
   deploys: number;
   failures: number;
+  /** Deploys that ended succeeded or failed that day (the change failure rate's denominator). */
+  attempts: number;
   /** Median lead time of the changes that day's deploys carried. */
   leadMedianMs?: number;
   /** Median time to restore of the failures restored that day. */
