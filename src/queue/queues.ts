@@ -213,23 +213,21 @@ export class Queues {
     await this.dueAt({ kind: 'nudge', app, at }, `nudge-${Buffer.from(app).toString('hex')}-${at}`, at, now);
   }
 
-  /** A timer job due at `at`, named `jobId` (adding it again is a no-op), retried a few times. */
-  private async dueAt(data: TimerJobData, jobId: string, at: number, now: number): Promise<void> {
+  /** A timer job due at `at`, named `jobId` (adding it again is a no-op), retried with back-off (`retry`: tries and the first delay). */
+  private async dueAt(data: TimerJobData, jobId: string, at: number, now: number, retry = { attempts: 5, delayMs: 1_000 }): Promise<void> {
     await this.timers.add(data.kind, data, {
       jobId,
       delay: Math.max(0, at - now),
       removeOnComplete: { age: 7 * 86_400 },
       removeOnFail: KEEP,
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1_000 },
+      attempts: retry.attempts,
+      backoff: { type: 'exponential', delay: retry.delayMs },
     });
   }
 
   /** An app's weekly digest at `at`; one job per app and instant, however many workers ask. */
   async digestTimer(app: string, at: number, now: number): Promise<void> {
-    const data: TimerJobData = { kind: 'digest', app, at };
-    const retry = { attempts: 5, backoff: { type: 'exponential', delay: 5_000 }, removeOnComplete: KEEP };
-    await this.timers.add(data.kind, data, { jobId: `digest-${app}-${at}`, delay: Math.max(0, at - now), ...retry, removeOnFail: KEEP });
+    await this.dueAt({ kind: 'digest', app, at }, `digest-${app}-${at}`, at, now, { attempts: 5, delayMs: 5_000 });
   }
 
   /** A release's reminder round or expiry at `at`; one job per release and round, however often it is asked for. */
@@ -253,14 +251,7 @@ export class Queues {
       data.kind === 'review-reconcile'
         ? `review-reconcile-${data.at}`
         : `${data.kind}-${data.app}-${data.pr}-${data.kind === 'review-idle' ? data.at : data.tries}`;
-    await this.timers.add(data.kind, data, {
-      jobId,
-      delay: Math.max(0, at - now),
-      removeOnComplete: { age: 7 * 86_400 },
-      removeOnFail: KEEP,
-      attempts: 8,
-      backoff: { type: 'exponential', delay: 5_000 },
-    });
+    await this.dueAt(data, jobId, at, now, { attempts: 8, delayMs: 5_000 });
   }
 
   async schedule(
