@@ -151,7 +151,7 @@ async function finish(t: Turn, outcome: DeployOutcome): Promise<void> {
   const r = await t.d.deploys.finish({ id, app, env }, t.lease, outcome, t.now());
   if (!r) throw new Error('lost the env lease before recording the outcome');
   t.log.info({ status: outcome.status, exitCode: outcome.exitCode, error: outcome.error }, 'deploy finished');
-  t.recorded = { followUps: !t.started || hasFollowUps(t.d.config, t.started, outcome) };
+  t.recorded = { followUps: !t.started || hasFollowUps(t.d.config, t.started, outcome, r.releases) };
 }
 
 /**
