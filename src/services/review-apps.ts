@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { AppConfig, FerryConfig } from '../core/config/types';
-import { GITHUB_USER, pushUser } from '../core/github-push';
+import type { AppConfig } from '../core/config/types';
+import { pushUser } from '../core/github-push';
 import type { AutoInfo, ReviewOrder } from '../core/orders/order';
 import { ineligible, ineligibleText, pullAction } from '../core/review/eligibility';
 import { reviewEnvName, reviewUrl } from '../core/review/env';
@@ -136,7 +136,7 @@ export class ReviewApps implements ReviewCommands {
       ref: o.ref ?? pull.branch,
       sha: o.sha ?? pull.headSha,
       branch: pull.branch,
-      user: o.person ?? (pushUser(this.d.config.people, { login: o.push?.by ?? pull.author }) || GITHUB_USER),
+      user: o.person ?? pushUser(this.d.config.people, { login: o.push?.by ?? pull.author }),
       person: o.person !== undefined,
       ...(o.push && { push: o.push }),
     };
@@ -203,5 +203,3 @@ export class ReviewApps implements ReviewCommands {
     return (this.d.now ?? Date.now)();
   }
 }
-
-export type { FerryConfig };
