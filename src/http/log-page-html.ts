@@ -1,3 +1,4 @@
+import { escapeHtml, pageShell } from './page-shell';
 import type { Deploy, DeployStatus } from '../core/deploy';
 import { shortSha } from '../core/deploy';
 import { formatDuration } from '../core/duration';
@@ -72,11 +73,6 @@ export interface LogPageView {
   logTtlMs: number;
 }
 
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
-
-const ASSETS = '../assets';
-
 function time(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '—';
   const iso = new Date(ms).toISOString();
@@ -100,22 +96,7 @@ function fact(label: string, valueHtml: string, id?: string, hidden = false): st
 }
 
 function shell(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex, nofollow">
-<title>${escapeHtml(title)}</title>
-<link rel="stylesheet" href="${ASSETS}/log-page.css">
-<script type="module" src="${ASSETS}/log-page.js"></script>
-</head>
-<body>
-${body}
-</body>
-</html>
-`;
+  return pageShell({ title, stylesheet: 'log-page.css', script: 'log-page.js', body });
 }
 
 export function renderLogPage(v: LogPageView): string {

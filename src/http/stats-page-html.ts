@@ -1,10 +1,10 @@
+import { escapeHtml, pageShell } from './page-shell';
 import { shortSha } from '../core/deploy';
 import { envCharts } from '../core/delivery/charts';
 import { FIGURE_TITLES, FIGURES, figureShort, figureText } from '../core/delivery/compare';
 import { changeText } from '../core/delivery/stats-text';
 import type { EnvFigures, PeriodDays } from '../core/delivery/types';
 import { formatDuration } from '../core/duration';
-import { escapeHtml } from './log-page-html';
 
 /**
  * The stats page as an HTML string: per env, the four figures beside the period before, their charts
@@ -39,21 +39,7 @@ const KIND: Record<EnvFigures['failed'][number]['kind'], string> = {
 };
 
 export function statsShell(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex, nofollow">
-<title>${escapeHtml(title)}</title>
-<link rel="stylesheet" href="../assets/stats-page.css">
-</head>
-<body>
-${body}
-</body>
-</html>
-`;
+  return pageShell({ title, stylesheet: 'stats-page.css', body });
 }
 
 function figures(f: EnvFigures): string {
