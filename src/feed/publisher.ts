@@ -75,14 +75,6 @@ export class FeedPublisher {
     return this.updates.run(id, () => syncWithRetry(() => this.sync(id), this.d.log, { deployId: id }));
   }
 
-  /** The review app a deploy is of (its app and PR), or undefined for a deploy of a named env. */
-  private async reviewOf(id: number): Promise<{ app: string; pr: number } | undefined> {
-    if (!this.d.reviews) return undefined;
-    const dep = await this.d.deploys.get(id);
-    const pr = dep ? this.d.reviews.prOf(dep.app, dep.env) : undefined;
-    return pr === undefined ? undefined : { app: dep!.app, pr };
-  }
-
   /**
    * The deploy's feed message link, for the requester's answer: brings the message up to date
    * (posting it if it is not yet), waits for that up to `waitMs`, then its permalink, or undefined
@@ -94,9 +86,10 @@ export class FeedPublisher {
       waitMs,
       undefined,
     );
-    const review = await this.reviewOf(id);
-    if (review) return this.d.reviews!.link(review.app, review.pr);
     const dep = await this.d.deploys.get(id);
+    // A review app's deploy: its review app's one message.
+    const pr = dep && this.d.reviews?.prOf(dep.app, dep.env);
+    if (dep && pr !== undefined) return this.d.reviews!.link(dep.app, pr);
     if (!dep?.feedTs || !dep.feedChannel) return undefined;
     return this.d.permalink(dep.feedChannel, dep.feedTs).catch(() => undefined);
   }
