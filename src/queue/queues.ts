@@ -14,6 +14,8 @@ const KEEP = { age: 7 * 86_400, count: 1_000 };
  */
 export class Queues {
   private readonly deployQueues = new Map<string, Queue<DeployJobData>>();
+  /** How many jobs of a queue may be active at once, when not one: an app's review queue, its `max`. */
+  private readonly concurrency = new Map<string, number>();
   readonly timers: Queue<TimerJobData>;
 
   constructor(
@@ -25,7 +27,8 @@ export class Queues {
     this.timers = this.watch(new Queue<TimerJobData>(TIMERS_QUEUE, { connection, prefix: bullPrefix }));
     for (const app of config.appNames) {
       for (const env of config.apps[app]!.envNames) this.deployQueue(app, env);
-      if (config.apps[app]!.reviewApps) this.deployQueue(app, REVIEW_ALL);
+      const review = config.apps[app]!.reviewApps;
+      if (review) this.concurrency.set(this.deployQueue(app, REVIEW_ALL).name, review.max);
     }
   }
 
@@ -55,16 +58,12 @@ export class Queues {
     return q;
   }
 
-  /** Sets every deploy queue's global concurrency to one; idempotent, run once at start. */
+  /**
+   * Sets every deploy queue's global concurrency: one, or for a review queue its `max` (each review
+   * app's env lease keeps its own deploys to one at a time). Idempotent, run once at start.
+   */
   async init(): Promise<void> {
-    // A review queue runs up to `max` review apps' deploys at once: each review app's env lease keeps its own to one at a time.
-    const reviewMax = (name: string) => this.config.appNames.find((a) => deployQueueName(a, REVIEW_ALL) === name);
-    await Promise.all(
-      [...this.deployQueues.values()].map((q) => {
-        const app = reviewMax(q.name);
-        return q.setGlobalConcurrency((app !== undefined && this.config.apps[app]!.reviewApps?.max) || 1);
-      }),
-    );
+    await Promise.all([...this.deployQueues.values()].map((q) => q.setGlobalConcurrency(this.concurrency.get(q.name) ?? 1)));
   }
 
   /** Adds a deploy; adding the same deploy again is a no-op (the job id is the deploy id). */
