@@ -1,7 +1,6 @@
-import { REVIEW_SHA, REVIEW_T0 } from './review-fixtures';
+import { REVIEW_SHA, REVIEW_T0, reviewConfig } from './review-fixtures';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
-import { parseConfig } from '../../src/config/load';
 import type { FerryConfig } from '../../src/core/config/types';
 import { createSlackClient } from '../../src/feed/slack-client';
 import { ReviewFeed } from '../../src/feed/review-feed';
@@ -10,24 +9,6 @@ import type { Keys } from '../../src/store/keys';
 import { ReviewAppStore } from '../../src/store/review-apps';
 import { FakeSlack, latest } from '../helpers/fake-slack';
 import { deletePrefix, newRedis, uniqueKeys } from './fixtures';
-
-const YAML = `
-feed_channel: C0FEED
-people:
-  ana-gh: U0ANA
-apps:
-  web:
-    repo: acme/shop
-    environments:
-      production:
-        deploy: [commands/deploy.sh]
-    review_apps:
-      deploy: [commands/review-up.sh]
-      teardown: [commands/review-down.sh]
-      url: https://pr-{number}.review.acme.dev
-      ttl: 3d
-      max: 2
-`;
 
 const SHA = REVIEW_SHA;
 const T0 = REVIEW_T0;
@@ -44,7 +25,7 @@ describe('ReviewFeed', () => {
   beforeAll(async () => {
     redis = newRedis();
     slack = await new FakeSlack().start();
-    config = parseConfig(YAML, '/srv/ferry/ferry.yml');
+    config = reviewConfig();
   });
   afterAll(async () => {
     await slack.stop();

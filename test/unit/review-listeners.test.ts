@@ -1,28 +1,13 @@
 import type { App } from '@slack/bolt';
 import pino from 'pino';
-import { parseConfig } from '../../src/config/load';
+import { reviewConfig } from './review-fixtures';
 import { REVIEW_REDEPLOY_ACTION, REVIEW_TEARDOWN_ACTION } from '../../src/core/review/actions';
 import type { ReviewCommands } from '../../src/services/review-apps';
 import { registerReviewActions } from '../../src/slack/actions/review';
 import { registerDeploy } from '../../src/slack/commands/deploy';
 import { Limiter } from '../../src/util/limiter';
 
-const config = parseConfig(
-  `
-feed_channel: C0FEED
-apps:
-  web:
-    repo: acme/shop
-    environments:
-      production:
-        deploy: [commands/deploy.sh]
-    review_apps:
-      deploy: [commands/review-up.sh]
-      teardown: [commands/review-down.sh]
-      url: https://pr-{number}.review.acme.dev
-`,
-  '/srv/ferry/ferry.yml',
-);
+const config = reviewConfig();
 
 type Handler = (args: Record<string, unknown>) => Promise<void>;
 
