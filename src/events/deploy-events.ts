@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { Background } from '../util/background';
 
 /**
  * What happens to a deploy, as the parts that move it (requests, cancel, the worker) tell it.
@@ -37,7 +38,7 @@ export interface DeployEventSink {
  */
 export class DeployEvents implements DeployEventSink {
   private readonly subscribers = new Map<DeployEventType, { name: string; run: DeploySubscriber }[]>();
-  private readonly running = new Set<Promise<unknown>>();
+  private readonly running = new Background();
 
   constructor(private readonly log: Logger) {}
 
@@ -53,21 +54,21 @@ export class DeployEvents implements DeployEventSink {
 
   emit(event: DeployEvent): void {
     for (const s of this.subscribers.get(event.type) ?? []) {
-      const p = Promise.resolve()
-        .then(() => s.run(event))
-        .catch((err: Error) => this.log.error({ deployId: event.deployId, event: event.type, err: err.message }, `${s.name} failed`))
-        .finally(() => this.running.delete(p));
-      this.running.add(p);
+      this.running.add(
+        Promise.resolve()
+          .then(() => s.run(event))
+          .catch((err: Error) => this.log.error({ deployId: event.deployId, event: event.type, err: err.message }, `${s.name} failed`)),
+      );
     }
   }
 
   /** Subscribers still running. */
   get pending(): number {
-    return this.running.size;
+    return this.running.pending;
   }
 
   /** Waits until no subscriber runs (including ones started by those it waited for). */
-  async drain(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  drain(): Promise<void> {
+    return this.running.drain();
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Work started after an answer was sent (a webhook's deploys, say), kept until it ends, so a
- * caller can wait for all of it: tests (running.parts.settled), and nothing else waits on it.
+ * Work left running in the background (a webhook's deploys after its answer, deploy event
+ * subscribers), kept until it ends so a caller can wait for all of it: a stopping process, tests.
+ * A failure is the work's own to report; here it is only waited for.
  */
 export class Background {
   private readonly running = new Set<Promise<unknown>>();
