@@ -5,7 +5,7 @@ import type { AutoInfo, ReviewOrder } from '../core/orders/order';
 import { ineligible, ineligibleText, pullAction } from '../core/review/eligibility';
 import { reviewEnvName, reviewUrl } from '../core/review/env';
 import type { PullEvent } from '../core/review/pull-info';
-import { isAround, type PullInfo } from '../core/review/review-app';
+import { isAround, type PullHead } from '../core/review/review-app';
 import { typed } from '../core/slack-format';
 import type { ReviewAppStore } from '../store/review-apps';
 import type { Answer } from './queue-deploy';
@@ -110,7 +110,7 @@ export class ReviewApps implements ReviewCommands {
    */
   private async deployHead(
     app: AppConfig,
-    pull: PullInfo,
+    pull: PullHead,
     o: { key: string; push?: AutoInfo; person?: string; sha?: string; ref?: string },
     log: Logger,
   ): Promise<Answer> {
@@ -159,7 +159,7 @@ export class ReviewApps implements ReviewCommands {
   }
 
   /** What GitHub says of the pull request, on its record; a new review app (none before, or gone) starts its life here. */
-  private async remember(app: AppConfig, pull: PullInfo, now: number): Promise<void> {
+  private async remember(app: AppConfig, pull: PullHead, now: number): Promise<void> {
     const pr = pull.number;
     const fields = {
       title: pull.title,

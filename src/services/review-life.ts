@@ -3,7 +3,7 @@ import type { AppConfig } from '../core/config/types';
 import type { Deploy } from '../core/deploy';
 import type { AutoInfo, ReviewOrder } from '../core/orders/order';
 import { isReviewEnv, reviewEnvName, reviewPr } from '../core/review/env';
-import type { GoneReason, PullInfo } from '../core/review/review-app';
+import type { GoneReason, PullHead } from '../core/review/review-app';
 import type { Answer } from './queue-deploy';
 import type { ReviewDeps } from './review-deps';
 
@@ -17,7 +17,7 @@ interface Back {
   serial: <T>(app: string, pr: number, work: () => Promise<T>) => Promise<T>;
   deployHead: (
     app: AppConfig,
-    pull: PullInfo,
+    pull: PullHead,
     o: { key: string; push?: AutoInfo; person?: string; sha?: string },
     log: Logger,
   ) => Promise<Answer>;
@@ -52,7 +52,7 @@ export class ReviewLife {
         const r = await this.d.store.get(app, pr);
         if (r?.state !== 'waiting') return;
         log.info({ pr }, 'review app got a place; deploying it');
-        const pull = { ...r, number: pr, repo: a.repo ?? '', draft: false, labels: [], state: 'open' as const, merged: false };
+        const pull = { ...r, number: pr };
         await this.back.deployHead(a, pull, { key: `admitted:${r.openedAt}:${r.headSha}` }, log);
       });
     }

@@ -72,3 +72,6 @@ export interface PullInfo {
   state: 'open' | 'closed';
   merged: boolean;
 }
+
+/** What deploying a pull request's head needs of it (from GitHub, or from its review app's record). */
+export type PullHead = Pick<PullInfo, 'number' | 'title' | 'author' | 'branch' | 'headSha' | 'fork'>;
