@@ -81,7 +81,8 @@ describe('review apps under faults', () => {
     const failed = await state('teardown-failed');
     expect(failed.teardownTries).toBe('1');
     expect(failed.error).toContain('stopped mid-deploy');
-    expect(await h.redis.exists(`${h.prefix}:q:timers:review-retry-web-11-1`)).toBe(1);
+    // The retry is scheduled right after the state is recorded (the same after-deploy step).
+    await eventually('the retry to be scheduled', async () => (await h.redis.exists(`${h.prefix}:q:timers:review-retry-web-11-1`)) === 1);
     await eventually('the pull request to say the teardown failed', () =>
       h.github.comments.some((c) => c.issue === 11 && /teardown failed/i.test(c.body)),
     );
