@@ -5,6 +5,7 @@ import { loadConfig } from '../config/load';
 import { DEFAULT_POOL, parsePoolList } from '../core/pools';
 import { isFerryError } from '../errors';
 import { main } from '../main';
+import { checkDrivers, type DriverFinding } from './check-drivers';
 
 const USAGE = `Usage: ferry <command>
   start [--pools a,b]   the Slack app and one worker in one process
@@ -32,7 +33,22 @@ else if (cmd === 'check') {
     };
     const apps = c.appNames.map((a) => `  ${a}: ${[...envs(a), ...review(a)].join(', ')}`).join('\n');
     const groups = c.exclusiveGroups.map((g) => `  ${g.name}: ${g.apps.join(', ')}\n`).join('');
-    process.stdout.write(`${c.file} is valid.\n${apps}\n${groups && `exclusive groups (one deploy at a time per env):\n${groups}`}`);
+    // The CI drivers' settings, as the CI itself sees them (workflow files, token variables, projects).
+    void checkDrivers(c, env).then((found) => {
+      const line = (f: DriverFinding) => `  ${f.path}${f.key && `.${f.key}`}: ${f.message}\n`;
+      const problems = found.filter((f) => !f.warning);
+      const warnings = found.filter((f) => f.warning);
+      const warned = warnings.length ? `could not check (the check still passes):\n${warnings.map(line).join('')}` : '';
+      if (problems.length) {
+        process.stderr.write(
+          `${c.file} has ${problems.length} problem${problems.length === 1 ? '' : 's'} with its CI drivers:\n${problems.map(line).join('')}${warned}`,
+        );
+        process.exit(1);
+      }
+      process.stdout.write(
+        `${c.file} is valid.\n${apps}\n${groups && `exclusive groups (one deploy at a time per env):\n${groups}`}${warned}`,
+      );
+    });
   } catch (err) {
     process.stderr.write(`${isFerryError(err) ? err.message : String(err)}\n`);
     process.exit(1);

@@ -26,6 +26,8 @@ export interface FerryEnv {
   /** GitHub App credentials (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY or _FILE, GITHUB_APP_INSTALLATION_ID), instead of a token. */
   githubApp?: { appId: string; privateKey: string; installationId: string };
   githubApiUrl: string;
+  /** CIRCLECI_API_URL: CircleCI's API v2 address, for envs with `circleci:` (default https://circleci.com/api/v2). */
+  circleciApiUrl: string;
   configFile: string;
   logLevel: string;
   /**
@@ -63,6 +65,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FerryEnv {
     ...(nonEmpty(env.HOST) && { host: nonEmpty(env.HOST)! }),
     redis: readRedisEnv(env),
     githubApiUrl: nonEmpty(env.GITHUB_API_URL) ?? 'https://api.github.com',
+    circleciApiUrl: (nonEmpty(env.CIRCLECI_API_URL) ?? 'https://circleci.com/api/v2').replace(/\/+$/, ''),
     configFile: nonEmpty(env.FERRY_CONFIG) ?? 'ferry.yml',
     logLevel: nonEmpty(env.LOG_LEVEL) ?? 'info',
     workerPools: workerPools(env.FERRY_WORKER_POOLS),

@@ -1,3 +1,5 @@
+import type { CiRecord } from './ci/types';
+
 /** A deploy: one attempt to put one SHA on one env. */
 export type DeployStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -51,6 +53,8 @@ export interface Deploy {
   smoke?: 'passed' | 'failed' | 'stopped';
   /** A pull request's review app (env `pr-<n>`): whether this runs its deploy or its teardown command, and the PR's branch. */
   review?: ReviewRun;
+  /** A deploy through the env's CI driver: the run it dispatched, its state in words, the jobs whose logs are in. */
+  ci?: CiRecord;
   /** When it first waited for its required checks (a held deploy that went on waiting). */
   checksWaitSince?: number;
   /** The feed message, once posted. */

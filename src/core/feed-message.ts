@@ -1,4 +1,5 @@
 import { CANCEL_ACTION, cancelConfirmText } from './cancel';
+import { ciFeedLine } from './ci/feed-line';
 import { promotedFrom } from './promotion';
 import type { Deploy } from './deploy';
 import { shortSha } from './deploy';
@@ -60,7 +61,7 @@ export function renderDeployMessage(d: Deploy, ctx: FeedContext): SlackMessage {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: `${ICON[d.status]} *${escapeMrkdwn(title)}*\n${d.rollbackOf ? `:rewind: ${rollbackLabel(d)}\n` : ''}${autoLine(d)}${state.mrkdwn}`,
+          text: `${ICON[d.status]} *${escapeMrkdwn(title)}*\n${d.rollbackOf ? `:rewind: ${rollbackLabel(d)}\n` : ''}${autoLine(d)}${ciFeedLine(d)}${state.mrkdwn}`,
         },
       },
       { type: 'context', elements: [{ type: 'mrkdwn', text: facts.join(' · ') }] },

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { ciWakeKeys } from '../core/ci/wake';
 import { parsePush, parseTagEvent } from '../core/github-push';
 import { type PullEvent, parsePullRequestEvent } from '../core/review/pull-info';
 import type { AutoReleases } from '../services/auto-release';
@@ -21,6 +22,8 @@ export interface GitHubWebhookDeps {
   pullRequests?: (ev: PullEvent, delivery: string, log: Logger) => Promise<void>;
   /** A commit's checks changed (check_run completed, status): deploys of that SHA waiting for checks look again now. */
   checksChanged?: (repo: string, sha: string) => Promise<number>;
+  /** Wakes the workers following the CI runs a webhook is about (keys from core/ci/wake.ts); absent: no env deploys through CI. */
+  ciWake?: (keys: string[]) => Promise<void>;
   log: Logger;
   /** Work done after the answer (tests await it). */
   background?: (work: Promise<unknown>) => void;
@@ -77,6 +80,13 @@ export function createGitHubWebhook(d: GitHubWebhookDeps): BodyHandler {
         return send(res, 400, "The body is not JSON: set the webhook's content type to application/json.");
       }
       if (event === 'ping') return send(res, 200, 'pong');
+      // A CI run changed (workflow_run, workflow_job, deployment_status, check_run...): its follower looks now.
+      const wakes = d.ciWake ? ciWakeKeys(event, payload) : [];
+      if (wakes.length) {
+        const work = d.ciWake!(wakes).catch((err: Error) => d.log.warn({ delivery, err: err.message }, 'could not wake the CI followers'));
+        d.background?.(work);
+        if (CI_ONLY_EVENTS.has(event)) return send(res, 202, 'accepted');
+      }
       const changed = checksEvent(event, payload);
       if (changed && d.checksChanged) {
         // No delivery record needed: waking a waiting deploy twice only makes it look twice.
@@ -116,6 +126,9 @@ export function checksEvent(event: string, payload: unknown): { repo: string; sh
   const sha = event === 'status' ? p?.sha : event === 'check_run' && p?.action === 'completed' ? p.check_run?.head_sha : undefined;
   return typeof repo === 'string' && typeof sha === 'string' && /^[0-9a-f]{40}$/.test(sha) ? { repo, sha } : undefined;
 }
+
+/** Events Ferry reads only to follow CI runs (anything else about them is ignored). */
+const CI_ONLY_EVENTS = new Set(['workflow_run', 'workflow_job', 'deployment_status', 'check_suite']);
 
 function send(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });

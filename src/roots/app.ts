@@ -17,6 +17,8 @@ import type { Shared } from './shared';
 import type { DeliveryFiguresSource } from '../core/delivery/types';
 import { buildDeliveryStats } from './delivery';
 import { WorkerPools } from '../store/worker-pools';
+import { publishCiWakes } from '../store/ci-runs';
+import { usesCi } from '../core/ci/uses';
 
 /** The Slack app role's own parts: what its listeners use, and its endpoints for GitHub and alerts. */
 export interface AppRoot {
@@ -99,6 +101,7 @@ function githubWebhook(s: Shared, v: Services, secrets: WebhookSecrets): BodyHan
     // auto_release: a new tag or a published GitHub release opens a release of the tag's commit.
     autoReleases: new AutoReleases({ config, sources: s.sources, releases: v.releases, postFeed: s.links.postFeed }),
     checksChanged: checksWake({ config, queues: s.queues, deploys: s.stores.deploys }),
+    ...(usesCi(config) && { ciWake: (keys: string[]) => publishCiWakes(s.redis, s.k, keys) }),
     log: s.log.child({ component: 'github-webhook' }),
     background: (work) => s.background.add(work),
     ...(v.reviewApps && { pullRequests: v.reviewApps.onPull.bind(v.reviewApps) }),

@@ -12,6 +12,9 @@ import { buildDeliveryStats } from './delivery';
 import { SmokeFailures } from '../services/smoke-failure';
 import { gitToken } from '../source/github';
 import { CancelWatch } from '../worker/cancel-watch';
+import { CiWake } from '../worker/ci-wake';
+import { driverFor } from '../ci/drivers';
+import { CiRuns } from '../store/ci-runs';
 import { CommandSupervisor } from '../worker/supervisor';
 import { startWorkers, type WorkerHost } from '../worker/worker';
 import { Workspaces } from '../worker/workspace';
@@ -42,6 +45,7 @@ export function startWorkerRoot(s: Shared, v: Services, delivery?: DeliveryFigur
   // A subscriber connection of this process's own: cancel requests for the deploys it runs.
   const subscriber = openWaitingConnection(env, s.outage, 'cancel subscriber');
   const cancelWatch = new CancelWatch(subscriber, stores.cancels, s.k.cancelChannel, log.child({ component: 'worker' }));
+  const ciWake = new CiWake(subscriber, s.k.ciWakeChannel, log.child({ component: 'ci' }));
   const supervisor = new CommandSupervisor(log.child({ component: 'supervisor' }), childBaseEnv(env.processEnv));
   const nudges = buildNudges(s);
   const host = startWorkers({
@@ -88,6 +92,11 @@ export function startWorkerRoot(s: Shared, v: Services, delivery?: DeliveryFigur
       graceMs: s.killGraceMs,
       nameOf: s.nameOf,
       cancels: cancelWatch,
+      ci: {
+        runs: new CiRuns(s.redis, s.k),
+        wake: ciWake,
+        driverFor: (app, e) => driverFor(app, e, { ...(s.github && { github: s.github }), env, log: log.child({ component: 'ci' }) }),
+      },
       now,
     },
   });

@@ -1,5 +1,6 @@
 import type { Deploy, DeployStatus, ReviewRun } from '../core/deploy';
 import { assignDefined } from '../util/defined';
+import { ciFromHash } from './ci-runs';
 
 /** Reads a deploy from its Redis hash. */
 export function deployFromHash(h: Record<string, string>): Deploy | undefined {
@@ -40,6 +41,7 @@ export function deployFromHash(h: Record<string, string>): Deploy | undefined {
     review:
       h.review === 'deploy' || h.review === 'teardown' ? { action: h.review as ReviewRun['action'], branch: h.prBranch ?? '' } : undefined,
     smoke: h.smoke === 'passed' || h.smoke === 'failed' || h.smoke === 'stopped' ? (h.smoke as Deploy['smoke']) : undefined,
+    ci: ciFromHash(h),
     feedChannel: h.feedChannel,
     feedTs: h.feedTs,
   };

@@ -66,6 +66,8 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     fenceSeq: `${p}:lease:fence`,
     /** Pub/sub channel (not a key): deploy ids whose running command was asked to stop. */
     cancelChannel: `${p}:cancel`,
+    /** Pub/sub: a webhook about a CI run (its wake key, core/ci/wake.ts) wakes the worker following it. */
+    ciWakeChannel: `${p}:ci-wake`,
     /** A freeze set by a person (or an alert or a release) on an env. */
     freeze: (app: string, env: string) => `${p}:freeze:${app}:${env}`,
     freezeSeq: `${p}:freeze:seq`,

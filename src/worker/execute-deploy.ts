@@ -68,6 +68,17 @@ export async function execute(x: Execution, d: CommandDeps): Promise<DeployOutco
   return x.envCfg.smoke ? smokeCheck(c, x.envCfg.smoke) : { status: 'succeeded', exitCode: 0 };
 }
 
+/**
+ * The smoke check alone, after a deploy through the env's CI succeeded: in the deploy's checkout,
+ * with the same variables a command would get.
+ */
+export async function smokeOnly(x: Omit<Execution, 'argv'>, smoke: string[], d: CommandDeps): Promise<DeployOutcome> {
+  if (x.tree.error !== undefined) return { status: 'failed', smoke: 'stopped', error: `its smoke check could not run: ${x.tree.error}` };
+  const user = (await d.nameOf?.(x.deploy.user).catch(() => undefined)) ?? x.deploy.user;
+  const c: Commands = { x: { ...x, argv: [] }, dir: x.tree.dir, vars: commandEnv(x.deploy, x.envCfg, d.env, user), d };
+  return smokeCheck(c, smoke);
+}
+
 function run(c: Commands, argv: string[], vars: Record<string, string>, timeoutMs: number): Promise<CommandResult> {
   c.x.out.say(`running ${argv.join(' ')}`);
   return runCommand(c.d.supervisor, {

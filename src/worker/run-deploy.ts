@@ -16,6 +16,8 @@ import { sleep } from '../util/deadline';
 import type { CancelWatch, DeployCancel } from './cancel-watch';
 import { type CommandDeps, execute, type Tree } from './execute-deploy';
 import { keepLease } from './lease-keeper';
+import { HandOver } from './follow-run';
+import { type CiDeps, deployThroughCi } from './run-ci';
 import { LogBuffer } from './log-buffer';
 import type { Workspaces } from './workspace';
 
@@ -40,6 +42,8 @@ export interface RunDeps extends Omit<CommandDeps, 'now'> {
   shutdown: AbortSignal;
   /** Notices cancel requests for the deploys this process runs (pub/sub, plus a check on the lease tick). */
   cancels?: CancelWatch;
+  /** Deploying through an env's CI driver (absent: no env has one). */
+  ci?: CiDeps;
   now?: () => number;
 }
 
@@ -65,7 +69,9 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
   const out = new LogBuffer(deployId, d.logs, d.redact, log);
   // The tree is checked out before the env's lease is taken: the lease (and "running") then covers
   // the command alone, and a deploy waiting for its turn has its tree ready when the turn comes.
-  const tree = await prepareTree(deployId, d, out, log);
+  // A deploy through the env's CI needs none, unless the env has a smoke check to run here.
+  const envCfg = envOf(d.config.apps[job.app], job.env);
+  const tree = envCfg?.ci && !envCfg.smoke ? undefined : await prepareTree(deployId, d, out, log);
   try {
     await runPrepared(job, tree, out, d, log, now);
   } finally {
@@ -113,6 +119,7 @@ async function runPrepared(
     lost,
     cancel && (() => void cancel.check()),
   );
+  let handedOver = false;
   try {
     const envCfg = envOf(d.config.apps[app], env);
     if (!envCfg) return await finish(t, { status: 'failed', error: `\`${app}\` ${env} is no longer in the config` });
@@ -125,9 +132,25 @@ async function runPrepared(
     const ready = tree?.sha === t.started.sha ? tree : await prepareTree(deployId, d, out, log, t.started);
     const teardown = t.started.review?.action === 'teardown' ? d.config.apps[app]?.reviewApps?.teardown : undefined;
     const argv = teardown ?? envCfg.deploy;
+    if (envCfg.ci && d.ci && !teardown) {
+      const turn = { id: deployId, app, env, lease: t.lease };
+      const ci = { deploy: t.started, app: d.config.apps[app]!, envCfg, turn, out, stop: AbortSignal.any([lost.signal, d.shutdown]) };
+      return await finish(
+        t,
+        await deployThroughCi({ ...ci, ...(ready && { tree: ready }), ...(cancel && { cancel }) }, { ...d, ci: d.ci, now }),
+      );
+    }
+    if (!argv) return await finish(t, { status: 'failed', error: `${env} has no deploy command and no CI driver Ferry can use here` });
     const x = { deploy: t.started, envCfg, argv, out, signal: AbortSignal.any(stops), tree: ready ?? { error: 'nothing to check out' } };
     await finish(t, await execute({ ...x, ...(cancel && { cancel }) }, { ...d, now }));
   } catch (err) {
+    // A CI run this worker stops following goes on: nothing is recorded, and the next worker to
+    // take the job follows it on (the lease, kept, holds the env until it expires).
+    if (err instanceof HandOver) {
+      handedOver = true;
+      log.warn({ why: err.why }, 'stopped following the CI run; the next worker follows it on');
+      throw err;
+    }
     // Record what can be recorded; if even that fails (the lease is gone), the job's next attempt
     // finds the deploy still running and reports it as lost.
     log.error({ err: (err as Error).message }, 'deploy job failed');
@@ -139,7 +162,7 @@ async function runPrepared(
   } finally {
     renewer.stop();
     cancel?.stop();
-    await d.leases.release(app, env, t.lease).catch(() => {});
+    if (!handedOver) await d.leases.release(app, env, t.lease).catch(() => {});
     d.events.emit(t.recorded ? { type: 'finished', deployId, app, env, followUps: t.recorded.followUps } : { type: 'changed', deployId });
   }
 }
@@ -175,6 +198,8 @@ async function notStarting(
     };
   }
   if (begun.kind !== 'lost') return undefined;
+  // A deploy through CI is followed on, never run again: its record says what was dispatched (see follow-run.ts).
+  if (envCfg.ci) return undefined;
   await cancel?.check();
   const asked = cancel?.request();
   if (asked) return { status: 'cancelled', error: `${cancelledBeforeStartReason(asked.by)}; the worker running it had stopped mid-deploy` };

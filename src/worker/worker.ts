@@ -1,6 +1,6 @@
 import type { ReleaseLife } from '../services/release-life';
 import type { WebClient } from '@slack/web-api';
-import { Worker, type WorkerOptions } from 'bullmq';
+import { WaitingError, Worker, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { FerryConfig } from '../core/config/types';
@@ -18,6 +18,7 @@ import { isConnectionError, type RedisOutage } from '../store/redis-outage';
 import type { WorkerPools } from '../store/worker-pools';
 import { type HoldDeps, holdIfBlocked } from './hold';
 import { type PoolHeartbeat, startPoolHeartbeat } from './pool-heartbeat';
+import { HandOver } from './follow-run';
 import { FrozenAtStart, type RunDeps, runDeploy } from './run-deploy';
 import { RunningJobs } from './running-jobs';
 
@@ -142,6 +143,11 @@ function deployWorker(app: string, env: string, opts: WorkerDeps, jobs: RunningJ
           try {
             return await runDeploy(job.data, { ...opts.run, shutdown });
           } catch (err) {
+            // A CI run it stopped following: the job goes back to the front of its queue, for the next worker.
+            if (err instanceof HandOver) {
+              await job.moveToWait(token);
+              throw new WaitingError();
+            }
             if (!(err instanceof FrozenAtStart) || tries >= 2) throw err;
           }
         }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { AuditLog } from '../../src/store/audit';
 import { CancelStore } from '../../src/store/cancel';
+import { CiRuns } from '../../src/store/ci-runs';
 import { DeployStore } from '../../src/store/deploys';
 import { FreezeStore } from '../../src/store/freezes';
 import { GitHubDeliveries } from '../../src/store/github-deliveries';
@@ -127,6 +128,9 @@ export async function runStoreScripts(redis: Redis, k: Keys, now: number): Promi
   const begun = await deploys.begin(id, 'web', 'dev', { holder: 'w:deploy-1', leaseTtlMs: 30_000, worker: 'w', now });
   if (begun.kind !== 'started') throw new Error(`deploy not begun: ${begun.kind}`);
   await deploys.start(id, 'web', 'dev', begun.lease, 'w', now);
+  const ci = new CiRuns(redis, k);
+  await ci.claim({ id, app: 'web', env: 'dev', lease: begun.lease }, now);
+  await ci.note({ id, app: 'web', env: 'dev', lease: begun.lease }, { run: { id: '7' }, text: 'queued' });
   await deploys.finish({ id, app: 'web', env: 'dev' }, begun.lease, { status: 'succeeded' }, now + 1);
   await deploys.failQueued(2, 'no', now);
   await new CancelStore(redis, k).cancel(2, 'U1', now, 'stop');

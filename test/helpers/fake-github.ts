@@ -4,6 +4,7 @@ import { createVerify } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FakeComment, FakePullsApi } from './fake-github-pulls';
+import { FakeActionsApi } from './fake-github-actions';
 
 export type { FakeComment };
 export { fakePull, pullRequestPayload } from './fake-pull';
@@ -41,6 +42,25 @@ export interface FakeCheckRun {
   status: 'queued' | 'in_progress' | 'completed';
   conclusion?: string | null;
   html_url?: string;
+}
+
+/** One request as a stand-in API plugged into FakeGitHub sees it (`repo`/`rest` set for /repos/{owner}/{repo}/{rest}). */
+export interface FakeRequest {
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  url: URL;
+  body: Record<string, unknown>;
+  /** "owner/repo", for a /repos/... path. */
+  repo?: string;
+  /** The path after /repos/{owner}/{repo}/. */
+  rest?: string;
+  /** Where this fake GitHub listens (for URLs it hands out). */
+  base: string;
+}
+
+/** A part of GitHub's API played by a module of its own (test/helpers/fake-github-*.ts): answers a request it knows, and says so. */
+export interface FakeApi {
+  handle(r: FakeRequest): boolean;
 }
 
 /** Commits listed per page without `per_page` (GitHub's default), and at most (GitHub's cap). */
@@ -108,6 +128,10 @@ export class FakeGitHub {
   /** Every comment on a pull request (id, repo, issue number, body, edits), in the order posted. */
   readonly comments = this.pullsApi.comments;
   private readonly events = new EventEmitter();
+  /** Stand-in APIs plugged in with use(), asked first, in order. */
+  private readonly apis: FakeApi[] = [];
+  /** GitHub Actions: workflows, dispatches, runs, jobs, logs, cancel (test/helpers/fake-github-actions.ts). */
+  readonly actions = this.use(new FakeActionsApi());
   private server!: http.Server;
   private port = 0;
 
@@ -125,6 +149,12 @@ export class FakeGitHub {
   }
   set commentsStatus(v: number | 'rate-limit' | undefined) {
     this.pullsApi.commentsStatus = v;
+  }
+
+  /** Plugs a stand-in API in (asked before the built-in routes); returns it. */
+  use<T extends FakeApi>(api: T): T {
+    this.apis.push(api);
+    return api;
   }
 
   /** A comment already on a pull request (someone's, or one Ferry posted earlier). */
@@ -243,6 +273,9 @@ export class FakeGitHub {
       return;
     }
     const route = /^\/repos\/([^/]+)\/([^/]+)\/(.*)$/.exec(url.pathname);
+    const plugged: FakeRequest = { req, res, url, body, base: this.url };
+    if (route) Object.assign(plugged, { repo: `${decodeURIComponent(route[1]!)}/${decodeURIComponent(route[2]!)}`, rest: route[3]! });
+    if (this.apis.some((api) => api.handle(plugged))) return;
     if (!route) return json(404, { message: 'Not Found' });
     const [owner, name, rest] = [decodeURIComponent(route[1]!), decodeURIComponent(route[2]!), route[3]!];
     const full = `${owner}/${name}`;

@@ -222,7 +222,9 @@ describe('parseConfig errors name the key path, what was found and the fix', () 
 
   test('a missing deploy command', () => {
     const err = problems(withDev('lock: true'));
-    expect(err.message).toMatch(/apps\.web\.environments\.dev\.deploy: is required/);
+    expect(err.message).toMatch(
+      /apps\.web\.environments\.dev: needs a way to deploy: deploy: \[commands\/deploy\.sh\] \(a command\), or one of github_actions:/,
+    );
   });
 
   test('deploy as a shell string instead of a list', () => {
@@ -326,7 +328,7 @@ describe('loadConfig', () => {
     const c = loadConfig(path.relative(process.cwd(), file));
     expect(c.file).toBe(file);
     expect(c.apps.web!.path).toBe(path.join(dir, 'repos/web'));
-    expect(c.apps.web!.envs.dev!.deploy[0]).toBe(path.join(sub, 'commands/deploy.sh'));
+    expect(c.apps.web!.envs.dev!.deploy?.[0]).toBe(path.join(sub, 'commands/deploy.sh'));
     expect(c.workspaceDir).toBe(path.join(sub, '.ferry/work'));
   });
 
@@ -349,6 +351,7 @@ describe('readEnv', () => {
   test('defaults when nothing is set', () => {
     const e = readEnv({});
     expect(e).toEqual({
+      circleciApiUrl: 'https://circleci.com/api/v2',
       slackApiUrl: 'https://slack.com/api/',
       port: 3000,
       portSet: false,

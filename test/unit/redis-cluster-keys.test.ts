@@ -45,6 +45,7 @@ const TODAY: Record<string, string> = {
   leaseLineSeen: 'ferry:lease:group:shop:dev:line:seen',
   fenceSeq: 'ferry:lease:fence',
   cancelChannel: 'ferry:cancel',
+  ciWakeChannel: 'ferry:ci-wake',
   freeze: 'ferry:freeze:web:dev',
   freezeSeq: 'ferry:freeze:seq',
   freezeAlerts: 'ferry:freeze:web:dev:alerts',

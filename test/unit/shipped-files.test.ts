@@ -11,7 +11,7 @@ describe('files a newcomer copies', () => {
     const c = loadConfig(path.join(ROOT, 'ferry.example.yml'));
     expect(c.appNames).toEqual(['ferry']);
     expect(c.apps.ferry!.path).toBe(ROOT);
-    expect(c.apps.ferry!.envs.dev!.deploy[0]).toBe(path.join(ROOT, 'commands/local-deploy.sh'));
+    expect(c.apps.ferry!.envs.dev!.deploy?.[0]).toBe(path.join(ROOT, 'commands/local-deploy.sh'));
     expect(c.apps.ferry!.envs.dev!.lock).toBe(true);
   });
 

@@ -5,6 +5,7 @@ import type { ReleasePolicy } from '../release/types';
 import { zonedInstant } from '../time-zone';
 import type { ParsedConfig } from './schema';
 import { environment, releaseRules } from './schema-env';
+import { type CiConfig, normalizeCi } from './normalize-ci';
 import { exclusiveGroupName } from './schema-groups';
 
 /**
@@ -150,11 +151,19 @@ function program(argv: string[], place: Place): string[] {
   return [first!.includes('/') ? place.resolvePath(first!) : first!, ...args];
 }
 
+/** `{ ci }` when the env has a CI driver, else nothing. */
+function ciOf(e: ParsedEnv): { ci?: CiConfig } {
+  const ci = normalizeCi(e);
+  return ci ? { ci } : {};
+}
+
 function normalizeEnv(name: string, e: ParsedEnv, defaultZone: string, place: Place) {
   return {
     name,
-    /** argv of the deploy command; argv[0] is absolute when the file named a relative path. */
-    deploy: program(e.deploy, place),
+    /** argv of the deploy command (`deploy:`); argv[0] is absolute when the file named a relative path. Undefined with a CI driver. */
+    ...(e.deploy !== undefined && { deploy: program(e.deploy, place) }),
+    /** The CI driver the env deploys through instead (`github_actions:`, `circleci:`, `git_tag:`, `github_deployment:`). */
+    ...ciOf(e),
     lock: e.lock,
     lockTtlMs: e.lock_ttl,
     timeoutMs: e.timeout,

@@ -4,6 +4,8 @@ import { argv, deployWindow, duration, name, passEnv, principals, timeZone } fro
 import { nudge } from './schema-nudge';
 import { REVIEW_ALL, REVIEW_ENV, reviewApps } from './schema-review';
 import { digest } from './schema-digest';
+import { drivers } from './schema-drivers';
+import { CI_DRIVERS } from '../ci/types';
 
 /** `apps:` and each app's `environments:` (with `permissions:` and `release:` rules). */
 
@@ -41,7 +43,9 @@ export const releaseRules = z
 
 export const environment = z
   .object({
-    deploy: argv,
+    // How a deploy runs: a command in a checkout (deploy:), or one of the CI drivers (schema-drivers.ts).
+    deploy: argv.optional(),
+    ...drivers,
     promote_from: z.string({ error: 'must be the name of the env releases come from, e.g. staging' }).optional(),
     release: releaseRules.optional(),
     permissions: permissions.optional(),
@@ -104,7 +108,21 @@ export const environment = z
       .default(DEFAULT_POOL),
     pass_env: passEnv,
   })
-  .strict();
+  .strict()
+  .superRefine(oneWayToDeploy);
+
+/** An env deploys one way: `deploy:` (a command) or exactly one CI driver. */
+function oneWayToDeploy(e: { deploy?: unknown } & Partial<Record<(typeof CI_DRIVERS)[number], unknown>>, ctx: z.RefinementCtx): void {
+  const set = (['deploy', ...CI_DRIVERS] as const).filter((k) => e[k] !== undefined);
+  if (set.length === 1) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: set.length ? [set[1]!] : [],
+    message: set.length
+      ? `an env deploys one way: it has both ${set.join(' and ')}; keep one`
+      : 'needs a way to deploy: deploy: [commands/deploy.sh] (a command), or one of github_actions:, circleci:, git_tag:, github_deployment: (see docs/ci-drivers.md)',
+  });
+}
 
 export const app = z
   .object({
@@ -144,6 +162,14 @@ export const app = z
           path: ['environments', env, 'require_checks'],
           message:
             "needs the app to come from GitHub (repo: owner/name): required checks are GitHub's commit statuses and check runs, and a path: app has none; remove require_checks or use repo:",
+        });
+      }
+      for (const driver of ['github_actions', 'git_tag', 'github_deployment'] as const) {
+        if (e[driver] === undefined) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', env, driver],
+          message: `needs the app to come from GitHub (repo: owner/name): ${driver} works through the repository's GitHub API, and a path: app has none; use repo:, or deploy: [a command]`,
         });
       }
       if (e.auto_deploy === undefined) continue;
