@@ -63,7 +63,7 @@ export async function followRun(f: Following, d: FollowDeps): Promise<DeployOutc
 
 /** A run an earlier worker dispatched and recorded: this worker follows it on. */
 async function resume(f: Following, d: FollowDeps, run: RunRef): Promise<RunRef> {
-  f.out.say(`following ${f.driver.what} (run ${run.id}) on: the worker following it was lost`);
+  f.out.say(`following ${f.driver.what} (run ${run.id}) on: the worker that followed it stopped`);
   if (!(await d.ci.note(f.turn, { worker: d.workerName }))) throw new HandOver('lost the env lease');
   return run;
 }
@@ -134,6 +134,7 @@ class Follower {
         if (f.stop.aborted) throw new HandOver(String(f.stop.reason));
         await this.cancelIfAsked();
         const view = await this.look();
+        if (view instanceof CiRefused) return this.refused(view);
         if (view && (await this.saw(view))) delay = MIN_POLL_MS;
         if (view?.phase === 'ended') return this.ended(view);
         const left = deadline - d.now();
@@ -146,12 +147,12 @@ class Follower {
     }
   }
 
-  /** The run as the CI says it stands; undefined after a transient failure (tried again at the next poll). */
-  private async look(): Promise<RunView | undefined> {
+  /** The run as the CI says it stands; undefined after a transient failure (tried again at the next poll); CiRefused when the CI says no. */
+  private async look(): Promise<RunView | CiRefused | undefined> {
     try {
       return await this.f.driver.view(this.f.cd, this.ref);
     } catch (err) {
-      if (err instanceof CiRefused) throw err;
+      if (err instanceof CiRefused) return err;
       this.d.log.warn({ err: (err as Error).message, run: this.ref.id }, 'could not read the CI run; trying again');
       return undefined;
     }
@@ -224,6 +225,12 @@ class Follower {
     if (view.outcome === 'cancelled')
       return { status: 'cancelled', error: `${escapeMrkdwn(f.driver.what)}: its run was cancelled in the CI` };
     return { status: 'failed', error: `${escapeMrkdwn(f.driver.what)}: its run ended ${escapeMrkdwn(word)}` };
+  }
+
+  /** The CI refused to show the run (gone, or the token may no longer see it): the deploy fails with why; the run is not followed further. */
+  private refused(err: CiRefused): DeployOutcome {
+    this.f.out.say(`${this.f.driver.what}: ${err.message}`);
+    return { status: 'failed', error: escapeMrkdwn(err.message) };
   }
 
   /** The env's timeout passed: the run is asked to stop, and the deploy fails naming what it waited for. */
