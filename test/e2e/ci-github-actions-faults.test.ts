@@ -14,7 +14,9 @@ describe('GitHub Actions deploys under faults', () => {
   const status = (id: number, want: string) =>
     eventually(`deploy #${id} to be ${want}`, async () => ((await record(id)).status === want ? record(id) : undefined), 40_000);
   const exited = (child: ChildProcess) =>
-    new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+    new Promise<void>((resolve) =>
+      child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+    );
 
   beforeEach(async () => {
     h = await Harness.start({
@@ -54,10 +56,14 @@ describe('GitHub Actions deploys under faults', () => {
     h.spawnWorker();
 
     // The next worker takes the deploy over and follows the run it finds recorded.
-    await eventually('another worker to follow the run', async () => {
-      const r = await record(id);
-      return r.worker && r.worker !== firstWorker && r.status === 'running';
-    }, 40_000);
+    await eventually(
+      'another worker to follow the run',
+      async () => {
+        const r = await record(id);
+        return r.worker && r.worker !== firstWorker && r.status === 'running';
+      },
+      40_000,
+    );
     actions().endJob(deployJob, 'success', ['rolled out']);
     actions().endRun(run, 'success');
     const done = await status(id, 'succeeded');
@@ -87,7 +93,9 @@ describe('GitHub Actions deploys under faults', () => {
     await exited(stopping);
     expect((await record(id)).status).toBe('running');
     h.spawnWorker();
-    await eventually('the next worker to follow the run', async () => (await logOf(id)).includes('following the GitHub Actions workflow deploy.yml'));
+    await eventually('the next worker to follow the run', async () =>
+      (await logOf(id)).includes('following the GitHub Actions workflow deploy.yml'),
+    );
     actions().endRun(run, 'success');
     await status(id, 'succeeded');
     expect(actions().dispatches).toHaveLength(1);

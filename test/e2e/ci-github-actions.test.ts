@@ -128,9 +128,13 @@ describe('deploying through GitHub Actions', () => {
 
   test('an unknown workflow (404) and inputs the workflow does not take (422) fail the deploy with what to fix', async () => {
     const missing = await h.deploy('qa main');
-    expect((await status(missing.id, 'failed')).error).toMatch(/GitHub has no workflow missing\.yml in acme\/web \(404\): check github_actions\.workflow/);
+    expect((await status(missing.id, 'failed')).error).toMatch(
+      /GitHub has no workflow missing\.yml in acme\/web \(404\): check github_actions\.workflow/,
+    );
     const bad = await h.deploy('demo main');
-    expect((await status(bad.id, 'failed')).error).toMatch(/422: Unexpected inputs provided: \["colour"\]\): the workflow needs on: workflow_dispatch/);
+    expect((await status(bad.id, 'failed')).error).toMatch(
+      /422: Unexpected inputs provided: \["colour"\]\): the workflow needs on: workflow_dispatch/,
+    );
     expect(dispatchesTo('demo.yml')).toHaveLength(1);
   });
 
