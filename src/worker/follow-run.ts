@@ -5,7 +5,8 @@ import type { Deploy } from '../core/deploy';
 import { formatDuration } from '../core/duration';
 import { escapeMrkdwn } from '../core/slack-format';
 import type { DeployEventSink } from '../events/deploy-events';
-import type { CiRuns, CiTurn } from '../store/ci-runs';
+import type { CiChange, CiRuns, CiTurn } from '../store/ci-runs';
+import { isConnectionError } from '../store/redis-outage';
 import type { DeployOutcome } from '../store/deploys';
 import type { DeployCancel } from './cancel-watch';
 import type { CiWake } from './ci-wake';
@@ -34,6 +35,8 @@ export interface FollowDeps {
   log: Logger;
   now: () => number;
   workerName: string;
+  /** How often the run is read: from `minMs`, growing by half while nothing changes, up to `maxMs` (default 1 s to 30 s). */
+  poll?: { minMs: number; maxMs: number };
 }
 
 /** One started deploy through a CI driver. */
@@ -64,13 +67,16 @@ export async function followRun(f: Following, d: FollowDeps): Promise<DeployOutc
 /** A run an earlier worker dispatched and recorded: this worker follows it on. */
 async function resume(f: Following, d: FollowDeps, run: RunRef): Promise<RunRef> {
   f.out.say(`following ${f.driver.what} (run ${run.id}) on: the worker that followed it stopped`);
-  if (!(await d.ci.note(f.turn, { worker: d.workerName }))) throw new HandOver('lost the env lease');
+  await record(f, d, { worker: d.workerName });
   return run;
 }
 
 /** Claims the dispatch and sends it, at most once per deploy; a claim an earlier worker left is resolved with the driver's recover. */
 async function dispatchOnce(f: Following, d: FollowDeps): Promise<RunRef | DeployOutcome> {
-  const claim = await d.ci.claim(f.turn, d.now());
+  const claim = await d.ci.claim(f.turn, d.now()).catch((err: Error) => {
+    // Redis unreachable: nothing was sent; the next worker to take the job claims it again.
+    throw isConnectionError(err) ? new HandOver(`Redis did not answer: ${err.message}`) : err;
+  });
   if (claim === 'lease-lost') throw new HandOver('lost the env lease');
   if (claim !== 'claimed') {
     const r = await f.driver.recover(f.cd, f.deploy.ci?.at ?? f.deploy.startedAt ?? d.now());
@@ -83,7 +89,7 @@ async function dispatchOnce(f: Following, d: FollowDeps): Promise<RunRef | Deplo
     }
     if ('run' in r) {
       f.out.say(`found run ${r.run.id}, which the worker that was lost had dispatched`);
-      if (!(await d.ci.note(f.turn, { run: r.run, worker: d.workerName }))) throw new HandOver('lost the env lease');
+      await record(f, d, { run: r.run, worker: d.workerName });
       return r.run;
     }
   }
@@ -103,7 +109,7 @@ async function dispatchOnce(f: Following, d: FollowDeps): Promise<RunRef | Deplo
     };
   }
   f.out.say(`dispatched: run ${run.id}${run.url ? ` (${run.url})` : ''}`);
-  if (!(await d.ci.note(f.turn, { run }))) throw new HandOver('lost the env lease');
+  await record(f, d, { run });
   d.events.emit({ type: 'changed', deployId: f.deploy.id });
   return run;
 }
@@ -128,19 +134,20 @@ class Follower {
     const { f, d } = this;
     const deadline = (f.deploy.startedAt ?? d.now()) + f.timeoutMs;
     const wake = d.wake?.watch(f.driver.wakeKeys(f.cd, this.ref));
-    let delay = MIN_POLL_MS;
+    const { minMs, maxMs } = d.poll ?? { minMs: MIN_POLL_MS, maxMs: MAX_POLL_MS };
+    let delay = minMs;
     try {
       for (;;) {
         if (f.stop.aborted) throw new HandOver(String(f.stop.reason));
         await this.cancelIfAsked();
         const view = await this.look();
         if (view instanceof CiRefused) return this.refused(view);
-        if (view && (await this.saw(view))) delay = MIN_POLL_MS;
+        if (view && (await this.saw(view))) delay = minMs;
         if (view?.phase === 'ended') return this.ended(view);
         const left = deadline - d.now();
         if (left <= 0) return this.timedOut();
         await waitFor(Math.min(delay, left), wake, [f.stop, ...(f.cancel && !this.cancelAsked ? [f.cancel.signal] : [])]);
-        delay = Math.min(Math.round(delay * 1.5), MAX_POLL_MS);
+        delay = Math.min(Math.round(delay * 1.5), maxMs);
       }
     } finally {
       wake?.stop();
@@ -165,13 +172,13 @@ class Follower {
     let changed = false;
     if (view.url && view.url !== this.ref.url) {
       this.ref = { ...this.ref, url: view.url };
-      if (!(await d.ci.note(f.turn, { run: this.ref }))) throw new HandOver('lost the env lease');
+      await record(f, d, { run: this.ref });
       changed = true;
     }
     if (view.text !== this.text) {
       this.text = view.text;
       f.out.say(`${f.driver.what}: ${view.text}`);
-      if (!(await d.ci.note(f.turn, { text: view.text }))) throw new HandOver('lost the env lease');
+      await record(f, d, { text: view.text });
       changed = true;
     }
     for (const job of view.jobs) {
@@ -192,7 +199,7 @@ class Follower {
       f.out.say(`couldn't fetch the log of ${job.name}: ${(err as Error).message}`);
     }
     this.logged.add(job.id);
-    if (!(await d.ci.note(f.turn, { logged: [...this.logged] }))) throw new HandOver('lost the env lease');
+    await record(f, d, { logged: [...this.logged] });
   }
 
   /** A cancel request noticed: asks the CI once, then goes on following until the run ends. */
@@ -247,6 +254,25 @@ class Follower {
     }
     f.out.say(`${what}${told}`);
     return { status: 'failed', error: escapeMrkdwn(`${what}${told}`) };
+  }
+}
+
+/**
+ * Writes what the follower learned, fenced by the env lease. A lost lease lets go (HandOver); Redis
+ * not answering is waited out (a run that was dispatched must be recorded, not failed), until the
+ * worker must stop.
+ */
+async function record(f: Following, d: FollowDeps, change: CiChange): Promise<void> {
+  for (let tries = 0; ; tries++) {
+    try {
+      if (await d.ci.note(f.turn, change)) return;
+      throw new HandOver('lost the env lease');
+    } catch (err) {
+      if (err instanceof HandOver || !isConnectionError(err as Error)) throw err;
+      if (f.stop.aborted) throw new HandOver(String(f.stop.reason));
+      if (tries === 0) d.log.warn({ err: (err as Error).message }, 'could not record the CI run; trying again');
+      await waitFor(Math.min(250 * 2 ** tries, 2_000), undefined, [f.stop]);
+    }
   }
 }
 

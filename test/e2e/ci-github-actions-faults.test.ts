@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { startOwnRedis } from '../helpers/redis-server';
 import { latest } from '../helpers/fake-slack';
 import { Harness } from '../helpers/harness';
 import { eventually } from '../helpers/wait';
@@ -99,5 +101,44 @@ describe('GitHub Actions deploys under faults', () => {
     actions().endRun(run, 'success');
     await status(id, 'succeeded');
     expect(actions().dispatches).toHaveLength(1);
+  });
+
+  test('Redis killed (kill -9) and restarted while a run is followed: the deploy still ends once, with the run, and nothing is dispatched again', async () => {
+    await h.stop();
+    const own = await startOwnRedis(undefined, { aof: true });
+    const redis = new Redis(own.url);
+    try {
+      h = await Harness.start({
+        role: 'app',
+        env: { REDIS_URL: own.url },
+        config: ({ repo }) => ({
+          feed_channel: 'C0FEED',
+          lease_ttl: '3s',
+          apps: {
+            web: { repo: 'acme/web', clone_url: repo, environments: { production: { github_actions: { workflow: 'deploy.yml' } } } },
+          },
+        }),
+      });
+      h.github.repos.set('acme/web', h.repo.path);
+      actions().addWorkflow('acme/web', 'deploy.yml');
+      const rec = (id: number) => redis.hgetall(`${h.prefix}:deploy:${id}`);
+      h.spawnWorker();
+      const { id } = await h.deploy('production main');
+      const run = await actions().waitForRun(1);
+      const job = actions().addJob(run, 'deploy');
+      await eventually('the run to be followed', async () => (await rec(id)).ciText?.includes('in progress'), 30_000);
+
+      await own.restart();
+      actions().endJob(job, 'success', ['deployed after the outage']);
+      actions().endRun(run, 'success');
+      await eventually('the deploy to succeed', async () => (await rec(id)).status === 'succeeded', 60_000);
+      expect(actions().dispatches).toHaveLength(1);
+      const log = (await redis.lrange(`${h.prefix}:deploy:${id}:log`, 0, -1)).join('\n');
+      expect(log.split('deployed after the outage')).toHaveLength(2);
+    } finally {
+      await h.stop();
+      redis.disconnect();
+      await own.kill();
+    }
   });
 });

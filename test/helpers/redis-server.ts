@@ -9,23 +9,41 @@ export interface OwnRedis {
   url: string;
   /** kill -9: the server is gone at once, as in a crash or a lost host. Resolves once it has exited. */
   kill(): Promise<void>;
+  /** kill -9, then the server started again on the same port and data folder (with `aof`, it comes back with its data). */
+  restart(): Promise<void>;
 }
 
-/** Starts redis-server (on `port`, or a free one) and resolves once it says it accepts connections. */
-export async function startOwnRedis(port?: number): Promise<OwnRedis> {
-  port ??= await freePort();
+/**
+ * Starts redis-server (on `port`, or a free one) and resolves once it says it accepts connections.
+ * `aof`: every write is in its append-only file before it is answered (appendfsync always), as
+ * Ferry asks of a production Redis, so a restart keeps everything acknowledged.
+ */
+export async function startOwnRedis(port?: number, o: { aof?: boolean } = {}): Promise<OwnRedis> {
+  const at = port ?? (await freePort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ferry-own-redis-'));
-  const proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  await ready(proc, exited);
+  const persistence = o.aof ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+  const launch = async () => {
+    const proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(at), '--dir', dir, '--save', '', ...persistence], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    await ready(proc, exited);
+    return { proc, exited };
+  };
+  let server = await launch();
+  const stop = async () => {
+    if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill('SIGKILL');
+    await server.exited;
+  };
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://127.0.0.1:${at}`,
     async kill() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-      await exited;
+      await stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      await stop();
+      server = await launch();
     },
   };
 }

@@ -10,6 +10,8 @@ import { LogStore } from '../../src/store/logs';
 import type { DeployCancel } from '../../src/worker/cancel-watch';
 import { followRun, HandOver } from '../../src/worker/follow-run';
 import { LogBuffer } from '../../src/worker/log-buffer';
+import { CiWake } from '../../src/worker/ci-wake';
+import { publishCiWakes } from '../../src/store/ci-runs';
 import { deletePrefix, newRedis, uniqueKeys } from './fixtures';
 
 // The follower against real Redis and a scripted driver: a run is dispatched at most once per
@@ -52,9 +54,7 @@ class ScriptedDriver implements CiDriver {
   async check() {
     return [];
   }
-  wakeKeys(): string[] {
-    return [];
-  }
+  wakeKeys: (d: CiDeploy, r: RunRef) => string[] = () => [];
 }
 
 const running = (jobs: RunView['jobs'] = []): RunView => ({ phase: 'running', text: 'running', jobs });
@@ -99,10 +99,18 @@ async function started(): Promise<{ deploy: Deploy; turn: CiTurn }> {
   return { deploy: b.deploy, turn: { id: a.id, app: 'web', env, lease: b.lease } };
 }
 
-async function follow(
-  driver: ScriptedDriver,
-  o: { timeoutMs?: number; stop?: AbortSignal; cancel?: DeployCancel; deploy?: Deploy; turn?: CiTurn } = {},
-) {
+interface FollowOptions {
+  timeoutMs?: number;
+  stop?: AbortSignal;
+  cancel?: DeployCancel;
+  deploy?: Deploy;
+  turn?: CiTurn;
+  wake?: CiWake;
+  poll?: { minMs: number; maxMs: number };
+  runs?: CiRuns;
+}
+
+async function follow(driver: ScriptedDriver, o: FollowOptions = {}) {
   const s = o.deploy && o.turn ? { deploy: o.deploy, turn: o.turn } : await started();
   const out = new LogBuffer(s.deploy.id, logs, (t) => t.replace(/secret-\w+/g, '[redacted]'), log);
   const changed: number[] = [];
@@ -118,7 +126,15 @@ async function follow(
         stop: o.stop ?? new AbortController().signal,
         ...(o.cancel && { cancel: o.cancel }),
       },
-      { ci: runs, events: { emit: (e) => changed.push(e.deployId) }, log, now: Date.now, workerName: 'w2' },
+      {
+        ci: o.runs ?? runs,
+        events: { emit: (e) => changed.push(e.deployId) },
+        log,
+        now: Date.now,
+        workerName: 'w2',
+        ...(o.wake && { wake: o.wake }),
+        ...(o.poll && { poll: o.poll }),
+      },
     );
     return { outcome, id: s.deploy.id, changed };
   } finally {
@@ -232,4 +248,55 @@ test('the env timeout: a run that never started fails naming it, and the CI is a
   expect(outcome.status).toBe('failed');
   expect(outcome.error).toBe("the test CI (run run-1) never started within 0s (the env's timeout); Ferry asked the CI to cancel it");
   expect(driver.cancels).toBe(1);
+});
+
+test('a webhook about the run wakes its follower: with polls an hour apart, the wake alone moves it on', async () => {
+  const subscriber = newRedis();
+  const wake = new CiWake(subscriber, k.ciWakeChannel, log);
+  try {
+    // CiWake subscribes on its own connection; a probe key tells when the subscription is live.
+    const probe = wake.watch(['probe']);
+    const live = probe.next();
+    for (let i = 0; i < 200; i++) {
+      await publishCiWakes(redis, k, ['probe']);
+      if (await Promise.race([live.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20))])) break;
+    }
+    probe.stop();
+    const driver = new ScriptedDriver();
+    driver.wakeKeys = () => ['gha-run:run-1'];
+    let reads = 0;
+    const view = driver.view.bind(driver);
+    driver.view = async () => {
+      reads++;
+      if (reads === 2) return ended('succeeded', 'success');
+      return view();
+    };
+    driver.views = [running()];
+    const following = follow(driver, { wake, poll: { minMs: 3_600_000, maxMs: 3_600_000 } });
+    for (;;) {
+      if (reads >= 1) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await publishCiWakes(redis, k, ['gha-run:run-1']);
+    expect((await following).outcome).toEqual({ status: 'succeeded' });
+    expect(reads).toBe(2);
+  } finally {
+    subscriber.disconnect();
+  }
+});
+
+test('Redis not answering when the run is recorded is waited out: the run is recorded, not failed, and not dispatched again', async () => {
+  const driver = new ScriptedDriver();
+  driver.views = [ended('succeeded', 'success')];
+  let failures = 2;
+  const flaky = new CiRuns(redis, k);
+  const note = flaky.note.bind(flaky);
+  flaky.note = async (t, c) => {
+    if (c.run && failures-- > 0) throw new Error('Connection is closed.');
+    return note(t, c);
+  };
+  const { outcome, id } = await follow(driver, { runs: flaky });
+  expect(outcome).toEqual({ status: 'succeeded' });
+  expect(driver.dispatches).toBe(1);
+  expect((await deploys.get(id))!.ci?.run?.id).toBe('run-1');
 });
