@@ -61,6 +61,10 @@ export class FakeCircleCi {
   outputWithToken = 0;
   token = 'circle-test-token-0123456789abcdef';
   rateLimitNext = 0;
+  /** While set, trigger requests are held unanswered (and start nothing): a worker killed meanwhile never learns the pipeline. */
+  holdTriggers = false;
+  /** Trigger requests held, in order. */
+  readonly heldTriggers: string[] = [];
   /** How many items a page of workflows or jobs holds. */
   pageSize = 20;
   private nextJob = 100;
@@ -180,6 +184,10 @@ export class FakeCircleCi {
         body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
       } catch {
         return json(400, { message: 'Invalid JSON body.' });
+      }
+      if (this.holdTriggers && req.method === 'POST' && url.pathname.endsWith('/pipeline')) {
+        this.heldTriggers.push(url.pathname);
+        return;
       }
       const [status, answer] = this.route(req.method ?? 'GET', url, body);
       json(status, answer);
