@@ -5,6 +5,7 @@ import { type FerryEnv, githubWebUrl, readEnv, requireSlack } from './config/env
 import { redisSecrets } from './config/redis-env';
 import { loadConfig } from './config/load';
 import { makeRedactor } from './core/redact';
+import { ciTokenVariables } from './core/ci/secrets';
 import { isFerryError } from './errors';
 import { Inflight } from './http/inflight';
 import type { LogPage } from './http/log-page';
@@ -150,7 +151,9 @@ export async function start(role: Role, processEnv?: NodeJS.ProcessEnv, opts: { 
 
 /** The environment read into what a process is started with: its config, logger, redactor, Slack token and clock. */
 function setupOf(env: FerryEnv, role: Role, now: (() => number) | undefined): { setup: Setup; log: Logger } {
+  const config = loadConfig(env.configFile, githubWebUrl(env.githubApiUrl));
   const redact = makeRedactor([
+    ...ciTokenVariables(config).map((name) => env.processEnv[name]),
     env.slackBotToken,
     env.slackSigningSecret,
     env.slackAppToken,
@@ -166,7 +169,6 @@ function setupOf(env: FerryEnv, role: Role, now: (() => number) | undefined): { 
   // On the worker thread, lines are written synchronously: pino flushes pending writes when the
   // process exits only for the main thread, so a stopping thread's last lines would be lost.
   const log = createLogger(env.logLevel, redact, isMainThread ? undefined : pino.destination({ dest: 1, sync: true }));
-  const config = loadConfig(env.configFile, githubWebUrl(env.githubApiUrl));
   const { token } = requireSlack(env, role === 'worker' ? 'worker' : 'app');
   return { setup: { env, config, log: log.child({ role }), slackToken: token, redact, now: now ?? Date.now }, log };
 }

@@ -204,3 +204,40 @@ function checkReviewApps(
     });
   }
 }
+
+/** The part of the parsed config checkCiTokens reads. */
+interface TokenUse {
+  apps: Record<
+    string,
+    {
+      environments: Record<string, { pass_env: string[]; circleci?: { token_env: string } | undefined }>;
+      review_apps?: { pass_env: string[] } | undefined;
+    }
+  >;
+}
+
+/**
+ * A CI driver's token variable (circleci.token_env) is Ferry's to use: no deploy command, smoke
+ * check or review app may get it through pass_env, in any app (every command runs on the same workers).
+ */
+export function checkCiTokens(c: TokenUse, ctx: z.RefinementCtx): void {
+  const tokens = new Map<string, string>();
+  for (const [a, app] of Object.entries(c.apps))
+    for (const [env, e] of Object.entries(app.environments))
+      if (e.circleci && !tokens.has(e.circleci.token_env)) tokens.set(e.circleci.token_env, `apps.${a}.environments.${env}`);
+  if (!tokens.size) return;
+  const check = (names: string[], path: (string | number)[]) =>
+    names.forEach((n, i) => {
+      const owner = tokens.get(n);
+      if (!owner) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'pass_env', i],
+        message: `is the variable holding the CircleCI API token (circleci.token_env of ${owner}), which deploy commands never get: Ferry triggers CircleCI itself; remove it from pass_env, and give a command that needs CircleCI a token of its own under another name`,
+      });
+    });
+  for (const [a, app] of Object.entries(c.apps)) {
+    for (const [env, e] of Object.entries(app.environments)) check(e.pass_env, ['apps', a, 'environments', env]);
+    if (app.review_apps) check(app.review_apps.pass_env, ['apps', a, 'review_apps']);
+  }
+}

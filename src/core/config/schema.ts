@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkPromoteTo, checkPromotions } from './pipeline-checks';
-import { app } from './schema-env';
+import { app, checkCiTokens } from './schema-env';
 import { duration, name, principal, timeZone } from './schema-fields';
 import { checkFreezes, freeze } from './schema-freezes';
 import { checkExclusiveGroups, exclusiveGroup } from './schema-groups';
@@ -66,7 +66,8 @@ export const configSchema = z
   .superRefine(checkFreezes)
   .superRefine(checkExclusiveGroups)
   .superRefine(checkPromotions)
-  .superRefine(checkPromoteTo);
+  .superRefine(checkPromoteTo)
+  .superRefine(checkCiTokens);
 
 export type RawConfig = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
