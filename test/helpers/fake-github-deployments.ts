@@ -51,6 +51,8 @@ export class FakeDeploymentsApi implements FakeApi {
   holdCreates = false;
   /** Repositories `GET /repos/{o}/{r}` shows, with the permissions GitHub tells the token (others: 404). */
   readonly repoInfo = new Map<string, { permissions?: Record<string, boolean> }>();
+  /** Repositories the token can't see: every deployments request about them is 404, as GitHub answers. */
+  readonly hidden = new Set<string>();
   /** The login Ferry's token posts as. */
   ferryLogin = 'ferry-bot';
   private readonly meta = new WeakMap<FakeDeploymentStatus, StatusMeta>();
@@ -124,6 +126,8 @@ export class FakeDeploymentsApi implements FakeApi {
       return json(200, { id: 1, full_name: full, name: full.split('/')[1], private: true, ...info });
     }
     if (!r.repo || !r.rest?.startsWith('deployments')) return false;
+    if (this.hidden.has(r.repo))
+      return json(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/deployments/deployments' });
     if (r.rest === 'deployments' && method === 'POST') return this.create(r, json);
     if (r.rest === 'deployments' && method === 'GET') return json(200, this.list(r.repo, r.url.searchParams));
     const one = /^deployments\/(\d+)(\/statuses)?$/.exec(r.rest);
