@@ -51,6 +51,8 @@ export class FakeDeploymentsApi implements FakeApi {
   holdCreates = false;
   /** Repositories `GET /repos/{o}/{r}` shows, with the permissions GitHub tells the token (others: 404). */
   readonly repoInfo = new Map<string, { permissions?: Record<string, boolean> }>();
+  /** Every read of a deployment's statuses (what a follower polls), with when it came (performance.now()). */
+  readonly statusReads: { deployment: number; at: number }[] = [];
   /** Repositories the token can't see: every deployments request about them is 404, as GitHub answers. */
   readonly hidden = new Set<string>();
   /** The login Ferry's token posts as. */
@@ -69,6 +71,20 @@ export class FakeDeploymentsApi implements FakeApi {
         if (!d) return;
         this.listeners.delete(check);
         resolve(d);
+      };
+      this.listeners.add(check);
+      check();
+    });
+  }
+
+  /** Resolves once deployment `id`'s statuses have been read `n` times; with the n-th read. */
+  waitForStatusReads(id: number, n: number): Promise<{ deployment: number; at: number }> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const read = this.statusReads.filter((r) => r.deployment === id)[n - 1];
+        if (!read) return;
+        this.listeners.delete(check);
+        resolve(read);
       };
       this.listeners.add(check);
       check();
@@ -136,6 +152,8 @@ export class FakeDeploymentsApi implements FakeApi {
     if (!d) return json(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/deployments/deployments' });
     if (!one[2]) return method === 'GET' ? json(200, this.deploymentJson(d)) : false;
     if (method === 'GET') {
+      this.statusReads.push({ deployment: d.id, at: performance.now() });
+      for (const l of [...this.listeners]) l();
       const { page, perPage } = paging(r.url.searchParams);
       const newestFirst = [...d.statuses].reverse().slice((page - 1) * perPage, page * perPage);
       return json(
