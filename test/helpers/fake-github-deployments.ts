@@ -47,6 +47,8 @@ export class FakeDeploymentsApi implements FakeApi {
   statusFailures = 0;
   /** When set, creations are refused with this status (404: repo not visible; 409: merge conflict; 422: validation). */
   createStatus: 404 | 409 | 422 | undefined;
+  /** The next n creations get GitHub's primary rate limit answer (403, remaining 0, reset in 1 s) and create nothing. */
+  rateLimitCreates = 0;
   /** While set, a creation is made but not answered (released by releaseCreates()). */
   holdCreates = false;
   /** Repositories `GET /repos/{o}/{r}` shows, with the permissions GitHub tells the token (others: 404). */
@@ -187,6 +189,17 @@ export class FakeDeploymentsApi implements FakeApi {
   private create(r: FakeRequest, json: (status: number, body: unknown) => boolean): boolean {
     const body = r.body;
     this.creations.push({ repo: r.repo!, body });
+    if (this.rateLimitCreates > 0) {
+      this.rateLimitCreates--;
+      r.res.writeHead(403, {
+        'content-type': 'application/json',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1),
+      });
+      r.res.end(JSON.stringify({ message: 'API rate limit exceeded for installation ID 123.' }));
+      return true;
+    }
     if (this.createStatus === 404)
       return json(404, {
         message: 'Not Found',
