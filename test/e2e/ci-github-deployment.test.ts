@@ -88,6 +88,8 @@ describe('deploying through GitHub Deployments (an outside CD system)', () => {
     expect(log).toContain('environment: https://qa.acme.dev');
     expect(log).toContain('rolled out token=[redacted]');
     expect(log).not.toContain('ghp_secret');
+    // The CD system deploys: the worker checks nothing out (the env has no smoke check).
+    expect(log).not.toContain('checking out');
     expect(JSON.stringify(h.slack.feedMessage(id)!.versions)).not.toContain('ghp_secret');
     // One deployment, Ferry's statuses none (the CD system's are the record), and no other deploy.
     expect(api().creations).toHaveLength(1);
