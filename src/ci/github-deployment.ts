@@ -48,10 +48,12 @@ export class GitHubDeploymentDriver implements CiDriver {
   constructor(
     private readonly cfg: Config,
     private readonly deps: GitHubDriverDeps,
-    /** The env's name (GitHub's environment when `environment` is not set). */
-    envName?: string,
+    /** The app's and env's names: GitHub's environment is the env's when `environment` is not set ({app} and {env} filled in here already). */
+    names?: { app: string; env: string },
   ) {
-    const environment = cfg.environment ?? envName;
+    const environment = names
+      ? (cfg.environment ?? names.env).replaceAll('{app}', names.app).replaceAll('{env}', names.env)
+      : cfg.environment;
     this.what = `the CD system's GitHub deployment${environment ? ` to ${environment}` : ''}`;
     [this.owner, this.name] = deps.repo.split('/') as [string, string];
   }

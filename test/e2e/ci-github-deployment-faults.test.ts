@@ -92,7 +92,7 @@ describe('GitHub refusing, rate limits, a CD system that never reports', () => {
     expect(d.environment).toBe('slow-slow');
     const rec = await status(id, 'failed');
     expect(rec.error).toBe(
-      `the CD system's GitHub deployment to slow-{env} (run ${d.id}) never started within 4s (the env's timeout); Ferry asked the CI to cancel it`,
+      `the CD system's GitHub deployment to slow-slow (run ${d.id}) never started within 4s (the env's timeout); Ferry asked the CI to cancel it`,
     );
     expect(d.statuses).toEqual([{ state: 'error', description: `Cancelled by Ferry (deploy #${id}): the env's timeout (4s) passed` }]);
     expect(await logOf(id)).toContain('waiting for the CD system to pick it up');

@@ -61,7 +61,7 @@ const driver = (c: Config = cfg(), repo = 'acme/web') =>
       repo,
       log: pino({ level: 'silent' }),
     },
-    'qa',
+    { app: 'web', env: 'qa' },
   );
 const run = (id: number): RunRef => ({ id: String(id), data: { environment: 'qa' } });
 
@@ -81,7 +81,7 @@ describe('dispatch', () => {
       payload: { region: 'eu', by: 'U0ANA', canary: true, ferry_deploy_id: 41, ferry_app: 'web', ferry_env: 'qa' },
       description: 'Ferry deploy #41: main (abcdef0)',
     });
-    expect(d.what).toBe("the CD system's GitHub deployment to {env}-eu");
+    expect(d.what).toBe("the CD system's GitHub deployment to qa-eu");
   });
 
   test("GitHub's refusals fail the deploy with what to fix, and nothing is sent twice", async () => {
