@@ -68,7 +68,8 @@ describe('deploying through GitHub Deployments (an outside CD system)', () => {
     // GitHub tells every webhook of the deployment Ferry created: it is not a request to deploy.
     expect(await deliver(h.url, 'deployment', api().deploymentPayload(d))).toMatchObject({ status: 202, text: 'ignored: deployment' });
 
-    await report(d, 'in_progress', { description: 'rolling out 1/3', log_url: 'https://ci.acme.dev/builds/7' });
+    // (A secret of Ferry's in a CD system's words, say its webhook secret, is redacted from every log line, Ferry's own too.)
+    await report(d, 'in_progress', { description: `rolling out 1/3 ${WEBHOOK_SECRET}`, log_url: 'https://ci.acme.dev/builds/7' });
     await eventually("the feed to link the CD system's log and say it is in progress", () => {
       const m = h.slack.feedMessage(id);
       const blocks = m && JSON.stringify(latest(m).blocks);
@@ -88,6 +89,7 @@ describe('deploying through GitHub Deployments (an outside CD system)', () => {
     expect(log).toContain('environment: https://qa.acme.dev');
     expect(log).toContain('rolled out token=[redacted]');
     expect(log).not.toContain('ghp_secret');
+    expect(log).not.toContain(WEBHOOK_SECRET);
     // The CD system deploys: the worker checks nothing out (the env has no smoke check).
     expect(log).not.toContain('checking out');
     expect(JSON.stringify(h.slack.feedMessage(id)!.versions)).not.toContain('ghp_secret');
