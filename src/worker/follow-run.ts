@@ -58,7 +58,14 @@ export interface Following {
 export async function followRun(f: Following, d: FollowDeps): Promise<DeployOutcome> {
   const got = f.deploy.ci?.run ? await resume(f, d, f.deploy.ci.run) : await dispatchOnce(f, d);
   if (!('id' in got)) return got;
-  return new Follower(f, d, got).follow();
+  try {
+    return await new Follower(f, d, got).follow();
+  } catch (err) {
+    // The CI said no while being followed (the run deleted, access taken away): the deploy fails with what it said.
+    if (!(err instanceof CiRefused)) throw err;
+    f.out.say(`following ${f.driver.what} stopped: ${err.message}`);
+    return { status: 'failed', error: escapeMrkdwn(err.message) };
+  }
 }
 
 /** A run an earlier worker dispatched and recorded: this worker follows it on. */
