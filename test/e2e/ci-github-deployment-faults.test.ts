@@ -41,7 +41,7 @@ function helpers(get: () => Harness) {
 
 describe('GitHub refusing, rate limits, a CD system that never reports', () => {
   let h: Harness;
-  const { status, report, logOf } = helpers(() => h);
+  const { status, report, logOf, record } = helpers(() => h);
   beforeAll(async () => {
     h = await Harness.start({ env: { GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET }, config: config() });
     h.github.repos.set('acme/web', h.repo.path);
@@ -82,6 +82,17 @@ describe('GitHub refusing, rate limits, a CD system that never reports', () => {
     expect(h.github.deploymentsApi.creations.length - before).toBe(2);
     await report(d, 'success');
     await status(id, 'succeeded');
+  });
+
+  test('a deployment deleted while followed: the deploy fails saying so', async () => {
+    const { id } = await h.deploy('qa main');
+    const d = await eventually('the deployment', () =>
+      h.github.deployments.find((x) => (x.body.payload as { ferry_deploy_id: number }).ferry_deploy_id === id),
+    );
+    await eventually('the deployment recorded', async () => (await record(id)).ciState === 'dispatched');
+    h.github.deployments.splice(h.github.deployments.indexOf(d), 1);
+    const rec = await status(id, 'failed');
+    expect(rec.error).toBe(`GitHub no longer has deployment ${d.id} in acme/web (404): was it deleted?`);
   });
 
   test("a CD system that never reports: the deploy fails at the env's timeout naming what it waited for, and the deployment is marked cancelled", async () => {

@@ -39,7 +39,7 @@ const STATES = new Set(['error', 'failure', 'inactive', 'in_progress', 'queued',
  * and returns the `deployment_status` webhook GitHub would send about it.
  */
 export class FakeDeploymentsApi implements FakeApi {
-  /** Every deployment created, in order (ids 1, 2, ...). */
+  /** Every deployment created, in order (ids 1, 2, ...); a test may remove one (GitHub deleted it). */
   readonly deployments: FakeDeployment[] = [];
   /** Every creation asked for (also the refused ones), in order. */
   readonly creations: { repo: string; body: Record<string, unknown> }[] = [];
@@ -212,7 +212,8 @@ export class FakeDeploymentsApi implements FakeApi {
         documentation_url: 'https://docs.github.com/rest/deployments/deployments#create-a-deployment',
       });
     const d: FakeDeployment = {
-      id: this.deployments.length + 1,
+      // One more than the newest (1 after the list is emptied, as tests do between cases).
+      id: (this.deployments.at(-1)?.id ?? 0) + 1,
       repo: r.repo!,
       ref: String(body.ref),
       environment: String(body.environment ?? 'production'),
