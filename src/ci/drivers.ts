@@ -26,7 +26,7 @@ export function driverFor(app: AppConfig, env: EnvConfig, d: DriverDeps): CiDriv
   const gh = { github: d.github, repo: app.repo, log };
   if (ci.driver === 'github_actions') return new GitHubActionsDriver(ci, app, gh);
   if (ci.driver === 'git_tag') return new GitTagDriver(ci, gh);
-  return new GitHubDeploymentDriver(ci, gh);
+  return new GitHubDeploymentDriver(ci, gh, { app: app.name, env: env.name });
 }
 
 /** The deploy as drivers see it. */

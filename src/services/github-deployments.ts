@@ -25,6 +25,9 @@ const MAX_TRIES = 8;
  * URL, so the repository's environments page shows what Ferry did. A review app's deployments
  * (env `pr-42`) are transient, carry the app's URL, and go inactive when it is torn down (retire).
  *
+ * An env that deploys through `github_deployment:` gets no deployment here: the driver's own
+ * deployment (src/ci/github-deployment.ts) is the deploy's record there, its statuses the CD system's.
+ *
  * A state is not written when asked for: it goes in a Redis outbox (see GitHubOutbox) that each
  * process drains one write at a time, its writes spaced by the client's write pacer. A deploy
  * waits there with only its newest state, so a deploy that moved on while its write waited
@@ -66,6 +69,8 @@ export class GitHubDeployments {
   async mirror(dep: Deploy): Promise<void> {
     const app = this.d.config.apps[dep.app];
     if (!app?.repo || dep.review?.action === 'teardown') return;
+    // An env deploying through github_deployment: has its deployment already: the driver's, which its CD system reports on.
+    if (envOf(app, dep.env)?.ci?.driver === 'github_deployment') return;
     const state = deploymentState(dep);
     if ((this.known.get(dep.id) ?? 0) >= rankOf({ state })) return;
     try {

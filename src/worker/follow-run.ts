@@ -208,7 +208,7 @@ class Follower {
     if (!asked || this.cancelAsked) return;
     this.cancelAsked = true;
     try {
-      const r = await this.f.driver.cancel(this.f.cd, this.ref);
+      const r = await this.f.driver.cancel(this.f.cd, this.ref, `cancelled from Slack by ${asked.by}`);
       this.f.out.say(
         'cannot' in r
           ? `cancel asked by ${asked.by}, but ${r.cannot}; waiting for the run's end`
@@ -247,7 +247,7 @@ class Follower {
     const what = `${f.driver.what} (run ${this.ref.id}) ${never ? 'never started' : 'did not end'} within ${formatDuration(f.timeoutMs)} (the env's timeout)`;
     let told = '';
     try {
-      const r = await f.driver.cancel(f.cd, this.ref);
+      const r = await f.driver.cancel(f.cd, this.ref, `the env's timeout (${formatDuration(f.timeoutMs)}) passed`);
       told = 'cannot' in r ? `; ${r.cannot}` : '; Ferry asked the CI to cancel it';
     } catch (err) {
       told = `; asking the CI to cancel it failed: ${(err as Error).message}`;

@@ -24,9 +24,9 @@ export class LogBuffer {
     this.ticker = setInterval(() => void this.flush(), TICK_MS);
   }
 
-  /** A line of Ferry's own. */
+  /** A line of Ferry's own (redacted too: it may quote outside text, such as a CI run's state or GitHub's message). */
   say(line: string): void {
-    this.pending.push(`[ferry] ${line}`);
+    this.pending.push(`[ferry] ${this.redact(line)}`);
   }
 
   /** Lines as a command printed them (redacted here). */

@@ -129,7 +129,9 @@ async function runPrepared(
     log.info({ sha: t.started.sha, attempt: t.started.attempt }, 'deploy started');
     d.events.emit({ type: 'started', deployId, app, env });
     const stops = [lost.signal, d.shutdown, ...(cancel ? [cancel.signal] : [])];
-    const ready = tree?.sha === t.started.sha ? tree : await prepareTree(deployId, d, out, log, t.started);
+    // A deploy through CI checks nothing out (unless its env has a smoke check): see runDeploy.
+    const treeless = envCfg.ci && d.ci && !envCfg.smoke && t.started.review?.action !== 'teardown';
+    const ready = treeless || tree?.sha === t.started.sha ? tree : await prepareTree(deployId, d, out, log, t.started);
     const teardown = t.started.review?.action === 'teardown' ? d.config.apps[app]?.reviewApps?.teardown : undefined;
     const argv = teardown ?? envCfg.deploy;
     if (envCfg.ci && d.ci && !teardown) {

@@ -5,20 +5,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FakeComment, FakePullsApi } from './fake-github-pulls';
 import { FakeActionsApi } from './fake-github-actions';
+import { type FakeDeployment, FakeDeploymentsApi } from './fake-github-deployments';
 
-export type { FakeComment };
+export type { FakeComment, FakeDeployment };
 export { fakePull, pullRequestPayload } from './fake-pull';
-
-/** A deployment Ferry created, as the fake GitHub holds it. */
-export interface FakeDeployment {
-  id: number;
-  repo: string;
-  ref: string;
-  environment: string;
-  body: Record<string, unknown>;
-  /** Each status posted: its state and the fields Ferry sends with it. */
-  statuses: { state: string; log_url?: string; description?: string; environment_url?: string }[];
-}
 
 /** A pull request as `GET /repos/{o}/{r}/commits/{sha}/pulls` lists it (the fields Ferry reads). */
 export interface FakePull {
@@ -98,8 +88,6 @@ export class FakeGitHub {
   installationToken = 'ghs_installationtoken000000000000000000';
   /** The next n API requests get GitHub's primary rate limit answer (403, remaining 0, reset in 1 s). */
   rateLimitNext = 0;
-  /** The next n deployment status posts are refused (422). */
-  deploymentStatusFailures = 0;
   /**
    * GitHub asks for writes (POST, PATCH, PUT, DELETE) a second apart per token. When set, a write
    * that arrives sooner than this after the token's previous one is refused as GitHub's secondary
@@ -108,8 +96,6 @@ export class FakeGitHub {
   writeSpacingMs = 0;
   readonly spacingRefusals: string[] = [];
   private readonly lastWrite = new Map<string, number>();
-  /** Deployments created with POST /repos/{o}/{r}/deployments, and the statuses posted to each, in order. */
-  readonly deployments: FakeDeployment[] = [];
   hang = false;
   // Required checks (test/e2e/required-checks.test.ts): sha -> commit statuses and check runs.
   readonly statuses = new Map<string, FakeStatus[]>();
@@ -132,8 +118,20 @@ export class FakeGitHub {
   private readonly apis: FakeApi[] = [];
   /** GitHub Actions: workflows, dispatches, runs, jobs, logs, cancel (test/helpers/fake-github-actions.ts). */
   readonly actions = this.use(new FakeActionsApi());
+  /** GitHub Deployments: create, list, statuses, the CD system's reports (test/helpers/fake-github-deployments.ts). */
+  readonly deploymentsApi = this.use(new FakeDeploymentsApi());
+  /** Deployments created with POST /repos/{o}/{r}/deployments, and the statuses posted to each, in order. */
+  readonly deployments: FakeDeployment[] = this.deploymentsApi.deployments;
   private server!: http.Server;
   private port = 0;
+
+  /** The next n deployment status posts are refused (422). */
+  get deploymentStatusFailures(): number {
+    return this.deploymentsApi.statusFailures;
+  }
+  set deploymentStatusFailures(n: number) {
+    this.deploymentsApi.statusFailures = n;
+  }
 
   /** When set, the pull request endpoints answer with this HTTP status. */
   get pullRequestsStatus(): number | undefined {
@@ -283,34 +281,6 @@ export class FakeGitHub {
     const pullsAnswer = this.pullsApi.answer(req.method ?? 'GET', full, rest, url, body);
     if (pullsAnswer) return json(...pullsAnswer);
 
-    if (req.method === 'POST' && rest === 'deployments') {
-      const d: FakeDeployment = {
-        id: this.deployments.length + 1,
-        repo: full,
-        ref: String(body.ref),
-        environment: String(body.environment),
-        body,
-        statuses: [],
-      };
-      this.deployments.push(d);
-      return json(201, { id: d.id, ref: d.ref, environment: d.environment, sha: d.ref });
-    }
-    const statuses = /^deployments\/(\d+)\/statuses$/.exec(rest);
-    if (req.method === 'POST' && statuses) {
-      const d = this.deployments.find((x) => x.id === Number(statuses[1]) && x.repo === full);
-      if (!d) return json(404, { message: 'Not Found' });
-      if (this.deploymentStatusFailures > 0) {
-        this.deploymentStatusFailures--;
-        return json(422, { message: 'Validation Failed' });
-      }
-      d.statuses.push({
-        state: String(body.state),
-        ...(body.log_url ? { log_url: String(body.log_url) } : {}),
-        ...(body.description ? { description: String(body.description) } : {}),
-        ...(body.environment_url ? { environment_url: String(body.environment_url) } : {}),
-      });
-      return json(201, { id: d.statuses.length, state: body.state });
-    }
     if (rest.startsWith('branches')) {
       const prefix = `${full}@`;
       return json(

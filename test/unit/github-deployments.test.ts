@@ -116,6 +116,23 @@ test('a deploy of a repo: app is one deployment for its SHA and env, auto_merge 
   expect(warnings).toEqual([]);
 });
 
+test("an env deploying through github_deployment: gets no deployment from the mirror: the driver's own deployment is the deploy's record", async () => {
+  const cdConfig = parseConfig(
+    TWO_APP_YAML.replace(
+      '      dev:\n        deploy: [commands/deploy.sh]\n      production:',
+      '      dev:\n        github_deployment: { environment: qa }\n      production:',
+    ),
+    '/srv/ferry/ferry.yml',
+  );
+  expect(cdConfig.apps.api!.envs.dev!.ci?.driver).toBe('github_deployment');
+  const m = mirror({ config: cdConfig });
+  for (const s of ['queued', 'running', 'succeeded', 'failed'] as const) await m.mirror(deploy(s, { id: 21, env: 'dev', startedAt: 2 }));
+  // The app's other envs are mirrored as before.
+  await m.mirror(deploy('succeeded', { id: 22, env: 'production', startedAt: 2 }));
+  await m.settled();
+  expect(github.deployments.map((d) => [d.environment, d.body.payload])).toEqual([['production', { ferry_deploy_id: 22 }]]);
+});
+
 test('a deploy first seen at its end is created and given only its outcome: failure, or inactive when cancelled', async () => {
   const m = mirror();
   await m.mirror(deploy('failed', { id: 8, exitCode: 3, startedAt: 2 }));

@@ -79,8 +79,11 @@ export interface CiDriver {
   view(d: CiDeploy, run: RunRef): Promise<RunView>;
   /** An ended job's log lines (raw; the follower redacts them). */
   jobLog(d: CiDeploy, run: RunRef, job: JobView): Promise<string[]>;
-  /** Asks the CI to stop the run: `asked`, or why it can't (the follower then waits for the run's end). */
-  cancel(d: CiDeploy, run: RunRef): Promise<{ asked: true } | { cannot: string }>;
+  /**
+   * Asks the CI to stop the run: `asked`, or why it can't (the follower then waits for the run's end).
+   * `why` says who or what asked, in plain words, for a CI that can carry it (a deployment status's description).
+   */
+  cancel(d: CiDeploy, run: RunRef, why?: string): Promise<{ asked: true } | { cannot: string }>;
   /**
    * `ferry check`: what is wrong with the driver's settings as the CI sees them (an unknown
    * workflow, a missing token variable, a project the token can't see), each with the key under
