@@ -102,9 +102,13 @@ describe('GitHub Actions deploys under faults', () => {
     await status(id, 'succeeded');
     expect(actions().dispatches).toHaveLength(1);
   });
+});
+
+describe('GitHub Actions deploys across a Redis restart', () => {
+  let h: Harness;
+  const actions = () => h.github.actions;
 
   test('Redis killed (kill -9) and restarted while a run is followed: the deploy still ends once, with the run, and nothing is dispatched again', async () => {
-    await h.stop();
     const own = await startOwnRedis(undefined, { aof: true });
     const redis = new Redis(own.url);
     try {
@@ -136,7 +140,7 @@ describe('GitHub Actions deploys under faults', () => {
       const log = (await redis.lrange(`${h.prefix}:deploy:${id}:log`, 0, -1)).join('\n');
       expect(log.split('deployed after the outage')).toHaveLength(2);
     } finally {
-      await h.stop();
+      await h?.stop();
       redis.disconnect();
       await own.kill();
     }
