@@ -16,6 +16,7 @@ import { sleep } from '../util/deadline';
 import type { CancelWatch, DeployCancel } from './cancel-watch';
 import { type CommandDeps, execute, type Tree } from './execute-deploy';
 import { keepLease } from './lease-keeper';
+import { prepareTree } from './prepare-tree';
 import { HandOver } from './follow-run';
 import { type CiDeps, deployThroughCi } from './run-ci';
 import { LogBuffer } from './log-buffer';
@@ -40,6 +41,8 @@ export interface RunDeps extends Omit<CommandDeps, 'now'> {
   workerName: string;
   /** Aborted when the worker must stop its running deploy (shutdown grace period over). */
   shutdown: AbortSignal;
+  /** Aborted as the worker starts to stop: deploys through CI hand their runs over at once (nothing is lost by it). */
+  leaving?: AbortSignal;
   /** Notices cancel requests for the deploys this process runs (pub/sub, plus a check on the lease tick). */
   cancels?: CancelWatch;
   /** Deploying through an env's CI driver (absent: no env has one). */
@@ -136,7 +139,14 @@ async function runPrepared(
     const argv = teardown ?? envCfg.deploy;
     if (envCfg.ci && d.ci && !teardown) {
       const turn = { id: deployId, app, env, lease: t.lease };
-      const ci = { deploy: t.started, app: d.config.apps[app]!, envCfg, turn, out, stop: AbortSignal.any([lost.signal, d.shutdown]) };
+      const ci = {
+        deploy: t.started,
+        app: d.config.apps[app]!,
+        envCfg,
+        turn,
+        out,
+        stop: AbortSignal.any([lost.signal, d.shutdown, ...(d.leaving ? [d.leaving] : [])]),
+      };
       return await finish(
         t,
         await deployThroughCi({ ...ci, ...(ready && { tree: ready }), ...(cancel && { cancel }) }, { ...d, ci: d.ci, now }),
@@ -216,45 +226,6 @@ async function notStarting(
   if (again.kind === 'locked') return { status: 'failed', error: `${env} was locked by <@${again.holder}> before it could run again` };
   if (again.kind === 'lease-lost') throw new Error('lost the env lease before starting');
   return undefined;
-}
-
-/**
- * Checks out the deploy's SHA (the record is read when not given): nothing for a deploy that has
- * finished or is gone. A checkout that waits for another deploy's fetch says so on its feed message.
- */
-async function prepareTree(deployId: number, d: RunDeps, out: LogBuffer, log: Logger, record?: Deploy): Promise<Tree | undefined> {
-  const dep = record ?? (await d.deploys.get(deployId));
-  if (!dep || (dep.status !== 'queued' && dep.status !== 'running')) return undefined;
-  const app = d.config.apps[dep.app];
-  if (!app) return undefined;
-  out.say(`checking out ${dep.sha} (${dep.ref}) from ${app.repo ?? app.path ?? app.cloneUrl}`);
-  try {
-    return { sha: dep.sha, dir: await d.workspaces.checkout(app, dep.sha, deployId, checkoutWaitNote(deployId, dep.status, d, log)) };
-  } catch (err) {
-    const msg = d.redact((err as Error).message);
-    out.say(`checkout failed: ${msg}`);
-    return { sha: dep.sha, error: `couldn't check out ${dep.sha.slice(0, 7)}: ${escapeMrkdwn(msg.slice(0, 300))}` };
-  }
-}
-
-/**
- * What a deploy's feed message says while its checkout waits for the shared git mirror
- * (a fetch or clone another deploy started), and clears once it no longer waits. Costs nothing
- * for a checkout that doesn't wait.
- */
-function checkoutWaitNote(deployId: number, status: 'queued' | 'running', d: RunDeps, log: Logger): (why: string | undefined) => void {
-  let shown: string | undefined;
-  let writes: Promise<unknown> = Promise.resolve();
-  return (why) => {
-    if (why === shown) return;
-    shown = why;
-    writes = writes
-      .then(() => d.deploys.setWaiting(deployId, why ? escapeMrkdwn(why) : '', status))
-      .then((changed) => {
-        if (changed) d.events.emit({ type: 'changed', deployId });
-      })
-      .catch((err: Error) => log.warn({ err: err.message }, 'could not show what the checkout waits for'));
-  };
 }
 
 /**

@@ -90,6 +90,8 @@ type Common = WorkerOptions;
 export function startWorkers(opts: WorkerDeps): WorkerHost {
   const { config, log } = opts;
   const shutdown = new AbortController();
+  // Deploys following a CI run let it go as soon as the worker stops (the next worker follows it on).
+  const leaving = new AbortController();
   const jobs = new RunningJobs();
   const common: Common = {
     connection: opts.connection,
@@ -105,14 +107,24 @@ export function startWorkers(opts: WorkerDeps): WorkerHost {
   for (const app of config.appNames) {
     for (const e of Object.values(config.apps[app]!.envs)) {
       poolsUsed.add(e.pool);
-      if (servesPool(opts.served, e.pool)) workers.push(deployWorker(app, e.name, opts, jobs, shutdown.signal, common));
+      if (servesPool(opts.served, e.pool))
+        workers.push(deployWorker(app, e.name, opts, jobs, { shutdown: shutdown.signal, leaving: leaving.signal }, common));
     }
     // Every review app of the app shares one queue; up to `max` of them deploy at once (each one's env lease keeps it to one at a time).
     const review = config.apps[app]!.reviewApps;
     if (!review) continue;
     poolsUsed.add(review.env.pool);
     if (servesPool(opts.served, review.env.pool))
-      workers.push(deployWorker(app, REVIEW_ALL, opts, jobs, shutdown.signal, { ...common, concurrency: review.max }));
+      workers.push(
+        deployWorker(
+          app,
+          REVIEW_ALL,
+          opts,
+          jobs,
+          { shutdown: shutdown.signal, leaving: leaving.signal },
+          { ...common, concurrency: review.max },
+        ),
+      );
   }
   workers.push(timersWorker(opts, jobs, common));
   const heartbeat = startPoolHeartbeat({ pools: opts.pools, served: opts.served, worker: opts.run.workerName, log });
@@ -126,11 +138,23 @@ export function startWorkers(opts: WorkerDeps): WorkerHost {
   opts.scheduleFeed.start().catch((err: Error) => log.error({ err: err.message }, "could not schedule the scheduled freezes' feed posts"));
   opts.nudges?.start().catch((err: Error) => log.error({ err: err.message }, 'could not schedule the nudges'));
   opts.digest?.start().catch((err: Error) => log.error({ err: err.message }, 'could not schedule the weekly digests'));
-  return { stop: (report = new ShutdownReport(log)) => stopWorkers(workers, jobs, shutdown, heartbeat, opts, report) };
+  return {
+    stop: (report = new ShutdownReport(log)) => {
+      leaving.abort('the worker is stopping');
+      return stopWorkers(workers, jobs, shutdown, heartbeat, opts, report);
+    },
+  };
 }
 
 /** The BullMQ worker of one app+env's deploy queue. */
-function deployWorker(app: string, env: string, opts: WorkerDeps, jobs: RunningJobs, shutdown: AbortSignal, common: Common): Worker {
+function deployWorker(
+  app: string,
+  env: string,
+  opts: WorkerDeps,
+  jobs: RunningJobs,
+  signals: { shutdown: AbortSignal; leaving: AbortSignal },
+  common: Common,
+): Worker {
   const { log } = opts;
   const w = new Worker<DeployJobData>(
     deployQueueName(app, env),
@@ -141,7 +165,7 @@ function deployWorker(app: string, env: string, opts: WorkerDeps, jobs: RunningJ
         for (let tries = 0; ; tries++) {
           if ((await holdIfBlocked(job, token, opts.hold)) === 'ended') return;
           try {
-            return await runDeploy(job.data, { ...opts.run, shutdown });
+            return await runDeploy(job.data, { ...opts.run, ...signals });
           } catch (err) {
             // A CI run it stopped following: the job goes back to the front of its queue, for the next worker.
             if (err instanceof HandOver) {

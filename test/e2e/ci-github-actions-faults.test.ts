@@ -26,7 +26,8 @@ describe('GitHub Actions deploys under faults', () => {
       config: ({ repo }) => ({
         feed_channel: 'C0FEED',
         lease_ttl: '3s',
-        shutdown_grace: '1s',
+        // A command deploy would get this long; a CI run is handed over at once (the SIGTERM test).
+        shutdown_grace: '5m',
         apps: {
           web: {
             repo: 'acme/web',
@@ -84,7 +85,7 @@ describe('GitHub Actions deploys under faults', () => {
     expect(latest(feed).text).toContain(': succeeded');
   });
 
-  test('a worker stopped (SIGTERM) while following hands the run over: the next worker follows it, no second dispatch', async () => {
+  test('a worker stopped (SIGTERM) while following hands the run over at once: the next worker follows it, no second dispatch', async () => {
     const stopping = h.spawnWorker();
     const { id } = await h.deploy('production main');
     const run = await actions().waitForRun(1);

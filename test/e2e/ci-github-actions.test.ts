@@ -17,12 +17,19 @@ describe('deploying through GitHub Actions', () => {
     const m = h.slack.feedMessage(id);
     return m ? JSON.stringify(latest(m).blocks) : '';
   };
+  /** Deploys, and the run its dispatch starts (counted from before the deploy: the dispatch may come before the answer). */
+  const deployRun = async (text: string) => {
+    const n = actions().runs.length;
+    const d = await h.deploy(text);
+    return { ...d, run: await actions().waitForRun(n + 1) };
+  };
   const dispatchesTo = (workflow: string) => actions().dispatches.filter((d) => d.workflow === workflow);
 
   beforeAll(async () => {
     h = await Harness.start({
       config: ({ repo }) => ({
         feed_channel: 'C0FEED',
+        shutdown_grace: '1s',
         apps: {
           web: {
             repo: 'acme/web',
@@ -55,8 +62,7 @@ describe('deploying through GitHub Actions', () => {
   test('one dispatch with the filled-in inputs; the feed links the run and ends with its conclusion; the job logs are in the deploy log', async () => {
     const sha = h.repo.sha('main');
     const before = dispatchesTo('deploy.yml').length;
-    const { id } = await h.deploy('production main');
-    const run = await actions().waitForRun(actions().runs.length + 1);
+    const { id, run } = await deployRun('production main');
     expect(run.ref).toBe('main');
     expect(run.inputs).toEqual({ environment: 'production', sha, deploy_id: String(id) });
 
@@ -77,8 +83,7 @@ describe('deploying through GitHub Actions', () => {
   });
 
   test('a run that fails fails the deploy with its conclusion, the failing job log in the thread', async () => {
-    const { id } = await h.deploy('production fix-1');
-    const run = await actions().waitForRun(actions().runs.length + 1);
+    const { id, run } = await deployRun('production fix-1');
     const job = actions().addJob(run, 'migrate');
     actions().endJob(job, 'failure', ['ERROR: relation "users" already exists']);
     actions().endRun(run, 'failure');
@@ -89,8 +94,7 @@ describe('deploying through GitHub Actions', () => {
   });
 
   test('/deploy cancel reaches GitHub: the run is cancelled there and the deploy ends cancelled', async () => {
-    const { id } = await h.deploy('production main');
-    const run = await actions().waitForRun(actions().runs.length + 1);
+    const { id, run } = await deployRun('production main');
     actions().addJob(run, 'deploy');
     await eventually('the deploy to follow the run', async () => (await record(id)).ciText?.includes('in progress'));
     const r = await h.slash('/deploy', `cancel ${id}`);
@@ -103,8 +107,8 @@ describe('deploying through GitHub Actions', () => {
   });
 
   test('deploys queued for one env run one at a time: the second is dispatched only once the first run ended', async () => {
-    const first = await h.deploy('production main');
-    const run1 = await actions().waitForRun(actions().runs.length + 1);
+    const first = await deployRun('production main');
+    const run1 = first.run;
     const second = await h.deploy('production fix-1');
     // The second waits in line while the first run goes on: nothing dispatched for it.
     expect((await record(second.id)).status).toBe('queued');
@@ -119,8 +123,7 @@ describe('deploying through GitHub Actions', () => {
   });
 
   test('a run that never starts fails the deploy at the env timeout, naming what it waited for, and is cancelled', async () => {
-    const { id } = await h.deploy('staging main');
-    const run = await actions().waitForRun(actions().runs.length + 1);
+    const { id, run } = await deployRun('staging main');
     const r = await status(id, 'failed');
     expect(r.error).toMatch(new RegExp(`the GitHub Actions workflow staging.yml \\(run ${run.id}\\) never started within 3s`));
     expect(run.cancels).toBe(1);
@@ -138,29 +141,32 @@ describe('deploying through GitHub Actions', () => {
     expect(dispatchesTo('demo.yml')).toHaveLength(1);
   });
 
-  test("GitHub's rate limit is waited out: still one dispatch, and the deploy succeeds", async () => {
+  test("GitHub's rate limit on the dispatch is waited out: the dispatch is sent again, one run starts, the deploy succeeds", async () => {
     const before = dispatchesTo('deploy.yml').length;
-    const { id } = await h.deploy('production main');
-    h.github.rateLimitNext = 2;
-    const run = await actions().waitForRun(actions().runs.length + 1);
+    const runsBefore = actions().runs.length;
+    actions().rateLimitDispatches = 1;
+    const { id, run } = await deployRun('production main');
     actions().endRun(run, 'success');
     await status(id, 'succeeded');
-    expect(dispatchesTo('deploy.yml').length - before).toBe(1);
+    // The refused dispatch started nothing (GitHub's rate limit answers before accepting anything).
+    expect(dispatchesTo('deploy.yml').length - before).toBe(2);
+    expect(actions().runs.length - runsBefore).toBe(1);
   });
 
   test('a rollback dispatches the same workflow with the older SHA', async () => {
     const main = h.repo.sha('main');
     const fix = h.repo.sha('fix-1');
-    const ok = await h.deploy('production main');
-    actions().endRun(await actions().waitForRun(actions().runs.length + 1), 'success');
+    const ok = await deployRun('production main');
+    actions().endRun(ok.run, 'success');
     await status(ok.id, 'succeeded');
-    const next = await h.deploy('production fix-1');
-    actions().endRun(await actions().waitForRun(actions().runs.length + 1), 'success');
+    const next = await deployRun('production fix-1');
+    actions().endRun(next.run, 'success');
     await status(next.id, 'succeeded');
 
+    const n = actions().runs.length;
     const r = await h.slash('/rollback', 'production');
     expect(await h.answer(r.id)).toMatch(/deploy #\d+/);
-    const run = await actions().waitForRun(actions().runs.length + 1);
+    const run = await actions().waitForRun(n + 1);
     expect(run.inputs.sha).toBe(main);
     expect(run.inputs.sha).not.toBe(fix);
     actions().endRun(run, 'success');

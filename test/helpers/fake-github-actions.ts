@@ -51,6 +51,8 @@ export class FakeActionsApi implements FakeApi {
   readonly refs = new Set<string>();
   /** When set, the next dispatches answer with this status (and are not run). */
   dispatchStatus: number | undefined;
+  /** The next n dispatches get GitHub's primary rate limit answer (403, remaining 0, reset in 1 s) and start nothing. */
+  rateLimitDispatches = 0;
   private nextId = 4_000;
   private readonly listeners = new Set<() => void>();
 
@@ -162,6 +164,17 @@ export class FakeActionsApi implements FakeApi {
   private dispatch(r: FakeRequest, w: FakeWorkflow, json: (s: number, b?: unknown) => boolean): boolean {
     const body = r.body;
     this.dispatches.push({ repo: r.repo!, workflow: w.file, body });
+    if (this.rateLimitDispatches > 0) {
+      this.rateLimitDispatches--;
+      r.res.writeHead(403, {
+        'content-type': 'application/json',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1),
+      });
+      r.res.end(JSON.stringify({ message: 'API rate limit exceeded for installation ID 123.' }));
+      return true;
+    }
     if (this.dispatchStatus) return json(this.dispatchStatus, { message: 'Server Error' });
     const ref = String(body.ref ?? '');
     if (!ref || (this.refs.size && !this.refs.has(ref) && !/^[0-9a-f]{40}$/.test(ref)))
