@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FakeComment, FakePullsApi } from './fake-github-pulls';
 import { FakeActionsApi } from './fake-github-actions';
+import { FakeTagsApi } from './fake-github-tags';
 
 export type { FakeComment };
 export { fakePull, pullRequestPayload } from './fake-pull';
@@ -132,6 +133,8 @@ export class FakeGitHub {
   private readonly apis: FakeApi[] = [];
   /** GitHub Actions: workflows, dispatches, runs, jobs, logs, cancel (test/helpers/fake-github-actions.ts). */
   readonly actions = this.use(new FakeActionsApi());
+  /** Tags moved through the git refs API, and the check suites and statuses a tag's push starts (test/helpers/fake-github-tags.ts). */
+  readonly tags = this.use(new FakeTagsApi(this.actions));
   private server!: http.Server;
   private port = 0;
 
