@@ -344,6 +344,16 @@ describe('the checks as one run (pure)', () => {
     });
   });
 
+  test('suites that all completed without a check run: ended by their own conclusions', () => {
+    expect(checksView([{ suite: suite(101, { conclusion: 'startup_failure' }), runs: [] }], undefined, 'x')).toMatchObject({
+      phase: 'ended',
+      outcome: 'failed',
+      conclusion: 'failure: github-actions suite (startup_failure)',
+    });
+    expect(checksView([{ suite: suite(101), runs: [] }], undefined, 'x')).toMatchObject({ phase: 'ended', outcome: 'succeeded' });
+    expect(checksView([{ suite: suite(101), runs: [] }], ['deploy'], 'x')).toMatchObject({ conclusion: 'failure: deploy (never ran)' });
+  });
+
   test('statuses: only after the move, the newest per context', () => {
     const s = (id: number, context: string, state: string) => ({ id, context, state, created_at: '2026-12-03T10:00:20Z' });
     expect(

@@ -84,6 +84,8 @@ export function checksView(found: readonly SuiteRuns[], names: readonly string[]
   }));
   const url = counted.find(({ run }) => run.html_url)?.run.html_url ?? undefined;
   const base = { jobs, ...(url && { url }) };
+  if (!counted.length && found.length && !found.some((f) => f.suite.status !== 'completed'))
+    return { ...suitesEnded(found, names), ...base };
   if (!counted.length) {
     const waiting = found.length
       ? `the tag's push started ${found.length} check suite${found.length === 1 ? '' : 's'}, no ${names ? names.join(', ') : 'check'} run yet`
@@ -106,6 +108,18 @@ const stillOpen = (f: SuiteRuns): boolean => f.suite.status !== 'completed' && (
 
 /** The app slug of GitHub Actions' check suites. */
 export const GITHUB_ACTIONS = 'github-actions';
+
+/** Every suite of the push completed without a check run that counts (a workflow that could not start, or named checks that never ran). */
+function suitesEnded(
+  found: readonly SuiteRuns[],
+  names: readonly string[] | undefined,
+): Pick<RunView, 'phase' | 'outcome' | 'conclusion' | 'text'> {
+  if (names) return endedView([], [...names]);
+  const bad = found.filter((f) => !PASSING.has(f.suite.conclusion ?? ''));
+  if (!bad.length) return { phase: 'ended', outcome: 'succeeded', conclusion: 'success', text: 'success (no check runs)' };
+  const which = bad.map((f) => `${f.suite.app?.name ?? f.suite.app?.slug ?? 'a'} suite (${f.suite.conclusion ?? 'no conclusion'})`);
+  return { phase: 'ended', outcome: 'failed', conclusion: `failure: ${which.join(', ')}`, text: 'failure (no check runs)' };
+}
 
 /** An ended run's outcome from its jobs' conclusions (and the named checks that never ran). */
 function endedView(jobs: JobView[], missing: string[]): Pick<RunView, 'phase' | 'outcome' | 'conclusion' | 'text'> {
