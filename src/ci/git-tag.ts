@@ -99,7 +99,9 @@ export class GitTagDriver implements CiDriver {
     const asked = await this.cancelSuites(found);
     if (others.length) return { cannot: `Ferry can only cancel GitHub Actions runs; ${others.join(', ')} goes on` };
     if (!asked && !found.length)
-      return { cannot: `the push of tag ${tag} has started no GitHub Actions run yet; Ferry cancels it when it does` };
+      return {
+        cannot: `the push of tag ${tag} has started no GitHub Actions run yet (one that shows up while Ferry follows is cancelled)`,
+      };
     return { asked: true };
   }
 

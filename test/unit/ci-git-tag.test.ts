@@ -205,7 +205,7 @@ describe('following the checks the push of the tag started', () => {
     const d = driver();
     const run = await d.dispatch(deploy);
     expect(await d.cancel(deploy, run)).toEqual({
-      cannot: 'the push of tag deploy-demo has started no GitHub Actions run yet; Ferry cancels it when it does',
+      cannot: 'the push of tag deploy-demo has started no GitHub Actions run yet (one that shows up while Ferry follows is cancelled)',
     });
     const suite = github.tags.addSuite(REPO, SHA, 'deploy-demo');
     github.tags.addCheck(suite, 'deploy');
