@@ -74,9 +74,9 @@ export class TagSuites {
     return out;
   }
 
-  /** Cancels the workflow run of a GitHub Actions suite (once per suite); true when GitHub was asked. */
+  /** Cancels the workflow run of a GitHub Actions suite (asked once per suite); true when GitHub was asked (now or before). */
   async cancel(suiteId: number): Promise<boolean> {
-    if (this.cancelled.has(suiteId)) return false;
+    if (this.cancelled.has(suiteId)) return true;
     const data = await this.get<{ workflow_runs?: { id: number; status?: string }[] }>(
       'GET /repos/{owner}/{repo}/actions/runs',
       'actions: read',

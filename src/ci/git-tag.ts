@@ -98,11 +98,12 @@ export class GitTagDriver implements CiDriver {
     const others = [...new Set(found.filter((f) => !isActions(f) && f.suite.status !== 'completed').map(appName))];
     const asked = await this.cancelSuites(found);
     if (others.length) return { cannot: `Ferry can only cancel GitHub Actions runs; ${others.join(', ')} goes on` };
-    if (!asked && !found.length)
+    if (asked) return { asked: true };
+    if (!found.length)
       return {
         cannot: `the push of tag ${tag} has started no GitHub Actions run yet (one that shows up while Ferry follows is cancelled)`,
       };
-    return { asked: true };
+    return { cannot: `the runs the push of tag ${tag} started have ended already` };
   }
 
   async check(): Promise<CheckProblem[]> {
@@ -188,7 +189,7 @@ export class GitTagDriver implements CiDriver {
     return Promise.all(suites.map(async (suite) => ({ suite, runs: await this.suites.runsOf(suite.id) })));
   }
 
-  /** Asks GitHub Actions to cancel the workflow run of each unfinished Actions suite (once each); true when any was asked. */
+  /** Asks GitHub Actions to cancel the workflow run of each unfinished Actions suite (once each); true when any was asked (now or before). */
   private async cancelSuites(found: readonly SuiteRuns[]): Promise<boolean> {
     let asked = false;
     for (const f of found) if (isActions(f) && f.suite.status !== 'completed' && (await this.suites.cancel(f.suite.id))) asked = true;

@@ -197,6 +197,8 @@ describe('following the checks the push of the tag started', () => {
     expect(await d.cancel(deploy, run)).toEqual({ asked: true });
     expect(started.suite!.run!.cancels).toBe(1);
 
+    github.tags.endSuite(started.suite!, 'cancelled');
+    expect(await driver().cancel(deploy, run)).toEqual({ cannot: 'the runs the push of tag deploy-demo started have ended already' });
     github.tags.addCheck(github.tags.addSuite(REPO, SHA, 'deploy-demo', { app: 'buildkite' }), 'deploy');
     expect(await driver().cancel(deploy, run)).toEqual({ cannot: 'Ferry can only cancel GitHub Actions runs; buildkite goes on' });
   });
