@@ -140,7 +140,8 @@ export class FakeDeploymentsApi implements FakeApi {
     if (repoOnly && method === 'GET') {
       const full = `${decodeURIComponent(repoOnly[1]!)}/${decodeURIComponent(repoOnly[2]!)}`;
       const info = this.repoInfo.get(full);
-      if (!info) return json(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/repos/repos#get-a-repository' });
+      // A repository this stand-in doesn't hold: another stand-in's, or GitHub's 404.
+      if (!info) return false;
       return json(200, { id: 1, full_name: full, name: full.split('/')[1], private: true, ...info });
     }
     if (!r.repo || !r.rest?.startsWith('deployments')) return false;

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { type FakeComment, FakePullsApi } from './fake-github-pulls';
 import { FakeActionsApi } from './fake-github-actions';
 import { type FakeDeployment, FakeDeploymentsApi } from './fake-github-deployments';
+import { FakeTagsApi } from './fake-github-tags';
 
 export type { FakeComment, FakeDeployment };
 export { fakePull, pullRequestPayload } from './fake-pull';
@@ -122,6 +123,8 @@ export class FakeGitHub {
   readonly deploymentsApi = this.use(new FakeDeploymentsApi());
   /** Deployments created with POST /repos/{o}/{r}/deployments, and the statuses posted to each, in order. */
   readonly deployments: FakeDeployment[] = this.deploymentsApi.deployments;
+  /** Tags moved through the git refs API, and the check suites and statuses a tag's push starts (test/helpers/fake-github-tags.ts). */
+  readonly tags = this.use(new FakeTagsApi(this.actions));
   private server!: http.Server;
   private port = 0;
 
