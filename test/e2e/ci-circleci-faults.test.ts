@@ -67,7 +67,7 @@ describe('CircleCI deploys under faults', () => {
     expect(triggersOf(id)).toBe(1);
     expect(ci.pipelines).toHaveLength(1);
     const log = (await h.redis.lrange(`${h.prefix}:deploy:${id}:log`, 0, -1)).join('\n');
-    expect(log).toContain('the worker following it was lost');
+    expect(log).toContain('the worker that followed it stopped');
     expect(log).toContain('rolled out');
     const message = await h.slack.waitForFeed(id, 'succeeded');
     const feed = latest(message);

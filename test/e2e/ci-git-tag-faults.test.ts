@@ -64,7 +64,7 @@ describe('deploying by moving a git tag, under faults', () => {
     h.spawnWorker();
     await eventually(
       'the next worker to follow the run on',
-      async () => (await logOf(id)).includes('the worker following it was lost'),
+      async () => (await logOf(id)).includes('the worker that followed it stopped'),
       40_000,
     );
     h.github.tags.endCheck(job, 'success', ['rolled out']);
