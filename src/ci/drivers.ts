@@ -25,7 +25,7 @@ export function driverFor(app: AppConfig, env: EnvConfig, d: DriverDeps): CiDriv
     throw new Error(`${ci.driver} needs GitHub: set GITHUB_TOKEN (or the GitHub App's variables) and the app's repo:`);
   const gh = { github: d.github, repo: app.repo, log };
   if (ci.driver === 'github_actions') return new GitHubActionsDriver(ci, app, gh);
-  if (ci.driver === 'git_tag') return new GitTagDriver(ci, gh);
+  if (ci.driver === 'git_tag') return new GitTagDriver(ci, gh, { app: app.name, env: env.name });
   return new GitHubDeploymentDriver(ci, gh, { app: app.name, env: env.name });
 }
 

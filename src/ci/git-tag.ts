@@ -38,8 +38,11 @@ export class GitTagDriver implements CiDriver {
   constructor(
     readonly cfg: Config,
     readonly deps: GitHubDriverDeps,
+    /** The app's and env's names, so the label reads `deploy-staging`, not `deploy-{env}`. */
+    names?: { app: string; env: string },
   ) {
-    this.what = `the git tag ${cfg.name}`;
+    const tag = names ? cfg.name.replaceAll('{app}', names.app).replaceAll('{env}', names.env) : cfg.name;
+    this.what = `the git tag ${tag}`;
     [this.owner, this.name] = deps.repo.split('/') as [string, string];
     this.suites = new TagSuites(deps.github, deps.repo, deps.log);
   }

@@ -71,6 +71,14 @@ export function cancelledQueuedText(d: Deploy, lockNote?: string): string {
 /** A running deploy, asked to stop: its worker stops the command (SIGTERM, SIGKILL after the grace). */
 export function stoppingText(d: Deploy, now: number, graceMs: number, lockNote?: string): string {
   const ran = d.startedAt !== undefined ? ` (running for ${formatDuration(Math.max(0, now - d.startedAt))})` : '';
+  // A deploy through CI (its record names a run, or is about to): the CI is asked to stop the run.
+  if (d.ci)
+    return [
+      `:octagonal_sign: Cancelling ${what(d)}${ran}: its worker is asking the CI to cancel its run now. The feed message will say when the run has stopped; whatever it already did stays done.`,
+      lockNote,
+    ]
+      .filter(Boolean)
+      .join('\n');
   return [
     `:octagonal_sign: Cancelling ${what(d)}${ran}: its worker is stopping the command now (SIGTERM, then SIGKILL if it is still running ${formatDuration(graceMs)} later). The feed message will say when it has stopped; whatever the command already did stays done.`,
     lockNote,
@@ -81,6 +89,8 @@ export function stoppingText(d: Deploy, now: number, graceMs: number, lockNote?:
 
 /** The confirm dialog of the feed message's Cancel button (plain text, at most 300 characters). */
 export function cancelConfirmText(d: Deploy): string {
+  if (d.status === 'running' && d.ci)
+    return `Deploy #${d.id} is running in CI: the CI will be asked to cancel its run now. Whatever it has already done stays done. The env's lock stays as it is.`;
   return d.status === 'running'
     ? `Deploy #${d.id} is running: its command will be stopped now (SIGTERM, then SIGKILL). Whatever it has already done stays done. The env's lock stays as it is.`
     : `Deploy #${d.id} hasn't started: it leaves the queue and never runs. The env's lock stays as it is.`;

@@ -15,6 +15,7 @@ import {
   lockStaysText,
   mayCancel,
   stoppingText,
+  cancelConfirmText,
 } from '../../src/core/cancel';
 import type { Deploy } from '../../src/core/deploy';
 import { renderDeployMessage } from '../../src/core/feed-message';
@@ -151,6 +152,17 @@ describe('cancel answers', () => {
     expect(alreadyCancellingText({ ...running, cancelRequestedBy: 'U0ANA', cancelRequestedAt: T0 + 12_000 })).toContain(
       'is already being cancelled (asked by <@U0ANA> at',
     );
+  });
+
+  test('a running deploy through CI: the answer and the confirm dialog say the CI is asked to cancel its run, not that a command is killed', () => {
+    const running = deploy({ status: 'running', startedAt: T0, ci: { state: 'dispatched', at: T0, run: { id: '4521' }, logged: [] } });
+    const answer = stoppingText(running, T0 + 12_000, 5_000);
+    expect(answer).toContain('(running for 12s): its worker is asking the CI to cancel its run now.');
+    expect(answer).not.toContain('SIGTERM');
+    expect(cancelConfirmText(running)).toBe(
+      "Deploy #42 is running in CI: the CI will be asked to cancel its run now. Whatever it has already done stays done. The env's lock stays as it is.",
+    );
+    expect(cancelConfirmText(running).length).toBeLessThanOrEqual(300);
   });
 
   test('the lock note: only while the requester holds the env, "you" when they asked', () => {
