@@ -129,7 +129,11 @@ describe('a worker killed (kill -9 of its process group)', () => {
 
     process.kill(-doomed.pid!, 'SIGKILL');
     h.spawnWorker();
-    await eventually('another worker to follow it on', async () => (await logOf(id)).includes('the worker that followed it stopped'), 60_000);
+    await eventually(
+      'another worker to follow it on',
+      async () => (await logOf(id)).includes('the worker that followed it stopped'),
+      60_000,
+    );
     await report(d, 'success');
     const rec = await status(id, 'succeeded');
     expect(rec.error ?? '').toBe('');
