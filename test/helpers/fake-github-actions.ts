@@ -1,3 +1,4 @@
+import { waitForNth } from './wait';
 import type { FakeApi, FakeRequest } from './fake-github';
 
 /** A workflow file of a repository, as GitHub knows it. */
@@ -67,16 +68,7 @@ export class FakeActionsApi implements FakeApi {
 
   /** Resolves with the n-th run (1-based) once it has been dispatched. */
   waitForRun(n = 1): Promise<FakeRun> {
-    return new Promise((resolve) => {
-      const check = () => {
-        const r = this.runs[n - 1];
-        if (!r) return;
-        this.listeners.delete(check);
-        resolve(r);
-      };
-      this.listeners.add(check);
-      check();
-    });
+    return waitForNth(this.runs, this.listeners, n);
   }
 
   /** Adds a job to a run (in progress unless said otherwise). */

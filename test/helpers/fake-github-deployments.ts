@@ -1,3 +1,4 @@
+import { waitForNth } from './wait';
 import type { FakeApi, FakeRequest } from './fake-github';
 
 /** A status posted to a deployment, as Ferry (or the CD system) sent it. */
@@ -67,16 +68,7 @@ export class FakeDeploymentsApi implements FakeApi {
 
   /** Resolves with the n-th deployment (1-based) once it has been created. */
   waitForDeployment(n = 1): Promise<FakeDeployment> {
-    return new Promise((resolve) => {
-      const check = () => {
-        const d = this.deployments[n - 1];
-        if (!d) return;
-        this.listeners.delete(check);
-        resolve(d);
-      };
-      this.listeners.add(check);
-      check();
-    });
+    return waitForNth(this.deployments, this.listeners, n);
   }
 
   /** Resolves once deployment `id`'s statuses have been read `n` times; with the n-th read. */

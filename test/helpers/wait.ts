@@ -42,3 +42,20 @@ export function waitForFile(file: string, timeoutMs = 20_000): Promise<void> {
     check();
   });
 }
+
+/**
+ * Resolves with `list[n - 1]` once it is there: checked now and whenever a stand-in calls its
+ * `listeners` (after it added to `list`).
+ */
+export function waitForNth<T>(list: readonly T[], listeners: Set<() => void>, n: number): Promise<T> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const item = list[n - 1];
+      if (item === undefined) return;
+      listeners.delete(check);
+      resolve(item);
+    };
+    listeners.add(check);
+    check();
+  });
+}
