@@ -96,7 +96,7 @@ describe('deploying by moving a git tag', () => {
     h.github.tags.endCheck(h.github.tags.addCheck(suite, 'deploy'), 'failure', ['Error: the rollout timed out']);
     h.github.tags.endSuite(suite, 'failure');
     const failed = await status(id, 'failed');
-    expect(failed.error).toContain('the git tag deploy-{env}: its run ended failure: deploy (failure)');
+    expect(failed.error).toContain('the git tag deploy-demo: its run ended failure: deploy (failure)');
     await h.slack.waitForFeed(id, 'failed');
     expect(await logOf(id)).toContain('Error: the rollout timed out');
     expect(pushesOf('deploy-demo')).toHaveLength(2);
