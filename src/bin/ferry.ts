@@ -34,21 +34,27 @@ else if (cmd === 'check') {
     const apps = c.appNames.map((a) => `  ${a}: ${[...envs(a), ...review(a)].join(', ')}`).join('\n');
     const groups = c.exclusiveGroups.map((g) => `  ${g.name}: ${g.apps.join(', ')}\n`).join('');
     // The CI drivers' settings, as the CI itself sees them (workflow files, token variables, projects).
-    void checkDrivers(c, env).then((found) => {
-      const line = (f: DriverFinding) => `  ${f.path}${f.key && `.${f.key}`}: ${f.message}\n`;
-      const problems = found.filter((f) => !f.warning);
-      const warnings = found.filter((f) => f.warning);
-      const warned = warnings.length ? `could not check (the check still passes):\n${warnings.map(line).join('')}` : '';
-      if (problems.length) {
-        process.stderr.write(
-          `${c.file} has ${problems.length} problem${problems.length === 1 ? '' : 's'} with its CI drivers:\n${problems.map(line).join('')}${warned}`,
+    void checkDrivers(c, env).then(
+      (found) => {
+        const line = (f: DriverFinding) => `  ${f.path}${f.key && `.${f.key}`}: ${f.message}\n`;
+        const problems = found.filter((f) => !f.warning);
+        const warnings = found.filter((f) => f.warning);
+        const warned = warnings.length ? `could not check (the check still passes):\n${warnings.map(line).join('')}` : '';
+        if (problems.length) {
+          process.stderr.write(
+            `${c.file} has ${problems.length} problem${problems.length === 1 ? '' : 's'} with its CI drivers:\n${problems.map(line).join('')}${warned}`,
+          );
+          process.exit(1);
+        }
+        process.stdout.write(
+          `${c.file} is valid.\n${apps}\n${groups && `exclusive groups (one deploy at a time per env):\n${groups}`}${warned}`,
         );
+      },
+      (err: Error) => {
+        process.stderr.write(`could not check the CI drivers: ${err.message}\n`);
         process.exit(1);
-      }
-      process.stdout.write(
-        `${c.file} is valid.\n${apps}\n${groups && `exclusive groups (one deploy at a time per env):\n${groups}`}${warned}`,
-      );
-    });
+      },
+    );
   } catch (err) {
     process.stderr.write(`${isFerryError(err) ? err.message : String(err)}\n`);
     process.exit(1);

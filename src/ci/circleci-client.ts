@@ -58,8 +58,22 @@ export class CircleCiClient {
     return this.send<T>('GET', `${this.v1}${path}`, true).then((r) => r.data);
   }
 
-  /** A step's output (API v1.1 output_url): a signed download address, which gets no token. */
+  /**
+   * A step's output (API v1.1 output_url): a signed download address, which gets no token. It comes
+   * from CircleCI's answer, so only an https address on a named host (or CircleCI's own origin) is
+   * fetched: never a plain-http or bare-IP address inside the worker's network.
+   */
   getOutput<T>(url: string): Promise<T> {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return Promise.reject(new Error('CircleCI gave a step output address that is not a URL'));
+    }
+    const sameOrigin = u.origin === new URL(this.v1).origin;
+    const named = u.protocol === 'https:' && !/^[\d.]+$|^\[|^localhost$/i.test(u.hostname);
+    if (!sameOrigin && !named)
+      return Promise.reject(new Error(`not fetching the step output at ${u.origin}: not an https address on a named host`));
     return this.send<T>('GET', url, false).then((r) => r.data);
   }
 

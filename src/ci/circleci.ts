@@ -167,9 +167,9 @@ export class CircleCiDriver implements CiDriver {
     const client = this.client();
     const workflows = await this.pages<ApiWorkflow>(client, `/pipeline/${run.id}/workflow`);
     if (!workflows.length) {
-      // Nothing to cancel yet: the workflows CircleCI starts for this pipeline are cancelled as they appear.
+      // Nothing to cancel yet: the workflows CircleCI starts for this pipeline are cancelled as they appear while Ferry follows it.
       this.cancelPending.add(run.id);
-      return { asked: true };
+      return { cannot: 'no workflow of the pipeline has started yet (Ferry cancels the ones that start while it follows the pipeline)' };
     }
     const n = await this.cancelWorkflows(client, workflows);
     return n ? { asked: true } : { cannot: 'CircleCI says every workflow of the pipeline has ended already' };

@@ -88,7 +88,11 @@ export class GitHubActionsDriver implements CiDriver {
   private refused(err: unknown, ref: string): CiRefused | undefined {
     const status = statusOf(err);
     const message = String((err as { response?: { data?: { message?: string } } }).response?.data?.message ?? (err as Error).message);
-    if (isRateLimited(err)) return undefined;
+    // GitHub's rate limit answers before anything is accepted: nothing started (the client waited it out twice already).
+    if (isRateLimited(err))
+      return new CiRefused(
+        `GitHub's rate limit refused the dispatch of ${this.cfg.workflow} (waited out twice already); nothing was started: deploy again once the limit resets`,
+      );
     if (status === 404)
       return new CiRefused(
         `GitHub has no workflow ${this.cfg.workflow} in ${this.deps.repo} (404): check github_actions.workflow in ferry.yml (the file name in .github/workflows), and that Ferry's token may use Actions (actions: write)`,

@@ -11,9 +11,9 @@ export interface CiTurn {
   lease: string;
 }
 
-const CLAIM = luaCommand<{ k: Keys; t: CiTurn; now: number }, string[]>('ci-claim', (i) => ({
-  keys: { deploy: i.k.deploy(i.t.id), lease: i.k.lease(i.t.app, i.t.env) },
-  argv: { lease: i.t.lease, now: i.now },
+const CLAIM = luaCommand<{ k: Keys; t: CiTurn; now: number; driver: string }, string[]>('ci-claim', (i) => ({
+  keys: { deploy: i.k.deploy(i.t.id), lease: i.k.lease(i.t.app, i.t.env), leaseCi: i.k.leaseCi(i.t.app, i.t.env) },
+  argv: { lease: i.t.lease, now: i.now, driver: i.driver, id: i.t.id },
 }));
 
 const NOTE = luaCommand<{ k: Keys; t: CiTurn; fields: Record<string, string> }, number>('ci-note', (i) => ({
@@ -43,8 +43,8 @@ export class CiRuns {
   ) {}
 
   /** Claims the dispatch: `claimed` (send it now), or how far an earlier worker got, or `lease-lost`. */
-  async claim(t: CiTurn, now: number): Promise<'claimed' | 'dispatching' | 'dispatched' | 'lease-lost'> {
-    const [r] = await CLAIM(this.redis, { k: this.k, t, now });
+  async claim(t: CiTurn, now: number, driver: string): Promise<'claimed' | 'dispatching' | 'dispatched' | 'lease-lost'> {
+    const [r] = await CLAIM(this.redis, { k: this.k, t, now, driver });
     return r as 'claimed' | 'dispatching' | 'dispatched' | 'lease-lost';
   }
 
@@ -77,6 +77,7 @@ export function ciFromHash(h: Record<string, string>): CiRecord | undefined {
   return {
     state: h.ciState,
     at: Number(h.ciAt ?? 0),
+    ...(h.ciDriver && { driver: h.ciDriver }),
     ...(run && typeof run.id === 'string' && { run }),
     ...(h.ciText && { text: h.ciText }),
     logged: Array.isArray(logged) ? logged.filter((x): x is string => typeof x === 'string') : [],

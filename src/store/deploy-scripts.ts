@@ -89,6 +89,8 @@ export const BEGIN = luaCommand<BeginInput, string[]>('begin', (i) => ({
     freeze: i.k.freeze(i.app, i.env),
     leaseLine: i.k.leaseLine(i.app, i.env),
     leaseLineSeen: i.k.leaseLineSeen(i.app, i.env),
+    leaseCi: i.k.leaseCi(i.app, i.env),
+    deployPrefix: i.k.deployPrefix,
   },
   argv: { holder: i.holder, leaseTtlMs: i.leaseTtlMs, now: i.now, worker: i.worker, lineStaleMs: i.lineStaleMs, id: i.id },
 }));

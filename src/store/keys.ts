@@ -63,6 +63,8 @@ export function keys(prefix: string, exclusiveGroupOf: Readonly<Record<string, s
     /** Deploys waiting for that lease, by id (oldest first goes next), and when each last asked (HASH). */
     leaseLine: (app: string, env: string) => `${p}:lease:${leaseScope(app)}:${env}:line`,
     leaseLineSeen: (app: string, env: string) => `${p}:lease:${leaseScope(app)}:${env}:line:seen`,
+    /** The deploy (id) whose CI run holds the lease's env while it goes, even between workers: no deploy of the group begins meanwhile. */
+    leaseCi: (app: string, env: string) => `${p}:lease:${leaseScope(app)}:${env}:ci`,
     fenceSeq: `${p}:lease:fence`,
     /** Pub/sub channel (not a key): deploy ids whose running command was asked to stop. */
     cancelChannel: `${p}:cancel`,

@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 export interface CiWakeWatch {
   /** Resolves at the next wake (one per wake; wakes between calls are kept as one). */
   next(): Promise<void>;
+  /** The wait that called next() is over: a wake from now on is kept for the next call. */
+  idle(): void;
   stop(): void;
 }
 
@@ -48,6 +50,9 @@ export class CiWake {
           return Promise.resolve();
         }
         return new Promise((r) => (resolve = r));
+      },
+      idle: () => {
+        resolve = undefined;
       },
       stop: () => {
         for (const key of keys) {

@@ -1,57 +1,16 @@
-import type { Logger } from 'pino';
 import { cancelledWhileRunningReason } from '../core/cancel';
-import { type CiDeploy, type CiDriver, CiRefused, type RunRef, type RunView } from '../core/ci/types';
-import type { Deploy } from '../core/deploy';
+import { CiRefused, type RunRef, type RunView } from '../core/ci/types';
 import { formatDuration } from '../core/duration';
 import { escapeMrkdwn } from '../core/slack-format';
-import type { DeployEventSink } from '../events/deploy-events';
-import type { CiChange, CiRuns, CiTurn } from '../store/ci-runs';
-import { isConnectionError } from '../store/redis-outage';
 import type { DeployOutcome } from '../store/deploys';
-import type { DeployCancel } from './cancel-watch';
-import type { CiWake } from './ci-wake';
-import type { LogBuffer } from './log-buffer';
+import { dispatchOnce, resume } from './ci-dispatch';
+import { type FollowDeps, type Following, HandOver, record, waitFor } from './follow-shared';
+
+export { type FollowDeps, type Following, HandOver } from './follow-shared';
 
 /** Polls start this often and back off to MAX_POLL_MS while nothing changes (webhooks wake a follower sooner). */
 export const MIN_POLL_MS = 1_000;
 export const MAX_POLL_MS = 30_000;
-
-/**
- * The worker stopped following a run it may not end (its lease lost, or it is shutting down): the
- * run goes on in the CI, nothing is recorded, and the next worker to take the deploy follows it on.
- */
-export class HandOver extends Error {
-  constructor(readonly why: string) {
-    super(`stopped following the CI run: ${why}`);
-    this.name = 'HandOver';
-  }
-}
-
-export interface FollowDeps {
-  ci: CiRuns;
-  /** Webhooks about the run wake the follower (absent: it polls only). */
-  wake?: CiWake;
-  events: DeployEventSink;
-  log: Logger;
-  now: () => number;
-  workerName: string;
-  /** How often the run is read: from `minMs`, growing by half while nothing changes, up to `maxMs` (default 1 s to 30 s). */
-  poll?: { minMs: number; maxMs: number };
-}
-
-/** One started deploy through a CI driver. */
-export interface Following {
-  deploy: Deploy;
-  turn: CiTurn;
-  driver: CiDriver;
-  cd: CiDeploy;
-  /** The env's timeout, counted from the deploy's start (a resumed follower keeps the first worker's clock). */
-  timeoutMs: number;
-  out: LogBuffer;
-  /** Aborted when this worker must stop following (lease lost, shutdown): HandOver. */
-  stop: AbortSignal;
-  cancel?: DeployCancel;
-}
 
 /**
  * Dispatches the deploy's run once (or finds the run an earlier worker dispatched), follows it to
@@ -64,61 +23,14 @@ export async function followRun(f: Following, d: FollowDeps): Promise<DeployOutc
   return new Follower(f, d, got).follow();
 }
 
-/** A run an earlier worker dispatched and recorded: this worker follows it on. */
-async function resume(f: Following, d: FollowDeps, run: RunRef): Promise<RunRef> {
-  f.out.say(`following ${f.driver.what} (run ${run.id}) on: the worker that followed it stopped`);
-  await record(f, d, { worker: d.workerName });
-  return run;
-}
-
-/** Claims the dispatch and sends it, at most once per deploy; a claim an earlier worker left is resolved with the driver's recover. */
-async function dispatchOnce(f: Following, d: FollowDeps): Promise<RunRef | DeployOutcome> {
-  const claim = await d.ci.claim(f.turn, d.now()).catch((err: Error) => {
-    // Redis unreachable: nothing was sent; the next worker to take the job claims it again.
-    throw isConnectionError(err) ? new HandOver(`Redis did not answer: ${err.message}`) : err;
-  });
-  if (claim === 'lease-lost') throw new HandOver('lost the env lease');
-  if (claim !== 'claimed') {
-    const r = await f.driver.recover(f.cd, f.deploy.ci?.at ?? f.deploy.startedAt ?? d.now());
-    if ('unknown' in r) {
-      f.out.say(`the worker dispatching ${f.driver.what} stopped while sending it, and Ferry can't tell what it started: ${r.unknown}`);
-      return {
-        status: 'failed',
-        error: `the worker dispatching ${escapeMrkdwn(f.driver.what)} stopped while sending it, and Ferry can't tell whether a run started (${escapeMrkdwn(r.unknown)}); it did not dispatch again: check the CI, then deploy again`,
-      };
-    }
-    if ('run' in r) {
-      f.out.say(`found run ${r.run.id}, which the worker that was lost had dispatched`);
-      await record(f, d, { run: r.run, worker: d.workerName });
-      return r.run;
-    }
-  }
-  f.out.say(`dispatching ${f.driver.what} for ${f.cd.sha}`);
-  let run: RunRef;
-  try {
-    run = await f.driver.dispatch(f.cd);
-  } catch (err) {
-    const msg = (err as Error).message;
-    f.out.say(`the dispatch failed: ${msg}`);
-    return {
-      status: 'failed',
-      error:
-        err instanceof CiRefused
-          ? escapeMrkdwn(msg)
-          : `couldn't dispatch ${escapeMrkdwn(f.driver.what)}: ${escapeMrkdwn(msg.slice(0, 200))}; Ferry did not send it again (it may have arrived): check the CI, then deploy again`,
-    };
-  }
-  f.out.say(`dispatched: run ${run.id}${run.url ? ` (${run.url})` : ''}`);
-  await record(f, d, { run });
-  d.events.emit({ type: 'changed', deployId: f.deploy.id });
-  return run;
-}
-
 /** Follows one dispatched run to its end. */
 class Follower {
   private readonly logged: Set<string>;
   private text: string | undefined;
+  /** The CI was asked to cancel (or said it can't): not asked again. */
   private cancelAsked = false;
+  /** Tries to ask it (a try without an answer is tried again at the next read). */
+  private cancelTries = 0;
   private last: RunView | undefined;
 
   constructor(
@@ -146,7 +58,7 @@ class Follower {
         if (view?.phase === 'ended') return this.ended(view);
         const left = deadline - d.now();
         if (left <= 0) return this.timedOut();
-        await waitFor(Math.min(delay, left), wake, [f.stop, ...(f.cancel && !this.cancelAsked ? [f.cancel.signal] : [])]);
+        await waitFor(Math.min(delay, left), wake, [f.stop, ...(f.cancel && this.cancelTries === 0 ? [f.cancel.signal] : [])]);
         delay = Math.min(Math.round(delay * 1.5), maxMs);
       }
     } finally {
@@ -175,10 +87,11 @@ class Follower {
       await record(f, d, { run: this.ref });
       changed = true;
     }
-    if (view.text !== this.text) {
-      this.text = view.text;
-      f.out.say(`${f.driver.what}: ${view.text}`);
-      await record(f, d, { text: view.text });
+    const text = d.redact ? d.redact(view.text) : view.text;
+    if (text !== this.text) {
+      this.text = text;
+      f.out.say(`${f.driver.what}: ${text}`);
+      await record(f, d, { text });
       changed = true;
     }
     for (const job of view.jobs) {
@@ -198,6 +111,8 @@ class Follower {
     } catch (err) {
       f.out.say(`couldn't fetch the log of ${job.name}: ${(err as Error).message}`);
     }
+    // The lines are in the log before the job is marked logged (a worker killed in between fetches it again, never loses it).
+    await f.out.flush();
     this.logged.add(job.id);
     await record(f, d, { logged: [...this.logged] });
   }
@@ -207,6 +122,7 @@ class Follower {
     const asked = this.f.cancel?.request();
     if (!asked || this.cancelAsked) return;
     this.cancelAsked = true;
+    this.cancelTries++;
     try {
       const r = await this.f.driver.cancel(this.f.cd, this.ref, `cancelled from Slack by ${asked.by}`);
       this.f.out.say(
@@ -215,7 +131,13 @@ class Follower {
           : `cancel asked by ${asked.by}: the CI was told to stop run ${this.ref.id}`,
       );
     } catch (err) {
-      this.f.out.say(`cancel asked by ${asked.by}, but the CI refused: ${(err as Error).message}; waiting for the run's end`);
+      if (err instanceof CiRefused) {
+        this.f.out.say(`cancel asked by ${asked.by}, but the CI refused: ${err.message}; waiting for the run's end`);
+        return;
+      }
+      // No answer: asked again at the next read.
+      this.cancelAsked = false;
+      this.d.log.warn({ err: (err as Error).message }, 'could not ask the CI to cancel the run; trying again');
     }
   }
 
@@ -254,45 +176,5 @@ class Follower {
     }
     f.out.say(`${what}${told}`);
     return { status: 'failed', error: escapeMrkdwn(`${what}${told}`) };
-  }
-}
-
-/**
- * Writes what the follower learned, fenced by the env lease. A lost lease lets go (HandOver); Redis
- * not answering is waited out (a run that was dispatched must be recorded, not failed), until the
- * worker must stop.
- */
-async function record(f: Following, d: FollowDeps, change: CiChange): Promise<void> {
-  for (let tries = 0; ; tries++) {
-    try {
-      if (await d.ci.note(f.turn, change)) return;
-      throw new HandOver('lost the env lease');
-    } catch (err) {
-      if (err instanceof HandOver || !isConnectionError(err as Error)) throw err;
-      if (f.stop.aborted) throw new HandOver(String(f.stop.reason));
-      if (tries === 0) d.log.warn({ err: (err as Error).message }, 'could not record the CI run; trying again');
-      await waitFor(Math.min(250 * 2 ** tries, 2_000), undefined, [f.stop]);
-    }
-  }
-}
-
-/** Waits `ms`, or less: a wake (webhook), or any of `signals` aborting. */
-async function waitFor(ms: number, wake: { next(): Promise<void> } | undefined, signals: AbortSignal[]): Promise<void> {
-  const ctl = new AbortController();
-  const any = AbortSignal.any([ctl.signal, ...signals]);
-  try {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      any.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      void wake?.next().then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  } finally {
-    ctl.abort();
   }
 }

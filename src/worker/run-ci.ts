@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CiDriver } from '../core/ci/types';
 import type { AppConfig, EnvConfig } from '../core/config/types';
 import type { Deploy } from '../core/deploy';
+import type { Redactor } from '../core/redact';
 import { escapeMrkdwn } from '../core/slack-format';
 import type { DeployEventSink } from '../events/deploy-events';
 import { ciDeploy } from '../ci/drivers';
@@ -29,8 +30,12 @@ export interface CiExecution {
   envCfg: EnvConfig;
   turn: CiTurn;
   out: LogBuffer;
-  /** Stops following (lease lost, shutdown): the run goes on, the next worker follows it. */
+  /** Stops following (lease lost, shutdown, the worker stopping): the run goes on, the next worker follows it. */
   stop: AbortSignal;
+  /** Lease lost or shutdown grace over only (a run just dispatched is recorded until then). */
+  hardStop: AbortSignal;
+  /** Stops the smoke check (as a command's signal: lease lost, shutdown grace over, a cancel). */
+  smokeSignal: AbortSignal;
   cancel?: DeployCancel;
   /** The checkout, for the smoke check (only envs with smoke: get one). */
   tree?: Tree;
@@ -42,7 +47,7 @@ export interface CiExecution {
  */
 export async function deployThroughCi(
   x: CiExecution,
-  d: CommandDeps & { ci: CiDeps; events: DeployEventSink; log: Logger; workerName: string },
+  d: CommandDeps & { ci: CiDeps; events: DeployEventSink; log: Logger; workerName: string; redact: Redactor },
 ): Promise<DeployOutcome> {
   let driver: CiDriver | undefined;
   try {
@@ -56,18 +61,28 @@ export async function deployThroughCi(
       deploy: x.deploy,
       turn: x.turn,
       driver,
+      driverName: x.envCfg.ci!.driver,
       cd: ciDeploy(x.deploy, x.app),
       timeoutMs: x.envCfg.timeoutMs,
       out: x.out,
       stop: x.stop,
+      hardStop: x.hardStop,
       ...(x.cancel && { cancel: x.cancel }),
     },
-    { ci: d.ci.runs, ...(d.ci.wake && { wake: d.ci.wake }), events: d.events, log: d.log, now: d.now, workerName: d.workerName },
+    {
+      ci: d.ci.runs,
+      ...(d.ci.wake && { wake: d.ci.wake }),
+      events: d.events,
+      log: d.log,
+      now: d.now,
+      workerName: d.workerName,
+      redact: d.redact,
+    },
   );
   if (outcome.status !== 'succeeded' || !x.envCfg.smoke) return outcome;
   const tree = x.tree ?? { error: 'nothing to check out' };
   return smokeOnly(
-    { deploy: x.deploy, envCfg: x.envCfg, out: x.out, signal: x.stop, tree, ...(x.cancel && { cancel: x.cancel }) },
+    { deploy: x.deploy, envCfg: x.envCfg, out: x.out, signal: x.smokeSignal, tree, ...(x.cancel && { cancel: x.cancel }) },
     x.envCfg.smoke,
     d,
   );

@@ -146,6 +146,9 @@ async function runPrepared(
         turn,
         out,
         stop: AbortSignal.any([lost.signal, d.shutdown, ...(d.leaving ? [d.leaving] : [])]),
+        hardStop: AbortSignal.any([lost.signal, d.shutdown]),
+        // The smoke check after the run stops as a command would (a lost lease, the end of the grace, a cancel).
+        smokeSignal: AbortSignal.any(stops),
       };
       return await finish(
         t,
@@ -180,8 +183,10 @@ async function runPrepared(
 }
 
 /** Records the deploy's outcome under its lease (and what may follow it, for the finished event). */
-async function finish(t: Turn, outcome: DeployOutcome): Promise<void> {
+async function finish(t: Turn, said: DeployOutcome): Promise<void> {
   const { deployId: id, app, env } = t.job;
+  // An error may quote outside text (a CI's answer, a git message): no secret of Ferry's reaches Slack through it.
+  const outcome = said.error === undefined ? said : { ...said, error: t.d.redact(said.error) };
   await t.out.flush();
   const r = await t.d.deploys.finish({ id, app, env }, t.lease, outcome, t.now());
   if (!r) throw new Error('lost the env lease before recording the outcome');
@@ -210,8 +215,15 @@ async function notStarting(
     };
   }
   if (begun.kind !== 'lost') return undefined;
-  // A deploy through CI is followed on, never run again: its record says what was dispatched (see follow-run.ts).
+  // A deploy through CI is followed on, never run again: its record says what was dispatched (see
+  // follow-run.ts). One whose env has stopped deploying through CI is not run as a command.
   if (envCfg.ci) return undefined;
+  const ci = (await t.d.deploys.get(deployId))?.ci;
+  if (ci)
+    return {
+      status: 'failed',
+      error: `its env now runs a deploy command, but this deploy went through ${ci.driver ?? 'CI'}${ci.run ? ` (run ${escapeMrkdwn(ci.run.id)})` : ''}, which may still be going: check the CI, then deploy again`,
+    };
   await cancel?.check();
   const asked = cancel?.request();
   if (asked) return { status: 'cancelled', error: `${cancelledBeforeStartReason(asked.by)}; the worker running it had stopped mid-deploy` };

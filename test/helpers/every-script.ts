@@ -129,7 +129,7 @@ export async function runStoreScripts(redis: Redis, k: Keys, now: number): Promi
   if (begun.kind !== 'started') throw new Error(`deploy not begun: ${begun.kind}`);
   await deploys.start(id, 'web', 'dev', begun.lease, 'w', now);
   const ci = new CiRuns(redis, k);
-  await ci.claim({ id, app: 'web', env: 'dev', lease: begun.lease }, now);
+  await ci.claim({ id, app: 'web', env: 'dev', lease: begun.lease }, now, 'github_actions');
   await ci.note({ id, app: 'web', env: 'dev', lease: begun.lease }, { run: { id: '7' }, text: 'queued' });
   await deploys.finish({ id, app: 'web', env: 'dev' }, begun.lease, { status: 'succeeded' }, now + 1);
   await deploys.failQueued(2, 'no', now);

@@ -120,6 +120,7 @@ async function follow(driver: ScriptedDriver, o: FollowOptions = {}) {
         deploy: (await deploys.get(s.deploy.id))!,
         turn: s.turn,
         driver,
+        driverName: 'test_ci',
         cd: { id: s.deploy.id, app: 'web', env: 'prod', sha: SHA, ref: 'main', user: 'U1' },
         timeoutMs: o.timeoutMs ?? 60_000,
         out,
@@ -179,7 +180,7 @@ test('a claim left by a lost worker: recovered run followed without a dispatch; 
     [{ none: true }, 1],
   ] as const) {
     const s = await started();
-    expect(await runs.claim(s.turn, Date.now())).toBe('claimed');
+    expect(await runs.claim(s.turn, Date.now(), 'test_ci')).toBe('claimed');
     const driver = new ScriptedDriver();
     driver.recovered = recovered as Recovered;
     driver.views = [ended('succeeded', 'success')];
@@ -198,7 +199,29 @@ test('a dispatch that failed without an answer is not sent again: the deploy fai
   driver.dispatchError = new Error('socket hang up');
   const { outcome } = await follow(driver);
   expect(driver.dispatches).toBe(1);
-  expect(outcome.error).toContain('Ferry did not send it again (it may have arrived)');
+  expect(outcome.error).toContain("couldn't dispatch the test CI (socket hang up), and Ferry can't tell whether it arrived");
+  expect(outcome.error).toContain('it did not dispatch again');
+  // Where the CI can tell what the dispatch started, that run is followed; where it certainly started nothing, the deploy says so.
+  const arrived = new ScriptedDriver();
+  arrived.dispatchError = new Error('socket hang up');
+  arrived.recovered = { run: { id: 'arrived-1' } };
+  arrived.views = [ended('succeeded', 'success')];
+  expect((await follow(arrived)).outcome).toEqual({ status: 'succeeded' });
+  const none = new ScriptedDriver();
+  none.dispatchError = new Error('socket hang up');
+  none.recovered = { none: true };
+  expect((await follow(none)).outcome.error).toContain('nothing was started: deploy again');
+  // A recover that fails for a while (GitHub not answering) is asked again.
+  const flaky = new ScriptedDriver();
+  flaky.dispatchError = new Error('socket hang up');
+  let asks = 0;
+  flaky.recover = async () => {
+    if (++asks < 2) throw new Error('ECONNRESET');
+    return { run: { id: 'late-1' } };
+  };
+  flaky.views = [ended('succeeded', 'success')];
+  expect((await follow(flaky)).outcome).toEqual({ status: 'succeeded' });
+  expect(asks).toBe(2);
   const refused = new ScriptedDriver();
   refused.dispatchError = new CiRefused('no such workflow: fix ferry.yml');
   expect((await follow(refused)).outcome).toEqual({ status: 'failed', error: 'no such workflow: fix ferry.yml' });
@@ -229,16 +252,53 @@ test('stopping (shutdown) while following hands over; the record keeps the run f
   expect((await deploys.get(s.deploy.id))!.ci?.run?.id).toBe('run-1');
 });
 
+/** A cancel request that arrives once the run has been dispatched (`already`: before anything). */
+function cancelAfterDispatch(driver: ScriptedDriver, already = false): DeployCancel {
+  const ctl = new AbortController();
+  if (already) ctl.abort('cancelled by <@U2>');
+  const dispatch = driver.dispatch.bind(driver);
+  driver.dispatch = async () => {
+    const run = await dispatch();
+    ctl.abort('cancelled by <@U2>');
+    return run;
+  };
+  return {
+    signal: ctl.signal,
+    request: () => (ctl.signal.aborted ? { by: 'U2', at: Date.now() } : undefined),
+    check: async () => {},
+    stop: () => {},
+  };
+}
+
 test("a cancel asked while following: the CI is asked once, and the run's cancelled end ends the deploy cancelled", async () => {
   const driver = new ScriptedDriver();
   driver.views = [running(), running(), ended('cancelled', 'cancelled')];
-  const ctl = new AbortController();
-  ctl.abort('cancelled by <@U2>');
-  const cancel: DeployCancel = { signal: ctl.signal, request: () => ({ by: 'U2', at: Date.now() }), check: async () => {}, stop: () => {} };
-  const { outcome } = await follow(driver, { cancel });
+  const { outcome } = await follow(driver, { cancel: cancelAfterDispatch(driver) });
   expect(driver.cancels).toBe(1);
   expect(outcome.status).toBe('cancelled');
   expect(outcome.error).toMatch(/^cancelled by <@U2>/);
+});
+
+test('a cancel asked before the dispatch: nothing is sent, the deploy ends cancelled', async () => {
+  const driver = new ScriptedDriver();
+  const { outcome, id } = await follow(driver, { cancel: cancelAfterDispatch(driver, true) });
+  expect(driver.dispatches).toBe(0);
+  expect(outcome.status).toBe('cancelled');
+  expect((await deploys.get(id))!.ci).toBeUndefined();
+});
+
+test('a cancel the CI did not answer is asked again; one it answered is not', async () => {
+  const driver = new ScriptedDriver();
+  driver.views = [running(), running(), running(), ended('cancelled', 'cancelled')];
+  let calls = 0;
+  driver.cancel = async () => {
+    calls++;
+    if (calls === 1) throw new Error('ETIMEDOUT');
+    return { asked: true };
+  };
+  const { outcome } = await follow(driver, { cancel: cancelAfterDispatch(driver), poll: { minMs: 10, maxMs: 10 } });
+  expect(calls).toBe(2);
+  expect(outcome.status).toBe('cancelled');
 });
 
 test('the env timeout: a run that never started fails naming it, and the CI is asked to stop it', async () => {
@@ -299,4 +359,30 @@ test('Redis not answering when the run is recorded is waited out: the run is rec
   expect(outcome).toEqual({ status: 'succeeded' });
   expect(driver.dispatches).toBe(1);
   expect((await deploys.get(id))!.ci?.run?.id).toBe('run-1');
+});
+
+test('while a deploy through CI is running, its env is not begun by another deploy, even with its lease expired (its run goes on between workers)', async () => {
+  const s = await started();
+  expect(await runs.claim(s.turn, Date.now(), 'test_ci')).toBe('claimed');
+  const b = await deploys.accept(
+    { app: 'web', env: s.turn.env, ref: 'main', sha: SHA, user: 'U2', feedChannel: 'C1', idempotencyKey: `k-${Math.random()}` },
+    Date.now(),
+  );
+  if (b.kind !== 'accepted') throw new Error(b.kind);
+  // The following worker is gone: its lease ran out (here: released), the run still going.
+  await new LeaseStore(redis, k).release('web', s.turn.env, s.turn.lease);
+  const begin = () =>
+    deploys.begin(b.id, 'web', s.turn.env, { holder: `w3:deploy-${b.id}`, leaseTtlMs: 30_000, worker: 'w3', now: Date.now() });
+  expect(await begin()).toEqual({ kind: 'behind', first: s.deploy.id });
+  // The next worker takes the run deploy over (begin: lost), follows it to its end; then the queued one begins.
+  const taken = await deploys.begin(s.deploy.id, 'web', s.turn.env, {
+    holder: `w2:deploy-${s.deploy.id}`,
+    leaseTtlMs: 30_000,
+    worker: 'w2',
+    now: Date.now(),
+  });
+  if (taken.kind !== 'lost') throw new Error(taken.kind);
+  await deploys.finish({ id: s.deploy.id, app: 'web', env: s.turn.env }, taken.lease, { status: 'succeeded' }, Date.now());
+  await new LeaseStore(redis, k).release('web', s.turn.env, taken.lease);
+  expect((await begin()).kind).toBe('started');
 });

@@ -43,6 +43,7 @@ const TODAY: Record<string, string> = {
   lease: 'ferry:lease:group:shop:dev',
   leaseLine: 'ferry:lease:group:shop:dev:line',
   leaseLineSeen: 'ferry:lease:group:shop:dev:line:seen',
+  leaseCi: 'ferry:lease:group:shop:dev:ci',
   fenceSeq: 'ferry:lease:fence',
   cancelChannel: 'ferry:cancel',
   ciWakeChannel: 'ferry:ci-wake',

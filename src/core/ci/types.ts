@@ -116,6 +116,8 @@ export interface CiRecord {
   state: 'dispatching' | 'dispatched';
   /** When the dispatch was claimed (ms). */
   at: number;
+  /** The env's driver key when it was claimed (github_actions...). */
+  driver?: string;
   run?: RunRef;
   /** The run's state in words, as last seen (the feed shows it). */
   text?: string;

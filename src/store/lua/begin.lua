@@ -21,6 +21,8 @@
     KEYS[6] the env's freeze (HASH)
     KEYS[7] the lease's line (ZSET id -> id)
     KEYS[8] when each deploy in line last asked (HASH id -> Redis TIME ms)
+    KEYS[9] the lease's CI run holder (STRING: deploy id; see ci-claim.lua)
+    KEYS[10] the deploy records' key prefix (the CI run holder's record is KEYS[10] .. id)
 
     ARGV[1] lease holder name
     ARGV[2] lease ttl (ms)
@@ -61,6 +63,15 @@ if cur then
   return {'busy', cur}
 end
 if d[1] == 'queued' then
+  -- A deploy whose CI run still goes on (its worker gone, the next not yet there) keeps the env.
+  local ci = redis.call('GET', KEYS[9])
+  if ci and ci ~= id then
+    if redis.call('HGET', KEYS[10] .. ci, 'status') == 'running' then
+      wait()
+      return {'behind', ci}
+    end
+    redis.call('DEL', KEYS[9])
+  end
   local stale = clock - tonumber(ARGV[5])
   for _, other in ipairs(redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', '(' .. id)) do
     if tonumber(redis.call('HGET', KEYS[8], other) or '0') >= stale then
