@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { logLines } from '../core/ci/run-text';
+import { actionsLogLines } from './actions-log';
 import type { TagCheckRun, TagStatus, TagSuite } from '../core/ci/tag-checks';
 import { CiRefused } from '../core/ci/types';
 import type { GitHubClient } from '../source/github';
@@ -55,8 +55,7 @@ export class TagSuites {
   /** A GitHub Actions job's log (its check run's id is the job's id): GitHub redirects to the download, which the client follows. */
   async jobLog(jobId: number): Promise<string[]> {
     const data = await this.get<unknown>('GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs', 'actions: read', { job_id: jobId });
-    const text = typeof data === 'string' ? data : data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : '';
-    return logLines(text.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z ?/gm, ''));
+    return actionsLogLines(data);
   }
 
   /** Commit statuses of a SHA, newest first (the first 300). */

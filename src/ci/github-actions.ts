@@ -15,7 +15,8 @@ import type { CiConfig } from '../core/config/normalize-ci';
 import type { AppConfig } from '../core/config/types';
 import type { GitHubClient } from '../source/github';
 import { isRateLimited, statusOf } from '../source/github-failure';
-import { jobsText, logLines } from '../core/ci/run-text';
+import { jobsText } from '../core/ci/run-text';
+import { actionsLogLines } from './actions-log';
 
 /** What the GitHub drivers use: the client, the app's repository (owner/name), a logger. */
 export interface GitHubDriverDeps {
@@ -148,10 +149,7 @@ export class GitHubActionsDriver implements CiDriver {
       repo: this.name,
       job_id: Number(job.id),
     });
-    const data = res.data as unknown;
-    const text = typeof data === 'string' ? data : data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : '';
-    // Each line starts with its time ("2026-12-03T10:00:00.0000000Z "); the log page has its own.
-    return logLines(text.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z ?/gm, ''));
+    return actionsLogLines(res.data);
   }
 
   async cancel(_d: CiDeploy, run: RunRef): Promise<{ asked: true } | { cannot: string }> {
