@@ -1,5 +1,5 @@
 import { githubWebUrl } from '../config/env';
-import { fillPlaceholders } from '../core/ci/placeholders';
+import { fillNames, fillPlaceholders } from '../core/ci/placeholders';
 import { logLines } from '../core/ci/run-text';
 import { checksView, GITHUB_ACTIONS, type Moved, type SuiteRuns, statusesView, type TagStatus, tagSuites } from '../core/ci/tag-checks';
 import {
@@ -41,7 +41,7 @@ export class GitTagDriver implements CiDriver {
     /** The app's and env's names, so the label reads `deploy-staging`, not `deploy-{env}`. */
     names?: { app: string; env: string },
   ) {
-    const tag = names ? cfg.name.replaceAll('{app}', names.app).replaceAll('{env}', names.env) : cfg.name;
+    const tag = names ? fillNames(cfg.name, names) : cfg.name;
     this.what = `the git tag ${tag}`;
     [this.owner, this.name] = deps.repo.split('/') as [string, string];
     this.suites = new TagSuites(deps.github, deps.repo, deps.log);

@@ -1,5 +1,5 @@
 import { cancelDescription, type DeploymentStatus, deploymentView, statusLogLines } from '../core/ci/deployment-status';
-import { fillPlaceholders, fillValues } from '../core/ci/placeholders';
+import { fillNames, fillPlaceholders, fillValues } from '../core/ci/placeholders';
 import {
   type CheckProblem,
   type CiDeploy,
@@ -51,9 +51,7 @@ export class GitHubDeploymentDriver implements CiDriver {
     /** The app's and env's names: GitHub's environment is the env's when `environment` is not set ({app} and {env} filled in here already). */
     names?: { app: string; env: string },
   ) {
-    const environment = names
-      ? (cfg.environment ?? names.env).replaceAll('{app}', names.app).replaceAll('{env}', names.env)
-      : cfg.environment;
+    const environment = names ? fillNames(cfg.environment ?? names.env, names) : cfg.environment;
     this.what = `the CD system's GitHub deployment${environment ? ` to ${environment}` : ''}`;
     [this.owner, this.name] = deps.repo.split('/') as [string, string];
   }

@@ -30,3 +30,8 @@ export function fillValues<T extends string | number | boolean>(values: Record<s
   for (const [k, v] of Object.entries(values)) out[k] = typeof v === 'string' ? fillPlaceholders(v, d) : v;
   return out;
 }
+
+/** `text` with {app} and {env} filled in (what is known before a deploy: a driver's label, GitHub's environment name). */
+export function fillNames(text: string, names: { app: string; env: string }): string {
+  return text.replace(PLACEHOLDER, (whole, name: string) => (name === 'app' ? names.app : name === 'env' ? names.env : whole));
+}
