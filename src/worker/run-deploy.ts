@@ -74,13 +74,21 @@ export async function runDeploy(job: DeployJobData, d: RunDeps): Promise<void> {
   // the command alone, and a deploy waiting for its turn has its tree ready when the turn comes.
   // A deploy through the env's CI needs none, unless the env has a smoke check to run here.
   const envCfg = envOf(d.config.apps[job.app], job.env);
-  const tree = envCfg?.ci && !envCfg.smoke ? undefined : await prepareTree(deployId, d, out, log);
+  const tree = needsTree(envCfg, d) ? await prepareTree(deployId, d, out, log) : undefined;
   try {
     await runPrepared(job, tree, out, d, log, now);
   } finally {
     await out.close();
     if (tree?.dir) await d.workspaces.remove(tree.dir).catch(() => {});
   }
+}
+
+/**
+ * Whether a deploy gets a checkout: a command runs in one; a deploy through the env's CI needs none,
+ * unless the env has a smoke check to run here. (Review apps' envs have no CI driver.)
+ */
+function needsTree(envCfg: EnvConfig | undefined, d: Pick<RunDeps, 'ci'>): boolean {
+  return !(envCfg?.ci && d.ci && !envCfg.smoke);
 }
 
 /** One turn of a deploy under its env lease, and whether (and with what follow-ups) its outcome is recorded. */
@@ -132,9 +140,7 @@ async function runPrepared(
     log.info({ sha: t.started.sha, attempt: t.started.attempt }, 'deploy started');
     d.events.emit({ type: 'started', deployId, app, env });
     const stops = [lost.signal, d.shutdown, ...(cancel ? [cancel.signal] : [])];
-    // A deploy through CI checks nothing out (unless its env has a smoke check): see runDeploy.
-    const treeless = envCfg.ci && d.ci && !envCfg.smoke && t.started.review?.action !== 'teardown';
-    const ready = treeless || tree?.sha === t.started.sha ? tree : await prepareTree(deployId, d, out, log, t.started);
+    const ready = !needsTree(envCfg, d) || tree?.sha === t.started.sha ? tree : await prepareTree(deployId, d, out, log, t.started);
     const teardown = t.started.review?.action === 'teardown' ? d.config.apps[app]?.reviewApps?.teardown : undefined;
     const argv = teardown ?? envCfg.deploy;
     if (envCfg.ci && d.ci && !teardown) {
